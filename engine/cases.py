@@ -1,0 +1,629 @@
+"""Cases and the operations on them: the only way a case changes.
+
+Each operation is one database transaction that (1) claims the version the actor saw — a stale version is
+refused with `ConflictError` and nothing changes —, (2) checks who may do it, (3) changes the state and
+(4) appends one event. The actor is always an argument: the same operation runs from a view, the CLI, a
+scenario or a script.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import (
+    ConflictError, DocumentRefused, EngineError, FormInvalid, InvalidOperation, NotAllowed, NotFound,
+    RequirementsNotMet, Unmet,
+)
+from .files import TYPES, FileStore, detect_type, safe_filename
+from .library import LoadedRevision, PathwayLibrary
+from .machine import fire
+from .models import (
+    Case, CaseDocument, CaseMember, ChecklistTick, Desk, Event, FormData, SignOff, utcnow,
+)
+from .pathway import ChecklistItem, DocumentRule, Pathway, Stage
+from .requirements import StageState
+
+MANAGER_ROLES = ("operator",)  # who advances, holds, reopens... (admins may too)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an id, roles, and the help desks an operator belongs to."""
+
+    id: str
+    roles: frozenset[str]
+    desks: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, id: str, roles: Iterable[str], desks: Iterable[str] = ()) -> "Actor":  # noqa: A002
+        return cls(id, frozenset(roles), frozenset(desks))
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+@dataclass(frozen=True)
+class Member:
+    person_id: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What an operation did: the case's new version (pass it to the next operation) and its event."""
+
+    case_id: int
+    version: int
+    event_type: str
+    new_case_id: int | None = None
+    document_id: int | None = None
+
+
+@dataclass
+class _Op:
+    session: Session
+    case: Case
+    revision: LoadedRevision
+    actor: Actor
+    now: datetime
+    event_type: str = ""
+    event_data: dict[str, Any] = field(default_factory=dict)
+    event_stage: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pathway(self) -> Pathway:
+        return self.revision.pathway
+
+    @property
+    def stage(self) -> Stage:
+        stage = self.pathway.stage(self.case.stage_id)
+        assert stage is not None
+        return stage
+
+    def record(self, event_type: str, **data: Any) -> None:
+        self.event_type = event_type
+        self.event_data = data
+
+
+class CaseService:
+    def __init__(self, session_factory: sessionmaker[Session], library: PathwayLibrary, files: FileStore,
+                 clock: Callable[[], datetime] = utcnow):
+        self.session_factory = session_factory
+        self.library = library
+        self.files = files
+        self.clock = clock
+
+    # --- the frame of every operation ---------------------------------------------------------------
+
+    @contextmanager
+    def _operation(self, case_id: int, actor: Actor, expected_version: int, *,
+                   allow_closed: bool = False, allow_on_hold: bool = False) -> Iterator[_Op]:
+        with self.session_factory.begin() as session:
+            # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
+            # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
+            claimed = session.execute(
+                update(Case).where(Case.id == case_id, Case.version == expected_version)
+                .values(version=expected_version + 1)
+                .execution_options(synchronize_session=False))
+            if claimed.rowcount != 1:
+                actual = session.scalar(select(Case.version).where(Case.id == case_id))
+                if actual is None:
+                    raise NotFound(case_id=case_id)
+                changes = [
+                    {"seq": e.seq, "type": e.type, "actor": e.actor_id, "at": e.at.isoformat(), "stage": e.stage_id}
+                    for e in session.scalars(select(Event).where(
+                        Event.case_id == case_id, Event.seq > expected_version).order_by(Event.seq))]
+                raise ConflictError(expected_version, actual, changes)
+            case = session.get(Case, case_id, populate_existing=True)
+            assert case is not None
+            if case.status == "closed" and not allow_closed:
+                raise InvalidOperation("case_closed", outcome=case.outcome or "")
+            if case.status == "on_hold" and not allow_on_hold:
+                raise InvalidOperation("case_on_hold")
+            op = _Op(session, case, self.library.revision(case.revision_id, session), actor, self.clock())
+            op.event_stage = case.stage_id
+            yield op
+            if not op.event_type:
+                raise RuntimeError("an operation must record its event")
+            session.add(Event(case_id=case.id, seq=expected_version + 1, type=op.event_type, actor_id=actor.id,
+                              actor_roles=sorted(actor.roles), at=op.now, stage_id=op.event_stage,
+                              data=op.event_data))
+
+    def _receipt(self, op: _Op, **extra: Any) -> Receipt:
+        return Receipt(op.case.id, op.case.version, op.event_type, **extra)
+
+    # --- who may do what -----------------------------------------------------------------------------
+
+    @staticmethod
+    def refusal(actor: Actor, case: Case, role: str) -> NotAllowed | None:
+        """Why `actor`, acting in `role`, may not act on `case` (None if they may)."""
+        if actor.has("admin") and role in ("operator", "admin"):
+            return None
+        if not actor.has(role):
+            return NotAllowed("not_allowed.role", roles=[role])
+        if role == "operator" and case.desk_id not in actor.desks:
+            return NotAllowed("not_allowed.desk")
+        if role == "mentor" and not any(m.kind == "mentor" and m.person_id == actor.id for m in case.members):
+            return NotAllowed("not_allowed.not_assigned")
+        if role == "worker" and not any(m.kind == "worker" and m.person_id == actor.id for m in case.members):
+            return NotAllowed("not_allowed.not_member")
+        if role in ("designer",):
+            return NotAllowed("not_allowed.role", roles=["operator"])
+        return None
+
+    def _acting_role(self, actor: Actor, case: Case, roles: Sequence[str]) -> str:
+        """The first of `roles` in which the actor may act on the case, or the most telling refusal."""
+        relationship_refusal: NotAllowed | None = None
+        for role in roles:
+            refusal = self.refusal(actor, case, role)
+            if refusal is None:
+                return role
+            if refusal.reason_code != "not_allowed.role" and relationship_refusal is None:
+                relationship_refusal = refusal
+        raise relationship_refusal or NotAllowed("not_allowed.role", roles=list(roles))
+
+    def _manage(self, op: _Op) -> None:
+        self._acting_role(op.actor, op.case, MANAGER_ROLES)
+
+    # --- opening -----------------------------------------------------------------------------------
+
+    def open_case(self, actor: Actor, *, pathway_id: str, desk_id: str, members: Sequence[Member],
+                  mentors: Sequence[Member] = (), supply_chains: Sequence[str] = (), title: str = "",
+                  revision_id: int | None = None) -> Receipt:
+        with self.session_factory.begin() as session:
+            desk = session.get(Desk, desk_id)
+            if desk is None:
+                raise InvalidOperation("unknown_desk", desk=desk_id)
+            if not actor.has("admin") and not (actor.has("operator") and desk_id in actor.desks):
+                raise NotAllowed("not_allowed.desk" if actor.has("operator") else "not_allowed.role",
+                                 roles=["operator"])
+            revision = self.library.revision(revision_id or self.library.active_revision_id(pathway_id, session), session)
+            if revision.pathway.id != pathway_id:
+                raise InvalidOperation("unknown_pathway", pathway=pathway_id)
+            self._check_members(revision.pathway, members)
+            now = self.clock()
+            case = self._new_case(session, revision, desk_id, members, mentors, supply_chains, title, actor, now,
+                                  revision.pathway.start)
+            session.flush()
+            session.add(Event(case_id=case.id, seq=1, type="case_opened", actor_id=actor.id,
+                              actor_roles=sorted(actor.roles), at=now, stage_id=case.stage_id,
+                              data={"pathway": revision.pathway.id, "pathway_title": dict(revision.pathway.title),
+                                    "revision_id": revision.revision_id, "version": revision.pathway.version,
+                                    "members": [m.person_id for m in members]}))
+            return Receipt(case.id, 1, "case_opened")
+
+    @staticmethod
+    def _check_members(pathway: Pathway, members: Sequence[Member]) -> None:
+        if not members:
+            raise InvalidOperation("no_members")
+        if len({m.person_id for m in members}) != len(members):
+            raise InvalidOperation("duplicate_members")
+
+    def _new_case(self, session: Session, revision: LoadedRevision, desk_id: str, members: Sequence[Member],
+                  mentors: Sequence[Member], supply_chains: Sequence[str], title: str, actor: Actor,
+                  now: datetime, stage_id: str) -> Case:
+        stage = revision.pathway.stage(stage_id)
+        assert stage is not None
+        case = Case(
+            pathway_id=revision.pathway.id, revision_id=revision.revision_id, desk_id=desk_id,
+            title=title or ", ".join(m.display_name or m.person_id for m in members)[:300],
+            status="active", stage_id=stage_id, stage_visit=1, version=1, supply_chains=list(supply_chains),
+            opened_by=actor.id, opened_at=now, stage_entered_at=now, due_at=_due(stage, now),
+        )
+        for position, m in enumerate(members):
+            case.members.append(CaseMember(person_id=m.person_id, kind="worker", display_name=m.display_name,
+                                           position=position))
+        for position, m in enumerate(mentors):
+            case.members.append(CaseMember(person_id=m.person_id, kind="mentor", display_name=m.display_name,
+                                           position=position))
+        session.add(case)
+        return case
+
+    # --- requirements ------------------------------------------------------------------------------
+
+    def _member_for(self, op: _Op, acting_role: str, per_member: bool, member: str | None, label: Any) -> str:
+        if not per_member:
+            return ""
+        workers = {m.person_id for m in op.case.members if m.kind == "worker"}
+        if acting_role == "worker":
+            if member not in (None, op.actor.id):
+                raise NotAllowed("not_allowed.other_member")
+            return op.actor.id
+        if member is None:
+            raise InvalidOperation("member_required", requirement=label)
+        if member not in workers:
+            raise InvalidOperation("not_a_member", member=member)
+        return member
+
+    def _requirement(self, op: _Op, requirement_id: str, kind: type, kind_name: str) -> Any:
+        requirement = op.stage.requirement(requirement_id)
+        if not isinstance(requirement, kind):
+            raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind=kind_name, requirement=requirement_id)
+        return requirement
+
+    def tick(self, case_id: int, actor: Actor, version: int, item_id: str, member: str | None = None) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
+            role = self._acting_role(actor, op.case, item.roles)
+            member_id = self._member_for(op, role, item.per_member, member, item.label)
+            exists = op.session.scalar(select(ChecklistTick).where(
+                ChecklistTick.case_id == case_id, ChecklistTick.stage_id == op.stage.id,
+                ChecklistTick.item_id == item_id, ChecklistTick.member_id == member_id))
+            if exists:
+                raise InvalidOperation("already_ticked", item=item.label)
+            op.session.add(ChecklistTick(case_id=case_id, stage_id=op.stage.id, item_id=item_id,
+                                         member_id=member_id, ticked_by=actor.id, ticked_at=op.now))
+            op.record("item_ticked", item=item_id, label=dict(item.label), member=member_id or None)
+            return self._receipt(op)
+
+    def untick(self, case_id: int, actor: Actor, version: int, item_id: str, member: str | None = None) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
+            role = self._acting_role(actor, op.case, item.roles)
+            member_id = self._member_for(op, role, item.per_member, member, item.label)
+            tick = op.session.scalar(select(ChecklistTick).where(
+                ChecklistTick.case_id == case_id, ChecklistTick.stage_id == op.stage.id,
+                ChecklistTick.item_id == item_id, ChecklistTick.member_id == member_id))
+            if tick is None:
+                raise InvalidOperation("not_ticked", item=item.label)
+            op.session.delete(tick)
+            op.record("item_unticked", item=item_id, label=dict(item.label), member=member_id or None)
+            return self._receipt(op)
+
+    def attach_document(self, case_id: int, actor: Actor, version: int, requirement_id: str, filename: str,
+                        content: bytes, member: str | None = None) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            rule: DocumentRule = self._requirement(op, requirement_id, DocumentRule, "document")
+            role = self._acting_role(actor, op.case, rule.uploaded_by)
+            member_id = self._member_for(op, role, rule.per_member, member, rule.label)
+            name = safe_filename(filename)
+            if name is None or name != filename.strip():
+                raise DocumentRefused("document_name")
+            if not content:
+                raise DocumentRefused("document_empty")
+            if len(content) > rule.max_bytes:
+                raise DocumentRefused("document_too_big", size=len(content), max=rule.max_bytes, requirement=rule.label)
+            doc_type, found = detect_type(name, content, rule.types)
+            if doc_type is None:
+                raise DocumentRefused("document_type", requirement=rule.label, types=list(rule.types), found=found)
+            # The bytes go in place (atomically) before the row that refers to them is written.
+            digest = self.files.put(content)
+            document = CaseDocument(case_id=case_id, stage_id=op.stage.id, requirement_id=requirement_id,
+                                    member_id=member_id, sha256=digest, filename=name,
+                                    content_type=TYPES[doc_type], size=len(content), uploaded_by=actor.id,
+                                    uploaded_at=op.now)
+            op.session.add(document)
+            op.session.flush()
+            op.record("document_attached", requirement=requirement_id, label=dict(rule.label), filename=name,
+                      document_id=document.id, sha256=digest, size=len(content), member=member_id or None)
+            return self._receipt(op, document_id=document.id)
+
+    def remove_document(self, case_id: int, actor: Actor, version: int, document_id: int) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            document = op.session.get(CaseDocument, document_id)
+            if document is None or document.case_id != case_id or document.removed_at is not None:
+                raise InvalidOperation("document_not_found", document=document_id)
+            stage = op.pathway.stage(document.stage_id)
+            rule = stage.requirement(document.requirement_id) if stage else None
+            roles = rule.uploaded_by if isinstance(rule, DocumentRule) else MANAGER_ROLES
+            role = self._acting_role(actor, op.case, roles)
+            if role == "worker" and document.uploaded_by != actor.id:
+                raise NotAllowed("not_allowed.other_member")
+            document.removed_at = op.now
+            document.removed_by = actor.id
+            op.record("document_removed", document_id=document_id, filename=document.filename,
+                      requirement=document.requirement_id)
+            return self._receipt(op)
+
+    def submit_form(self, case_id: int, actor: Actor, version: int, data: dict[str, Any]) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            form = op.stage.form
+            if form is None:
+                raise InvalidOperation("stage_has_no_form", stage=op.stage.id)
+            self._acting_role(actor, op.case, form.roles)
+            clean = {k: v for k, v in (data or {}).items() if v is not None and v != "" and v != []}
+            errors = form_errors(form.json_schema(), clean)
+            if errors:
+                raise FormInvalid(errors)
+            row = op.session.scalar(select(FormData).where(FormData.case_id == case_id,
+                                                           FormData.stage_id == op.stage.id))
+            previous = dict(row.data) if row else None
+            if row is None:
+                row = FormData(case_id=case_id, stage_id=op.stage.id, data=clean, submitted_by=actor.id,
+                               submitted_at=op.now)
+                op.session.add(row)
+            else:
+                row.data = clean
+                row.submitted_by = actor.id
+                row.submitted_at = op.now
+            changed = sorted(k for k in set(clean) | set(previous or {}) if (previous or {}).get(k) != clean.get(k))
+            op.record("form_submitted", label=dict(form.label or op.stage.title), data=clean, changed=changed)
+            return self._receipt(op)
+
+    def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "") -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            rule = op.stage.requirement(signoff_id)
+            from .pathway import SignOffRule
+
+            if not isinstance(rule, SignOffRule):
+                raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
+                                       requirement=signoff_id)
+            self._acting_role(actor, op.case, (rule.role,))
+            given = list(op.session.scalars(select(SignOff).where(
+                SignOff.case_id == case_id, SignOff.stage_id == op.stage.id,
+                SignOff.stage_visit == op.case.stage_visit)))
+            if any(s.signoff_id == signoff_id and s.actor_id == actor.id for s in given):
+                raise InvalidOperation("already_signed", signoff=rule.label)
+            if sum(1 for s in given if s.signoff_id == signoff_id) >= rule.count:
+                raise InvalidOperation("signoff_complete", signoff=rule.label)
+            for other in rule.distinct_from:
+                if self._same_person(op, other, given, actor.id):
+                    raise InvalidOperation("signoff_distinct", signoff=rule.label,
+                                           other=_distinct_label(other))
+            op.session.add(SignOff(case_id=case_id, stage_id=op.stage.id, stage_visit=op.case.stage_visit,
+                                   signoff_id=signoff_id, actor_id=actor.id, role=rule.role,
+                                   comment=comment or "", signed_at=op.now))
+            op.record("signed_off", signoff=signoff_id, label=dict(rule.label), role=rule.role,
+                      comment=comment or "")
+            return self._receipt(op)
+
+    @staticmethod
+    def _same_person(op: _Op, other: str, given: list[SignOff], actor_id: str) -> bool:
+        if other == "case_opener":
+            return op.case.opened_by == actor_id
+        if other == "form_submitter":
+            row = op.session.scalar(select(FormData).where(FormData.case_id == op.case.id,
+                                                           FormData.stage_id == op.stage.id))
+            return row is not None and row.submitted_by == actor_id
+        ref = other.split(":", 1)[1]
+        return any(s.signoff_id == ref and s.actor_id == actor_id for s in given)
+
+    # --- moving ------------------------------------------------------------------------------------
+
+    def advance(self, case_id: int, actor: Actor, version: int, exit_id: str) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            self._manage(op)
+            stage = op.stage
+            exit_ = stage.exit(exit_id)
+            if exit_ is None:
+                raise InvalidOperation("unknown_exit", stage=stage.id, exit=exit_id)
+            state = StageState.load(op.session, op.case, op.pathway, op.now)
+            target = fire(op.revision.machine, stage.id, exit_id, state)
+            if target is None:
+                raise RequirementsNotMet(exit_id, state.unmet_for(exit_))
+            data: dict[str, Any] = {"exit": exit_id, "exit_label": dict(exit_.label), "from": stage.id,
+                                    "from_label": dict(stage.title)}
+            new_case_id = None
+            if exit_.to:
+                self._enter(op, exit_.to)
+                data.update(to=exit_.to, to_label=dict(op.stage.title))
+            elif exit_.outcome:
+                self._close(op, exit_.outcome)
+                data.update(outcome=exit_.outcome)
+            else:
+                assert exit_.pathway
+                new_case_id = self._continue_on(op, exit_.pathway, exit_.at, exit_.carry, reason="")
+                data.update(pathway=exit_.pathway, new_case=new_case_id, outcome="referred")
+            op.record("advanced", **data)
+            return self._receipt(op, new_case_id=new_case_id)
+
+    def _enter(self, op: _Op, stage_id: str) -> None:
+        stage = op.pathway.stage(stage_id)
+        assert stage is not None
+        op.case.stage_id = stage_id
+        op.case.stage_visit += 1
+        op.case.stage_entered_at = op.now
+        op.case.due_at = _due(stage, op.now)
+
+    def _close(self, op: _Op, outcome: str) -> None:
+        op.case.status = "closed"
+        op.case.outcome = outcome
+        op.case.closed_at = op.now
+        op.case.due_at = None
+        op.case.held_at = None
+
+    def _continue_on(self, op: _Op, pathway_id: str, at: str | None, carry: Sequence[str], reason: str) -> int:
+        """Close this case as referred and open its continuation on another pathway, in the same transaction."""
+        try:
+            revision = self.library.revision(self.library.active_revision_id(pathway_id, op.session), op.session)
+        except EngineError:
+            raise InvalidOperation("unknown_pathway", pathway=pathway_id) from None
+        start = at if at and revision.pathway.stage(at) else revision.pathway.start
+        members = [Member(m.person_id, m.display_name) for m in op.case.members if m.kind == "worker"]
+        mentors = [Member(m.person_id, m.display_name) for m in op.case.members if m.kind == "mentor"]
+        new = self._new_case(op.session, revision, op.case.desk_id, members, mentors, op.case.supply_chains,
+                             op.case.title, op.actor, op.now, start)
+        new.previous_case_id = op.case.id
+        op.session.flush()
+        for row in op.session.scalars(select(FormData).where(FormData.case_id == op.case.id,
+                                                             FormData.stage_id.in_(list(carry)))):
+            op.session.add(FormData(case_id=new.id, stage_id=row.stage_id, data=dict(row.data),
+                                    submitted_by=row.submitted_by, submitted_at=row.submitted_at))
+        op.session.add(Event(case_id=new.id, seq=1, type="case_opened", actor_id=op.actor.id,
+                             actor_roles=sorted(op.actor.roles), at=op.now, stage_id=start,
+                             data={"pathway": pathway_id, "pathway_title": dict(revision.pathway.title),
+                                   "revision_id": revision.revision_id, "version": revision.pathway.version,
+                                   "previous_case": op.case.id, "carried": list(carry), "reason": reason,
+                                   "members": [m.person_id for m in members]}))
+        self._close(op, "referred")
+        op.case.next_case_id = new.id
+        return new.id
+
+    def reopen(self, case_id: int, actor: Actor, version: int, stage_id: str, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            self._manage(op)
+            _require_reason(reason)
+            visited = set(op.session.scalars(select(Event.stage_id).where(Event.case_id == case_id)))
+            if stage_id not in visited or op.pathway.stage(stage_id) is None:
+                raise InvalidOperation("reopen_not_visited", stage=stage_id)
+            from_stage = op.stage
+            self._enter(op, stage_id)
+            op.event_stage = stage_id
+            op.record("reopened", **{"from": from_stage.id, "from_label": dict(from_stage.title), "to": stage_id,
+                                     "to_label": dict(op.stage.title), "reason": reason})
+            return self._receipt(op)
+
+    def hold(self, case_id: int, actor: Actor, version: int, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            self._manage(op)
+            _require_reason(reason)
+            op.case.status = "on_hold"
+            op.case.held_at = op.now
+            op.record("put_on_hold", reason=reason)
+            return self._receipt(op)
+
+    def resume(self, case_id: int, actor: Actor, version: int, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            _require_reason(reason)
+            if op.case.status != "on_hold":
+                raise InvalidOperation("case_not_on_hold")
+            held_for = op.now - (op.case.held_at or op.now)
+            if op.case.due_at is not None:
+                op.case.due_at = op.case.due_at + held_for  # time on hold does not count against the due date
+            op.case.status = "active"
+            op.case.held_at = None
+            op.record("resumed", reason=reason, held_days=held_for.days)
+            return self._receipt(op)
+
+    def withdraw(self, case_id: int, actor: Actor, version: int, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            _require_reason(reason)
+            self._close(op, "withdrawn")
+            op.record("closed", outcome="withdrawn", reason=reason)
+            return self._receipt(op)
+
+    def close(self, case_id: int, actor: Actor, version: int, outcome: str, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            _require_reason(reason)
+            if outcome not in op.pathway.outcomes:
+                raise InvalidOperation("unknown_outcome", outcome=outcome)
+            self._close(op, outcome)
+            op.record("closed", outcome=outcome, reason=reason)
+            return self._receipt(op)
+
+    def switch_pathway(self, case_id: int, actor: Actor, version: int, pathway_id: str, reason: str,
+                       at: str | None = None, carry: Sequence[str] | None = None) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            _require_reason(reason)
+            if pathway_id == op.pathway.id:
+                raise InvalidOperation("switch_same_pathway")
+            # By default everything filled in so far goes along (shared stages keep their ids).
+            carried = list(carry) if carry is not None else list(op.session.scalars(
+                select(FormData.stage_id).where(FormData.case_id == case_id)))
+            new_case_id = self._continue_on(op, pathway_id, at, carried, reason)
+            op.record("switched", pathway=pathway_id, new_case=new_case_id, reason=reason, outcome="referred")
+            return self._receipt(op, new_case_id=new_case_id)
+
+    def assign_mentor(self, case_id: int, actor: Actor, version: int, mentor: Member) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            if not any(m.kind == "mentor" and m.person_id == mentor.person_id for m in op.case.members):
+                op.case.members.append(CaseMember(person_id=mentor.person_id, kind="mentor",
+                                                  display_name=mentor.display_name,
+                                                  position=len(op.case.members)))
+            op.record("members_changed", added_mentor=mentor.person_id)
+            return self._receipt(op)
+
+    def change_members(self, case_id: int, actor: Actor, version: int, add: Sequence[Member] = (),
+                       remove: Sequence[str] = ()) -> Receipt:
+        """Add or remove workers of a group case (e.g. while a WBO group is being formed)."""
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            workers = [m for m in op.case.members if m.kind == "worker"]
+            keep = [m for m in workers if m.person_id not in set(remove)]
+            for m in add:
+                if any(w.person_id == m.person_id for w in keep):
+                    raise InvalidOperation("duplicate_members")
+            if not keep and not add:
+                raise InvalidOperation("no_members")
+            for m in op.case.members:
+                if m.kind == "worker" and m.person_id in set(remove):
+                    op.case.members.remove(m)
+            for m in add:
+                op.case.members.append(CaseMember(person_id=m.person_id, kind="worker", display_name=m.display_name,
+                                                  position=len(op.case.members)))
+            op.record("members_changed", added=[m.person_id for m in add], removed=list(remove))
+            return self._receipt(op)
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def get(self, session: Session, case_id: int) -> Case:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound(case_id=case_id)
+        return case
+
+    def stage_state(self, session: Session, case: Case) -> StageState:
+        return StageState.load(session, case, self.library.revision(case.revision_id).pathway, self.clock())
+
+    def missing(self, case_id: int) -> dict[str, list[Unmet]]:
+        """For each exit of the current stage, what is missing to take it (empty list: it can be taken)."""
+        with self.session_factory() as session:
+            case = self.get(session, case_id)
+            state = self.stage_state(session, case)
+            return {e.id: state.unmet_for(e) for e in state.stage.exits}
+
+
+def form_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, list[Unmet]]:
+    errors: dict[str, list[Unmet]] = {}
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    for error in validator.iter_errors(data):
+        if error.validator == "required":
+            missing = [m for m in error.validator_value if m not in data]
+            for name in missing:
+                errors.setdefault(name, []).append(Unmet("form.required", name))
+            continue
+        if error.validator == "additionalProperties":
+            for name in sorted(set(data) - set(schema["properties"])):
+                errors.setdefault(name, []).append(Unmet("form.unknown_field", name))
+            continue
+        name = str(error.absolute_path[0]) if error.absolute_path else "_"
+        code = error.validator
+        params: dict[str, Any] = {}
+        if code == "type":
+            expected = error.validator_value
+            params["expected"] = {lang: _type_word(expected, lang) for lang in ("it", "fr", "en")}
+        elif code in ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"):
+            params["limit"] = error.validator_value
+        elif code == "format":
+            params["format"] = error.validator_value
+        elif code in ("enum", "uniqueItems"):
+            code = "enum"
+        elif code != "pattern":
+            code = "invalid"
+        errors.setdefault(name, []).append(Unmet("form." + code, name, params))
+    return errors
+
+
+def _type_word(expected: Any, lang: str) -> str:
+    from .i18n import message
+
+    return message("type." + (expected if isinstance(expected, str) else expected[0]), lang)
+
+
+def _distinct_label(other: str) -> dict[str, str]:
+    from .i18n import LANGUAGES, message
+
+    if other.startswith("signoff:"):
+        return {lang: message("signoff_distinct.signoff", lang, other=other.split(":", 1)[1]) for lang in LANGUAGES}
+    return {lang: message("signoff_distinct." + other, lang) for lang in LANGUAGES}
+
+
+def _require_reason(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise InvalidOperation("reason_required")
+
+
+def _due(stage: Stage, now: datetime) -> datetime | None:
+    return now + timedelta(days=stage.due_days) if stage.due_days else None

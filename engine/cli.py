@@ -1,0 +1,223 @@
+"""`opera`: the one command-line entry point (pathways, database; the web UI adds its own commands)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .i18n import LANGUAGES, localize
+from .library import check_directory, pathway_files
+from .pathway import Pathway
+
+
+def default_pathways_dir() -> Path:
+    return Path(os.environ.get("OPERA_PATHWAYS_DIR") or Path.cwd() / "pathways")
+
+
+@click.group()
+def main() -> None:
+    """OPERA Pathways: guided pathways for the territorial help desks."""
+
+
+@main.group()
+def pathways() -> None:
+    """Validate, test and read pathway files."""
+
+
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+                           help="Language of messages and texts.")
+
+
+def _group_by_directory(paths: tuple[str, ...]) -> dict[Path, list[Path] | None]:
+    """Files are checked within their directory (shared stages, other pathways); a directory entirely."""
+    groups: dict[Path, list[Path] | None] = {}
+    for raw in paths or (str(default_pathways_dir()),):
+        path = Path(raw)
+        if path.is_dir():
+            groups[path] = None
+        else:
+            directory = path.parent if path.parent.name != "shared" else path.parent.parent
+            current = groups.setdefault(directory, [])
+            if current is not None:
+                current.append(path)
+    return groups
+
+
+@pathways.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@lang_option
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. missing translations) as errors.")
+def validate_command(paths: tuple[str, ...], lang: str, strict: bool) -> None:
+    """Check pathway files; print FILE:LINE:COL: message for each problem. Exit 1 if any is invalid."""
+    failed = False
+    total = 0
+    for directory, only in _group_by_directory(paths).items():
+        results, fragment_problems = check_directory(directory, only)
+        for problem in fragment_problems:
+            click.echo(problem.format(lang))
+            failed = failed or problem.severity == "error" or strict
+        for checked in results:
+            total += 1
+            for problem in checked.problems:
+                click.echo(problem.format(lang))
+            if not checked.valid or (strict and checked.warnings):
+                failed = True
+            status = "valid" if checked.valid else "INVALID"
+            extra = f" ({len(checked.warnings)} warning(s))" if checked.warnings else ""
+            click.echo(f"{checked.file}: {status}{extra}", err=True)
+    if total == 0:
+        click.echo("no pathway files found", err=True)
+        sys.exit(1)
+    sys.exit(1 if failed else 0)
+
+
+@pathways.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--pathways-dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Where the pathways under test are (default: ./pathways or OPERA_PATHWAYS_DIR).")
+@click.option("-q", "--quiet", is_flag=True, help="Only print failures and the summary.")
+def test_command(paths: tuple[str, ...], pathways_dir: str | None, quiet: bool) -> None:
+    """Run scenario files (default: every file in <pathways>/scenarios/) and report like a test runner."""
+    from .scenarios import ScenarioRunner, scenario_files
+
+    directory = Path(pathways_dir) if pathways_dir else default_pathways_dir()
+    files = scenario_files([Path(p) for p in paths] or [directory])
+    if not files:
+        click.echo("no scenario files found", err=True)
+        sys.exit(1)
+    passed = failed = 0
+    with ScenarioRunner(directory) as runner:
+        broken = [c for c in runner.report if not c.valid]
+        for checked in broken:
+            for problem in checked.errors:
+                click.echo(problem.format())
+        for path in files:
+            result = runner.run_file(path)
+            if result.passed:
+                passed += 1
+                if not quiet:
+                    click.echo(f"PASSED {path}::{result.name} ({result.steps_run} steps)")
+            else:
+                failed += 1
+                click.echo(f"FAILED {path}::{result.name}")
+                for failure in result.failures:
+                    click.echo(f"    {failure}")
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not passed else 0)
+
+
+@pathways.command("show")
+@click.argument("pathway_id")
+@click.option("--pathways-dir", type=click.Path(exists=True, file_okay=False), default=None)
+@lang_option
+def show_command(pathway_id: str, pathways_dir: str | None, lang: str) -> None:
+    """Print a pathway's stages, requirements and exits as readable text."""
+    directory = Path(pathways_dir) if pathways_dir else default_pathways_dir()
+    results, _ = check_directory(directory)
+    for checked in results:
+        if checked.pathway_id == pathway_id:
+            if checked.pathway is None:
+                for problem in checked.errors:
+                    click.echo(problem.format(lang), err=True)
+                sys.exit(1)
+            click.echo(describe_pathway(checked.pathway, lang))
+            return
+    known = ", ".join(sorted(c.pathway_id or "?" for c in results))
+    click.echo(f"no pathway '{pathway_id}' in {directory} (known: {known})", err=True)
+    sys.exit(1)
+
+
+def describe_pathway(pathway: Pathway, lang: str) -> str:
+    from .conditions import describe
+
+    def label_of(ref: str) -> str:
+        f = pathway.field(ref)
+        return localize(f.label, lang) if f else ref
+
+    lines = [f"{localize(pathway.title, lang)} [{pathway.id} v{pathway.version}, {pathway.content_hash[:12]}]"]
+    if pathway.description:
+        lines.append(localize(pathway.description, lang))
+    if pathway.roles:
+        lines.append("roles: " + ", ".join(f"{r} ({localize(t, lang)})" for r, t in pathway.roles.items()))
+    for number, stage in enumerate(pathway.stages, 1):
+        due = f", due in {stage.due_days} days" if stage.due_days else ""
+        lines.append("")
+        lines.append(f"{number}. {localize(stage.title, lang)} [{stage.id}{due}]")
+        for item in stage.checklist:
+            flags = ("required" if item.required else "optional") + (", each member" if item.per_member else "")
+            lines.append(f"   [ ] {localize(item.label, lang)} ({item.id}; {flags}; by {', '.join(item.roles)})")
+        for doc in stage.documents:
+            flags = ("required" if doc.required else "optional") + (", each member" if doc.per_member else "")
+            lines.append(f"   [doc] {localize(doc.label, lang)} ({doc.id}; {flags}; {', '.join(doc.types)}, "
+                         f"max {doc.max_bytes // 1024} KB; by {', '.join(doc.uploaded_by)})")
+        if stage.form:
+            lines.append(f"   [form] {localize(stage.form.label, lang)} (by {', '.join(stage.form.roles)})")
+            for f in stage.form.fields:
+                mark = "*" if f.required else ""
+                options = f" {{{', '.join(v for v, _ in f.options)}}}" if f.options else ""
+                lines.append(f"      - {localize(f.label, lang)}{mark} ({f.id}: {f.type}{options})")
+        for signoff in stage.signoffs:
+            distinct = f"; not {', '.join(signoff.distinct_from)}" if signoff.distinct_from else ""
+            lines.append(f"   [sign-off] {localize(signoff.label, lang)} ({signoff.id}; {signoff.count} × "
+                         f"{signoff.role}{distinct})")
+        for exit_ in stage.exits:
+            if exit_.to:
+                target = f"→ {exit_.to}"
+            elif exit_.pathway:
+                target = f"→ pathway {exit_.pathway}" + (f" at {exit_.at}" if exit_.at else "")
+            else:
+                target = f"→ outcome {exit_.outcome}"
+            when = f" when {describe(exit_.when, lang, label_of)}" if exit_.when else ""
+            requires = "" if exit_.requires == "all" else (
+                f" (requires {exit_.requires if isinstance(exit_.requires, str) else ', '.join(exit_.requires)})")
+            lines.append(f"   ⇒ {localize(exit_.label, lang)} [{exit_.id}] {target}{when}{requires}")
+    return "\n".join(lines)
+
+
+@pathways.command("sync")
+@click.option("--pathways-dir", type=click.Path(exists=True, file_okay=False), default=None)
+@click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None)
+def sync_command(pathways_dir: str | None, database_url: str | None) -> None:
+    """Record every valid pathway file as a revision in the database (invalid files keep the last one)."""
+    from .db import make_engine, make_session_factory
+    from .library import PathwayLibrary
+
+    directory = Path(pathways_dir) if pathways_dir else default_pathways_dir()
+    engine = make_engine(database_url)
+    library = PathwayLibrary(make_session_factory(engine), directory)
+    failed = False
+    for checked in library.sync():
+        state = "valid" if checked.valid else "INVALID (last valid revision kept)"
+        click.echo(f"{checked.file}: {state}")
+        for problem in checked.errors:
+            click.echo("    " + problem.format())
+        failed = failed or not checked.valid
+    engine.dispose()
+    sys.exit(1 if failed else 0)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None,
+              help="Default: SQLite in ./instance, or OPERA_DATABASE_URL.")
+def upgrade_command(database_url: str | None) -> None:
+    """Create or migrate the database schema to the latest version."""
+    from .db import default_database_url, upgrade
+
+    upgrade(database_url)
+    click.echo(f"database at the latest schema: {_hide_password(database_url or default_database_url())}")
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+__all__ = ["main", "pathway_files"]

@@ -1,0 +1,245 @@
+"""The pathway library: pathway files on disk, their revisions in the database, their machines in memory.
+
+- `sync()` checks every file of the directory; each valid, distinct content becomes a revision (stored
+  once, with its full text); a file that fails never replaces the last valid revision of its pathway, and
+  its problems are kept (table `pathway_sources`) for everyone to see.
+- `revision(id)` gives the frozen `Pathway` of a revision, built from the stored document and cached:
+  cases are pinned to revisions, whatever the file says today.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from transitions import Machine
+
+from .errors import InvalidOperation
+from .loader import LoadError, Problem, SourceDocument, parse_bytes
+from .machine import build_machine
+from .models import PathwayRevision, PathwaySource, utcnow
+from .pathway import Pathway, build_pathway
+from .validation import CheckedPathway, Fragment, check_source, load_fragment
+
+FRAGMENT_DIR = "shared"
+SCENARIO_DIR = "scenarios"
+PATHWAY_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class LoadedRevision:
+    revision_id: int
+    pathway: Pathway
+    machine: Machine
+
+
+def pathway_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in PATHWAY_SUFFIXES)
+
+
+def load_fragments(directory: Path) -> tuple[dict[str, Fragment], list[Problem]]:
+    fragments: dict[str, Fragment] = {}
+    problems: list[Problem] = []
+    shared = directory / FRAGMENT_DIR
+    if shared.is_dir():
+        for path in pathway_files(shared):
+            fragment = load_fragment(path)
+            fragments[fragment.id] = fragment
+            problems.extend(fragment.problems)
+    return fragments, problems
+
+
+def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tuple[list[CheckedPathway], list[Problem]]:
+    """Check all pathway files of a directory against each other (exits to other pathways, ids)."""
+    directory = Path(directory)
+    fragments, fragment_problems = load_fragments(directory)
+    files = pathway_files(directory)
+    first_pass = {p: _check(p, fragments, None) for p in files}
+    known = {c.pathway_id for c in first_pass.values() if c.pathway_id}
+    revisions = {c.pathway_id: c.pathway for c in first_pass.values() if c.pathway}
+    wanted = [Path(p).resolve() for p in only] if only else None
+    results = []
+    owners: dict[str, str] = {}
+    for path in files:
+        if wanted is not None and path.resolve() not in wanted:
+            continue
+        checked = _check(path, fragments, known)
+        checked.problems.extend(_cross_problems(checked, revisions, path, owners))
+        results.append(checked)
+    return results, fragment_problems
+
+
+def _check(path: Path, fragments: dict[str, Fragment], known: set[str] | None) -> CheckedPathway:
+    try:
+        doc = parse_bytes(_read_limited(path), str(path))
+    except LoadError as exc:
+        return CheckedPathway(str(path), None, [exc.problem])
+    return check_source(doc, fragments, known)
+
+
+def _read_limited(path: Path) -> bytes:
+    from .loader import MAX_FILE_BYTES
+
+    with path.open("rb") as fh:
+        return fh.read(MAX_FILE_BYTES + 1)
+
+
+def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], path: Path,
+                    owners: dict[str, str]) -> list[Problem]:
+    """Rules between files: one file per pathway id, named after it; exits land on existing stages."""
+    out: list[Problem] = []
+    doc = checked.source
+    pathway_id = checked.pathway_id
+    if doc is None or pathway_id is None:
+        return out
+    if pathway_id in owners:
+        out.append(doc.problem("duplicate_pathway", ("id",), id=pathway_id, other=owners[pathway_id]))
+    owners.setdefault(pathway_id, str(path))
+    if path.stem != pathway_id:
+        out.append(doc.problem("pathway_name", ("id",), id=pathway_id, file=path.name))
+    if checked.pathway is None:
+        return out
+    for stage in checked.pathway.stages:
+        for exit_ in stage.exits:
+            target = others.get(exit_.pathway) if exit_.pathway else None
+            if target is None:
+                continue
+            stage_index = checked.pathway.stage_ids.index(stage.id)
+            exit_index = stage.exits.index(exit_)
+            if exit_.at and target.stage(exit_.at) is None:
+                out.append(_resolved_problem(checked, ("stages", stage_index, "exits", exit_index, "at"),
+                                             "unknown_stage", stage=exit_.at, suggestion="-"))
+    if any(p.severity == "error" for p in out):
+        checked.pathway = None
+    return out
+
+
+def _resolved_problem(checked: CheckedPathway, path: tuple, code: str, **params: object) -> Problem:
+    assert checked.resolved is not None
+    return checked.resolved.problem(code, path, **params)
+
+
+class PathwayLibrary:
+    def __init__(self, session_factory: sessionmaker[Session], directory: Path | str | None = None):
+        self.session_factory = session_factory
+        self.directory = Path(directory) if directory else None
+        self._cache: dict[int, LoadedRevision] = {}
+        self._lock = threading.Lock()
+        self.last_report: list[CheckedPathway] = []
+        self.fragment_problems: list[Problem] = []
+
+    # --- loading ----------------------------------------------------------------------------------
+
+    def sync(self, author: str | None = None) -> list[CheckedPathway]:
+        """Check the directory and record each valid distinct content as a revision."""
+        if self.directory is None:
+            raise ValueError("this library has no directory")
+        report, fragment_problems = check_directory(self.directory)
+        with self.session_factory.begin() as session:
+            for checked in report:
+                self._record(session, checked, author)
+        self.last_report = report
+        self.fragment_problems = fragment_problems
+        return report
+
+    def _record(self, session: Session, checked: CheckedPathway, author: str | None) -> PathwaySource:
+        raw_hash = hashlib.sha256((checked.source.text if checked.source else "").encode()).hexdigest()
+        source = session.get(PathwaySource, checked.file)
+        if source is None:
+            source = PathwaySource(file=checked.file, active_revision_id=None)
+            session.add(source)
+        source.pathway_id = checked.pathway_id
+        source.content_hash = raw_hash
+        source.valid = checked.valid
+        source.problems = [p.as_dict() for p in checked.problems]
+        source.checked_at = utcnow()
+        if checked.pathway is not None and checked.source is not None:
+            source.active_revision_id = self._store_revision(session, checked.pathway, checked.source, author).id
+        return source
+
+    def _store_revision(self, session: Session, pathway: Pathway, source: SourceDocument,
+                        author: str | None) -> PathwayRevision:
+        existing = session.scalar(select(PathwayRevision).where(
+            PathwayRevision.pathway_id == pathway.id, PathwayRevision.content_hash == pathway.content_hash))
+        if existing is not None:
+            return existing
+        revision = PathwayRevision(
+            pathway_id=pathway.id, version=pathway.version, content_hash=pathway.content_hash,
+            source_text=source.text, document=dict(pathway.document), source_file=source.file,
+            created_by=author,
+        )
+        session.add(revision)
+        session.flush()
+        return revision
+
+    def register(self, pathway: Pathway, source_text: str = "", source_file: str = "",
+                 author: str | None = None, activate: bool = True) -> int:
+        """Store a checked pathway as a revision (used by tests, scenarios and the designer tools)."""
+        with self.session_factory.begin() as session:
+            doc = SourceDocument(source_file, source_text, None, {})
+            revision = self._store_revision(session, pathway, doc, author)
+            if activate:
+                source = session.get(PathwaySource, source_file or f"<{pathway.id}>")
+                if source is None:
+                    source = PathwaySource(file=source_file or f"<{pathway.id}>")
+                    session.add(source)
+                source.pathway_id = pathway.id
+                source.content_hash = hashlib.sha256(source_text.encode()).hexdigest()
+                source.valid = True
+                source.problems = []
+                source.active_revision_id = revision.id
+                source.checked_at = utcnow()
+            return revision.id
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def revision(self, revision_id: int, session: Session | None = None) -> LoadedRevision:
+        """The spec and machine of a revision (read once, then cached: revisions never change)."""
+        loaded = self._cache.get(revision_id)
+        if loaded is not None:
+            return loaded
+        if session is not None:
+            document = self._document(session, revision_id)
+        else:
+            with self.session_factory() as own:
+                document = self._document(own, revision_id)
+        pathway = build_pathway(document)
+        loaded = LoadedRevision(revision_id, pathway, build_machine(pathway))
+        with self._lock:
+            return self._cache.setdefault(revision_id, loaded)
+
+    @staticmethod
+    def _document(session: Session, revision_id: int) -> dict:
+        row = session.get(PathwayRevision, revision_id)
+        if row is None:
+            raise InvalidOperation("unknown_pathway", pathway=f"#{revision_id}")
+        return row.document
+
+    def active_revision_id(self, pathway_id: str, session: Session | None = None) -> int:
+        def find(s: Session) -> int | None:
+            return s.scalar(
+                select(PathwaySource.active_revision_id)
+                .where(PathwaySource.pathway_id == pathway_id, PathwaySource.active_revision_id.is_not(None))
+                .order_by(PathwaySource.checked_at.desc()).limit(1))
+
+        if session is not None:
+            found = find(session)
+        else:
+            with self.session_factory() as own:
+                found = find(own)
+        if found is None:
+            raise InvalidOperation("unknown_pathway", pathway=pathway_id)
+        return found
+
+    def current(self, pathway_id: str) -> LoadedRevision:
+        return self.revision(self.active_revision_id(pathway_id))
+
+    def pathway_ids(self) -> list[str]:
+        with self.session_factory() as session:
+            rows = session.scalars(select(PathwaySource.pathway_id).where(
+                PathwaySource.active_revision_id.is_not(None)).distinct())
+            return sorted(r for r in rows if r)

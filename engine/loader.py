@@ -1,0 +1,260 @@
+"""Safe reading of YAML/JSON definition files (pathways, fragments, scenarios, assessments).
+
+The reader never executes tags, never follows an alias bomb, never recurses without bound and never reads
+an unbounded file: every refusal is a located `Problem`. It also keeps, for each place in the document, the
+line and column it came from, so that later checks can point a designer at the exact spot.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .i18n import DEFAULT_LANGUAGE, message
+
+MAX_FILE_BYTES = 1024 * 1024  # a pathway of 300 stages is about 300 KB
+MAX_DEPTH = 64  # nesting of mappings and lists
+MAX_NODES = 200_000  # nodes after expanding aliases: stops "billion laughs"
+
+DocPath = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false. In YAML 1.1 'no', 'yes', 'on', 'off' are
+    booleans, which would turn the Italian label 'No' or the French 'Oui'-like answers into true/false."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or doubtful, if severity is 'warning') in a definition file."""
+
+    file: str
+    line: int
+    column: int
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    path: DocPath = ()
+    severity: str = "error"
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return message("problem." + self.code, lang, **self.params)
+
+    def format(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        where = f" ({message('problem.at', lang, path=format_path(self.path))})" if self.path else ""
+        kind = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{self.file}:{self.line}:{self.column}: {kind}{self.message(lang)}{where}"
+
+    def as_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        return {
+            "file": self.file, "line": self.line, "column": self.column, "severity": self.severity,
+            "code": self.code, "path": format_path(self.path), "message": self.message(lang),
+        }
+
+
+def format_path(path: DocPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass
+class SourceDocument:
+    """A parsed file: its data, its text, and where each part of it came from."""
+
+    file: str
+    text: str
+    data: Any
+    locations: dict[DocPath, tuple[int, int]]
+
+    def where(self, path: DocPath) -> tuple[str, int, int]:
+        """File, line, column of the closest located ancestor of `path`."""
+        path = tuple(path)
+        while path not in self.locations and path:
+            path = path[:-1]
+        line, col = self.locations.get(path, (1, 1))
+        return self.file, line, col
+
+    def problem(self, code: str, path: DocPath = (), severity: str = "error", **params: Any) -> Problem:
+        file, line, col = self.where(path)
+        return Problem(file, line, col, code, params, tuple(path), severity)
+
+
+class LoadError(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(problem.format())
+
+
+def read_file(path: Path | str, display_name: str | None = None) -> SourceDocument:
+    """Read and parse a definition file; raise LoadError with a located problem if it cannot be read."""
+    path = Path(path)
+    name = display_name or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(Problem(name, 1, 1, "too_big", {"size": size, "max": MAX_FILE_BYTES}))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise LoadError(Problem(name, 1, 1, "unreadable", {"reason": exc.strerror or str(exc)})) from None
+    return parse_bytes(raw, name)
+
+
+def parse_bytes(raw: bytes, name: str) -> SourceDocument:
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(Problem(name, 1, 1, "too_big", {"size": len(raw), "max": MAX_FILE_BYTES}))
+    text = decode(raw, name)
+    return parse_text(text, name)
+
+
+def decode(raw: bytes, name: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise LoadError(Problem(name, 1, 1, "encoding_utf16"))
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line, col = _position(raw, nul)
+        raise LoadError(Problem(name, line, col, "binary"))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _position(raw, exc.start)
+        raise LoadError(Problem(name, line, col, "encoding", {"byte": f"0x{raw[exc.start]:02x}"})) from None
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def parse_text(text: str, name: str) -> SourceDocument:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise LoadError(Problem(name, 1, 1, "too_big", {"size": len(text), "max": MAX_FILE_BYTES}))
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise LoadError(Problem(name, text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul), "binary"))
+    _check_events(text, name)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError(_yaml_problem(exc, name)) from None
+    except yaml.reader.ReaderError as exc:
+        raise LoadError(Problem(name, 1, exc.position + 1, "syntax", {"reason": str(exc)})) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(Problem(name, 1, 1, "syntax", {"reason": str(exc)})) from None
+    except RecursionError:
+        raise LoadError(Problem(name, 1, 1, "too_deep", {"max": MAX_DEPTH})) from None
+    locations: dict[DocPath, tuple[int, int]] = {}
+    if node is None:
+        return SourceDocument(name, text, None, {(): (1, 1)})
+    data = _Converter(name, locations).convert(node, (), 0)
+    return SourceDocument(name, text, data, locations)
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    reason = " ".join(p for p in (exc.context, exc.problem) if p)
+    return Problem(name, line, col, "syntax", {"reason": reason or str(exc)})
+
+
+def _check_events(text: str, name: str) -> None:
+    """Walk the YAML event stream (flat, no recursion) to refuse deep nesting and oversized streams early."""
+    depth = 0
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            count += 1
+            if count > MAX_NODES:
+                raise LoadError(Problem(name, event.start_mark.line + 1, event.start_mark.column + 1,
+                                        "too_many_nodes", {"max": MAX_NODES}))
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise LoadError(Problem(name, event.start_mark.line + 1, event.start_mark.column + 1,
+                                            "too_deep", {"max": MAX_DEPTH}))
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent) and count > 2:
+                raise LoadError(Problem(name, event.start_mark.line + 1, event.start_mark.column + 1,
+                                        "several_documents"))
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError(_yaml_problem(exc, name)) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(Problem(name, 1, 1, "syntax", {"reason": str(exc)})) from None
+
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
+}
+
+
+class _Converter:
+    """Turn composed YAML nodes into plain JSON-like data, counting expanded nodes (aliases included)."""
+
+    def __init__(self, name: str, locations: dict[DocPath, tuple[int, int]]):
+        self.name = name
+        self.locations = locations
+        self.count = 0
+        self.scalars = _Loader("")
+
+    def _problem(self, node: yaml.Node, code: str, **params: Any) -> LoadError:
+        return LoadError(Problem(self.name, node.start_mark.line + 1, node.start_mark.column + 1, code, params))
+
+    def convert(self, node: yaml.Node, path: DocPath, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self._problem(node, "too_many_nodes", max=MAX_NODES)
+        if depth > MAX_DEPTH:
+            raise self._problem(node, "too_deep", max=MAX_DEPTH)
+        self.locations.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self._problem(key_node, "merge_key")
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._problem(key_node, "complex_key")
+                key = self._scalar(key_node)
+                if not isinstance(key, str):
+                    key = str(key).lower() if isinstance(key, bool) else str(key)
+                if key in out:
+                    raise self._problem(key_node, "duplicate_key", key=key)
+                self.locations[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                out[key] = self.convert(value_node, path + (key,), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            raise self._problem(node, "tag", tag=node.tag)
+        if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+            return node.value  # dates stay text: definitions are JSON data
+        value = self.scalars.construct_object(node, deep=False)
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            raise self._problem(node, "not_a_number")
+        return value
+
+
+def dump_canonical(data: Any) -> str:
+    """The canonical JSON text of a document, used for content hashes."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,215 @@
+"""Database tables of the engine (SQLAlchemy 2.x typed models).
+
+The case row and its append-only event log are the truth; requirement states (ticks, documents, form data,
+sign-offs) are rows of their own so that "what is missing" is a cheap query. Schema changes go through the
+Alembic migrations in engine/migrations.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored as UTC and always given back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Desk(Base):
+    """A territorial help desk ("sportello")."""
+
+    __tablename__ = "desks"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))  # IT / FR
+    region: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PathwayRevision(Base):
+    """One exact content of a pathway (fragments resolved), stored once."""
+
+    __tablename__ = "pathway_revisions"
+    __table_args__ = (UniqueConstraint("pathway_id", "content_hash", name="uq_pathway_revisions_content"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pathway_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_text: Mapped[str] = mapped_column(Text)  # the file as written
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # resolved (fragments inlined)
+    source_file: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PathwaySource(Base):
+    """The last check of one pathway file: valid or not, with its problems, and its active revision.
+
+    An invalid file never replaces the active revision; its problems stay here for everyone to see.
+    """
+
+    __tablename__ = "pathway_sources"
+    file: Mapped[str] = mapped_column(String(500), primary_key=True)
+    pathway_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))  # of the raw file
+    valid: Mapped[bool] = mapped_column(Boolean)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active_revision_id: Mapped[int | None] = mapped_column(ForeignKey("pathway_revisions.id"))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_desk_status_stage", "desk_id", "status", "stage_id"),
+        Index("ix_cases_status_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pathway_id: Mapped[str] = mapped_column(String(64), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("pathway_revisions.id"), index=True)
+    desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active / on_hold / closed
+    stage_id: Mapped[str] = mapped_column(String(64))  # the current stage (or the last one, when closed)
+    stage_visit: Mapped[int] = mapped_column(Integer, default=1)  # increments at every entry in a stage
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock; = seq of the last event
+    supply_chains: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column()
+    held_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    previous_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    next_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    members: Mapped[list[CaseMember]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseMember.position")
+
+
+class CaseMember(Base):
+    """A person following the case (worker) or assigned to it (mentor)."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", "kind", name="uq_case_members_person"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # worker / mentor
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    case: Mapped[Case] = relationship(back_populates="members")
+
+
+class ChecklistTick(Base):
+    __tablename__ = "checklist_ticks"
+    __table_args__ = (UniqueConstraint("case_id", "stage_id", "item_id", "member_id", name="uq_checklist_ticks_item"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[str] = mapped_column(String(64), default="")  # "" when not per member
+    ticked_by: Mapped[str] = mapped_column(String(64))
+    ticked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseDocument(Base):
+    """A file attached to a requirement; the bytes live in the content-addressed store (sha256)."""
+
+    __tablename__ = "case_documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(64))
+    requirement_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[str] = mapped_column(String(64), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class FormData(Base):
+    __tablename__ = "form_data"
+    __table_args__ = (UniqueConstraint("case_id", "stage_id", name="uq_form_data_stage"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignOff(Base):
+    """A sign-off given during one visit of a stage (coming back to the stage asks for it again)."""
+
+    __tablename__ = "signoffs"
+    __table_args__ = (
+        UniqueConstraint("case_id", "stage_id", "stage_visit", "signoff_id", "actor_id", name="uq_signoffs_once"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(64))
+    stage_visit: Mapped[int] = mapped_column(Integer)
+    signoff_id: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """Append-only record of one thing that happened to a case. `seq` is the case version it produced."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor_roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    stage_id: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,339 @@
+"""The pathway *spec*: frozen objects built once from a validated, resolved pathway document.
+
+A `Pathway` knows nothing of cases or the database; `validation.py` guarantees that the document it is
+built from is coherent, so building never fails on a document that passed validation.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .i18n import localize
+from .loader import dump_canonical
+
+Text = Mapping[str, str]
+
+BUILTIN_ROLES = ("operator", "mentor", "worker", "designer", "admin")
+BUILTIN_OUTCOMES = ("company_created", "coop_constituted", "employed", "withdrawn", "referred")
+SUPPLY_CHAINS = ("nautical_shipbuilding", "sustainable_tourism", "blue_green_biotech", "blue_green_energy")
+# Facts about a case that conditions may compare, besides form fields ("case.<fact>").
+CASE_FACTS = {
+    "members": "integer",  # how many workers follow the case
+    "country": "string",  # IT or FR, from the help desk
+    "region": "string",
+    "desk": "string",
+    "supply_chains": "array",
+    "days_in_stage": "integer",
+}
+FORM_REQUIREMENT_ID = "form"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    label: Text
+    required: bool = True
+    roles: tuple[str, ...] = ("operator",)
+    per_member: bool = False
+    help: Text | None = None
+    kind = "checklist"
+
+
+@dataclass(frozen=True)
+class DocumentRule:
+    id: str
+    label: Text
+    types: tuple[str, ...]
+    max_bytes: int
+    required: bool = True
+    uploaded_by: tuple[str, ...] = ("operator", "worker")
+    per_member: bool = False
+    help: Text | None = None
+    kind = "document"
+
+
+@dataclass(frozen=True)
+class FormField:
+    id: str
+    type: str
+    label: Text
+    required: bool = False
+    help: Text | None = None
+    options: tuple[tuple[str, Text], ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def option_label(self, value: str, lang: str) -> str:
+        for option_value, label in self.options:
+            if option_value == value:
+                return localize(label, lang)
+        return str(value)
+
+    @property
+    def value_type(self) -> str:
+        """The JSON type a value of this field has (used by conditions)."""
+        return {
+            "integer": "integer", "number": "number", "boolean": "boolean", "choices": "array",
+        }.get(self.type, "string")
+
+
+@dataclass(frozen=True)
+class Form:
+    fields: tuple[FormField, ...]
+    title: Text | None
+    roles: tuple[str, ...] = ("operator",)
+    required: bool = True
+    id = FORM_REQUIREMENT_ID
+    kind = "form"
+
+    @property
+    def label(self) -> Text | None:
+        return self.title
+
+    def field(self, field_id: str) -> FormField | None:
+        return next((f for f in self.fields if f.id == field_id), None)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema that submitted data must satisfy."""
+        props: dict[str, Any] = {}
+        for f in self.fields:
+            props[f.id] = field_json_schema(f)
+        return {
+            "type": "object",
+            "properties": props,
+            "required": [f.id for f in self.fields if f.required],
+            "additionalProperties": False,
+        }
+
+
+def field_json_schema(f: FormField) -> dict[str, Any]:
+    raw = f.raw
+    if f.type in ("string", "text", "email", "date"):
+        schema: dict[str, Any] = {"type": "string", "maxLength": raw.get("max_length", 20000 if f.type == "text" else 500)}
+        if "min_length" in raw:
+            schema["minLength"] = raw["min_length"]
+        elif f.required:
+            schema["minLength"] = 1
+        if "pattern" in raw:
+            schema["pattern"] = raw["pattern"]
+        if f.type == "email":
+            schema["format"] = "email"
+        if f.type == "date":
+            schema["format"] = "date"
+        return schema
+    if f.type in ("integer", "number"):
+        schema = {"type": f.type}
+        for key in ("minimum", "maximum"):
+            if key in raw:
+                schema[key] = raw[key]
+        return schema
+    if f.type == "boolean":
+        return {"type": "boolean"}
+    values = [v for v, _ in f.options]
+    if f.type == "choice":
+        return {"type": "string", "enum": values}
+    schema = {"type": "array", "items": {"enum": values}, "uniqueItems": True}
+    if "min_items" in raw:
+        schema["minItems"] = raw["min_items"]
+    elif f.required:
+        schema["minItems"] = 1
+    if "max_items" in raw:
+        schema["maxItems"] = raw["max_items"]
+    return schema
+
+
+@dataclass(frozen=True)
+class SignOffRule:
+    id: str
+    label: Text
+    role: str
+    count: int = 1
+    required: bool = True
+    distinct_from: tuple[str, ...] = ()
+    kind = "signoff"
+
+
+@dataclass(frozen=True)
+class Exit:
+    id: str
+    label: Text
+    to: str | None = None
+    pathway: str | None = None
+    outcome: str | None = None
+    carry: tuple[str, ...] = ()
+    at: str | None = None
+    when: Mapping[str, Any] | None = None
+    requires: str | tuple[str, ...] = "all"
+
+    @property
+    def target_state(self) -> str:
+        """The name of the state machine state this exit leads to."""
+        if self.to:
+            return self.to
+        if self.pathway:
+            return "pathway:" + self.pathway
+        return "outcome:" + str(self.outcome)
+
+
+Requirement = ChecklistItem | DocumentRule | Form | SignOffRule
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    title: Text
+    guidance: Text | None
+    due_days: int | None
+    checklist: tuple[ChecklistItem, ...]
+    documents: tuple[DocumentRule, ...]
+    form: Form | None
+    signoffs: tuple[SignOffRule, ...]
+    exits: tuple[Exit, ...]
+
+    @property
+    def requirements(self) -> tuple[Requirement, ...]:
+        form = (self.form,) if self.form else ()
+        return (*self.checklist, *self.documents, *form, *self.signoffs)
+
+    def requirement(self, requirement_id: str) -> Requirement | None:
+        return next((r for r in self.requirements if r.id == requirement_id), None)
+
+    def exit(self, exit_id: str) -> Exit | None:
+        return next((e for e in self.exits if e.id == exit_id), None)
+
+
+@dataclass(frozen=True)
+class Pathway:
+    id: str
+    version: str
+    title: Text
+    description: Text | None
+    roles: Mapping[str, Text]
+    outcomes: Mapping[str, Text | None]
+    group_min: int
+    group_max: int | None
+    supply_chains: tuple[str, ...]
+    start: str
+    stages: tuple[Stage, ...]
+    document: Mapping[str, Any] = field(repr=False, compare=False)
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", MappingProxyType({s.id: s for s in self.stages}))
+
+    def stage(self, stage_id: str) -> Stage | None:
+        return self._index.get(stage_id)  # type: ignore[attr-defined]
+
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.stages)
+
+    @property
+    def all_roles(self) -> tuple[str, ...]:
+        return BUILTIN_ROLES + tuple(self.roles)
+
+    def stage_number(self, stage_id: str) -> int:
+        return self.stage_ids.index(stage_id) + 1 if stage_id in self.stage_ids else 0
+
+    def field(self, ref: str) -> FormField | None:
+        """A form field named as 'stage.field'."""
+        stage_id, _, field_id = ref.partition(".")
+        stage = self.stage(stage_id)
+        if stage is None or stage.form is None:
+            return None
+        return stage.form.field(field_id)
+
+
+def content_hash(document: Any) -> str:
+    return hashlib.sha256(dump_canonical(document).encode("utf-8")).hexdigest()
+
+
+def _tuple(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(value) if value else default
+
+
+def build_pathway(doc: Mapping[str, Any]) -> Pathway:
+    """Build the frozen spec from a resolved document that passed validation."""
+    stages = tuple(_build_stage(s) for s in doc["stages"])
+    group = doc.get("group") or {}
+    outcomes: dict[str, Text | None] = {o: None for o in BUILTIN_OUTCOMES}
+    outcomes.update({o["id"]: o["title"] for o in doc.get("outcomes", [])})
+    return Pathway(
+        id=doc["id"],
+        version=str(doc["version"]),
+        title=doc["title"],
+        description=doc.get("description"),
+        roles=MappingProxyType({r["id"]: r["title"] for r in doc.get("roles", [])}),
+        outcomes=MappingProxyType(outcomes),
+        group_min=group.get("min_members", 1),
+        group_max=group.get("max_members", 1 if not group else None),
+        supply_chains=tuple(doc.get("supply_chains", ())),
+        start=doc.get("start") or stages[0].id,
+        stages=stages,
+        document=doc,
+        content_hash=content_hash(doc),
+    )
+
+
+def _build_stage(s: Mapping[str, Any]) -> Stage:
+    form = None
+    if s.get("form"):
+        f = s["form"]
+        form = Form(
+            fields=tuple(
+                FormField(
+                    id=fd["id"], type=fd["type"], label=fd["label"], required=fd.get("required", False),
+                    help=fd.get("help"),
+                    options=tuple((o["value"], o["label"]) for o in fd.get("options", [])),
+                    raw=MappingProxyType(dict(fd)),
+                )
+                for fd in f["fields"]
+            ),
+            title=f.get("title") or s["title"],
+            roles=_tuple(f.get("roles"), ("operator",)),
+            required=f.get("required", True),
+        )
+    return Stage(
+        id=s["id"],
+        title=s["title"],
+        guidance=s.get("guidance"),
+        due_days=s.get("due_days"),
+        checklist=tuple(
+            ChecklistItem(
+                id=c["id"], label=c["label"], required=c.get("required", True),
+                roles=_tuple(c.get("roles"), ("operator",)), per_member=c.get("per_member", False),
+                help=c.get("help"),
+            )
+            for c in s.get("checklist", [])
+        ),
+        documents=tuple(
+            DocumentRule(
+                id=d["id"], label=d["label"], types=tuple(d["types"]),
+                max_bytes=int(float(d.get("max_mb", 10)) * 1024 * 1024), required=d.get("required", True),
+                uploaded_by=_tuple(d.get("uploaded_by"), ("operator", "worker")),
+                per_member=d.get("per_member", False), help=d.get("help"),
+            )
+            for d in s.get("documents", [])
+        ),
+        form=form,
+        signoffs=tuple(
+            SignOffRule(
+                id=g["id"], label=g["label"], role=g["role"], count=g.get("count", 1),
+                required=g.get("required", True), distinct_from=tuple(g.get("distinct_from", ())),
+            )
+            for g in s.get("signoffs", [])
+        ),
+        exits=tuple(
+            Exit(
+                id=e["id"], label=e["label"], to=e.get("to"), pathway=e.get("pathway"),
+                outcome=e.get("outcome"), carry=tuple(e.get("carry", ())), at=e.get("at"), when=e.get("when"),
+                requires=_requires(e.get("requires", "all")),
+            )
+            for e in s["exits"]
+        ),
+    )
+
+
+def _requires(value: str | list[str]) -> str | tuple[str, ...]:
+    return value if isinstance(value, str) else tuple(value)

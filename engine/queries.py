@@ -1,0 +1,87 @@
+"""Read-only questions about cases: the timeline, due and overdue cases, counts per desk/pathway/stage."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .i18n import localize, message
+from .models import Case, Event, utcnow
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    at: datetime
+    type: str
+    actor_id: str
+    stage_id: str | None
+    text: str
+    data: dict[str, Any]
+
+
+def timeline(session: Session, case_id: int, lang: str = "en",
+             name_of: Callable[[str], str] | None = None) -> list[TimelineEntry]:
+    """The events of a case, oldest first, each in a readable sentence in `lang`."""
+    name_of = name_of or (lambda person_id: person_id)
+    events = session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.seq))
+    return [TimelineEntry(e.seq, e.at, e.type, e.actor_id, e.stage_id, describe_event(e, lang, name_of), e.data)
+            for e in events]
+
+
+def describe_event(event: Event, lang: str, name_of: Callable[[str], str]) -> str:
+    d = event.data or {}
+    member = d.get("member")
+    params: dict[str, Any] = {
+        "actor": name_of(event.actor_id),
+        "label": localize(d.get("label"), lang),
+        "for_member": message("event.for_member", lang, member=name_of(member)) if member else "",
+        "filename": d.get("filename", ""),
+        "reason": d.get("reason", ""),
+        "pathway": localize(d.get("pathway_title"), lang) or d.get("pathway", ""),
+        "previous_case": d.get("previous_case", ""),
+        "new_case": d.get("new_case", ""),
+        "revision": d.get("version", ""),
+        "from_stage": localize(d.get("from_label"), lang),
+        "to_stage": localize(d.get("to_label"), lang),
+        "exit": localize(d.get("exit_label"), lang),
+        "outcome": message("outcome." + d["outcome"], lang) if d.get("outcome") else "",
+    }
+    kind = event.type
+    if kind == "case_opened" and d.get("previous_case"):
+        kind = "continued_from"
+    if kind == "advanced" and d.get("outcome") and not d.get("to"):
+        params["to_stage"] = params["outcome"] if not d.get("pathway") else params["pathway"]
+    return message("event." + kind, lang, **params)
+
+
+def overdue(session: Session, now: datetime | None = None, desks: Iterable[str] | None = None) -> list[Case]:
+    """Active cases whose current stage is past its due date, most overdue first."""
+    now = now or utcnow()
+    query = select(Case).where(Case.status == "active", Case.due_at.is_not(None), Case.due_at < now)
+    if desks is not None:
+        query = query.where(Case.desk_id.in_(list(desks)))
+    return list(session.scalars(query.order_by(Case.due_at)))
+
+
+def due_between(session: Session, start: datetime, end: datetime, desks: Iterable[str] | None = None) -> list[Case]:
+    """Active cases whose due date falls in [start, end) — for reminders."""
+    query = select(Case).where(Case.status == "active", Case.due_at >= start, Case.due_at < end)
+    if desks is not None:
+        query = query.where(Case.desk_id.in_(list(desks)))
+    return list(session.scalars(query.order_by(Case.due_at)))
+
+
+def counts(session: Session, desks: Iterable[str] | None = None, status: str | None = "active"
+           ) -> dict[tuple[str, str, str], int]:
+    """Number of cases per (desk, pathway, stage)."""
+    query = select(Case.desk_id, Case.pathway_id, Case.stage_id, func.count()).group_by(
+        Case.desk_id, Case.pathway_id, Case.stage_id)
+    if status is not None:
+        query = query.where(Case.status == status)
+    if desks is not None:
+        query = query.where(Case.desk_id.in_(list(desks)))
+    return {(desk, pathway, stage): n for desk, pathway, stage, n in session.execute(query)}

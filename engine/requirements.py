@@ -1,0 +1,185 @@
+"""What a case has done in its current stage, and what is still missing to leave it.
+
+`StageState.load()` reads the requirement rows of one case and stage; `unmet_for(exit)` answers
+"why can't this stage be left through this exit yet" with machine-readable codes and localized messages.
+The same answer serves the service's guards, the operator page, the worker portal and the API.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import conditions
+from .errors import Unmet
+from .i18n import LANGUAGES, localize, message
+from .models import Case, CaseDocument, Desk, ChecklistTick, FormData, SignOff, utcnow
+from .pathway import ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage
+
+
+@dataclass
+class RequirementState:
+    """The state of one requirement of the current stage, for display."""
+
+    requirement: Any  # ChecklistItem | DocumentRule | Form | SignOffRule
+    met: bool
+    unmet: Unmet | None
+    done_by: dict[str, Any] = field(default_factory=dict)  # member id ("" for all) -> tick/document rows
+    rows: list[Any] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.requirement.id
+
+    @property
+    def kind(self) -> str:
+        return self.requirement.kind
+
+
+@dataclass
+class StageState:
+    case: Case
+    pathway: Pathway
+    stage: Stage
+    ticks: list[ChecklistTick]
+    documents: list[CaseDocument]
+    forms: dict[str, FormData]  # every stage's submitted form, by stage id
+    signoffs: list[SignOff]  # of the current visit of the stage
+    workers: list[tuple[str, str]]  # (person id, display name)
+    desk: Desk | None
+    now: datetime
+
+    @classmethod
+    def load(cls, session: Session, case: Case, pathway: Pathway, now: datetime | None = None) -> "StageState":
+        stage = pathway.stage(case.stage_id)
+        assert stage is not None, f"case {case.id} is at unknown stage {case.stage_id}"
+        ticks = list(session.scalars(select(ChecklistTick).where(
+            ChecklistTick.case_id == case.id, ChecklistTick.stage_id == stage.id)))
+        documents = list(session.scalars(select(CaseDocument).where(
+            CaseDocument.case_id == case.id, CaseDocument.stage_id == stage.id,
+            CaseDocument.removed_at.is_(None)).order_by(CaseDocument.id)))
+        forms = {f.stage_id: f for f in session.scalars(select(FormData).where(FormData.case_id == case.id))}
+        signoffs = list(session.scalars(select(SignOff).where(
+            SignOff.case_id == case.id, SignOff.stage_id == stage.id,
+            SignOff.stage_visit == case.stage_visit).order_by(SignOff.id)))
+        workers = [(m.person_id, m.display_name or m.person_id) for m in case.members if m.kind == "worker"]
+        desk = session.get(Desk, case.desk_id)
+        return cls(case, pathway, stage, ticks, documents, forms, signoffs, workers, desk, now or utcnow())
+
+    # --- per requirement ---------------------------------------------------------------------------
+
+    def requirement_states(self) -> list[RequirementState]:
+        return [self.requirement_state(r) for r in self.stage.requirements]
+
+    def requirement_state(self, requirement: Any) -> RequirementState:
+        if isinstance(requirement, ChecklistItem):
+            rows = [t for t in self.ticks if t.item_id == requirement.id]
+            return self._per_member_state(requirement, rows, "missing.checklist")
+        if isinstance(requirement, DocumentRule):
+            rows = [d for d in self.documents if d.requirement_id == requirement.id]
+            return self._per_member_state(requirement, rows, "missing.document")
+        if isinstance(requirement, Form):
+            row = self.forms.get(self.stage.id)
+            unmet = None if row else Unmet("missing.form", "form", {"label": requirement.label or self.stage.title})
+            return RequirementState(requirement, row is not None, unmet, rows=[row] if row else [])
+        assert isinstance(requirement, SignOffRule)
+        rows = [s for s in self.signoffs if s.signoff_id == requirement.id]
+        met = len(rows) >= requirement.count
+        unmet = None if met else Unmet("missing.signoff", requirement.id, {
+            "label": requirement.label, "role": self.role_label(requirement.role),
+            "have": len(rows), "need": requirement.count})
+        return RequirementState(requirement, met, unmet, rows=rows)
+
+    def _per_member_state(self, requirement: ChecklistItem | DocumentRule, rows: list[Any], code: str) -> RequirementState:
+        done_by: dict[str, Any] = {}
+        for row in rows:
+            done_by.setdefault(row.member_id, row)
+        if requirement.per_member:
+            missing = [name for person, name in self.workers if person not in done_by]
+            met = not missing
+            unmet = None if met else Unmet(code + "_member", requirement.id,
+                                           {"label": requirement.label, "members": missing})
+        else:
+            met = "" in done_by
+            unmet = None if met else Unmet(code, requirement.id, {"label": requirement.label})
+        return RequirementState(requirement, met, unmet, done_by, rows)
+
+    def role_label(self, role: str) -> dict[str, str]:
+        if role in self.pathway.roles:
+            return dict(self.pathway.roles[role])
+        return {lang: message("role." + role, lang) for lang in LANGUAGES}
+
+    # --- per exit ----------------------------------------------------------------------------------
+
+    def needed(self, exit_: Exit) -> list[Any]:
+        if exit_.requires == "none":
+            return []
+        if exit_.requires == "all":
+            return [r for r in self.stage.requirements if r.required]
+        return [r for r in self.stage.requirements if r.id in exit_.requires]
+
+    def unmet_for(self, exit_: Exit) -> list[Unmet]:
+        out: list[Unmet] = []
+        if self.case.status != "active":
+            out.append(Unmet("missing.status", "status", {
+                "status": {lang: message("status." + self.case.status, lang) for lang in LANGUAGES}}))
+        for requirement in self.needed(exit_):
+            state = self.requirement_state(requirement)
+            if state.unmet:
+                out.append(state.unmet)
+        if exit_.when is not None and not conditions.evaluate(exit_.when, self.lookup):
+            out.append(Unmet("missing.condition", "condition", {"condition": self.describe(exit_.when)}))
+        return out
+
+    def allows(self, exit_id: str) -> bool:
+        exit_ = self.stage.exit(exit_id)
+        return exit_ is not None and not self.unmet_for(exit_)
+
+    def describe(self, cond: Any) -> dict[str, str]:
+        def label_of(lang: str):  # noqa: ANN202
+            def inner(ref: str) -> str:
+                field_ = self.pathway.field(ref)
+                if field_ is not None:
+                    return localize(field_.label, lang)
+                return ref
+
+            return inner
+
+        def value_label(lang: str):  # noqa: ANN202
+            def inner(ref: str, value: Any) -> str:
+                field_ = self.pathway.field(ref)
+                if field_ is not None and field_.options and isinstance(value, str):
+                    return field_.option_label(value, lang)
+                return conditions._show(value, lang)
+
+            return inner
+
+        return {lang: conditions.describe(cond, lang, label_of(lang), value_label(lang)) for lang in LANGUAGES}
+
+    # --- facts for conditions ----------------------------------------------------------------------
+
+    def lookup(self, ref: str) -> Any:
+        owner, _, name = ref.partition(".")
+        if owner == "case":
+            return self.fact(name)
+        row = self.forms.get(owner)
+        if row is None or name not in row.data:
+            return conditions.MISSING
+        return row.data[name]
+
+    def fact(self, name: str) -> Any:
+        case = self.case
+        if name == "members":
+            return len(self.workers)
+        if name == "supply_chains":
+            return list(case.supply_chains or [])
+        if name == "days_in_stage":
+            return (self.now - case.stage_entered_at).days
+        if name in ("country", "region") and self.desk is not None:
+            return getattr(self.desk, name)
+        if name == "desk":
+            return case.desk_id
+        return conditions.MISSING

@@ -1,0 +1,284 @@
+"""Pathway scenarios: "given these actions by these actors, the case reaches this stage or outcome; and
+this action is refused with this reason". Pathways are tested like code, by `opera pathways test` and by
+the test suite, on a scratch database.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from .cases import Actor, CaseService, Member
+from .db import make_engine, make_session_factory
+from .errors import EngineError, FormInvalid, NotAllowed, RequirementsNotMet
+from .files import FileStore
+from .library import SCENARIO_DIR, PathwayLibrary, pathway_files
+from .loader import LoadError, Problem, SourceDocument, read_file
+from .models import Base, Case, Desk
+from .validation import schema_problems
+
+ACTIONS = ("tick", "untick", "upload", "submit", "sign", "advance", "hold", "resume", "withdraw", "reopen",
+           "switch", "close")
+
+
+@dataclass
+class ScenarioResult:
+    file: str
+    name: str
+    pathway: str
+    failures: list[str] = field(default_factory=list)
+    steps_run: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+class ScenarioFailure(Exception):
+    pass
+
+
+def scenario_files(paths: list[Path]) -> list[Path]:
+    """Scenario files named directly, or found in <pathways dir>/scenarios/."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            folder = path / SCENARIO_DIR if (path / SCENARIO_DIR).is_dir() else path
+            found.extend(pathway_files(folder))
+        else:
+            found.append(path)
+    return found
+
+
+class ScenarioRunner:
+    """Runs scenarios against the pathways of a directory, on a scratch SQLite database."""
+
+    def __init__(self, pathways_dir: Path):
+        self._tmp = tempfile.TemporaryDirectory(prefix="opera-scenarios-")
+        root = Path(self._tmp.name)
+        self.engine = make_engine(f"sqlite:///{root / 'scenarios.sqlite'}")
+        Base.metadata.create_all(self.engine)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.library = PathwayLibrary(self.sessions, pathways_dir)
+        self.report = self.library.sync()
+        self.service = CaseService(self.sessions, self.library, FileStore(root / "files"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> "ScenarioRunner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run_file(self, path: Path) -> ScenarioResult:
+        try:
+            doc = read_file(path)
+        except LoadError as exc:
+            return ScenarioResult(str(path), path.stem, "?", [exc.problem.format()])
+        problems = schema_problems(doc, "scenario.schema.json")
+        if problems:
+            return ScenarioResult(str(path), path.stem, "?", [p.format() for p in problems])
+        return self.run(doc)
+
+    def run(self, doc: SourceDocument) -> ScenarioResult:
+        data = doc.data
+        result = ScenarioResult(doc.file, data["scenario"], data["pathway"])
+        try:
+            _Run(self, doc, result).execute()
+        except ScenarioFailure as failure:
+            result.failures.append(str(failure))
+        return result
+
+
+class _Run:
+    def __init__(self, runner: ScenarioRunner, doc: SourceDocument, result: ScenarioResult):
+        self.runner = runner
+        self.service = runner.service
+        self.doc = doc
+        self.result = result
+        self.data = doc.data
+        self.actors = {
+            name: Actor.of(name, spec["roles"], spec.get("desks", ())) for name, spec in self.data["actors"].items()
+        }
+        self.names = {name: spec.get("name", name) for name, spec in self.data["actors"].items()}
+        self.case_id = 0
+        self.version = 0
+
+    def fail(self, path: tuple, text: str) -> ScenarioFailure:
+        file, line, col = self.doc.where(path)
+        return ScenarioFailure(f"{file}:{line}:{col}: {text}")
+
+    def actor(self, name: str | None, path: tuple) -> Actor:
+        if name is None or name not in self.actors:
+            raise self.fail(path, f"unknown actor '{name}' (declare it under 'actors')")
+        return self.actors[name]
+
+    def execute(self) -> None:
+        case = self.data["case"]
+        with self.runner.sessions.begin() as session:
+            if session.get(Desk, case["desk"]) is None:
+                session.add(Desk(id=case["desk"], name=case["desk"], country=case.get("country", "IT"),
+                                 region=case.get("region", "")))
+        opener = self.actor(case["opened_by"], ("case", "opened_by"))
+        try:
+            receipt = self.service.open_case(
+                opener, pathway_id=self.data["pathway"], desk_id=case["desk"],
+                members=[Member(m, self.names.get(m, m)) for m in case["members"]],
+                mentors=[Member(m, self.names.get(m, m)) for m in case.get("mentors", [])],
+                supply_chains=case.get("supply_chains", []))
+        except EngineError as exc:
+            raise self.fail(("case",), f"the case could not be opened: {exc.message()}") from None
+        self.case_id, self.version = receipt.case_id, receipt.version
+        for index, step in enumerate(self.data["steps"]):
+            self.step(step, ("steps", index))
+            self.result.steps_run += 1
+        if "expect" in self.data:
+            self.expect(self.data["expect"], ("expect",))
+
+    def step(self, step: dict[str, Any], path: tuple) -> None:
+        actions = [a for a in ACTIONS if a in step]
+        if len(actions) > 1:
+            raise self.fail(path, f"one action per step (found {', '.join(actions)})")
+        if actions:
+            self.act(actions[0], step, path)
+        elif "refused" in step:
+            raise self.fail(path, "'refused' goes with an action")
+        if "expect" in step:
+            self.expect(step["expect"], path + ("expect",))
+
+    def act(self, action: str, step: dict[str, Any], path: tuple) -> None:
+        actor = self.actor(step.get("as"), path + ("as",))
+        s, c, v = self.service, self.case_id, self.version
+        arg = step[action]
+        try:
+            if action == "tick":
+                receipt = s.tick(c, actor, v, arg, member=step.get("member"))
+            elif action == "untick":
+                receipt = s.untick(c, actor, v, arg, member=step.get("member"))
+            elif action == "upload":
+                content = sample_file(arg["filename"], arg.get("bytes", 2048))
+                receipt = s.attach_document(c, actor, v, arg["document"], arg["filename"], content,
+                                            member=step.get("member"))
+            elif action == "submit":
+                receipt = s.submit_form(c, actor, v, arg)
+            elif action == "sign":
+                receipt = s.sign_off(c, actor, v, arg)
+            elif action == "advance":
+                receipt = s.advance(c, actor, v, arg)
+            elif action == "hold":
+                receipt = s.hold(c, actor, v, arg)
+            elif action == "resume":
+                receipt = s.resume(c, actor, v, arg)
+            elif action == "withdraw":
+                receipt = s.withdraw(c, actor, v, arg)
+            elif action == "reopen":
+                receipt = s.reopen(c, actor, v, arg["stage"], arg["reason"])
+            elif action == "switch":
+                receipt = s.switch_pathway(c, actor, v, arg["pathway"], arg["reason"])
+            else:
+                receipt = s.close(c, actor, v, arg["outcome"], arg["reason"])
+        except EngineError as exc:
+            self.check_refusal(exc, step.get("refused"), path + (action,))
+            return
+        if "refused" in step:
+            raise self.fail(path + ("refused",), f"'{action}' was expected to be refused ({step['refused']}) "
+                                                 f"but it was done")
+        if receipt.new_case_id:
+            self.case_id, self.version = receipt.new_case_id, 1
+        else:
+            self.version = receipt.version
+
+    def check_refusal(self, exc: EngineError, expected: Any, path: tuple) -> None:
+        if expected is None:
+            raise self.fail(path, f"refused unexpectedly: [{_code(exc)}] {exc.message()}")
+        spec = {"code": expected} if isinstance(expected, str) else expected
+        if spec["code"] not in (exc.code, _code(exc)):
+            raise self.fail(path, f"refused with [{_code(exc)}] {exc.message()} — expected [{spec['code']}]")
+        if "missing" in spec:
+            got = sorted({u.requirement or u.code for u in getattr(exc, "unmet", [])})
+            if got != sorted(spec["missing"]):
+                raise self.fail(path, f"missing {got}, expected {sorted(spec['missing'])}")
+        if "fields" in spec:
+            got = sorted(getattr(exc, "field_errors", {}))
+            if got != sorted(spec["fields"]):
+                raise self.fail(path, f"invalid fields {got}, expected {sorted(spec['fields'])}")
+
+    def expect(self, expected: dict[str, Any], path: tuple) -> None:
+        with self.runner.sessions() as session:
+            case = session.get(Case, self.case_id)
+            assert case is not None
+            state = self.service.stage_state(session, case)
+            actual: dict[str, Any] = {
+                "pathway": case.pathway_id, "stage": case.stage_id, "status": case.status, "outcome": case.outcome,
+            }
+            for key in ("pathway", "stage", "status", "outcome"):
+                if key in expected and expected[key] != actual[key]:
+                    raise self.fail(path + (key,), f"expected {key} '{expected[key]}', found '{actual[key]}' "
+                                                   f"(case at {actual})")
+            if "missing" in expected:
+                got = sorted(r.id for r in state.requirement_states() if not r.met and r.requirement.required)
+                if got != sorted(expected["missing"]):
+                    raise self.fail(path + ("missing",), f"unmet requirements {got}, expected {sorted(expected['missing'])}")
+            for key, want_open in (("open_exits", True), ("closed_exits", False)):
+                for exit_id in expected.get(key, []):
+                    exit_ = state.stage.exit(exit_id)
+                    if exit_ is None:
+                        raise self.fail(path + (key,), f"the stage '{state.stage.id}' has no exit '{exit_id}'")
+                    unmet = state.unmet_for(exit_)
+                    if (not unmet) != want_open:
+                        why = "; ".join(u.message() for u in unmet) or "nothing is missing"
+                        raise self.fail(path + (key,), f"exit '{exit_id}' is {'closed' if unmet else 'open'}: {why}")
+
+
+def _code(exc: EngineError) -> str:
+    if isinstance(exc, NotAllowed):
+        return "not_allowed"
+    if isinstance(exc, (RequirementsNotMet, FormInvalid)):
+        return exc.code
+    return exc.code
+
+
+def sample_file(filename: str, size: int) -> bytes:
+    """A file of the type its name says, padded to about `size` bytes (for scenarios and tests)."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if ext == "pdf":
+        head = b"%PDF-1.4\n%scenario\n"
+    elif ext in ("jpg", "jpeg"):
+        head = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+    elif ext == "png":
+        head = b"\x89PNG\r\n\x1a\n"
+    elif ext in ("docx", "xlsx", "odt", "ods"):
+        return _office_file(ext, size)
+    elif ext in ("txt", "csv"):
+        head = b"a;b;c\n" if ext == "csv" else b"scenario text\n"
+        return (head * (size // len(head) + 1))[:max(size, 1)]
+    else:
+        head = b"MZ\x90\x00\x03\x00\x00\x00"
+    return head + b"\x00" * max(0, size - len(head)) if ext not in ("pdf",) else head + b" " * max(0, size - len(head))
+
+
+def _office_file(ext: str, size: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        if ext in ("odt", "ods"):
+            kind = "text" if ext == "odt" else "spreadsheet"
+            archive.writestr("mimetype", f"application/vnd.oasis.opendocument.{kind}")
+            archive.writestr("content.xml", "<x/>")
+        elif ext == "docx":
+            archive.writestr("word/document.xml", "<w/>")
+        else:
+            archive.writestr("xl/workbook.xml", "<x/>")
+        archive.writestr("padding.bin", b"\x00" * max(0, size - 400))
+    return buffer.getvalue()
+
+
+def problems_text(problems: list[Problem]) -> str:
+    return "\n".join(p.format() for p in problems)

@@ -1,0 +1,546 @@
+"""Checking pathway files: JSON Schema first, then the semantic rules a schema cannot express.
+
+Every finding is a `Problem` located at FILE:LINE:COL with the path inside the document. Shared fragments
+(`pathways/shared/<id>.yaml`) are resolved here: their stages are placed where a pathway includes them,
+and problems inside them point at the fragment file.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from . import conditions
+from .i18n import LANGUAGES
+from .loader import DocPath, LoadError, Problem, SourceDocument, read_file
+from .pathway import (
+    BUILTIN_OUTCOMES, BUILTIN_ROLES, CASE_FACTS, FORM_REQUIREMENT_ID, Pathway, build_pathway,
+)
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+NEXT = "$next"
+
+
+@lru_cache(maxsize=None)
+def _schema(name: str) -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    registry: Registry = Registry()
+    for schema_file in SCHEMA_DIR.glob("*.schema.json"):
+        schema = _schema(schema_file.name)
+        resource = Resource.from_contents(schema)
+        registry = registry.with_resource(schema["$id"], resource).with_resource(schema_file.name, resource)
+    return Draft202012Validator(_schema(name), registry=registry)
+
+
+def schema_problems(doc: SourceDocument, schema_name: str) -> list[Problem]:
+    """Schema errors in words a designer can act on, one per place."""
+    if not isinstance(doc.data, dict):
+        return [doc.problem("not_a_mapping")]
+    problems: list[Problem] = []
+    seen: set[tuple[DocPath, str]] = set()
+    for error in sorted(validator(schema_name).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        for leaf in _leaves(error):
+            problem = _schema_problem(doc, leaf)
+            key = (problem.path, problem.code)
+            if key not in seen:
+                seen.add(key)
+                problems.append(problem)
+    return problems
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """For anyOf/oneOf, report the errors of the alternative that came closest, not the umbrella."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        by_alternative: dict[int, list[ValidationError]] = {}
+        for sub in error.context:
+            by_alternative.setdefault(sub.schema_path[0], []).append(sub)
+        # Closest = the alternative whose errors lie deepest (it matched the most of the structure),
+        # then the one with the fewest errors.
+        best = min(by_alternative.values(), key=lambda errs: (-max(len(e.absolute_path) for e in errs), len(errs)))
+        # An 'include' that is only wrong because the object is a stage: prefer the stage errors.
+        out: list[ValidationError] = []
+        for sub in best:
+            out.extend(_leaves(sub))
+        return out
+    return [error]
+
+
+def _schema_problem(doc: SourceDocument, error: ValidationError) -> Problem:
+    path = tuple(error.absolute_path)
+    v = error.validator
+    if v == "required":
+        missing = next((m for m in error.validator_value if m not in (error.instance or {})), "?")
+        return doc.problem("missing_key", path, key=missing)
+    if v == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        key = extra[0] if extra else "?"
+        close = difflib.get_close_matches(key, allowed, n=1)
+        if close:
+            return doc.problem("unknown_key_suggest", path + (key,), key=key, suggestion=close[0])
+        return doc.problem("unknown_key", path + (key,), key=key, allowed=", ".join(allowed))
+    if v == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return doc.problem("wrong_type", path, expected=expected, found=_json_type(error.instance))
+    if v == "enum":
+        return doc.problem("not_in_enum", path, value=_short(error.instance),
+                           allowed=", ".join(map(str, error.validator_value)))
+    if v == "pattern":
+        desc = error.schema.get("description") or ""
+        return doc.problem("bad_pattern", path, value=_short(error.instance), hint=desc)
+    if v in ("minItems", "minProperties"):
+        return doc.problem("too_few", path, limit=error.validator_value)
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "minLength", "maxLength", "maxItems"):
+        return doc.problem("out_of_range", path, value=_short(error.instance), rule=f"{v} {error.validator_value}")
+    if v == "uniqueItems":
+        return doc.problem("not_unique", path)
+    return doc.problem("schema", path, reason=error.message)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- fragments ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Fragment:
+    id: str
+    doc: SourceDocument
+    problems: list[Problem]
+
+    @property
+    def stages(self) -> list[Any]:
+        return self.doc.data.get("stages", []) if isinstance(self.doc.data, dict) else []
+
+
+def load_fragment(path: Path, display_name: str | None = None) -> Fragment:
+    try:
+        doc = read_file(path, display_name)
+    except LoadError as exc:
+        return Fragment(path.stem, SourceDocument(exc.problem.file, "", None, {}), [exc.problem])
+    problems = schema_problems(doc, "fragment.schema.json")
+    fragment_id = doc.data.get("fragment") if isinstance(doc.data, dict) else None
+    if isinstance(fragment_id, str) and fragment_id != path.stem and not problems:
+        problems.append(doc.problem("fragment_name", ("fragment",), id=fragment_id, file=path.name))
+    return Fragment(fragment_id if isinstance(fragment_id, str) else path.stem, doc, problems)
+
+
+# --- the located, resolved document ------------------------------------------------------------------
+
+
+@dataclass
+class ResolvedDocument:
+    """A pathway document with fragments inlined; knows where each stage came from."""
+
+    source: SourceDocument
+    data: dict[str, Any]
+    origins: list[tuple[SourceDocument, DocPath]] = field(default_factory=list)
+
+    def problem(self, code: str, path: DocPath = (), severity: str = "error", **params: Any) -> Problem:
+        path = tuple(path)
+        if len(path) >= 2 and path[0] == "stages" and isinstance(path[1], int) and path[1] < len(self.origins):
+            origin_doc, prefix = self.origins[path[1]]
+            file, line, col = origin_doc.where(prefix + path[2:])
+            return Problem(file, line, col, code, params, path, severity)
+        return self.source.problem(code, path, severity, **params)
+
+
+def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> tuple[ResolvedDocument, list[Problem]]:
+    data = copy.deepcopy(doc.data)
+    raw_stages = data.get("stages", [])
+    problems: list[Problem] = []
+    stages: list[Any] = []
+    origins: list[tuple[SourceDocument, DocPath]] = []
+    for index, entry in enumerate(raw_stages):
+        if isinstance(entry, dict) and "include" in entry:
+            fragment = fragments.get(entry["include"])
+            if fragment is None:
+                problems.append(doc.problem("unknown_fragment", ("stages", index, "include"),
+                                            fragment=entry["include"], known=", ".join(sorted(fragments)) or "-"))
+                continue
+            if fragment.problems:
+                problems.append(doc.problem("broken_fragment", ("stages", index, "include"), fragment=fragment.id))
+                continue
+            following = raw_stages[index + 1] if index + 1 < len(raw_stages) else None
+            next_id = entry.get("next") or (following.get("id") if isinstance(following, dict) else None)
+            for f_index, stage in enumerate(fragment.stages):
+                stage = copy.deepcopy(stage)
+                for e_index, exit_ in enumerate(stage.get("exits", [])):
+                    if exit_.get("to") == NEXT:
+                        if next_id is None:
+                            problems.append(doc.problem("fragment_next_missing", ("stages", index),
+                                                        fragment=fragment.id))
+                        else:
+                            exit_["to"] = next_id
+                stages.append(stage)
+                origins.append((fragment.doc, ("stages", f_index)))
+        else:
+            stages.append(entry)
+            origins.append((doc, ("stages", index)))
+    data["stages"] = stages
+    return ResolvedDocument(doc, data, origins), problems
+
+
+# --- semantic checks ---------------------------------------------------------------------------------
+
+
+def semantic_problems(rd: ResolvedDocument, known_pathways: Iterable[str] | None = None) -> list[Problem]:
+    d = rd.data
+    out: list[Problem] = []
+    stages = [s for s in d.get("stages", []) if isinstance(s, dict)]
+
+    # Texts in all three languages (a warning: the fallback language is shown meanwhile).
+    for path, text in _texts(d, ()):
+        missing = [lang for lang in LANGUAGES if lang not in text]
+        if missing:
+            out.append(rd.problem("missing_translation", path, "warning", languages=", ".join(missing)))
+
+    roles = set(BUILTIN_ROLES)
+    for i, role in enumerate(d.get("roles", [])):
+        if role["id"] in roles:
+            out.append(rd.problem("duplicate_role", ("roles", i, "id"), id=role["id"]))
+        roles.add(role["id"])
+    outcomes = set(BUILTIN_OUTCOMES)
+    for i, outcome in enumerate(d.get("outcomes", [])):
+        if outcome["id"] in outcomes:
+            out.append(rd.problem("duplicate_outcome", ("outcomes", i, "id"), id=outcome["id"]))
+        outcomes.add(outcome["id"])
+    group = d.get("group") or {}
+    if group.get("max_members") is not None and group.get("min_members", 1) > group["max_members"]:
+        out.append(rd.problem("group_range", ("group",)))
+
+    stage_ids: dict[str, int] = {}
+    for i, stage in enumerate(stages):
+        if stage["id"] in stage_ids:
+            out.append(rd.problem("duplicate_stage", ("stages", i, "id"), id=stage["id"]))
+        elif stage["id"] == "case":
+            out.append(rd.problem("reserved_stage_id", ("stages", i, "id"), id=stage["id"]))
+        else:
+            stage_ids[stage["id"]] = i
+    start = d.get("start") or (stages[0]["id"] if stages else None)
+    if d.get("start") and d["start"] not in stage_ids:
+        out.append(rd.problem("unknown_stage", ("start",), stage=d["start"], suggestion=_suggest(d["start"], stage_ids)))
+
+    fields = {f"{s['id']}.{f['id']}": f for s in stages for f in (s.get("form") or {}).get("fields", [])}
+    for i, stage in enumerate(stages):
+        out.extend(_stage_problems(rd, i, stage, roles, outcomes, stage_ids, fields, d.get("id"), known_pathways))
+
+    if start in stage_ids:
+        out.extend(_graph_problems(rd, stages, stage_ids, start))
+    return out
+
+
+def _stage_problems(rd: ResolvedDocument, i: int, stage: dict, roles: set[str], outcomes: set[str],
+                    stage_ids: dict[str, int], fields: dict[str, dict], own_id: str | None,
+                    known_pathways: Iterable[str] | None) -> list[Problem]:
+    out: list[Problem] = []
+    base: DocPath = ("stages", i)
+    requirement_ids: dict[str, str] = {}
+
+    def check_roles(path: DocPath, names: Iterable[str]) -> None:
+        for j, role in enumerate(names):
+            if role not in roles:
+                out.append(rd.problem("unknown_role", path + (j,) if not isinstance(names, str) else path,
+                                      role=role, known=", ".join(sorted(roles))))
+
+    def claim(rid: str, path: DocPath) -> None:
+        if rid in requirement_ids or rid == FORM_REQUIREMENT_ID:
+            out.append(rd.problem("duplicate_requirement", path, id=rid))
+        requirement_ids[rid] = path[-2] if len(path) > 1 else ""
+
+    for j, item in enumerate(stage.get("checklist", [])):
+        claim(item["id"], base + ("checklist", j, "id"))
+        check_roles(base + ("checklist", j, "roles"), item.get("roles", []))
+    for j, document in enumerate(stage.get("documents", [])):
+        claim(document["id"], base + ("documents", j, "id"))
+        check_roles(base + ("documents", j, "uploaded_by"), document.get("uploaded_by", []))
+    form = stage.get("form")
+    if form:
+        requirement_ids[FORM_REQUIREMENT_ID] = "form"
+        check_roles(base + ("form", "roles"), form.get("roles", []))
+        seen_fields: set[str] = set()
+        for j, fdef in enumerate(form["fields"]):
+            fpath = base + ("form", "fields", j)
+            if fdef["id"] in seen_fields:
+                out.append(rd.problem("duplicate_field", fpath + ("id",), id=fdef["id"]))
+            seen_fields.add(fdef["id"])
+            out.extend(_field_problems(rd, fpath, fdef))
+    signoff_ids = {g["id"] for g in stage.get("signoffs", [])}
+    for j, signoff in enumerate(stage.get("signoffs", [])):
+        spath = base + ("signoffs", j)
+        claim(signoff["id"], spath + ("id",))
+        if signoff["role"] not in roles:
+            out.append(rd.problem("unknown_role", spath + ("role",), role=signoff["role"], known=", ".join(sorted(roles))))
+        for k, other in enumerate(signoff.get("distinct_from", [])):
+            if other == "form_submitter" and not form:
+                out.append(rd.problem("distinct_no_form", spath + ("distinct_from", k)))
+            if other.startswith("signoff:"):
+                ref = other.split(":", 1)[1]
+                if ref not in signoff_ids or ref == signoff["id"]:
+                    out.append(rd.problem("distinct_unknown_signoff", spath + ("distinct_from", k), id=ref))
+
+    exit_ids: set[str] = set()
+    for j, exit_ in enumerate(stage.get("exits", [])):
+        epath = base + ("exits", j)
+        if exit_["id"] in exit_ids:
+            out.append(rd.problem("duplicate_exit", epath + ("id",), id=exit_["id"]))
+        exit_ids.add(exit_["id"])
+        targets = [k for k in ("to", "pathway", "outcome") if k in exit_]
+        if len(targets) != 1:
+            out.append(rd.problem("exit_target", epath, found=", ".join(targets) or "-"))
+        if "to" in exit_ and exit_["to"] not in stage_ids:
+            out.append(rd.problem("unknown_stage", epath + ("to",), stage=exit_["to"],
+                                  suggestion=_suggest(exit_["to"], stage_ids)))
+        if "outcome" in exit_ and exit_["outcome"] not in outcomes:
+            out.append(rd.problem("unknown_outcome", epath + ("outcome",), outcome=exit_["outcome"],
+                                  known=", ".join(sorted(outcomes))))
+        if "pathway" in exit_:
+            if exit_["pathway"] == own_id:
+                out.append(rd.problem("exit_to_itself", epath + ("pathway",)))
+            elif known_pathways is not None and exit_["pathway"] not in known_pathways:
+                out.append(rd.problem("unknown_pathway", epath + ("pathway",), pathway=exit_["pathway"],
+                                      known=", ".join(sorted(known_pathways)) or "-"))
+        if (exit_.get("carry") or exit_.get("at")) and "pathway" not in exit_:
+            out.append(rd.problem("carry_without_pathway", epath + ("carry",)))
+        for k, carried in enumerate(exit_.get("carry", [])):
+            if carried not in stage_ids:
+                out.append(rd.problem("unknown_stage", epath + ("carry", k), stage=carried,
+                                      suggestion=_suggest(carried, stage_ids)))
+        requires = exit_.get("requires")
+        if isinstance(requires, list):
+            for k, rid in enumerate(requires):
+                if rid not in requirement_ids:
+                    out.append(rd.problem("unknown_requirement", epath + ("requires", k), id=rid,
+                                          known=", ".join(sorted(requirement_ids)) or "-"))
+        if "when" in exit_:
+            out.extend(_condition_problems(rd, epath + ("when",), exit_["when"], fields))
+    return out
+
+
+def _field_problems(rd: ResolvedDocument, path: DocPath, fdef: dict) -> list[Problem]:
+    out = []
+    kind = fdef["type"]
+    if kind in ("choice", "choices") and not fdef.get("options"):
+        out.append(rd.problem("options_missing", path, field=fdef["id"]))
+    if kind not in ("choice", "choices") and "options" in fdef:
+        out.append(rd.problem("options_unexpected", path + ("options",), field=fdef["id"], type=kind))
+    if kind not in ("integer", "number"):
+        for key in ("minimum", "maximum"):
+            if key in fdef:
+                out.append(rd.problem("key_for_type", path + (key,), key=key, type=kind))
+    if kind not in ("string", "text", "email", "date"):
+        for key in ("min_length", "max_length", "pattern"):
+            if key in fdef:
+                out.append(rd.problem("key_for_type", path + (key,), key=key, type=kind))
+    if kind != "choices":
+        for key in ("min_items", "max_items"):
+            if key in fdef:
+                out.append(rd.problem("key_for_type", path + (key,), key=key, type=kind))
+    if "pattern" in fdef:
+        try:
+            re.compile(fdef["pattern"])
+        except re.error as exc:
+            out.append(rd.problem("bad_regex", path + ("pattern",), reason=str(exc)))
+    values = [o["value"] for o in fdef.get("options", [])]
+    if len(values) != len(set(values)):
+        out.append(rd.problem("duplicate_option", path + ("options",)))
+    return out
+
+
+def _condition_problems(rd: ResolvedDocument, path: DocPath, cond: Any, fields: dict[str, dict]) -> list[Problem]:
+    shape = list(conditions.shape_problems(cond))
+    if shape:
+        return [rd.problem(code, path + sub, **params) for sub, code, params in shape]
+    out = []
+    for sub, comparison in conditions.comparisons(cond):
+        ref = comparison["field"]
+        op = conditions.operator_of(comparison)
+        owner, _, name = ref.partition(".")
+        if owner == "case":
+            if name not in CASE_FACTS:
+                out.append(rd.problem("unknown_fact", path + sub + ("field",), fact=name,
+                                      known=", ".join(sorted(CASE_FACTS))))
+                continue
+            value_type = CASE_FACTS[name]
+            options: list[str] = []
+        elif ref in fields:
+            fdef = fields[ref]
+            value_type = {"integer": "integer", "number": "number", "boolean": "boolean",
+                          "choices": "array"}.get(fdef["type"], "string")
+            options = [o["value"] for o in fdef.get("options", [])]
+        else:
+            out.append(rd.problem("unknown_field", path + sub + ("field",), field=ref,
+                                  suggestion=_suggest(ref, fields)))
+            continue
+        if op in conditions.NUMERIC_OPERATORS and value_type not in ("integer", "number"):
+            out.append(rd.problem("condition_type", path + sub + (op,), op=op, field=ref, type=value_type))
+        if op == "contains" and value_type != "array":
+            out.append(rd.problem("condition_type", path + sub + (op,), op=op, field=ref, type=value_type))
+        if op in ("eq", "ne"):
+            if not _value_fits(comparison[op], value_type):
+                out.append(rd.problem("condition_value", path + sub + (op,), field=ref, type=value_type,
+                                      value=_short(comparison[op])))
+            elif options and comparison[op] not in options:
+                out.append(rd.problem("condition_option", path + sub + (op,), field=ref, value=comparison[op],
+                                      known=", ".join(options)))
+        if op in ("in", "contains") and options:
+            wanted = comparison[op] if op == "in" else [comparison[op]]
+            for value in wanted:
+                if value not in options:
+                    out.append(rd.problem("condition_option", path + sub + (op,), field=ref, value=value,
+                                          known=", ".join(options)))
+    return out
+
+
+def _value_fits(value: Any, value_type: str) -> bool:
+    if value is None:
+        return True
+    if value_type == "boolean":
+        return isinstance(value, bool)
+    if value_type in ("integer", "number"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if value_type == "string":
+        return isinstance(value, str)
+    return True
+
+
+def _graph_problems(rd: ResolvedDocument, stages: list[dict], stage_ids: dict[str, int], start: str) -> list[Problem]:
+    out = []
+    edges = {s["id"]: [e["to"] for e in s.get("exits", []) if e.get("to") in stage_ids] for s in stages}
+    terminal = {s["id"] for s in stages if any("outcome" in e or "pathway" in e for e in s.get("exits", []))}
+    reached = _reach(start, edges)
+    for stage_id, index in stage_ids.items():
+        if stage_id not in reached:
+            out.append(rd.problem("unreachable_stage", ("stages", index, "id"), stage=stage_id))
+    reverse: dict[str, list[str]] = {sid: [] for sid in stage_ids}
+    for source, targets in edges.items():
+        for target in targets:
+            reverse.setdefault(target, []).append(source)
+    can_end: set[str] = set()
+    for stage_id in terminal:
+        can_end |= _reach(stage_id, reverse)
+    for stage_id, index in stage_ids.items():
+        if stage_id in reached and stage_id not in can_end:
+            out.append(rd.problem("no_way_out", ("stages", index, "id"), stage=stage_id))
+    return out
+
+
+def _reach(start: str, edges: Mapping[str, list[str]]) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for nxt in edges.get(queue.popleft(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return close[0] if close else "-"
+
+
+def _texts(node: Any, path: DocPath) -> Iterable[tuple[DocPath, dict]]:
+    if isinstance(node, dict):
+        if node and set(node) <= set(LANGUAGES) and all(isinstance(v, str) for v in node.values()):
+            yield path, node
+            return
+        for key, value in node.items():
+            if key in ("when",):
+                continue
+            yield from _texts(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _texts(value, path + (i,))
+
+
+# --- the whole check ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckedPathway:
+    """The result of checking one pathway file: the spec if it is valid, and every problem found."""
+
+    file: str
+    source: SourceDocument | None
+    problems: list[Problem]
+    pathway: Pathway | None = None
+    resolved: ResolvedDocument | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def pathway_id(self) -> str | None:
+        if self.source is not None and isinstance(self.source.data, dict) and isinstance(self.source.data.get("id"), str):
+            return self.source.data["id"]
+        return None
+
+
+def check_source(doc: SourceDocument, fragments: Mapping[str, Fragment],
+                 known_pathways: Iterable[str] | None = None) -> CheckedPathway:
+    problems = schema_problems(doc, "pathway.schema.json")
+    if problems:
+        return CheckedPathway(doc.file, doc, problems)
+    resolved, problems = resolve_includes(doc, fragments)
+    if problems:
+        return CheckedPathway(doc.file, doc, problems)
+    problems = semantic_problems(resolved, known_pathways)
+    checked = CheckedPathway(doc.file, doc, sorted(problems, key=lambda p: (p.file, p.line, p.column)),
+                             resolved=resolved)
+    if checked.valid:
+        checked.pathway = build_pathway(resolved.data)
+    return checked
+
+
+def check_file(path: Path, fragments: Mapping[str, Fragment], known_pathways: Iterable[str] | None = None,
+               display_name: str | None = None) -> CheckedPathway:
+    try:
+        doc = read_file(path, display_name)
+    except LoadError as exc:
+        return CheckedPathway(display_name or str(path), None, [exc.problem])
+    return check_source(doc, fragments, known_pathways)
