@@ -1,8 +1,15 @@
-"""Alembic environment: the engine's tables (and, later, any package that adds to engine.models.Base)."""
+"""Alembic environment: one history for the tables of every package (all share engine.models.Base)."""
+import importlib
+
 from alembic import context
 
 from engine.db import make_engine
 from engine.models import Base
+
+# Each package that declares tables on Base is listed here, so autogenerate sees all of them.
+MODEL_MODULES = ["engine.models"]
+for module in MODEL_MODULES:
+    importlib.import_module(module)
 
 config = context.config
 target_metadata = Base.metadata
