@@ -58,18 +58,23 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 class ScenarioRunner:
     """Runs scenarios against the pathways of a directory, on a scratch SQLite database."""
 
-    def __init__(self, pathways_dir: Path):
+    def __init__(self, pathways_dir: Path, sessions: sessionmaker[Session] | None = None):
+        """On `sessions` (a migrated database) if given, else on a scratch SQLite file of its own."""
         self._tmp = tempfile.TemporaryDirectory(prefix="opera-scenarios-")
         root = Path(self._tmp.name)
-        self.engine = make_engine(f"sqlite:///{root / 'scenarios.sqlite'}")
-        Base.metadata.create_all(self.engine)
-        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.engine = None
+        if sessions is None:
+            self.engine = make_engine(f"sqlite:///{root / 'scenarios.sqlite'}")
+            Base.metadata.create_all(self.engine)
+            sessions = make_session_factory(self.engine)
+        self.sessions: sessionmaker[Session] = sessions
         self.library = PathwayLibrary(self.sessions, pathways_dir)
         self.report = self.library.sync()
         self.service = CaseService(self.sessions, self.library, FileStore(root / "files"))
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self.engine is not None:
+            self.engine.dispose()
         self._tmp.cleanup()
 
     def __enter__(self) -> "ScenarioRunner":
@@ -261,8 +266,9 @@ def sample_file(filename: str, size: int) -> bytes:
         head = b"a;b;c\n" if ext == "csv" else b"scenario text\n"
         return (head * (size // len(head) + 1))[:max(size, 1)]
     else:
-        head = b"MZ\x90\x00\x03\x00\x00\x00"
-    return head + b"\x00" * max(0, size - len(head)) if ext not in ("pdf",) else head + b" " * max(0, size - len(head))
+        head = b"MZ\x90\x00\x03\x00\x00\x00"  # an executable: what no stage accepts
+    padding = b" " if ext == "pdf" else b"\x00"
+    return head + padding * max(0, size - len(head))
 
 
 def _office_file(ext: str, size: int) -> bytes:

@@ -1,0 +1,57 @@
+# OPERA Pathways — the two commands of the README:
+#   make run    install, then serve the web app on SQLite with demo data (http://127.0.0.1:5000)
+#   make test   install (with test tools, Chromium, PostgreSQL started), then run the whole test suite
+#               on SQLite and on PostgreSQL
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install install-test chromium postgres test-sqlite test-postgresql validate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+run: install
+	$(BIN)/opera serve --demo
+
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "Chromium missing: run 'sudo apt-get install chromium' (browser tests will skip)"; fi; \
+	fi
+
+postgres:
+	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+
+test-sqlite: install-test
+	$(BIN)/python -m pytest
+
+test-postgresql: install-test postgres
+	OPERA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+
+test: install-test chromium postgres
+	$(BIN)/opera pathways validate pathways/
+	$(BIN)/opera pathways test -q
+	$(BIN)/python -m pytest
+	OPERA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+
+validate: install
+	$(BIN)/opera pathways validate pathways/
+
+bench: install-test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

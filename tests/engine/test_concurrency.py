@@ -1,0 +1,135 @@
+"""Many actors at once on one case, and a process killed in the middle of an operation."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from engine import Actor, ConflictError, Member
+from engine.models import Case, ChecklistTick, Event, FormData
+
+from .test_cases import OPERATOR, WORKERS, finish_welcome, open_group
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sixteen_threads_advancing_the_same_case_exactly_one_wins(service, sessions):
+    case_id, version = open_group(service)
+    for m in WORKERS:
+        version = service.tick(case_id, Actor.of(m.person_id, ["worker"]), version, "consent").version
+    version = service.submit_form(case_id, OPERATOR, version, {"sector": "tourism"}).version
+
+    threads = 16
+    barrier = threading.Barrier(threads)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def advance() -> None:
+        barrier.wait()
+        try:
+            service.advance(case_id, OPERATOR, version, "continue")
+            outcome = "advanced"
+        except ConflictError:
+            outcome = "conflict"
+        except Exception as exc:  # noqa: BLE001 - any other outcome is a failure, reported below
+            outcome = f"error: {type(exc).__name__}: {exc}"
+        with lock:
+            results.append(outcome)
+
+    workers = [threading.Thread(target=advance) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=120)
+    assert sorted(results) == ["advanced"] + ["conflict"] * (threads - 1), results
+    with sessions() as session:
+        advances = session.scalar(select(func.count()).select_from(Event).where(
+            Event.case_id == case_id, Event.type == "advanced"))
+        case = session.get(Case, case_id)
+        assert advances == 1
+        assert case.stage_id == "study" and case.version == version + 1
+        seqs = list(session.scalars(select(Event.seq).where(Event.case_id == case_id).order_by(Event.seq)))
+        assert seqs == list(range(1, version + 2))
+
+
+def test_sixteen_threads_on_sixteen_cases_all_succeed(service, sessions):
+    """Conflicts are per case: actors on different cases never block each other out."""
+    cases = [open_group(service, members=[Member(f"w{i}")]) for i in range(16)]
+    barrier = threading.Barrier(len(cases))
+    errors: list[str] = []
+
+    def tick(case_id: int, version: int) -> None:
+        barrier.wait()
+        try:
+            service.tick(case_id, OPERATOR, version, "leaflet")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=tick, args=c) for c in cases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ChecklistTick)) == 16
+
+
+KILLED_CHILD = textwrap.dedent("""
+    import sys, time
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    from engine import Actor, CaseService, FileStore, PathwayLibrary
+    from engine.db import make_engine, make_session_factory
+    from engine.models import Event
+
+    url, pathways, files, case_id, version = sys.argv[1:6]
+    sessions = make_session_factory(make_engine(url))
+    service = CaseService(sessions, PathwayLibrary(sessions, pathways), FileStore(files))
+
+    @event.listens_for(Session, "after_flush")
+    def stop_here(session, context):
+        # The form data and its event are written but not committed: now the parent kills us.
+        if any(isinstance(o, Event) for o in session.new):
+            print("FLUSHED", flush=True)
+            time.sleep(120)
+
+    service.submit_form(int(case_id), Actor.of("op1", ["operator"], ["genova"]), int(version), {"viable": True})
+    print("COMMITTED", flush=True)
+""")
+
+
+def test_a_kill_in_the_middle_of_an_operation_leaves_no_half_written_state(service, sessions, db_url, tmp_path):
+    case_id, version = open_group(service)
+    version = finish_welcome(service, case_id, version)  # some history before the crash
+    from tests.conftest import FIXTURE_PATHWAYS
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CHILD, db_url, str(FIXTURE_PATHWAYS), str(tmp_path / "files"),
+         str(case_id), str(version)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        line = child.stdout.readline()
+        assert line.strip() == "FLUSHED", child.stderr.read()
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL
+
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        assert case.version == version and case.stage_id == "study"
+        assert session.scalar(select(func.count()).select_from(FormData).where(
+            FormData.case_id == case_id, FormData.stage_id == "study")) == 0
+        assert session.scalar(select(func.max(Event.seq)).where(Event.case_id == case_id)) == version
+    # The version the killed process claimed was never committed: the same action now goes through.
+    service.hold(case_id, OPERATOR, version, "checking after the crash")
