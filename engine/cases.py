@@ -556,6 +556,15 @@ class CaseService:
             op.record("members_changed", added=[m.person_id for m in add], removed=list(remove))
             return self._receipt(op)
 
+    def link_reference(self, case_id: int, actor: Actor, version: int, kind: str, ref: str, label: str,
+                       linked: bool = True) -> Receipt:
+        """Record that something outside the engine (a databank resource, a profile...) is linked to the
+        case, or no longer is. The engine keeps only the event; the other side keeps its own link."""
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            op.record("reference_linked" if linked else "reference_unlinked", kind=kind, ref=ref, label=label)
+            return self._receipt(op)
+
     # --- reading -----------------------------------------------------------------------------------
 
     def get(self, session: Session, case_id: int) -> Case:

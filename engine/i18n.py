@@ -395,6 +395,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{actor} changed the people of the case.", "it": "{actor} ha modificato le persone della pratica.",
         "fr": "{actor} a modifié les personnes du dossier.",
     },
+    "event.reference_linked": {
+        "en": "{actor} linked {label} to the case.", "it": "{actor} ha collegato {label} alla pratica.",
+        "fr": "{actor} a lié {label} au dossier.",
+    },
+    "event.reference_unlinked": {
+        "en": "{actor} unlinked {label} from the case.", "it": "{actor} ha scollegato {label} dalla pratica.",
+        "fr": "{actor} a délié {label} du dossier.",
+    },
     "event.for_member": {"en": " for {member}", "it": " per {member}", "fr": " pour {member}"},
     "outcome.company_created": {"en": "company created", "it": "impresa costituita", "fr": "entreprise créée"},
     "outcome.coop_constituted": {"en": "cooperative constituted", "it": "cooperativa costituita", "fr": "coopérative constituée"},

@@ -37,7 +37,7 @@ def describe_event(event: Event, lang: str, name_of: Callable[[str], str]) -> st
     member = d.get("member")
     params: dict[str, Any] = {
         "actor": name_of(event.actor_id),
-        "label": localize(d.get("label"), lang),
+        "label": localize(d.get("label"), lang) if isinstance(d.get("label"), dict) else d.get("label", ""),
         "for_member": message("event.for_member", lang, member=name_of(member)) if member else "",
         "filename": d.get("filename", ""),
         "reason": d.get("reason", ""),

@@ -393,3 +393,15 @@ def test_overdue_and_counts(service, sessions):
         assert [c.id for c in overdue(session, now=datetime(2026, 2, 1, tzinfo=timezone.utc))] == [first, second]
         assert overdue(session, now=datetime(2026, 2, 1, tzinfo=timezone.utc), desks=["nice"]) == []
         assert counts(session) == {("genova", "mini", "welcome"): 2}
+
+
+def test_linking_a_reference_is_an_event_of_the_case(service, sessions):
+    case_id, v = open_group(service)
+    v = service.link_reference(case_id, OPERATOR, v, "resource", "r-17", "Capannone di Sestri").version
+    with pytest.raises(NotAllowed):
+        service.link_reference(case_id, W1, v, "resource", "r-17", "x", linked=False)
+    service.link_reference(case_id, OPERATOR, v, "resource", "r-17", "Capannone di Sestri", linked=False)
+    with sessions() as session:
+        texts = [e.text for e in timeline(session, case_id, "it")]
+    assert texts[-2] == "op1 ha collegato Capannone di Sestri alla pratica."
+    assert texts[-1] == "op1 ha scollegato Capannone di Sestri dalla pratica."
