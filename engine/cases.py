@@ -556,6 +556,45 @@ class CaseService:
             op.record("members_changed", added=[m.person_id for m in add], removed=list(remove))
             return self._receipt(op)
 
+    def migrate(self, case_id: int, actor: Actor, version: int, target_revision_id: int,
+                stage_map: dict[str, str] | None = None) -> Receipt:
+        """Move a running case to another revision of its pathway (designers and admins)."""
+        from .migration import plan_migration
+
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            if not (actor.has("designer") or actor.has("admin")):
+                raise NotAllowed("not_allowed.designer")
+            plan = plan_migration(op.session, self.library, op.case, target_revision_id, stage_map)
+            if not plan.safe:
+                raise InvalidOperation("migration_refused", reason={
+                    lang: plan.reason(lang) for lang in ("it", "fr", "en")})
+            assert plan.to_stage is not None
+            target = self.library.revision(target_revision_id, op.session)
+            from_revision = op.case.revision_id
+            op.case.revision_id = target_revision_id
+            op.revision = target
+            if plan.to_stage != plan.from_stage:
+                if not plan.automatic:
+                    self._move_stage_rows(op, plan.from_stage, plan.to_stage)
+                self._enter(op, plan.to_stage)
+            op.event_stage = plan.to_stage
+            op.record("migrated", from_revision=from_revision, to_revision=target_revision_id,
+                      version=target.pathway.version, from_stage=plan.from_stage, to_stage=plan.to_stage,
+                      automatic=plan.automatic, newly_unmet=[u.requirement for u in plan.newly_unmet])
+            return self._receipt(op)
+
+    @staticmethod
+    def _move_stage_rows(op: _Op, from_stage: str, to_stage: str) -> None:
+        """What was recorded for a stage now belongs to the stage it was mapped to."""
+        for model in (ChecklistTick, CaseDocument):
+            op.session.execute(update(model).where(model.case_id == op.case.id, model.stage_id == from_stage)
+                               .values(stage_id=to_stage).execution_options(synchronize_session=False))
+        taken = op.session.scalar(select(FormData.id).where(FormData.case_id == op.case.id,
+                                                            FormData.stage_id == to_stage))
+        if taken is None:
+            op.session.execute(update(FormData).where(FormData.case_id == op.case.id, FormData.stage_id == from_stage)
+                               .values(stage_id=to_stage).execution_options(synchronize_session=False))
+
     def link_reference(self, case_id: int, actor: Actor, version: int, kind: str, ref: str, label: str,
                        linked: bool = True) -> Receipt:
         """Record that something outside the engine (a databank resource, a profile...) is linked to the

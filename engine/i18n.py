@@ -596,3 +596,43 @@ MESSAGES.update({
     "condition.exists": {"en": "{field} is filled in", "it": "{field} è compilato", "fr": "{field} est renseigné"},
     "condition.absent": {"en": "{field} is empty", "it": "{field} è vuoto", "fr": "{field} est vide"},
 })
+
+# --- changes between two revisions of a pathway --------------------------------------------------------
+_CHANGES: dict[str, dict[str, str]] = {
+    "version_changed": {"en": "version {before} → {after}", "it": "versione {before} → {after}", "fr": "version {before} → {after}"},
+    "title_changed": {"en": "title changed: {before} → {after}", "it": "titolo cambiato: {before} → {after}", "fr": "titre modifié : {before} → {after}"},
+    "role_added": {"en": "role '{item}' added", "it": "ruolo '{item}' aggiunto", "fr": "rôle « {item} » ajouté"},
+    "role_removed": {"en": "role '{item}' removed", "it": "ruolo '{item}' rimosso", "fr": "rôle « {item} » supprimé"},
+    "start_changed": {"en": "the pathway now starts at '{after}' (was '{before}')", "it": "il percorso ora inizia da '{after}' (era '{before}')", "fr": "le parcours commence maintenant à « {after} » (était « {before} »)"},
+    "stage_added": {"en": "stage '{stage}' added ({after})", "it": "fase '{stage}' aggiunta ({after})", "fr": "étape « {stage} » ajoutée ({after})"},
+    "stage_removed": {"en": "stage '{stage}' removed ({before})", "it": "fase '{stage}' rimossa ({before})", "fr": "étape « {stage} » supprimée ({before})"},
+    "stages_reordered": {"en": "stages reordered", "it": "fasi riordinate", "fr": "étapes réordonnées"},
+    "stage_title_changed": {"en": "stage '{stage}' renamed: {before} → {after}", "it": "fase '{stage}' rinominata: {before} → {after}", "fr": "étape « {stage} » renommée : {before} → {after}"},
+    "guidance_changed": {"en": "guidance of stage '{stage}' changed", "it": "indicazioni della fase '{stage}' cambiate", "fr": "conseils de l'étape « {stage} » modifiés"},
+    "due_days_changed": {"en": "stage '{stage}': due in {after} days (was {before})", "it": "fase '{stage}': scadenza {after} giorni (era {before})", "fr": "étape « {stage} » : échéance {after} jours (était {before})"},
+    "requirement_added": {"en": "stage '{stage}': {kind} '{item}' added", "it": "fase '{stage}': {kind} '{item}' aggiunto", "fr": "étape « {stage} » : {kind} « {item} » ajouté"},
+    "requirement_removed": {"en": "stage '{stage}': {kind} '{item}' removed", "it": "fase '{stage}': {kind} '{item}' rimosso", "fr": "étape « {stage} » : {kind} « {item} » supprimé"},
+    "requirement_changed": {"en": "stage '{stage}': {kind} '{item}' changed", "it": "fase '{stage}': {kind} '{item}' modificato", "fr": "étape « {stage} » : {kind} « {item} » modifié"},
+    "requirement_kind_changed": {"en": "stage '{stage}': '{item}' is now a {after} (was a {before})", "it": "fase '{stage}': '{item}' ora è {after} (era {before})", "fr": "étape « {stage} » : « {item} » est maintenant {after} (était {before})"},
+    "requirement_optionality_changed": {"en": "stage '{stage}': '{item}' required: {before} → {after}", "it": "fase '{stage}': '{item}' obbligatorio: {before} → {after}", "fr": "étape « {stage} » : « {item} » obligatoire : {before} → {after}"},
+    "field_added": {"en": "stage '{stage}': form field '{item}' added", "it": "fase '{stage}': campo '{item}' aggiunto al modulo", "fr": "étape « {stage} » : champ « {item} » ajouté au formulaire"},
+    "field_removed": {"en": "stage '{stage}': form field '{item}' removed", "it": "fase '{stage}': campo '{item}' rimosso dal modulo", "fr": "étape « {stage} » : champ « {item} » retiré du formulaire"},
+    "field_changed": {"en": "stage '{stage}': form field '{item}' changed", "it": "fase '{stage}': campo '{item}' modificato", "fr": "étape « {stage} » : champ « {item} » modifié"},
+    "exit_added": {"en": "stage '{stage}': exit '{item}' added (→ {after})", "it": "fase '{stage}': uscita '{item}' aggiunta (→ {after})", "fr": "étape « {stage} » : sortie « {item} » ajoutée (→ {after})"},
+    "exit_removed": {"en": "stage '{stage}': exit '{item}' removed (was → {before})", "it": "fase '{stage}': uscita '{item}' rimossa (era → {before})", "fr": "étape « {stage} » : sortie « {item} » supprimée (était → {before})"},
+    "exit_target_changed": {"en": "stage '{stage}': exit '{item}' now leads to {after} (was {before})", "it": "fase '{stage}': l'uscita '{item}' ora porta a {after} (era {before})", "fr": "étape « {stage} » : la sortie « {item} » mène maintenant à {after} (était {before})"},
+    "exit_condition_changed": {"en": "stage '{stage}': condition of exit '{item}' changed: {before} → {after}", "it": "fase '{stage}': condizione dell'uscita '{item}' cambiata: {before} → {after}", "fr": "étape « {stage} » : condition de la sortie « {item} » modifiée : {before} → {after}"},
+    "exit_requires_changed": {"en": "stage '{stage}': exit '{item}' requires {after} (was {before})", "it": "fase '{stage}': l'uscita '{item}' richiede {after} (era {before})", "fr": "étape « {stage} » : la sortie « {item} » exige {after} (était {before})"},
+    "exit_label_changed": {"en": "stage '{stage}': exit '{item}' relabelled", "it": "fase '{stage}': etichetta dell'uscita '{item}' cambiata", "fr": "étape « {stage} » : libellé de la sortie « {item} » modifié"},
+    "exit_carry_changed": {"en": "stage '{stage}': exit '{item}' carries {after} (was {before})", "it": "fase '{stage}': l'uscita '{item}' porta con sé {after} (era {before})", "fr": "étape « {stage} » : la sortie « {item} » emporte {after} (était {before})"},
+}
+MESSAGES.update({"change." + code: texts for code, texts in _CHANGES.items()})
+MESSAGES.update({
+    "migration.closed": {"en": "the case is closed", "it": "la pratica è chiusa", "fr": "le dossier est clos"},
+    "migration.other_pathway": {"en": "the target revision belongs to another pathway", "it": "la revisione di destinazione è di un altro percorso", "fr": "la révision cible appartient à un autre parcours"},
+    "migration.same_revision": {"en": "the case is already on this revision", "it": "la pratica è già su questa revisione", "fr": "le dossier est déjà sur cette révision"},
+    "migration.unmapped": {"en": "the stage '{stage}' no longer exists: choose the stage to move the case to", "it": "la fase '{stage}' non esiste più: scegli la fase in cui spostare la pratica", "fr": "l'étape « {stage} » n'existe plus : choisissez l'étape où placer le dossier"},
+    "migration.unknown_target": {"en": "the new revision has no stage '{stage}'", "it": "la nuova revisione non ha la fase '{stage}'", "fr": "la nouvelle révision n'a pas d'étape « {stage} »"},
+    "migration_refused": {"en": "This case cannot be migrated: {reason}.", "it": "Questa pratica non può essere migrata: {reason}.", "fr": "Ce dossier ne peut pas être migré : {reason}."},
+    "not_allowed.designer": {"en": "only methodology designers and administrators migrate cases.", "it": "solo i progettisti della metodologia e gli amministratori migrano le pratiche.", "fr": "seuls les concepteurs de la méthodologie et les administrateurs migrent les dossiers."},
+})

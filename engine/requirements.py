@@ -53,15 +53,21 @@ class StageState:
     now: datetime
 
     @classmethod
-    def load(cls, session: Session, case: Case, pathway: Pathway, now: datetime | None = None) -> "StageState":
-        stage = pathway.stage(case.stage_id)
+    def load(cls, session: Session, case: Case, pathway: Pathway, now: datetime | None = None,
+             stage_id: str | None = None, rows_of: str | None = None) -> "StageState":
+        """The state of the case's current stage — or, to preview a migration, of `stage_id` of another
+        revision, reading the rows recorded for stage `rows_of`."""
+        stage = pathway.stage(stage_id or case.stage_id)
         assert stage is not None, f"case {case.id} is at unknown stage {case.stage_id}"
+        rows_of = rows_of or stage.id
         ticks = list(session.scalars(select(ChecklistTick).where(
-            ChecklistTick.case_id == case.id, ChecklistTick.stage_id == stage.id)))
+            ChecklistTick.case_id == case.id, ChecklistTick.stage_id == rows_of)))
         documents = list(session.scalars(select(CaseDocument).where(
-            CaseDocument.case_id == case.id, CaseDocument.stage_id == stage.id,
+            CaseDocument.case_id == case.id, CaseDocument.stage_id == rows_of,
             CaseDocument.removed_at.is_(None)).order_by(CaseDocument.id)))
         forms = {f.stage_id: f for f in session.scalars(select(FormData).where(FormData.case_id == case.id))}
+        if rows_of != stage.id and rows_of in forms:
+            forms[stage.id] = forms[rows_of]
         signoffs = list(session.scalars(select(SignOff).where(
             SignOff.case_id == case.id, SignOff.stage_id == stage.id,
             SignOff.stage_visit == case.stage_visit).order_by(SignOff.id)))
