@@ -205,6 +205,7 @@ class CaseService:
             raise InvalidOperation("no_members")
         if len({m.person_id for m in members}) != len(members):
             raise InvalidOperation("duplicate_members")
+        _check_group_size(pathway, len(members))
 
     def _new_case(self, session: Session, revision: LoadedRevision, desk_id: str, members: Sequence[Member],
                   mentors: Sequence[Member], supply_chains: Sequence[str], title: str, actor: Actor,
@@ -550,6 +551,7 @@ class CaseService:
             for m in op.case.members:
                 if m.kind == "worker" and m.person_id in set(remove):
                     op.case.members.remove(m)
+            _check_group_size(op.pathway, len(keep) + len(add))
             for m in add:
                 op.case.members.append(CaseMember(person_id=m.person_id, kind="worker", display_name=m.display_name,
                                                   position=len(op.case.members)))
@@ -666,6 +668,13 @@ def _distinct_label(other: str) -> dict[str, str]:
     if other.startswith("signoff:"):
         return {lang: message("signoff_distinct.signoff", lang, other=other.split(":", 1)[1]) for lang in LANGUAGES}
     return {lang: message("signoff_distinct." + other, lang) for lang in LANGUAGES}
+
+
+def _check_group_size(pathway: Pathway, count: int) -> None:
+    if count < pathway.group_min:
+        raise InvalidOperation("group_too_small", min=pathway.group_min)
+    if pathway.group_max is not None and count > pathway.group_max:
+        raise InvalidOperation("group_too_large", max=pathway.group_max)
 
 
 def _require_reason(reason: str) -> None:

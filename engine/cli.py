@@ -16,7 +16,20 @@ def default_pathways_dir() -> Path:
     return Path(os.environ.get("OPERA_PATHWAYS_DIR") or Path.cwd() / "pathways")
 
 
-@click.group()
+class _Commands(click.Group):
+    """Turns a database that is not there yet into a sentence, not a stack trace."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            raise click.ClickException(
+                f"the database is not reachable or not initialised ({exc.orig}); run 'opera db upgrade'") from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """OPERA Pathways: guided pathways for the territorial help desks."""
 
@@ -196,6 +209,100 @@ def sync_command(pathways_dir: str | None, database_url: str | None) -> None:
         failed = failed or not checked.valid
     engine.dispose()
     sys.exit(1 if failed else 0)
+
+
+@pathways.command("migrate")
+@click.argument("pathway_id")
+@click.option("--to", "to_revision", type=int, default=None, help="Target revision id (default: the active one).")
+@click.option("--case", "case_ids", type=int, multiple=True, help="Only these cases (default: every running case "
+              "of the pathway on another revision).")
+@click.option("--map", "mappings", multiple=True, metavar="OLD=NEW",
+              help="Where cases at a stage that no longer exists go.")
+@click.option("--apply", is_flag=True, help="Migrate; without it, only show the preview (dry run).")
+@click.option("--as", "actor_id", default="cli", show_default=True, help="Who migrates (recorded in the events).")
+@click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None)
+@lang_option
+def migrate_command(pathway_id: str, to_revision: int | None, case_ids: tuple[int, ...], mappings: tuple[str, ...],
+                    apply: bool, actor_id: str, database_url: str | None, lang: str) -> None:
+    """Preview (default) or apply the migration of running cases to another revision of a pathway."""
+    from sqlalchemy import select
+
+    from .cases import Actor, CaseService
+    from .db import instance_path, make_engine, make_session_factory
+    from .errors import EngineError
+    from .files import FileStore
+    from .library import PathwayLibrary
+    from .migration import plan_migration
+    from .models import Case
+
+    stage_map = {}
+    for mapping in mappings:
+        old, sep, new = mapping.partition("=")
+        if not sep or not old or not new:
+            raise click.BadParameter(f"'{mapping}' is not OLD=NEW", param_hint="--map")
+        stage_map[old.strip()] = new.strip()
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    library = PathwayLibrary(sessions)
+    target = to_revision or library.active_revision_id(pathway_id)
+    service = CaseService(sessions, library, FileStore(instance_path() / "files"))
+    actor = Actor.of(actor_id, ["admin"])
+    refused = 0
+    with sessions() as session:
+        query = select(Case).where(Case.pathway_id == pathway_id, Case.status != "closed",
+                                   Case.revision_id != target)
+        if case_ids:
+            query = query.where(Case.id.in_(case_ids))
+        cases = list(session.scalars(query.order_by(Case.id)))
+        plans = [(case.id, case.version, plan_migration(session, library, case, target, stage_map)) for case in cases]
+    for case_id, version, plan in plans:
+        mapping = f"{plan.from_stage} → {plan.to_stage or '?'}" + (" (same stage)" if plan.automatic else "")
+        if not plan.safe:
+            refused += 1
+            click.echo(f"case {case_id}: REFUSED {mapping}: {plan.reason(lang)}")
+            continue
+        unmet = ", ".join(u.requirement or u.code for u in plan.newly_unmet) or "none"
+        if apply:
+            try:
+                service.migrate(case_id, actor, version, target, stage_map)
+                click.echo(f"case {case_id}: migrated {mapping}; newly unmet: {unmet}")
+            except EngineError as exc:
+                refused += 1
+                click.echo(f"case {case_id}: REFUSED: {exc.message(lang)}")
+        else:
+            click.echo(f"case {case_id}: would migrate {mapping}; newly unmet: {unmet}")
+    if not plans:
+        click.echo(f"no running case of '{pathway_id}' is on another revision than {target}")
+    elif not apply:
+        click.echo("dry run: nothing changed (add --apply to migrate)")
+    engine.dispose()
+    sys.exit(1 if refused else 0)
+
+
+@pathways.command("diff")
+@click.argument("old_revision", type=int)
+@click.argument("new_revision", type=int)
+@click.option("--text", is_flag=True, help="Show the line-by-line diff of the files too.")
+@click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None)
+@lang_option
+def diff_command(old_revision: int, new_revision: int, text: bool, database_url: str | None, lang: str) -> None:
+    """What changed between two stored revisions, in domain words."""
+    from .db import make_engine, make_session_factory
+    from .library import PathwayLibrary
+    from .models import PathwayRevision
+    from .revisions import diff_pathways, text_diff
+
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    library = PathwayLibrary(sessions)
+    for change in diff_pathways(library.revision(old_revision).pathway, library.revision(new_revision).pathway):
+        click.echo("- " + change.message(lang))
+    if text:
+        with sessions() as session:
+            old, new = session.get(PathwayRevision, old_revision), session.get(PathwayRevision, new_revision)
+            for line in text_diff(old.source_text, new.source_text, f"revision {old.id}", f"revision {new.id}"):
+                click.echo(line)
+    engine.dispose()
 
 
 @main.group()

@@ -138,6 +138,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "Una pratica richiede almeno un lavoratore.",
         "fr": "Un dossier nécessite au moins un travailleur.",
     },
+    "group_too_small": {
+        "en": "This pathway needs at least {min} workers.", "it": "Questo percorso richiede almeno {min} lavoratori.",
+        "fr": "Ce parcours nécessite au moins {min} travailleurs.",
+    },
+    "group_too_large": {
+        "en": "This pathway takes at most {max} worker(s).", "it": "Questo percorso ammette al massimo {max} lavoratori.",
+        "fr": "Ce parcours accepte au plus {max} travailleur(s).",
+    },
     "duplicate_members": {
         "en": "The same worker is listed twice.",
         "it": "Lo stesso lavoratore è indicato due volte.",

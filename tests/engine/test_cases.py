@@ -405,3 +405,15 @@ def test_linking_a_reference_is_an_event_of_the_case(service, sessions):
         texts = [e.text for e in timeline(session, case_id, "it")]
     assert texts[-2] == "op1 ha collegato Capannone di Sestri alla pratica."
     assert texts[-1] == "op1 ha scollegato Capannone di Sestri dalla pratica."
+
+
+def test_the_group_size_of_the_pathway_is_enforced(service):
+    with pytest.raises(InvalidOperation) as refused:
+        service.open_case(OPERATOR, pathway_id="solo", desk_id="genova", members=WORKERS[:2])
+    assert refused.value.code == "group_too_large" and "al massimo 1" in refused.value.message("it")
+    case_id, v = open_group(service, members=WORKERS[:1])
+    with pytest.raises(InvalidOperation) as refused:
+        service.change_members(case_id, OPERATOR, v, remove=["w1"])
+    assert refused.value.code in ("group_too_small", "no_members")
+    v = service.change_members(case_id, OPERATOR, v, add=WORKERS[1:]).version
+    assert service.missing(case_id)["continue"][0].params["members"] == ["Anna Rossi", "Luca Bianchi", "Sara Verdi"]
