@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from .cases import Actor, CaseService, Member
+from .cases import Actor, CaseService, Member, Receipt
 from .db import make_engine, make_session_factory
 from .errors import EngineError, FormInvalid, NotAllowed, RequirementsNotMet
 from .files import FileStore
@@ -161,35 +161,9 @@ class _Run:
 
     def act(self, action: str, step: dict[str, Any], path: tuple) -> None:
         actor = self.actor(step.get("as"), path + ("as",))
-        s, c, v = self.service, self.case_id, self.version
-        arg = step[action]
         try:
-            if action == "tick":
-                receipt = s.tick(c, actor, v, arg, member=step.get("member"))
-            elif action == "untick":
-                receipt = s.untick(c, actor, v, arg, member=step.get("member"))
-            elif action == "upload":
-                content = sample_file(arg["filename"], arg.get("bytes", 2048))
-                receipt = s.attach_document(c, actor, v, arg["document"], arg["filename"], content,
-                                            member=step.get("member"))
-            elif action == "submit":
-                receipt = s.submit_form(c, actor, v, arg)
-            elif action == "sign":
-                receipt = s.sign_off(c, actor, v, arg)
-            elif action == "advance":
-                receipt = s.advance(c, actor, v, arg)
-            elif action == "hold":
-                receipt = s.hold(c, actor, v, arg)
-            elif action == "resume":
-                receipt = s.resume(c, actor, v, arg)
-            elif action == "withdraw":
-                receipt = s.withdraw(c, actor, v, arg)
-            elif action == "reopen":
-                receipt = s.reopen(c, actor, v, arg["stage"], arg["reason"])
-            elif action == "switch":
-                receipt = s.switch_pathway(c, actor, v, arg["pathway"], arg["reason"])
-            else:
-                receipt = s.close(c, actor, v, arg["outcome"], arg["reason"])
+            receipt = perform(self.service, self.case_id, self.version, actor, action, step[action],
+                              step.get("member"))
         except EngineError as exc:
             self.check_refusal(exc, step.get("refused"), path + (action,))
             return
@@ -241,6 +215,42 @@ class _Run:
                     if (not unmet) != want_open:
                         why = "; ".join(u.message() for u in unmet) or "nothing is missing"
                         raise self.fail(path + (key,), f"exit '{exit_id}' is {'closed' if unmet else 'open'}: {why}")
+
+
+def perform(service: CaseService, case_id: int, version: int, actor: Actor, action: str, arg: Any,
+            member: str | None = None) -> Receipt:
+    """Run one scenario step's action through the case service."""
+    if action == "tick":
+        return service.tick(case_id, actor, version, arg, member=member)
+    if action == "untick":
+        return service.untick(case_id, actor, version, arg, member=member)
+    if action == "upload":
+        content = sample_file(arg["filename"], arg.get("bytes", 2048))
+        return service.attach_document(case_id, actor, version, arg["document"], arg["filename"], content,
+                                       member=member)
+    if action == "submit":
+        return service.submit_form(case_id, actor, version, arg)
+    if action == "sign":
+        return service.sign_off(case_id, actor, version, arg)
+    if action == "advance":
+        return service.advance(case_id, actor, version, arg)
+    if action == "hold":
+        return service.hold(case_id, actor, version, arg)
+    if action == "resume":
+        return service.resume(case_id, actor, version, arg)
+    if action == "withdraw":
+        return service.withdraw(case_id, actor, version, arg)
+    if action == "reopen":
+        return service.reopen(case_id, actor, version, arg["stage"], arg["reason"])
+    if action == "switch":
+        return service.switch_pathway(case_id, actor, version, arg["pathway"], arg["reason"])
+    if action == "close":
+        return service.close(case_id, actor, version, arg["outcome"], arg["reason"])
+    raise ValueError(f"unknown action {action}")
+
+
+def refusal_code(exc: EngineError) -> str:
+    return _code(exc)
 
 
 def _code(exc: EngineError) -> str:

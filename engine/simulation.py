@@ -1,0 +1,152 @@
+"""Simulating a pathway revision as if a case were running, without touching real cases.
+
+A simulation is only its list of steps (scenario steps): every call replays them on a fresh in-memory
+database, so nothing lives in process memory between two requests and any web worker can continue
+another's simulation. The steps taken can be saved as a scenario file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import yaml
+from sqlalchemy.pool import StaticPool
+
+from .cases import Actor, CaseService, Member
+from .db import make_engine, make_session_factory
+from .errors import EngineError, Unmet
+from .files import FileStore
+from .library import PathwayLibrary
+from .models import Base, Case, Desk
+from .pathway import Pathway
+from .requirements import RequirementState
+from .scenarios import ACTIONS, perform, refusal_code
+
+SIMULATION_DESK = "simulation"
+OPERATOR = "operator"
+MENTOR = "mentor"
+
+
+@dataclass
+class StepOutcome:
+    step: dict[str, Any]
+    done: bool
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class SimulationState:
+    pathway_id: str
+    stage_id: str
+    status: str
+    outcome: str | None
+    steps: list[StepOutcome]
+    requirements: list[RequirementState] = field(default_factory=list)
+    exits: dict[str, list[Unmet]] = field(default_factory=dict)
+    actors: dict[str, Actor] = field(default_factory=dict)
+    members: list[str] = field(default_factory=list)
+
+
+def simulation_actors(pathway: Pathway, members: int) -> dict[str, Actor]:
+    """One actor per role the pathway can ask for: an operator of the simulation desk, the assigned
+    mentor, the workers, and one person for each role the pathway declares (e.g. notary)."""
+    actors = {
+        OPERATOR: Actor.of(OPERATOR, ["operator"], [SIMULATION_DESK]),
+        MENTOR: Actor.of(MENTOR, ["mentor"]),
+    }
+    for i in range(1, members + 1):
+        actors[f"worker{i}"] = Actor.of(f"worker{i}", ["worker"])
+    for role in pathway.roles:
+        actors[role] = Actor.of(role, [role])
+    return actors
+
+
+def simulate(pathway: Pathway, steps: Sequence[Mapping[str, Any]], members: int = 1,
+             others: Mapping[str, Pathway] | None = None, country: str = "IT") -> SimulationState:
+    """Replay `steps` on a new case of `pathway` (and of `others`, for exits to other pathways)."""
+    members = max(members, pathway.group_min)
+    engine = make_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    try:
+        Base.metadata.create_all(engine)
+        sessions = make_session_factory(engine)
+        with sessions.begin() as session:
+            session.add(Desk(id=SIMULATION_DESK, name="Simulation", country=country, region=""))
+        library = PathwayLibrary(sessions)
+        for other in (others or {}).values():
+            if other.id != pathway.id:
+                library.register(other, source_file=f"<{other.id}>")
+        library.register(pathway, source_file=f"<simulated {pathway.id}>")
+        service = CaseService(sessions, library, _NoFiles())
+        actors = simulation_actors(pathway, members)
+        workers = [a for name, a in actors.items() if name.startswith("worker")]
+        receipt = service.open_case(actors[OPERATOR], pathway_id=pathway.id, desk_id=SIMULATION_DESK,
+                                    members=[Member(w.id, w.id) for w in workers], mentors=[Member(MENTOR, MENTOR)])
+        case_id, version = receipt.case_id, receipt.version
+        outcomes = []
+        for step in steps:
+            action = next((a for a in ACTIONS if a in step), None)
+            actor = actors.get(str(step.get("as")))
+            if action is None or actor is None:
+                outcomes.append(StepOutcome(dict(step), False, "invalid_step", "unknown action or actor"))
+                continue
+            try:
+                done = perform(service, case_id, version, actor, action, step[action], step.get("member"))
+            except EngineError as exc:
+                outcomes.append(StepOutcome(dict(step), False, refusal_code(exc), exc.message()))
+                continue
+            outcomes.append(StepOutcome(dict(step), True))
+            case_id, version = (done.new_case_id, 1) if done.new_case_id else (case_id, done.version)
+        with sessions() as session:
+            case = session.get(Case, case_id)
+            state = service.stage_state(session, case)
+            return SimulationState(
+                pathway_id=case.pathway_id, stage_id=case.stage_id, status=case.status, outcome=case.outcome,
+                steps=outcomes, requirements=state.requirement_states(),
+                exits={e.id: state.unmet_for(e) for e in state.stage.exits}, actors=actors,
+                members=[w.id for w in workers])
+    finally:
+        engine.dispose()
+
+
+def scenario_text(name: str, pathway: Pathway, state: SimulationState, country: str = "IT") -> str:
+    """The steps of a simulation as a scenario file: done steps as they are, refused ones with `refused`,
+    and the state reached as the final expectation."""
+    actors = {}
+    for key, actor in state.actors.items():
+        spec: dict[str, Any] = {"roles": sorted(actor.roles)}
+        if actor.desks:
+            spec["desks"] = sorted(actor.desks)
+        actors[key] = spec
+    steps = []
+    for outcome in state.steps:
+        step = dict(outcome.step)
+        if not outcome.done and outcome.code != "invalid_step":
+            step["refused"] = outcome.code
+        if outcome.code != "invalid_step":
+            steps.append(step)
+    expect: dict[str, Any] = {"pathway": state.pathway_id, "stage": state.stage_id, "status": state.status}
+    if state.outcome:
+        expect["outcome"] = state.outcome
+    document = {
+        "scenario": name, "pathway": pathway.id,
+        "description": f"Recorded from a simulation of {pathway.id} v{pathway.version}",
+        "actors": actors,
+        "case": {"desk": SIMULATION_DESK, "country": country, "members": state.members, "mentors": [MENTOR],
+                 "opened_by": OPERATOR},
+        "steps": steps or [{"expect": expect}],
+        "expect": expect,
+    }
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110)
+
+
+class _NoFiles(FileStore):
+    """Simulated uploads are checked like real ones, but their bytes are not kept anywhere."""
+
+    def __init__(self) -> None:
+        super().__init__("/nonexistent")
+
+    def put(self, content: bytes) -> str:
+        import hashlib
+
+        return hashlib.sha256(content).hexdigest()

@@ -1,0 +1,61 @@
+"""Simulating a pathway: replayed steps, open and closed exits with reasons, saved as a scenario."""
+from __future__ import annotations
+
+from engine.library import check_directory
+from engine.loader import parse_text
+from engine.scenarios import ScenarioRunner
+from engine.simulation import scenario_text, simulate
+
+from ..conftest import FIXTURE_PATHWAYS
+
+
+def fixture_pathways():  # noqa: ANN201
+    results, _ = check_directory(FIXTURE_PATHWAYS)
+    return {c.pathway.id: c.pathway for c in results}
+
+
+STEPS = [
+    {"as": "worker1", "tick": "consent"},
+    {"as": "operator", "advance": "continue"},  # refused: the form is missing
+    {"as": "operator", "submit": {"sector": "tourism"}},
+    {"as": "operator", "advance": "continue"},
+    {"as": "operator", "submit": {"viable": False}},
+]
+
+
+def test_a_simulation_replays_steps_and_explains_each_exit():
+    pathways = fixture_pathways()
+    state = simulate(pathways["mini"], STEPS, others=pathways)
+    assert [o.done for o in state.steps] == [True, False, True, True, True]
+    assert state.steps[1].code == "exit_not_allowed" and "form" in state.steps[1].message.lower()
+    assert (state.stage_id, state.status) == ("study", "active")
+    assert state.exits["negative"] == []  # viable = no opens the referral, which needs only the form
+    assert {u.requirement for u in state.exits["positive"]} == {"plan", "review", "condition"}
+    assert {r.id: r.met for r in state.requirements} == {"plan": False, "form": True, "review": False}
+
+
+def test_a_simulation_follows_a_referral_to_the_other_pathway():
+    pathways = fixture_pathways()
+    state = simulate(pathways["mini"], STEPS + [{"as": "operator", "advance": "negative"}], others=pathways)
+    assert (state.pathway_id, state.stage_id) == ("solo", "idea")
+
+
+def test_unknown_actors_and_actions_are_reported_not_raised():
+    pathways = fixture_pathways()
+    state = simulate(pathways["mini"], [{"as": "ghost", "tick": "consent"}, {"as": "operator", "dance": 1}])
+    assert [o.code for o in state.steps] == ["invalid_step", "invalid_step"]
+
+
+def test_the_steps_taken_become_a_scenario_that_passes(tmp_path):
+    pathways = fixture_pathways()
+    state = simulate(pathways["mini"], STEPS, members=2, others=pathways)
+    text = scenario_text("recorded", pathways["mini"], state)
+    doc = parse_text(text, "recorded.yaml").data
+    assert doc["case"]["members"] == ["worker1", "worker2"]
+    assert doc["steps"][1]["refused"] == "exit_not_allowed"
+    path = tmp_path / "recorded.yaml"
+    path.write_text(text, encoding="utf-8")
+    with ScenarioRunner(FIXTURE_PATHWAYS) as runner:
+        result = runner.run_file(path)
+    # worker2 never consented in the simulation, so the recorded scenario stops where the simulation did.
+    assert result.passed, result.failures
