@@ -1,0 +1,1 @@
+"""Benchmarks of the engine: `python -m benchmarks` prints the table (see __main__.py)."""
