@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import (
@@ -30,6 +31,65 @@ from .pathway import ChecklistItem, DocumentRule, Pathway, Stage
 from .requirements import StageState
 
 MANAGER_ROLES = ("operator",)  # who advances, holds, reopens... (admins may too)
+
+# The hot path of every operation runs prebuilt Core statements on the session's connection: the ORM's
+# unit of work costs several times the database work for these one-row changes (see benchmarks/).
+CASES = Case.__table__
+MEMBERS = CaseMember.__table__
+TICKS = ChecklistTick.__table__
+DOCUMENTS = CaseDocument.__table__
+FORMS = FormData.__table__
+SIGNOFFS = SignOff.__table__
+EVENTS = Event.__table__
+_CLAIM = (update(CASES).where(CASES.c.id == bindparam("case_id"), CASES.c.version == bindparam("expected"))
+          .values(version=bindparam("next")).returning(*CASES.c))
+_INSERT_EVENT = insert(EVENTS)
+_TICK = select(TICKS.c.id).where(TICKS.c.case_id == bindparam("case_id"), TICKS.c.stage_id == bindparam("stage_id"),
+                                 TICKS.c.item_id == bindparam("item_id"), TICKS.c.member_id == bindparam("member_id"))
+_INSERT_TICK = insert(TICKS)
+_DELETE_TICK = delete(TICKS).where(TICKS.c.id == bindparam("tick_id"))
+_FORM = select(FORMS).where(FORMS.c.case_id == bindparam("case_id"), FORMS.c.stage_id == bindparam("stage_id"))
+_INSERT_FORM = insert(FORMS)
+_UPDATE_FORM = update(FORMS).where(FORMS.c.id == bindparam("form_id")).values(
+    data=bindparam("data"), submitted_by=bindparam("submitted_by"), submitted_at=bindparam("submitted_at"))
+_SIGNOFFS_OF_VISIT = select(SIGNOFFS).where(
+    SIGNOFFS.c.case_id == bindparam("case_id"), SIGNOFFS.c.stage_id == bindparam("stage_id"),
+    SIGNOFFS.c.stage_visit == bindparam("stage_visit"))
+_INSERT_SIGNOFF = insert(SIGNOFFS)
+_MEMBERS_OF = select(MEMBERS).where(MEMBERS.c.case_id == bindparam("case_id")).order_by(
+    MEMBERS.c.kind, MEMBERS.c.position)
+
+
+class CaseState:
+    """The case row as an operation claimed it: its values, the changes the operation makes (written in one
+    UPDATE at the end) and its members, read only if a rule needs them."""
+
+    def __init__(self, row: Any, connection: Connection):
+        object.__setattr__(self, "_values", dict(row._mapping))
+        object.__setattr__(self, "_changes", {})
+        object.__setattr__(self, "_connection", connection)
+        object.__setattr__(self, "_members", None)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._values:
+            raise AttributeError(name)
+        self._values[name] = value
+        self._changes[name] = value
+
+    @property
+    def members(self) -> list[Any]:
+        if self._members is None:
+            object.__setattr__(self, "_members", list(self._connection.execute(_MEMBERS_OF, {"case_id": self.id})))
+        return self._members
+
+    def forget_members(self) -> None:
+        object.__setattr__(self, "_members", None)
 
 
 @dataclass(frozen=True)
@@ -67,9 +127,9 @@ class Receipt:
 
 @dataclass
 class _Op:
-    session: Session
-    case: Case
-    revision: LoadedRevision
+    connection: Connection
+    case: CaseState
+    revision: LoadedRevision  # set right after the claim
     actor: Actor
     now: datetime
     event_type: str = ""
@@ -86,6 +146,11 @@ class _Op:
         stage = self.pathway.stage(self.case.stage_id)
         assert stage is not None
         return stage
+
+    @cached_property
+    def session(self) -> Session:
+        """An ORM session in the operation's transaction, for the rarer operations that create cases."""
+        return Session(bind=self.connection, expire_on_commit=False)
 
     def record(self, event_type: str, **data: Any) -> None:
         self.event_type = event_type
@@ -105,36 +170,56 @@ class CaseService:
     @contextmanager
     def _operation(self, case_id: int, actor: Actor, expected_version: int, *,
                    allow_closed: bool = False, allow_on_hold: bool = False) -> Iterator[_Op]:
-        with self.session_factory.begin() as session:
+        with self.engine.begin() as connection:
             # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
             # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
-            claimed = session.execute(
-                update(Case).where(Case.id == case_id, Case.version == expected_version)
-                .values(version=expected_version + 1)
-                .execution_options(synchronize_session=False))
-            if claimed.rowcount != 1:
-                actual = session.scalar(select(Case.version).where(Case.id == case_id))
-                if actual is None:
-                    raise NotFound(case_id=case_id)
-                changes = [
-                    {"seq": e.seq, "type": e.type, "actor": e.actor_id, "at": e.at.isoformat(), "stage": e.stage_id}
-                    for e in session.scalars(select(Event).where(
-                        Event.case_id == case_id, Event.seq > expected_version).order_by(Event.seq))]
-                raise ConflictError(expected_version, actual, changes)
-            case = session.get(Case, case_id, populate_existing=True)
-            assert case is not None
+            row = connection.execute(_CLAIM, {"case_id": case_id, "expected": expected_version,
+                                              "next": expected_version + 1}).first()
+            if row is None:
+                raise self._conflict(connection, case_id, expected_version)
+            case = CaseState(row, connection)
             if case.status == "closed" and not allow_closed:
                 raise InvalidOperation("case_closed", outcome=case.outcome or "")
             if case.status == "on_hold" and not allow_on_hold:
                 raise InvalidOperation("case_on_hold")
-            op = _Op(session, case, self.library.revision(case.revision_id, session), actor, self.clock())
+            op = _Op(connection, case, None, actor, self.clock())  # type: ignore[arg-type]
+            op.revision = self._revision(op, case.revision_id)
             op.event_stage = case.stage_id
-            yield op
-            if not op.event_type:
-                raise RuntimeError("an operation must record its event")
-            session.add(Event(case_id=case.id, seq=expected_version + 1, type=op.event_type, actor_id=actor.id,
-                              actor_roles=sorted(actor.roles), at=op.now, stage_id=op.event_stage,
-                              data=op.event_data))
+            try:
+                yield op
+                if not op.event_type:
+                    raise RuntimeError("an operation must record its event")
+                if "session" in op.__dict__:
+                    op.session.flush()  # rows an operation wrote through the ORM (new cases) come first
+                if case._changes:
+                    connection.execute(update(CASES).where(CASES.c.id == case_id).values(**case._changes))
+                connection.execute(_INSERT_EVENT, {
+                    "case_id": case_id, "seq": expected_version + 1, "type": op.event_type, "actor_id": actor.id,
+                    "actor_roles": sorted(actor.roles), "at": op.now, "stage_id": op.event_stage,
+                    "data": op.event_data})
+            finally:
+                if "session" in op.__dict__:
+                    op.session.close()
+
+    @property
+    def engine(self) -> Engine:
+        return self.session_factory.kw["bind"]
+
+    def _revision(self, op: _Op, revision_id: int) -> LoadedRevision:
+        if self.library.is_cached(revision_id):
+            return self.library.revision(revision_id)
+        return self.library.revision(revision_id, op.session)
+
+    @staticmethod
+    def _conflict(connection: Connection, case_id: int, expected_version: int) -> EngineError:
+        actual = connection.execute(select(CASES.c.version).where(CASES.c.id == case_id)).scalar()
+        if actual is None:
+            return NotFound(case_id=case_id)
+        changes = [
+            {"seq": e.seq, "type": e.type, "actor": e.actor_id, "at": e.at.isoformat(), "stage": e.stage_id}
+            for e in connection.execute(select(EVENTS).where(
+                EVENTS.c.case_id == case_id, EVENTS.c.seq > expected_version).order_by(EVENTS.c.seq))]
+        return ConflictError(expected_version, actual, changes)
 
     def _receipt(self, op: _Op, **extra: Any) -> Receipt:
         return Receipt(op.case.id, op.case.version, op.event_type, **extra)
@@ -254,13 +339,10 @@ class CaseService:
             item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
             role = self._acting_role(actor, op.case, item.roles)
             member_id = self._member_for(op, role, item.per_member, member, item.label)
-            exists = op.session.scalar(select(ChecklistTick).where(
-                ChecklistTick.case_id == case_id, ChecklistTick.stage_id == op.stage.id,
-                ChecklistTick.item_id == item_id, ChecklistTick.member_id == member_id))
-            if exists:
+            if op.connection.execute(_TICK, _tick_key(case_id, op.stage.id, item_id, member_id)).first():
                 raise InvalidOperation("already_ticked", item=item.label)
-            op.session.add(ChecklistTick(case_id=case_id, stage_id=op.stage.id, item_id=item_id,
-                                         member_id=member_id, ticked_by=actor.id, ticked_at=op.now))
+            op.connection.execute(_INSERT_TICK, {"case_id": case_id, "stage_id": op.stage.id, "item_id": item_id,
+                                                  "member_id": member_id, "ticked_by": actor.id, "ticked_at": op.now})
             op.record("item_ticked", item=item_id, label=dict(item.label), member=member_id or None)
             return self._receipt(op)
 
@@ -269,12 +351,10 @@ class CaseService:
             item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
             role = self._acting_role(actor, op.case, item.roles)
             member_id = self._member_for(op, role, item.per_member, member, item.label)
-            tick = op.session.scalar(select(ChecklistTick).where(
-                ChecklistTick.case_id == case_id, ChecklistTick.stage_id == op.stage.id,
-                ChecklistTick.item_id == item_id, ChecklistTick.member_id == member_id))
+            tick = op.connection.execute(_TICK, _tick_key(case_id, op.stage.id, item_id, member_id)).first()
             if tick is None:
                 raise InvalidOperation("not_ticked", item=item.label)
-            op.session.delete(tick)
+            op.connection.execute(_DELETE_TICK, {"tick_id": tick.id})
             op.record("item_unticked", item=item_id, label=dict(item.label), member=member_id or None)
             return self._receipt(op)
 
@@ -296,19 +376,17 @@ class CaseService:
                 raise DocumentRefused("document_type", requirement=rule.label, types=list(rule.types), found=found)
             # The bytes go in place (atomically) before the row that refers to them is written.
             digest = self.files.put(content)
-            document = CaseDocument(case_id=case_id, stage_id=op.stage.id, requirement_id=requirement_id,
-                                    member_id=member_id, sha256=digest, filename=name,
-                                    content_type=TYPES[doc_type], size=len(content), uploaded_by=actor.id,
-                                    uploaded_at=op.now)
-            op.session.add(document)
-            op.session.flush()
+            document_id = op.connection.execute(insert(DOCUMENTS).returning(DOCUMENTS.c.id), {
+                "case_id": case_id, "stage_id": op.stage.id, "requirement_id": requirement_id,
+                "member_id": member_id, "sha256": digest, "filename": name, "content_type": TYPES[doc_type],
+                "size": len(content), "uploaded_by": actor.id, "uploaded_at": op.now}).scalar_one()
             op.record("document_attached", requirement=requirement_id, label=dict(rule.label), filename=name,
-                      document_id=document.id, sha256=digest, size=len(content), member=member_id or None)
-            return self._receipt(op, document_id=document.id)
+                      document_id=document_id, sha256=digest, size=len(content), member=member_id or None)
+            return self._receipt(op, document_id=document_id)
 
     def remove_document(self, case_id: int, actor: Actor, version: int, document_id: int) -> Receipt:
         with self._operation(case_id, actor, version) as op:
-            document = op.session.get(CaseDocument, document_id)
+            document = op.connection.execute(select(DOCUMENTS).where(DOCUMENTS.c.id == document_id)).first()
             if document is None or document.case_id != case_id or document.removed_at is not None:
                 raise InvalidOperation("document_not_found", document=document_id)
             stage = op.pathway.stage(document.stage_id)
@@ -317,8 +395,8 @@ class CaseService:
             role = self._acting_role(actor, op.case, roles)
             if role == "worker" and document.uploaded_by != actor.id:
                 raise NotAllowed("not_allowed.other_member")
-            document.removed_at = op.now
-            document.removed_by = actor.id
+            op.connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.id == document_id)
+                                  .values(removed_at=op.now, removed_by=actor.id))
             op.record("document_removed", document_id=document_id, filename=document.filename,
                       requirement=document.requirement_id)
             return self._receipt(op)
@@ -330,20 +408,16 @@ class CaseService:
                 raise InvalidOperation("stage_has_no_form", stage=op.stage.id)
             self._acting_role(actor, op.case, form.roles)
             clean = {k: v for k, v in (data or {}).items() if v is not None and v != "" and v != []}
-            errors = form_errors(form.json_schema(), clean)
+            errors = form_errors(form.json_schema(), clean)  # the form's schema is built once per revision
             if errors:
                 raise FormInvalid(errors)
-            row = op.session.scalar(select(FormData).where(FormData.case_id == case_id,
-                                                           FormData.stage_id == op.stage.id))
+            row = op.connection.execute(_FORM, {"case_id": case_id, "stage_id": op.stage.id}).first()
             previous = dict(row.data) if row else None
+            values = {"data": clean, "submitted_by": actor.id, "submitted_at": op.now}
             if row is None:
-                row = FormData(case_id=case_id, stage_id=op.stage.id, data=clean, submitted_by=actor.id,
-                               submitted_at=op.now)
-                op.session.add(row)
+                op.connection.execute(_INSERT_FORM, {"case_id": case_id, "stage_id": op.stage.id, **values})
             else:
-                row.data = clean
-                row.submitted_by = actor.id
-                row.submitted_at = op.now
+                op.connection.execute(_UPDATE_FORM, {"form_id": row.id, **values})
             changed = sorted(k for k in set(clean) | set(previous or {}) if (previous or {}).get(k) != clean.get(k))
             op.record("form_submitted", label=dict(form.label or op.stage.title), data=clean, changed=changed)
             return self._receipt(op)
@@ -357,9 +431,8 @@ class CaseService:
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
             self._acting_role(actor, op.case, (rule.role,))
-            given = list(op.session.scalars(select(SignOff).where(
-                SignOff.case_id == case_id, SignOff.stage_id == op.stage.id,
-                SignOff.stage_visit == op.case.stage_visit)))
+            given = list(op.connection.execute(_SIGNOFFS_OF_VISIT, {
+                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit}))
             if any(s.signoff_id == signoff_id and s.actor_id == actor.id for s in given):
                 raise InvalidOperation("already_signed", signoff=rule.label)
             if sum(1 for s in given if s.signoff_id == signoff_id) >= rule.count:
@@ -368,20 +441,20 @@ class CaseService:
                 if self._same_person(op, other, given, actor.id):
                     raise InvalidOperation("signoff_distinct", signoff=rule.label,
                                            other=_distinct_label(other))
-            op.session.add(SignOff(case_id=case_id, stage_id=op.stage.id, stage_visit=op.case.stage_visit,
-                                   signoff_id=signoff_id, actor_id=actor.id, role=rule.role,
-                                   comment=comment or "", signed_at=op.now))
+            op.connection.execute(_INSERT_SIGNOFF, {
+                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
+                "signoff_id": signoff_id, "actor_id": actor.id, "role": rule.role, "comment": comment or "",
+                "signed_at": op.now})
             op.record("signed_off", signoff=signoff_id, label=dict(rule.label), role=rule.role,
                       comment=comment or "")
             return self._receipt(op)
 
     @staticmethod
-    def _same_person(op: _Op, other: str, given: list[SignOff], actor_id: str) -> bool:
+    def _same_person(op: _Op, other: str, given: list[Any], actor_id: str) -> bool:
         if other == "case_opener":
             return op.case.opened_by == actor_id
         if other == "form_submitter":
-            row = op.session.scalar(select(FormData).where(FormData.case_id == op.case.id,
-                                                           FormData.stage_id == op.stage.id))
+            row = op.connection.execute(_FORM, {"case_id": op.case.id, "stage_id": op.stage.id}).first()
             return row is not None and row.submitted_by == actor_id
         ref = other.split(":", 1)[1]
         return any(s.signoff_id == ref and s.actor_id == actor_id for s in given)
@@ -395,7 +468,7 @@ class CaseService:
             exit_ = stage.exit(exit_id)
             if exit_ is None:
                 raise InvalidOperation("unknown_exit", stage=stage.id, exit=exit_id)
-            state = StageState.load(op.session, op.case, op.pathway, op.now)
+            state = StageState.load(op.connection, op.case, op.pathway, op.now)
             target = fire(op.revision.machine, stage.id, exit_id, state)
             if target is None:
                 raise RequirementsNotMet(exit_id, state.unmet_for(exit_))
@@ -443,8 +516,8 @@ class CaseService:
                              op.case.title, op.actor, op.now, start)
         new.previous_case_id = op.case.id
         op.session.flush()
-        for row in op.session.scalars(select(FormData).where(FormData.case_id == op.case.id,
-                                                             FormData.stage_id.in_(list(carry)))):
+        for row in op.connection.execute(select(FORMS).where(FORMS.c.case_id == op.case.id,
+                                                             FORMS.c.stage_id.in_(list(carry)))):
             op.session.add(FormData(case_id=new.id, stage_id=row.stage_id, data=dict(row.data),
                                     submitted_by=row.submitted_by, submitted_at=row.submitted_at))
         op.session.add(Event(case_id=new.id, seq=1, type="case_opened", actor_id=op.actor.id,
@@ -461,7 +534,7 @@ class CaseService:
         with self._operation(case_id, actor, version) as op:
             self._manage(op)
             _require_reason(reason)
-            visited = set(op.session.scalars(select(Event.stage_id).where(Event.case_id == case_id)))
+            visited = set(op.connection.execute(select(EVENTS.c.stage_id).where(EVENTS.c.case_id == case_id)).scalars())
             if stage_id not in visited or op.pathway.stage(stage_id) is None:
                 raise InvalidOperation("reopen_not_visited", stage=stage_id)
             from_stage = op.stage
@@ -520,8 +593,8 @@ class CaseService:
             if pathway_id == op.pathway.id:
                 raise InvalidOperation("switch_same_pathway")
             # By default everything filled in so far goes along (shared stages keep their ids).
-            carried = list(carry) if carry is not None else list(op.session.scalars(
-                select(FormData.stage_id).where(FormData.case_id == case_id)))
+            carried = list(carry) if carry is not None else list(op.connection.execute(
+                select(FORMS.c.stage_id).where(FORMS.c.case_id == case_id)).scalars())
             new_case_id = self._continue_on(op, pathway_id, at, carried, reason)
             op.record("switched", pathway=pathway_id, new_case=new_case_id, reason=reason, outcome="referred")
             return self._receipt(op, new_case_id=new_case_id)
@@ -530,9 +603,9 @@ class CaseService:
         with self._operation(case_id, actor, version, allow_on_hold=True) as op:
             self._manage(op)
             if not any(m.kind == "mentor" and m.person_id == mentor.person_id for m in op.case.members):
-                op.case.members.append(CaseMember(person_id=mentor.person_id, kind="mentor",
-                                                  display_name=mentor.display_name,
-                                                  position=len(op.case.members)))
+                op.connection.execute(insert(MEMBERS), {
+                    "case_id": case_id, "person_id": mentor.person_id, "kind": "mentor",
+                    "display_name": mentor.display_name, "position": len(op.case.members)})
             op.record("members_changed", added_mentor=mentor.person_id)
             return self._receipt(op)
 
@@ -548,13 +621,16 @@ class CaseService:
                     raise InvalidOperation("duplicate_members")
             if not keep and not add:
                 raise InvalidOperation("no_members")
-            for m in op.case.members:
-                if m.kind == "worker" and m.person_id in set(remove):
-                    op.case.members.remove(m)
             _check_group_size(op.pathway, len(keep) + len(add))
-            for m in add:
-                op.case.members.append(CaseMember(person_id=m.person_id, kind="worker", display_name=m.display_name,
-                                                  position=len(op.case.members)))
+            if remove:
+                op.connection.execute(delete(MEMBERS).where(MEMBERS.c.case_id == case_id, MEMBERS.c.kind == "worker",
+                                                            MEMBERS.c.person_id.in_(list(remove))))
+            position = max((m.position for m in op.case.members), default=-1) + 1
+            for offset, m in enumerate(add):
+                op.connection.execute(insert(MEMBERS), {
+                    "case_id": case_id, "person_id": m.person_id, "kind": "worker", "display_name": m.display_name,
+                    "position": position + offset})
+            op.case.forget_members()
             op.record("members_changed", added=[m.person_id for m in add], removed=list(remove))
             return self._receipt(op)
 
@@ -588,14 +664,12 @@ class CaseService:
     @staticmethod
     def _move_stage_rows(op: _Op, from_stage: str, to_stage: str) -> None:
         """What was recorded for a stage now belongs to the stage it was mapped to."""
-        for model in (ChecklistTick, CaseDocument):
-            op.session.execute(update(model).where(model.case_id == op.case.id, model.stage_id == from_stage)
-                               .values(stage_id=to_stage).execution_options(synchronize_session=False))
-        taken = op.session.scalar(select(FormData.id).where(FormData.case_id == op.case.id,
-                                                            FormData.stage_id == to_stage))
-        if taken is None:
-            op.session.execute(update(FormData).where(FormData.case_id == op.case.id, FormData.stage_id == from_stage)
-                               .values(stage_id=to_stage).execution_options(synchronize_session=False))
+        for table in (TICKS, DOCUMENTS):
+            op.connection.execute(update(table).where(table.c.case_id == op.case.id, table.c.stage_id == from_stage)
+                                  .values(stage_id=to_stage))
+        if op.connection.execute(_FORM, {"case_id": op.case.id, "stage_id": to_stage}).first() is None:
+            op.connection.execute(update(FORMS).where(FORMS.c.case_id == op.case.id, FORMS.c.stage_id == from_stage)
+                                  .values(stage_id=to_stage))
 
     def link_reference(self, case_id: int, actor: Actor, version: int, kind: str, ref: str, label: str,
                        linked: bool = True) -> Receipt:
@@ -625,9 +699,16 @@ class CaseService:
             return {e.id: state.unmet_for(e) for e in state.stage.exits}
 
 
+def _tick_key(case_id: int, stage_id: str, item_id: str, member_id: str) -> dict[str, Any]:
+    return {"case_id": case_id, "stage_id": stage_id, "item_id": item_id, "member_id": member_id}
+
+
+_FORMAT_CHECKER = FormatChecker()
+
+
 def form_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, list[Unmet]]:
     errors: dict[str, list[Unmet]] = {}
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     for error in validator.iter_errors(data):
         if error.validator == "required":
             missing = [m for m in error.validator_value if m not in data]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from transitions import Machine
 
 from .errors import InvalidOperation
-from .loader import LoadError, Problem, SourceDocument, parse_bytes
+from .loader import LoadError, Problem, SourceDocument, read_file
 from .machine import build_machine
 from .models import PathwayRevision, PathwaySource, utcnow
 from .pathway import Pathway, build_pathway
@@ -63,7 +63,12 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tupl
     revisions = {c.pathway_id: c.pathway for c in first_pass.values() if c.pathway}
     wanted = [Path(p).resolve() for p in only] if only else None
     results = []
+    # A pathway id belongs first to the file named after it, whatever the listing order and the files
+    # asked for: a misnamed copy (copy_of_startup.yaml) must not make the real startup.yaml a duplicate.
     owners: dict[str, str] = {}
+    for path, checked in first_pass.items():
+        if checked.pathway_id and path.stem == checked.pathway_id:
+            owners.setdefault(checked.pathway_id, str(path))
     for path in files:
         if wanted is not None and path.resolve() not in wanted:
             continue
@@ -75,17 +80,12 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tupl
 
 def _check(path: Path, fragments: dict[str, Fragment], known: set[str] | None) -> CheckedPathway:
     try:
-        doc = parse_bytes(_read_limited(path), str(path))
+        # read_file, not a bare open(): a file that cannot be read (permissions, I/O error, removed
+        # meanwhile) is a located 'unreadable' problem, not an OSError that stops the whole directory.
+        doc = read_file(path)
     except LoadError as exc:
         return CheckedPathway(str(path), None, [exc.problem])
     return check_source(doc, fragments, known)
-
-
-def _read_limited(path: Path) -> bytes:
-    from .loader import MAX_FILE_BYTES
-
-    with path.open("rb") as fh:
-        return fh.read(MAX_FILE_BYTES + 1)
 
 
 def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], path: Path,
@@ -96,9 +96,8 @@ def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], 
     pathway_id = checked.pathway_id
     if doc is None or pathway_id is None:
         return out
-    if pathway_id in owners:
+    if owners.setdefault(pathway_id, str(path)) != str(path):
         out.append(doc.problem("duplicate_pathway", ("id",), id=pathway_id, other=owners[pathway_id]))
-    owners.setdefault(pathway_id, str(path))
     if path.stem != pathway_id:
         out.append(doc.problem("pathway_name", ("id",), id=pathway_id, file=path.name))
     if checked.pathway is None:
@@ -196,6 +195,9 @@ class PathwayLibrary:
             return revision.id
 
     # --- reading ----------------------------------------------------------------------------------
+
+    def is_cached(self, revision_id: int) -> bool:
+        return revision_id in self._cache
 
     def revision(self, revision_id: int, session: Session | None = None) -> LoadedRevision:
         """The spec and machine of a revision (read once, then cached: revisions never change)."""

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from . import conditions
 from .errors import Unmet
 from .i18n import LANGUAGES, localize, message
-from .models import Case, CaseDocument, Desk, ChecklistTick, FormData, SignOff, utcnow
+from .models import CaseDocument, ChecklistTick, Desk, FormData, SignOff, utcnow
 from .pathway import ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage
+
+TICKS = ChecklistTick.__table__
+DOCUMENTS = CaseDocument.__table__
+FORMS = FormData.__table__
+SIGNOFFS = SignOff.__table__
+DESKS = Desk.__table__
 
 
 @dataclass
@@ -41,39 +48,54 @@ class RequirementState:
 
 @dataclass
 class StageState:
-    case: Case
+    """Rows are read only for the kinds of requirement the stage has; members and the desk only when a
+    rule asks for them (a per-member requirement, a condition on case facts)."""
+
+    case: Any  # a Case, or the operation's CaseState
     pathway: Pathway
     stage: Stage
-    ticks: list[ChecklistTick]
-    documents: list[CaseDocument]
-    forms: dict[str, FormData]  # every stage's submitted form, by stage id
-    signoffs: list[SignOff]  # of the current visit of the stage
-    workers: list[tuple[str, str]]  # (person id, display name)
-    desk: Desk | None
+    ticks: list[Any]
+    documents: list[Any]
+    forms: dict[str, Any]  # submitted forms by stage id (all of them when a condition may read them)
+    signoffs: list[Any]  # of the current visit of the stage
     now: datetime
+    connection: Connection | None = None
 
     @classmethod
-    def load(cls, session: Session, case: Case, pathway: Pathway, now: datetime | None = None,
+    def load(cls, session: Session | Connection, case: Any, pathway: Pathway, now: datetime | None = None,
              stage_id: str | None = None, rows_of: str | None = None) -> "StageState":
         """The state of the case's current stage — or, to preview a migration, of `stage_id` of another
         revision, reading the rows recorded for stage `rows_of`."""
         stage = pathway.stage(stage_id or case.stage_id)
         assert stage is not None, f"case {case.id} is at unknown stage {case.stage_id}"
         rows_of = rows_of or stage.id
-        ticks = list(session.scalars(select(ChecklistTick).where(
-            ChecklistTick.case_id == case.id, ChecklistTick.stage_id == rows_of)))
-        documents = list(session.scalars(select(CaseDocument).where(
-            CaseDocument.case_id == case.id, CaseDocument.stage_id == rows_of,
-            CaseDocument.removed_at.is_(None)).order_by(CaseDocument.id)))
-        forms = {f.stage_id: f for f in session.scalars(select(FormData).where(FormData.case_id == case.id))}
-        if rows_of != stage.id and rows_of in forms:
-            forms[stage.id] = forms[rows_of]
-        signoffs = list(session.scalars(select(SignOff).where(
-            SignOff.case_id == case.id, SignOff.stage_id == stage.id,
-            SignOff.stage_visit == case.stage_visit).order_by(SignOff.id)))
-        workers = [(m.person_id, m.display_name or m.person_id) for m in case.members if m.kind == "worker"]
-        desk = session.get(Desk, case.desk_id)
-        return cls(case, pathway, stage, ticks, documents, forms, signoffs, workers, desk, now or utcnow())
+        connection = session.connection() if isinstance(session, Session) else session
+        ticks = list(connection.execute(select(TICKS).where(
+            TICKS.c.case_id == case.id, TICKS.c.stage_id == rows_of))) if stage.checklist else []
+        documents = list(connection.execute(select(DOCUMENTS).where(
+            DOCUMENTS.c.case_id == case.id, DOCUMENTS.c.stage_id == rows_of,
+            DOCUMENTS.c.removed_at.is_(None)).order_by(DOCUMENTS.c.id))) if stage.documents else []
+        forms: dict[str, Any] = {}
+        if stage.form is not None or any(e.when for e in stage.exits):
+            forms = {f.stage_id: f for f in connection.execute(select(FORMS).where(FORMS.c.case_id == case.id))}
+            if rows_of != stage.id and rows_of in forms:
+                forms[stage.id] = forms[rows_of]
+        signoffs = list(connection.execute(select(SIGNOFFS).where(
+            SIGNOFFS.c.case_id == case.id, SIGNOFFS.c.stage_id == stage.id,
+            SIGNOFFS.c.stage_visit == case.stage_visit).order_by(SIGNOFFS.c.id))) if stage.signoffs else []
+        return cls(case, pathway, stage, ticks, documents, forms, signoffs, now or utcnow(), connection)
+
+    @cached_property
+    def workers(self) -> list[tuple[str, str]]:
+        """(person id, display name) of the workers following the case."""
+        return [(m.person_id, m.display_name or m.person_id) for m in self.case.members if m.kind == "worker"]
+
+    @cached_property
+    def desk(self) -> Any:
+        """The help desk's row (country, region), read only when a condition asks for them."""
+        if self.connection is None:
+            return None
+        return self.connection.execute(select(DESKS).where(DESKS.c.id == self.case.desk_id)).first()
 
     # --- per requirement ---------------------------------------------------------------------------
 

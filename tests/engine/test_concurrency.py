@@ -84,19 +84,18 @@ def test_sixteen_threads_on_sixteen_cases_all_succeed(service, sessions):
 KILLED_CHILD = textwrap.dedent("""
     import sys, time
     from sqlalchemy import event
-    from sqlalchemy.orm import Session
     from engine import Actor, CaseService, FileStore, PathwayLibrary
     from engine.db import make_engine, make_session_factory
-    from engine.models import Event
 
     url, pathways, files, case_id, version = sys.argv[1:6]
-    sessions = make_session_factory(make_engine(url))
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
     service = CaseService(sessions, PathwayLibrary(sessions, pathways), FileStore(files))
 
-    @event.listens_for(Session, "after_flush")
-    def stop_here(session, context):
+    @event.listens_for(engine, "after_execute")
+    def stop_here(conn, clause, multiparams, params, options, result):
         # The form data and its event are written but not committed: now the parent kills us.
-        if any(isinstance(o, Event) for o in session.new):
+        if getattr(clause, "table", None) is not None and clause.table.name == "events":
             print("FLUSHED", flush=True)
             time.sleep(120)
 
