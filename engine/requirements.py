@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from . import conditions
@@ -25,6 +25,14 @@ DOCUMENTS = CaseDocument.__table__
 FORMS = FormData.__table__
 SIGNOFFS = SignOff.__table__
 DESKS = Desk.__table__
+_TICKS_OF = select(TICKS).where(TICKS.c.case_id == bindparam("case_id"), TICKS.c.stage_id == bindparam("stage_id"))
+_DOCUMENTS_OF = select(DOCUMENTS).where(
+    DOCUMENTS.c.case_id == bindparam("case_id"), DOCUMENTS.c.stage_id == bindparam("stage_id"),
+    DOCUMENTS.c.removed_at.is_(None)).order_by(DOCUMENTS.c.id)
+_FORMS_OF = select(FORMS).where(FORMS.c.case_id == bindparam("case_id"))
+_SIGNOFFS_OF = select(SIGNOFFS).where(
+    SIGNOFFS.c.case_id == bindparam("case_id"), SIGNOFFS.c.stage_id == bindparam("stage_id"),
+    SIGNOFFS.c.stage_visit == bindparam("stage_visit")).order_by(SIGNOFFS.c.id)
 
 
 @dataclass
@@ -70,19 +78,16 @@ class StageState:
         assert stage is not None, f"case {case.id} is at unknown stage {case.stage_id}"
         rows_of = rows_of or stage.id
         connection = session.connection() if isinstance(session, Session) else session
-        ticks = list(connection.execute(select(TICKS).where(
-            TICKS.c.case_id == case.id, TICKS.c.stage_id == rows_of))) if stage.checklist else []
-        documents = list(connection.execute(select(DOCUMENTS).where(
-            DOCUMENTS.c.case_id == case.id, DOCUMENTS.c.stage_id == rows_of,
-            DOCUMENTS.c.removed_at.is_(None)).order_by(DOCUMENTS.c.id))) if stage.documents else []
+        rows_key = {"case_id": case.id, "stage_id": rows_of}
+        ticks = list(connection.execute(_TICKS_OF, rows_key)) if stage.checklist else []
+        documents = list(connection.execute(_DOCUMENTS_OF, rows_key)) if stage.documents else []
         forms: dict[str, Any] = {}
         if stage.form is not None or any(e.when for e in stage.exits):
-            forms = {f.stage_id: f for f in connection.execute(select(FORMS).where(FORMS.c.case_id == case.id))}
+            forms = {f.stage_id: f for f in connection.execute(_FORMS_OF, {"case_id": case.id})}
             if rows_of != stage.id and rows_of in forms:
                 forms[stage.id] = forms[rows_of]
-        signoffs = list(connection.execute(select(SIGNOFFS).where(
-            SIGNOFFS.c.case_id == case.id, SIGNOFFS.c.stage_id == stage.id,
-            SIGNOFFS.c.stage_visit == case.stage_visit).order_by(SIGNOFFS.c.id))) if stage.signoffs else []
+        signoffs = list(connection.execute(_SIGNOFFS_OF, {
+            "case_id": case.id, "stage_id": stage.id, "stage_visit": case.stage_visit})) if stage.signoffs else []
         return cls(case, pathway, stage, ticks, documents, forms, signoffs, now or utcnow(), connection)
 
     @cached_property
