@@ -305,6 +305,84 @@ def diff_command(old_revision: int, new_revision: int, text: bool, database_url:
     engine.dispose()
 
 
+def default_assessments_dir() -> Path:
+    return Path(os.environ.get("OPERA_ASSESSMENTS_DIR") or Path.cwd() / "assessments")
+
+
+@main.group()
+def assessments() -> None:
+    """Validate and test the assessment files (the common methodology)."""
+
+
+@assessments.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@lang_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def assessments_validate_command(paths: tuple[str, ...], lang: str, strict: bool) -> None:
+    """Check assessment files; print FILE:LINE:COL: message for each problem. Exit 1 if any is invalid."""
+    from .assessment import check_assessment_file
+    from .assessment_scenarios import assessment_files
+
+    files: list[Path] = []
+    for raw in paths or (str(default_assessments_dir()),):
+        path = Path(raw)
+        files.extend(assessment_files(path) if path.is_dir() else [path])
+    known = _known_pathways()
+    failed = False
+    for path in files:
+        checked = check_assessment_file(path, known)
+        for problem in checked.problems:
+            click.echo(problem.format(lang))
+        failed = failed or not checked.valid or (strict and bool(checked.warnings))
+        click.echo(f"{path}: {'valid' if checked.valid else 'INVALID'}", err=True)
+    if not files:
+        click.echo("no assessment files found", err=True)
+    sys.exit(1 if failed or not files else 0)
+
+
+@assessments.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--assessments-dir", type=click.Path(exists=True, file_okay=False), default=None)
+@click.option("-q", "--quiet", is_flag=True)
+def assessments_test_command(paths: tuple[str, ...], assessments_dir: str | None, quiet: bool) -> None:
+    """Run assessment scenarios (default: <assessments>/scenarios/): these answers give this result."""
+    from .assessment_scenarios import (
+        ASSESSMENT_SCENARIO_DIR, assessment_files, load_assessments, run_assessment_scenario,
+    )
+
+    directory = Path(assessments_dir) if assessments_dir else default_assessments_dir()
+    checked = load_assessments(directory, _known_pathways())
+    for result in checked.values():
+        for problem in result.errors:
+            click.echo(problem.format())
+    valid = {c.assessment.id: c.assessment for c in checked.values() if c.assessment is not None}
+    files: list[Path] = []
+    for raw in paths or (str(directory / ASSESSMENT_SCENARIO_DIR),):
+        path = Path(raw)
+        files.extend(assessment_files(path) if path.is_dir() else [path])
+    passed = failed = 0
+    for path in files:
+        result = run_assessment_scenario(path, valid)
+        if result.passed:
+            passed += 1
+            if not quiet:
+                click.echo(f"PASSED {path}::{result.name}")
+        else:
+            failed += 1
+            click.echo(f"FAILED {path}::{result.name}")
+            for failure in result.failures:
+                click.echo(f"    {failure}")
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not passed else 0)
+
+
+def _known_pathways() -> set[str] | None:
+    directory = default_pathways_dir()
+    if not directory.is_dir():
+        return None
+    return {p.stem for p in pathway_files(directory)}
+
+
 @main.group()
 def db() -> None:
     """Database schema."""
