@@ -22,10 +22,12 @@ from .errors import (
     RequirementsNotMet, Unmet,
 )
 from .files import TYPES, FileStore, detect_type, safe_filename
+from .assessment import answer_errors, clean_answers, evaluate
+from .assessment_library import AssessmentLibrary
 from .library import LoadedRevision, PathwayLibrary
 from .machine import fire
 from .models import (
-    Case, CaseDocument, CaseMember, ChecklistTick, Desk, Event, FormData, SignOff, utcnow,
+    AssessmentResponse, Case, CaseDocument, CaseMember, ChecklistTick, Desk, Event, FormData, SignOff, utcnow,
 )
 from .pathway import ChecklistItem, DocumentRule, Pathway, Stage
 from .requirements import StageState
@@ -56,6 +58,10 @@ _SIGNOFFS_OF_VISIT = select(SIGNOFFS).where(
     SIGNOFFS.c.case_id == bindparam("case_id"), SIGNOFFS.c.stage_id == bindparam("stage_id"),
     SIGNOFFS.c.stage_visit == bindparam("stage_visit"))
 _INSERT_SIGNOFF = insert(SIGNOFFS)
+RESPONSES = AssessmentResponse.__table__
+_RESPONSE = select(RESPONSES).where(RESPONSES.c.case_id == bindparam("case_id"),
+                                    RESPONSES.c.person_id == bindparam("person_id"),
+                                    RESPONSES.c.assessment_id == bindparam("assessment_id"))
 _MEMBERS_OF = select(MEMBERS).where(MEMBERS.c.case_id == bindparam("case_id")).order_by(
     MEMBERS.c.kind, MEMBERS.c.position)
 
@@ -159,11 +165,12 @@ class _Op:
 
 class CaseService:
     def __init__(self, session_factory: sessionmaker[Session], library: PathwayLibrary, files: FileStore,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, assessments: AssessmentLibrary | None = None):
         self.session_factory = session_factory
         self.library = library
         self.files = files
         self.clock = clock
+        self.assessments = assessments or AssessmentLibrary(session_factory)
 
     # --- the frame of every operation ---------------------------------------------------------------
 
@@ -520,6 +527,10 @@ class CaseService:
                                                              FORMS.c.stage_id.in_(list(carry)))):
             op.session.add(FormData(case_id=new.id, stage_id=row.stage_id, data=dict(row.data),
                                     submitted_by=row.submitted_by, submitted_at=row.submitted_at))
+        for row in op.connection.execute(select(RESPONSES).where(RESPONSES.c.case_id == op.case.id)):
+            # Assessments are about the person: they follow the person to the new pathway.
+            values = {k: v for k, v in row._mapping.items() if k != "id"}
+            op.session.add(AssessmentResponse(**{**values, "case_id": new.id}))
         op.session.add(Event(case_id=new.id, seq=1, type="case_opened", actor_id=op.actor.id,
                              actor_roles=sorted(op.actor.roles), at=op.now, stage_id=start,
                              data={"pathway": pathway_id, "pathway_title": dict(revision.pathway.title),
@@ -670,6 +681,138 @@ class CaseService:
         if op.connection.execute(_FORM, {"case_id": op.case.id, "stage_id": to_stage}).first() is None:
             op.connection.execute(update(FORMS).where(FORMS.c.case_id == op.case.id, FORMS.c.stage_id == from_stage)
                                   .values(stage_id=to_stage))
+
+    # --- the common methodology ----------------------------------------------------------------------
+
+    def save_assessment_answers(self, case_id: int, actor: Actor, answers: dict[str, Any],
+                                person_id: str | None = None) -> dict[str, Any]:
+        """Keep answers as they are given (a page at a time; leaving and coming back loses nothing).
+        A draft is not a change of the case: no version, no event — submitting is the operation."""
+        with self.engine.begin() as connection:
+            row = connection.execute(select(CASES).where(CASES.c.id == case_id)).first()
+            if row is None:
+                raise NotFound(case_id=case_id)
+            case = CaseState(row, connection)
+            if case.status != "active":
+                raise InvalidOperation("case_closed" if case.status == "closed" else "case_on_hold",
+                                       outcome=case.outcome or "")
+            stage = self.library.revision(case.revision_id).pathway.stage(case.stage_id)
+            requirement = stage.assessment if stage else None
+            if requirement is None:
+                raise InvalidOperation("stage_has_no_assessment", stage=case.stage_id, assessment="")
+            role = self._acting_role(actor, case, requirement.roles)
+            person = self._person_for(case, actor, role, person_id, requirement.label)
+            key = {"case_id": case_id, "person_id": person, "assessment_id": requirement.assessment_id}
+            existing = connection.execute(_RESPONSE, key).first()
+            if existing is not None and existing.submitted_at is not None:
+                raise InvalidOperation("already_submitted")
+            with Session(bind=connection) as session:
+                revision_id = existing.revision_id if existing else self.assessments.current_revision_id(
+                    requirement.assessment_id, session)
+            assessment = self.assessments.revision(revision_id)
+            errors = answer_errors(assessment, clean_answers(answers), complete=False)
+            if errors:
+                raise FormInvalid(errors)
+            merged = {**(existing.answers if existing else {}), **answers}
+            merged = clean_answers(merged)
+            now = self.clock()
+            if existing is None:
+                connection.execute(insert(RESPONSES), {**key, "revision_id": revision_id, "stage_id": case.stage_id,
+                                                       "answers": merged, "updated_by": actor.id, "updated_at": now})
+            else:
+                connection.execute(update(RESPONSES).where(RESPONSES.c.id == existing.id).values(
+                    answers=merged, updated_by=actor.id, updated_at=now))
+            return merged
+
+    def submit_assessment(self, case_id: int, actor: Actor, version: int, person_id: str | None = None,
+                          answers: dict[str, Any] | None = None) -> Receipt:
+        """Submit one person's answers (the saved ones, completed by `answers`): scored and recommended."""
+        with self._operation(case_id, actor, version) as op:
+            requirement = op.stage.assessment
+            if requirement is None:
+                raise InvalidOperation("stage_has_no_assessment", stage=op.stage.id, assessment="")
+            role = self._acting_role(actor, op.case, requirement.roles)
+            person = self._person_for(op.case, actor, role, person_id, requirement.label)
+            key = {"case_id": case_id, "person_id": person, "assessment_id": requirement.assessment_id}
+            existing = op.connection.execute(_RESPONSE, key).first()
+            if existing is not None and existing.submitted_at is not None:
+                raise InvalidOperation("already_submitted")
+            revision_id = existing.revision_id if existing else self.assessments.current_revision_id(
+                requirement.assessment_id, op.session)
+            assessment = self.assessments.revision(revision_id)
+            merged = clean_answers({**(existing.answers if existing else {}), **(answers or {})})
+            errors = answer_errors(assessment, merged, complete=True)
+            if errors:
+                raise FormInvalid(errors)
+            result = evaluate(assessment, merged)
+            values = {"answers": merged, "result": result.as_dict(), "updated_by": actor.id, "updated_at": op.now,
+                      "submitted_by": actor.id, "submitted_at": op.now}
+            if existing is None:
+                op.connection.execute(insert(RESPONSES), {**key, "revision_id": revision_id,
+                                                          "stage_id": op.stage.id, **values})
+            else:
+                op.connection.execute(update(RESPONSES).where(RESPONSES.c.id == existing.id).values(**values))
+            op.record("assessment_submitted", assessment=assessment.id, revision_id=revision_id,
+                      label=dict(requirement.label or assessment.title), member=person,
+                      recommended_pathway=result.recommended_pathway,
+                      recommended_supply_chain=result.recommended_supply_chain, scores=dict(result.scores))
+            return self._receipt(op)
+
+    def recommendation(self, case_id: int) -> list[tuple[str, float]]:
+        """The pathways ranked over every submitted assessment of the case's workers (points added up)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(RESPONSES.c.result).where(
+                RESPONSES.c.case_id == case_id, RESPONSES.c.submitted_at.is_not(None))).scalars()
+            totals: dict[str, float] = {}
+            order: list[str] = []
+            for result in rows:
+                for ranked in (result or {}).get("pathways", []):
+                    if ranked["target"] not in totals:
+                        order.append(ranked["target"])
+                    totals[ranked["target"]] = totals.get(ranked["target"], 0) + ranked["points"]
+        return sorted(totals.items(), key=lambda item: (-item[1], order.index(item[0])))
+
+    def record_pathway_choice(self, case_id: int, actor: Actor, version: int, pathway_id: str,
+                              reason: str = "") -> Receipt:
+        """The operator records the pathway chosen with the worker — agreeing with the recommendation or
+        not (then with a reason). Choosing another pathway continues the case there, at the same stage of
+        the shared intake, with everything filled in so far."""
+        ranking = self.recommendation(case_id)
+        recommended = ranking[0][0] if ranking and ranking[0][1] > 0 else None
+        with self._operation(case_id, actor, version) as op:
+            self._manage(op)
+            agrees = recommended == pathway_id
+            if not agrees:
+                _require_reason(reason)
+            data: dict[str, Any] = {"pathway": pathway_id, "recommended": recommended, "agrees": agrees,
+                                    "reason": reason, "ranking": ranking}
+            new_case_id = None
+            if pathway_id != op.pathway.id:
+                carried = list(op.connection.execute(
+                    select(FORMS.c.stage_id).where(FORMS.c.case_id == case_id)).scalars())
+                new_case_id = self._continue_on(op, pathway_id, op.case.stage_id, carried, reason)
+                data.update(new_case=new_case_id, outcome="referred")
+            try:
+                data["pathway_title"] = dict(self.library.current(pathway_id).pathway.title)
+            except EngineError:
+                pass
+            op.record("pathway_chosen", **data)
+            return self._receipt(op, new_case_id=new_case_id)
+
+    def _person_for(self, case: Any, actor: Actor, role: str, person_id: str | None, label: Any) -> str:
+        """Whose answers: a worker answers for themselves; staff name the worker."""
+        workers = {m.person_id for m in case.members if m.kind == "worker"}
+        if role == "worker":
+            if person_id not in (None, actor.id):
+                raise NotAllowed("not_allowed.other_member")
+            return actor.id
+        if person_id is None:
+            if len(workers) == 1:
+                return next(iter(workers))
+            raise InvalidOperation("member_required", requirement=label or "")
+        if person_id not in workers:
+            raise InvalidOperation("not_a_member", member=person_id)
+        return person_id
 
     def link_reference(self, case_id: int, actor: Actor, version: int, kind: str, ref: str, label: str,
                        linked: bool = True) -> Receipt:

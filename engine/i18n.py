@@ -268,6 +268,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Fill in the form '{label}'.", "it": "Compila il modulo '{label}'.",
         "fr": "Remplissez le formulaire « {label} ».",
     },
+    "missing.assessment": {
+        "en": "The assessment '{label}' is still to be completed by: {members}.",
+        "it": "La valutazione '{label}' deve ancora essere completata da: {members}.",
+        "fr": "L'évaluation « {label} » doit encore être complétée par : {members}.",
+    },
     "missing.signoff": {
         "en": "Sign-off '{label}' by {role}: {have} of {need} given.",
         "it": "Benestare '{label}' da parte di {role}: {have} su {need}.",
@@ -410,6 +415,37 @@ MESSAGES: dict[str, dict[str, str]] = {
     "event.reference_unlinked": {
         "en": "{actor} unlinked {label} from the case.", "it": "{actor} ha scollegato {label} dalla pratica.",
         "fr": "{actor} a délié {label} du dossier.",
+    },
+    "event.assessment_submitted": {
+        "en": "{actor} submitted the assessment '{label}'{for_member}.",
+        "it": "{actor} ha inviato la valutazione '{label}'{for_member}.",
+        "fr": "{actor} a envoyé l'évaluation « {label} »{for_member}.",
+    },
+    "event.pathway_chosen": {
+        "en": "{actor} recorded the choice of the pathway '{pathway}' ({agreement}): {reason}",
+        "it": "{actor} ha registrato la scelta del percorso '{pathway}' ({agreement}): {reason}",
+        "fr": "{actor} a enregistré le choix du parcours « {pathway} » ({agreement}) : {reason}",
+    },
+    "choice.agrees": {"en": "as recommended", "it": "come raccomandato", "fr": "comme recommandé"},
+    "choice.differs": {"en": "different from the recommendation", "it": "diverso dalla raccomandazione",
+                       "fr": "différent de la recommandation"},
+    "unknown_assessment": {
+        "en": "There is no assessment '{assessment}'.", "it": "Non esiste la valutazione '{assessment}'.",
+        "fr": "Il n'existe pas d'évaluation « {assessment} ».",
+    },
+    "stage_has_no_assessment": {
+        "en": "The stage '{stage}' asks for no assessment '{assessment}'.",
+        "it": "La fase '{stage}' non prevede la valutazione '{assessment}'.",
+        "fr": "L'étape « {stage} » ne prévoit pas l'évaluation « {assessment} ».",
+    },
+    "assessment_invalid": {
+        "en": "Some answers are missing or not valid; nothing was submitted.",
+        "it": "Alcune risposte mancano o non sono valide; non è stato inviato nulla.",
+        "fr": "Certaines réponses manquent ou ne sont pas valides ; rien n'a été envoyé.",
+    },
+    "already_submitted": {
+        "en": "This assessment was already submitted.", "it": "Questa valutazione è già stata inviata.",
+        "fr": "Cette évaluation a déjà été envoyée.",
     },
     "event.for_member": {"en": " for {member}", "it": " per {member}", "fr": " pour {member}"},
     "outcome.company_created": {"en": "company created", "it": "impresa costituita", "fr": "entreprise créée"},

@@ -213,3 +213,40 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     stage_id: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AssessmentRevision(Base):
+    """One exact content of an assessment file, stored once; responses are pinned to it."""
+
+    __tablename__ = "assessment_revisions"
+    __table_args__ = (UniqueConstraint("assessment_id", "content_hash", name="uq_assessment_revisions_content"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_text: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_file: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssessmentResponse(Base):
+    """One person's answers to one assessment within a case: saved as they go, then submitted with its
+    result (scores and ranked recommendations)."""
+
+    __tablename__ = "assessment_responses"
+    __table_args__ = (
+        UniqueConstraint("case_id", "person_id", "assessment_id", name="uq_assessment_responses_person"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[str] = mapped_column(String(64))
+    assessment_id: Mapped[str] = mapped_column(String(64))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("assessment_revisions.id"))
+    stage_id: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[datetime | None] = mapped_column()

@@ -28,6 +28,7 @@ CASE_FACTS = {
     "days_in_stage": "integer",
 }
 FORM_REQUIREMENT_ID = "form"
+ASSESSMENT_REQUIREMENT_ID = "assessment"
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,19 @@ def field_json_schema(f: FormField) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class AssessmentRequirement:
+    """Each worker of the case answers an assessment (the common methodology)."""
+
+    assessment_id: str
+    label: Text | None
+    roles: tuple[str, ...] = ("worker", "operator")
+    required: bool = True
+    id = ASSESSMENT_REQUIREMENT_ID
+    kind = "assessment"
+    per_member = True
+
+
+@dataclass(frozen=True)
 class SignOffRule:
     id: str
     label: Text
@@ -176,7 +190,7 @@ class Exit:
         return "outcome:" + str(self.outcome)
 
 
-Requirement = ChecklistItem | DocumentRule | Form | SignOffRule
+Requirement = ChecklistItem | DocumentRule | Form | AssessmentRequirement | SignOffRule
 
 
 @dataclass(frozen=True)
@@ -190,11 +204,13 @@ class Stage:
     form: Form | None
     signoffs: tuple[SignOffRule, ...]
     exits: tuple[Exit, ...]
+    assessment: AssessmentRequirement | None = None
 
     @property
     def requirements(self) -> tuple[Requirement, ...]:
         form = (self.form,) if self.form else ()
-        return (*self.checklist, *self.documents, *form, *self.signoffs)
+        assessment = (self.assessment,) if self.assessment else ()
+        return (*self.checklist, *self.documents, *form, *assessment, *self.signoffs)
 
     def requirement(self, requirement_id: str) -> Requirement | None:
         return next((r for r in self.requirements if r.id == requirement_id), None)
@@ -332,6 +348,11 @@ def _build_stage(s: Mapping[str, Any]) -> Stage:
             )
             for e in s["exits"]
         ),
+        assessment=AssessmentRequirement(
+            assessment_id=s["assessment"]["id"], label=s["assessment"].get("label"),
+            roles=_tuple(s["assessment"].get("roles"), ("worker", "operator")),
+            required=s["assessment"].get("required", True),
+        ) if s.get("assessment") else None,
     )
 
 

@@ -49,6 +49,7 @@ def describe_event(event: Event, lang: str, name_of: Callable[[str], str]) -> st
         "to_stage": localize(d.get("to_label"), lang),
         "exit": localize(d.get("exit_label"), lang),
         "outcome": message("outcome." + d["outcome"], lang) if d.get("outcome") else "",
+        "agreement": message("choice.agrees" if d.get("agrees") else "choice.differs", lang),
     }
     kind = event.type
     if kind == "case_opened" and d.get("previous_case"):

@@ -17,14 +17,18 @@ from sqlalchemy.orm import Session
 from . import conditions
 from .errors import Unmet
 from .i18n import LANGUAGES, localize, message
-from .models import CaseDocument, ChecklistTick, Desk, FormData, SignOff, utcnow
-from .pathway import ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage
+from .models import AssessmentResponse, CaseDocument, ChecklistTick, Desk, FormData, SignOff, utcnow
+from .pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage
 
 TICKS = ChecklistTick.__table__
 DOCUMENTS = CaseDocument.__table__
 FORMS = FormData.__table__
 SIGNOFFS = SignOff.__table__
 DESKS = Desk.__table__
+RESPONSES = AssessmentResponse.__table__
+_SUBMITTED_RESPONSES = select(RESPONSES).where(
+    RESPONSES.c.case_id == bindparam("case_id"), RESPONSES.c.assessment_id == bindparam("assessment_id"),
+    RESPONSES.c.submitted_at.is_not(None))
 _TICKS_OF = select(TICKS).where(TICKS.c.case_id == bindparam("case_id"), TICKS.c.stage_id == bindparam("stage_id"))
 _DOCUMENTS_OF = select(DOCUMENTS).where(
     DOCUMENTS.c.case_id == bindparam("case_id"), DOCUMENTS.c.stage_id == bindparam("stage_id"),
@@ -66,6 +70,7 @@ class StageState:
     documents: list[Any]
     forms: dict[str, Any]  # submitted forms by stage id (all of them when a condition may read them)
     signoffs: list[Any]  # of the current visit of the stage
+    responses: list[Any]  # submitted answers to the stage's assessment
     now: datetime
     connection: Connection | None = None
 
@@ -88,7 +93,9 @@ class StageState:
                 forms[stage.id] = forms[rows_of]
         signoffs = list(connection.execute(_SIGNOFFS_OF, {
             "case_id": case.id, "stage_id": stage.id, "stage_visit": case.stage_visit})) if stage.signoffs else []
-        return cls(case, pathway, stage, ticks, documents, forms, signoffs, now or utcnow(), connection)
+        responses = list(connection.execute(_SUBMITTED_RESPONSES, {
+            "case_id": case.id, "assessment_id": stage.assessment.assessment_id})) if stage.assessment else []
+        return cls(case, pathway, stage, ticks, documents, forms, signoffs, responses, now or utcnow(), connection)
 
     @cached_property
     def workers(self) -> list[tuple[str, str]]:
@@ -114,6 +121,12 @@ class StageState:
         if isinstance(requirement, DocumentRule):
             rows = [d for d in self.documents if d.requirement_id == requirement.id]
             return self._per_member_state(requirement, rows, "missing.document")
+        if isinstance(requirement, AssessmentRequirement):
+            done_by = {r.person_id: r for r in self.responses}
+            missing = [name for person, name in self.workers if person not in done_by]
+            unmet = None if not missing else Unmet("missing.assessment", "assessment", {
+                "label": requirement.label or requirement.assessment_id, "members": missing})
+            return RequirementState(requirement, not missing, unmet, done_by, list(self.responses))
         if isinstance(requirement, Form):
             row = self.forms.get(self.stage.id)
             unmet = None if row else Unmet("missing.form", "form", {"label": requirement.label or self.stage.title})

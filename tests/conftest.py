@@ -20,6 +20,7 @@ from engine.models import Base, Desk
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_PATHWAYS = ROOT / "tests" / "fixtures" / "pathways"
+FIXTURE_ASSESSMENTS = ROOT / "tests" / "fixtures" / "assessments"
 SHIPPED_PATHWAYS = ROOT / "pathways"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -110,5 +111,14 @@ def files(tmp_path: Path) -> FileStore:
 
 
 @pytest.fixture
-def service(sessions, library, files, desks):  # noqa: ANN001, ANN201
-    return CaseService(sessions, library, files)
+def assessments(sessions):  # noqa: ANN001, ANN201
+    from engine.assessment_library import AssessmentLibrary
+
+    lib = AssessmentLibrary(sessions, FIXTURE_ASSESSMENTS)
+    assert all(c.valid for c in lib.sync()), "fixture assessments must be valid"
+    return lib
+
+
+@pytest.fixture
+def service(sessions, library, files, desks, assessments):  # noqa: ANN001, ANN201
+    return CaseService(sessions, library, files, assessments=assessments)
