@@ -72,7 +72,10 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tupl
     for path in files:
         if wanted is not None and path.resolve() not in wanted:
             continue
-        checked = _check(path, fragments, known)
+        first = first_pass[path]
+        # The file was read and parsed in the first pass: check that document again, now knowing the
+        # other pathways, rather than reading and parsing it a second time (half the time on big files).
+        checked = check_source(first.source, fragments, known) if first.source is not None else first
         checked.problems.extend(_cross_problems(checked, revisions, path, owners))
         results.append(checked)
     return results, fragment_problems

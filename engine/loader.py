@@ -19,6 +19,9 @@ from .i18n import DEFAULT_LANGUAGE, message
 MAX_FILE_BYTES = 1024 * 1024  # a pathway of 300 stages is about 300 KB
 MAX_DEPTH = 64  # nesting of mappings and lists
 MAX_NODES = 200_000  # nodes after expanding aliases: stops "billion laughs"
+# Integers beyond what JSON consumers (browsers, IEEE doubles) hold exactly. Also keeps Python from
+# raising on str() of a many-thousand-digit integer later (content hash, messages).
+MAX_INTEGER = 2**53 - 1
 
 DocPath = tuple[str | int, ...]
 
@@ -144,8 +147,10 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
 
 
 def parse_text(text: str, name: str) -> SourceDocument:
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise LoadError(Problem(name, 1, 1, "too_big", {"size": len(text), "max": MAX_FILE_BYTES}))
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        # The size in bytes, as the message says (len(text) counts characters).
+        raise LoadError(Problem(name, 1, 1, "too_big", {"size": size, "max": MAX_FILE_BYTES}))
     nul = text.find("\x00")
     if nul >= 0:
         raise LoadError(Problem(name, text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul), "binary"))
@@ -155,7 +160,7 @@ def parse_text(text: str, name: str) -> SourceDocument:
     except yaml.MarkedYAMLError as exc:
         raise LoadError(_yaml_problem(exc, name)) from None
     except yaml.reader.ReaderError as exc:
-        raise LoadError(Problem(name, 1, exc.position + 1, "syntax", {"reason": str(exc)})) from None
+        raise LoadError(_reader_problem(exc, text, name)) from None
     except yaml.YAMLError as exc:
         raise LoadError(Problem(name, 1, 1, "syntax", {"reason": str(exc)})) from None
     except RecursionError:
@@ -172,6 +177,15 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     reason = " ".join(p for p in (exc.context, exc.problem) if p)
     return Problem(name, line, col, "syntax", {"reason": reason or str(exc)})
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, name: str) -> Problem:
+    """A forbidden character (control character, lone surrogate): located at its line and column, not 1:1."""
+    offset = exc.position
+    line = text.count("\n", 0, offset) + 1
+    col = offset - text.rfind("\n", 0, offset)
+    char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+    return Problem(name, line, col, "syntax", {"reason": f"unacceptable character {char}: {exc.reason}"})
 
 
 def _check_events(text: str, name: str) -> None:
@@ -196,10 +210,13 @@ def _check_events(text: str, name: str) -> None:
                                         "several_documents"))
     except yaml.MarkedYAMLError as exc:
         raise LoadError(_yaml_problem(exc, name)) from None
+    except yaml.reader.ReaderError as exc:
+        raise LoadError(_reader_problem(exc, text, name)) from None
     except yaml.YAMLError as exc:
         raise LoadError(Problem(name, 1, 1, "syntax", {"reason": str(exc)})) from None
 
 
+_INT = "tag:yaml.org,2002:int"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
@@ -225,6 +242,12 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise self._problem(node, "too_deep", max=MAX_DEPTH)
         self.locations.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        # Collections may carry tags too ('!!python/object:x {}', '!!set', '!!omap', '!foo [..]'):
+        # refuse them like scalar tags rather than silently reading a plain mapping or list.
+        if isinstance(node, yaml.MappingNode) and node.tag != "tag:yaml.org,2002:map":
+            raise self._problem(node, "tag", tag=_show_tag(node.tag))
+        if isinstance(node, yaml.SequenceNode) and node.tag != "tag:yaml.org,2002:seq":
+            raise self._problem(node, "tag", tag=_show_tag(node.tag))
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -233,7 +256,9 @@ class _Converter:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise self._problem(key_node, "complex_key")
                 key = self._scalar(key_node)
-                if not isinstance(key, str):
+                if key is None:
+                    key = "null"  # as written, not Python's 'None'
+                elif not isinstance(key, str):
                     key = str(key).lower() if isinstance(key, bool) else str(key)
                 if key in out:
                     raise self._problem(key_node, "duplicate_key", key=key)
@@ -246,13 +271,32 @@ class _Converter:
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _SCALAR_TAGS:
-            raise self._problem(node, "tag", tag=node.tag)
+            raise self._problem(node, "tag", tag=_show_tag(node.tag))
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return node.value  # dates stay text: definitions are JSON data
-        value = self.scalars.construct_object(node, deep=False)
+        try:
+            value = self.scalars.construct_object(node, deep=False)
+        except (ValueError, LookupError, TypeError, ArithmeticError):
+            if node.tag == _INT and self.scalars.resolve(yaml.ScalarNode, node.value, (True, False)) == _INT:
+                # A well-formed integer too long for Python to convert (over 4300 digits).
+                raise self._problem(node, "out_of_range", value=_clip(node.value), rule=f"maximum {MAX_INTEGER}") from None
+            # An explicit tag on a value that does not fit it ('!!int abc', '!!bool maybe').
+            raise self._problem(node, "syntax",
+                                reason=f"'{_clip(node.value)}' is not a valid {_show_tag(node.tag)}") from None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            raise self._problem(node, "out_of_range", value=_clip(node.value), rule=f"maximum {MAX_INTEGER}")
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             raise self._problem(node, "not_a_number")
         return value
+
+
+def _show_tag(tag: str) -> str:
+    """'!!python/object:x' as written, rather than 'tag:yaml.org,2002:python/object:x'."""
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def dump_canonical(data: Any) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from jsonschema.validators import extend
 from referencing import Registry, Resource
 
 from . import conditions
@@ -36,6 +37,31 @@ def _schema(name: str) -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
+def _canonical(value: Any) -> Any:
+    """A hashable form of a JSON value under JSON Schema equality (1 == 1.0, true != 1, keys unordered)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return type(value).__name__, value
+    if isinstance(value, (int, float)):
+        return "number", value
+    if isinstance(value, list):
+        return "array", tuple(_canonical(v) for v in value)
+    if isinstance(value, dict):
+        return "object", frozenset((k, _canonical(v)) for k, v in value.items())
+    return "other", repr(value)
+
+
+def _unique_items(validator: Any, unique: bool, instance: Any, schema: Mapping[str, Any]) -> Iterable[ValidationError]:
+    # jsonschema compares unsortable lists (mixed types, objects) pair by pair: a hostile list of 100,000
+    # items under 'uniqueItems' took hours. Hashing a canonical form keeps it linear.
+    if unique and validator.is_type(instance, "array"):
+        keys = [_canonical(item) for item in instance]
+        if len(set(keys)) != len(keys):
+            yield ValidationError("has non-unique elements")
+
+
+_Validator = extend(Draft202012Validator, {"uniqueItems": _unique_items})
+
+
 @lru_cache(maxsize=None)
 def validator(name: str) -> Draft202012Validator:
     registry: Registry = Registry()
@@ -43,7 +69,7 @@ def validator(name: str) -> Draft202012Validator:
         schema = _schema(schema_file.name)
         resource = Resource.from_contents(schema)
         registry = registry.with_resource(schema["$id"], resource).with_resource(schema_file.name, resource)
-    return Draft202012Validator(_schema(name), registry=registry)
+    return _Validator(_schema(name), registry=registry)
 
 
 def schema_problems(doc: SourceDocument, schema_name: str) -> list[Problem]:
@@ -196,23 +222,39 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
                 problems.append(doc.problem("broken_fragment", ("stages", index, "include"), fragment=fragment.id))
                 continue
             following = raw_stages[index + 1] if index + 1 < len(raw_stages) else None
-            next_id = entry.get("next") or (following.get("id") if isinstance(following, dict) else None)
+            next_id = entry.get("next") or _first_stage_id(following, fragments)
+            next_missing = False
             for f_index, stage in enumerate(fragment.stages):
                 stage = copy.deepcopy(stage)
                 for e_index, exit_ in enumerate(stage.get("exits", [])):
                     if exit_.get("to") == NEXT:
                         if next_id is None:
-                            problems.append(doc.problem("fragment_next_missing", ("stages", index),
-                                                        fragment=fragment.id))
+                            next_missing = True
                         else:
                             exit_["to"] = next_id
                 stages.append(stage)
                 origins.append((fragment.doc, ("stages", f_index)))
+            # Once per include, not once per '$next' exit; and not when an unknown or broken include
+            # follows (that one reports its own problem: something does follow).
+            if next_missing and not (isinstance(following, dict) and "include" in following):
+                problems.append(doc.problem("fragment_next_missing", ("stages", index), fragment=fragment.id))
         else:
             stages.append(entry)
             origins.append((doc, ("stages", index)))
     data["stages"] = stages
     return ResolvedDocument(doc, data, origins), problems
+
+
+def _first_stage_id(entry: Any, fragments: Mapping[str, Fragment]) -> str | None:
+    """The id of the stage an entry of 'stages' starts with. An include followed by another include
+    continues with the first stage of that other fragment (it used to be reported as 'nothing follows')."""
+    if not isinstance(entry, dict):
+        return None
+    if "include" in entry:
+        fragment = fragments.get(entry["include"])
+        first = fragment.stages[0] if fragment is not None and not fragment.problems and fragment.stages else None
+        return first.get("id") if isinstance(first, dict) else None
+    return entry.get("id")
 
 
 # --- semantic checks ---------------------------------------------------------------------------------
@@ -442,7 +484,7 @@ def _graph_problems(rd: ResolvedDocument, stages: list[dict], stage_ids: dict[st
     out = []
     edges = {s["id"]: [e["to"] for e in s.get("exits", []) if e.get("to") in stage_ids] for s in stages}
     terminal = {s["id"] for s in stages if any("outcome" in e or "pathway" in e for e in s.get("exits", []))}
-    reached = _reach(start, edges)
+    reached = _reach([start], edges)
     for stage_id, index in stage_ids.items():
         if stage_id not in reached:
             out.append(rd.problem("unreachable_stage", ("stages", index, "id"), stage=stage_id))
@@ -450,18 +492,16 @@ def _graph_problems(rd: ResolvedDocument, stages: list[dict], stage_ids: dict[st
     for source, targets in edges.items():
         for target in targets:
             reverse.setdefault(target, []).append(source)
-    can_end: set[str] = set()
-    for stage_id in terminal:
-        can_end |= _reach(stage_id, reverse)
+    can_end = _reach(terminal, reverse)  # one search from all terminal stages: linear, not stages × edges
     for stage_id, index in stage_ids.items():
         if stage_id in reached and stage_id not in can_end:
             out.append(rd.problem("no_way_out", ("stages", index, "id"), stage=stage_id))
     return out
 
 
-def _reach(start: str, edges: Mapping[str, list[str]]) -> set[str]:
-    seen = {start}
-    queue = deque([start])
+def _reach(starts: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
+    seen = set(starts)
+    queue = deque(seen)
     while queue:
         for nxt in edges.get(queue.popleft(), []):
             if nxt not in seen:

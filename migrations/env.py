@@ -7,7 +7,7 @@ from engine.db import make_engine
 from engine.models import Base
 
 # Each package that declares tables on Base is listed here, so autogenerate sees all of them.
-MODEL_MODULES = ["engine.models"]
+MODEL_MODULES = ["engine.models", "webui.models", "databank.models"]
 for module in MODEL_MODULES:
     importlib.import_module(module)
 

@@ -1,0 +1,304 @@
+"""Tables of the databank, on the engine's `Base` (one Alembic history; migrations/env.py lists this module).
+
+- profiles: a person's professional profile, owned by a help desk; its occupations and skills are rows of
+  their own (ESCO URI where known, free text otherwise, with a level);
+- resources: machines, equipment, plants, areas and sheds left available after a crisis, with their
+  photos and documents (bytes in the engine's content-addressed `FileStore`) and the cases they are
+  reserved for;
+- the ESCO taxonomy (concepts and their labels per language), for the pickers and for matching;
+- contact requests from the public catalogue, routed to a desk.
+
+`search_text` (and, on profiles, `personal_text`) hold the words the full-text indexes see (see
+`databank.text`): PostgreSQL indexes them with GIN expression indexes declared here; SQLite with FTS5
+tables that `databank.search` keeps beside these tables.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, literal_column,
+)
+from sqlalchemy.dialects import postgresql  # noqa: F401  (registers the typed to_tsvector() of func)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.models import Base, utcnow
+
+from .vocabulary import CHAIN_BITS, OFFER_BITS, codes_of, mask_of
+
+
+class ChainsMixin:
+    """Supply chains stored as a bit mask: `chain_mask & bit` filters and counts the same on both databases."""
+
+    chain_mask: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def supply_chains(self) -> list[str]:
+        return codes_of(self.chain_mask or 0, CHAIN_BITS)
+
+    @supply_chains.setter
+    def supply_chains(self, codes: list[str]) -> None:
+        self.chain_mask = mask_of(list(codes), CHAIN_BITS)
+
+
+class Profile(ChainsMixin, Base):
+    """A person's professional profile. Personal part: name, contacts, summary, person link, municipality
+    and coordinates; the rest can be shown to other desks (all of it with the worker's consent)."""
+
+    __tablename__ = "databank_profiles"
+    __table_args__ = (
+        Index("ix_databank_profiles_territory", "region", "province"),
+        Index("ix_databank_profiles_desk", "desk_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
+    person_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the worker's actor id, if any
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    years_experience: Mapped[int | None] = mapped_column(Integer)
+    qualifications: Mapped[list[Any]] = mapped_column(default=list)  # ["Diploma perito navale", ...]
+    languages: Mapped[list[Any]] = mapped_column(default=list)  # [{"code": "it", "level": "C2"}, ...]
+    country: Mapped[str] = mapped_column(String(2), default="")
+    region: Mapped[str] = mapped_column(String(16), default="")  # ISO 3166-2, e.g. IT-42
+    province: Mapped[str] = mapped_column(String(16), default="")  # ISO 3166-2, e.g. IT-GE
+    municipality: Mapped[str] = mapped_column(String(100), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    mobility: Mapped[str] = mapped_column(String(16), default="region")
+    availability: Mapped[str] = mapped_column(String(16), default="available")
+    available_from: Mapped[date | None] = mapped_column(Date)
+    origin_firm: Mapped[str] = mapped_column(String(200), default="")
+    origin_firm_nace: Mapped[str] = mapped_column(String(12), default="")
+    consent_to_share: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_recorded_at: Mapped[datetime | None] = mapped_column()
+    consent_recorded_by: Mapped[str | None] = mapped_column(String(64))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    personal_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+    occupations: Mapped[list[ProfileOccupation]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", order_by="ProfileOccupation.position")
+    skills: Mapped[list[ProfileSkill]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", order_by="ProfileSkill.position")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class _Competence:
+    """An occupation or a skill of a profile. `key` is the ESCO URI, or `text:<words>` for free text:
+    what matching and facets compare."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("databank_profiles.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(300))
+    esco_uri: Mapped[str | None] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(300))
+    level: Mapped[int | None] = mapped_column(Integer)  # 1 basic .. 4 expert
+    years: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProfileOccupation(_Competence, Base):
+    __tablename__ = "databank_profile_occupations"
+    __table_args__ = (Index("ix_databank_profile_occupations_key", "key", "profile_id"),)
+    profile: Mapped[Profile] = relationship(back_populates="occupations")
+
+
+class ProfileSkill(_Competence, Base):
+    __tablename__ = "databank_profile_skills"
+    __table_args__ = (Index("ix_databank_profile_skills_key", "key", "profile_id"),)
+    profile: Mapped[Profile] = relationship(back_populates="skills")
+
+
+class Resource(ChainsMixin, Base):
+    """A structural resource. The contact person is personal data: never in the public catalogue."""
+
+    __tablename__ = "databank_resources"
+    __table_args__ = (
+        Index("ix_databank_resources_category_status", "category", "status"),
+        Index("ix_databank_resources_territory", "region", "province"),
+        Index("ix_databank_resources_desk", "desk_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
+    category: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    region: Mapped[str] = mapped_column(String(16), default="")
+    province: Mapped[str] = mapped_column(String(16), default="")
+    municipality: Mapped[str] = mapped_column(String(100), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    surface_m2: Mapped[float | None] = mapped_column(Float)
+    capacity: Mapped[str] = mapped_column(String(200), default="")  # "5 axes, 3000 x 1500 mm", "250 kWp"
+    condition: Mapped[str] = mapped_column(String(16), default="good")
+    offer_mask: Mapped[int] = mapped_column(Integer, default=0)  # sale / rent / free loan
+    available_from: Mapped[date | None] = mapped_column(Date)
+    terms: Mapped[str] = mapped_column(Text, default="")
+    owner_kind: Mapped[str] = mapped_column(String(32), default="firm")
+    owner_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(50), default="")
+    origin_firm: Mapped[str] = mapped_column(String(200), default="")
+    origin_firm_nace: Mapped[str] = mapped_column(String(12), default="")
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    reserved_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)  # shown in the public catalogue
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+    files: Mapped[list[ResourceFile]] = relationship(
+        back_populates="resource", cascade="all, delete-orphan", order_by="ResourceFile.id")
+    links: Mapped[list[ResourceLink]] = relationship(
+        back_populates="resource", cascade="all, delete-orphan", order_by="ResourceLink.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def offers(self) -> list[str]:
+        return codes_of(self.offer_mask or 0, OFFER_BITS)
+
+    @offers.setter
+    def offers(self, codes: list[str]) -> None:
+        self.offer_mask = mask_of(list(codes), OFFER_BITS)
+
+
+class ResourceFile(Base):
+    """A photo or a document of a resource; the bytes are in the FileStore under `sha256`."""
+
+    __tablename__ = "databank_resource_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("databank_resources.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # photo / document
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str] = mapped_column(String(300), default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resource: Mapped[Resource] = relationship(back_populates="files")
+
+
+class ResourceLink(Base):
+    """A resource reserved for a case (then taken, or released). The case's own event log records the
+    same facts as `reference_linked` / `reference_unlinked` events."""
+
+    __tablename__ = "databank_resource_links"
+    __table_args__ = (Index("ix_databank_resource_links_case", "case_id", "resource_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("databank_resources.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    reserved_by: Mapped[str] = mapped_column(String(64))
+    reserved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    taken_at: Mapped[datetime | None] = mapped_column()
+    released_at: Mapped[datetime | None] = mapped_column()
+    released_by: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    resource: Mapped[Resource] = relationship(back_populates="links")
+
+
+class EscoConcept(Base):
+    """An ESCO occupation or skill (knowledge, skill/competence), identified by its URI."""
+
+    __tablename__ = "databank_esco_concepts"
+    uri: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # occupation / skill
+    code: Mapped[str] = mapped_column(String(32), default="")  # ESCO code of an occupation, e.g. 7214.1
+    isco_group: Mapped[str] = mapped_column(String(8), default="")
+    skill_type: Mapped[str] = mapped_column(String(32), default="")
+    reuse_level: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(16), default="released")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EscoLabel(Base):
+    """One label of a concept in one language: its preferred label (with the description), an alternative
+    or a hidden one (hidden labels are searched, never shown)."""
+
+    __tablename__ = "databank_esco_labels"
+    __table_args__ = (
+        Index("ix_databank_esco_labels_uri_language", "uri", "language"),
+        Index("ix_databank_esco_labels_language_kind", "language", "kind"),
+        Index("ix_databank_esco_labels_exact", "kind", "search_text"),  # free text -> URI on import
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uri: Mapped[str] = mapped_column(ForeignKey("databank_esco_concepts.uri", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # the concept's kind, copied for the pickers' filter
+    language: Mapped[str] = mapped_column(String(8))
+    label_type: Mapped[int] = mapped_column(Integer)  # 0 preferred, 1 alternative, 2 hidden
+    label: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContactRequest(Base):
+    """A message from the public catalogue (an investor, a firm), routed to a help desk."""
+
+    __tablename__ = "databank_contact_requests"
+    __table_args__ = (Index("ix_databank_contact_requests_desk", "desk_id", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("databank_resources.id", ondelete="SET NULL"))
+    region: Mapped[str] = mapped_column(String(16), default="")
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column()
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- PostgreSQL full-text indexes ---------------------------------------------------------------------
+# The query side (databank.search) builds the very same expressions, so the planner uses these indexes.
+# `literal_column` keeps 'simple' in the SQL text: a bind parameter would not match the index.
+SIMPLE = literal_column("'simple'")
+
+
+def tsvector(expression):  # noqa: ANN001, ANN201
+    return func.to_tsvector(SIMPLE, expression)
+
+
+def profile_public_document():  # noqa: ANN201
+    return tsvector(Profile.__table__.c.search_text)
+
+
+def profile_full_document():  # noqa: ANN201
+    table = Profile.__table__
+    return tsvector(table.c.search_text).op("||")(tsvector(table.c.personal_text))
+
+
+def resource_document():  # noqa: ANN201
+    return tsvector(Resource.__table__.c.search_text)
+
+
+def esco_label_document():  # noqa: ANN201
+    return tsvector(EscoLabel.__table__.c.search_text)
+
+
+for _table, _name, _expression in (
+    (Profile.__table__, "ix_databank_profiles_fts", profile_public_document()),
+    (Profile.__table__, "ix_databank_profiles_fts_full", profile_full_document()),
+    (Resource.__table__, "ix_databank_resources_fts", resource_document()),
+    (EscoLabel.__table__, "ix_databank_esco_labels_fts", esco_label_document()),
+):
+    # A function of columns is not bound to their table by itself: name the table.
+    Index(_name, _expression, postgresql_using="gin", _table=_table).ddl_if(dialect="postgresql")

@@ -1,0 +1,162 @@
+"""Fixtures of the web UI tests: the app on the test database (SQLite or PostgreSQL), people of every role,
+and a client that logs in and sends the CSRF token like a browser does."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from engine import Actor, Member
+from engine.models import Desk
+from tests.conftest import SHIPPED_PATHWAYS
+from webui import create_app
+from webui.models import DeskMembership, User
+
+PASSWORD = "correct horse battery"
+# The real algorithm with lighter parameters: logins in tests stay fast.
+TEST_PASSWORD_METHOD = "scrypt:4096:8:1"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    email: str
+    name: str
+    roles: tuple[str, ...]
+    desks: tuple[str, ...] = ()
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.of(self.id, self.roles, self.desks)
+
+    @property
+    def member(self) -> Member:
+        return Member(self.id, self.name)
+
+
+PEOPLE = {
+    "admin": Person("adm", "admin@test.example", "Ada Admin", ("admin",)),
+    "operator": Person("op.genova", "op@genova.example", "Giulia Parodi", ("operator",), ("genova",)),
+    "other_operator": Person("op.nice", "op@nice.example", "Claire Martin", ("operator",), ("nice",)),
+    "mentor": Person("men.rossi", "rossi@test.example", "Elena Rossi", ("mentor",)),
+    "other_mentor": Person("men.dubois", "dubois@test.example", "Antoine Dubois", ("mentor",)),
+    "designer": Person("des", "designer@test.example", "Sara Conti", ("designer",)),
+    "worker": Person("w.anna", "anna@test.example", "Anna Rossi", ("worker",)),
+}
+WORKERS = [Member("w.anna", "Anna Rossi"), Member("w.luca", "Luca Ferrari"), Member("w.sara", "Sara Verdi")]
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path, sessions):  # noqa: ANN001, ANN201
+    application = create_app({
+        "TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test secret key, long enough to sign",
+        "INSTANCE_PATH": str(tmp_path / "instance"), "PATHWAYS_DIR": str(SHIPPED_PATHWAYS),
+        "AUTO_UPGRADE": False, "PASSWORD_METHOD": TEST_PASSWORD_METHOD,
+    })
+    yield application
+    application.extensions["opera"].engine.dispose()
+
+
+@pytest.fixture
+def people(app, sessions):  # noqa: ANN001, ANN201
+    """Two desks (genova IT, nice FR) and one account per role; workers of the test cases."""
+    password_hash = generate_password_hash(PASSWORD, method=TEST_PASSWORD_METHOD)
+    with sessions.begin() as session:
+        session.add_all([
+            Desk(id="genova", name="Sportello Genova", country="IT", region="Liguria"),
+            Desk(id="nice", name="Guichet Nice", country="FR", region="Provence-Alpes-Côte d'Azur"),
+        ])
+        session.flush()
+        for person in PEOPLE.values():
+            user = User(id=person.id, email=person.email, display_name=person.name, password_hash=password_hash,
+                        roles=list(person.roles), language="en", disabled=False, failed_logins=0)
+            user.desk_links = [DeskMembership(desk_id=d) for d in person.desks]
+            session.add(user)
+        for member in WORKERS[1:]:
+            session.add(User(id=member.person_id, email=None, display_name=member.display_name, password_hash=None,
+                             roles=["worker"], disabled=False, failed_logins=0))
+    return PEOPLE
+
+
+@pytest.fixture
+def service(app):  # noqa: ANN001, ANN201
+    return app.extensions["opera"].cases
+
+
+@pytest.fixture
+def files(app):  # noqa: ANN001, ANN201
+    return app.extensions["opera"].files
+
+
+class Browser:
+    """A test client that logs in for real and posts forms with their CSRF token."""
+
+    def __init__(self, client):  # noqa: ANN001
+        self.client = client
+
+    def login(self, person: Person, password: str = PASSWORD):  # noqa: ANN201
+        page = self.client.get("/login")
+        return self.client.post("/login", data={"email": person.email, "password": password,
+                                               "csrf_token": csrf_from(page.text)})
+
+    def get(self, url: str, **kwargs):  # noqa: ANN003, ANN201
+        return self.client.get(url, **kwargs)
+
+    def token(self) -> str:
+        return csrf_from(self.client.get("/login" if not self.logged_in() else "/settings").text)
+
+    def logged_in(self) -> bool:
+        with self.client.session_transaction() as session:
+            return "_user_id" in session
+
+    def post(self, url: str, data: dict | None = None, **kwargs):  # noqa: ANN003, ANN201
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token())
+        return self.client.post(url, data=data, **kwargs)
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def browser(app, people):  # noqa: ANN001, ANN201
+    # Not `with app.test_client()`: a preserved context would share `g` with the other clients of a test.
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def as_role(app, people):  # noqa: ANN001, ANN201
+    """as_role("operator") -> a Browser logged in as that person (through the login page)."""
+    clients = []
+
+    def make(role: str) -> Browser:
+        client = app.test_client()
+        clients.append(client)
+        b = Browser(client)
+        response = b.login(people[role])
+        assert response.status_code == 302, response.text
+        return b
+
+    yield make
+
+
+def open_case(service, pathway: str = "wbo", desk: str = "genova", members=None, mentor: str | None = "mentor",  # noqa: ANN001, ANN201
+              title: str = "") -> tuple[int, int]:
+    operator = PEOPLE["operator"] if desk == "genova" else PEOPLE["other_operator"]
+    mentors = [PEOPLE[mentor].member] if mentor else []
+    receipt = service.open_case(operator.actor, pathway_id=pathway, desk_id=desk,
+                                members=members if members is not None else WORKERS, mentors=mentors,
+                                supply_chains=["nautical_shipbuilding"], title=title)
+    return receipt.case_id, receipt.version
+
+
+def version_of(html: str) -> int:
+    found = re.search(r'name="version" value="(\d+)"', html)
+    assert found, "no case version on the page"
+    return int(found.group(1))

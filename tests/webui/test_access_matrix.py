@@ -1,0 +1,190 @@
+"""Every route refuses the roles and the foreign objects it must refuse (403 for a role without this area,
+404 for an object one may not see), and a refusal leaks nothing and changes nothing."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.models import Case, Desk, Event
+from engine.scenarios import sample_file
+from tests.webui.conftest import PEOPLE, Browser, open_case
+from webui.models import User
+
+SECRET_TITLE = "Cantiere Segreto di Sestri"
+SECRET_WORKER = "Luca Ferrari"
+ROLES = ("anonymous", "admin", "operator", "other_operator", "mentor", "other_mentor", "designer", "worker")
+
+# rule, method, url (filled with the case and document), area
+ROUTES = [
+    ("/", "GET", "/", "home"),
+    ("/health", "GET", "/health", "public"),
+    ("/login", "GET", "/login", "public"),
+    ("/login", "POST", "/login", "public"),
+    ("/logout", "POST", "/logout", "public"),
+    ("/language", "POST", "/language", "public"),
+    ("/settings", "GET", "/settings", "account"),
+    ("/settings", "POST", "/settings", "account"),
+    ("/desks", "GET", "/desks", "desks"),
+    ("/desks/<desk_id>", "GET", "/desks/genova", "desk"),
+    ("/cases/new", "GET", "/cases/new", "desks"),
+    ("/cases/new", "POST", "/cases/new", "desks"),
+    ("/cases/<int:case_id>", "GET", "/cases/{case}", "case"),
+    ("/cases/<int:case_id>/checklist", "POST", "/cases/{case}/checklist", "case"),
+    ("/cases/<int:case_id>/documents", "POST", "/cases/{case}/documents", "case"),
+    ("/cases/<int:case_id>/documents/<int:document_id>", "GET", "/cases/{case}/documents/{document}", "case"),
+    ("/cases/<int:case_id>/documents/<int:document_id>/remove", "POST", "/cases/{case}/documents/{document}/remove",
+     "case"),
+    ("/cases/<int:case_id>/form", "POST", "/cases/{case}/form", "case"),
+    ("/cases/<int:case_id>/signoffs", "POST", "/cases/{case}/signoffs", "case"),
+    ("/cases/<int:case_id>/advance", "POST", "/cases/{case}/advance", "case"),
+    ("/cases/<int:case_id>/hold", "POST", "/cases/{case}/hold", "case"),
+    ("/cases/<int:case_id>/resume", "POST", "/cases/{case}/resume", "case"),
+    ("/cases/<int:case_id>/withdraw", "POST", "/cases/{case}/withdraw", "case"),
+    ("/cases/<int:case_id>/reopen", "POST", "/cases/{case}/reopen", "case"),
+    ("/cases/<int:case_id>/switch", "POST", "/cases/{case}/switch", "case"),
+    ("/cases/<int:case_id>/mentors", "POST", "/cases/{case}/mentors", "case"),
+    ("/cases/<int:case_id>/members", "POST", "/cases/{case}/members", "case"),
+    ("/cases/<int:case_id>/notes", "POST", "/cases/{case}/notes", "case"),
+    ("/cases/<int:case_id>/meetings", "POST", "/cases/{case}/meetings", "case"),
+    ("/mentor", "GET", "/mentor", "mentor"),
+    ("/admin/", "GET", "/admin/", "admin"),
+    ("/admin/mentors", "POST", "/admin/mentors", "admin"),
+    ("/admin/desks", "GET", "/admin/desks", "admin"),
+    ("/admin/desks/new", "GET", "/admin/desks/new", "admin"),
+    ("/admin/desks/new", "POST", "/admin/desks/new", "admin"),
+    ("/admin/desks/<desk_id>", "GET", "/admin/desks/genova", "admin"),
+    ("/admin/desks/<desk_id>", "POST", "/admin/desks/genova", "admin"),
+    ("/admin/users", "GET", "/admin/users", "admin"),
+    ("/admin/users/new", "GET", "/admin/users/new", "admin"),
+    ("/admin/users/new", "POST", "/admin/users/new", "admin"),
+    ("/admin/users/<user_id>", "GET", "/admin/users/op.genova", "admin"),
+    ("/admin/users/<user_id>", "POST", "/admin/users/op.genova", "admin"),
+]
+
+# What each role gets in each area: "ok" (any answer that is not a refusal), or the refusal status.
+LOGIN = 302
+EXPECTED = {
+    "public": {role: "ok" for role in ROLES},
+    "home": {role: "ok" for role in ROLES},
+    "account": {**{role: "ok" for role in ROLES}, "anonymous": LOGIN},
+    "desks": {"anonymous": LOGIN, "admin": "ok", "operator": "ok", "other_operator": "ok", "mentor": 403,
+              "other_mentor": 403, "designer": 403, "worker": 403},
+    "desk": {"anonymous": LOGIN, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": 403,
+             "other_mentor": 403, "designer": 403, "worker": 403},
+    "case": {"anonymous": LOGIN, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": "ok",
+             "other_mentor": 404, "designer": 403, "worker": 403},
+    "mentor": {"anonymous": LOGIN, "admin": 403, "operator": 403, "other_operator": 403, "mentor": "ok",
+               "other_mentor": "ok", "designer": 403, "worker": 403},
+    "admin": {**{role: 403 for role in ROLES}, "anonymous": LOGIN, "admin": "ok"},
+}
+
+
+def test_the_matrix_covers_every_route_of_the_application(app):
+    declared = {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+                for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert declared == {(rule, method) for rule, method, _url, _area in ROUTES}
+
+
+@pytest.fixture
+def world(app, service, people, sessions):  # noqa: ANN001, ANN201
+    """A genova case (mentor: Elena Rossi) with a document; the browsers of every role."""
+    case_id, v = open_case(service, title=SECRET_TITLE)
+    browsers = {"anonymous": Browser(app.test_client())}
+    for role in ROLES[1:]:
+        browsers[role] = Browser(app.test_client())
+        assert browsers[role].login(PEOPLE[role]).status_code == 302
+    return {"case": case_id, "version": v, "browsers": browsers}
+
+
+def _document(service, case_id: int, version: int) -> tuple[int, int]:  # noqa: ANN001
+    """Walk the case to the consent stage (which takes a signed form) and attach one."""
+    operator = PEOPLE["operator"].actor
+    version = service.tick(case_id, operator, version, "interview_held").version
+    version = service.tick(case_id, operator, version, "service_explained").version
+    version = service.submit_form(case_id, operator, version, {"interview_date": "2026-01-10",
+                                                               "employment_status": "at_risk"}).version
+    version = service.advance(case_id, operator, version, "interview_done").version
+    receipt = service.attach_document(case_id, operator, version, "signed_consent", "consent.pdf",
+                                      sample_file("consent.pdf", 3000))
+    return receipt.document_id, receipt.version
+
+
+def _data(url: str, version: int) -> dict:
+    return {
+        "/checklist": {"item": "privacy_notice_given"}, "/form": {"field-consent_text_version": "v1"},
+        "/signoffs": {"signoff": "x"}, "/advance": {"exit": "consent_recorded"}, "/hold": {"reason": "r"},
+        "/resume": {"reason": "r"}, "/withdraw": {"reason": "r"}, "/reopen": {"stage": "first_interview", "reason": "r"},
+        "/switch": {"pathway": "startup", "reason": "r"}, "/mentors": {"mentor": "men.dubois"},
+        "/members": {"name": "Intruder"}, "/notes": {"body": "intrusion"},
+        "/meetings": {"date": "2026-01-01"}, "/documents": {"requirement": "signed_consent",
+                                                            "file": (io.BytesIO(sample_file("x.pdf", 500)), "x.pdf")},
+    }.get("/" + url.rsplit("/", 1)[-1], {}) | {"version": version}
+
+
+def _counts(sessions) -> tuple:  # noqa: ANN001
+    with sessions() as session:
+        return (session.scalar(select(func.count()).select_from(Event)),
+                session.scalar(select(func.count()).select_from(User)),
+                session.scalar(select(func.count()).select_from(Desk)),
+                session.scalar(select(func.count()).select_from(Case)))
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in ("admin", "operator", "mentor")])
+def test_every_route_refuses_what_this_role_may_not_see_or_do(world, service, sessions, role):
+    case_id = world["case"]
+    document_id, version = _document(service, case_id, world["version"])
+    browser = world["browsers"][role]
+    before = _counts(sessions)
+    checked = 0
+    for _rule, method, url, area in ROUTES:
+        expected = EXPECTED[area][role]
+        if expected == "ok":
+            continue
+        url = url.format(case=case_id, document=document_id)
+        if method == "GET":
+            response = browser.get(url)
+        else:
+            data = _data(url, version)
+            kwargs = {"content_type": "multipart/form-data"} if "file" in data else {}
+            response = browser.post(url, data=data, **kwargs)
+        assert response.status_code == expected, (method, url, role, response.status_code)
+        if expected == LOGIN:
+            assert "/login" in response.headers["Location"]
+        assert SECRET_TITLE not in response.text and SECRET_WORKER not in response.text, (method, url, role)
+        checked += 1
+    assert checked > 0
+    assert _counts(sessions) == before  # nothing changed
+    with sessions() as session:
+        assert session.get(Case, case_id).version == version
+
+
+@pytest.mark.parametrize("role", ["admin", "operator", "mentor"])
+def test_every_route_lets_in_the_roles_it_serves(world, service, role):
+    case_id = world["case"]
+    document_id, version = _document(service, case_id, world["version"])
+    browser = world["browsers"][role]
+    for _rule, method, url, area in ROUTES:
+        if method != "GET" or EXPECTED[area][role] != "ok" or url == "/logout":
+            continue
+        response = browser.get(url.format(case=case_id, document=document_id))
+        assert response.status_code in (200, 302), (url, role, response.status_code)
+        if area == "case" and "documents" not in url:
+            assert SECRET_TITLE in response.text
+
+
+def test_a_document_is_not_served_through_another_case(world, service, sessions):
+    case_id = world["case"]
+    document_id, _version = _document(service, case_id, world["version"])
+    other_case, _v = open_case(service, title="Another case")
+    operator = world["browsers"]["operator"]
+    assert operator.get(f"/cases/{other_case}/documents/{document_id}").status_code == 404
+    assert operator.get(f"/cases/{case_id}/documents/{document_id}").status_code == 200
+
+
+def test_a_case_that_does_not_exist_answers_like_a_foreign_one(world):
+    operator = world["browsers"]["operator"]
+    assert operator.get("/cases/999999").status_code == 404
+    assert operator.get("/desks/nowhere").status_code == 404
+    assert world["browsers"]["admin"].get("/admin/users/nobody").status_code == 404

@@ -1,0 +1,144 @@
+"""Logging in and out: sessions, throttling, CSRF, security headers, languages."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.webui.conftest import PASSWORD, Browser, csrf_from
+from webui.models import User
+from webui.security import CONTENT_SECURITY_POLICY
+
+
+def test_an_operator_logs_in_and_gets_a_secure_httponly_samesite_session_cookie(browser, people):
+    response = browser.login(people["operator"])
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert "opera_session=" in cookie
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert browser.get("/").headers["Location"] == "/desks"
+
+
+def test_a_wrong_password_is_refused_with_the_same_words_as_an_unknown_account(browser, people):
+    wrong = browser.login(people["operator"], password="not the password")
+    unknown = browser.client.post("/login", data={"email": "nobody@nowhere.example", "password": "whatever",
+                                                  "csrf_token": browser.token()})
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Wrong e-mail or password." in wrong.text and "Wrong e-mail or password." in unknown.text
+    assert browser.get("/desks").status_code == 302  # still logged out
+
+
+def test_logins_are_throttled_after_repeated_failures_even_with_the_right_password(app, browser, people, sessions):
+    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert browser.login(people["operator"], password="guess").status_code == 401
+    locked = browser.login(people["operator"], password=PASSWORD)
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.text
+    with sessions() as session:
+        user = session.get(User, people["operator"].id)
+        assert user.failed_logins == app.config["LOGIN_MAX_FAILURES"] and user.locked_until is not None
+    # Another account is not locked by it.
+    assert Browser(app.test_client()).login(people["mentor"]).status_code == 302
+
+
+def test_an_unknown_address_is_throttled_like_a_known_one(app, browser):
+    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        browser.client.post("/login", data={"email": "ghost@nowhere.example", "password": "x",
+                                            "csrf_token": browser.token()})
+    response = browser.client.post("/login", data={"email": "ghost@nowhere.example", "password": "x",
+                                                   "csrf_token": browser.token()})
+    assert response.status_code == 429
+
+
+def test_a_disabled_account_cannot_log_in_and_its_open_session_ends(app, browser, people, sessions):
+    assert browser.login(people["operator"]).status_code == 302
+    with sessions.begin() as session:
+        session.get(User, people["operator"].id).disabled = True
+    assert browser.get("/desks").status_code == 302
+    assert browser.login(people["operator"]).status_code == 401
+
+
+def test_logging_out_takes_a_post_with_its_csrf_token(browser, people):
+    browser.login(people["operator"])
+    assert browser.get("/logout").status_code == 405
+    assert browser.client.post("/logout").status_code == 400  # no CSRF token
+    assert browser.get("/desks").status_code == 200
+    assert browser.post("/logout").status_code == 302
+    assert browser.get("/desks").status_code == 302
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing(browser, people, sessions):
+    browser.login(people["admin"])
+    response = browser.client.post("/admin/desks/new", data={"id": "bastia", "name": "Bastia", "country": "FR"})
+    assert response.status_code == 400
+    assert "The form has expired" in response.text
+    from engine.models import Desk
+
+    with sessions() as session:
+        assert session.get(Desk, "bastia") is None
+
+
+def test_after_login_only_a_local_next_page_is_followed(browser, people):
+    page = browser.get("/login?next=//evil.example/steal")
+    response = browser.client.post("/login?next=//evil.example/steal", data={
+        "email": people["operator"].email, "password": PASSWORD, "csrf_token": csrf_from(page.text)})
+    assert response.headers["Location"] == "/"
+    browser.post("/logout")
+    page = browser.get("/login?next=/desks/genova")
+    response = browser.client.post("/login?next=/desks/genova", data={
+        "email": people["operator"].email, "password": PASSWORD, "csrf_token": csrf_from(page.text)})
+    assert response.headers["Location"] == "/desks/genova"
+
+
+def test_passwords_are_stored_hashed_with_scrypt(browser, people, sessions):
+    browser.login(people["operator"])
+    browser.post("/settings", data={"password-current_password": PASSWORD,
+                                    "password-new_password": "a brand new passphrase",
+                                    "password-confirm": "a brand new passphrase"})
+    with sessions() as session:
+        stored = session.get(User, people["operator"].id).password_hash
+    assert stored.startswith("scrypt:") and "a brand new passphrase" not in stored
+    browser.post("/logout")
+    assert browser.login(people["operator"], password="a brand new passphrase").status_code == 302
+
+
+def test_every_page_carries_the_security_headers_and_a_csp_without_inline_script(browser, people):
+    for url in ("/login", "/health"):
+        headers = browser.get(url).headers
+        assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_template_has_an_inline_script_style_or_event_handler():
+    root = Path(__file__).resolve().parents[2] / "webui"
+    templates = list(root.rglob("*.html"))
+    assert len(templates) > 10
+    for path in templates:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), path
+        assert not re.search(r"<style\b", text), path
+        assert not re.search(r"\sstyle=", text), path
+        assert not re.search(r"\son[a-z]+=", text), path
+
+
+def test_the_language_is_the_users_setting_else_the_browsers(app, browser, people, sessions):
+    with sessions.begin() as session:
+        session.get(User, people["operator"].id).language = None
+    browser.login(people["operator"])
+    assert '<html lang="fr">' in browser.get("/desks", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text
+    assert '<html lang="it">' in browser.get("/desks", headers={"Accept-Language": "it"}).text
+    assert "Sportelli" in browser.get("/desks", headers={"Accept-Language": "it"}).text
+    browser.post("/language", data={"language": "it", "next": "/desks"})
+    page = browser.get("/desks", headers={"Accept-Language": "fr"})
+    assert '<html lang="it">' in page.text
+    with sessions() as session:
+        assert session.scalar(select(User.language).where(User.id == people["operator"].id)) == "it"
+
+
+def test_the_login_page_speaks_the_browsers_language(browser):
+    assert "Se connecter" in browser.get("/login", headers={"Accept-Language": "fr"}).text
+    assert "Accedi" in browser.get("/login", headers={"Accept-Language": "it"}).text

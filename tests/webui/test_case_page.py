@@ -1,0 +1,278 @@
+"""The case page: where the case stands, what is missing, and every action, each one an engine operation."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from engine.models import Case, Event, FormData
+from tests.webui.conftest import WORKERS, open_case, version_of
+from webui.models import CaseNote
+
+INTAKE_EXITS = ["interview_done", "consent_recorded", "profile_complete", "assessment_done", "pathway_confirmed"]
+
+
+def case_row(sessions, case_id):  # noqa: ANN001, ANN201
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        session.expunge(case)
+        return case
+
+
+def events(sessions, case_id):  # noqa: ANN001, ANN201
+    with sessions() as session:
+        return [e.type for e in session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.seq))]
+
+
+def test_the_case_page_shows_who_which_pathway_where_it_stands_and_what_is_missing(service, as_role):
+    case_id, _v = open_case(service, title="Cantiere Sestri")
+    page = as_role("operator").get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "Cantiere Sestri" in html and all(w.display_name in html for w in WORKERS)
+    assert "Workers buy-out" in html and "version 1" in html and "revision" in html
+    assert 'aria-current="step"' in html and "First interview" in html and "Crisis diagnosis" in html
+    assert "Due date of the stage" in html
+    # The engine's "what is missing", next to the requirements and under the disabled exit.
+    assert "Tick" in html and "Interview held" in html
+    assert re.search(r"<button type=\"submit\" disabled[^>]*>Interview completed</button>", html)
+    assert "Not possible yet:" in html
+
+
+def test_ticking_an_item_records_it_and_shows_who_did_it(service, sessions, as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    response = operator.post(f"/cases/{case_id}/checklist", data={"version": v, "item": "interview_held"})
+    assert response.status_code == 302
+    page = operator.get(f"/cases/{case_id}")
+    assert "Ticked by Giulia Parodi" in page.text and "The item is ticked." in page.text
+    assert events(sessions, case_id) == ["case_opened", "item_ticked"]
+    operator.post(f"/cases/{case_id}/checklist", data={"version": v + 1, "item": "interview_held",
+                                                       "action": "untick"})
+    assert events(sessions, case_id)[-1] == "item_unticked"
+
+
+def test_a_per_member_item_is_ticked_for_each_worker(service, sessions, as_role):
+    case_id, v = open_case(service)
+    for exit_id in INTAKE_EXITS[:1]:
+        v = complete_first_interview(service, case_id, v)
+    operator = as_role("operator")
+    page = operator.get(f"/cases/{case_id}")
+    assert "Tick for Luca Ferrari" in page.text
+    operator.post(f"/cases/{case_id}/checklist", data={"version": version_of(page.text),
+                                                       "item": "consent_personal_data", "member": "w.luca"})
+    page = operator.get(f"/cases/{case_id}")
+    assert "Untick for Luca Ferrari" in page.text and "Tick for Sara Verdi" in page.text
+
+
+def complete_first_interview(service, case_id, v):  # noqa: ANN001, ANN201
+    from tests.webui.conftest import PEOPLE
+
+    operator = PEOPLE["operator"].actor
+    v = service.tick(case_id, operator, v, "interview_held").version
+    v = service.tick(case_id, operator, v, "service_explained").version
+    v = service.submit_form(case_id, operator, v, {"interview_date": "2026-01-10",
+                                                   "employment_status": "at_risk"}).version
+    return service.advance(case_id, operator, v, "interview_done").version
+
+
+def test_an_invalid_form_shows_localized_messages_next_to_the_fields_and_saves_nothing(service, sessions,
+                                                                                        as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    response = operator.post(f"/cases/{case_id}/form", data={
+        "version": v, "field-interview_date": "not a date", "field-employment_status": "",
+        "field-notes": "x" * 5000})
+    assert response.status_code == 422
+    html = response.text
+    assert 'id="field-interview_date-error"' in html and 'aria-invalid="true"' in html
+    assert 'id="field-employment_status-error"' in html and 'id="field-notes-error"' in html
+    assert 'value="not a date"' in html  # what was typed is kept
+    with sessions() as session:
+        assert session.scalar(select(FormData).where(FormData.case_id == case_id)) is None
+    assert events(sessions, case_id) == ["case_opened"]
+    # In Italian, the engine's messages are Italian.
+    operator.post("/language", data={"language": "it"})
+    html = operator.post(f"/cases/{case_id}/form", data={"version": v, "field-interview_date": ""}).text
+    assert "Alcuni campi vanno corretti." in html
+    error = re.search(r'id="field-interview_date-error" class="field-error">([^<]+)<', html).group(1)
+    assert error and "required" not in error
+
+
+def test_a_valid_form_is_saved_and_shown_with_localized_numbers(service, sessions, as_role):
+    case_id, v = open_case(service)
+    v = complete_first_interview(service, case_id, v)
+    operator = as_role("operator")
+    from tests.webui.conftest import PEOPLE
+
+    v = service.tick(case_id, PEOPLE["operator"].actor, v, "privacy_notice_given").version
+    response = operator.post(f"/cases/{case_id}/form", data={
+        "version": v, "field-consent_text_version": "v2.1", "field-consent_date": "2026-02-01"})
+    assert response.status_code == 302
+    with sessions() as session:
+        row = session.scalar(select(FormData).where(FormData.case_id == case_id, FormData.stage_id == "data_consent"))
+        assert row.data == {"consent_text_version": "v2.1", "consent_date": "2026-02-01"}
+    assert "The form is saved." in operator.get(f"/cases/{case_id}").text
+
+
+def test_numbers_are_read_as_numbers_even_with_a_decimal_comma(service, sessions, as_role, people):
+    case_id, v = open_case(service)
+    v = service.advance  # noqa: F841 - readability: the case is walked to the group formation below
+    case_id, v = walk_to(service, "group_formation")
+    operator = as_role("operator")
+    response = operator.post(f"/cases/{case_id}/form", data={"version": v, "field-capital_share": "2500,50",
+                                                             "field-share_funding": ["severance_pay"]})
+    assert response.status_code == 302, response.text
+    with sessions() as session:
+        row = session.scalar(select(FormData).where(FormData.case_id == case_id,
+                                                    FormData.stage_id == "group_formation"))
+        assert row.data["capital_share"] == 2500.5 and row.data["share_funding"] == ["severance_pay"]
+    page = operator.get(f"/cases/{case_id}")
+    assert "2,500.5" in page.text
+    operator.post("/language", data={"language": "it"})
+    assert "2.500,5" in operator.get(f"/cases/{case_id}").text
+
+
+def walk_to(service, stage_id: str, pathway: str = "wbo", desk: str = "genova"):  # noqa: ANN201
+    """Open a case and drive it with the engine to a stage (as the demo does)."""
+    import random
+
+    from tests.webui.conftest import PEOPLE
+    from webui.demo import Builder, DemoClock
+    from engine.models import utcnow
+
+    case_id, v = open_case(service, pathway=pathway, desk=desk)
+    builder = Builder(service, service.session_factory, DemoClock(utcnow()), random.Random(1))
+    operator = (PEOPLE["operator"] if desk == "genova" else PEOPLE["other_operator"]).actor
+    mentor = PEOPLE["mentor"].actor
+    plan = {"group_formation": INTAKE_EXITS + ["branch_viable"],
+            "feasibility_study": INTAKE_EXITS + ["branch_viable", "group_formed"],
+            "pathway_choice": INTAKE_EXITS[:4]}[stage_id]
+    for exit_id in plan:
+        v = builder.complete(case_id, v, exit_id, operator, mentor, {})
+    return case_id, v
+
+
+def test_a_mentor_signs_off_and_the_distinct_person_rule_is_shown(service, sessions, as_role, people):
+    case_id, v = walk_to(service, "feasibility_study")
+    mentor = as_role("mentor")
+    page = mentor.get(f"/cases/{case_id}")
+    assert "Sign off: Study approved by the mentor" in page.text
+    response = mentor.post(f"/cases/{case_id}/signoffs", data={"version": version_of(page.text),
+                                                               "signoff": "feasibility_signoff",
+                                                               "comment": "Solid study"})
+    assert response.status_code == 302
+    page = mentor.get(f"/cases/{case_id}")
+    assert "Signed off by Elena Rossi" in page.text and "Solid study" in page.text
+    # The plan sign-off of the next stage must come from someone other than the form's submitter.
+    from engine.pathway import SignOffRule
+    from webui.cases.page import signoff_blockers
+    from engine.requirements import StageState
+
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        state = StageState.load(session, case, service.library.revision(case.revision_id).pathway)
+        state.forms[state.stage.id] = FormData(case_id=case_id, stage_id=state.stage.id, data={},
+                                               submitted_by=people["mentor"].id)
+        rule = SignOffRule("x", {"en": "X"}, "mentor", distinct_from=("form_submitter",))
+        assert signoff_blockers(state, rule, people["mentor"].id) == [
+            "You filled in the form of this stage: someone else must sign it off."]
+
+
+def test_an_operator_cannot_sign_off_for_the_mentor(service, sessions, as_role):
+    case_id, v = walk_to(service, "feasibility_study")
+    operator = as_role("operator")
+    page = operator.get(f"/cases/{case_id}")
+    assert "Sign off:" not in page.text
+    response = operator.post(f"/cases/{case_id}/signoffs", data={"version": v, "signoff": "feasibility_signoff"})
+    assert response.status_code == 403
+    assert "You are not allowed to do this" in response.text
+    assert events(sessions, case_id)[-1] == "advanced"
+
+
+def test_leaving_a_stage_takes_the_chosen_branch_and_refuses_an_unmet_one(service, sessions, as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    refused = operator.post(f"/cases/{case_id}/advance", data={"version": v, "exit": "interview_done"})
+    assert refused.status_code == 422
+    assert "This exit cannot be taken yet." in refused.text and "Interview held" in refused.text
+    v = complete_first_interview(service, case_id, v)
+    assert case_row(sessions, case_id).stage_id == "data_consent"
+
+
+def test_hold_resume_reopen_and_withdraw_each_need_a_reason(service, sessions, as_role):
+    case_id, v = open_case(service)
+    v = complete_first_interview(service, case_id, v)
+    operator = as_role("operator")
+    refused = operator.post(f"/cases/{case_id}/hold", data={"version": v, "reason": "  "})
+    assert refused.status_code == 422 and case_row(sessions, case_id).status == "active"
+    assert operator.post(f"/cases/{case_id}/hold", data={"version": v, "reason": "Holidays"}).status_code == 302
+    assert case_row(sessions, case_id).status == "on_hold"
+    assert operator.post(f"/cases/{case_id}/resume", data={"version": v + 1, "reason": "Back"}).status_code == 302
+    response = operator.post(f"/cases/{case_id}/reopen", data={"version": v + 2, "stage": "first_interview",
+                                                               "reason": "Missing notes"})
+    assert response.status_code == 302 and case_row(sessions, case_id).stage_id == "first_interview"
+    response = operator.post(f"/cases/{case_id}/withdraw", data={"version": v + 3, "reason": "Found a job"})
+    assert response.status_code == 302
+    closed = case_row(sessions, case_id)
+    assert closed.status == "closed" and closed.outcome == "withdrawn"
+    page = operator.get(f"/cases/{case_id}")
+    assert "Other actions" not in page.text and "withdrawn" in page.text
+    assert "Found a job" in page.text and "Holidays" in page.text  # the timeline keeps the reasons
+
+
+def test_switching_pathway_opens_the_continuation_and_shows_it(service, sessions, as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    response = operator.post(f"/cases/{case_id}/switch", data={"version": v, "pathway": "startup",
+                                                               "reason": "Only one promoter left"})
+    assert response.status_code == 302
+    new_id = case_row(sessions, case_id).next_case_id
+    assert response.headers["Location"].endswith(f"/cases/{new_id}")
+    page = operator.get(f"/cases/{new_id}")
+    assert "Start-up" in page.text and f"#{case_id}" in page.text
+
+
+def test_notes_and_meetings_appear_in_the_timeline_without_changing_the_case(service, sessions, as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    assert operator.post(f"/cases/{case_id}/notes", data={"version": v, "body": "Called Anna"}).status_code == 302
+    assert operator.post(f"/cases/{case_id}/meetings", data={"version": v, "date": "2026-03-02", "time": "10:30",
+                                                             "place": "Sportello", "body": "Plan"}).status_code == 302
+    assert operator.post(f"/cases/{case_id}/meetings", data={"version": v, "date": ""}).status_code == 422
+    page = operator.get(f"/cases/{case_id}").text
+    assert "Called Anna" in page and "Meeting on" in page and "Sportello" in page
+    assert case_row(sessions, case_id).version == v
+    with sessions() as session:
+        assert len(list(session.scalars(select(CaseNote).where(CaseNote.case_id == case_id)))) == 2
+
+
+def test_the_timeline_reads_as_sentences(service, as_role):
+    case_id, v = open_case(service)
+    complete_first_interview(service, case_id, v)
+    page = as_role("operator").get(f"/cases/{case_id}").text
+    timeline = page[page.index('id="timeline"'):]
+    assert "Giulia Parodi" in timeline and "Interview held" in timeline
+    assert "First interview" in timeline and "Consent to personal data processing" in timeline
+
+
+def test_a_mentor_is_assigned_from_the_case_page(service, sessions, as_role, people):
+    case_id, v = open_case(service, mentor=None)
+    operator = as_role("operator")
+    response = operator.post(f"/cases/{case_id}/mentors", data={"version": v, "mentor": people["other_mentor"].id})
+    assert response.status_code == 302
+    assert as_role("other_mentor").get(f"/cases/{case_id}").status_code == 200
+    assert operator.post(f"/cases/{case_id}/mentors", data={"version": v + 1,
+                                                           "mentor": people["designer"].id}).status_code == 422
+
+
+def test_a_worker_joins_and_leaves_a_group_case(service, sessions, as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    assert operator.post(f"/cases/{case_id}/members", data={"version": v, "name": "Marta Neri"}).status_code == 302
+    with sessions() as session:
+        names = [m.display_name for m in session.get(Case, case_id).members if m.kind == "worker"]
+    assert "Marta Neri" in names
+    assert operator.post(f"/cases/{case_id}/members", data={"version": v + 1, "remove": "w.sara"}).status_code == 302
+    with sessions() as session:
+        assert "w.sara" not in [m.person_id for m in session.get(Case, case_id).members]

@@ -1,0 +1,79 @@
+"""The `opera` command's web UI groups, the demo data, and the compiled catalogues."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from engine.models import Case, CaseMember, Desk, Event
+from tests.conftest import SHIPPED_PATHWAYS
+from webui.cli import main
+from webui.models import User
+
+
+def run(db_url, tmp_path, *args, input=None):  # noqa: A002, ANN001, ANN201
+    env = {"OPERA_DATABASE_URL": db_url, "OPERA_INSTANCE_PATH": str(tmp_path / "instance"),
+           "OPERA_PATHWAYS_DIR": str(SHIPPED_PATHWAYS), "OPERA_SECRET_KEY": "cli test"}
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+def test_opera_has_the_engine_commands_and_the_web_ui_ones():
+    result = CliRunner().invoke(main, ["--help"])
+    for group in ("pathways", "db", "serve", "users", "desks", "demo"):
+        assert group in result.output
+
+
+def test_desks_and_users_are_created_from_the_command_line(db_url, tmp_path, sessions):
+    assert run(db_url, tmp_path, "desks", "create", "genova", "--name", "Sportello Genova", "--country", "IT",
+               "--region", "Liguria").exit_code == 0
+    result = run(db_url, tmp_path, "users", "create", "op1", "--email", "Op1@Example.org", "--name", "Op One",
+                 "--role", "operator", "--desk", "genova", "--password", "a long password")
+    assert result.exit_code == 0, result.output
+    with sessions() as session:
+        user = session.get(User, "op1")
+        assert user.email == "op1@example.org" and user.desk_ids == ["genova"] and user.password_hash.startswith("scrypt:")
+    again = run(db_url, tmp_path, "users", "create", "op1", "--email", "x@example.org", "--name", "X",
+                "--role", "admin", "--password", "a long password")
+    assert again.exit_code != 0 and "already an account" in again.output
+    short = run(db_url, tmp_path, "users", "create", "op2", "--email", "y@example.org", "--name", "Y",
+                "--role", "admin", "--password", "short")
+    assert short.exit_code != 0
+
+
+def test_the_demo_has_desks_in_both_countries_every_role_and_cases_of_every_pathway(db_url, tmp_path, sessions):
+    result = run(db_url, tmp_path, "demo", "load")
+    assert result.exit_code == 0, result.output
+    now = datetime.now(timezone.utc)
+    with sessions() as session:
+        assert {d.country for d in session.scalars(select(Desk))} == {"IT", "FR"}
+        roles = set()
+        for user in session.scalars(select(User)):
+            roles.update(user.roles)
+        assert {"admin", "operator", "mentor", "designer", "worker"} <= roles
+        cases = list(session.scalars(select(Case)))
+        assert {c.pathway_id for c in cases} == {"startup", "wbo", "spinoff", "community_coop"}
+        assert len({(c.pathway_id, c.stage_id) for c in cases}) >= 10  # at different stages
+        assert any(c.status == "active" and c.due_at and c.due_at < now for c in cases)  # some overdue
+        assert any(c.status == "closed" for c in cases) and any(c.status == "on_hold" for c in cases)
+        assert {c.outcome for c in cases if c.status == "closed"} >= {"company_created", "withdrawn", "referred"}
+        for case in cases:  # real event histories: the version is the last event's number
+            last = session.scalar(select(func.max(Event.seq)).where(Event.case_id == case.id))
+            assert case.version == last
+        assert session.scalar(select(func.count()).select_from(CaseMember).where(CaseMember.kind == "mentor")) > 0
+    assert run(db_url, tmp_path, "demo", "load").exit_code == 1  # not twice
+
+
+def test_catalogues_are_compiled_into_the_instance_folder(app):
+    from pathlib import Path
+
+    compiled = Path(app.instance_path) / "translations"
+    assert (compiled / "it" / "LC_MESSAGES" / "messages.mo").exists()
+    assert (compiled / "fr" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def test_pathway_texts_fall_back_to_another_language():
+    from webui.i18n import localize
+
+    assert localize({"it": "Ciao", "en": "Hello"}, "fr") == "Hello"
+    assert localize({"it": "Ciao"}, "fr") == "Ciao"

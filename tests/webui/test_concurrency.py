@@ -1,0 +1,62 @@
+"""Acting on a stale page: a clear "this case changed meanwhile" with what changed, and nothing typed is lost."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.models import Case, Event, FormData
+from tests.webui.conftest import open_case, version_of
+
+
+def test_a_stale_form_shows_what_changed_and_keeps_what_was_typed(service, sessions, as_role, people):
+    case_id, _v = open_case(service)
+    first, second = as_role("operator"), as_role("admin")
+    stale = version_of(first.get(f"/cases/{case_id}").text)
+    # Meanwhile, someone else ticks an item.
+    fresh = version_of(second.get(f"/cases/{case_id}").text)
+    assert second.post(f"/cases/{case_id}/checklist", data={"version": fresh, "item": "interview_held"}).status_code == 302
+    response = first.post(f"/cases/{case_id}/form", data={
+        "version": stale, "field-interview_date": "2026-04-01", "field-employment_status": "laid_off",
+        "field-notes": "Long notes typed by the first operator"})
+    assert response.status_code == 409
+    html = response.text
+    assert "This case changed meanwhile" in html
+    assert "Ada Admin" in html and "Interview held" in html  # what changed, in words
+    assert "Long notes typed by the first operator" in html and 'value="2026-04-01"' in html
+    assert version_of(html) == stale + 1  # the page now carries the current version
+    with sessions() as session:
+        assert session.scalar(select(FormData).where(FormData.case_id == case_id)) is None
+        assert session.get(Case, case_id).version == stale + 1
+    # Sending it again, from the refreshed page, works.
+    response = first.post(f"/cases/{case_id}/form", data={
+        "version": version_of(html), "field-interview_date": "2026-04-01", "field-employment_status": "laid_off",
+        "field-notes": "Long notes typed by the first operator"})
+    assert response.status_code == 302
+
+
+def test_a_stale_reason_is_kept_in_its_form(service, sessions, as_role):
+    case_id, v = open_case(service)
+    first, second = as_role("operator"), as_role("admin")
+    second.post(f"/cases/{case_id}/notes", data={"version": v, "body": "a note changes no version"})
+    second.post(f"/cases/{case_id}/hold", data={"version": v, "reason": "Waiting for documents"})
+    response = first.post(f"/cases/{case_id}/withdraw", data={"version": v, "reason": "Moved to Milan"})
+    assert response.status_code == 409
+    assert "This case changed meanwhile" in response.text and "Waiting for documents" in response.text
+    assert "Moved to Milan</textarea>" in response.text
+    with sessions() as session:
+        assert session.get(Case, case_id).status == "on_hold"
+        assert [e.type for e in session.scalars(select(Event).where(Event.case_id == case_id))] == [
+            "case_opened", "put_on_hold"]
+
+
+def test_two_operators_advancing_the_same_case_one_wins_the_other_is_told(service, sessions, as_role, people):
+    case_id, v = open_case(service)
+    operator = people["operator"].actor
+    v = service.tick(case_id, operator, v, "interview_held").version
+    v = service.tick(case_id, operator, v, "service_explained").version
+    v = service.submit_form(case_id, operator, v, {"interview_date": "2026-01-10", "employment_status": "at_risk"}).version
+    first, second = as_role("operator"), as_role("admin")
+    assert first.post(f"/cases/{case_id}/advance", data={"version": v, "exit": "interview_done"}).status_code == 302
+    response = second.post(f"/cases/{case_id}/advance", data={"version": v, "exit": "interview_done"})
+    assert response.status_code == 409 and "Giulia Parodi" in response.text
+    with sessions() as session:
+        assert session.get(Case, case_id).stage_id == "data_consent"

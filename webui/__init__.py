@@ -1,0 +1,126 @@
+"""The web UI of OPERA Pathways: a thin Flask shell over the engine.
+
+    from webui import create_app
+    app = create_app()          # configuration from the environment (OPERA_DATABASE_URL, OPERA_SECRET_KEY...)
+
+    gunicorn -w 4 'webui:create_app()'
+
+Nothing happens at import time; every change to a case goes through an engine operation.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, redirect, render_template, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from engine import CaseService, FileStore, PathwayLibrary
+from engine.db import make_engine, make_session_factory, upgrade
+
+from . import config as config_module
+from . import i18n, security
+from .services import Services, close_db, db
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    settings = config_module.resolve(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_engine(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    i18n.init_app(app)
+    security.init_app(app)
+    app.teardown_appcontext(close_db)
+
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .cases.views import bp as cases_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    _register_pages(app)
+    from . import templating
+
+    templating.init_app(app)
+    return app
+
+
+def _init_engine(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    if app.config["AUTO_UPGRADE"]:
+        upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    library = PathwayLibrary(sessions, app.config["PATHWAYS_DIR"])
+    if app.config["SYNC_PATHWAYS"] and Path(app.config["PATHWAYS_DIR"]).is_dir():
+        _sync(library)
+    files = FileStore(Path(app.instance_path) / "files")
+    app.extensions["opera"] = Services(engine, sessions, library, files, CaseService(sessions, library, files))
+
+
+def _sync(library: PathwayLibrary) -> None:
+    """Record the pathway files as revisions; two server processes starting together may race: retry."""
+    for attempt in range(3):
+        try:
+            for checked in library.sync(author="webui"):
+                for problem in checked.errors:
+                    log.warning("pathway file refused: %s", problem.format())
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == 2:
+                raise
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):  # noqa: ANN202
+    from .models import User
+
+    user = db().get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def _register_pages(app: Flask) -> None:
+    @app.get("/health")
+    def health():  # noqa: ANN202
+        """A bare page (no database, no template): for load balancers and as the benchmark's baseline."""
+        return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.get("/")
+    def home():  # noqa: ANN202
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        if current_user.has("operator") or current_user.has("admin"):
+            return redirect(url_for("cases.desks"))
+        if current_user.has("mentor"):
+            return redirect(url_for("cases.mentor"))
+        return render_template("nothing_here.html")
+
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, _error_page)
+    app.register_error_handler(CSRFError, _csrf_error)
+
+
+def _error_page(error: Any):  # noqa: ANN202
+    code = getattr(error, "code", 500) or 500
+    return render_template("error.html", code=code), code
+
+
+def _csrf_error(error: CSRFError):  # noqa: ANN202
+    return render_template("error.html", code=400, csrf=True, reason=error.description), 400
+
+
+__all__ = ["create_app"]

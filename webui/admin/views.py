@@ -1,0 +1,191 @@
+"""Administration: help desks, user accounts and their roles and desks, mentors of cases."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from engine import ConflictError, EngineError, Member
+from engine.models import Case, Desk
+
+from ..access import actor, roles_required
+from ..i18n import lang
+from ..models import DeskMembership, User
+from ..security import hash_password, unlock
+from ..services import db, services
+from .forms import AssignMentorForm, DeskForm, UserForm
+
+bp = Blueprint("admin", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():  # noqa: ANN201
+    session = db()
+    mentor_form = AssignMentorForm()
+    mentor_form.mentor.choices = _mentor_choices()
+    return render_template("admin/index.html", users=session.scalar(select(func.count()).select_from(User)),
+                           desks=session.scalar(select(func.count()).select_from(Desk)),
+                           cases=session.scalar(select(func.count()).select_from(Case)), mentor_form=mentor_form)
+
+
+def _mentor_choices() -> list[tuple[str, str]]:
+    users = db().scalars(select(User).where(User.disabled.is_(False)).order_by(User.display_name))
+    return [(u.id, u.display_name) for u in users if u.has("mentor")]
+
+
+@bp.post("/mentors")
+@roles_required("admin")
+def assign_mentor():  # noqa: ANN201
+    form = AssignMentorForm()
+    form.mentor.choices = _mentor_choices()
+    if not form.validate_on_submit():
+        flash(_("Give a case number and a mentor."), "error")
+        return redirect(url_for("admin.index"))
+    case = db().get(Case, form.case_id.data)
+    if case is None:
+        flash(_("There is no case %(id)s.", id=form.case_id.data), "error")
+        return redirect(url_for("admin.index"))
+    mentor = db().get(User, form.mentor.data)
+    try:
+        services().cases.assign_mentor(case.id, actor(), case.version, Member(mentor.id, mentor.display_name))
+    except ConflictError:
+        flash(_("The case changed meanwhile: try again."), "error")
+        return redirect(url_for("admin.index"))
+    except EngineError as exc:
+        flash(exc.message(lang()), "error")
+        return redirect(url_for("admin.index"))
+    flash(_("%(mentor)s is the mentor of case %(id)s.", mentor=mentor.display_name, id=case.id), "success")
+    return redirect(url_for("admin.index"))
+
+
+# --- desks ------------------------------------------------------------------------------------------
+
+@bp.get("/desks")
+@roles_required("admin")
+def desks():  # noqa: ANN201
+    rows = list(db().scalars(select(Desk).order_by(Desk.country, Desk.name)))
+    return render_template("admin/desks.html", desks=rows)
+
+
+@bp.route("/desks/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_desk():  # noqa: ANN201
+    form = DeskForm()
+    if form.validate_on_submit():
+        if db().get(Desk, form.id.data) is not None:
+            form.id.errors = [_("This identifier is taken.")]
+        else:
+            db().add(Desk(id=form.id.data, name=form.name.data.strip(), country=form.country.data,
+                          region=(form.region.data or "").strip()))
+            db().commit()
+            flash(_("The help desk is created."), "success")
+            return redirect(url_for("admin.desks"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/desk_form.html", form=form, desk=None), status
+
+
+@bp.route("/desks/<desk_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_desk(desk_id: str):  # noqa: ANN201
+    desk = db().get(Desk, desk_id)
+    if desk is None:
+        abort(404)
+    form = DeskForm(obj=desk)
+    form.id.data = desk.id
+    if form.validate_on_submit():
+        desk.name = form.name.data.strip()
+        desk.country = form.country.data
+        desk.region = (form.region.data or "").strip()
+        db().commit()
+        flash(_("The help desk is saved."), "success")
+        return redirect(url_for("admin.desks"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/desk_form.html", form=form, desk=desk), status
+
+
+# --- users ------------------------------------------------------------------------------------------
+
+@bp.get("/users")
+@roles_required("admin")
+def users():  # noqa: ANN201
+    role = request.args.get("role", "")
+    query = select(User).order_by(User.display_name)
+    rows = [u for u in db().scalars(query) if not role or u.has(role)]
+    return render_template("admin/users.html", users=rows, role=role)
+
+
+def _desk_choices() -> list[tuple[str, str]]:
+    return [(d.id, f"{d.name} ({d.country})") for d in db().scalars(select(Desk).order_by(Desk.country, Desk.name))]
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_user():  # noqa: ANN201
+    form = UserForm()
+    form.desks.choices = _desk_choices()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        if db().get(User, form.id.data) is not None:
+            form.id.errors = [_("This identifier is taken.")]
+        elif db().scalar(select(User).where(User.email == email)) is not None:
+            form.email.errors = [_("This e-mail belongs to another account.")]
+        elif not form.password.data:
+            form.password.errors = [_("Give a first password.")]
+        else:
+            user = User(id=form.id.data, email=email, display_name=form.display_name.data.strip(),
+                        password_hash=hash_password(form.password.data), roles=list(form.roles.data),
+                        language=form.language.data or None, disabled=bool(form.disabled.data), failed_logins=0)
+            user.desk_links = [DeskMembership(desk_id=d) for d in form.desks.data]
+            db().add(user)
+            try:
+                db().commit()
+            except IntegrityError:
+                db().rollback()
+                form.email.errors = [_("This e-mail belongs to another account.")]
+            else:
+                flash(_("The account is created."), "success")
+                return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: str):  # noqa: ANN201
+    user = db().get(User, user_id)
+    if user is None:
+        abort(404)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    form.desks.choices = _desk_choices()
+    form.id.data = user.id
+    if request.method == "GET":
+        form.desks.data = user.desk_ids
+        form.language.data = user.language or ""
+        form.email.data = user.email or ""
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        other = db().scalar(select(User).where(User.email == email, User.id != user.id))
+        if other is not None:
+            form.email.errors = [_("This e-mail belongs to another account.")]
+        elif user.id == actor().id and ("admin" not in form.roles.data or form.disabled.data):
+            form.roles.errors = [_("You cannot remove your own administrator role or disable yourself.")]
+        else:
+            user.email = email
+            user.display_name = form.display_name.data.strip()
+            user.roles = list(form.roles.data)
+            user.language = form.language.data or None
+            user.disabled = bool(form.disabled.data)
+            if form.password.data:
+                user.password_hash = hash_password(form.password.data)
+            if form.unlock.data:
+                unlock(db(), user)
+            wanted = set(form.desks.data)
+            user.desk_links = [link for link in user.desk_links if link.desk_id in wanted] + [
+                DeskMembership(desk_id=d) for d in sorted(wanted - set(user.desk_ids))]
+            db().commit()
+            flash(_("The account is saved."), "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user), status

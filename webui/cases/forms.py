@@ -1,0 +1,87 @@
+"""Forms of the desk page, the opening of a case and the case page's actions."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField, EmailField, FieldList, Form, FormField, HiddenField, RadioField, SelectField,
+    SelectMultipleField, StringField, TextAreaField, TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from engine.pathway import SUPPLY_CHAINS
+
+from ..auth.forms import EMAIL
+
+SUPPLY_CHAIN_LABELS = {
+    "nautical_shipbuilding": _l("Nautical and shipbuilding"),
+    "sustainable_tourism": _l("Innovative and sustainable tourism"),
+    "blue_green_biotech": _l("Blue and green biotechnologies"),
+    "blue_green_energy": _l("Blue and green renewable energies"),
+}
+STATUS_FILTERS = [
+    ("open", _l("Open (active or on hold)")), ("active", _l("Active")), ("on_hold", _l("On hold")),
+    ("closed", _l("Closed")), ("all", _l("All")),
+]
+SORTS = [
+    ("due", _l("Due date")), ("opened", _l("Opening date")), ("stage_entered", _l("Time in stage")),
+    ("title", _l("Name")), ("id", _l("Number")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class DeskFilterForm(Form):
+    """The desk page's filters: a GET form (no CSRF: it changes nothing)."""
+
+    q = StringField(_l("Worker name"), validators=[Optional(), Length(max=100)])
+    pathway = SelectField(_l("Pathway"), choices=[], validate_choice=False)
+    stage = SelectField(_l("Stage"), choices=[], validate_choice=False)
+    status = SelectField(_l("Status"), choices=STATUS_FILTERS, default="open", validate_choice=False)
+    supply_chain = SelectField(_l("Supply chain"), choices=[], validate_choice=False)
+    mentor = SelectField(_l("Mentor"), choices=[], validate_choice=False)
+    overdue = SelectField(_l("Due date"), choices=[("", _l("Any")), ("1", _l("Overdue only"))],
+                          validate_choice=False)
+    sort = SelectField(_l("Sort by"), choices=SORTS, default="due", validate_choice=False)
+    order = SelectField(_l("Order"), choices=[("asc", _l("Ascending")), ("desc", _l("Descending"))],
+                        default="asc", validate_choice=False)
+
+
+class WorkerEntry(Form):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "off"})
+    email = EmailField(_l("E-mail (optional)"), validators=[Optional(), EMAIL, Length(max=254)],
+                       render_kw={"autocomplete": "off"})
+
+
+class OpenCaseForm(FlaskForm):
+    desk = SelectField(_l("Help desk"), validators=[DataRequired()])
+    pathway = RadioField(_l("Pathway"), validators=[InputRequired()])
+    workers = FieldList(FormField(WorkerEntry), min_entries=3, max_entries=40)
+    supply_chains = MultiCheckboxField(_l("Supply chains"),
+                                       choices=[(s, SUPPLY_CHAIN_LABELS[s]) for s in SUPPLY_CHAINS])
+    mentor = SelectField(_l("Mentor"), choices=[], validators=[Optional()])
+    title = StringField(_l("Title of the case (optional)"), validators=[Optional(), Length(max=300)],
+                        description=_l("By default the names of the workers."))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
+
+
+class MeetingForm(FlaskForm):
+    date = DateField(_l("Date"), validators=[InputRequired()])
+    time = TimeField(_l("Time"), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    body = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=10000)])
+
+
+class VersionForm(FlaskForm):
+    version = HiddenField()

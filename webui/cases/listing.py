@@ -1,0 +1,113 @@
+"""The desk page's list: filters, text search, sorting and pagination over the cases of one desk."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.models import Case, CaseMember
+
+from ..access import mentor_cases_clause
+
+SORT_COLUMNS = {
+    "due": Case.due_at, "opened": Case.opened_at, "stage_entered": Case.stage_entered_at,
+    "title": Case.title, "id": Case.id,
+}
+
+
+@dataclass
+class Filters:
+    q: str = ""
+    pathway: str = ""
+    stage: str = ""
+    status: str = "open"
+    supply_chain: str = ""
+    mentor: str = ""
+    overdue: bool = False
+    sort: str = "due"
+    order: str = "asc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> "Filters":
+        def pick(name: str, default: str = "") -> str:
+            return (args.get(name) or default).strip()[:200]
+
+        try:
+            page = max(1, min(int(args.get("page", 1)), 100000))
+        except (TypeError, ValueError):
+            page = 1
+        sort = pick("sort", "due")
+        order = pick("order", "asc")
+        status = pick("status", "open")
+        return cls(q=pick("q")[:100], pathway=pick("pathway"), stage=pick("stage"),
+                   status=status if status in ("open", "active", "on_hold", "closed", "all") else "open",
+                   supply_chain=pick("supply_chain"), mentor=pick("mentor"), overdue=args.get("overdue") == "1",
+                   sort=sort if sort in SORT_COLUMNS else "due", order=order if order in ("asc", "desc") else "asc",
+                   page=page)
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The query string of these filters, with some changed (for links: pages, sorting, counts)."""
+        values = {"q": self.q, "pathway": self.pathway, "stage": self.stage, "status": self.status,
+                  "supply_chain": self.supply_chain, "mentor": self.mentor, "overdue": "1" if self.overdue else "",
+                  "sort": self.sort, "order": self.order, "page": self.page}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None, 1) or k == "status"}
+
+
+@dataclass
+class Page:
+    cases: list[Case]
+    total: int
+    page: int
+    pages: int
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def desk_query(desk_id: str, f: Filters, now: datetime):  # noqa: ANN201
+    query = select(Case).where(Case.desk_id == desk_id)
+    if f.status == "open":
+        query = query.where(Case.status.in_(("active", "on_hold")))
+    elif f.status != "all":
+        query = query.where(Case.status == f.status)
+    if f.pathway:
+        query = query.where(Case.pathway_id == f.pathway)
+    if f.stage:
+        query = query.where(Case.stage_id == f.stage)
+    if f.overdue:
+        query = query.where(Case.status == "active", Case.due_at.is_not(None), Case.due_at < now)
+    if f.supply_chain:
+        # JSON list stored as text on both SQLite and PostgreSQL: look for the quoted value.
+        query = query.where(cast(Case.supply_chains, String).like(f'%"{_like_escape(f.supply_chain)}"%', escape="\\"))
+    if f.mentor:
+        query = query.where(mentor_cases_clause(f.mentor))
+    if f.q:
+        pattern = f"%{_like_escape(f.q.lower())}%"
+        worker_match = select(CaseMember.id).where(
+            CaseMember.case_id == Case.id, CaseMember.kind == "worker",
+            func.lower(CaseMember.display_name).like(pattern, escape="\\"))
+        query = query.where(or_(worker_match.exists(), func.lower(Case.title).like(pattern, escape="\\")))
+    return query
+
+
+def desk_page(session: Session, desk_id: str, f: Filters, page_size: int, now: datetime) -> Page:
+    query = desk_query(desk_id, f, now)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(f.page, pages)
+    column = SORT_COLUMNS[f.sort]
+    ordered = column.asc() if f.order == "asc" else column.desc()
+    if f.sort == "due":
+        # Cases without a due date (closed, stages without deadline) come last either way.
+        query = query.order_by(Case.due_at.is_(None), ordered, Case.id)
+    else:
+        query = query.order_by(ordered, Case.id)
+    rows = list(session.scalars(query.options(selectinload(Case.members))
+                                .limit(page_size).offset((page - 1) * page_size)))
+    return Page(rows, total, page, pages)

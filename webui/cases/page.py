@@ -1,0 +1,241 @@
+"""What the case page shows, gathered from the engine: who, which pathway and revision, where the case
+stands, the current stage's requirements with "what is missing", the exits, the timeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import Actor, CaseService
+from engine.errors import Unmet
+from engine.i18n import localize
+from engine.library import LoadedRevision
+from engine.models import Case, Desk, Event, PathwayRevision, utcnow
+from engine.pathway import ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage
+from engine.queries import describe_event
+from engine.requirements import RequirementState, StageState
+
+from ..models import CaseNote, User
+
+
+@dataclass
+class StageStep:
+    stage: Stage
+    number: int
+    current: bool
+    visited: bool
+
+
+@dataclass
+class ExitChoice:
+    exit: Exit
+    target: str
+    unmet: list[str]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.unmet
+
+
+@dataclass
+class Requirement:
+    state: RequirementState
+    can_act: bool
+    missing: str | None  # the engine's "what is missing" message, localized
+    per_member: list[tuple[str, str, Any]] = field(default_factory=list)  # (person id, name, row or None)
+
+    @property
+    def spec(self) -> Any:
+        return self.state.requirement
+
+
+@dataclass
+class TimelineItem:
+    at: Any
+    kind: str  # event / note / meeting
+    text: str
+    actor: str
+    body: str = ""
+    place: str = ""
+    meeting_at: Any = None
+    seq: int | None = None
+
+
+@dataclass
+class CaseView:
+    case: Case
+    desk: Desk | None
+    revision: LoadedRevision
+    revision_row: PathwayRevision | None
+    state: StageState
+    steps: list[StageStep]
+    requirements: list[Requirement]
+    exits: list[ExitChoice]
+    timeline: list[TimelineItem]
+    names: dict[str, str]
+    manager: bool
+    mentor: bool
+    visited_stage_ids: list[str]
+    overdue: bool
+    form_spec: Form | None
+    can_fill_form: bool
+    saved_form: dict[str, Any] | None
+    documents_by_requirement: dict[str, list[Any]]
+
+    @property
+    def pathway(self) -> Pathway:
+        return self.revision.pathway
+
+    @property
+    def stage(self) -> Stage:
+        return self.state.stage
+
+    @property
+    def workers(self) -> list[Any]:
+        return [m for m in self.case.members if m.kind == "worker"]
+
+    @property
+    def mentors(self) -> list[Any]:
+        return [m for m in self.case.members if m.kind == "mentor"]
+
+    @property
+    def active(self) -> bool:
+        return self.case.status == "active"
+
+    @property
+    def closed(self) -> bool:
+        return self.case.status == "closed"
+
+
+def may_act(actor: Actor, case: Case, roles: tuple[str, ...]) -> bool:
+    return any(CaseService.refusal(actor, case, role) is None for role in roles)
+
+
+def names_for(session: Session, ids: set[str], case: Case) -> dict[str, str]:
+    names = {m.person_id: m.display_name or m.person_id for m in case.members}
+    wanted = [i for i in ids if i and i not in names]
+    if wanted:
+        for user_id, name in session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))):
+            names[user_id] = name
+    return names
+
+
+def build(session: Session, service: CaseService, case: Case, actor: Actor, lang: str) -> CaseView:
+    revision = service.library.revision(case.revision_id, session)
+    pathway = revision.pathway
+    now = utcnow()
+    state = StageState.load(session, case, pathway, now)
+    events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
+    notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)))
+    people = {e.actor_id for e in events} | {n.author_id for n in notes} | {s.actor_id for s in state.signoffs}
+    people |= {d.uploaded_by for d in state.documents} | {t.ticked_by for t in state.ticks}
+    people |= {e.data.get("member") for e in events if isinstance(e.data, dict) and e.data.get("member")}
+    people |= {case.opened_by}
+    names = names_for(session, people, case)
+
+    def name_of(person_id: str) -> str:
+        return names.get(person_id, person_id)
+
+    visited = []
+    for e in events:
+        if e.stage_id and e.stage_id not in visited:
+            visited.append(e.stage_id)
+    steps = [StageStep(s, n, s.id == case.stage_id, s.id in visited) for n, s in enumerate(pathway.stages, 1)]
+
+    workers = [(m.person_id, m.display_name or m.person_id) for m in case.members if m.kind == "worker"]
+    editable = case.status == "active"
+    requirements = []
+    documents_by_requirement: dict[str, list[Any]] = {}
+    for rs in state.requirement_states():
+        spec = rs.requirement
+        if isinstance(spec, ChecklistItem):
+            roles = spec.roles
+        elif isinstance(spec, DocumentRule):
+            roles = spec.uploaded_by
+            documents_by_requirement[spec.id] = list(rs.rows)
+        elif isinstance(spec, Form):
+            roles = spec.roles
+        else:
+            assert isinstance(spec, SignOffRule)
+            roles = (spec.role,)
+        requirement = Requirement(rs, editable and may_act(actor, case, tuple(roles)),
+                                  rs.unmet.message(lang) if rs.unmet else None)
+        if getattr(spec, "per_member", False):
+            requirement.per_member = [(pid, name, rs.done_by.get(pid)) for pid, name in workers]
+        requirements.append(requirement)
+
+    exits = [ExitChoice(e, _exit_target(service, pathway, e, lang), [u.message(lang) for u in state.unmet_for(e)])
+             for e in state.stage.exits]
+    timeline = [TimelineItem(e.at, "event", describe_event(e, lang, name_of), name_of(e.actor_id), seq=e.seq)
+                for e in events]
+    for n in notes:
+        timeline.append(TimelineItem(n.created_at, n.kind, "", name_of(n.author_id), body=n.body, place=n.place,
+                                     meeting_at=n.meeting_at))
+    timeline.sort(key=lambda item: (item.at, item.seq or 0), reverse=True)
+    form_spec = state.stage.form
+    saved = state.forms.get(state.stage.id)
+    manager = current_user.has("admin") or (current_user.has("operator") and case.desk_id in actor.desks)
+    return CaseView(
+        case=case, desk=state.desk, revision=revision, revision_row=session.get(PathwayRevision, case.revision_id),
+        state=state, steps=steps, requirements=requirements, exits=exits, timeline=timeline, names=names,
+        manager=manager, mentor=any(m.kind == "mentor" and m.person_id == actor.id for m in case.members),
+        visited_stage_ids=[s for s in visited if s != case.stage_id and pathway.stage(s) is not None],
+        overdue=bool(case.status == "active" and case.due_at and case.due_at < now),
+        form_spec=form_spec, can_fill_form=bool(form_spec and editable and may_act(actor, case, form_spec.roles)),
+        saved_form=dict(saved.data) if saved else None, documents_by_requirement=documents_by_requirement,
+    )
+
+
+def _exit_target(service: CaseService, pathway: Pathway, exit_: Exit, lang: str) -> str:
+    if exit_.to:
+        stage = pathway.stage(exit_.to)
+        return _("Next stage: %(stage)s", stage=localize(stage.title, lang) if stage else exit_.to)
+    if exit_.pathway:
+        try:
+            title = localize(service.library.current(exit_.pathway).pathway.title, lang)
+        except Exception:  # noqa: BLE001 - an unknown pathway still shows its id
+            title = exit_.pathway
+        return _("The case continues on the pathway: %(pathway)s", pathway=title)
+    from ..templating import outcome_label
+
+    return _("The case closes: %(outcome)s", outcome=outcome_label(exit_.outcome, pathway))
+
+
+def describe_changes(session: Session, case: Case, changes: list[dict[str, Any]], lang: str) -> list[str]:
+    """The events that happened since the version the user saw, in words."""
+    seqs = [c["seq"] for c in changes]
+    if not seqs:
+        return []
+    events = list(session.scalars(select(Event).where(Event.case_id == case.id, Event.seq.in_(seqs))
+                                  .order_by(Event.seq)))
+    names = names_for(session, {e.actor_id for e in events}, case)
+    return [describe_event(e, lang, lambda pid: names.get(pid, pid)) for e in events]
+
+
+def signoff_blockers(state: StageState, rule: SignOffRule, person_id: str) -> list[str]:
+    """Why this person may not give this sign-off (the distinct-person rule, or already given)."""
+    reasons = []
+    rows = [s for s in state.signoffs if s.signoff_id == rule.id]
+    if any(s.actor_id == person_id for s in rows):
+        reasons.append(_("You have already given this sign-off."))
+    for other in rule.distinct_from:
+        if other == "form_submitter":
+            row = state.forms.get(state.stage.id)
+            if row is not None and row.submitted_by == person_id:
+                reasons.append(_("You filled in the form of this stage: someone else must sign it off."))
+        elif other == "case_opener":
+            if state.case.opened_by == person_id:
+                reasons.append(_("You opened this case: someone else must sign it off."))
+        elif other.startswith("signoff:"):
+            ref = other.split(":", 1)[1]
+            if any(s.signoff_id == ref and s.actor_id == person_id for s in state.signoffs):
+                reasons.append(_("You gave another sign-off of this stage: someone else must give this one."))
+    return reasons
+
+
+def unmet_messages(unmet: list[Unmet], lang: str) -> list[str]:
+    return [u.message(lang) for u in unmet]

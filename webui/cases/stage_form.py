@@ -1,0 +1,161 @@
+"""The form of a stage, as a WTForms form built from the pathway's field specs and their JSON Schema.
+
+WTForms only renders and reads the fields: validation is the engine's (jsonschema, with localized messages),
+so the same rules hold for the web page, the API and a scenario. Values are converted to JSON types here
+(numbers, booleans, lists); what cannot be converted is passed as typed so that the schema names the error.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from flask_babel import gettext
+from werkzeug.datastructures import MultiDict
+from wtforms import EmailField, Form, RadioField, SelectField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
+
+from engine.cases import form_errors
+from engine.errors import Unmet
+from engine.i18n import localize
+from engine.pathway import Form as StageFormSpec
+from engine.pathway import FormField
+
+from .forms import MultiCheckboxField
+
+PREFIX = "field-"
+RADIO_LIMIT = 6
+
+
+class Marked:
+    """No check (the engine validates): only marks the field as required for display and the browser."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        return None
+
+
+def build_form_class(spec: StageFormSpec, lang: str) -> type[Form]:
+    schema = spec.json_schema()["properties"]
+
+    class StageForm(Form):
+        pass
+
+    for f in spec.fields:
+        setattr(StageForm, f.id, _field(f, schema[f.id], lang))
+    return StageForm
+
+
+def _field(f: FormField, schema: Mapping[str, Any], lang: str) -> Any:
+    label = localize(f.label, lang)
+    kwargs: dict[str, Any] = {"description": localize(f.help, lang) if f.help else ""}
+    validators = [Marked()] if f.required else []
+    render_kw: dict[str, Any] = {}
+    if "maxLength" in schema:
+        render_kw["maxlength"] = schema["maxLength"]
+    if f.type == "text":
+        return TextAreaField(label, validators=validators, render_kw={**render_kw, "rows": 4}, **kwargs)
+    if f.type == "email":
+        return EmailField(label, validators=validators, render_kw=render_kw, **kwargs)
+    if f.type == "date":
+        return StringField(label, validators=validators, widget=DateInput(), **kwargs)
+    if f.type in ("integer", "number"):
+        render_kw = {"step": "1" if f.type == "integer" else "any", "inputmode": "decimal"}
+        for key, attr in (("minimum", "min"), ("maximum", "max")):
+            if key in schema:
+                render_kw[attr] = schema[key]
+        return StringField(label, validators=validators, widget=NumberInput(), render_kw=render_kw, **kwargs)
+    if f.type == "boolean":
+        return RadioField(label, choices=[("true", gettext("Yes")), ("false", gettext("No"))],
+                          validators=validators, validate_choice=False, **kwargs)
+    options = [(value, localize(text, lang)) for value, text in f.options]
+    if f.type == "choice":
+        if len(options) <= RADIO_LIMIT:
+            return RadioField(label, choices=options, validators=validators, validate_choice=False, **kwargs)
+        return SelectField(label, choices=[("", "—")] + options, validators=validators, validate_choice=False,
+                           **kwargs)
+    if f.type == "choices":
+        return MultiCheckboxField(label, choices=options, validators=validators, validate_choice=False, **kwargs)
+    return StringField(label, validators=validators, render_kw=render_kw, **kwargs)
+
+
+def make_form(spec: StageFormSpec, lang: str, formdata: MultiDict | None = None,
+              saved: Mapping[str, Any] | None = None) -> Form:
+    """The form filled with what was just posted, else with the saved data of the stage."""
+    cls = build_form_class(spec, lang)
+    if formdata is not None:
+        return cls(formdata=formdata, prefix=PREFIX)
+    return cls(data=to_form_values(spec, saved or {}), prefix=PREFIX)
+
+
+def to_form_values(spec: StageFormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in spec.fields:
+        if f.id not in data:
+            continue
+        value = data[f.id]
+        if f.type == "boolean":
+            out[f.id] = "true" if value is True else "false" if value is False else None
+        elif f.type in ("integer", "number"):
+            out[f.id] = _plain_number(value)
+        else:
+            out[f.id] = value
+    return out
+
+
+def _plain_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+([.]\d*)?|[.]\d+)([eE][+-]?\d+)?$")
+
+
+def collect(spec: StageFormSpec, formdata: MultiDict) -> dict[str, Any]:
+    """The posted values as JSON data for the engine (empty fields left out)."""
+    data: dict[str, Any] = {}
+    for f in spec.fields:
+        key = PREFIX + f.id
+        if f.type == "choices":
+            values = [v for v in formdata.getlist(key) if v]
+            if values:
+                data[f.id] = values
+            continue
+        raw = (formdata.get(key) or "").strip()
+        if raw == "":
+            continue
+        if f.type == "integer":
+            data[f.id] = int(raw) if _INTEGER.match(raw) else raw
+        elif f.type == "number":
+            normalized = raw.replace(" ", "").replace("\u00a0", "")
+            if "," in normalized and "." not in normalized:
+                normalized = normalized.replace(",", ".")  # 1234,5 as written in Italy and France
+            if _NUMBER.match(normalized):
+                number = float(normalized)
+                data[f.id] = int(number) if number.is_integer() and abs(number) < 2**53 else number
+            else:
+                data[f.id] = raw
+        elif f.type == "boolean":
+            data[f.id] = True if raw == "true" else False if raw == "false" else raw
+        else:
+            data[f.id] = raw
+    return data
+
+
+def validate(spec: StageFormSpec, data: dict[str, Any]) -> dict[str, list[Unmet]]:
+    """The engine's own check (JSON Schema), before any write is attempted."""
+    return form_errors(spec.json_schema(), data)
+
+
+def attach_errors(form: Form, errors: Mapping[str, list[str]]) -> list[str]:
+    """Put each message next to its field; return those that belong to no field."""
+    general: list[str] = []
+    for name, messages in errors.items():
+        field = form._fields.get(name)  # noqa: SLF001
+        if field is None:
+            general.extend(messages)
+        else:
+            field.errors = list(messages)
+    return general

@@ -1,0 +1,185 @@
+"""The `opera` command: the engine's groups (pathways, db) plus the web UI's (serve, users, desks, demo).
+
+The engine's CLI knows nothing of the web UI; this module builds the full command from both.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from typing import Any
+
+import click
+
+from engine.cli import main as engine_main
+
+main = click.Group(name="opera", help=engine_main.help, commands=dict(engine_main.commands))
+
+
+def _app(config: dict[str, Any] | None = None):  # noqa: ANN202
+    from . import create_app
+
+    settings = {"SECRET_KEY": os.environ.get("OPERA_SECRET_KEY") or "cli: not serving requests"}
+    settings.update(config or {})
+    return create_app(settings)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="SQLite in the instance folder, filled with demo data on first start.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--dev", is_flag=True, help="Werkzeug's development server (one process) instead of gunicorn.")
+def serve(demo: bool, host: str, port: int, workers: int, dev: bool) -> None:
+    """Serve the web application (gunicorn). With --demo: SQLite and demo data, ready to try."""
+    from .config import resolve
+
+    config: dict[str, Any] = {"DEMO": demo}
+    if demo and not _loopback(host) and os.environ.get("OPERA_COOKIE_SECURE") is None:
+        # Plain HTTP on a network address: a Secure cookie would never come back. Only for the demo.
+        click.echo("note: demo over plain HTTP on a network address: the session cookie is not marked Secure")
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = False
+    settings = resolve(config)
+    # Prepare once, in this process: migrations, pathway library, demo data.
+    app = _app({**config, "SECRET_KEY": settings["SECRET_KEY"]})
+    if demo:
+        with app.app_context():
+            loaded = _load_demo(app)
+        if loaded:
+            click.echo(f"demo data loaded: {loaded} cases (password of every demo account: "
+                       f"{_demo_password()})")
+    app.extensions["opera"].engine.dispose()
+    worker_config = {**config, "SECRET_KEY": settings["SECRET_KEY"], "AUTO_UPGRADE": False, "SYNC_PATHWAYS": False}
+    click.echo(f"OPERA Pathways on http://{host}:{port}/ (database: {_hide(settings['DATABASE_URL'])})")
+    if dev:
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, _app(worker_config), threaded=True, use_reloader=False)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": 4,
+                               "accesslog": "-", "timeout": 60}.items():
+                self.cfg.set(key, value)
+
+        def load(self):  # noqa: ANN202
+            return _app(worker_config)
+
+    Server().run()
+
+
+def _hide(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _demo_password() -> str:
+    from .demo import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
+
+
+def _load_demo(app: Any) -> int:
+    from . import demo
+    from .security import hash_password
+
+    services = app.extensions["opera"]
+    with services.sessions() as session:
+        if demo.is_loaded(session):
+            return 0
+    return len(demo.load(services.sessions, services.library, services.files, hash_password(demo.DEMO_PASSWORD)))
+
+
+@main.group("demo")
+def demo_group() -> None:
+    """Demo data."""
+
+
+@demo_group.command("load")
+def demo_load() -> None:
+    """Fill the database (OPERA_DATABASE_URL) with the demo desks, accounts and cases."""
+    app = _app({"AUTO_UPGRADE": None})
+    with app.app_context():
+        loaded = _load_demo(app)
+    if not loaded:
+        click.echo("the database already has accounts: nothing loaded", err=True)
+        sys.exit(1)
+    click.echo(f"demo data loaded: {loaded} cases")
+
+
+@main.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.argument("user_id")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="The name people see.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["admin", "operator", "mentor", "designer", "worker"]))
+@click.option("--desk", "desks", multiple=True, help="A help desk of an operator (repeat for several).")
+@click.option("--language", type=click.Choice(["it", "fr", "en"]), default=None)
+@click.password_option(help="Asked for when not given (at least 10 characters).")
+def users_create(user_id: str, email: str, name: str, roles: tuple[str, ...], desks: tuple[str, ...],
+                 language: str | None, password: str) -> None:
+    """Create an account (e.g. the first administrator)."""
+    from engine.models import Desk
+    from sqlalchemy import select
+
+    from .models import DeskMembership, User
+    from .security import MIN_PASSWORD_LENGTH, hash_password
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="password")
+    app = _app()
+    with app.app_context():
+        sessions = app.extensions["opera"].sessions
+        with sessions.begin() as session:
+            if session.get(User, user_id) is not None:
+                raise click.ClickException(f"there is already an account {user_id}")
+            if session.scalar(select(User).where(User.email == email.lower())) is not None:
+                raise click.ClickException(f"there is already an account with the e-mail {email}")
+            for desk in desks:
+                if session.get(Desk, desk) is None:
+                    raise click.ClickException(f"no help desk {desk} (create it with: opera desks create)")
+            user = User(id=user_id, email=email.lower(), display_name=name, password_hash=hash_password(password),
+                        roles=list(roles), language=language, disabled=False, failed_logins=0)
+            user.desk_links = [DeskMembership(desk_id=d) for d in desks]
+            session.add(user)
+    click.echo(f"account {user_id} created ({', '.join(roles)})")
+
+
+@main.group("desks")
+def desks_group() -> None:
+    """Help desks."""
+
+
+@desks_group.command("create")
+@click.argument("desk_id")
+@click.option("--name", required=True)
+@click.option("--country", required=True, type=click.Choice(["IT", "FR"]))
+@click.option("--region", default="")
+def desks_create(desk_id: str, name: str, country: str, region: str) -> None:
+    """Create a help desk."""
+    from engine.models import Desk
+
+    app = _app()
+    with app.app_context():
+        with app.extensions["opera"].sessions.begin() as session:
+            if session.get(Desk, desk_id) is not None:
+                raise click.ClickException(f"there is already a help desk {desk_id}")
+            session.add(Desk(id=desk_id, name=name, country=country, region=region))
+    click.echo(f"help desk {desk_id} created")

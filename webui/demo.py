@@ -1,0 +1,346 @@
+"""Demo data: help desks in Italy and France, staff accounts, workers, and cases of the four pathways at
+different stages (some overdue, some on hold, some closed).
+
+Cases are built by running engine operations — as the operators, mentors, workers and external signers
+would — on a clock set in the past, so every demo case has a real event history.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import Actor, CaseService, FileStore, Member, PathwayLibrary
+from engine.models import Desk, utcnow
+from engine.pathway import ChecklistItem, DocumentRule, Form, FormField, SignOffRule
+from engine.requirements import StageState
+from engine.scenarios import sample_file
+
+from .models import DeskMembership, User
+
+DEMO_PASSWORD = "opera-demo-2026"
+
+DESKS = [
+    ("genova", "Sportello OPERA Genova", "IT", "Liguria"),
+    ("livorno", "Sportello OPERA Livorno", "IT", "Toscana"),
+    ("cagliari", "Sportello OPERA Cagliari", "IT", "Sardegna"),
+    ("nice", "Guichet OPERA Nice", "FR", "Provence-Alpes-Côte d'Azur"),
+    ("toulon", "Guichet OPERA Toulon", "FR", "Provence-Alpes-Côte d'Azur"),
+    ("bastia", "Guichet OPERA Bastia", "FR", "Corse"),
+]
+
+# (id, e-mail, name, roles, desks, language); every demo account has the password DEMO_PASSWORD.
+STAFF = [
+    ("admin", "admin@opera.example", "Alessandra Ferri", ["admin"], [], "en"),
+    ("op.genova", "operatore.genova@opera.example", "Giulia Parodi", ["operator"], ["genova", "livorno"], "it"),
+    ("op.cagliari", "operatore.cagliari@opera.example", "Marco Pinna", ["operator"], ["cagliari"], "it"),
+    ("op.nice", "conseillere.nice@opera.example", "Claire Martin", ["operator"], ["nice", "toulon"], "fr"),
+    ("op.bastia", "conseiller.bastia@opera.example", "Paul Santoni", ["operator"], ["bastia"], "fr"),
+    ("mentor.rossi", "elena.rossi@opera.example", "Elena Rossi", ["mentor"], [], "it"),
+    ("mentor.bianchi", "luca.bianchi@opera.example", "Luca Bianchi", ["mentor"], [], "it"),
+    ("mentor.dubois", "antoine.dubois@opera.example", "Antoine Dubois", ["mentor"], [], "fr"),
+    ("designer", "designer@opera.example", "Sara Conti", ["designer"], [], "en"),
+    ("worker.demo", "worker@opera.example", "Davide Serra", ["worker"], [], "it"),
+]
+
+WORKER_NAMES_IT = [
+    "Anna Rossi", "Luca Ferrari", "Sara Verdi", "Giorgio Esposito", "Chiara Romano", "Matteo Colombo",
+    "Francesca Ricci", "Alessandro Marino", "Elisa Greco", "Davide Bruno", "Martina Gallo", "Simone Conti",
+    "Valentina De Luca", "Andrea Mancini", "Federica Costa", "Roberto Giordano", "Paola Rizzo", "Stefano Lombardi",
+    "Ilaria Moretti", "Nicola Barbieri", "Gianni Piras", "Maria Sanna", "Efisio Melis", "Bonaria Murgia",
+]
+WORKER_NAMES_FR = [
+    "Camille Bernard", "Julien Petit", "Sophie Durand", "Nicolas Leroy", "Émilie Moreau", "Thomas Simon",
+    "Laura Laurent", "Antoine Michel", "Manon Garcia", "Hugo David", "Chloé Bertrand", "Lucas Roux",
+    "Jean-Baptiste Santucci", "Marie-Ange Luciani", "Pierre Paoli", "Ange Mattei", "Léa Fournier", "Louis Girard",
+]
+
+INTAKE = ["interview_done", "consent_recorded", "profile_complete", "assessment_done", "pathway_confirmed"]
+
+
+@dataclass
+class DemoCase:
+    desk: str
+    pathway: str
+    workers: int
+    mentor: str | None
+    exits: list[str]
+    started_days_ago: int
+    step_days: int
+    supply_chains: tuple[str, ...] = ()
+    title: str = ""
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    then: list[tuple[str, ...]] = field(default_factory=list)  # further steps: ("hold", reason)...
+
+
+def demo_cases() -> list[DemoCase]:
+    return [
+        # A WBO group at the feasibility study: checklist done, form and the mentor's sign-off missing.
+        DemoCase("genova", "wbo", 3, "mentor.rossi", INTAKE + ["branch_viable", "group_formed"], 90, 9,
+                 ("nautical_shipbuilding",), "Cantiere navale di Sestri", then=[("tick", "cooperative_association_consulted")]),
+        # A start-up waiting for the mentor's approval of the business plan.
+        DemoCase("genova", "startup", 1, "mentor.rossi", INTAKE + ["idea_clear", "model_ready", "market_ok"], 80, 8,
+                 ("sustainable_tourism",), then=[("prepare", "mentor_approval")]),
+        # A start-up that reached its outcome.
+        DemoCase("genova", "startup", 1, "mentor.rossi", INTAKE + [
+            "idea_clear", "model_ready", "market_ok", "plan_approved", "financing_complete", "registered_it",
+            "company_running"], 700, 25, ("blue_green_energy",)),
+        # A WBO whose feasibility study was negative: the group continues as a start-up (a new case).
+        DemoCase("genova", "wbo", 3, "mentor.bianchi", INTAKE + ["branch_viable", "group_formed", "to_startup"],
+                 160, 10, ("nautical_shipbuilding",), "Officine meccaniche Val Polcevera",
+                 overrides={"feasibility_study": {"viable": False, "market_outlook": "poor"}}),
+        # A spin-off on hold.
+        DemoCase("livorno", "spinoff", 2, "mentor.bianchi", INTAKE + ["opportunity_defined"], 75, 7,
+                 ("blue_green_biotech",), "Laboratorio alghe Livorno",
+                 then=[("hold", "In attesa della risposta dell'azienda madre dopo le ferie")]),
+        # A WBO group still forming, overdue.
+        DemoCase("livorno", "wbo", 2, "mentor.bianchi", INTAKE + ["branch_viable"], 200, 10, ("blue_green_energy",),
+                 "Carpenteria Piombino"),
+        # A community cooperative in Sardinia at the founding meeting.
+        DemoCase("cagliari", "community_coop", 4, "mentor.bianchi", INTAKE + ["mapping_done"], 70, 8,
+                 ("sustainable_tourism",), "Cooperativa di comunità Ulassai"),
+        # A start-up withdrawn after the intake.
+        DemoCase("cagliari", "startup", 1, None, INTAKE[:3], 120, 6, then=[("withdraw", "Ha trovato un impiego a tempo pieno")]),
+        # A French SCOP takeover at the business plan and financing.
+        DemoCase("nice", "wbo", 2, "mentor.dubois", INTAKE + ["branch_viable", "group_formed", "feasible"], 130, 10,
+                 ("nautical_shipbuilding",), "Chantier naval de l'Estérel"),
+        # A brand-new case at the first interview.
+        DemoCase("nice", "startup", 1, None, [], 2, 1),
+        # A French spin-off at the business plan, the plan filled in by the operator.
+        DemoCase("toulon", "spinoff", 3, "mentor.dubois", INTAKE + ["opportunity_defined", "agreed"], 110, 9,
+                 ("blue_green_energy",), "Essaimage éolien flottant", then=[("prepare", "mentor_approval")]),
+        # A Corsican community cooperative (SCIC) at the services plan.
+        DemoCase("bastia", "community_coop", 3, "mentor.dubois", INTAKE + ["mapping_done", "founders_enough"], 140, 9,
+                 ("sustainable_tourism",), "SCIC Castagniccia",
+                 overrides={"founding_meeting": {"member_categories": 3}}),
+        # A case referred to other services at the pathway choice.
+        DemoCase("bastia", "startup", 1, None, INTAKE[:4] + ["refer_elsewhere"], 90, 7),
+        # Some early cases, to fill the desk pages.
+        DemoCase("genova", "startup", 1, None, INTAKE[:2], 30, 5),
+        DemoCase("genova", "spinoff", 2, None, INTAKE[:1], 20, 5),
+        DemoCase("livorno", "startup", 1, None, INTAKE[:3], 50, 6),
+        DemoCase("toulon", "startup", 1, None, INTAKE[:1], 40, 9),
+        DemoCase("nice", "community_coop", 2, None, INTAKE[:2], 35, 5),
+    ]
+
+
+class DemoClock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Builder:
+    """Runs engine operations as the people of a demo case would."""
+
+    def __init__(self, service: CaseService, sessions: sessionmaker[Session], clock: DemoClock, rng: random.Random):
+        self.service = service
+        self.sessions = sessions
+        self.clock = clock
+        self.rng = rng
+
+    def operator_for(self, desk: str) -> Actor:
+        for user_id, _e, _n, roles, desks, _l in STAFF:
+            if desk in desks:
+                return Actor.of(user_id, roles, desks)
+        raise LookupError(desk)
+
+    def state(self, case_id: int) -> StageState:
+        with self.sessions() as session:
+            case = self.service.get(session, case_id)
+            state = self.service.stage_state(session, case)
+            _ = state.workers, state.desk  # read now: the state outlives its session
+            state.connection = None
+            session.expunge_all()
+            return state
+
+    def form_data(self, spec: Form, overrides: dict[str, Any]) -> dict[str, Any]:
+        data = {f.id: sample_value(f, self.clock.now) for f in spec.fields}
+        data.update(overrides)
+        return {k: v for k, v in data.items() if v is not None}
+
+    def complete(self, case_id: int, version: int, exit_id: str, operator: Actor, mentor: Actor | None,
+                 overrides: dict[str, dict[str, Any]]) -> int:
+        """Meet what the exit needs, as the right people, then take it."""
+        state = self.state(case_id)
+        stage = state.stage
+        exit_ = stage.exit(exit_id)
+        if exit_ is None:
+            raise LookupError(f"{stage.id} has no exit {exit_id}")
+        needed = list(state.needed(exit_))
+        if stage.form is not None and stage.form not in needed and stage.id not in state.forms:
+            needed.append(stage.form)  # conditions read the form even when the exit does not require it
+        for requirement in needed:
+            version = self.meet(case_id, version, state, requirement, operator, mentor, overrides.get(stage.id, {}))
+            self.clock.now += timedelta(hours=self.rng.randint(2, 30))
+        return self.service.advance(case_id, operator, version, exit_id).version
+
+    def meet(self, case_id: int, version: int, state: StageState, requirement: Any, operator: Actor,
+             mentor: Actor | None, overrides: dict[str, Any]) -> int:
+        rs = state.requirement_state(requirement)
+        if rs.met and not (isinstance(requirement, Form) and overrides):
+            return version
+        workers = [pid for pid, _name in state.workers]
+
+        def who(roles: tuple[str, ...], member: str | None) -> Actor:
+            if "operator" in roles:
+                return operator
+            if "mentor" in roles and mentor is not None:
+                return mentor
+            return Actor.of(member or workers[0], ["worker"])
+
+        if isinstance(requirement, ChecklistItem):
+            for member in (workers if requirement.per_member else [None]):
+                if member is not None and member in rs.done_by:
+                    continue
+                version = self.service.tick(case_id, who(requirement.roles, member), version, requirement.id,
+                                            member=member).version
+        elif isinstance(requirement, DocumentRule):
+            ext = requirement.types[0]
+            for member in (workers if requirement.per_member else [None]):
+                content = sample_file(f"x.{ext}", 2048 + self.rng.randint(0, 4096))
+                name = f"{requirement.id.replace('_', '-')}.{ext}"
+                version = self.service.attach_document(case_id, who(requirement.uploaded_by, member), version,
+                                                       requirement.id, name, content, member=member).version
+        elif isinstance(requirement, Form):
+            version = self.service.submit_form(case_id, who(requirement.roles, None), version,
+                                               self.form_data(requirement, overrides)).version
+        else:
+            assert isinstance(requirement, SignOffRule)
+            signer = mentor if requirement.role == "mentor" and mentor is not None else Actor.of(
+                f"ext.{requirement.role}", [requirement.role])
+            for _i in range(requirement.count - len(rs.rows)):
+                version = self.service.sign_off(case_id, signer, version, requirement.id,
+                                                comment=_comment(requirement.role)).version
+        return version
+
+
+def _comment(role: str) -> str:
+    return {"mentor": "Approvato / approuvé", "notary": "Atto rogato", "financing_body": "Delibera positiva"}.get(
+        role, "OK")
+
+
+def sample_value(f: FormField, now: datetime) -> Any:
+    raw = f.raw
+    low, high = raw.get("minimum"), raw.get("maximum")
+    if f.type == "string":
+        return "v2.1" if str(raw.get("pattern", "")).startswith("^v") else "Demo"
+    if f.type == "text":
+        return "Demo: sintesi / synthèse / summary."
+    if f.type == "email":
+        return "demo@example.org"
+    if f.type == "date":
+        return now.date().isoformat()
+    if f.type in ("integer", "number"):
+        value = 5 if f.type == "integer" else 25000
+        if low is not None:
+            value = max(value, low)
+        if high is not None:
+            value = min(value, high)
+        return value
+    if f.type == "boolean":
+        return True
+    if f.type == "choice":
+        return f.options[0][0]
+    if f.type == "choices":
+        return [f.options[0][0]]
+    return None
+
+
+def ensure_staff(session: Session, password_hash: str) -> None:
+    for desk_id, name, country, region in DESKS:
+        if session.get(Desk, desk_id) is None:
+            session.add(Desk(id=desk_id, name=name, country=country, region=region))
+    session.flush()
+    for user_id, email, name, roles, desks, language in STAFF:
+        if session.get(User, user_id) is None:
+            user = User(id=user_id, email=email, display_name=name, password_hash=password_hash, roles=roles,
+                        language=language, disabled=False, failed_logins=0)
+            user.desk_links = [DeskMembership(desk_id=d) for d in desks]
+            session.add(user)
+
+
+def is_loaded(session: Session) -> bool:
+    return (session.scalar(select(func.count()).select_from(User)) or 0) > 0
+
+
+def load(sessions: sessionmaker[Session], library: PathwayLibrary, files: FileStore, password_hash: str,
+         seed: int = 2026, cases: Iterable[DemoCase] | None = None) -> list[int]:
+    """Create the desks, the accounts and the demo cases; returns the ids of the cases opened."""
+    rng = random.Random(seed)
+    with sessions.begin() as session:
+        ensure_staff(session, password_hash)
+    staff = {s[0]: s for s in STAFF}
+    names = {"IT": list(WORKER_NAMES_IT), "FR": list(WORKER_NAMES_FR)}
+    for pool in names.values():
+        rng.shuffle(pool)
+    country = {d[0]: d[2] for d in DESKS}
+    opened: list[int] = []
+    real_now = utcnow()
+    counter = 0
+    for spec in (cases if cases is not None else demo_cases()):
+        clock = DemoClock(real_now - timedelta(days=spec.started_days_ago))
+        service = CaseService(sessions, library, files, clock=clock)
+        builder = Builder(service, sessions, clock, rng)
+        operator = builder.operator_for(spec.desk)
+        workers = []
+        with sessions.begin() as session:
+            for _i in range(spec.workers):
+                pool = names[country[spec.desk]]
+                name = pool.pop() if pool else f"Worker {counter}"
+                counter += 1
+                user_id = f"w.{spec.desk}.{counter:03d}"
+                session.add(User(id=user_id, email=None, display_name=name, password_hash=None, roles=["worker"],
+                                 language=None, disabled=False, failed_logins=0))
+                workers.append(Member(user_id, name))
+        mentor_actor = None
+        mentors = []
+        if spec.mentor:
+            mentors = [Member(spec.mentor, staff[spec.mentor][2])]
+            mentor_actor = Actor.of(spec.mentor, ["mentor"])
+        receipt = service.open_case(operator, pathway_id=spec.pathway, desk_id=spec.desk, members=workers,
+                                    mentors=mentors, supply_chains=list(spec.supply_chains), title=spec.title)
+        case_id, version = receipt.case_id, receipt.version
+        opened.append(case_id)
+        for exit_id in spec.exits:
+            clock.now += timedelta(days=spec.step_days)
+            result = builder.complete(case_id, version, exit_id, operator, mentor_actor, spec.overrides)
+            version = result
+            with sessions() as session:
+                case = service.get(session, case_id)
+                if case.next_case_id:  # continued on another pathway
+                    opened.append(case.next_case_id)
+                    case_id, version = case.next_case_id, session.get(type(case), case.next_case_id).version
+        for step in spec.then:
+            clock.now += timedelta(days=max(1, spec.step_days // 2))
+            version = _then(builder, case_id, version, step, operator, mentor_actor, spec.overrides)
+    return opened
+
+
+def _then(builder: Builder, case_id: int, version: int, step: tuple[str, ...], operator: Actor,
+          mentor: Actor | None, overrides: dict[str, dict[str, Any]]) -> int:
+    service = builder.service
+    kind = step[0]
+    if kind == "hold":
+        return service.hold(case_id, operator, version, step[1]).version
+    if kind == "withdraw":
+        return service.withdraw(case_id, operator, version, step[1]).version
+    if kind == "tick":
+        return service.tick(case_id, operator, version, step[1]).version
+    if kind == "prepare":
+        # Everything but the given sign-off: it waits for the mentor.
+        state = builder.state(case_id)
+        for requirement in state.stage.requirements:
+            if requirement.id == step[1] or not requirement.required:
+                continue
+            version = builder.meet(case_id, version, state, requirement, operator, mentor,
+                                   overrides.get(state.stage.id, {}))
+            state = builder.state(case_id)
+        return version
+    raise ValueError(kind)

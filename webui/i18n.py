@@ -1,0 +1,78 @@
+"""Languages: Italian, French, English with Flask-Babel.
+
+The catalogues are kept as `.po` text (webui/translations); the binary `.mo` files are compiled from them
+when the application starts (into the instance folder, only when missing or older than the `.po`).
+The language is the user's setting, else the one chosen on the login page, else the browser's.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, request, session
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+from engine.i18n import localize
+
+SOURCE_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def compile_catalogs(target: Path, source: Path = SOURCE_DIR) -> Path:
+    """Compile every messages.po under `source` into `target`, keeping the same layout."""
+    for po_path in sorted(source.glob("*/LC_MESSAGES/*.po")):
+        relative = po_path.relative_to(source).with_suffix(".mo")
+        mo_path = target / relative
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale=relative.parts[0])
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=".messages-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write_mo(out, catalog, use_fuzzy=False)
+            os.replace(tmp, mo_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return target
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and getattr(current_user, "language", None) in languages:
+        return current_user.language
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def lang() -> str:
+    """The two-letter language of the current request (for the engine's and the pathways' texts)."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def loc(text: Mapping[str, str] | str | None) -> str:
+    """A pathway text in the current language, falling back to another one rather than to nothing."""
+    return localize(text, lang())
+
+
+def init_app(app: Any) -> Babel:
+    compiled = compile_catalogs(Path(app.instance_path) / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
+    babel = Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["loc"] = loc
+    app.jinja_env.globals["lang"] = lang
+    return babel
+
+
+def iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""

@@ -1,0 +1,83 @@
+"""Jinja helpers: localized dates and numbers, engine labels, the navigation."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, gettext
+from flask_login import current_user
+
+from engine.i18n import message
+from engine.models import utcnow
+
+from .i18n import lang
+
+
+def fmt_datetime(value: datetime | None, style: str = "medium") -> str:
+    return format_datetime(value, style) if value else ""
+
+
+def fmt_date(value: datetime | None, style: str = "medium") -> str:
+    return format_date(value, style) if value else ""
+
+
+def fmt_number(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, (int, float)):
+        return format_decimal(value)
+    return str(value)
+
+
+def fmt_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return format_decimal(round(size / (1024 * 1024), 1)) + " MB"
+    if size >= 1024:
+        return format_decimal(round(size / 1024, 1)) + " KB"
+    return format_decimal(size) + " B"
+
+
+def engine_text(code: str, **params: Any) -> str:
+    return message(code, lang(), **params)
+
+
+def status_label(status: str) -> str:
+    return message("status." + status, lang())
+
+
+def outcome_label(outcome: str | None, pathway: Any = None) -> str:
+    if not outcome:
+        return ""
+    if pathway is not None and pathway.outcomes.get(outcome):
+        from engine.i18n import localize
+
+        return localize(pathway.outcomes[outcome], lang())
+    text = message("outcome." + outcome, lang())
+    return outcome if text.startswith("outcome.") else text
+
+
+def nav_items() -> list[tuple[str, str, bool]]:
+    """(label, url, current) of the main navigation for the logged-in user."""
+    if not current_user.is_authenticated:
+        return []
+    items: list[tuple[str, str]] = []
+    if current_user.has("operator") or current_user.has("admin"):
+        items.append((gettext("Desks"), url_for("cases.desks")))
+        items.append((gettext("Open a case"), url_for("cases.new_case")))
+    if current_user.has("mentor"):
+        items.append((gettext("My cases"), url_for("cases.mentor")))
+    if current_user.has("admin"):
+        items.append((gettext("Administration"), url_for("admin.index")))
+    path = request.path
+    return [(label, url, path == url or (url != "/" and path.startswith(url + "/"))) for label, url in items]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(dt=fmt_datetime, date=fmt_date, num=fmt_number, filesize=fmt_size)
+    app.jinja_env.globals.update(
+        engine_text=engine_text, status_label=status_label, outcome_label=outcome_label, nav_items=nav_items,
+        now=utcnow,
+    )
