@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .assessment_library import AssessmentLibrary
 from .cases import Actor, CaseService, Member, Receipt
 from .db import make_engine, make_session_factory
 from .errors import EngineError, FormInvalid, NotAllowed, RequirementsNotMet
@@ -22,8 +23,8 @@ from .loader import LoadError, Problem, SourceDocument, read_file
 from .models import Base, Case, Desk
 from .validation import schema_problems
 
-ACTIONS = ("tick", "untick", "upload", "submit", "sign", "advance", "hold", "resume", "withdraw", "reopen",
-           "switch", "close")
+ACTIONS = ("tick", "untick", "upload", "submit", "sign", "assess", "choose", "advance", "hold", "resume",
+           "withdraw", "reopen", "switch", "close")
 
 
 @dataclass
@@ -58,8 +59,10 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 class ScenarioRunner:
     """Runs scenarios against the pathways of a directory, on a scratch SQLite database."""
 
-    def __init__(self, pathways_dir: Path, sessions: sessionmaker[Session] | None = None):
-        """On `sessions` (a migrated database) if given, else on a scratch SQLite file of its own."""
+    def __init__(self, pathways_dir: Path, sessions: sessionmaker[Session] | None = None,
+                 assessments_dir: Path | None = None):
+        """On `sessions` (a migrated database) if given, else on a scratch SQLite file of its own. The
+        assessments the pathways ask for are read from `assessments_dir` (default: ../assessments)."""
         self._tmp = tempfile.TemporaryDirectory(prefix="opera-scenarios-")
         root = Path(self._tmp.name)
         self.engine = None
@@ -70,7 +73,9 @@ class ScenarioRunner:
         self.sessions: sessionmaker[Session] = sessions
         self.library = PathwayLibrary(self.sessions, pathways_dir)
         self.report = self.library.sync()
-        self.service = CaseService(self.sessions, self.library, FileStore(root / "files"))
+        self.assessments = AssessmentLibrary(self.sessions, assessments_dir or Path(pathways_dir).parent / "assessments")
+        self.assessment_report = self.assessments.sync()
+        self.service = CaseService(self.sessions, self.library, FileStore(root / "files"), assessments=self.assessments)
 
     def close(self) -> None:
         if self.engine is not None:
@@ -232,6 +237,10 @@ def perform(service: CaseService, case_id: int, version: int, actor: Actor, acti
         return service.submit_form(case_id, actor, version, arg)
     if action == "sign":
         return service.sign_off(case_id, actor, version, arg)
+    if action == "assess":
+        return service.submit_assessment(case_id, actor, version, person_id=member, answers=arg)
+    if action == "choose":
+        return service.record_pathway_choice(case_id, actor, version, arg["pathway"], arg.get("reason", ""))
     if action == "advance":
         return service.advance(case_id, actor, version, arg)
     if action == "hold":
