@@ -58,37 +58,35 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tupl
     directory = Path(directory)
     fragments, fragment_problems = load_fragments(directory)
     files = pathway_files(directory)
-    first_pass = {p: _check(p, fragments, None) for p in files}
-    known = {c.pathway_id for c in first_pass.values() if c.pathway_id}
-    revisions = {c.pathway_id: c.pathway for c in first_pass.values() if c.pathway}
+    # Read every file once; the ids tell which pathways exist before any file is checked.
+    sources: dict[Path, SourceDocument | CheckedPathway] = {}
+    for path in files:
+        try:
+            # read_file, not a bare open(): a file that cannot be read (permissions, I/O error, removed
+            # meanwhile) is a located 'unreadable' problem, not an OSError that stops the whole directory.
+            sources[path] = read_file(path)
+        except LoadError as exc:
+            sources[path] = CheckedPathway(str(path), None, [exc.problem])
+    known = {s.data["id"] for s in sources.values() if isinstance(s, SourceDocument) and isinstance(s.data, dict)
+             and isinstance(s.data.get("id"), str)}
+    checked_all = {path: source if isinstance(source, CheckedPathway) else check_source(source, fragments, known)
+                   for path, source in sources.items()}
+    revisions = {c.pathway_id: c.pathway for c in checked_all.values() if c.pathway}
     wanted = [Path(p).resolve() for p in only] if only else None
     results = []
     # A pathway id belongs first to the file named after it, whatever the listing order and the files
     # asked for: a misnamed copy (copy_of_startup.yaml) must not make the real startup.yaml a duplicate.
     owners: dict[str, str] = {}
-    for path, checked in first_pass.items():
+    for path, checked in checked_all.items():
         if checked.pathway_id and path.stem == checked.pathway_id:
             owners.setdefault(checked.pathway_id, str(path))
     for path in files:
         if wanted is not None and path.resolve() not in wanted:
             continue
-        first = first_pass[path]
-        # The file was read and parsed in the first pass: check that document again, now knowing the
-        # other pathways, rather than reading and parsing it a second time (half the time on big files).
-        checked = check_source(first.source, fragments, known) if first.source is not None else first
+        checked = checked_all[path]
         checked.problems.extend(_cross_problems(checked, revisions, path, owners))
         results.append(checked)
     return results, fragment_problems
-
-
-def _check(path: Path, fragments: dict[str, Fragment], known: set[str] | None) -> CheckedPathway:
-    try:
-        # read_file, not a bare open(): a file that cannot be read (permissions, I/O error, removed
-        # meanwhile) is a located 'unreadable' problem, not an OSError that stops the whole directory.
-        doc = read_file(path)
-    except LoadError as exc:
-        return CheckedPathway(str(path), None, [exc.problem])
-    return check_source(doc, fragments, known)
 
 
 def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], path: Path,

@@ -154,21 +154,14 @@ def parse_text(text: str, name: str) -> SourceDocument:
     nul = text.find("\x00")
     if nul >= 0:
         raise LoadError(Problem(name, text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul), "binary"))
-    _check_events(text, name)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        raise LoadError(_yaml_problem(exc, name)) from None
-    except yaml.reader.ReaderError as exc:
-        raise LoadError(_reader_problem(exc, text, name)) from None
-    except yaml.YAMLError as exc:
-        raise LoadError(Problem(name, 1, 1, "syntax", {"reason": str(exc)})) from None
-    except RecursionError:
-        raise LoadError(Problem(name, 1, 1, "too_deep", {"max": MAX_DEPTH})) from None
-    locations: dict[DocPath, tuple[int, int]] = {}
-    if node is None:
+        data, locations = _build(text, name)
+    except _ParserFailed:
+        # The fast parser only says *that* the text is broken; the pure-Python one says where and why.
+        _check_events(text, name)
+        raise LoadError(Problem(name, 1, 1, "syntax", {"reason": "the YAML cannot be read"})) from None
+    if data is _EMPTY:
         return SourceDocument(name, text, None, {(): (1, 1)})
-    data = _Converter(name, locations).convert(node, (), 0)
     return SourceDocument(name, text, data, locations)
 
 
@@ -214,6 +207,172 @@ def _check_events(text: str, name: str) -> None:
         raise LoadError(_reader_problem(exc, text, name)) from None
     except yaml.YAMLError as exc:
         raise LoadError(Problem(name, 1, 1, "syntax", {"reason": str(exc)})) from None
+
+
+class _ParserFailed(Exception):
+    pass
+
+
+_EMPTY = object()
+_FastParser = getattr(yaml, "CSafeLoader", None) or _Loader  # libyaml when installed; same events either way
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+class _Frame:
+    __slots__ = ("container", "path", "anchor", "start_count", "key", "key_mark")
+
+    def __init__(self, container: Any, path: DocPath, anchor: str | None, start_count: int):
+        self.container = container
+        self.path = path
+        self.anchor = anchor
+        self.start_count = start_count
+        self.key: Any = _EMPTY  # for a mapping: the key waiting for its value
+        self.key_mark: Any = None
+
+
+def _build(text: str, name: str) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
+    """Build plain data and locations in one pass over the parser's events, with no recursion.
+
+    Limits are checked as events arrive: nesting depth, and the number of nodes *after* expanding
+    aliases (an alias counts as the whole subtree it names), so an alias bomb stops early. Tags other
+    than the plain YAML ones, merge keys, complex and duplicate keys, and several documents are refused.
+    """
+    scalars = _Loader("")
+    locations: dict[DocPath, tuple[int, int]] = {}
+    anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, expanded size)
+    open_anchors: set[str] = set()
+    stack: list[_Frame] = []
+    root: Any = _EMPTY
+    count = 0
+    documents = 0
+
+    def fail(mark: Any, code: str, **params: Any) -> LoadError:
+        return LoadError(Problem(name, mark.line + 1, mark.column + 1, code, params))
+
+    def place(value: Any, mark: Any, size: int) -> DocPath | None:
+        """Put a finished value where it belongs; returns the path it got (None for a mapping key)."""
+        nonlocal root
+        if not stack:
+            root = value
+            locations.setdefault((), (mark.line + 1, mark.column + 1))
+            return ()
+        frame = stack[-1]
+        if isinstance(frame.container, list):
+            path = frame.path + (len(frame.container),)
+            frame.container.append(value)
+            locations.setdefault(path, (mark.line + 1, mark.column + 1))
+            return path
+        if frame.key is _EMPTY:  # this value is a key
+            if isinstance(value, (dict, list)):
+                raise fail(mark, "complex_key")
+            key = "null" if value is None else (str(value).lower() if isinstance(value, bool) else value)
+            key = key if isinstance(key, str) else str(key)
+            if key in frame.container:
+                raise fail(mark, "duplicate_key", key=key)
+            frame.key, frame.key_mark = key, mark
+            return None
+        path = frame.path + (frame.key,)
+        frame.container[frame.key] = value
+        locations[path] = (frame.key_mark.line + 1, frame.key_mark.column + 1)
+        frame.key = _EMPTY
+        return path
+
+    try:
+        for event in yaml.parse(text, Loader=_FastParser):
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                count += 1
+                if count > MAX_NODES:
+                    raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
+                if event.value == "<<" and event.implicit[0] and stack and isinstance(stack[-1].container, dict) \
+                        and stack[-1].key is _EMPTY:
+                    raise fail(event.start_mark, "merge_key")
+                value = _scalar_value(scalars, event, fail)
+                place(value, event.start_mark, 1)
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                count += 1
+                if count > MAX_NODES:
+                    raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)
+                default = _MAP if kind is yaml.MappingStartEvent else _SEQ
+                if event.tag not in (None, "!", default):
+                    raise fail(event.start_mark, "tag", tag=_show_tag(event.tag))
+                container: Any = {} if kind is yaml.MappingStartEvent else []
+                parent = stack[-1] if stack else None
+                if parent is not None and isinstance(parent.container, dict) and parent.key is _EMPTY:
+                    raise fail(event.start_mark, "complex_key")
+                path = place(container, event.start_mark, 1)
+                stack.append(_Frame(container, path or (), event.anchor, count))
+                if event.anchor:
+                    open_anchors.add(event.anchor)
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                if frame.anchor:
+                    open_anchors.discard(frame.anchor)
+                    anchors[frame.anchor] = (frame.container, count - frame.start_count + 1)
+            elif kind is yaml.AliasEvent:
+                if event.anchor in open_anchors:
+                    raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)  # a structure that contains itself
+                if event.anchor not in anchors:
+                    raise fail(event.start_mark, "syntax", reason=f"unknown alias *{event.anchor}")
+                value, size = anchors[event.anchor]
+                count += size
+                if count > MAX_NODES:
+                    raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
+                if isinstance(value, (dict, list)) and len(stack) + _depth_of(value) > MAX_DEPTH:
+                    raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)
+                parent = stack[-1] if stack else None
+                if parent is not None and isinstance(parent.container, dict) and parent.key is _EMPTY and \
+                        isinstance(value, (dict, list)):
+                    raise fail(event.start_mark, "complex_key")
+                place(value, event.start_mark, size)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise fail(event.start_mark, "several_documents")
+    except yaml.YAMLError:
+        raise _ParserFailed() from None
+    return root, locations
+
+
+def _depth_of(value: Any) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [v for item in level for v in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(v, (dict, list))]
+        if depth > MAX_DEPTH:
+            break
+    return depth
+
+
+def _scalar_value(scalars: "_Loader", event: Any, fail: Any) -> Any:
+    tag = event.tag
+    if tag in (None, "!"):
+        if not event.implicit[0]:
+            return event.value  # quoted: always text
+        tag = scalars.resolve(yaml.ScalarNode, event.value, (True, False))
+    if tag not in _SCALAR_TAGS:
+        raise fail(event.start_mark, "tag", tag=_show_tag(tag))
+    if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+        return event.value  # dates stay text: definitions are JSON data
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    try:
+        value = scalars.yaml_constructors[tag](scalars, node)
+    except (ValueError, LookupError, TypeError, ArithmeticError):
+        if tag == _INT and scalars.resolve(yaml.ScalarNode, event.value, (True, False)) == _INT:
+            # A well-formed integer too long for Python to convert (over 4300 digits).
+            raise fail(event.start_mark, "out_of_range", value=_clip(event.value), rule=f"maximum {MAX_INTEGER}") from None
+        # An explicit tag on a value that does not fit it ('!!int abc', '!!bool maybe').
+        raise fail(event.start_mark, "syntax", reason=f"'{_clip(event.value)}' is not a valid {_show_tag(tag)}") from None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+        raise fail(event.start_mark, "out_of_range", value=_clip(event.value), rule=f"maximum {MAX_INTEGER}")
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise fail(event.start_mark, "not_a_number")
+    return value
 
 
 _INT = "tag:yaml.org,2002:int"

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -72,10 +72,30 @@ def validator(name: str) -> Draft202012Validator:
     return _Validator(_schema(name), registry=registry)
 
 
+@lru_cache(maxsize=None)
+def fast_validator(name: str) -> Callable[[Any], Any] | None:
+    """A compiled check that only answers valid or not, about a hundred times faster than the
+    error-reporting validator; compiled once per process. None if it cannot be built here."""
+    try:
+        import fastjsonschema
+
+        schemas = {_schema(p.name)["$id"]: _schema(p.name) for p in SCHEMA_DIR.glob("*.schema.json")}
+        return fastjsonschema.compile(_schema(name), handlers={"https": schemas.__getitem__})
+    except Exception:  # noqa: BLE001 - any trouble: the full validator alone still gives the answer
+        return None
+
+
 def schema_problems(doc: SourceDocument, schema_name: str) -> list[Problem]:
     """Schema errors in words a designer can act on, one per place."""
     if not isinstance(doc.data, dict):
         return [doc.problem("not_a_mapping")]
+    fast = fast_validator(schema_name)
+    if fast is not None:
+        try:
+            fast(doc.data)
+            return []  # valid: the slow validator has nothing to say
+        except Exception:  # noqa: BLE001 - invalid (or too odd for the fast check): ask the full validator
+            pass
     problems: list[Problem] = []
     seen: set[tuple[DocPath, str]] = set()
     for error in sorted(validator(schema_name).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
