@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import (
@@ -346,10 +347,13 @@ class CaseService:
             item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
             role = self._acting_role(actor, op.case, item.roles)
             member_id = self._member_for(op, role, item.per_member, member, item.label)
-            if op.connection.execute(_TICK, _tick_key(case_id, op.stage.id, item_id, member_id)).first():
-                raise InvalidOperation("already_ticked", item=item.label)
-            op.connection.execute(_INSERT_TICK, {"case_id": case_id, "stage_id": op.stage.id, "item_id": item_id,
-                                                  "member_id": member_id, "ticked_by": actor.id, "ticked_at": op.now})
+            try:
+                # The unique constraint answers "already ticked?" without a read first.
+                op.connection.execute(_INSERT_TICK, {"case_id": case_id, "stage_id": op.stage.id, "item_id": item_id,
+                                                     "member_id": member_id, "ticked_by": actor.id,
+                                                     "ticked_at": op.now})
+            except IntegrityError:
+                raise InvalidOperation("already_ticked", item=item.label) from None
             op.record("item_ticked", item=item_id, label=dict(item.label), member=member_id or None)
             return self._receipt(op)
 
