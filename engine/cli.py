@@ -67,10 +67,19 @@ def validate_command(paths: tuple[str, ...], lang: str, strict: bool) -> None:
     failed = False
     total = 0
     for directory, only in _group_by_directory(paths).items():
-        results, fragment_problems = check_directory(directory, only)
+        # A shared-stages file named alone is checked as a fragment; pathways are checked as pathways.
+        fragments_named = {str(p) for p in only or () if p.parent.name == "shared"}
+        pathways_named = [p for p in only or () if p.parent.name != "shared"]
+        results, fragment_problems = check_directory(directory, pathways_named if only is not None else None)
+        total += len(fragments_named)
         for problem in fragment_problems:
+            if only is not None and not pathways_named and problem.file not in fragments_named:
+                continue
             click.echo(problem.format(lang))
             failed = failed or problem.severity == "error" or strict
+        for name in sorted(fragments_named):
+            broken = any(p.file == name and p.severity == "error" for p in fragment_problems)
+            click.echo(f"{name}: {'INVALID' if broken else 'valid'} (shared stages)", err=True)
         for checked in results:
             total += 1
             for problem in checked.problems:

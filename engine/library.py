@@ -72,7 +72,7 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tupl
     checked_all = {path: source if isinstance(source, CheckedPathway) else check_source(source, fragments, known)
                    for path, source in sources.items()}
     revisions = {c.pathway_id: c.pathway for c in checked_all.values() if c.pathway}
-    wanted = [Path(p).resolve() for p in only] if only else None
+    wanted = [Path(p).resolve() for p in only] if only is not None else None
     results = []
     # A pathway id belongs first to the file named after it, whatever the listing order and the files
     # asked for: a misnamed copy (copy_of_startup.yaml) must not make the real startup.yaml a duplicate.

@@ -137,8 +137,6 @@ def test_validate_says_so_when_there_is_nothing_to_check(tmp_path):
     assert "no pathway files found" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py bug: validating only a shared fragment file reports "
-                                       "'no pathway files found' and exits 1 even when the fragment is fine")
 def test_validating_a_fragment_file_alone_succeeds_when_it_is_valid():
     result = run("pathways", "validate", str(FIXTURES / "shared" / "welcome.yaml"))
     assert result.exit_code == 0, result.output
