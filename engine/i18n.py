@@ -447,6 +447,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This assessment was already submitted.", "it": "Questa valutazione è già stata inviata.",
         "fr": "Cette évaluation a déjà été envoyée.",
     },
+    "event.person_erased": {
+        "en": "The personal data of a person of this case were erased.",
+        "it": "I dati personali di una persona di questa pratica sono stati cancellati.",
+        "fr": "Les données personnelles d'une personne de ce dossier ont été effacées.",
+    },
     "event.for_member": {"en": " for {member}", "it": " per {member}", "fr": " pour {member}"},
     "outcome.company_created": {"en": "company created", "it": "impresa costituita", "fr": "entreprise créée"},
     "outcome.coop_constituted": {"en": "cooperative constituted", "it": "cooperativa costituita", "fr": "coopérative constituée"},

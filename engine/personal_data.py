@@ -1,0 +1,167 @@
+"""A worker's personal data in the engine's tables: everything about one person, and its erasure.
+
+Erasure replaces the person's id by a random pseudonym everywhere (members, events, ticks, forms,
+sign-offs), removes their name, their documents (and the files, when no one else's row uses the same
+bytes), their answers to assessments and — on cases they followed alone — the form contents. What stays
+is the anonymous structure: the cases, their stages, outcomes, dates, scores and the sequence of events,
+so programme statistics keep counting. The event log is append-only except for this one legal duty;
+each erased case gets a `person_erased` event saying so, without saying who.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, or_, select, update
+
+from .files import FileStore
+from .models import (
+    AssessmentResponse, Case, CaseDocument, CaseMember, ChecklistTick, Event, FormData, SignOff, utcnow,
+)
+
+CASES, MEMBERS, EVENTS = Case.__table__, CaseMember.__table__, Event.__table__
+TICKS, DOCUMENTS, FORMS = ChecklistTick.__table__, CaseDocument.__table__, FormData.__table__
+SIGNOFFS, RESPONSES = SignOff.__table__, AssessmentResponse.__table__
+ERASED_NAME = "—"
+PERSONAL_EVENT_KEYS = ("data", "comment", "reason", "filename")  # free text that may name or describe someone
+
+
+@dataclass
+class PersonalData:
+    """All the engine holds about one person, ready to be written out as JSON (plus the files)."""
+
+    person_id: str
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    forms: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)  # with sha256 to fetch the bytes
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"person": self.person_id, "cases": self.cases, "events": self.events, "forms": self.forms,
+                "documents": self.documents, "assessments": self.assessments}
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row._mapping.items()}
+
+
+def case_ids_of(connection: Connection, person_id: str) -> list[int]:
+    return list(connection.execute(select(MEMBERS.c.case_id).where(
+        MEMBERS.c.person_id == person_id).distinct().order_by(MEMBERS.c.case_id)).scalars())
+
+
+def export_person(connection: Connection, person_id: str) -> PersonalData:
+    out = PersonalData(person_id)
+    case_ids = case_ids_of(connection, person_id)
+    out.cases = [_plain(r) for r in connection.execute(select(CASES).where(CASES.c.id.in_(case_ids)))]
+    out.events = [_plain(r) for r in connection.execute(select(EVENTS).where(
+        EVENTS.c.case_id.in_(case_ids)).order_by(EVENTS.c.case_id, EVENTS.c.seq))]
+    out.forms = [_plain(r) for r in connection.execute(select(FORMS).where(FORMS.c.case_id.in_(case_ids)))]
+    out.documents = [_plain(r) for r in connection.execute(select(DOCUMENTS).where(
+        DOCUMENTS.c.case_id.in_(case_ids), DOCUMENTS.c.removed_at.is_(None),
+        or_(DOCUMENTS.c.member_id == person_id, DOCUMENTS.c.uploaded_by == person_id, DOCUMENTS.c.member_id == "")))]
+    out.assessments = [_plain(r) for r in connection.execute(select(RESPONSES).where(
+        RESPONSES.c.person_id == person_id))]
+    return out
+
+
+def erase_person(connection: Connection, files: FileStore, person_id: str, actor_id: str,
+                 now: datetime | None = None) -> str:
+    """Erase one person from every case (in the caller's transaction); returns the pseudonym used."""
+    now = now or utcnow()
+    pseudonym = "erased-" + uuid.uuid4().hex[:12]
+    case_ids = case_ids_of(connection, person_id)
+    alone = set(connection.execute(
+        select(MEMBERS.c.case_id).where(MEMBERS.c.case_id.in_(case_ids), MEMBERS.c.kind == "worker")
+        .group_by(MEMBERS.c.case_id).having(func.count() == 1)).scalars())
+    names = set(connection.execute(select(MEMBERS.c.display_name).where(
+        MEMBERS.c.person_id == person_id)).scalars()) - {""}
+
+    # Documents: about or by the person (and every document of a case they followed alone).
+    doomed = list(connection.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.sha256).where(
+        DOCUMENTS.c.case_id.in_(case_ids),
+        or_(DOCUMENTS.c.member_id == person_id, DOCUMENTS.c.uploaded_by == person_id,
+            DOCUMENTS.c.case_id.in_(alone)))))
+    if doomed:
+        connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.id.in_([d.id for d in doomed])).values(
+            filename=ERASED_NAME, removed_at=func.coalesce(DOCUMENTS.c.removed_at, now), removed_by=actor_id))
+    connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.member_id == person_id).values(member_id=pseudonym))
+    connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.uploaded_by == person_id).values(uploaded_by=pseudonym))
+    connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.removed_by == person_id).values(removed_by=pseudonym))
+
+    # Who did what: the pseudonym instead of the person.
+    connection.execute(update(MEMBERS).where(MEMBERS.c.person_id == person_id).values(
+        person_id=pseudonym, display_name=ERASED_NAME))
+    connection.execute(update(TICKS).where(TICKS.c.member_id == person_id).values(member_id=pseudonym))
+    connection.execute(update(TICKS).where(TICKS.c.ticked_by == person_id).values(ticked_by=pseudonym))
+    connection.execute(update(SIGNOFFS).where(SIGNOFFS.c.actor_id == person_id).values(actor_id=pseudonym))
+    connection.execute(update(FORMS).where(FORMS.c.submitted_by == person_id).values(submitted_by=pseudonym))
+    connection.execute(update(CASES).where(CASES.c.opened_by == person_id).values(opened_by=pseudonym))
+    # What the person wrote or was asked: answers go, the anonymous scores stay.
+    connection.execute(update(RESPONSES).where(RESPONSES.c.person_id == person_id).values(
+        person_id=pseudonym, answers={}))
+    connection.execute(update(RESPONSES).where(RESPONSES.c.updated_by == person_id).values(updated_by=pseudonym))
+    connection.execute(update(RESPONSES).where(RESPONSES.c.submitted_by == person_id).values(submitted_by=pseudonym))
+    if alone:
+        connection.execute(delete(FORMS).where(FORMS.c.case_id.in_(alone)))
+    for signoff in list(connection.execute(select(SIGNOFFS.c.id, SIGNOFFS.c.case_id, SIGNOFFS.c.comment).where(
+            SIGNOFFS.c.case_id.in_(case_ids), SIGNOFFS.c.comment != ""))):
+        comment = ERASED_NAME if signoff.case_id in alone else _without_names(signoff.comment, names)
+        if comment != signoff.comment:
+            connection.execute(update(SIGNOFFS).where(SIGNOFFS.c.id == signoff.id).values(comment=comment))
+
+    for event in list(connection.execute(select(EVENTS).where(EVENTS.c.case_id.in_(case_ids)))):
+        data = _scrub(dict(event.data or {}), person_id, pseudonym, names, event.case_id in alone)
+        actor = pseudonym if event.actor_id == person_id else event.actor_id
+        if data != event.data or actor != event.actor_id:
+            connection.execute(update(EVENTS).where(EVENTS.c.id == event.id).values(data=data, actor_id=actor))
+    for case in list(connection.execute(select(CASES.c.id, CASES.c.title).where(CASES.c.id.in_(case_ids)))):
+        connection.execute(update(CASES).where(CASES.c.id == case.id).values(
+            title=_without_names(case.title, names)))
+        _append_erasure_event(connection, case.id, actor_id, now)
+
+    # The bytes go when no remaining document uses them (content-addressed files are shared).
+    for sha in {d.sha256 for d in doomed}:
+        still_used = connection.execute(select(func.count()).select_from(DOCUMENTS).where(
+            DOCUMENTS.c.sha256 == sha, DOCUMENTS.c.removed_at.is_(None))).scalar()
+        if not still_used:
+            files.delete(sha)
+    return pseudonym
+
+
+def _scrub(data: dict[str, Any], person_id: str, pseudonym: str, names: set[str], alone: bool) -> dict[str, Any]:
+    def swap(value: Any) -> Any:
+        if value == person_id:
+            return pseudonym
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, str):
+            return _without_names(value, names)
+        return value
+
+    out = {key: swap(value) for key, value in data.items()}
+    if alone:
+        for key in PERSONAL_EVENT_KEYS:
+            if key in out:
+                out[key] = {} if isinstance(out[key], dict) else ERASED_NAME
+        if "changed" in out:
+            out["changed"] = []
+    return out
+
+
+def _without_names(text: str, names: set[str]) -> str:
+    for name in names:
+        text = text.replace(name, ERASED_NAME)
+    return text
+
+
+def _append_erasure_event(connection: Connection, case_id: int, actor_id: str, now: datetime) -> None:
+    # Like every change, the erasure takes the next version of the case and leaves an event.
+    version = connection.execute(update(CASES).where(CASES.c.id == case_id).values(version=CASES.c.version + 1)
+                                 .returning(CASES.c.version)).scalar_one()
+    connection.execute(EVENTS.insert(), {"case_id": case_id, "seq": version, "type": "person_erased",
+                                         "actor_id": actor_id, "actor_roles": ["admin"], "at": now,
+                                         "stage_id": None, "data": {}})

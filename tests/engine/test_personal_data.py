@@ -1,0 +1,92 @@
+"""A worker's data: exported whole, and erased so that nothing personal remains anywhere."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from engine import Actor, Member
+from engine.models import Base, Case, Event
+from engine.personal_data import erase_person, export_person
+from engine.queries import counts, timeline
+from engine.scenarios import sample_file
+
+from .test_cases import MENTOR, OPERATOR, open_group
+
+ANNA = Member("w-anna", "Anna Rossi")
+LUCA = Member("w-luca", "Luca Bianchi")
+SECRET = "Saldatrice navale da 18 anni, figlia a carico"
+
+
+def every_text(connection) -> str:  # noqa: ANN001
+    """Every value of every engine table, as one text to search."""
+    chunks = []
+    for table in Base.metadata.sorted_tables:
+        if table.name.startswith(("databank_", "users", "desk_memberships", "login_", "case_notes")):
+            continue
+        for row in connection.execute(select(table)):
+            chunks.append(json.dumps([str(v) for v in row], ensure_ascii=False))
+    return "\n".join(chunks)
+
+
+def prepare(service):  # noqa: ANN001, ANN201
+    anna = Actor.of("w-anna", ["worker"])
+    alone, v = open_group(service, members=[ANNA])
+    v = service.tick(alone, anna, v, "consent").version
+    v = service.submit_form(alone, OPERATOR, v, {"sector": "nautical", "years": 18}).version
+    v = service.advance(alone, OPERATOR, v, "continue").version
+    v = service.attach_document(alone, anna, v, "plan", "piano-anna.pdf", sample_file("x.pdf", 900)).version
+    v = service.submit_form(alone, OPERATOR, v, {"viable": True}).version
+    service.sign_off(alone, MENTOR, v, "review", comment=f"Bene per {ANNA.display_name}")
+    group, g = open_group(service, members=[ANNA, LUCA])
+    g = service.tick(group, anna, g, "consent").version
+    service.hold(group, OPERATOR, g, f"{ANNA.display_name} in ospedale")
+    return alone, group
+
+
+def test_export_gathers_every_case_event_form_and_document_of_the_person(service, sessions):
+    alone, group = prepare(service)
+    with sessions() as session:
+        data = export_person(session.connection(), "w-anna").as_dict()
+    assert [c["id"] for c in data["cases"]] == [alone, group]
+    assert {e["type"] for e in data["events"]} >= {"case_opened", "item_ticked", "document_attached", "put_on_hold"}
+    assert [d["filename"] for d in data["documents"]] == ["piano-anna.pdf"]
+    assert json.dumps(data)  # plain JSON
+
+
+def test_after_erasure_no_personal_field_or_file_remains_anywhere(service, sessions, files):
+    alone, group = prepare(service)
+    with sessions() as session:
+        sha = export_person(session.connection(), "w-anna").documents[0]["sha256"]
+    assert files.exists(sha)
+    with sessions.begin() as session:
+        pseudonym = erase_person(session.connection(), files, "w-anna", actor_id="adm")
+    with sessions() as session:
+        text = every_text(session.connection())
+        for personal in ("w-anna", "Anna Rossi", "piano-anna.pdf"):
+            assert personal not in text, personal
+        assert "Luca Bianchi" in text  # the other member keeps their data
+        assert pseudonym in text
+        assert not files.exists(sha)
+        # The anonymous structure stays: the same cases at the same stages, the whole event sequence.
+        assert counts(session, status=None) == {("genova", "mini", "study"): 1, ("genova", "mini", "welcome"): 1}
+        seqs = list(session.scalars(select(Event.seq).where(Event.case_id == alone).order_by(Event.seq)))
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert timeline(session, alone, "it")[-1].text == (
+            "I dati personali di una persona di questa pratica sono stati cancellati.")
+        assert session.get(Case, group).title == "—, Luca Bianchi"
+
+
+def test_erasure_keeps_a_file_someone_else_still_uses(service, sessions, files):
+    alone, group = prepare(service)
+    luca_case, v = open_group(service, members=[LUCA])
+    v = service.tick(luca_case, Actor.of("w-luca", ["worker"]), v, "consent").version
+    v = service.submit_form(luca_case, OPERATOR, v, {"sector": "tourism"}).version
+    v = service.advance(luca_case, OPERATOR, v, "continue").version
+    same_bytes = sample_file("x.pdf", 900)
+    service.attach_document(luca_case, OPERATOR, v, "plan", "piano-luca.pdf", same_bytes)
+    with sessions.begin() as session:
+        erase_person(session.connection(), files, "w-anna", actor_id="adm")
+    import hashlib
+
+    assert files.exists(hashlib.sha256(same_bytes).hexdigest())
