@@ -514,14 +514,18 @@ class CaseService:
         op.case.due_at = None
         op.case.held_at = None
 
-    def _continue_on(self, op: _Op, pathway_id: str, at: str | None, carry: Sequence[str], reason: str) -> int:
-        """Close this case as referred and open its continuation on another pathway, in the same transaction."""
+    def _target_revision(self, op: _Op, pathway_id: str) -> LoadedRevision:
         try:
-            revision = self.library.revision(self.library.active_revision_id(pathway_id, op.session), op.session)
+            return self.library.revision(self.library.active_revision_id(pathway_id, op.session), op.session)
         except EngineError:
             raise InvalidOperation("unknown_pathway", pathway=pathway_id) from None
+
+    def _continue_on(self, op: _Op, pathway_id: str, at: str | None, carry: Sequence[str], reason: str) -> int:
+        """Close this case as referred and open its continuation on another pathway, in the same transaction."""
+        revision = self._target_revision(op, pathway_id)
         start = at if at and revision.pathway.stage(at) else revision.pathway.start
         members = [Member(m.person_id, m.display_name) for m in op.case.members if m.kind == "worker"]
+        _check_group_size(revision.pathway, len(members))  # a group cannot move to a one-person pathway
         mentors = [Member(m.person_id, m.display_name) for m in op.case.members if m.kind == "mentor"]
         new = self._new_case(op.session, revision, op.case.desk_id, members, mentors, op.case.supply_chains,
                              op.case.title, op.actor, op.now, start)
@@ -765,15 +769,19 @@ class CaseService:
     def recommendation(self, case_id: int) -> list[tuple[str, float]]:
         """The pathways ranked over every submitted assessment of the case's workers (points added up)."""
         with self.engine.connect() as connection:
-            rows = connection.execute(select(RESPONSES.c.result).where(
-                RESPONSES.c.case_id == case_id, RESPONSES.c.submitted_at.is_not(None))).scalars()
-            totals: dict[str, float] = {}
-            order: list[str] = []
-            for result in rows:
-                for ranked in (result or {}).get("pathways", []):
-                    if ranked["target"] not in totals:
-                        order.append(ranked["target"])
-                    totals[ranked["target"]] = totals.get(ranked["target"], 0) + ranked["points"]
+            return self._recommendation(connection, case_id)
+
+    @staticmethod
+    def _recommendation(connection: Connection, case_id: int) -> list[tuple[str, float]]:
+        rows = connection.execute(select(RESPONSES.c.result).where(
+            RESPONSES.c.case_id == case_id, RESPONSES.c.submitted_at.is_not(None))).scalars()
+        totals: dict[str, float] = {}
+        order: list[str] = []
+        for result in rows:
+            for ranked in (result or {}).get("pathways", []):
+                if ranked["target"] not in totals:
+                    order.append(ranked["target"])
+                totals[ranked["target"]] = totals.get(ranked["target"], 0) + ranked["points"]
         return sorted(totals.items(), key=lambda item: (-item[1], order.index(item[0])))
 
     def record_pathway_choice(self, case_id: int, actor: Actor, version: int, pathway_id: str,
@@ -781,10 +789,17 @@ class CaseService:
         """The operator records the pathway chosen with the worker — agreeing with the recommendation or
         not (then with a reason). Choosing another pathway continues the case there, at the same stage of
         the shared intake, with everything filled in so far."""
-        ranking = self.recommendation(case_id)
-        recommended = ranking[0][0] if ranking and ranking[0][1] > 0 else None
         with self._operation(case_id, actor, version) as op:
             self._manage(op)
+            # Read inside the operation: the recommendation is the one the choice is compared with.
+            ranking = self._recommendation(op.connection, case_id)
+            if not ranking:
+                raise InvalidOperation("choice_without_assessment")
+            recommended = ranking[0][0] if ranking[0][1] > 0 else None
+            if pathway_id != op.pathway.id:
+                target = self._target_revision(op, pathway_id)
+                if target.pathway.stage(op.case.stage_id) is None:
+                    raise InvalidOperation("choice_stage_missing", stage=op.case.stage_id, pathway=pathway_id)
             agrees = recommended == pathway_id
             if not agrees:
                 _require_reason(reason)

@@ -175,11 +175,16 @@ def describe_pathway(pathway: Pathway, lang: str) -> str:
             lines.append(f"   [doc] {localize(doc.label, lang)} ({doc.id}; {flags}; {', '.join(doc.types)}, "
                          f"max {doc.max_bytes // 1024} KB; by {', '.join(doc.uploaded_by)})")
         if stage.form:
-            lines.append(f"   [form] {localize(stage.form.label, lang)} (by {', '.join(stage.form.roles)})")
+            optional = "" if stage.form.required else "optional; "
+            lines.append(f"   [form] {localize(stage.form.label, lang)} ({optional}by {', '.join(stage.form.roles)})")
             for f in stage.form.fields:
                 mark = "*" if f.required else ""
                 options = f" {{{', '.join(v for v, _ in f.options)}}}" if f.options else ""
                 lines.append(f"      - {localize(f.label, lang)}{mark} ({f.id}: {f.type}{options})")
+        if stage.assessment:
+            label = localize(stage.assessment.label, lang) or stage.assessment.assessment_id
+            lines.append(f"   [assessment] {label} ({stage.assessment.assessment_id}; each worker; "
+                         f"by {', '.join(stage.assessment.roles)})")
         for signoff in stage.signoffs:
             distinct = f"; not {', '.join(signoff.distinct_from)}" if signoff.distinct_from else ""
             lines.append(f"   [sign-off] {localize(signoff.label, lang)} ({signoff.id}; {signoff.count} × "

@@ -429,6 +429,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "choice.agrees": {"en": "as recommended", "it": "come raccomandato", "fr": "comme recommandé"},
     "choice.differs": {"en": "different from the recommendation", "it": "diverso dalla raccomandazione",
                        "fr": "différent de la recommandation"},
+    "choice_without_assessment": {
+        "en": "Record the pathway choice after the assessment: no one of this case has submitted it yet.",
+        "it": "Registra la scelta del percorso dopo la valutazione: nessuno di questa pratica l'ha ancora inviata.",
+        "fr": "Enregistrez le choix du parcours après l'évaluation : personne dans ce dossier ne l'a encore envoyée.",
+    },
+    "choice_stage_missing": {
+        "en": "The pathway '{pathway}' has no stage '{stage}' to continue from; choose it at a stage both pathways share.",
+        "it": "Il percorso '{pathway}' non ha la fase '{stage}' da cui proseguire; sceglilo in una fase comune ai due percorsi.",
+        "fr": "Le parcours « {pathway} » n'a pas d'étape « {stage} » où continuer ; choisissez-le à une étape commune aux deux parcours.",
+    },
     "unknown_assessment": {
         "en": "There is no assessment '{assessment}'.", "it": "Non esiste la valutazione '{assessment}'.",
         "fr": "Il n'existe pas d'évaluation « {assessment} ».",
@@ -633,6 +643,9 @@ _PROBLEMS: dict[str, dict[str, str]] = {
     "no_way_out": {"en": "from the stage '{stage}' no outcome can ever be reached",
                    "it": "dalla fase '{stage}' non si può mai arrivare a un esito",
                    "fr": "depuis l'étape « {stage} » aucune issue ne peut jamais être atteinte"},
+    "unknown_assessment": {"en": "there is no assessment '{assessment}' (known: {known})",
+                           "it": "non esiste la valutazione '{assessment}' (note: {known})",
+                           "fr": "il n'y a pas d'évaluation « {assessment} » (connues : {known})"},
     "duplicate_dimension": {"en": "there is already a dimension '{id}'", "it": "esiste già una dimensione '{id}'",
                             "fr": "il existe déjà une dimension « {id} »"},
     "unknown_area": {"en": "there is no area '{area}' (declare it under 'areas')",

@@ -72,6 +72,9 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tupl
     checked_all = {path: source if isinstance(source, CheckedPathway) else check_source(source, fragments, known)
                    for path, source in sources.items()}
     revisions = {c.pathway_id: c.pathway for c in checked_all.values() if c.pathway}
+    # Assessments live beside the pathways (../assessments); where there are none, they are not checked.
+    assessments_dir = directory.resolve().parent / "assessments"
+    assessments = {p.stem for p in pathway_files(assessments_dir)} if assessments_dir.is_dir() else None
     wanted = [Path(p).resolve() for p in only] if only is not None else None
     results = []
     # A pathway id belongs first to the file named after it, whatever the listing order and the files
@@ -84,13 +87,13 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tupl
         if wanted is not None and path.resolve() not in wanted:
             continue
         checked = checked_all[path]
-        checked.problems.extend(_cross_problems(checked, revisions, path, owners))
+        checked.problems.extend(_cross_problems(checked, revisions, path, owners, assessments))
         results.append(checked)
     return results, fragment_problems
 
 
 def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], path: Path,
-                    owners: dict[str, str]) -> list[Problem]:
+                    owners: dict[str, str], assessments: set[str] | None = None) -> list[Problem]:
     """Rules between files: one file per pathway id, named after it; exits land on existing stages."""
     out: list[Problem] = []
     doc = checked.source
@@ -103,7 +106,11 @@ def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], 
         out.append(doc.problem("pathway_name", ("id",), id=pathway_id, file=path.name))
     if checked.pathway is None:
         return out
-    for stage in checked.pathway.stages:
+    for stage_index, stage in enumerate(checked.pathway.stages):
+        if stage.assessment and assessments is not None and stage.assessment.assessment_id not in assessments:
+            out.append(_resolved_problem(checked, ("stages", stage_index, "assessment", "id"), "unknown_assessment",
+                                         assessment=stage.assessment.assessment_id,
+                                         known=", ".join(sorted(assessments)) or "-"))
         for exit_ in stage.exits:
             target = others.get(exit_.pathway) if exit_.pathway else None
             if target is None:

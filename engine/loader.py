@@ -333,7 +333,9 @@ def _build(text: str, name: str) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
                 documents += 1
                 if documents > 1:
                     raise fail(event.start_mark, "several_documents")
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeError):
+        # UnicodeError: libyaml encodes the text to UTF-8 first and a lone surrogate ('\ud800', possible in
+        # text handed to parse_text) cannot be; the pure-Python parser then locates it as a syntax error.
         raise _ParserFailed() from None
     return root, locations
 

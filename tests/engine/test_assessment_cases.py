@@ -84,28 +84,35 @@ def test_the_recommendation_adds_up_the_group_and_the_choice_is_recorded(service
     assert service.recommendation(case_id) == [("mini", 3.0), ("solo", 2.0)]
     v = service.advance(case_id, OPERATOR, v, "next").version
     with pytest.raises(InvalidOperation) as refused:
-        service.record_pathway_choice(case_id, OPERATOR, v, "solo")  # against the recommendation, no reason
+        service.record_pathway_choice(case_id, OPERATOR, v, "assessed")  # against the recommendation, no reason
     assert refused.value.code == "reason_required"
     v = service.record_pathway_choice(case_id, OPERATOR, v, "mini").version  # as recommended
     with sessions() as session:
         old = session.get(Case, case_id)
         assert (old.status, old.outcome) == ("closed", "referred")
+        assert session.get(Case, old.next_case_id).stage_id == "study"  # continues at the shared stage
         assert timeline(session, case_id, "en")[-1].text.startswith(
             "op1 recorded the choice of the pathway 'Mini pathway' (as recommended)")
 
 
 def test_choosing_another_pathway_carries_the_assessments_along(service, sessions):
     case_id, v = open_assessed(service, members=GROUP[:1])
-    v = service.submit_assessment(case_id, W1, v, answers=WBO_ANSWERS).version
+    with pytest.raises(InvalidOperation) as early:
+        service.record_pathway_choice(case_id, OPERATOR, v, "mini", reason="before any answer")
+    assert early.value.code == "choice_without_assessment"
+    v = service.submit_assessment(case_id, W1, v, answers={"new_ideas": 5, "colleagues": 0, "crisis": False}).version
     v = service.advance(case_id, OPERATOR, v, "next").version
-    receipt = service.record_pathway_choice(case_id, OPERATOR, v, "solo", reason="prefers to work alone")
+    with pytest.raises(InvalidOperation) as nowhere:
+        service.record_pathway_choice(case_id, OPERATOR, v, "solo")  # recommended, but solo has no 'study'
+    assert nowhere.value.code == "choice_stage_missing"
+    receipt = service.record_pathway_choice(case_id, OPERATOR, v, "mini", reason="the group may grow")
     with sessions() as session:
         new = session.get(Case, receipt.new_case_id)
-        assert (new.pathway_id, new.previous_case_id) == ("solo", case_id)
+        assert (new.pathway_id, new.stage_id, new.previous_case_id) == ("mini", "study", case_id)
         carried = session.scalar(select(AssessmentResponse).where(AssessmentResponse.case_id == new.id))
-        assert carried.result["pathways"][0]["target"] == "mini" and carried.submitted_at is not None
+        assert carried.result["pathways"][0]["target"] == "solo" and carried.submitted_at is not None
         entry = timeline(session, case_id, "fr")[-1].text
-    assert "différent de la recommandation" in entry and "prefers to work alone" in entry
+    assert "différent de la recommandation" in entry and "the group may grow" in entry
 
 
 def test_drafts_are_refused_outside_the_assessment_stage(service):

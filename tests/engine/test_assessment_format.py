@@ -88,3 +88,25 @@ def test_answers_are_checked_per_question():
     errors = answer_errors(assessment, {"new_ideas": 0, "colleagues": -1, "age": 40}, complete=True)
     assert set(errors) == {"new_ideas", "colleagues", "crisis", "age"}
     assert answer_errors(assessment, {"new_ideas": 3}, complete=False) == {}
+
+
+def test_a_pathway_asking_for_an_unknown_assessment_is_refused_where_it_asks(tmp_path):
+    import shutil
+
+    from engine.library import check_directory
+
+    from ..conftest import ROOT
+
+    (tmp_path / "assessments").mkdir()
+    shutil.copy(FIXTURE_ASSESSMENTS / "mini-assess.yaml", tmp_path / "assessments")
+    pathways = tmp_path / "pathways"
+    pathways.mkdir()
+    text = (ROOT / "tests" / "fixtures" / "assessed" / "assessed.yaml").read_text(encoding="utf-8")
+    (pathways / "assessed.yaml").write_text(text, encoding="utf-8")
+    [ok], _ = check_directory(pathways)
+    assert ok.valid
+    (pathways / "assessed.yaml").write_text(text.replace("id: mini-assess", "id: mini-asess"), encoding="utf-8")
+    [bad], _ = check_directory(pathways)
+    [problem] = bad.errors
+    assert problem.code == "unknown_assessment" and problem.line == 10
+    assert "mini-assess" in problem.message("en")

@@ -350,7 +350,11 @@ def test_withdraw_close_and_switch(service, sessions):
     assert refused.value.code == "unknown_outcome"
     service.close(b, OPERATOR, vb, "employed", "hired by a shipyard")
     assert case_row(sessions, b).outcome == "employed"
-    c, vc = open_group(service)
+    group, vg = open_group(service)
+    with pytest.raises(InvalidOperation) as refused:
+        service.switch_pathway(group, OPERATOR, vg, "solo", "a group cannot follow a one-person pathway")
+    assert refused.value.code == "group_too_large"
+    c, vc = open_group(service, members=WORKERS[:1])
     vc = service.submit_form(c, OPERATOR, vc, {"sector": "tourism"}).version
     with pytest.raises(InvalidOperation):
         service.switch_pathway(c, OPERATOR, vc, "mini", "same")

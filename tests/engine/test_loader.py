@@ -245,6 +245,12 @@ def test_a_control_character_is_a_syntax_error_at_its_own_line_and_column():
     assert "#x0007" in problem.message()
 
 
+def test_a_lone_surrogate_in_text_is_a_located_syntax_error_not_a_crash():
+    problem = refusal("id: mini\ntitle: {en: a\ud800b}\n")
+    assert (problem.code, problem.line, problem.column) == ("syntax", 2, 14)
+    assert "#xd800" in problem.message()
+
+
 # --- tags -------------------------------------------------------------------------------------------
 
 
