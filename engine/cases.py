@@ -472,7 +472,9 @@ class CaseService:
 
     # --- moving ------------------------------------------------------------------------------------
 
-    def advance(self, case_id: int, actor: Actor, version: int, exit_id: str) -> Receipt:
+    def advance(self, case_id: int, actor: Actor, version: int, exit_id: str, *,
+                jobs_created: int | None = None, jobs_kept: int | None = None) -> Receipt:
+        """Leave the stage through an exit; an exit to an outcome may record the jobs created or kept."""
         with self._operation(case_id, actor, version) as op:
             self._manage(op)
             stage = op.stage
@@ -491,7 +493,7 @@ class CaseService:
                 data.update(to=exit_.to, to_label=dict(op.stage.title))
             elif exit_.outcome:
                 self._close(op, exit_.outcome)
-                data.update(outcome=exit_.outcome)
+                data.update(outcome=exit_.outcome, **_jobs(jobs_created, jobs_kept))
             else:
                 assert exit_.pathway
                 new_case_id = self._continue_on(op, exit_.pathway, exit_.at, exit_.carry, reason="")
@@ -594,14 +596,15 @@ class CaseService:
             op.record("closed", outcome="withdrawn", reason=reason)
             return self._receipt(op)
 
-    def close(self, case_id: int, actor: Actor, version: int, outcome: str, reason: str) -> Receipt:
+    def close(self, case_id: int, actor: Actor, version: int, outcome: str, reason: str, *,
+              jobs_created: int | None = None, jobs_kept: int | None = None) -> Receipt:
         with self._operation(case_id, actor, version, allow_on_hold=True) as op:
             self._manage(op)
             _require_reason(reason)
             if outcome not in op.pathway.outcomes:
                 raise InvalidOperation("unknown_outcome", outcome=outcome)
             self._close(op, outcome)
-            op.record("closed", outcome=outcome, reason=reason)
+            op.record("closed", outcome=outcome, reason=reason, **_jobs(jobs_created, jobs_kept))
             return self._receipt(op)
 
     def switch_pathway(self, case_id: int, actor: Actor, version: int, pathway_id: str, reason: str,
@@ -918,6 +921,18 @@ def _check_group_size(pathway: Pathway, count: int) -> None:
         raise InvalidOperation("group_too_small", min=pathway.group_min)
     if pathway.group_max is not None and count > pathway.group_max:
         raise InvalidOperation("group_too_large", max=pathway.group_max)
+
+
+def _jobs(created: int | None, kept: int | None) -> dict[str, int]:
+    """Jobs recorded at an outcome, for monitoring: whole numbers, never negative."""
+    out = {}
+    for key, value in (("jobs_created", created), ("jobs_kept", kept)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidOperation("jobs_invalid")
+        out[key] = value
+    return out
 
 
 def _require_reason(reason: str) -> None:

@@ -429,6 +429,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "choice.agrees": {"en": "as recommended", "it": "come raccomandato", "fr": "comme recommandé"},
     "choice.differs": {"en": "different from the recommendation", "it": "diverso dalla raccomandazione",
                        "fr": "différent de la recommandation"},
+    "jobs_invalid": {
+        "en": "Jobs are counted in whole numbers, 0 or more.", "it": "I posti di lavoro si contano in numeri interi, da 0 in su.",
+        "fr": "Les emplois se comptent en nombres entiers, à partir de 0.",
+    },
     "choice_without_assessment": {
         "en": "Record the pathway choice after the assessment: no one of this case has submitted it yet.",
         "it": "Registra la scelta del percorso dopo la valutazione: nessuno di questa pratica l'ha ancora inviata.",

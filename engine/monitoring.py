@@ -142,9 +142,10 @@ def _stage_times(connection: Connection, where: ColumnElement[bool]) -> dict[tup
                     func.count().over(partition_by=(visits.c.pathway_id, visits.c.stage)).label("of")
                     ).where(visits.c.days.is_not(None)).subquery()
     out: dict[tuple[str, str], StageTime] = {}
+    # Only the rows at the median and 90th-percentile ranks leave the database.
     rows = connection.execute(select(ranked.c.pathway_id, ranked.c.stage, ranked.c.days, ranked.c.n, ranked.c.of)
-                              .where(or_(ranked.c.n == (ranked.c.of + 1) / 2, ranked.c.n == (ranked.c.of + 2) / 2,
-                                         ranked.c.n == func.max(1, 0) if False else ranked.c.n == _p90_rank(ranked))))
+                              .where(or_(ranked.c.n == (ranked.c.of + 1) // 2, ranked.c.n == (ranked.c.of + 2) // 2,
+                                         ranked.c.n == _p90_rank(ranked))))
     medians: dict[tuple[str, str], list[float]] = {}
     for pathway_id, stage, days, n, of in rows:
         key = (pathway_id, stage)
@@ -164,8 +165,8 @@ def _p90_index(count: int) -> int:
 
 
 def _p90_rank(ranked: Any) -> ColumnElement[Any]:
-    # ceil(0.9 * n) in integer arithmetic, the same on both databases: (9n + 9) / 10 truncates to it.
-    return (9 * ranked.c.of + 9) / 10
+    # ceil(0.9 * n) in integer arithmetic, the same on both databases: (9n + 9) // 10 is it for n >= 1.
+    return (9 * ranked.c.of + 9) // 10
 
 
 def _days_between(connection: Connection, start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[Any]:
