@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, literal, or_, select, union_all
+from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql import ColumnElement, Select
 
 from .models import Case, Desk, Event, utcnow
@@ -126,21 +126,27 @@ def _funnel(where: ColumnElement[bool]) -> Select:
 
 
 def _stage_times(connection: Connection, where: ColumnElement[bool]) -> dict[tuple[str, str], StageTime]:
-    entries = _entries(where).subquery()
     joined = EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id)
-    leaving = select(EVENTS.c.case_id, EVENTS.c.at, EVENTS.c.seq).select_from(joined).where(
-        where, EVENTS.c.type.in_(LEAVING), or_(EVENTS.c.type != "pathway_chosen",
-                                                EVENTS.c.data["new_case"].as_string().is_not(None))).subquery()
-    # Each entry ends at the first leaving event after it.
-    left_at = (select(func.min(leaving.c.at)).where(leaving.c.case_id == entries.c.case_id,
-                                                      leaving.c.seq > entries.c.seq).scalar_subquery())
-    visits = select(entries.c.pathway_id, entries.c.stage,
-                    _days_between(connection, entries.c.at, left_at).label("days")).subquery()
+    entered = case(
+        (EVENTS.c.type == "case_opened", EVENTS.c.stage_id),
+        (EVENTS.c.type.in_(("advanced", "reopened")), EVENTS.c.data["to"].as_string()),
+        (EVENTS.c.type == "migrated", EVENTS.c.data["to_stage"].as_string()),
+        else_=None)
+    # Every event that moves a case, in order; a visit lasts from the event that entered the stage to the
+    # next one that moved the case on (one pass with LEAD, no per-visit lookups).
+    moves = select(CASES.c.pathway_id, entered.label("stage"), EVENTS.c.at,
+                   func.lead(EVENTS.c.at).over(partition_by=EVENTS.c.case_id, order_by=EVENTS.c.seq).label("next_at")
+                   ).select_from(joined).where(
+        where, EVENTS.c.type.in_(("case_opened",) + LEAVING),
+        or_(EVENTS.c.type != "pathway_chosen", EVENTS.c.data["new_case"].as_string().is_not(None))).subquery()
+    visits = select(moves.c.pathway_id, moves.c.stage,
+                    _days_between(connection, moves.c.at, moves.c.next_at).label("days")).where(
+        moves.c.stage.is_not(None), moves.c.next_at.is_not(None)).subquery()
     ranked = select(visits.c.pathway_id, visits.c.stage, visits.c.days,
                     func.row_number().over(partition_by=(visits.c.pathway_id, visits.c.stage),
                                            order_by=visits.c.days).label("n"),
                     func.count().over(partition_by=(visits.c.pathway_id, visits.c.stage)).label("of")
-                    ).where(visits.c.days.is_not(None)).subquery()
+                    ).subquery()
     out: dict[tuple[str, str], StageTime] = {}
     # Only the rows at the median and 90th-percentile ranks leave the database.
     rows = connection.execute(select(ranked.c.pathway_id, ranked.c.stage, ranked.c.days, ranked.c.n, ranked.c.of)
