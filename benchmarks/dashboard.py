@@ -114,3 +114,24 @@ def measure(path: Path, repeats: int) -> dict[str, float]:
         out["scan"] = statistics.median(times)
     engine.dispose()
     return out
+
+
+TARGET = 0.300  # seconds, median of the programme dashboard
+
+
+def rows(work: Path, quick: bool = False) -> list[tuple[str, str, str, bool | None]]:
+    """(name, value, target, ok) rows for the benchmarks table."""
+    cases = 10_000 if quick else 100_000
+    path = work / "dashboard.sqlite"
+    started = time.perf_counter()
+    events = generate(path, cases)
+    out: list[tuple[str, str, str, bool | None]] = [
+        (f"dashboard data: {cases:,} cases, {events:,} events (SQLite)", f"{time.perf_counter() - started:.0f} s", "",
+         None)]
+    times = measure(path, 3 if quick else 5)
+    out.append(("programme dashboard, median", f"{times['programme'] * 1000:,.0f} ms", f"< {TARGET * 1000:.0f} ms",
+                times["programme"] < TARGET))
+    out.append(("  one desk's dashboard, median", f"{times['one desk'] * 1000:,.0f} ms", "", None))
+    out.append(("  baseline: one scan of the events table", f"{times['scan'] * 1000:,.0f} ms", "", None))
+    out.append(("  programme dashboard / events scan", f"{times['programme'] / times['scan']:.1f}x", "", None))
+    return out

@@ -419,7 +419,7 @@ class CaseService:
                 raise InvalidOperation("stage_has_no_form", stage=op.stage.id)
             self._acting_role(actor, op.case, form.roles)
             clean = {k: v for k, v in (data or {}).items() if v is not None and v != "" and v != []}
-            errors = form_errors(form.json_schema(), clean)  # the form's schema is built once per revision
+            errors = form_errors(form.json_schema(), clean, form.validator)
             if errors:
                 raise FormInvalid(errors)
             row = op.connection.execute(_FORM, {"case_id": case_id, "stage_id": op.stage.id}).first()
@@ -871,9 +871,10 @@ def _tick_key(case_id: int, stage_id: str, item_id: str, member_id: str) -> dict
 _FORMAT_CHECKER = FormatChecker()
 
 
-def form_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, list[Unmet]]:
+def form_errors(schema: dict[str, Any], data: dict[str, Any],
+                validator: Draft202012Validator | None = None) -> dict[str, list[Unmet]]:
     errors: dict[str, list[Unmet]] = {}
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = validator or Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     for error in validator.iter_errors(data):
         if error.validator == "required":
             missing = [m for m in error.validator_value if m not in data]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -94,6 +95,13 @@ class Form:
 
     def field(self, field_id: str) -> FormField | None:
         return next((f for f in self.fields if f.id == field_id), None)
+
+    @cached_property
+    def validator(self) -> Any:
+        """The compiled check of submitted data, built once per revision (forms never change)."""
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        return Draft202012Validator(self.json_schema(), format_checker=FormatChecker())
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema that submitted data must satisfy."""
