@@ -31,12 +31,20 @@ class _Loader(yaml.SafeLoader):
     booleans, which would turn the Italian label 'No' or the French 'Oui'-like answers into true/false."""
 
 
+# Numbers follow YAML 1.2 as well (the JSON numbers): no sexagesimal '1:30' = 90, no octal '017' = 15,
+# and '1e-05' is a number, as in a .json file.
+_YAML12 = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML12]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
 
 
 @dataclass(frozen=True)
@@ -363,7 +371,10 @@ def _scalar_value(scalars: "_Loader", event: Any, fail: Any) -> Any:
         return event.value  # dates stay text: definitions are JSON data
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
     try:
-        value = scalars.yaml_constructors[tag](scalars, node)
+        if tag == _INT and _DECIMAL.match(event.value):
+            value = int(event.value, 10)  # '017' is seventeen, as in JSON-minded YAML 1.2
+        else:
+            value = scalars.yaml_constructors[tag](scalars, node)
     except (ValueError, LookupError, TypeError, ArithmeticError):
         if tag == _INT and scalars.resolve(yaml.ScalarNode, event.value, (True, False)) == _INT:
             # A well-formed integer too long for Python to convert (over 4300 digits).
@@ -378,6 +389,7 @@ def _scalar_value(scalars: "_Loader", event: Any, fail: Any) -> Any:
 
 
 _INT = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"^[-+]?[0-9]+$")
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
