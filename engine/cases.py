@@ -720,7 +720,7 @@ class CaseService:
             with Session(bind=connection) as session:
                 revision_id = existing.revision_id if existing else self.assessments.current_revision_id(
                     requirement.assessment_id, session)
-            assessment = self.assessments.revision(revision_id)
+                assessment = self.assessments.revision(revision_id, session)
             errors = answer_errors(assessment, clean_answers(answers), complete=False)
             if errors:
                 raise FormInvalid(errors)
@@ -750,7 +750,7 @@ class CaseService:
                 raise InvalidOperation("already_submitted")
             revision_id = existing.revision_id if existing else self.assessments.current_revision_id(
                 requirement.assessment_id, op.session)
-            assessment = self.assessments.revision(revision_id)
+            assessment = self.assessments.revision(revision_id, op.session)
             merged = clean_answers({**(existing.answers if existing else {}), **(answers or {})})
             errors = answer_errors(assessment, merged, complete=True)
             if errors:

@@ -12,6 +12,8 @@ from typing import Any, Mapping, Sequence
 import yaml
 from sqlalchemy.pool import StaticPool
 
+from .assessment import Assessment
+from .assessment_library import AssessmentLibrary
 from .cases import Actor, CaseService, Member
 from .db import make_engine, make_session_factory
 from .errors import EngineError, Unmet
@@ -63,8 +65,10 @@ def simulation_actors(pathway: Pathway, members: int) -> dict[str, Actor]:
 
 
 def simulate(pathway: Pathway, steps: Sequence[Mapping[str, Any]], members: int = 1,
-             others: Mapping[str, Pathway] | None = None, country: str = "IT") -> SimulationState:
-    """Replay `steps` on a new case of `pathway` (and of `others`, for exits to other pathways)."""
+             others: Mapping[str, Pathway] | None = None, country: str = "IT",
+             assessments: Sequence[Assessment] = ()) -> SimulationState:
+    """Replay `steps` on a new case of `pathway` (and of `others`, for exits to other pathways), with the
+    assessments its stages ask for."""
     members = max(members, pathway.group_min)
     engine = make_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
     try:
@@ -77,7 +81,10 @@ def simulate(pathway: Pathway, steps: Sequence[Mapping[str, Any]], members: int 
             if other.id != pathway.id:
                 library.register(other, source_file=f"<{other.id}>")
         library.register(pathway, source_file=f"<simulated {pathway.id}>")
-        service = CaseService(sessions, library, _NoFiles())
+        assessment_library = AssessmentLibrary(sessions)
+        for assessment in assessments:
+            assessment_library.register(assessment, source_file=f"<{assessment.id}>")
+        service = CaseService(sessions, library, _NoFiles(), assessments=assessment_library)
         actors = simulation_actors(pathway, members)
         workers = [a for name, a in actors.items() if name.startswith("worker")]
         receipt = service.open_case(actors[OPERATOR], pathway_id=pathway.id, desk_id=SIMULATION_DESK,

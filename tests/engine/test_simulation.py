@@ -59,3 +59,19 @@ def test_the_steps_taken_become_a_scenario_that_passes(tmp_path):
         result = runner.run_file(path)
     # worker2 never consented in the simulation, so the recorded scenario stops where the simulation did.
     assert result.passed, result.failures
+
+
+def test_a_simulation_passes_an_assessment_stage_with_the_assessments_given():
+    from engine.assessment import check_assessment_file
+    from engine.library import check_directory
+
+    from ..conftest import FIXTURE_ASSESSMENTS, ROOT
+
+    [checked], _ = check_directory(ROOT / "tests" / "fixtures" / "assessed")
+    assessment = check_assessment_file(FIXTURE_ASSESSMENTS / "mini-assess.yaml").assessment
+    steps = [{"as": "worker1", "assess": {"new_ideas": 4, "colleagues": 0, "crisis": False}},
+             {"as": "operator", "advance": "next"}]
+    state = simulate(checked.pathway, steps, assessments=[assessment])
+    assert [o.done for o in state.steps] == [True, True] and state.stage_id == "study"
+    without = simulate(checked.pathway, steps)
+    assert without.steps[0].code == "unknown_assessment"
