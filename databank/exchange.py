@@ -27,7 +27,7 @@ from engine.cases import Actor
 from engine.i18n import DEFAULT_LANGUAGE
 
 from . import esco, textindex
-from .errors import Problem, localized_params
+from .errors import Problem
 from .fields import looks_like_formula
 from .i18n import message
 from .models import Profile, Resource
@@ -459,6 +459,3 @@ def _write_xlsx(header: tuple[str, ...], table: list[list[Any]], title: str) -> 
     book.save(out)
     return out.getvalue()
 
-
-def problem_lines(problems: list[Problem], lang: str) -> list[str]:
-    return [message(p.code, lang, **localized_params(p.params, lang)) for p in problems]

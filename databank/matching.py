@@ -181,7 +181,8 @@ def suggest_resources(session: Session, actor: Actor, need: Need, lang: str = DE
         # Too many to weigh one by one: those of the need's country first (distance decides anyway).
         stmt = stmt.where(Resource.country == region.country)
     candidates = session.scalars(stmt.order_by(Resource.id).limit(MAX_CANDIDATES)
-                                 .options(selectinload(Resource.files), selectinload(Resource.links))).all()
+                                 .options(selectinload(Resource.files), selectinload(Resource.links),
+                                          selectinload(Resource.text))).all()
     out = []
     for r in candidates:
         parts: dict[str, tuple[float, str, dict[str, Any]]] = {}
@@ -237,7 +238,8 @@ def suggest_profiles(session: Session, actor: Actor, need: Need, lang: str = DEF
             Profile.id.in_(select(ProfileOccupation.profile_id).where(
                 ProfileOccupation.key.in_(list(need.occupations))))))
     candidates = session.scalars(stmt.order_by(Profile.id).limit(MAX_CANDIDATES)
-                                 .options(selectinload(Profile.occupations), selectinload(Profile.skills))).all()
+                                 .options(selectinload(Profile.occupations), selectinload(Profile.skills),
+                                          selectinload(Profile.text))).all()
     names = esco.preferred_labels(session, wanted, lang)
     out = []
     for p in candidates:

@@ -8,9 +8,9 @@
 - the ESCO taxonomy (concepts and their labels per language), for the pickers and for matching;
 - contact requests from the public catalogue, routed to a desk.
 
-`search_text` (and, on profiles, `personal_text`) hold the words the full-text indexes see (see
-`databank.text`): PostgreSQL indexes them with GIN expression indexes declared here; SQLite with FTS5
-tables that `databank.search` keeps beside these tables.
+The words the full-text indexes see (see `databank.text`) are in tables of their own (profile texts,
+resource texts; labels carry theirs): PostgreSQL indexes them with GIN expression indexes declared here;
+SQLite with FTS5 tables that `databank.textindex` keeps beside them.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, literal_column,
+    Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, func, literal_column,
 )
 from sqlalchemy.dialects import postgresql  # noqa: F401  (registers the typed to_tsvector() of func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,6 +50,8 @@ class Profile(ChainsMixin, Base):
     __table_args__ = (
         Index("ix_databank_profiles_territory", "region", "province"),
         Index("ix_databank_profiles_desk", "desk_id", "id"),
+        # Covers the facet counts: they read this narrow index, not the wide rows.
+        Index("ix_databank_profiles_facets", "region", "province", "availability", "mobility", "desk_id", "chain_mask"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
@@ -76,8 +78,6 @@ class Profile(ChainsMixin, Base):
     consent_to_share: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_recorded_at: Mapped[datetime | None] = mapped_column()
     consent_recorded_by: Mapped[str | None] = mapped_column(String(64))
-    search_text: Mapped[str] = mapped_column(Text, default="")
-    personal_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
@@ -88,8 +88,30 @@ class Profile(ChainsMixin, Base):
         back_populates="profile", cascade="all, delete-orphan", order_by="ProfileOccupation.position")
     skills: Mapped[list[ProfileSkill]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="ProfileSkill.position")
+    text: Mapped[ProfileText | None] = relationship(cascade="all, delete-orphan", uselist=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def search_text(self) -> str:
+        return self.text.search_text if self.text else ""
+
+    def set_texts(self, search_text: str, personal_text: str) -> None:
+        if self.text is None:
+            self.text = ProfileText(search_text=search_text, personal_text=personal_text)
+        else:
+            self.text.search_text, self.text.personal_text = search_text, personal_text
+
+
+class ProfileText(Base):
+    """The words of a profile for the full-text index, apart from the profile's row so that the rows that
+    filters and facet counts read stay narrow."""
+
+    __tablename__ = "databank_profile_texts"
+    profile_id: Mapped[int] = mapped_column(ForeignKey("databank_profiles.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False)
+    search_text: Mapped[str] = mapped_column(Text, default="")  # what everyone may search
+    personal_text: Mapped[str] = mapped_column(Text, default="")  # name, contacts, summary, town
 
 
 class _Competence:
@@ -97,7 +119,7 @@ class _Competence:
     what matching and facets compare."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    profile_id: Mapped[int] = mapped_column(ForeignKey("databank_profiles.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("databank_profiles.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(300))
     esco_uri: Mapped[str | None] = mapped_column(String(255))
     label: Mapped[str] = mapped_column(String(300))
@@ -108,13 +130,15 @@ class _Competence:
 
 class ProfileOccupation(_Competence, Base):
     __tablename__ = "databank_profile_occupations"
-    __table_args__ = (Index("ix_databank_profile_occupations_key", "key", "profile_id"),)
+    __table_args__ = (Index("ix_databank_profile_occupations_key", "key", "profile_id"),
+                      Index("ix_databank_profile_occupations_profile", "profile_id", "key"))  # covers the facets
     profile: Mapped[Profile] = relationship(back_populates="occupations")
 
 
 class ProfileSkill(_Competence, Base):
     __tablename__ = "databank_profile_skills"
-    __table_args__ = (Index("ix_databank_profile_skills_key", "key", "profile_id"),)
+    __table_args__ = (Index("ix_databank_profile_skills_key", "key", "profile_id"),
+                      Index("ix_databank_profile_skills_profile", "profile_id", "key"))
     profile: Mapped[Profile] = relationship(back_populates="skills")
 
 
@@ -126,6 +150,8 @@ class Resource(ChainsMixin, Base):
         Index("ix_databank_resources_category_status", "category", "status"),
         Index("ix_databank_resources_territory", "region", "province"),
         Index("ix_databank_resources_desk", "desk_id", "id"),
+        Index("ix_databank_resources_facets", "category", "status", "condition", "region", "province", "desk_id",
+              "chain_mask", "offer_mask", "surface_m2", "published"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
@@ -155,7 +181,6 @@ class Resource(ChainsMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="available")
     reserved_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
     published: Mapped[bool] = mapped_column(Boolean, default=True)  # shown in the public catalogue
-    search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
@@ -166,8 +191,19 @@ class Resource(ChainsMixin, Base):
         back_populates="resource", cascade="all, delete-orphan", order_by="ResourceFile.id")
     links: Mapped[list[ResourceLink]] = relationship(
         back_populates="resource", cascade="all, delete-orphan", order_by="ResourceLink.id")
+    text: Mapped[ResourceText | None] = relationship(cascade="all, delete-orphan", uselist=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def search_text(self) -> str:
+        return self.text.search_text if self.text else ""
+
+    def set_texts(self, search_text: str) -> None:
+        if self.text is None:
+            self.text = ResourceText(search_text=search_text)
+        else:
+            self.text.search_text = search_text
 
     @property
     def offers(self) -> list[str]:
@@ -176,6 +212,15 @@ class Resource(ChainsMixin, Base):
     @offers.setter
     def offers(self, codes: list[str]) -> None:
         self.offer_mask = mask_of(list(codes), OFFER_BITS)
+
+
+class ResourceText(Base):
+    """The words of a resource for the full-text index (never its owner's or contact's names)."""
+
+    __tablename__ = "databank_resource_texts"
+    resource_id: Mapped[int] = mapped_column(ForeignKey("databank_resources.id", ondelete="CASCADE"),
+                                             primary_key=True, autoincrement=False)
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class ResourceFile(Base):
@@ -278,16 +323,16 @@ def tsvector(expression):  # noqa: ANN001, ANN201
 
 
 def profile_public_document():  # noqa: ANN201
-    return tsvector(Profile.__table__.c.search_text)
+    return tsvector(ProfileText.__table__.c.search_text)
 
 
 def profile_full_document():  # noqa: ANN201
-    table = Profile.__table__
+    table = ProfileText.__table__
     return tsvector(table.c.search_text).op("||")(tsvector(table.c.personal_text))
 
 
 def resource_document():  # noqa: ANN201
-    return tsvector(Resource.__table__.c.search_text)
+    return tsvector(ResourceText.__table__.c.search_text)
 
 
 def esco_label_document():  # noqa: ANN201
@@ -295,9 +340,9 @@ def esco_label_document():  # noqa: ANN201
 
 
 for _table, _name, _expression in (
-    (Profile.__table__, "ix_databank_profiles_fts", profile_public_document()),
-    (Profile.__table__, "ix_databank_profiles_fts_full", profile_full_document()),
-    (Resource.__table__, "ix_databank_resources_fts", resource_document()),
+    (ProfileText.__table__, "ix_databank_profile_texts_fts", profile_public_document()),
+    (ProfileText.__table__, "ix_databank_profile_texts_fts_full", profile_full_document()),
+    (ResourceText.__table__, "ix_databank_resource_texts_fts", resource_document()),
     (EscoLabel.__table__, "ix_databank_esco_labels_fts", esco_label_document()),
 ):
     # A function of columns is not bound to their table by itself: name the table.

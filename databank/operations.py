@@ -339,14 +339,13 @@ def index_profile(profile: Profile, taxonomy: Taxonomy) -> None:
     uris = [c.esco_uri for c in competences if c.esco_uri]
     esco_labels = taxonomy.labels(uris)
     places = gazetteer()
-    profile.search_text = document(
+    profile.set_texts(document(
         [c.label for c in competences], [x for u in uris for x in esco_labels.get(u, [])],
         profile.qualifications, [lang["code"] for lang in profile.languages or []],
         [x for code in (profile.region, profile.province) if places.get(code) for x in places.get(code).names.values()],
         [x for chain in profile.supply_chains for x in SUPPLY_CHAIN_LABELS[chain].values()],
         profile.origin_firm, profile.origin_firm_nace,
-    )
-    profile.personal_text = document(profile.display_name, profile.email, profile.summary, profile.municipality)
+    ), document(profile.display_name, profile.email, profile.summary, profile.municipality))
 
 
 @dataclass
@@ -413,7 +412,7 @@ def index_resource(resource: Resource) -> None:
     """Words of the resource the full-text index sees (never the owner's or the contact's names: the
     public catalogue searches this text too)."""
     places = gazetteer()
-    resource.search_text = document(
+    resource.set_texts(document(
         resource.title, resource.description, resource.capacity, resource.municipality, resource.address,
         list(CATEGORY_LABELS[resource.category].values()),
         [x for code in (resource.region, resource.province) if places.get(code) for x in places.get(code).names.values()],
@@ -421,7 +420,7 @@ def index_resource(resource: Resource) -> None:
         [x for offer in resource.offers for x in OFFER_LABELS[offer].values()],
         list(CONDITION_LABELS.get(resource.condition, {}).values()),
         resource.origin_firm, resource.origin_firm_nace,
-    )
+    ))
 
 
 # --- views ------------------------------------------------------------------------------------------

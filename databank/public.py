@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.i18n import DEFAULT_LANGUAGE
 
-from . import esco, textindex
+from . import esco
 from .i18n import message
 from .models import Profile, ProfileOccupation, Resource, ResourceFile
-from .search import FacetValue, ResourceQuery, SearchResult, resource_conditions, resource_facets
+from .search import FacetValue, ResourceQuery, SearchResult, resource_search
 from .territory import gazetteer
 from .vocabulary import CHAIN_BITS, label
 
@@ -57,18 +57,12 @@ def public_record(resource: Resource, lang: str) -> dict[str, Any]:
 
 def catalogue(session: Session, query: ResourceQuery, lang: str = DEFAULT_LANGUAGE) -> SearchResult:
     """Published, available resources matching the query, with facet counts (no desks, no statuses)."""
-    textindex.ensure_indexes(session)
-    query = ResourceQuery(**{**query.__dict__, "statuses": ("available",), "published_only": True, "desks": ()})
-    where = resource_conditions(session, query)
-    facets, total = resource_facets(session, where, lang, with_desks=False)
-    facets.pop("status", None)
-    per_page = max(1, min(query.per_page, 100))
-    page = max(1, query.page)
-    order = [Resource.id.desc()] if query.sort != "surface" else \
-        [func.coalesce(Resource.surface_m2, -1).desc(), Resource.id.desc()]
-    rows = session.scalars(select(Resource).where(*where).order_by(*order).limit(per_page)
-                           .offset((page - 1) * per_page).options(selectinload(Resource.files)))
-    return SearchResult(total, page, per_page, [public_record(r, lang) for r in rows], facets)
+    query = ResourceQuery(**{**query.__dict__, "statuses": ("available",), "published_only": True, "desks": (),
+                             "per_page": max(1, min(query.per_page, 100))})
+    result = resource_search(session, query, lang, True, with_desks=False,
+                             record=lambda r: public_record(r, lang), options=[selectinload(Resource.files)])
+    result.facets.pop("status", None)
+    return result
 
 
 def public_resource(session: Session, resource_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any] | None:

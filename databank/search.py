@@ -10,11 +10,13 @@ where the actor may see it; others find the profile by its public part only.
 """
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Sequence
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import JSON, Integer, and_, bindparam, case, cast, except_, false, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,6 +33,9 @@ from .vocabulary import CHAIN_BITS, OFFER_BITS, SIZE_BANDS, label
 
 FACET_TOP = 12
 MAX_PER_PAGE = 200
+# Occupations and skills are counted over the most recent results only, when there are more: counting
+# them over tens of thousands of profiles would cost more than the rest of the search together.
+FACET_SAMPLE = 1000
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class SearchResult:
     per_page: int
     items: list[dict[str, Any]]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    sampled: int | None = None  # occupation and skill facets counted on the latest `sampled` results only
 
     @property
     def pages(self) -> int:
@@ -131,14 +137,22 @@ def profile_conditions(session: Session, actor: Actor, query: ProfileQuery) -> l
 
 def _profile_text(session: Session, actor: Actor, words: list[str]) -> ColumnElement[bool]:
     dialect = textindex.dialect_of(session)
-    public = textindex.PROFILES.condition(dialect, words, "public")
-    full = textindex.PROFILES.condition(dialect, words, "full")
     if actor.has("admin"):
-        return full
+        return textindex.PROFILES.condition(dialect, words, "full")
     sees_personal: ColumnElement[bool] = Profile.consent_to_share.is_(True)
     if actor.has("operator") and actor.desks:
         sees_personal = or_(sees_personal, Profile.desk_id.in_(sorted(actor.desks)))
-    return or_(public, and_(full, sees_personal))
+    public = textindex.PROFILES.matching(dialect, words, "public")
+    if not textindex.PROFILES.any_personal(session, words):
+        # No word of the query is in anyone's personal part: the public part decides alone (the usual case,
+        # and a much cheaper query).
+        return Profile.id.in_(public.scalar_subquery())
+    # One IN over a UNION, not an OR of two INs: the database then starts from the matching ids instead
+    # of testing every profile; and only the profiles that match thanks to their personal words are
+    # looked up to see whether the actor may see them.
+    only_personal = except_(textindex.PROFILES.matching(dialect, words, "full"), public)
+    personal = select(Profile.id).where(Profile.id.in_(only_personal.scalar_subquery()), sees_personal)
+    return Profile.id.in_(union(public, personal).scalar_subquery())
 
 
 def _any_bit(column: Any, codes: Sequence[str], bits: dict[str, int]) -> ColumnElement[bool]:
@@ -155,50 +169,114 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     where = profile_conditions(session, actor, query)
     per_page = max(1, min(query.per_page, MAX_PER_PAGE))
     page = max(1, query.page)
+    offset = (page - 1) * per_page
     found: dict[str, list[FacetValue]] = {}
-    if facets:
-        found, total = _profile_facets(session, where, lang)
+    competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
+    sampled = None
+    if facets and query_words(query.text):
+        # A text search matches a bounded set: read it once (ids and facet columns, as plain Core tuples)
+        # rather than asking the full-text index again for the count, each facet and the page.
+        matched = session.connection().execute(
+            select(Profile.id, Profile.years_experience, *_columns(Profile, PROFILE_FACETS)).where(*where)).all()
+        total = len(matched)
+        found = _profile_facets(session, _counted(matched, PROFILE_FACETS, 2), lang)
+        latest = sorted((row[0] for row in matched), reverse=True)
+        if query.sort == "experience":
+            ranked = [row[0] for row in sorted(matched, key=lambda r: (-(r[1] if r[1] is not None else -1), -r[0]))]
+        else:
+            ranked = latest
+        sampled = FACET_SAMPLE if total > FACET_SAMPLE else None
+        for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
+            competences[name] = _competence_counts(session, model, id_list(session, latest[:FACET_SAMPLE]))
+        rows = _by_ids(session, Profile, ranked[offset:offset + per_page],
+                       [selectinload(Profile.occupations), selectinload(Profile.skills)])
     else:
-        total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
-    order = [Profile.id.desc()] if query.sort != "experience" else \
-        [func.coalesce(Profile.years_experience, -1).desc(), Profile.id.desc()]
-    rows = list(session.scalars(select(Profile).where(*where).order_by(*order).limit(per_page)
-                                .offset((page - 1) * per_page)
-                                .options(selectinload(Profile.occupations), selectinload(Profile.skills))))
+        if facets:
+            # the columns of the covering index, in its order: one pass, no sorting
+            counts = _grouped(session, Profile, where, PROFILE_FACETS[:-1])
+            counts["chain_mask"] = _grouped(session, Profile, where, ("chain_mask",))["chain_mask"]
+            total = sum(counts["region"].values())
+            found = _profile_facets(session, counts, lang)
+            sampled = FACET_SAMPLE if total > FACET_SAMPLE else None
+            latest_ids = select(Profile.id).where(*where).order_by(Profile.id.desc()).limit(FACET_SAMPLE)
+            for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
+                competences[name] = _competence_counts(session, model, latest_ids.scalar_subquery())
+        else:
+            total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
+        order = [Profile.id.desc()] if query.sort != "experience" else \
+            [func.coalesce(Profile.years_experience, -1).desc(), Profile.id.desc()]
+        rows = list(session.scalars(select(Profile).where(*where).order_by(*order).limit(per_page).offset(offset)
+                                    .options(selectinload(Profile.occupations), selectinload(Profile.skills))))
+    # one look-up of ESCO labels for the facets and the page together
     uris = [c.esco_uri for p in rows for c in [*p.occupations, *p.skills] if c.esco_uri]
+    uris += [uri for counts in competences.values() for *_, uri in counts if uri]
     labels = esco.preferred_labels(session, uris, lang)
+    for name, counts in competences.items():
+        found[name] = [FacetValue(key, labels.get(uri, (text,))[0] if uri else text, n)
+                       for key, n, text, uri in counts]
     items = [profile_record(p, profile_access(actor, p) or "limited", lang, labels) for p in rows]
-    return SearchResult(total, page, per_page, items, found)
+    return SearchResult(total, page, per_page, items, found, sampled)
 
 
-def _profile_facets(session: Session, where: list[ColumnElement[bool]], lang: str
-                    ) -> tuple[dict[str, list[FacetValue]], int]:
-    counts = _grouped(session, Profile, where, ("region", "province", "availability", "mobility", "desk_id"))
-    chains = _grouped(session, Profile, where, ("chain_mask",))["chain_mask"]
-    total = sum(counts["region"].values())
+PROFILE_FACETS = ("region", "province", "availability", "mobility", "desk_id", "chain_mask")
+RESOURCE_FACETS = ("category", "status", "condition", "region", "province", "desk_id", "chain_mask", "offer_mask",
+                   "surface_m2")
+
+
+def _columns(model: Any, names: Sequence[str]) -> list[Any]:
+    return [getattr(model, n) for n in names]
+
+
+def _counted(rows: Sequence[Any], names: Sequence[str], start: int) -> dict[str, dict[Any, int]]:
+    """Counts per value of each column of the rows (columns `start`... named `names`)."""
+    columns = list(zip(*rows)) if rows else [() for _ in range(start + len(names))]
+    return {name: dict(Counter(columns[i])) for i, name in enumerate(names, start)}
+
+
+def id_list(session: Session, ids: list[int]) -> Any:
+    """A subquery of these ids, passed as one JSON parameter (a thousand bound values would cost more to
+    compile than to run)."""
+    payload = bindparam(None, json.dumps(ids))
+    if textindex.dialect_of(session) == "postgresql":
+        values = func.json_array_elements_text(cast(payload, JSON)).table_valued("value")
+        return select(cast(values.c.value, Integer)).scalar_subquery()
+    values = func.json_each(payload).table_valued("value")
+    return select(values.c.value).scalar_subquery()
+
+
+def _by_ids(session: Session, model: Any, ids: list[int], options: list[Any]) -> list[Any]:
+    """The entries with these ids, in this order."""
+    if not ids:
+        return []
+    found = {e.id: e for e in session.scalars(select(model).where(model.id.in_(ids)).options(*options))}
+    return [found[i] for i in ids if i in found]
+
+
+def _profile_facets(session: Session, counts: dict[str, dict[Any, int]], lang: str) -> dict[str, list[FacetValue]]:
     places = gazetteer()
-    facets = {
+    return {
         "region": _facet(counts["region"], lambda c: places.name(c, lang)),
         "province": _facet(counts["province"], lambda c: places.name(c, lang)),
         "availability": _facet(counts["availability"], lambda c: label("availability", c, lang)),
         "mobility": _facet(counts["mobility"], lambda c: label("mobility", c, lang)),
-        "supply_chain": _facet(_bits(chains, CHAIN_BITS), lambda c: label("supply_chain", c, lang)),
+        "supply_chain": _facet(_bits(counts["chain_mask"], CHAIN_BITS), lambda c: label("supply_chain", c, lang)),
         "desk": _facet(counts["desk_id"], _desk_names(session, counts["desk_id"])),
     }
-    for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
-        facets[name] = _competence_facet(session, model, where, lang)
-    return facets, total
 
 
-def _competence_facet(session: Session, model: Any, where: list[ColumnElement[bool]], lang: str) -> list[FacetValue]:
+def _competence_counts(session: Session, model: Any, profile_ids: Any) -> list[tuple[str, int, str, str | None]]:
+    """(key, count, a label, ESCO URI) of the most frequent occupations or skills of these profiles."""
     count = func.count().label("n")
-    stmt = select(model.key, count, func.min(model.label), func.min(model.esco_uri)).group_by(model.key) \
+    # key only: the (profile_id, key) index answers without reading the rows
+    stmt = select(model.key, count).where(model.profile_id.in_(profile_ids)).group_by(model.key) \
         .order_by(count.desc(), model.key).limit(FACET_TOP)
-    if where:
-        stmt = stmt.where(model.profile_id.in_(select(Profile.id).where(*where)))
-    rows = session.execute(stmt).all()
-    labels = esco.preferred_labels(session, [uri for *_, uri in rows if uri], lang)
-    return [FacetValue(key, labels.get(uri, (text,))[0] if uri else text, n) for key, n, text, uri in rows]
+    counts = session.execute(stmt).all()
+    free = [key for key, _ in counts if key.startswith("text:")]
+    texts: dict[str, str] = {}
+    if free:
+        first = select(func.min(model.id)).where(model.key.in_(free)).group_by(model.key)
+        texts = dict(session.execute(select(model.key, model.label).where(model.id.in_(first.scalar_subquery()))).all())
+    return [(key, n, texts.get(key, key[5:]), None if key.startswith("text:") else key) for key, n in counts]
 
 
 # --- resources ---------------------------------------------------------------------------------------
@@ -259,30 +337,75 @@ def search_resources(session: Session, actor: Actor | None, query: ResourceQuery
     """Resources for the operators (every desk's). The public catalogue goes through `databank.public`."""
     if actor is not None:
         require_reader(actor)
+    return resource_search(session, query, lang, facets, with_desks=True,
+                           record=lambda r: resource_record(r, lang),
+                           options=[selectinload(Resource.files), selectinload(Resource.links)])
+
+
+def resource_search(session: Session, query: ResourceQuery, lang: str, facets: bool, with_desks: bool,
+                    record: Any, options: list[Any]) -> SearchResult:
     textindex.ensure_indexes(session)
     where = resource_conditions(session, query)
     per_page = max(1, min(query.per_page, MAX_PER_PAGE))
     page = max(1, query.page)
+    offset = (page - 1) * per_page
     found: dict[str, list[FacetValue]] = {}
-    if facets:
-        found, total = resource_facets(session, where, lang)
+    if facets and query_words(query.text):
+        matched = session.connection().execute(
+            select(Resource.id, *_columns(Resource, RESOURCE_FACETS)).where(*where)).all()
+        total = len(matched)
+        counts = _counted(matched, RESOURCE_FACETS, 1)
+        bands: dict[str, int] = {}
+        for surface, n in counts.pop("surface_m2").items():
+            bands[band_of(surface)] = bands.get(band_of(surface), 0) + n
+        found = _resource_facets(session, counts, bands, lang, with_desks)
+        if query.sort == "surface":
+            ranked = [r[0] for r in sorted(matched, key=lambda r: (-(r[9] if r[9] is not None else -1), -r[0]))]
+        else:
+            ranked = sorted((r[0] for r in matched), reverse=True)
+        rows = _by_ids(session, Resource, ranked[offset:offset + per_page], options)
     else:
-        total = session.scalar(select(func.count()).select_from(Resource).where(*where)) or 0
-    order = [Resource.id.desc()] if query.sort != "surface" else \
-        [func.coalesce(Resource.surface_m2, -1).desc(), Resource.id.desc()]
-    rows = session.scalars(select(Resource).where(*where).order_by(*order).limit(per_page)
-                           .offset((page - 1) * per_page)
-                           .options(selectinload(Resource.files), selectinload(Resource.links)))
-    return SearchResult(total, page, per_page, [resource_record(r, lang) for r in rows], found)
+        if facets:
+            found, total = resource_facets(session, where, lang, with_desks)
+        else:
+            total = session.scalar(select(func.count()).select_from(Resource).where(*where)) or 0
+        order = [Resource.id.desc()] if query.sort != "surface" else \
+            [func.coalesce(Resource.surface_m2, -1).desc(), Resource.id.desc()]
+        rows = list(session.scalars(select(Resource).where(*where).order_by(*order).limit(per_page).offset(offset)
+                                    .options(*options)))
+    return SearchResult(total, page, per_page, [record(r) for r in rows], found)
+
+
+def band_of(surface: float | None) -> str:
+    """The size band of a surface, as `size_band()` computes it in SQL."""
+    if surface is None:
+        return "unknown"
+    for name, low, high in SIZE_BANDS:
+        if high is None or surface < high:
+            return name
+    return "unknown"
 
 
 def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: str,
                     with_desks: bool = True) -> tuple[dict[str, list[FacetValue]], int]:
     columns = ("category", "status", "condition", "region", "province") + (("desk_id",) if with_desks else ())
-    counts = _grouped(session, Resource, where, columns)
-    masks = _grouped(session, Resource, where, ("chain_mask", "offer_mask"))
-    bands = dict(session.execute(select(size_band(), func.count()).where(*where).group_by(size_band())).all())
+    counts = _grouped(session, Resource, where, columns)  # the covering index's order: one pass, no sorting
+    # masks and size bands have few values together: one more pass for the three of them
+    banded = select(Resource.chain_mask, Resource.offer_mask, size_band().label("band")).where(*where).subquery()
+    bands: dict[str, int] = {}
+    counts["chain_mask"], counts["offer_mask"] = {}, {}
+    for chains, offers, band, n in session.execute(select(banded.c.chain_mask, banded.c.offer_mask, banded.c.band,
+                                                          func.count()).group_by(banded.c.chain_mask,
+                                                                                 banded.c.offer_mask, banded.c.band)):
+        counts["chain_mask"][chains] = counts["chain_mask"].get(chains, 0) + n
+        counts["offer_mask"][offers] = counts["offer_mask"].get(offers, 0) + n
+        bands[band] = bands.get(band, 0) + n
     total = sum(counts["category"].values())
+    return _resource_facets(session, counts, bands, lang, with_desks), total
+
+
+def _resource_facets(session: Session, counts: dict[str, dict[Any, int]], bands: dict[str, int], lang: str,
+                     with_desks: bool) -> dict[str, list[FacetValue]]:
     places = gazetteer()
     facets = {
         "category": _facet(counts["category"], lambda c: label("category", c, lang)),
@@ -290,22 +413,22 @@ def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: st
         "condition": _facet(counts["condition"], lambda c: label("condition", c, lang)),
         "region": _facet(counts["region"], lambda c: places.name(c, lang)),
         "province": _facet(counts["province"], lambda c: places.name(c, lang)),
-        "supply_chain": _facet(_bits(masks["chain_mask"], CHAIN_BITS), lambda c: label("supply_chain", c, lang)),
-        "offer": _facet(_bits(masks["offer_mask"], OFFER_BITS), lambda c: label("offer", c, lang)),
+        "supply_chain": _facet(_bits(counts["chain_mask"], CHAIN_BITS), lambda c: label("supply_chain", c, lang)),
+        "offer": _facet(_bits(counts["offer_mask"], OFFER_BITS), lambda c: label("offer", c, lang)),
         "size_band": [FacetValue(code, label("size_band", code, lang), bands[code])
                       for code in [b[0] for b in SIZE_BANDS] + ["unknown"] if bands.get(code)],
     }
     if with_desks:
         facets["desk"] = _facet(counts["desk_id"], _desk_names(session, counts["desk_id"]))
-    return facets, total
+    return facets
 
 
 # --- shared ------------------------------------------------------------------------------------------
 
 def _grouped(session: Session, model: Any, where: list[ColumnElement[bool]], columns: Sequence[str]
              ) -> dict[str, dict[Any, int]]:
-    """Counts per value of each column over the rows matching `where`, from one GROUP BY of all the
-    columns together (one pass over the rows), summed up here."""
+    """Counts per value of each column over the rows matching `where`, from one GROUP BY of the columns
+    together (one pass over the rows), summed up here."""
     cols = [getattr(model, c) for c in columns]
     out: dict[str, dict[Any, int]] = {c: {} for c in columns}
     for *values, n in session.execute(select(*cols, func.count()).where(*where).group_by(*cols)):

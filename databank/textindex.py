@@ -17,7 +17,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import Connection, Engine, Table, bindparam, cast, literal_column, select, text
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, cast, literal_column, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -28,29 +28,54 @@ from . import models
 @dataclass(frozen=True)
 class TextIndex:
     name: str  # of the FTS5 table
-    table: Table
+    table: Table  # where the words are
+    key: str  # its integer key: the id of the entry
+    entry_id: Any  # the column of the entries that `key` refers to
     columns: tuple[str, ...]  # the first is what everyone may search; the others need the right to see them
     pg_documents: dict[str, Callable[[], Any]]  # scope -> the indexed expression
+    options: str  # of the FTS5 table
 
     def condition(self, dialect: str, words: list[str], scope: str = "public") -> ColumnElement[bool]:
-        """`table.id` is an entry whose text (its public part, or all of it) matches every word as a prefix."""
+        """The entry's text (its public part, or all of it) matches every word as a prefix."""
+        if dialect == "postgresql" and self.table.c[self.key] is self.entry_id:
+            return self._pg_match(words, scope)
+        return self.entry_id.in_(self.matching(dialect, words, scope).scalar_subquery())
+
+    def matching(self, dialect: str, words: list[str], scope: str = "public") -> Select[Any]:
+        """The ids of the entries whose text matches (a subquery the database can start from)."""
         if dialect == "postgresql":
-            query = " & ".join(f"'{w}':*" for w in words)
-            return self.pg_documents[scope]().op("@@")(cast(bindparam(None, query), TSQUERY))
+            return select(self.table.c[self.key]).where(self._pg_match(words, scope))
         terms = " AND ".join(f'"{w}"*' for w in words)
         if scope == "public" and len(self.columns) > 1:
             terms = "{" + self.columns[0] + "} : (" + terms + ")"
         fts = literal_column(self.name)
-        rowids = select(literal_column("rowid")).select_from(text(self.name)).where(fts.op("MATCH")(terms))
-        return self.table.c.id.in_(rowids.scalar_subquery())
+        return select(literal_column("rowid")).select_from(text(self.name)).where(fts.op("MATCH")(terms))
+
+    def any_personal(self, session: Session, words: list[str]) -> bool:
+        """Whether some query word starts a word of some entry's personal part (SQLite; PostgreSQL answers
+        True, so its query keeps the personal part and its planner decides)."""
+        if len(self.columns) < 2 or dialect_of(session) != "sqlite":
+            return len(self.columns) > 1
+        terms = "{" + self.columns[1] + "} : (" + " OR ".join(f'"{w}"*' for w in words) + ")"
+        fts = literal_column(self.name)
+        probe = select(literal_column("rowid")).select_from(text(self.name)).where(fts.op("MATCH")(terms)).limit(1)
+        return session.execute(probe).first() is not None
+
+    def _pg_match(self, words: list[str], scope: str) -> ColumnElement[bool]:
+        query = " & ".join(f"'{w}':*" for w in words)
+        return self.pg_documents[scope]().op("@@")(cast(bindparam(None, query), TSQUERY))
 
 
-PROFILES = TextIndex("databank_profiles_fts", models.Profile.__table__, ("search_text", "personal_text"),
-                     {"public": models.profile_public_document, "full": models.profile_full_document})
-RESOURCES = TextIndex("databank_resources_fts", models.Resource.__table__, ("search_text",),
-                      {"public": models.resource_document})
-ESCO_LABELS = TextIndex("databank_esco_labels_fts", models.EscoLabel.__table__, ("search_text",),
-                        {"public": models.esco_label_document})
+# FTS5 options: no positions where no phrase is ever searched (smaller, faster); prefix indexes only for
+# the pickers' labels, where one or two typed letters must answer at once.
+PROFILES = TextIndex("databank_profiles_fts", models.ProfileText.__table__, "profile_id", models.Profile.__table__.c.id,
+                     ("search_text", "personal_text"),
+                     {"public": models.profile_public_document, "full": models.profile_full_document}, "detail=column")
+RESOURCES = TextIndex("databank_resources_fts", models.ResourceText.__table__, "resource_id",
+                      models.Resource.__table__.c.id, ("search_text",), {"public": models.resource_document},
+                      "detail=none")
+ESCO_LABELS = TextIndex("databank_esco_labels_fts", models.EscoLabel.__table__, "id", models.EscoLabel.__table__.c.id,
+                        ("search_text",), {"public": models.esco_label_document}, "detail=none, prefix='2 3'")
 INDEXES = (PROFILES, RESOURCES, ESCO_LABELS)
 
 _ready: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
@@ -95,7 +120,7 @@ def _ensure(connection: Connection) -> None:
 
 
 def _create(connection: Connection, index: TextIndex, replace: bool) -> None:
-    name, table = index.name, index.table.name
+    name, table, key = index.name, index.table.name, index.key
     cols = ", ".join(index.columns)
     new = ", ".join(f"new.{c}" for c in index.columns)
     old = ", ".join(f"old.{c}" for c in index.columns)
@@ -104,15 +129,14 @@ def _create(connection: Connection, index: TextIndex, replace: bool) -> None:
         statements += [f"DROP TRIGGER IF EXISTS {name}_{s}" for s in ("ai", "ad", "au")]
         statements.append(f"DROP TABLE IF EXISTS {name}")
     statements += [
-        # prefix indexes make the short prefixes of autocomplete fast
-        f"CREATE VIRTUAL TABLE {name} USING fts5({cols}, content='{table}', content_rowid='id', prefix='1 2 3')",
+        f"CREATE VIRTUAL TABLE {name} USING fts5({cols}, content='{table}', content_rowid='{key}', {index.options})",
         f"CREATE TRIGGER {name}_ai AFTER INSERT ON {table} BEGIN "
-        f"INSERT INTO {name}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"INSERT INTO {name}(rowid, {cols}) VALUES (new.{key}, {new}); END",
         f"CREATE TRIGGER {name}_ad AFTER DELETE ON {table} BEGIN "
-        f"INSERT INTO {name}({name}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"INSERT INTO {name}({name}, rowid, {cols}) VALUES ('delete', old.{key}, {old}); END",
         f"CREATE TRIGGER {name}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
-        f"INSERT INTO {name}({name}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
-        f"INSERT INTO {name}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"INSERT INTO {name}({name}, rowid, {cols}) VALUES ('delete', old.{key}, {old}); "
+        f"INSERT INTO {name}(rowid, {cols}) VALUES (new.{key}, {new}); END",
         f"INSERT INTO {name}({name}) VALUES ('rebuild')",
     ]
     for statement in statements:

@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import CaseService, FileStore, PathwayLibrary
+from engine.assessment_library import AssessmentLibrary
 from engine.db import make_engine, make_session_factory, upgrade
 
 from . import config as config_module
@@ -35,6 +36,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     _init_engine(app)
     csrf.init_app(app)
@@ -48,10 +54,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
+    from .designer.views import bp as designer_bp
+    from .dossier.views import bp as dossier_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(designer_bp, url_prefix="/designer")
+    app.register_blueprint(dossier_bp)
+    app.register_blueprint(__import__("webui.portal.views", fromlist=["bp"]).bp, url_prefix="/me")
     _register_pages(app)
     from . import templating
 
@@ -67,22 +78,30 @@ def _init_engine(app: Flask) -> None:
     sessions = make_session_factory(engine)
     library = PathwayLibrary(sessions, app.config["PATHWAYS_DIR"])
     if app.config["SYNC_PATHWAYS"] and Path(app.config["PATHWAYS_DIR"]).is_dir():
-        _sync(library)
+        _sync(lambda: _log_refused(library.sync(author="webui")))
+    assessments = AssessmentLibrary(sessions, app.config["ASSESSMENTS_DIR"])
+    if app.config["SYNC_PATHWAYS"] and Path(app.config["ASSESSMENTS_DIR"]).is_dir():
+        _sync(lambda: assessments.sync(known_pathways=set(library.pathway_ids())))
     files = FileStore(Path(app.instance_path) / "files")
-    app.extensions["opera"] = Services(engine, sessions, library, files, CaseService(sessions, library, files))
+    service = CaseService(sessions, library, files, assessments=assessments)
+    app.extensions["opera"] = Services(engine, sessions, library, files, service, assessments)
 
 
-def _sync(library: PathwayLibrary) -> None:
-    """Record the pathway files as revisions; two server processes starting together may race: retry."""
+def _sync(run: Any) -> None:
+    """Record the files as revisions; two server processes starting together may race: retry."""
     for attempt in range(3):
         try:
-            for checked in library.sync(author="webui"):
-                for problem in checked.errors:
-                    log.warning("pathway file refused: %s", problem.format())
+            run()
             return
         except (IntegrityError, OperationalError):
             if attempt == 2:
                 raise
+
+
+def _log_refused(report: Any) -> None:
+    for checked in report:
+        for problem in checked.errors:
+            log.warning("pathway file refused: %s", problem.format())
 
 
 @login_manager.user_loader

@@ -11,9 +11,12 @@ from typing import Any
 
 import click
 
+from databank.cli import databank as databank_group
 from engine.cli import main as engine_main
 
-main = click.Group(name="opera", help=engine_main.help, commands=dict(engine_main.commands))
+# Same kind of group as the engine's (it turns a missing database into a sentence), with every command.
+main = type(engine_main)(name="opera", help=engine_main.help, commands=dict(engine_main.commands))
+main.add_command(databank_group)
 
 
 def _app(config: dict[str, Any] | None = None):  # noqa: ANN202
@@ -183,3 +186,70 @@ def desks_create(desk_id: str, name: str, country: str, region: str) -> None:
                 raise click.ClickException(f"there is already a help desk {desk_id}")
             session.add(Desk(id=desk_id, name=name, country=country, region=region))
     click.echo(f"help desk {desk_id} created")
+
+
+# --- notifications, invitations, retention (webui/notifications, webui/portal) ----------------------
+
+@main.command("notify")
+@click.option("--no-send", is_flag=True, help="Only queue the messages; do not send e-mail.")
+def notify_command(no_send: bool) -> None:
+    """Turn new events and due dates into messages, then send the e-mail that is due (run it from cron)."""
+    from .notifications.cli import notify
+
+    app = _app()
+    report = notify(app, send=not no_send)
+    click.echo(str(report))
+
+
+@main.command("invite")
+@click.argument("user_ids", nargs=-1)
+@click.option("--case", "case_id", type=int, help="Invite every worker of this case.")
+@click.option("--by", "created_by", default="cli", show_default=True, help="Who invites (recorded).")
+def invite_command(user_ids: tuple[str, ...], case_id: int | None, created_by: str) -> None:
+    """E-mail an invitation link to workers (by account id, or every worker of a case)."""
+    from sqlalchemy import select
+
+    from engine.models import CaseMember
+
+    from .models import User
+    from .portal.invitations import CannotInvite, invite, send_now
+
+    app = _app()
+    with app.app_context():
+        sessions = app.extensions["opera"].sessions
+        queued = []
+        with sessions() as session:
+            ids = list(user_ids)
+            if case_id is not None:
+                ids += list(session.scalars(select(CaseMember.person_id).where(
+                    CaseMember.case_id == case_id, CaseMember.kind == "worker")))
+            if not ids:
+                raise click.UsageError("name the workers, or give --case")
+            for user_id in dict.fromkeys(ids):
+                user = session.get(User, user_id)
+                try:
+                    if user is None:
+                        raise CannotInvite(user_id)
+                    queued.append(invite(session, user, created_by))
+                except CannotInvite:
+                    click.echo(f"{user_id}: no invitation (unknown, no e-mail, disabled or not a worker)", err=True)
+            session.commit()
+        send_now(queued)
+    click.echo(f"{len(queued)} invitations queued")
+
+
+@main.command("retention")
+@click.option("--case-days", type=int, default=None,
+              help="Erase workers whose cases all closed more than this many days ago "
+                   "(default: OPERA_RETENTION_DAYS, else 1825).")
+@click.option("--by", "actor_id", default="retention", show_default=True, help="Recorded as who erased.")
+def retention_command(case_days: int | None, actor_id: str) -> None:
+    """Remove what is past its retention period (personal data of closed cases, old messages and links)."""
+    from .portal.personal_data import apply_retention
+
+    days = case_days if case_days is not None else int(os.environ.get("OPERA_RETENTION_DAYS") or 1825)
+    app = _app()
+    services = app.extensions["opera"]
+    with services.engine.begin() as connection:
+        report = apply_retention(connection, services.files, actor_id, case_days=days)
+    click.echo(str(report))

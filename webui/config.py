@@ -6,7 +6,9 @@
 | SECRET_KEY | OPERA_SECRET_KEY | required, except in demo mode (generated into the instance folder) |
 | INSTANCE_PATH | OPERA_INSTANCE_PATH | ./instance |
 | PATHWAYS_DIR | OPERA_PATHWAYS_DIR | ./pathways, else the project's pathways/ |
+| ASSESSMENTS_DIR | OPERA_ASSESSMENTS_DIR | ./assessments, else the project's assessments/ |
 | SESSION_COOKIE_SECURE | OPERA_COOKIE_SECURE (0/1) | on |
+| PROXIES | OPERA_PROXIES | 0: how many reverse proxies set X-Forwarded-For/-Proto in front of the app |
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class Defaults:
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCK_SECONDS = 15 * 60
     PASSWORD_METHOD = "scrypt"
+    PROXIES = 0
 
 
 def _env_bool(name: str) -> bool | None:
@@ -56,9 +59,12 @@ def _env_bool(name: str) -> bool | None:
 def from_environment() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, env in (("DATABASE_URL", "OPERA_DATABASE_URL"), ("SECRET_KEY", "OPERA_SECRET_KEY"),
-                     ("INSTANCE_PATH", "OPERA_INSTANCE_PATH"), ("PATHWAYS_DIR", "OPERA_PATHWAYS_DIR")):
+                     ("INSTANCE_PATH", "OPERA_INSTANCE_PATH"), ("PATHWAYS_DIR", "OPERA_PATHWAYS_DIR"),
+                     ("ASSESSMENTS_DIR", "OPERA_ASSESSMENTS_DIR")):
         if os.environ.get(env):
             out[key] = os.environ[env]
+    if os.environ.get("OPERA_PROXIES", "").strip().isdigit():
+        out["PROXIES"] = int(os.environ["OPERA_PROXIES"])
     secure = _env_bool("OPERA_COOKIE_SECURE")
     if secure is not None:
         out["SESSION_COOKIE_SECURE"] = out["REMEMBER_COOKIE_SECURE"] = secure
@@ -78,6 +84,9 @@ def resolve(config: Mapping[str, Any] | None) -> dict[str, Any]:
     if not out.get("PATHWAYS_DIR"):
         here = Path.cwd() / "pathways"
         out["PATHWAYS_DIR"] = str(here if here.is_dir() else PROJECT_ROOT / "pathways")
+    if not out.get("ASSESSMENTS_DIR"):
+        here = Path.cwd() / "assessments"
+        out["ASSESSMENTS_DIR"] = str(here if here.is_dir() else PROJECT_ROOT / "assessments")
     if out.get("AUTO_UPGRADE") is None:
         out["AUTO_UPGRADE"] = str(out["DATABASE_URL"]).startswith("sqlite")
     if not out.get("SECRET_KEY"):

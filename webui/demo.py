@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Actor, CaseService, FileStore, Member, PathwayLibrary
 from engine.models import Desk, utcnow
-from engine.pathway import ChecklistItem, DocumentRule, Form, FormField, SignOffRule
+from engine.pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, FormField, SignOffRule
 from engine.requirements import StageState
 from engine.scenarios import sample_file
 
@@ -208,6 +208,18 @@ class Builder:
                 name = f"{requirement.id.replace('_', '-')}.{ext}"
                 version = self.service.attach_document(case_id, who(requirement.uploaded_by, member), version,
                                                        requirement.id, name, content, member=member).version
+        elif isinstance(requirement, AssessmentRequirement):
+            from .cases.questionnaire import sample_answers
+
+            assessments = self.service.assessments
+            with self.sessions() as session:
+                assessment = assessments.revision(assessments.current_revision_id(requirement.assessment_id, session))
+            for member in workers:
+                if member in rs.done_by:
+                    continue
+                version = self.service.submit_assessment(
+                    case_id, who(requirement.roles, member), version, person_id=member,
+                    answers=sample_answers(assessment, seed=self.rng.randint(0, 10**6))).version
         elif isinstance(requirement, Form):
             version = self.service.submit_form(case_id, who(requirement.roles, None), version,
                                                self.form_data(requirement, overrides)).version

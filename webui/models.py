@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.models import Base, utcnow
+from engine.models import Base, Case, utcnow
 
 ROLES = ("admin", "operator", "mentor", "designer", "worker")
 
@@ -23,7 +23,6 @@ class User(UserMixin, Base):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower-case; workers may have none
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))  # None: cannot log in (yet)
-    roles: Mapped[list[Any]] = mapped_column(default=list)
     language: Mapped[str | None] = mapped_column(String(5))  # it / fr / en; None: the browser's
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -33,6 +32,17 @@ class User(UserMixin, Base):
 
     desk_links: Mapped[list[DeskMembership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+    role_links: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted(link.role for link in self.role_links)
+
+    @roles.setter
+    def roles(self, values: Any) -> None:
+        wanted = list(dict.fromkeys(values or []))
+        self.role_links = [link for link in self.role_links if link.role in wanted] + [
+            UserRole(role=r) for r in wanted if r not in {link.role for link in self.role_links}]
 
     # --- Flask-Login ------------------------------------------------------------------------------
     @property
@@ -40,11 +50,19 @@ class User(UserMixin, Base):
         return not self.disabled and self.password_hash is not None
 
     def has(self, role: str) -> bool:
-        return role in (self.roles or [])
+        return any(link.role == role for link in self.role_links)
 
     @property
     def desk_ids(self) -> list[str]:
         return sorted(link.desk_id for link in self.desk_links)
+
+
+class UserRole(Base):
+    """A role of an account (a table of its own: "every mentor" is an indexed question among 100k workers)."""
+
+    __tablename__ = "user_roles"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
 class DeskMembership(Base):
@@ -81,3 +99,10 @@ class CaseNote(Base):
     meeting_at: Mapped[datetime | None] = mapped_column()
     place: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Indexes the desk page needs on the engine's cases table (declared here, created by the web UI's migration):
+# the overdue count and the due-date ordering of one desk, and the counts per pathway and stage read from the
+# index alone.
+Index("ix_cases_desk_status_due", Case.desk_id, Case.status, Case.due_at)
+Index("ix_cases_desk_status_pathway_stage", Case.desk_id, Case.status, Case.pathway_id, Case.stage_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import CaseService, FileStore, PathwayLibrary
+from engine import CaseService, FileStore, Pathway, PathwayLibrary
+from engine.assessment_library import AssessmentLibrary
+from engine.models import PathwaySource
 
 
 @dataclass
@@ -17,6 +19,7 @@ class Services:
     library: PathwayLibrary
     files: FileStore
     cases: CaseService
+    assessments: AssessmentLibrary
 
 
 def services() -> Services:
@@ -35,3 +38,19 @@ def close_db(_exc: BaseException | None = None) -> None:
     session = g.pop("_db", None)
     if session is not None:
         session.close()
+
+
+def current_pathways() -> list[tuple[str, Pathway]]:
+    """The active revision of every pathway, by id (one query per request; revisions are cached by the
+    library, and never change)."""
+    found = g.get("_pathways")
+    if found is None:
+        active: dict[str, tuple] = {}
+        rows = db().execute(select(PathwaySource.pathway_id, PathwaySource.active_revision_id,
+                                   PathwaySource.checked_at).where(PathwaySource.active_revision_id.is_not(None)))
+        for pathway_id, revision_id, checked_at in rows:
+            if pathway_id and (pathway_id not in active or checked_at > active[pathway_id][1]):
+                active[pathway_id] = (revision_id, checked_at)
+        library = services().library
+        found = g._pathways = [(pid, library.revision(active[pid][0], db()).pathway) for pid in sorted(active)]
+    return found

@@ -71,8 +71,6 @@ def upgrade() -> None:
     sa.Column('consent_to_share', sa.Boolean(), nullable=False),
     sa.Column('consent_recorded_at', engine.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('consent_recorded_by', sa.String(length=64), nullable=True),
-    sa.Column('search_text', sa.Text(), nullable=False),
-    sa.Column('personal_text', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', engine.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
@@ -86,6 +84,7 @@ def upgrade() -> None:
     with op.batch_alter_table('databank_profiles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_databank_profiles_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_databank_profiles_desk', ['desk_id', 'id'], unique=False)
+        batch_op.create_index('ix_databank_profiles_facets', ['region', 'province', 'availability', 'mobility', 'desk_id', 'chain_mask'], unique=False)
         batch_op.create_index(batch_op.f('ix_databank_profiles_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_databank_profiles_territory', ['region', 'province'], unique=False)
 
@@ -118,7 +117,6 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('reserved_case_id', sa.Integer(), nullable=True),
     sa.Column('published', sa.Boolean(), nullable=False),
-    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', engine.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
@@ -132,6 +130,7 @@ def upgrade() -> None:
     with op.batch_alter_table('databank_resources', schema=None) as batch_op:
         batch_op.create_index('ix_databank_resources_category_status', ['category', 'status'], unique=False)
         batch_op.create_index('ix_databank_resources_desk', ['desk_id', 'id'], unique=False)
+        batch_op.create_index('ix_databank_resources_facets', ['category', 'status', 'condition', 'region', 'province', 'desk_id', 'chain_mask', 'offer_mask', 'surface_m2', 'published'], unique=False)
         batch_op.create_index(batch_op.f('ix_databank_resources_reserved_case_id'), ['reserved_case_id'], unique=False)
         batch_op.create_index('ix_databank_resources_territory', ['region', 'province'], unique=False)
 
@@ -169,7 +168,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('databank_profile_occupations', schema=None) as batch_op:
         batch_op.create_index('ix_databank_profile_occupations_key', ['key', 'profile_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_databank_profile_occupations_profile_id'), ['profile_id'], unique=False)
+        batch_op.create_index('ix_databank_profile_occupations_profile', ['profile_id', 'key'], unique=False)
 
     op.create_table('databank_profile_skills',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -185,8 +184,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('databank_profile_skills', schema=None) as batch_op:
         batch_op.create_index('ix_databank_profile_skills_key', ['key', 'profile_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_databank_profile_skills_profile_id'), ['profile_id'], unique=False)
+        batch_op.create_index('ix_databank_profile_skills_profile', ['profile_id', 'key'], unique=False)
 
+    op.create_table('databank_profile_texts',
+    sa.Column('profile_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('personal_text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['profile_id'], ['databank_profiles.id'], name=op.f('fk_databank_profile_texts_profile_id_databank_profiles'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('profile_id', name=op.f('pk_databank_profile_texts'))
+    )
+    op.create_table('databank_resource_texts',
+    sa.Column('resource_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['resource_id'], ['databank_resources.id'], name=op.f('fk_databank_resource_texts_resource_id_databank_resources'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('resource_id', name=op.f('pk_databank_resource_texts'))
+    )
     op.create_table('databank_resource_files',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resource_id', sa.Integer(), nullable=False),
@@ -231,10 +243,10 @@ def upgrade() -> None:
 
 
 FULL_TEXT_INDEXES = (
-    ("databank_profiles", "ix_databank_profiles_fts", "to_tsvector('simple', search_text)"),
-    ("databank_profiles", "ix_databank_profiles_fts_full",
+    ("databank_profile_texts", "ix_databank_profile_texts_fts", "to_tsvector('simple', search_text)"),
+    ("databank_profile_texts", "ix_databank_profile_texts_fts_full",
      "(to_tsvector('simple', search_text) || to_tsvector('simple', personal_text))"),
-    ("databank_resources", "ix_databank_resources_fts", "to_tsvector('simple', search_text)"),
+    ("databank_resource_texts", "ix_databank_resource_texts_fts", "to_tsvector('simple', search_text)"),
     ("databank_esco_labels", "ix_databank_esco_labels_fts", "to_tsvector('simple', search_text)"),
 )
 SQLITE_FULL_TEXT_TABLES = ("databank_profiles_fts", "databank_resources_fts", "databank_esco_labels_fts")
@@ -250,17 +262,19 @@ def downgrade() -> None:
         batch_op.drop_index('ix_databank_resource_links_case')
 
     op.drop_table('databank_resource_links')
+    op.drop_table('databank_resource_texts')
+    op.drop_table('databank_profile_texts')
     with op.batch_alter_table('databank_resource_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_databank_resource_files_resource_id'))
 
     op.drop_table('databank_resource_files')
     with op.batch_alter_table('databank_profile_skills', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_databank_profile_skills_profile_id'))
+        batch_op.drop_index('ix_databank_profile_skills_profile')
         batch_op.drop_index('ix_databank_profile_skills_key')
 
     op.drop_table('databank_profile_skills')
     with op.batch_alter_table('databank_profile_occupations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_databank_profile_occupations_profile_id'))
+        batch_op.drop_index('ix_databank_profile_occupations_profile')
         batch_op.drop_index('ix_databank_profile_occupations_key')
 
     op.drop_table('databank_profile_occupations')
@@ -271,6 +285,7 @@ def downgrade() -> None:
     with op.batch_alter_table('databank_resources', schema=None) as batch_op:
         batch_op.drop_index('ix_databank_resources_territory')
         batch_op.drop_index(batch_op.f('ix_databank_resources_reserved_case_id'))
+        batch_op.drop_index('ix_databank_resources_facets')
         batch_op.drop_index('ix_databank_resources_desk')
         batch_op.drop_index('ix_databank_resources_category_status')
 
@@ -278,6 +293,7 @@ def downgrade() -> None:
     with op.batch_alter_table('databank_profiles', schema=None) as batch_op:
         batch_op.drop_index('ix_databank_profiles_territory')
         batch_op.drop_index(batch_op.f('ix_databank_profiles_person_id'))
+        batch_op.drop_index('ix_databank_profiles_facets')
         batch_op.drop_index('ix_databank_profiles_desk')
         batch_op.drop_index(batch_op.f('ix_databank_profiles_case_id'))
 

@@ -73,23 +73,25 @@ def seed(databank):  # noqa: ANN001, ANN201
         person_id="w-luca", display_name="Luca Bianchi", email="luca@example.org", phone="", summary="Carpentiere.",
         occupations=[SHIPWRIGHT], skills=[{"uri": HULLS, "level": 4}, {"uri": DRAWINGS, "level": 3}],
         province="IT-SP", municipality="La Spezia", years_experience=12, consent_to_share=True,
+        qualifications=["Diploma di maestro d'ascia"],
         availability="from_date", available_from="2027-01-15")).id
     ids["sara"] = databank.create_profile(GENOVA_OPERATOR, anna(
         person_id=None, display_name="Sara Verdi", email="", phone="", summary="", occupations=[TOUR_GUIDE],
         skills=[{"uri": LANGUAGES, "level": 4}], province="IT-SV", municipality="Savona", years_experience=6,
-        supply_chains=["sustainable_tourism"], origin_firm="Hotel Riviera", origin_firm_nace="I55.10",
+        supply_chains=["sustainable_tourism"], origin_firm="Hotel Riviera", origin_firm_nace="I55.10", qualifications=[],
         mobility="local")).id
     ids["marc"] = databank.create_profile(NICE_OPERATOR, anna(
         desk_id="nice", person_id="w-marc", display_name="Marc Dupont", email="marc@example.fr", phone="",
         summary="Technicien éolien.", occupations=[WIND_TECHNICIAN], skills=[{"uri": TURBINES, "level": 3}, WELDING],
         region="FR-PAC", province="FR-06", municipality="Nice", years_experience=9, mobility="cross_border",
         supply_chains=["blue_green_energy"], origin_firm="Éoliennes Azur", origin_firm_nace="D35.11",
-        languages=["fr:native", "it:B2"])).id
+        languages=["fr:native", "it:B2"], qualifications=["BTS Électrotechnique"])).id
     ids["elena"] = databank.create_profile(NICE_OPERATOR, anna(
         desk_id="nice", person_id=None, display_name="Elena Neri", email="", phone="", summary="",
         occupations=[WELDER], skills=[{"uri": WELDING, "level": 2}], region="FR-PAC", province="FR-83",
         municipality="Toulon", years_experience=3, availability="unavailable",
-        supply_chains=["nautical_shipbuilding", "blue_green_energy"])).id
+        supply_chains=["nautical_shipbuilding", "blue_green_energy"], qualifications=[],
+        origin_firm="Chantiers Navals du Var", origin_firm_nace="C30.11")).id
     ids["shed"] = databank.create_resource(GENOVA_OPERATOR, shed()).id
     ids["cnc"] = databank.create_resource(GENOVA_OPERATOR, shed(
         category="machine", title="Centro di lavoro CNC a 5 assi", description="Fresatrice CNC, corsa 3000 mm.",
@@ -109,3 +111,4 @@ def seed(databank):  # noqa: ANN001, ANN201
         region="FR-20R", province="FR-2B", municipality="Bastia", latitude=None, longitude=None, surface_m2=None,
         offers=["sale"])).id
     return ids
+HEADER_CSV = "display_name,email,occupations\n"

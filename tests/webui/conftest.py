@@ -11,10 +11,11 @@ from werkzeug.security import generate_password_hash
 
 from engine import Actor, Member
 from engine.models import Desk
-from tests.conftest import SHIPPED_PATHWAYS
+from tests.conftest import ROOT, SHIPPED_PATHWAYS
 from webui import create_app
 from webui.models import DeskMembership, User
 
+SHIPPED_ASSESSMENTS = ROOT / "assessments"
 PASSWORD = "correct horse battery"
 # The real algorithm with lighter parameters: logins in tests stay fast.
 TEST_PASSWORD_METHOD = "scrypt:4096:8:1"
@@ -49,13 +50,38 @@ PEOPLE = {
 WORKERS = [Member("w.anna", "Anna Rossi"), Member("w.luca", "Luca Ferrari"), Member("w.sara", "Sara Verdi")]
 
 
+@pytest.fixture(scope="session")
+def shipped_pathways():  # noqa: ANN201
+    """The shipped pathway files, checked once per run (checking takes a second; registering is quick)."""
+    from engine.library import check_directory
+
+    report, _problems = check_directory(SHIPPED_PATHWAYS)
+    assert all(c.valid for c in report), [p.format() for c in report for p in c.errors]
+    return report
+
+
+@pytest.fixture(scope="session")
+def shipped_assessments():  # noqa: ANN201
+    """The shipped assessment files (the common methodology), checked once per run."""
+    from engine.assessment_scenarios import load_assessments
+
+    report = list(load_assessments(SHIPPED_ASSESSMENTS).values()) if SHIPPED_ASSESSMENTS.is_dir() else []
+    assert all(c.valid for c in report), [p.format() for c in report for p in c.errors]
+    return report
+
+
 @pytest.fixture
-def app(db_url: str, tmp_path: Path, sessions):  # noqa: ANN001, ANN201
+def app(db_url: str, tmp_path: Path, sessions, shipped_pathways, shipped_assessments):  # noqa: ANN001, ANN201
     application = create_app({
         "TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test secret key, long enough to sign",
         "INSTANCE_PATH": str(tmp_path / "instance"), "PATHWAYS_DIR": str(SHIPPED_PATHWAYS),
-        "AUTO_UPGRADE": False, "PASSWORD_METHOD": TEST_PASSWORD_METHOD,
+        "AUTO_UPGRADE": False, "SYNC_PATHWAYS": False, "PASSWORD_METHOD": TEST_PASSWORD_METHOD,
     })
+    library = application.extensions["opera"].library
+    for checked in shipped_pathways:  # what `library.sync()` records, without checking the files again
+        library.register(checked.pathway, checked.source.text, checked.file)
+    for checked in shipped_assessments:
+        application.extensions["opera"].assessments.register(checked.assessment, checked.source.text, checked.file)
     yield application
     application.extensions["opera"].engine.dispose()
 

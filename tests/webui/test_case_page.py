@@ -147,6 +147,7 @@ def walk_to(service, stage_id: str, pathway: str = "wbo", desk: str = "genova"):
     mentor = PEOPLE["mentor"].actor
     plan = {"group_formation": INTAKE_EXITS + ["branch_viable"],
             "feasibility_study": INTAKE_EXITS + ["branch_viable", "group_formed"],
+            "entrepreneurial_assessment": INTAKE_EXITS[:3],
             "pathway_choice": INTAKE_EXITS[:4]}[stage_id]
     for exit_id in plan:
         v = builder.complete(case_id, v, exit_id, operator, mentor, {})
@@ -276,3 +277,66 @@ def test_a_worker_joins_and_leaves_a_group_case(service, sessions, as_role):
     assert operator.post(f"/cases/{case_id}/members", data={"version": v + 1, "remove": "w.sara"}).status_code == 302
     with sessions() as session:
         assert "w.sara" not in [m.person_id for m in session.get(Case, case_id).members]
+
+
+def as_form_data(assessment, answers: dict) -> dict:  # noqa: ANN001
+    data = {}
+    for q in assessment.questions:
+        if q.id not in answers:
+            continue
+        value = answers[q.id]
+        data["q-" + q.id] = ("true" if value else "false") if isinstance(value, bool) else (
+            value if isinstance(value, list) else str(value))
+    return data
+
+
+def test_the_operator_answers_the_questionnaire_with_each_worker_saving_as_they_go(service, sessions, as_role):
+    from engine.models import AssessmentResponse
+    from webui.cases.questionnaire import sample_answers
+
+    case_id, v = walk_to(service, "entrepreneurial_assessment")
+    operator = as_role("operator")
+    page = operator.get(f"/cases/{case_id}").text
+    assert "Answer the questionnaire with Luca Ferrari" in page
+    url = f"/cases/{case_id}/assessments/w.luca"
+    form_page = operator.get(url)
+    assert form_page.status_code == 200 and "Answers of Luca Ferrari" in form_page.text
+    assessments = service.assessments
+    with sessions() as session:
+        requirement = service.library.revision(case_row(sessions, case_id).revision_id).pathway.stage(
+            "entrepreneurial_assessment").assessment
+        assessment = assessments.revision(assessments.current_revision_id(requirement.assessment_id, session))
+    answers = sample_answers(assessment, seed=5)
+    first_half = dict(list(answers.items())[:5])
+    assert operator.post(url, data={"version": v, "action": "save", **as_form_data(assessment, first_half)}
+                         ).status_code == 302
+    assert "answers saved, not submitted yet" in operator.get(f"/cases/{case_id}").text
+    assert case_row(sessions, case_id).version == v  # a draft is not a change of the case
+    refused = operator.post(url, data={"version": v, "action": "submit"})
+    assert refused.status_code == 422 and "field-error" in refused.text
+    done = operator.post(url, data={"version": v, "action": "submit", **as_form_data(assessment, answers)})
+    assert done.status_code == 302, done.text
+    with sessions() as session:
+        response = session.scalar(select(AssessmentResponse).where(AssessmentResponse.case_id == case_id,
+                                                                   AssessmentResponse.person_id == "w.luca"))
+        assert response.submitted_at is not None and response.submitted_by == "op.genova"
+    assert events(sessions, case_id)[-1] == "assessment_submitted"
+    assert "answers submitted on" in operator.get(f"/cases/{case_id}").text
+    assert operator.get(url).status_code == 302  # submitted answers are not answered again
+    assert as_role("mentor").get(f"/cases/{case_id}/assessments/w.sara").status_code == 403
+    assert operator.get(f"/cases/{case_id}/assessments/nobody").status_code == 404
+
+
+def test_the_chosen_pathway_is_recorded_against_the_suggestion_only_with_a_reason(service, sessions, as_role):
+    case_id, v = walk_to(service, "pathway_choice")
+    operator = as_role("operator")
+    page = operator.get(f"/cases/{case_id}").text
+    assert "Pathway suggested by the questionnaires" in page
+    ranking = service.recommendation(case_id)
+    other = next(p for p in ("startup", "spinoff", "wbo", "community_coop") if p != ranking[0][0])
+    refused = operator.post(f"/cases/{case_id}/choice", data={"version": v, "pathway": other, "reason": ""})
+    assert refused.status_code == 422
+    response = operator.post(f"/cases/{case_id}/choice", data={"version": v, "pathway": "wbo",
+                                                               "reason": "The group wants to buy the branch"})
+    assert response.status_code == 302
+    assert events(sessions, case_id)[-1] == "pathway_chosen"

@@ -63,7 +63,7 @@ def test_an_admin_edits_roles_desks_and_unlocks_an_account(app, as_role, session
     assert response.status_code == 302
     with sessions() as session:
         user = session.get(User, "op.genova")
-        assert user.roles == ["operator", "mentor"] and user.desk_ids == ["genova", "nice"]
+        assert sorted(user.roles) == ["mentor", "operator"] and user.desk_ids == ["genova", "nice"]
         assert user.failed_logins == 0 and user.locked_until is None
     assert victim.login(people["operator"]).status_code == 302
 

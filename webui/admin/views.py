@@ -11,12 +11,13 @@ from engine.models import Case, Desk
 
 from ..access import actor, roles_required
 from ..i18n import lang
-from ..models import DeskMembership, User
+from ..models import DeskMembership, User, UserRole
 from ..security import hash_password, unlock
 from ..services import db, services
 from .forms import AssignMentorForm, DeskForm, UserForm
 
 bp = Blueprint("admin", __name__, template_folder="templates")
+USERS_SHOWN = 200
 
 
 @bp.get("/")
@@ -31,8 +32,9 @@ def index():  # noqa: ANN201
 
 
 def _mentor_choices() -> list[tuple[str, str]]:
-    users = db().scalars(select(User).where(User.disabled.is_(False)).order_by(User.display_name))
-    return [(u.id, u.display_name) for u in users if u.has("mentor")]
+    from ..cases.views import users_with_role
+
+    return [(u.id, u.display_name) for u in users_with_role("mentor")]
 
 
 @bp.post("/mentors")
@@ -111,9 +113,15 @@ def edit_desk(desk_id: str):  # noqa: ANN201
 @roles_required("admin")
 def users():  # noqa: ANN201
     role = request.args.get("role", "")
+    q = (request.args.get("q") or "").strip()[:100]
     query = select(User).order_by(User.display_name)
-    rows = [u for u in db().scalars(query) if not role or u.has(role)]
-    return render_template("admin/users.html", users=rows, role=role)
+    if role:
+        query = query.join(UserRole).where(UserRole.role == role[:32])
+    if q:
+        pattern = "%" + q.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        query = query.where(func.lower(User.display_name).like(pattern) | func.lower(User.email).like(pattern))
+    rows = list(db().scalars(query.limit(USERS_SHOWN + 1)))
+    return render_template("admin/users.html", users=rows[:USERS_SHOWN], more=len(rows) > USERS_SHOWN, role=role, q=q)
 
 
 def _desk_choices() -> list[tuple[str, str]]:

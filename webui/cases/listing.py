@@ -105,9 +105,12 @@ def desk_page(session: Session, desk_id: str, f: Filters, page_size: int, now: d
     ordered = column.asc() if f.order == "asc" else column.desc()
     if f.sort == "due":
         # Cases without a due date (closed, stages without deadline) come last either way.
-        query = query.order_by(Case.due_at.is_(None), ordered, Case.id)
+        order = (Case.due_at.is_(None), ordered, Case.id)
     else:
-        query = query.order_by(ordered, Case.id)
-    rows = list(session.scalars(query.options(selectinload(Case.members))
-                                .limit(page_size).offset((page - 1) * page_size)))
-    return Page(rows, total, page, pages)
+        order = (ordered, Case.id)
+    # The page's ids first (sorted from the index where it can), then only those rows with their members.
+    ids = list(session.scalars(query.with_only_columns(Case.id).order_by(*order)
+                               .limit(page_size).offset((page - 1) * page_size)))
+    by_id = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids))
+                                              .options(selectinload(Case.members)))} if ids else {}
+    return Page([by_id[i] for i in ids if i in by_id], total, page, pages)

@@ -15,7 +15,9 @@ from engine.errors import Unmet
 from engine.i18n import localize
 from engine.library import LoadedRevision
 from engine.models import Case, Desk, Event, PathwayRevision, utcnow
-from engine.pathway import ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage
+from engine.pathway import (
+    AssessmentRequirement, ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage,
+)
 from engine.queries import describe_event
 from engine.requirements import RequirementState, StageState
 
@@ -85,6 +87,8 @@ class CaseView:
     can_fill_form: bool
     saved_form: dict[str, Any] | None
     documents_by_requirement: dict[str, list[Any]]
+    drafts: dict[str, Any] = field(default_factory=dict)  # person id -> saved, not yet submitted answers
+    recommendation: list[tuple[str, float]] = field(default_factory=list)  # pathways ranked by the answers
 
     @property
     def pathway(self) -> Pathway:
@@ -157,7 +161,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         elif isinstance(spec, DocumentRule):
             roles = spec.uploaded_by
             documents_by_requirement[spec.id] = list(rs.rows)
-        elif isinstance(spec, Form):
+        elif isinstance(spec, (Form, AssessmentRequirement)):
             roles = spec.roles
         else:
             assert isinstance(spec, SignOffRule)
@@ -178,6 +182,13 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     timeline.sort(key=lambda item: (item.at, item.seq or 0), reverse=True)
     form_spec = state.stage.form
     saved = state.forms.get(state.stage.id)
+    drafts: dict[str, Any] = {}
+    if state.stage.assessment is not None:
+        from engine.models import AssessmentResponse
+
+        drafts = {r.person_id: r for r in session.scalars(select(AssessmentResponse).where(
+            AssessmentResponse.case_id == case.id, AssessmentResponse.submitted_at.is_(None)))}
+    recommendation = service.recommendation(case.id) if case.status == "active" else []
     manager = current_user.has("admin") or (current_user.has("operator") and case.desk_id in actor.desks)
     return CaseView(
         case=case, desk=state.desk, revision=revision, revision_row=session.get(PathwayRevision, case.revision_id),
@@ -187,6 +198,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         overdue=bool(case.status == "active" and case.due_at and case.due_at < now),
         form_spec=form_spec, can_fill_form=bool(form_spec and editable and may_act(actor, case, form_spec.roles)),
         saved_form=dict(saved.data) if saved else None, documents_by_requirement=documents_by_requirement,
+        drafts=drafts, recommendation=recommendation,
     )
 
 
@@ -195,23 +207,20 @@ def _exit_target(service: CaseService, pathway: Pathway, exit_: Exit, lang: str)
         stage = pathway.stage(exit_.to)
         return _("Next stage: %(stage)s", stage=localize(stage.title, lang) if stage else exit_.to)
     if exit_.pathway:
-        try:
-            title = localize(service.library.current(exit_.pathway).pathway.title, lang)
-        except Exception:  # noqa: BLE001 - an unknown pathway still shows its id
-            title = exit_.pathway
+        from ..services import current_pathways
+
+        target = dict(current_pathways()).get(exit_.pathway)
+        title = localize(target.title, lang) if target is not None else exit_.pathway
         return _("The case continues on the pathway: %(pathway)s", pathway=title)
     from ..templating import outcome_label
 
     return _("The case closes: %(outcome)s", outcome=outcome_label(exit_.outcome, pathway))
 
 
-def describe_changes(session: Session, case: Case, changes: list[dict[str, Any]], lang: str) -> list[str]:
-    """The events that happened since the version the user saw, in words."""
-    seqs = [c["seq"] for c in changes]
-    if not seqs:
-        return []
-    events = list(session.scalars(select(Event).where(Event.case_id == case.id, Event.seq.in_(seqs))
-                                  .order_by(Event.seq)))
+def changes_since(session: Session, case: Case, seen_version: int, lang: str) -> list[str]:
+    """The events that happened after the version the user saw, in words."""
+    events = list(session.scalars(select(Event).where(Event.case_id == case.id, Event.seq > seen_version)
+                                  .order_by(Event.seq).limit(50)))
     names = names_for(session, {e.actor_id for e in events}, case)
     return [describe_event(e, lang, lambda pid: names.get(pid, pid)) for e in events]
 

@@ -36,8 +36,8 @@ from ..access import (
     visible_desk_or_404,
 )
 from ..i18n import lang
-from ..models import CaseNote, User
-from ..services import db, services
+from ..models import CaseNote, User, UserRole
+from ..services import current_pathways, db, services
 from . import page as case_page
 from . import stage_form
 from .forms import (
@@ -113,19 +113,18 @@ def desk(desk_id: str):  # noqa: ANN201
     )
 
 
-def _pathways(library: Any) -> list[tuple[str, Any]]:
-    out = []
-    for pid in library.pathway_ids():
-        try:
-            out.append((pid, library.current(pid).pathway))
-        except EngineError:
-            continue
-    return out
+def _pathways(_library: Any = None) -> list[tuple[str, Any]]:
+    return current_pathways()
 
 
-def _mentors() -> list[User]:
-    users = db().scalars(select(User).where(User.disabled.is_(False)).order_by(User.display_name))
-    return [u for u in users if u.has("mentor")]
+def _mentors() -> list[Any]:
+    return users_with_role("mentor")
+
+
+def users_with_role(role: str) -> list[Any]:
+    """(id, display_name) of the enabled accounts with a role."""
+    return list(db().execute(select(User.id, User.display_name).join(UserRole)
+                             .where(UserRole.role == role, User.disabled.is_(False)).order_by(User.display_name)))
 
 
 # --- opening a case ---------------------------------------------------------------------------------
@@ -265,6 +264,7 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
         note_form=NoteForm(formdata=None, data={"body": keep.get("note", "")}),
         meeting_form=MeetingForm(formdata=None) if "meeting" not in keep else keep["meeting"],
         supply_chain_labels=SUPPLY_CHAIN_LABELS,
+        pathway_titles={pid: localize(p.title, lang()) for pid, p in _pathways()},
     ), status
 
 
@@ -288,10 +288,8 @@ def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, *, ke
     version = _version()
     try:
         receipt = operation(actor(), version)
-    except ConflictError as exc:
-        db().rollback()
-        changes = case_page.describe_changes(db(), case_row, exc.changes, lang())
-        return render_case(case_row, 409, conflict=changes, keep=keep)
+    except ConflictError:
+        return _conflict(case_row, version, keep)
     except FormInvalid as exc:
         return render_case(case_row, 422, error=exc.message(lang()), keep=keep, form_errors=exc.messages(lang()))
     except RequirementsNotMet as exc:
@@ -309,6 +307,14 @@ def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, *, ke
         if new_case_row is None or not _visible(new_case_row):
             target = case_id
     return redirect(url_for("cases.case", case_id=target, _anchor=anchor or None))
+
+
+def _conflict(case_row: Case, seen_version: int, keep: dict[str, Any] | None):  # noqa: ANN202
+    """The page again, at the current version, saying what changed since `seen_version`; what the user
+    typed is put back in its form."""
+    db().rollback()
+    changes = case_page.changes_since(db(), case_row, seen_version, lang())
+    return render_case(case_row, 409, conflict=changes, keep=keep)
 
 
 def _visible(case_row: Case) -> bool:
@@ -384,6 +390,9 @@ def submit_form(case_id: int):  # noqa: ANN201
         return render_case(case_row, 422, error=_("This stage has no form."))
     data = stage_form.collect(spec.form, request.form)
     keep = {"stage_form": request.form}
+    if _version() != case_row.version:
+        # Stale before anything else: say what changed (the engine checks again, atomically, on saving).
+        return _conflict(case_row, _version(), keep)
     problems = stage_form.validate(spec.form, data)
     if problems:
         messages = {name: [u.message(lang()) for u in items] for name, items in problems.items()}
@@ -537,6 +546,85 @@ def add_meeting(case_id: int):  # noqa: ANN201
     db().commit()
     flash(_("The meeting is recorded."), "success")
     return redirect(url_for("cases.case", case_id=case_id, _anchor="timeline"))
+
+
+# --- the assessment questionnaire -------------------------------------------------------------------
+
+def _questionnaire_context(case_id: int, person_id: str):  # noqa: ANN202
+    """The case, the stage's assessment requirement, the worker and their saved answers (404 otherwise)."""
+    from engine.models import AssessmentResponse
+
+    case_row = visible_case_or_404(case_id)
+    pathway = services().library.revision(case_row.revision_id, db()).pathway
+    stage = pathway.stage(case_row.stage_id)
+    requirement = stage.assessment if stage is not None else None
+    worker = next((m for m in case_row.members if m.kind == "worker" and m.person_id == person_id), None)
+    if requirement is None or worker is None or case_row.status != "active":
+        abort(404)
+    if not case_page.may_act(actor(), case_row, tuple(requirement.roles)):
+        abort(403)
+    response = db().scalar(select(AssessmentResponse).where(
+        AssessmentResponse.case_id == case_id, AssessmentResponse.person_id == person_id,
+        AssessmentResponse.assessment_id == requirement.assessment_id))
+    library = services().assessments
+    revision_id = response.revision_id if response else library.current_revision_id(requirement.assessment_id, db())
+    return case_row, stage, requirement, worker, response, library.revision(revision_id, db())
+
+
+@bp.route("/cases/<int:case_id>/assessments/<person_id>", methods=["GET", "POST"])
+@roles_required(*CASE_ROLES)
+def questionnaire(case_id: int, person_id: str):  # noqa: ANN201
+    from . import questionnaire as q
+
+    case_row, stage, requirement, worker, response, assessment = _questionnaire_context(case_id, person_id)
+    if response is not None and response.submitted_at is not None:
+        flash(_("The answers of %(name)s are already submitted.", name=worker.display_name), "info")
+        return redirect(url_for("cases.case", case_id=case_id, _anchor="req-assessment"))
+    status, error, formdata = 200, None, None
+    if request.method == "POST":
+        formdata = request.form
+        answers = q.collect(assessment, request.form)
+        try:
+            if request.form.get("action") == "submit":
+                services().cases.submit_assessment(case_id, actor(), _version(), person_id=person_id,
+                                                   answers=answers)
+                flash(_("The answers of %(name)s are submitted.", name=worker.display_name), "success")
+                return redirect(url_for("cases.case", case_id=case_id, _anchor="req-assessment"))
+            services().cases.save_assessment_answers(case_id, actor(), answers, person_id=person_id)
+            flash(_("The answers are saved: you can come back to them."), "success")
+            return redirect(url_for("cases.questionnaire", case_id=case_id, person_id=person_id))
+        except ConflictError:
+            status, error = 409, _("This case changed meanwhile: check the answers and submit them again.")
+        except FormInvalid as exc:
+            status, error = 422, _("Some answers are missing or need to be corrected.")
+            form = q.build(assessment, lang(), formdata=formdata)
+            stage_form.attach_errors(form, exc.messages(lang()))
+            return _render_questionnaire(case_row, stage, requirement, worker, assessment, form, error, status)
+        except NotAllowed as exc:
+            status, error = 403, exc.message(lang())
+        except EngineError as exc:
+            status, error = 422, exc.message(lang())
+        db().rollback()
+        db().refresh(case_row)
+    form = q.build(assessment, lang(), formdata=formdata, saved=response.answers if response else None)
+    return _render_questionnaire(case_row, stage, requirement, worker, assessment, form, error, status)
+
+
+def _render_questionnaire(case_row, stage, requirement, worker, assessment, form, error, status):  # noqa: ANN001, ANN202
+    sections = [(sid, title, intro, [form[q.id] for q in assessment.section_questions(sid)])
+                for sid, title, intro in assessment.sections]
+    return render_template("cases/questionnaire.html", case=case_row, stage=stage, requirement=requirement,
+                           worker=worker, assessment=assessment, sections=sections, error=error), status
+
+
+@bp.post("/cases/<int:case_id>/choice")
+@roles_required(*CASE_ROLES)
+def choose_pathway(case_id: int):  # noqa: ANN201
+    pathway = request.form.get("pathway", "")
+    reason = _reason()
+    return act(case_id, lambda a, v: services().cases.record_pathway_choice(case_id, a, v, pathway, reason=reason),
+               _("The chosen pathway is recorded."), keep={"action": "choice", "reason": reason, "pathway": pathway},
+               anchor="choice")
 
 
 # --- the mentor's view ------------------------------------------------------------------------------

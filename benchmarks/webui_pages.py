@@ -1,0 +1,347 @@
+"""Web UI pages at scale: 100k cases and 1M events generated in SQLite.
+
+- in process (Flask's test client): median and p95 time of the desk page and of the case page;
+- served by gunicorn (2 workers, as `opera serve` runs it) on 127.0.0.1: requests/s of the case page beside
+  the bare `/health` page of the same server, from the same client.
+
+    python -m benchmarks.webui_pages [--quick] [--cases N]
+
+`rows(work, quick)` gives the table rows for `python -m benchmarks`. The generated database is written
+with bulk inserts (the engine's own speed is measured by engine_steps): realistic shapes, not histories.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "pathways"
+MEDIAN_TARGET = 0.030  # seconds
+RATIO_TARGET = 0.30  # case page requests/s over the bare page's
+PASSWORD = "benchmark password"
+DESKS = 20
+EVENTS_PER_CASE = 10
+
+
+def generate(url: str, cases: int, seed: int = 7) -> dict[str, Any]:
+    """A migrated database with `cases` cases (EVENTS_PER_CASE events each), their members and stage rows."""
+    from engine import PathwayLibrary
+    from engine.db import make_engine, make_session_factory, upgrade
+    from engine.models import Case, CaseMember, ChecklistTick, Desk, Event, FormData
+    from webui.models import DeskMembership, User, UserRole
+    from werkzeug.security import generate_password_hash
+
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    library = PathwayLibrary(sessions, SHIPPED)
+    library.sync()
+    revisions = {pid: library.current(pid) for pid in library.pathway_ids()}
+    rng = random.Random(seed)
+    now = datetime.now(timezone.utc)
+    password_hash = generate_password_hash(PASSWORD)
+    desks = [f"desk{i:02d}" for i in range(DESKS)]
+    with engine.begin() as connection:
+        connection.execute(insert(Desk), [{"id": d, "name": f"Sportello {i}", "country": "IT" if i % 2 else "FR",
+                                           "region": "Liguria" if i % 2 else "Corse", "created_at": now}
+                                          for i, d in enumerate(desks)])
+        staff = [{"id": f"op.{d}", "email": f"op.{d}@bench.example", "display_name": f"Operator {d}",
+                  "password_hash": password_hash, "language": "it", "disabled": False,
+                  "failed_logins": 0, "created_at": now} for d in desks]
+        staff += [{"id": f"mentor.{i}", "email": f"mentor.{i}@bench.example", "display_name": f"Mentor {i}",
+                   "password_hash": password_hash, "language": "en", "disabled": False,
+                   "failed_logins": 0, "created_at": now} for i in range(30)]
+        connection.execute(insert(User), staff)
+        connection.execute(insert(UserRole), [{"user_id": u["id"], "role": u["id"].split(".")[0].replace("op", "operator")}
+                                              for u in staff])
+        connection.execute(insert(DeskMembership), [{"user_id": f"op.{d}", "desk_id": d} for d in desks])
+
+    first_names = ["Anna", "Luca", "Sara", "Marco", "Giulia", "Paolo", "Claire", "Julien", "Sophie", "Nicolas"]
+    last_names = ["Rossi", "Ferrari", "Verdi", "Bianchi", "Martin", "Bernard", "Petit", "Durand", "Sanna", "Piras"]
+    batch = 5000
+    case_id = 0
+    event_id = 0
+    member_id = 0
+    for start in range(0, cases, batch):
+        case_rows, member_rows, worker_rows, role_rows, event_rows, tick_rows, form_rows = [], [], [], [], [], [], []
+        for _i in range(min(batch, cases - start)):
+            case_id += 1
+            pid = rng.choice(list(revisions))
+            loaded = revisions[pid]
+            stages = loaded.pathway.stages
+            stage = stages[min(len(stages) - 1, int(rng.random() ** 1.5 * len(stages)))]
+            desk = desks[case_id % DESKS]
+            opened = now - timedelta(days=rng.randint(1, 900))
+            status = rng.choices(("active", "on_hold", "closed"), (75, 5, 20))[0]
+            due = opened + timedelta(days=rng.randint(10, 400)) if status == "active" else None
+            group = rng.randint(2, 4) if pid in ("wbo", "community_coop") else 1
+            names = []
+            for position in range(group):
+                member_id += 1
+                name = f"{rng.choice(first_names)} {rng.choice(last_names)}"
+                names.append(name)
+                person = f"w.{member_id}"
+                member_rows.append({"case_id": case_id, "person_id": person, "kind": "worker",
+                                    "display_name": name, "position": position})
+                worker_rows.append({"id": person, "email": None, "display_name": name, "password_hash": None,
+                                    "language": None, "disabled": False, "failed_logins": 0, "created_at": now})
+                role_rows.append({"user_id": person, "role": "worker"})
+            mentor = f"mentor.{case_id % 30}"
+            member_rows.append({"case_id": case_id, "person_id": mentor, "kind": "mentor",
+                                "display_name": f"Mentor {case_id % 30}", "position": group})
+            case_rows.append({
+                "id": case_id, "pathway_id": pid, "revision_id": loaded.revision_id, "desk_id": desk,
+                "title": ", ".join(names), "status": status, "stage_id": stage.id, "stage_visit": 1,
+                "outcome": "withdrawn" if status == "closed" else None, "version": EVENTS_PER_CASE,
+                "supply_chains": [rng.choice(loaded.pathway.supply_chains)] if loaded.pathway.supply_chains else [],
+                "opened_by": f"op.{desk}", "opened_at": opened, "stage_entered_at": opened + timedelta(days=5),
+                "due_at": due, "held_at": now if status == "on_hold" else None,
+                "closed_at": now if status == "closed" else None, "previous_case_id": None, "next_case_id": None})
+            for seq in range(1, EVENTS_PER_CASE + 1):
+                event_id += 1
+                item = stage.checklist[0] if stage.checklist else None
+                if seq == 1:
+                    kind, data = "case_opened", {"pathway": pid, "pathway_title": dict(loaded.pathway.title),
+                                                 "revision_id": loaded.revision_id, "version": "1",
+                                                 "members": [m["person_id"] for m in member_rows[-group - 1:-1]]}
+                elif item is not None and seq % 3:
+                    kind, data = "item_ticked", {"item": item.id, "label": dict(item.label), "member": None}
+                else:
+                    kind, data = "form_submitted", {"label": dict(stage.title), "data": {"x": seq}, "changed": ["x"]}
+                event_rows.append({"id": event_id, "case_id": case_id, "seq": seq, "type": kind,
+                                   "actor_id": f"op.{desk}", "actor_roles": ["operator"],
+                                   "at": opened + timedelta(hours=seq), "stage_id": stage.id, "data": data})
+            if stage.checklist:
+                tick_rows.append({"case_id": case_id, "stage_id": stage.id, "item_id": stage.checklist[0].id,
+                                  "member_id": "", "ticked_by": f"op.{desk}", "ticked_at": opened})
+            if stage.form is not None:
+                form_rows.append({"case_id": case_id, "stage_id": stage.id, "data": {},
+                                  "submitted_by": f"op.{desk}", "submitted_at": opened})
+        with engine.begin() as connection:
+            connection.execute(insert(Case), case_rows)
+            connection.execute(insert(CaseMember), member_rows)
+            connection.execute(insert(User), worker_rows)
+            connection.execute(insert(UserRole), role_rows)
+            connection.execute(insert(Event), event_rows)
+            if tick_rows:
+                connection.execute(insert(ChecklistTick), tick_rows)
+            if form_rows:
+                connection.execute(insert(FormData), form_rows)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return {"desk": desks[1], "operator": f"op.{desks[1]}", "cases": case_id, "events": event_id}
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def in_process(url: str, work: Path, facts: dict[str, Any], requests: int) -> dict[str, tuple[float, float]]:
+    """Median and p95 seconds of the desk page and the case page, through Flask's test client."""
+    from sqlalchemy import select
+
+    from engine.db import make_engine
+    from engine.models import Case
+    from webui import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark", "INSTANCE_PATH": str(work / "instance"),
+                      "PATHWAYS_DIR": str(SHIPPED), "AUTO_UPGRADE": False, "SYNC_PATHWAYS": False})
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        case_ids = list(connection.execute(select(Case.id).where(Case.desk_id == facts["desk"])).scalars())
+    engine.dispose()
+    rng = random.Random(3)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = facts["operator"]
+        session["_fresh"] = True
+    pages = {
+        "desk page": lambda i: f"/desks/{facts['desk']}" + ("" if i % 2 else f"?page={1 + i % 7}"),
+        "desk page, filtered and searched": lambda i: f"/desks/{facts['desk']}?q=ross&pathway=wbo&sort=opened",
+        "case page": lambda i: f"/cases/{rng.choice(case_ids)}",
+    }
+    out = {}
+    for name, make_url in pages.items():
+        for i in range(5):  # warm up (caches of pathway revisions, templates)
+            assert client.get(make_url(i)).status_code == 200
+        times = []
+        for i in range(requests):
+            start = time.perf_counter()
+            response = client.get(make_url(i))
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200, (make_url(i), response.status_code)
+        out[name] = (statistics.median(times), _percentile(times, 0.95))
+    app.extensions["opera"].engine.dispose()
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def served(url: str, work: Path, facts: dict[str, Any], seconds: float, clients: int = 8) -> dict[str, float]:
+    """Requests/s of the case page and of /health, from the same server (gunicorn, 2 workers) and client."""
+    port = _free_port()
+    env = {**os.environ, "OPERA_DATABASE_URL": url, "OPERA_SECRET_KEY": "benchmark",
+           "OPERA_INSTANCE_PATH": str(work / "instance"), "OPERA_PATHWAYS_DIR": str(SHIPPED)}
+    factory = "webui:create_app({'AUTO_UPGRADE': False, 'SYNC_PATHWAYS': False})"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", factory], env=env, cwd=str(ROOT), start_new_session=True)
+    try:
+        _wait_for(port, server)
+        cookie = _login(port, facts["operator"])
+        from engine.db import make_engine
+        from engine.models import Case
+        from sqlalchemy import select
+
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            case_ids = list(connection.execute(select(Case.id).where(Case.desk_id == facts["desk"]).limit(500))
+                            .scalars())
+        engine.dispose()
+        return {
+            "bare page": _rate(port, lambda rng: "/health", {}, seconds, clients),
+            "case page": _rate(port, lambda rng: f"/cases/{rng.choice(case_ids)}", {"Cookie": cookie}, seconds,
+                               clients),
+        }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def _wait_for(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/health")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _login(port: int, user_id: str) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/login")
+    response = connection.getresponse()
+    html = response.read().decode()
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    from urllib.parse import urlencode
+
+    body = urlencode({"email": f"{user_id}@bench.example", "password": PASSWORD, "csrf_token": token})
+    connection.request("POST", "/login", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    response = connection.getresponse()
+    response.read()
+    if response.status != 302:
+        raise RuntimeError(f"benchmark login failed: {response.status}")
+    return response.getheader("Set-Cookie").split(";", 1)[0]
+
+
+def _rate(port: int, path_of, headers: dict[str, str], seconds: float, clients: int) -> float:  # noqa: ANN001
+    """Requests/s over `seconds`, `clients` threads each on a keep-alive connection (bounded in time)."""
+    stop = time.monotonic() + seconds
+    counts = [0] * clients
+    failures: list[str] = []
+
+    def client(index: int) -> None:
+        rng = random.Random(index)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop:
+            try:
+                connection.request("GET", path_of(rng), headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            if response.status != 200:
+                failures.append(str(response.status))
+                return
+            counts[index] += 1
+        connection.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError(f"the server answered {failures[0]}")
+    return sum(counts) / (time.monotonic() - started)
+
+
+def rows(work: Path, quick: bool = False, cases: int | None = None) -> list[tuple[str, str, str, bool | None]]:
+    """(name, value, target, ok) rows for the benchmarks table."""
+    cases = cases or (10_000 if quick else 100_000)
+    url = f"sqlite:///{work / 'webui-bench.sqlite'}"
+    started = time.perf_counter()
+    facts = generate(url, cases)
+    out: list[tuple[str, str, str, bool | None]] = [
+        (f"web UI data: {facts['cases']:,} cases, {facts['events']:,} events (SQLite)",
+         f"{time.perf_counter() - started:.0f} s to generate", "", None)]
+    timings = in_process(url, work, facts, 40 if quick else 200)
+    for name, (median, p95) in timings.items():
+        target = name in ("desk page", "case page")
+        out.append((f"{name}: median (in process)", f"{median * 1000:.1f} ms",
+                    f"< {MEDIAN_TARGET * 1000:.0f} ms" if target else "", median < MEDIAN_TARGET if target else None))
+        out.append((f"{name}: p95 (in process)", f"{p95 * 1000:.1f} ms", "", None))
+    rates = served(url, work, facts, 2.0 if quick else 6.0)
+    ratio = rates["case page"] / rates["bare page"]
+    out.append(("bare page /health, gunicorn 2 workers", f"{rates['bare page']:,.0f} req/s", "", None))
+    out.append(("case page, gunicorn 2 workers", f"{rates['case page']:,.0f} req/s", "", None))
+    out.append(("case page / bare page", f"{ratio:.0%}", f">= {RATIO_TARGET:.0%}", ratio >= RATIO_TARGET))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.webui_pages", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k cases instead of 100k, shorter runs")
+    parser.add_argument("--cases", type=int, help="number of cases to generate")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="opera-webui-bench-") as tmp:
+        table = rows(Path(tmp), args.quick, args.cases)
+    width = max(len(r[0]) for r in table)
+    for name, value, target, ok in table:
+        verdict = "" if ok is None else ("PASS" if ok else "FAIL")
+        print(f"{name.ljust(width)}  {value.rjust(22)}  {target.rjust(9)}  {verdict}")
+    return 1 if args.check and any(ok is False for *_rest, ok in table) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["generate", "in_process", "rows", "served"]

@@ -1,0 +1,35 @@
+"""The case dossier downloads as a PDF whose text says who did what, in the chosen language."""
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+from tests.webui.conftest import WORKERS, open_case, version_of  # noqa: F401
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_the_dossier_is_a_pdf_of_the_case_in_the_chosen_language(service, as_role, people):
+    case_id, v = open_case(service, title="Cantiere Sestri")
+    operator = people["operator"].actor
+    v = service.tick(case_id, operator, v, "interview_held").version
+    response = as_role("operator").get(f"/cases/{case_id}/dossier.pdf?lang=it")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="dossier-{case_id}-it.pdf"'
+    text = pdf_text(response.data)
+    assert "Cantiere Sestri" in text and all(w.display_name in text for w in WORKERS)
+    assert "Workers buy-out" not in text and "Primo colloquio" in text
+    assert "Giulia Parodi ha spuntato" in text  # the timeline, with the operator's name
+    french = pdf_text(as_role("operator").get(f"/cases/{case_id}/dossier.pdf?lang=fr").data)
+    assert "Premier entretien" in french
+
+
+def test_the_dossier_is_refused_to_whoever_may_not_see_the_case(service, as_role):
+    case_id, _v = open_case(service)
+    assert as_role("other_operator").get(f"/cases/{case_id}/dossier.pdf").status_code == 404
+    assert as_role("other_mentor").get(f"/cases/{case_id}/dossier.pdf").status_code == 404
+    assert as_role("worker").get(f"/cases/{case_id}/dossier.pdf").status_code == 403
+    assert as_role("mentor").get(f"/cases/{case_id}/dossier.pdf").status_code == 200

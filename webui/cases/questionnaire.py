@@ -1,0 +1,133 @@
+"""An assessment questionnaire (the common methodology) as a WTForms form, one fieldset per section.
+
+As for stage forms, WTForms renders and reads; the engine checks the answers (complete ones on submission)
+and gives the localized messages shown next to the questions.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from flask_babel import gettext
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
+from wtforms.widgets import NumberInput
+
+from engine.assessment import SCALE, Assessment, Question
+from engine.i18n import localize
+
+from .forms import MultiCheckboxField
+from .stage_form import Marked
+
+PREFIX = "q-"
+_NUMBER = re.compile(r"^[+-]?(\d+([.]\d*)?|[.]\d+)$")
+
+
+def build(assessment: Assessment, lang: str, formdata: MultiDict | None = None,
+          saved: Mapping[str, Any] | None = None) -> Form:
+    class Questionnaire(Form):
+        pass
+
+    for q in assessment.questions:
+        setattr(Questionnaire, q.id, _field(q, lang))
+    if formdata is not None:
+        return Questionnaire(formdata=formdata, prefix=PREFIX)
+    return Questionnaire(data=_values(assessment, saved or {}), prefix=PREFIX)
+
+
+def _field(q: Question, lang: str) -> Any:
+    label = localize(q.text, lang)
+    kwargs: dict[str, Any] = {"description": localize(q.help, lang) if q.help else "",
+                              "validators": [Marked()] if q.required else []}
+    if q.type == "scale":
+        choices = []
+        for value in range(SCALE[0], SCALE[1] + 1):
+            anchor = q.anchors.get(value)
+            choices.append((str(value), f"{value} — {localize(anchor, lang)}" if anchor else str(value)))
+        return RadioField(label, choices=choices, validate_choice=False, **kwargs)
+    if q.type == "number":
+        render_kw = {"step": "any", "inputmode": "decimal"}
+        for key, attr in (("minimum", "min"), ("maximum", "max")):
+            if key in q.raw:
+                render_kw[attr] = q.raw[key]
+        return StringField(label, widget=NumberInput(), render_kw=render_kw, **kwargs)
+    if q.type == "yes_no":
+        return RadioField(label, choices=[("true", gettext("Yes")), ("false", gettext("No"))], validate_choice=False,
+                          **kwargs)
+    options = [(value, localize(text, lang)) for value, text, _scores in q.options]
+    if q.type == "choice":
+        if len(options) <= 6:
+            return RadioField(label, choices=options, validate_choice=False, **kwargs)
+        return SelectField(label, choices=[("", "—")] + options, validate_choice=False, **kwargs)
+    if q.type == "choices":
+        return MultiCheckboxField(label, choices=options, validate_choice=False, **kwargs)
+    return TextAreaField(label, render_kw={"rows": 3, "maxlength": q.raw.get("max_length", 2000)}, **kwargs)
+
+
+def _values(assessment: Assessment, answers: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for q in assessment.questions:
+        if q.id not in answers:
+            continue
+        value = answers[q.id]
+        if q.type == "yes_no":
+            out[q.id] = "true" if value is True else "false" if value is False else None
+        elif q.type in ("scale", "number"):
+            out[q.id] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        else:
+            out[q.id] = value
+    return out
+
+
+def collect(assessment: Assessment, formdata: MultiDict) -> dict[str, Any]:
+    """The posted answers as JSON values (unanswered questions left out)."""
+    answers: dict[str, Any] = {}
+    for q in assessment.questions:
+        key = PREFIX + q.id
+        if q.type == "choices":
+            values = [v for v in formdata.getlist(key) if v]
+            if values:
+                answers[q.id] = values
+            continue
+        raw = (formdata.get(key) or "").strip()
+        if raw == "":
+            continue
+        if q.type == "scale":
+            answers[q.id] = int(raw) if raw.isdigit() else raw
+        elif q.type == "number":
+            normalized = raw.replace(" ", "")
+            if "," in normalized and "." not in normalized:
+                normalized = normalized.replace(",", ".")
+            if _NUMBER.match(normalized):
+                number = float(normalized)
+                answers[q.id] = int(number) if number.is_integer() else number
+            else:
+                answers[q.id] = raw
+        elif q.type == "yes_no":
+            answers[q.id] = True if raw == "true" else False if raw == "false" else raw
+        else:
+            answers[q.id] = raw
+    return answers
+
+
+def sample_answers(assessment: Assessment, seed: int = 0) -> dict[str, Any]:
+    """Plausible complete answers (for the demo data and tests)."""
+    import random
+
+    rng = random.Random(seed)
+    answers: dict[str, Any] = {}
+    for q in assessment.questions:
+        if q.type == "scale":
+            answers[q.id] = rng.randint(2, 5)
+        elif q.type == "number":
+            low, high = q.raw.get("minimum", 0), q.raw.get("maximum", 10)
+            answers[q.id] = int(min(max(low, 3), high))
+        elif q.type == "yes_no":
+            answers[q.id] = rng.random() < 0.6
+        elif q.type == "choice":
+            answers[q.id] = rng.choice(q.options)[0]
+        elif q.type == "choices":
+            answers[q.id] = [rng.choice(q.options)[0]]
+        elif q.required:
+            answers[q.id] = "Demo"
+    return answers

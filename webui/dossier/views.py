@@ -1,0 +1,36 @@
+"""The case dossier as a PDF, in the chosen language, for whoever may see the case."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, render_template, request
+from sqlalchemy import select
+
+from engine.dossier import case_dossier
+from engine.i18n import LANGUAGES
+
+from ..access import roles_required, visible_case_or_404
+from ..i18n import lang as current_lang
+from ..models import User
+from ..services import db, services
+
+bp = Blueprint("dossier", __name__, template_folder="templates")
+STYLESHEET = Path(__file__).parent / "dossier.css"
+
+
+@bp.route("/cases/<int:case_id>/dossier.pdf")
+@roles_required("admin", "operator", "mentor")
+def dossier(case_id: int):  # noqa: ANN201
+    import weasyprint  # imported here: only this page needs the PDF engine
+
+    visible_case_or_404(case_id)
+    lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else current_lang()
+    names = dict(db().execute(select(User.id, User.display_name)).all())
+    data = case_dossier(db(), services().library, services().assessments, case_id, lang,
+                        lambda person: names.get(person) or person)
+    html = render_template("dossier/dossier.html", dossier=data, lang=lang)
+    pdf = weasyprint.HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(
+        stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="dossier-{case_id}-{lang}.pdf"',
+        "Cache-Control": "no-store"})

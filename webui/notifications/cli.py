@@ -1,0 +1,37 @@
+"""`opera notify`: queue what the event log and the due dates call for, then send what is due (for cron)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask
+
+from engine.models import utcnow
+
+from . import rules
+from .sender import SendReport, SmtpSettings, send_due
+
+
+@dataclass
+class NotifyReport:
+    from_events: int
+    reminders: int
+    sending: SendReport
+
+    def __str__(self) -> str:
+        return (f"queued {self.from_events} from events and {self.reminders} reminders; "
+                f"e-mail: {self.sending}")
+
+
+def notify(app: Flask, now: datetime | None = None, send: bool = True) -> NotifyReport:
+    given = now
+    now = now or utcnow()
+    services = app.extensions["opera"]
+    with app.app_context(), services.sessions() as session:
+        from_events = rules.queue_from_events(session, services.library)
+        reminders = rules.queue_reminders(session, services.library, now,
+                                          days_before=int(app.config.get("REMINDER_DAYS_BEFORE", 3)))
+    # Sent "now" means after the queueing, so that what was just queued goes out in the same run.
+    sending = (send_due(services.sessions, SmtpSettings.from_config(app.config), given or utcnow())
+               if send else SendReport())
+    return NotifyReport(from_events, reminders, sending)

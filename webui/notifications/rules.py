@@ -1,0 +1,235 @@
+"""What to tell whom: new events of the log and approaching or passed due dates become outbox rows.
+
+`queue_from_events` reads the events after the cursor (a row of `notification_cursors`) and writes one
+outbox row per recipient and message; `queue_reminders` writes one row per case, stage visit and kind.
+Both are idempotent: each row has a unique key, and a row that exists already is skipped.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.i18n import localize
+from engine.library import PathwayLibrary
+from engine.models import Case, Event, utcnow
+from engine.queries import due_between, overdue
+
+from ..models import User
+from ..portal.tasks import asked_of_workers, signoffs_for
+from .models import NotificationCursor, OutboxMessage
+
+CURSOR = "events"
+STAGE_ENTRY = ("advanced", "reopened")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One message to one person, before it is written to the outbox."""
+
+    key: str
+    recipient: str
+    kind: str
+    case_id: int | None
+    event_id: int | None
+    subject: str
+    body: str
+    link: str
+
+
+def base_url() -> str:
+    configured = current_app.config.get("BASE_URL") or os.environ.get("OPERA_BASE_URL")
+    return (configured or "http://localhost:5000").rstrip("/")
+
+
+def language_of(user: User | None) -> str:
+    languages = current_app.config["LANGUAGES"]
+    if user is not None and user.language in languages:
+        return user.language
+    return current_app.config.get("NOTIFY_DEFAULT_LANGUAGE") or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def write(session: Session, drafts: Iterable[tuple[Draft, User | None]]) -> int:
+    """Add the drafts whose key is new; returns how many were added."""
+    added = 0
+    for draft, user in drafts:
+        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == draft.key)) is not None:
+            continue
+        email = user.email if user is not None and not user.disabled and user.email else None
+        try:
+            with session.begin_nested():  # another `opera notify` may be writing the same key
+                session.add(OutboxMessage(
+                    key=draft.key, recipient_id=draft.recipient, email=email, kind=draft.kind,
+                    case_id=draft.case_id, event_id=draft.event_id, language=language_of(user),
+                    subject=draft.subject[:300], body=draft.body, link=draft.link[:500],
+                    status="pending" if email else "in_app", next_attempt_at=utcnow()))
+        except IntegrityError:
+            continue
+        added += 1
+    return added
+
+
+def case_link(case_id: int) -> str:
+    return f"{base_url()}/me/cases/{case_id}"
+
+
+def staff_link(case_id: int) -> str:
+    return f"{base_url()}/cases/{case_id}"
+
+
+def _users(session: Session, ids: Iterable[str]) -> dict[str, User]:
+    wanted = list(set(ids))
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
+
+
+def _tasks_text(stage: Any, lang: str) -> str:
+    tasks = asked_of_workers(stage)
+    if not tasks:
+        return _("There is nothing you need to do for now: the help desk takes care of this step.")
+    lines = [_("What we need from you:")]
+    for requirement in tasks:
+        label = requirement.label or stage.title
+        lines.append("- " + localize(label, lang))
+    return "\n".join(lines)
+
+
+def messages_for_event(session: Session, library: PathwayLibrary, event: Event) -> list[tuple[Draft, User | None]]:
+    case = session.get(Case, event.case_id)
+    if case is None:
+        return []
+    data = event.data or {}
+    pathway = library.revision(case.revision_id, session).pathway
+    workers = [m.person_id for m in case.members if m.kind == "worker"]
+    mentors = [m.person_id for m in case.members if m.kind == "mentor"]
+    users = _users(session, workers + mentors)
+    out: list[tuple[Draft, User | None]] = []
+
+    def draft(person: str, kind: str, subject: Any, body: Any, link: str) -> None:
+        user = users.get(person)
+        with force_locale(language_of(user)):
+            out.append((Draft(f"{kind}:{event.id}:{person}", person, kind, case.id, event.id, subject(),
+                              body(), link), user))
+
+    entered = None
+    if event.type in STAGE_ENTRY and data.get("to"):
+        entered = data["to"]
+    elif event.type == "reopened":
+        entered = event.stage_id
+    if event.type == "case_opened":
+        stage = pathway.stage(event.stage_id) if event.stage_id else None
+        for person in workers:
+            lang = language_of(users.get(person))
+            draft(person, "requested",
+                  lambda: _("Your pathway has started: %(pathway)s", pathway=localize(pathway.title, lang)),
+                  lambda: "\n\n".join([
+                      _("The help desk has opened your pathway. The first step is: %(stage)s.",
+                        stage=localize(stage.title, lang) if stage else ""),
+                      _tasks_text(stage, lang)]),
+                  case_link(case.id))
+        entered = event.stage_id
+        if entered:
+            _signoff_waiting(pathway, entered, mentors, draft)
+        return out
+    if entered:
+        stage = pathway.stage(entered)
+        for person in workers:
+            lang = language_of(users.get(person))
+            draft(person, "stage_changed",
+                  lambda: _("Your pathway has moved on: %(stage)s", stage=localize(stage.title, lang) if stage else ""),
+                  lambda: "\n\n".join([
+                      _("You are now at the step: %(stage)s.", stage=localize(stage.title, lang) if stage else ""),
+                      localize(stage.guidance, lang) if stage and stage.guidance else "",
+                      _tasks_text(stage, lang)]).replace("\n\n\n\n", "\n\n"),
+                  case_link(case.id))
+        _signoff_waiting(pathway, entered, mentors, draft)
+    elif event.type in ("advanced", "closed", "switched") and case.status == "closed":
+        for person in workers:
+            draft(person, "case_closed", lambda: _("Your pathway is complete"),
+                  lambda: _("The help desk has closed your pathway. Thank you for taking part."),
+                  case_link(case.id))
+    elif event.type == "members_changed" and data.get("added_mentor") and case.status == "active":
+        _signoff_waiting(pathway, case.stage_id, [data["added_mentor"]], draft)
+    return out
+
+
+def _signoff_waiting(pathway: Any, stage_id: str, mentors: list[str], draft: Any) -> None:
+    stage = pathway.stage(stage_id)
+    if not signoffs_for(stage, "mentor"):
+        return
+    for person in mentors:
+        draft(person, "signoff_waiting", lambda: _("A sign-off waits for you"),
+              lambda: _("A case you follow has reached a stage that needs your sign-off."),
+              "__staff__")
+
+
+def queue_from_events(session: Session, library: PathwayLibrary, batch: int = 500) -> int:
+    """Turn the events after the cursor into outbox rows; the cursor moves in the same transaction."""
+    cursor = session.get(NotificationCursor, CURSOR)
+    if cursor is None:
+        cursor = NotificationCursor(name=CURSOR, last_event_id=0)
+        session.add(cursor)
+        session.flush()
+    added = 0
+    while True:
+        events = list(session.scalars(select(Event).where(Event.id > cursor.last_event_id)
+                                      .order_by(Event.id).limit(batch)))
+        if not events:
+            break
+        for event in events:
+            drafts = messages_for_event(session, library, event)
+            added += write(session, [(_fix_link(d, event.case_id), u) for d, u in drafts])
+            cursor.last_event_id = event.id
+        cursor.updated_at = utcnow()
+        session.commit()
+    session.commit()
+    return added
+
+
+def _fix_link(draft: Draft, case_id: int) -> Draft:
+    if draft.link != "__staff__":
+        return draft
+    return Draft(draft.key, draft.recipient, draft.kind, draft.case_id, draft.event_id, draft.subject,
+                 draft.body, staff_link(case_id))
+
+
+def queue_reminders(session: Session, library: PathwayLibrary, now: datetime | None = None,
+                    days_before: int = 3) -> int:
+    """A reminder to the workers a few days before the stage's due date, and another once it has passed."""
+    now = now or utcnow()
+    added = 0
+    for kind, cases in (("due_soon", due_between(session, now, now + timedelta(days=days_before))),
+                        ("overdue", overdue(session, now))):
+        for case in cases:
+            pathway = library.revision(case.revision_id, session).pathway
+            stage = pathway.stage(case.stage_id)
+            workers = [m.person_id for m in case.members if m.kind == "worker"]
+            users = _users(session, workers)
+            drafts = []
+            for person in workers:
+                user = users.get(person)
+                lang = language_of(user)
+                with force_locale(lang):
+                    title = localize(stage.title, lang) if stage else case.stage_id
+                    if kind == "due_soon":
+                        subject = _("Reminder: the step %(stage)s is due soon", stage=title)
+                        body = _("The step %(stage)s of your pathway should be completed within a few days.",
+                                 stage=title)
+                    else:
+                        subject = _("The step %(stage)s is late", stage=title)
+                        body = _("The step %(stage)s of your pathway is past its due date. "
+                                 "Please contact your help desk.", stage=title)
+                    body = "\n\n".join([body, _tasks_text(stage, lang)])
+                key = f"{kind}:{case.id}:{case.stage_id}:{case.stage_visit}:{person}"
+                drafts.append((Draft(key, person, kind, case.id, None, subject, body, case_link(case.id)), user))
+            added += write(session, drafts)
+    session.commit()
+    return added
+

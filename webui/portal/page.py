@@ -1,0 +1,156 @@
+"""What the worker's pathway page shows: where the case stands, what is asked of me, what the help desk
+is doing, who follows me, upcoming meetings and a plain history — only what concerns me."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.i18n import localize
+from engine.models import Case, Desk, Event, utcnow
+from engine.pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, Pathway, SignOffRule, Stage
+from engine.queries import describe_event
+from engine.requirements import StageState
+
+from ..models import CaseNote, User
+from .tasks import for_workers
+
+# Events that tell where the pathway goes: everyone in the group sees them.
+SHARED_EVENTS = ("case_opened", "advanced", "reopened", "put_on_hold", "resumed", "closed", "switched",
+                 "migrated", "pathway_chosen")
+
+
+@dataclass
+class Task:
+    """A requirement the pathway gives to workers, as it stands for me (and, in a group, for the others)."""
+
+    spec: Any
+    done_by_me: bool
+    required: bool
+    my_rows: list[Any] = field(default_factory=list)
+    still_to_act: list[str] = field(default_factory=list)  # names of the members who have not done it yet
+    per_member: bool = False
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass
+class Contact:
+    role: str
+    name: str
+    email: str | None
+
+
+@dataclass
+class PathwayPage:
+    case: Case
+    pathway: Pathway
+    stage: Stage
+    number: int
+    steps: list[tuple[int, Stage, str]]  # (n, stage, done / current / next)
+    tasks: list[Task]
+    desk_work: list[tuple[str, bool]]  # (label, done)
+    contacts: list[Contact]
+    desk: Desk | None
+    meetings: list[CaseNote]
+    history: list[tuple[Any, str]]
+    group: list[str]
+    form_row: Any
+
+    @property
+    def total(self) -> int:
+        return len(self.pathway.stages)
+
+    @property
+    def active(self) -> bool:
+        return self.case.status == "active"
+
+    @property
+    def open_tasks(self) -> list[Task]:
+        return [t for t in self.tasks if not t.done_by_me]
+
+
+def build(session: Session, library: Any, case: Case, me: str, lang: str) -> PathwayPage:
+    pathway = library.revision(case.revision_id, session).pathway
+    state = StageState.load(session, case, pathway, utcnow())
+    stage = state.stage
+    visited: list[str] = []
+    events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
+    for e in events:
+        if e.stage_id and e.stage_id not in visited:
+            visited.append(e.stage_id)
+    steps = []
+    number = 1
+    for n, s in enumerate(pathway.stages, 1):
+        if s.id == case.stage_id:
+            number = n
+            steps.append((n, s, "done" if case.status == "closed" else "current"))
+        else:
+            steps.append((n, s, "done" if s.id in visited else "next"))
+    workers = state.workers
+    tasks: list[Task] = []
+    desk_work: list[tuple[str, bool]] = []
+    for rs in state.requirement_states():
+        spec = rs.requirement
+        label = localize(spec.label or stage.title, lang) if getattr(spec, "label", None) is not None \
+            else localize(stage.title, lang)
+        if not for_workers(spec):
+            desk_work.append((label, rs.met))
+            continue
+        per_member = bool(getattr(spec, "per_member", False))
+        if isinstance(spec, (ChecklistItem, DocumentRule)):
+            if per_member:  # each member's own: the others' rows (their documents) are not shown
+                mine = [r for r in rs.rows if r.member_id == me]
+                done = bool(mine)
+                still = [name for pid, name in workers if pid not in rs.done_by]
+            else:  # one for the whole group
+                mine, done, still = list(rs.rows), rs.met, []
+            tasks.append(Task(spec, done, spec.required, mine, still, per_member))
+        elif isinstance(spec, AssessmentRequirement):
+            done = me in rs.done_by
+            still = [name for pid, name in workers if pid not in rs.done_by]
+            tasks.append(Task(spec, done, spec.required, [], still, True))
+        elif isinstance(spec, Form):
+            tasks.append(Task(spec, rs.met, True, rs.rows))
+        elif isinstance(spec, SignOffRule):
+            done = any(r.actor_id == me for r in rs.rows)
+            tasks.append(Task(spec, done or rs.met, spec.required, [r for r in rs.rows if r.actor_id == me]))
+    contacts = _contacts(session, case)
+    now = utcnow()
+    meetings = list(session.scalars(select(CaseNote).where(
+        CaseNote.case_id == case.id, CaseNote.kind == "meeting", CaseNote.meeting_at >= now)
+        .order_by(CaseNote.meeting_at)))
+    names = {m.person_id: m.display_name or m.person_id for m in case.members}
+    staff_ids = {e.actor_id for e in events} - set(names)
+    if staff_ids:
+        names.update(dict(session.execute(select(User.id, User.display_name).where(User.id.in_(staff_ids))).all()))
+    mine_or_shared = [e for e in events if e.type in SHARED_EVENTS or e.actor_id == me
+                      or (e.data or {}).get("member") == me]
+    history = [(e.at, describe_event(e, lang, lambda pid: names.get(pid, pid))) for e in reversed(mine_or_shared)]
+    return PathwayPage(
+        case=case, pathway=pathway, stage=stage, number=number, steps=steps, tasks=tasks, desk_work=desk_work,
+        contacts=contacts, desk=session.get(Desk, case.desk_id), meetings=meetings, history=history,
+        group=[name for _pid, name in workers], form_row=state.forms.get(stage.id))
+
+
+def _contacts(session: Session, case: Case) -> list[Contact]:
+    mentor_ids = [m.person_id for m in case.members if m.kind == "mentor"]
+    ids = [case.opened_by, *mentor_ids]
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    out = []
+    operator = users.get(case.opened_by)
+    if operator is not None and not operator.has("worker"):
+        out.append(Contact("operator", operator.display_name, operator.email))
+    for mid in mentor_ids:
+        mentor = users.get(mid)
+        if mentor is not None:
+            out.append(Contact("mentor", mentor.display_name, mentor.email))
+    return out

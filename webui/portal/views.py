@@ -1,0 +1,483 @@
+"""The worker portal (/me): my pathway, what is asked of me and doing it, my notifications, my data;
+accepting an invitation and signing in by link. Staff pages here: inviting the workers of a case, and
+erasing a worker (admin).
+
+A worker sees only the cases they follow (anything else answers 404) and acts through the same engine
+operations as the operators, recorded with the worker as actor; the engine refuses requirements of other
+roles and other members' per-member requirements.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any, Callable
+
+from flask import (
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, session, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import func, select, update
+
+from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
+from engine.i18n import localize
+from engine.models import AssessmentResponse, Case, CaseDocument, CaseMember, utcnow
+from engine.pathway import ChecklistItem
+
+from ..access import actor, is_manager_of, roles_required
+from ..cases import stage_form
+from ..i18n import lang
+from ..models import User
+from ..notifications.models import OutboxMessage
+from ..security import hash_password, verify_password
+from ..services import db, services
+from . import invitations, page, tokens
+from .forms import ConfirmForm, NewPasswordForm, SignInLinkForm, WelcomeForm
+from .models import ConsentRecord
+from .personal_data import erase_worker, export_zip
+
+bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static")
+CONSENT_PREFIX = "consent"
+NOT_IN_APP = ("invitation", "sign_in")
+
+
+@bp.record_once
+def _setup(state: Any) -> None:
+    from . import access_log
+
+    access_log.init_app(state.app)
+
+    @state.app.before_request
+    def _workers_start_here():  # noqa: ANN202
+        # The start page of a worker is their pathway (staff keep theirs).
+        if request.endpoint == "home" and current_user.is_authenticated and current_user.roles == ["worker"]:
+            return redirect(url_for("portal.home"))
+        return None
+
+
+# --- my cases ---------------------------------------------------------------------------------------
+
+def my_case_or_404(case_id: int) -> Case:
+    case = db().get(Case, case_id)
+    if case is None or not any(m.kind == "worker" and m.person_id == current_user.id for m in case.members):
+        abort(404)
+    return case
+
+
+def my_cases() -> list[Case]:
+    return list(db().scalars(select(Case).join(CaseMember).where(
+        CaseMember.person_id == current_user.id, CaseMember.kind == "worker")
+        .order_by((Case.status == "closed"), Case.opened_at.desc())))
+
+
+@bp.get("/")
+@roles_required("worker")
+def home():  # noqa: ANN201
+    cases = my_cases()
+    if len(cases) == 1:
+        return redirect(url_for("portal.case", case_id=cases[0].id))
+    library = services().library
+    return render_template("portal/home.html", cases=cases, unread=_unread(),
+                           pathway_of=lambda c: library.revision(c.revision_id, db()).pathway)
+
+
+def render_case(case: Case, status: int = 200, *, error: str | None = None, errors: list[str] | None = None,
+                formdata: Any = None, form_errors: dict[str, list[str]] | None = None):  # noqa: ANN201
+    session = db()
+    session.rollback()  # a fresh snapshot: the engine wrote in its own transaction
+    session.refresh(case)
+    view = page.build(session, services().library, case, current_user.id, lang())
+    form = None
+    stage_spec = view.stage.form
+    if stage_spec is not None and view.active and any(t.kind == "form" for t in view.tasks):
+        saved = dict(view.form_row.data) if view.form_row else None
+        form = stage_form.make_form(stage_spec, lang(), formdata=formdata, saved=saved)
+        if form_errors:
+            stage_form.attach_errors(form, form_errors)
+    return render_template("portal/case.html", view=view, case=view.case, error=error, errors=errors or [],
+                           stage_form=form, unread=_unread()), status
+
+
+@bp.get("/cases/<int:case_id>")
+@roles_required("worker")
+def case(case_id: int):  # noqa: ANN201
+    return render_case(my_case_or_404(case_id))
+
+
+def _version() -> int:
+    try:
+        return int(request.form["version"])
+    except (KeyError, ValueError):
+        abort(400)
+
+
+def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, anchor: str = "",
+        formdata: Any = None) -> Any:
+    """One engine operation with the version the page showed, as the worker; the outcome in plain words."""
+    case_row = my_case_or_404(case_id)
+    version = _version()
+    try:
+        operation(actor(), version)
+    except ConflictError:
+        return render_case(case_row, 409, error=_("Someone else changed your pathway in the meantime. "
+                                                  "Look at the page again and try once more."), formdata=formdata)
+    except FormInvalid as exc:
+        return render_case(case_row, 422, error=_("Some answers need to be corrected."), formdata=formdata,
+                           form_errors=exc.messages(lang()))
+    except NotAllowed as exc:
+        return render_case(case_row, 403, error=exc.message(lang()))
+    except EngineError as exc:
+        return render_case(case_row, 422, error=exc.message(lang()), formdata=formdata)
+    flash(done, "success")
+    return redirect(url_for("portal.case", case_id=case_id, _anchor=anchor or None))
+
+
+@bp.post("/cases/<int:case_id>/checklist")
+@roles_required("worker")
+def checklist(case_id: int):  # noqa: ANN201
+    item = request.form.get("item", "")
+    if request.form.get("action") == "untick":
+        return act(case_id, lambda a, v: services().cases.untick(case_id, a, v, item), _("Done: it is undone."),
+                   anchor="task-" + item)
+    response = make_response(act(case_id, lambda a, v: services().cases.tick(case_id, a, v, item),
+                                 _("Done, thank you."), anchor="task-" + item))
+    if response.status_code == 302 and item.startswith(CONSENT_PREFIX):
+        _record_consent(case_id, item)
+    return response
+
+
+def _record_consent(case_id: int, item_id: str) -> None:
+    """The exact words the worker agreed to, in their language, with the version of the privacy notice."""
+    session = db()
+    session.rollback()
+    case_row = session.get(Case, case_id)
+    stage = services().library.revision(case_row.revision_id, session).pathway.stage(case_row.stage_id)
+    spec = stage.requirement(item_id) if stage else None
+    if not isinstance(spec, ChecklistItem):
+        return
+    text = localize(spec.label, lang()) + ("\n" + localize(spec.help, lang()) if spec.help else "")
+    session.add(ConsentRecord(person_id=current_user.id, case_id=case_id, requirement_id=item_id,
+                              text_version=str(current_app.config.get("CONSENT_TEXT_VERSION", "v1"))[:20],
+                              text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), language=lang()))
+    session.commit()
+
+
+@bp.post("/cases/<int:case_id>/documents")
+@roles_required("worker")
+def upload(case_id: int):  # noqa: ANN201
+    case_row = my_case_or_404(case_id)
+    requirement = request.form.get("requirement", "")
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        return render_case(case_row, 422, error=_("Choose a file first."))
+    filename, content = upload_file.filename, upload_file.read()
+    return act(case_id, lambda a, v: services().cases.attach_document(case_id, a, v, requirement, filename, content),
+               _("Your document is sent, thank you."), anchor="task-" + requirement)
+
+
+def _my_document_or_404(case_row: Case, document_id: int) -> CaseDocument:
+    document = db().get(CaseDocument, document_id)
+    if document is None or document.case_id != case_row.id or document.removed_at is not None:
+        abort(404)
+    if document.member_id not in ("", current_user.id):
+        abort(404)  # another member's personal document
+    return document
+
+
+@bp.get("/cases/<int:case_id>/documents/<int:document_id>")
+@roles_required("worker")
+def download(case_id: int, document_id: int):  # noqa: ANN201
+    document = _my_document_or_404(my_case_or_404(case_id), document_id)
+    files = services().files
+    if not files.exists(document.sha256):
+        abort(404)
+    response = send_file(files.path_for(document.sha256), mimetype=document.content_type, as_attachment=True,
+                         download_name=document.filename, conditional=True, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")
+@roles_required("worker")
+def remove_document(case_id: int, document_id: int):  # noqa: ANN201
+    _my_document_or_404(my_case_or_404(case_id), document_id)
+    return act(case_id, lambda a, v: services().cases.remove_document(case_id, a, v, document_id),
+               _("The document is removed."))
+
+
+@bp.post("/cases/<int:case_id>/form")
+@roles_required("worker")
+def submit_form(case_id: int):  # noqa: ANN201
+    case_row = my_case_or_404(case_id)
+    spec = services().library.revision(case_row.revision_id, db()).pathway.stage(case_row.stage_id)
+    if spec is None or spec.form is None:
+        return render_case(case_row, 422, error=_("There is nothing to fill in at this step."))
+    data = stage_form.collect(spec.form, request.form)
+    problems = stage_form.validate(spec.form, data)
+    if problems:
+        return render_case(case_row, 422, error=_("Some answers need to be corrected."), formdata=request.form,
+                           form_errors={k: [u.message(lang()) for u in v] for k, v in problems.items()})
+    return act(case_id, lambda a, v: services().cases.submit_form(case_id, a, v, data),
+               _("Your answers are saved, thank you."), anchor="task-form", formdata=request.form)
+
+
+@bp.post("/cases/<int:case_id>/signoffs")
+@roles_required("worker")
+def sign(case_id: int):  # noqa: ANN201
+    signoff = request.form.get("signoff", "")
+    return act(case_id, lambda a, v: services().cases.sign_off(case_id, a, v, signoff),
+               _("You have signed, thank you."), anchor="task-" + signoff)
+
+
+# --- the assessment questionnaire -------------------------------------------------------------------
+
+@bp.route("/cases/<int:case_id>/questionnaire", methods=["GET", "POST"])
+@roles_required("worker")
+def questionnaire(case_id: int):  # noqa: ANN201
+    from ..cases import questionnaire as q
+
+    case_row = my_case_or_404(case_id)
+    pathway = services().library.revision(case_row.revision_id, db()).pathway
+    stage = pathway.stage(case_row.stage_id)
+    requirement = stage.assessment if stage is not None else None
+    if requirement is None or case_row.status != "active" or "worker" not in requirement.roles:
+        abort(404)
+    response = db().scalar(select(AssessmentResponse).where(
+        AssessmentResponse.case_id == case_id, AssessmentResponse.person_id == current_user.id,
+        AssessmentResponse.assessment_id == requirement.assessment_id))
+    if response is not None and response.submitted_at is not None:
+        flash(_("Your answers are already sent."), "info")
+        return redirect(url_for("portal.case", case_id=case_id))
+    library = services().assessments
+    revision_id = response.revision_id if response else library.current_revision_id(requirement.assessment_id, db())
+    assessment = library.revision(revision_id, db())
+    status, error, formdata = 200, None, None
+    form = None
+    if request.method == "POST":
+        formdata = request.form
+        answers = q.collect(assessment, request.form)
+        try:
+            if request.form.get("action") == "submit":
+                services().cases.submit_assessment(case_id, actor(), _version(), answers=answers)
+                flash(_("Your answers are sent, thank you."), "success")
+                return redirect(url_for("portal.case", case_id=case_id))
+            services().cases.save_assessment_answers(case_id, actor(), answers)
+            flash(_("Your answers are saved: you can come back and finish later."), "success")
+            return redirect(url_for("portal.questionnaire", case_id=case_id))
+        except ConflictError:
+            status, error = 409, _("Your pathway changed in the meantime: check your answers and send them again.")
+        except FormInvalid as exc:
+            status, error = 422, _("Some answers are missing or need to be corrected.")
+            form = q.build(assessment, lang(), formdata=formdata)
+            stage_form.attach_errors(form, exc.messages(lang()))
+        except EngineError as exc:
+            status, error = 422, exc.message(lang())
+        db().rollback()
+        db().refresh(case_row)
+    if form is None:
+        form = q.build(assessment, lang(), formdata=formdata, saved=response.answers if response else None)
+    sections = [(sid, title, intro, [form[x.id] for x in assessment.section_questions(sid)])
+                for sid, title, intro in assessment.sections]
+    return render_template("portal/questionnaire.html", case=case_row, assessment=assessment, sections=sections,
+                           error=error), status
+
+
+# --- notifications ----------------------------------------------------------------------------------
+
+def _unread() -> int:
+    return db().scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient_id == current_user.id, OutboxMessage.read_at.is_(None),
+        OutboxMessage.kind.not_in(NOT_IN_APP))) or 0
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():  # noqa: ANN201
+    rows = list(db().scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient_id == current_user.id, OutboxMessage.kind.not_in(NOT_IN_APP))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(100)))
+    return render_template("portal/notifications.html", messages=rows, form=ConfirmForm())
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_read():  # noqa: ANN201
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db().execute(update(OutboxMessage).where(OutboxMessage.recipient_id == current_user.id,
+                                             OutboxMessage.read_at.is_(None)).values(read_at=utcnow()))
+    db().commit()
+    return redirect(url_for("portal.notifications"))
+
+
+# --- my data ----------------------------------------------------------------------------------------
+
+@bp.get("/my-data")
+@roles_required("worker")
+def my_data():  # noqa: ANN201
+    return render_template("portal/my_data.html")
+
+
+@bp.get("/my-data.zip")
+@roles_required("worker")
+def my_data_zip():  # noqa: ANN201
+    import io
+
+    with services().engine.connect() as connection:
+        content = export_zip(connection, services().files, current_user.id)
+    response = send_file(io.BytesIO(content), mimetype="application/zip", as_attachment=True,
+                         download_name="my-data.zip", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@roles_required("worker")
+def password():  # noqa: ANN201
+    """A new password: after a sign-in by link the current one is not asked (the link proved the address)."""
+    form = NewPasswordForm()
+    by_link = bool(session.get("signed_in_by_link"))
+    status = 200
+    if request.method == "POST":
+        current = request.form.get("current_password", "")
+        user = db().get(User, current_user.id)
+        if not by_link and not verify_password(user, current):
+            flash(_("This is not your current password."), "error")
+            status = 400
+        elif form.validate_on_submit():
+            user.password_hash = hash_password(form.password.data)
+            db().commit()
+            session.pop("signed_in_by_link", None)
+            flash(_("Your new password is saved."), "success")
+            return redirect(url_for("portal.home"))
+        else:
+            status = 400
+    return render_template("portal/password.html", form=form, by_link=by_link), status
+
+
+# --- invitations and sign-in links ------------------------------------------------------------------
+
+def _start_session(user: User, by_link: bool) -> None:
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    login_user(user)
+    session.permanent = True
+    if by_link:
+        session["signed_in_by_link"] = True
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str):  # noqa: ANN201
+    row = tokens.find(db(), token, tokens.INVITATION)
+    if row is None:
+        return render_template("portal/link_expired.html"), 410
+    user = db().get(User, row.user_id)
+    form = WelcomeForm()
+    status = 200
+    if form.validate_on_submit():
+        if form.way.data == "password" and not form.password.data:
+            form.password.errors = [_("Choose a password.")]
+            status = 400
+        else:
+            if not tokens.use(db(), row):
+                return render_template("portal/link_expired.html"), 410
+            chosen = form.password.data if form.way.data == "password" else secrets.token_urlsafe(32)
+            user.password_hash = hash_password(chosen)  # a link-only account has a password nobody knows
+            user.failed_logins = 0
+            db().commit()
+            _start_session(user, by_link=form.way.data == "link")
+            flash(_("Welcome! Here is your pathway."), "success")
+            return redirect(url_for("portal.home"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("portal/welcome.html", form=form, user=user), status
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def ask_sign_in_link():  # noqa: ANN201
+    form = SignInLinkForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db().scalar(select(User).where(User.email == email))
+        # The same answer whether the address is known or not: nothing to learn from it.
+        if user is not None and user.is_active and user.has("worker"):
+            message_id = invitations.sign_in_link(db(), user)
+            db().commit()
+            invitations.send_now([message_id])
+        return render_template("portal/sign_in_sent.html")
+    return render_template("portal/sign_in.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/sign-in/<token>", methods=["GET", "POST"])
+def sign_in(token: str):  # noqa: ANN201
+    # GET only shows a button: mail scanners that open links must not spend them.
+    row = tokens.find(db(), token, tokens.SIGN_IN)
+    if row is None:
+        return render_template("portal/link_expired.html"), 410
+    user = db().get(User, row.user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if not tokens.use(db(), row) or not user.is_active:
+            return render_template("portal/link_expired.html"), 410
+        db().commit()
+        _start_session(user, by_link=True)
+        return redirect(url_for("portal.home"))
+    return render_template("portal/sign_in_confirm.html", form=form, user=user)
+
+
+# --- staff: inviting the workers of a case; erasing a worker ----------------------------------------
+
+@bp.route("/staff/cases/<int:case_id>/invite", methods=["GET", "POST"])
+@roles_required("admin", "operator")
+def invite(case_id: int):  # noqa: ANN201
+    case_row = db().get(Case, case_id)
+    if case_row is None or not is_manager_of(case_row):
+        abort(404)
+    worker_ids = [m.person_id for m in case_row.members if m.kind == "worker"]
+    users = {u.id: u for u in db().scalars(select(User).where(User.id.in_(worker_ids)))}
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        wanted = request.form.get("person")
+        chosen = [users[p] for p in worker_ids if p in users and (wanted in (None, "", p))]
+        queued, skipped = [], []
+        for user in chosen:
+            try:
+                queued.append(invitations.invite(db(), user, current_user.id))
+            except invitations.CannotInvite:
+                skipped.append(user.display_name)
+        db().commit()
+        invitations.send_now(queued)
+        if queued:
+            flash(_("%(n)d invitations sent.", n=len(queued)), "success")
+        if skipped:
+            flash(_("No invitation for: %(names)s (no e-mail, or the account is disabled).",
+                    names=", ".join(skipped)), "error")
+        return redirect(url_for("portal.invite", case_id=case_id))
+    return render_template("portal/invite.html", case=case_row, workers=[
+        (m, users.get(m.person_id)) for m in case_row.members if m.kind == "worker"], form=form)
+
+
+@bp.route("/staff/people/<person_id>/erase", methods=["GET", "POST"])
+@roles_required("admin")
+def erase(person_id: str):  # noqa: ANN201
+    user = db().get(User, person_id)
+    if user is None or not user.has("worker") or len(user.roles) != 1:
+        abort(404)  # staff accounts are not erased from here
+    form = ConfirmForm()
+    if form.validate_on_submit() and request.form.get("confirm") == user.display_name:
+        db().rollback()
+        with services().engine.begin() as connection:
+            erase_worker(connection, services().files, person_id, current_user.id)
+        flash(_("The person's data is erased."), "success")
+        return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    cases = list(db().scalars(select(Case).join(CaseMember).where(CaseMember.person_id == person_id)))
+    return render_template("portal/erase.html", person=user, cases=cases, form=form,
+                           wrong=request.method == "POST"), status
+
+
+__all__ = ["bp"]
