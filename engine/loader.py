@@ -296,6 +296,9 @@ def _build(text: str, name: str) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
                         and stack[-1].key is _EMPTY:
                     raise fail(event.start_mark, "merge_key")
                 value = _scalar_value(scalars, event, fail)
+                is_key = bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].key is _EMPTY
+                if is_key and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    value = event.value  # a key is a name: '0E0' and '017' stay as written
                 place(value, event.start_mark, 1)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)

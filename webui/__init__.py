@@ -56,13 +56,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .cases.views import bp as cases_bp
     from .designer.views import bp as designer_bp
     from .dossier.views import bp as dossier_bp
+    from .portal.views import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(designer_bp, url_prefix="/designer")
     app.register_blueprint(dossier_bp)
-    app.register_blueprint(__import__("webui.portal.views", fromlist=["bp"]).bp, url_prefix="/me")
+    app.register_blueprint(portal_bp, url_prefix="/me")
     _register_pages(app)
     from . import templating
 

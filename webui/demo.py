@@ -302,8 +302,11 @@ def load(sessions: sessionmaker[Session], library: PathwayLibrary, files: FileSt
         builder = Builder(service, sessions, clock, rng)
         operator = builder.operator_for(spec.desk)
         workers = []
+        if not opened:
+            # The demo worker account follows the first case (a WBO group), so its page is a real one.
+            workers.append(Member("worker.demo", staff["worker.demo"][2]))
         with sessions.begin() as session:
-            for _i in range(spec.workers):
+            for _i in range(spec.workers - len(workers)):
                 pool = names[country[spec.desk]]
                 name = pool.pop() if pool else f"Worker {counter}"
                 counter += 1
@@ -332,6 +335,10 @@ def load(sessions: sessionmaker[Session], library: PathwayLibrary, files: FileSt
         for step in spec.then:
             clock.now += timedelta(days=max(1, spec.step_days // 2))
             version = _then(builder, case_id, version, step, operator, mentor_actor, spec.overrides)
+    # The databank of the same desks: ESCO subset, profiles and resources left after the crises.
+    from databank.demo import load_demo
+
+    load_demo(sessions)
     return opened
 
 

@@ -95,6 +95,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_access_tokens_user_id'), ['user_id'], unique=False)
 
     # ### end Alembic commands ###
+    # Notifications start from now: the events already in the log are not announced on the first run.
+    op.execute("INSERT INTO notification_cursors (name, last_event_id, updated_at) "
+               "SELECT 'events', COALESCE(MAX(id), 0), CURRENT_TIMESTAMP FROM events")
 
 
 def downgrade() -> None:

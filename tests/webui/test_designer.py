@@ -359,7 +359,7 @@ def test_operators_cannot_migrate(as_role, app):  # noqa: ANN001
 DESIGNER_ROUTES = [
     ("/designer/", "GET", "read"),
     ("/designer/revisions/<int:revision_id>", "GET", "read"),
-    ("/designer/revisions/<int:revision_id>/diagram.svg", "GET", "read"),
+    ("/designer/revisions/<int:revision_id>/diagram.svg", "GET", "diagram"),
     ("/designer/revisions/<int:revision_id>/download", "GET", "read"),
     ("/designer/diff", "GET", "read"),
     ("/designer/edit/<pathway_id>", "GET", "edit"),
@@ -374,7 +374,8 @@ DESIGNER_ROUTES = [
     ("/designer/migrate/<pathway_id>", "GET", "edit"),
     ("/designer/migrate/<pathway_id>", "POST", "edit"),
 ]
-MAY = {"read": {"designer", "admin", "operator"}, "edit": {"designer", "admin"}}
+MAY = {"read": {"designer", "admin", "operator"}, "edit": {"designer", "admin"},
+       "diagram": {"designer", "admin", "operator", "mentor"}}  # mentors see it on their cases' pages
 
 
 def test_the_designer_matrix_covers_every_route_of_the_area(app):  # noqa: ANN001

@@ -33,3 +33,17 @@ def test_the_dossier_is_refused_to_whoever_may_not_see_the_case(service, as_role
     assert as_role("other_mentor").get(f"/cases/{case_id}/dossier.pdf").status_code == 404
     assert as_role("worker").get(f"/cases/{case_id}/dossier.pdf").status_code == 403
     assert as_role("mentor").get(f"/cases/{case_id}/dossier.pdf").status_code == 200
+
+
+def test_the_case_page_shows_the_diagram_with_the_current_stage_and_links_the_dossier(service, as_role):
+    case_id, _v = open_case(service)
+    mentor = as_role("mentor")
+    page = mentor.get(f"/cases/{case_id}").text
+    import re
+
+    src = re.search(r'<img src="([^"]*diagram\.svg[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "current=first_interview" in src and "compact=1" in src
+    svg = mentor.get(src)
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert "current stage" in svg.text and "First interview" in svg.text
+    assert f"/cases/{case_id}/dossier.pdf" in page

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from engine.models import Case, Event, utcnow
+from engine.models import Event, utcnow
 from tests.webui.conftest import (
-    PASSWORD, PEOPLE, TEST_PASSWORD_METHOD, WORKERS, Browser, Person, open_case, version_of,
+    PASSWORD, PEOPLE, TEST_PASSWORD_METHOD, WORKERS, Browser, Person, open_case,
 )
 from tests.webui.test_case_page import INTAKE_EXITS
 from webui.models import CaseNote, User
@@ -74,6 +74,7 @@ def test_a_worker_is_taken_to_their_pathway_and_sees_the_progress_with_the_stage
     assert "Giulia Parodi" in html and "op@genova.example" in html  # my adviser, with contacts
     assert "Elena Rossi" in html and "rossi@test.example" in html  # my mentor
     assert "This step should be completed by" in html
+    assert '<a href="/me/" aria-current="page">My pathway</a>' in html  # the workers' link in the navigation
 
 
 def test_the_page_is_in_the_workers_language(service, as_role, sessions):

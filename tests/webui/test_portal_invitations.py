@@ -84,7 +84,11 @@ def test_a_worker_signs_in_with_an_emailed_link_and_then_sets_a_password(app, sm
     ask = client.get("/me/sign-in")
     assert client.post("/me/sign-in", data={"csrf_token": csrf_from(ask.text),
                                             "email": MARCO.email}).status_code == 200
-    sign_in = link_in(smtp.inbox.to(MARCO.email)[-1], "/me/sign-in/")
+    again = client.get("/me/sign-in")
+    client.post("/me/sign-in", data={"csrf_token": csrf_from(again.text), "email": MARCO.email})
+    links = [m for m in smtp.inbox.to(MARCO.email) if "/me/sign-in/" in body(m)]
+    assert len(links) == 1  # one link a minute at most
+    sign_in = link_in(links[0], "/me/sign-in/")
     confirm = client.get(sign_in)
     assert confirm.status_code == 200  # a GET (a mail scanner) does not spend the link
     assert client.post(sign_in, data={"csrf_token": csrf_from(confirm.text)}).status_code == 302

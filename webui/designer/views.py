@@ -120,7 +120,7 @@ def revision(revision_id: int):  # noqa: ANN201
 
 
 @bp.get("/revisions/<int:revision_id>/diagram.svg")
-@roles_required(*READ_ROLES)
+@roles_required(*READ_ROLES, "mentor")  # the case page shows it to the mentors of the case too
 def diagram(revision_id: int):  # noqa: ANN201
     pathway = _pathway(revision_id)
     svg = render_pathway_svg(pathway, request.args.get("lang") or lang(), current=request.args.get("current"),

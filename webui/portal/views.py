@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any, Callable
 
 from flask import (
@@ -33,7 +34,7 @@ from ..security import hash_password, verify_password
 from ..services import db, services
 from . import invitations, page, tokens
 from .forms import ConfirmForm, NewPasswordForm, SignInLinkForm, WelcomeForm
-from .models import ConsentRecord
+from .models import AccessToken, ConsentRecord
 from .personal_data import erase_worker, export_zip
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
@@ -404,12 +405,19 @@ def ask_sign_in_link():  # noqa: ANN201
         email = form.email.data.strip().lower()
         user = db().scalar(select(User).where(User.email == email))
         # The same answer whether the address is known or not: nothing to learn from it.
-        if user is not None and user.is_active and user.has("worker"):
+        if user is not None and user.is_active and user.has("worker") and not _asked_recently(user.id):
             message_id = invitations.sign_in_link(db(), user)
             db().commit()
             invitations.send_now([message_id])
         return render_template("portal/sign_in_sent.html")
     return render_template("portal/sign_in.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _asked_recently(user_id: str) -> bool:
+    """One link a minute at most: the form cannot be used to flood someone's mailbox."""
+    since = utcnow() - timedelta(minutes=1)
+    return db().scalar(select(func.count()).select_from(AccessToken).where(
+        AccessToken.user_id == user_id, AccessToken.purpose == tokens.SIGN_IN, AccessToken.created_at > since)) > 0
 
 
 @bp.route("/sign-in/<token>", methods=["GET", "POST"])
