@@ -109,25 +109,31 @@ def test_command(paths: tuple[str, ...], pathways_dir: str | None, quiet: bool) 
     if not files:
         click.echo("no scenario files found", err=True)
         sys.exit(1)
-    passed = failed = 0
     with ScenarioRunner(directory) as runner:
         broken = [c for c in runner.report if not c.valid]
         for checked in broken:
             for problem in checked.errors:
                 click.echo(problem.format())
-        for path in files:
-            result = runner.run_file(path)
-            if result.passed:
-                passed += 1
-                if not quiet:
-                    click.echo(f"PASSED {path}::{result.name} ({result.steps_run} steps)")
-            else:
-                failed += 1
-                click.echo(f"FAILED {path}::{result.name}")
-                for failure in result.failures:
-                    click.echo(f"    {failure}")
+        passed, failed = _report(((path, runner.run_file(path)) for path in files), quiet,
+                                 lambda result: f" ({result.steps_run} steps)")
     click.echo(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or not passed else 0)
+
+
+def _report(results, quiet: bool, detail=lambda result: "") -> tuple[int, int]:  # noqa: ANN001
+    """Print scenario results like a test runner; returns (passed, failed)."""
+    passed = failed = 0
+    for path, result in results:
+        if result.passed:
+            passed += 1
+            if not quiet:
+                click.echo(f"PASSED {path}::{result.name}{detail(result)}")
+        else:
+            failed += 1
+            click.echo(f"FAILED {path}::{result.name}")
+            for failure in result.failures:
+                click.echo(f"    {failure}")
+    return passed, failed
 
 
 @pathways.command("show")
@@ -374,18 +380,7 @@ def assessments_test_command(paths: tuple[str, ...], assessments_dir: str | None
     for raw in paths or (str(directory / ASSESSMENT_SCENARIO_DIR),):
         path = Path(raw)
         files.extend(assessment_files(path) if path.is_dir() else [path])
-    passed = failed = 0
-    for path in files:
-        result = run_assessment_scenario(path, valid)
-        if result.passed:
-            passed += 1
-            if not quiet:
-                click.echo(f"PASSED {path}::{result.name}")
-        else:
-            failed += 1
-            click.echo(f"FAILED {path}::{result.name}")
-            for failure in result.failures:
-                click.echo(f"    {failure}")
+    passed, failed = _report(((path, run_assessment_scenario(path, valid)) for path in files), quiet)
     click.echo(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or not passed else 0)
 

@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .designer.views import bp as designer_bp
+    from .monitoring.views import bp as monitoring_bp
     from .dossier.views import bp as dossier_bp
     from .portal.views import bp as portal_bp
 
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(designer_bp, url_prefix="/designer")
     app.register_blueprint(dossier_bp)
     app.register_blueprint(portal_bp, url_prefix="/me")
+    app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
     _register_pages(app)
     from . import templating
 

@@ -1,0 +1,246 @@
+"""The programme monitoring dashboard (operators: their desks; admins: everything), the cases behind each
+figure, and CSV/XLSX exports of the tables with small-count suppression and no personal data."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterator
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from engine.i18n import localize
+from engine.models import Case, Desk
+from engine.monitoring import Dashboard, Scope, case_ids, dashboard
+
+from ..access import roles_required, visible_desk_ids
+from ..i18n import lang
+from ..services import db, current_pathways
+from ..templating import fmt_number, outcome_label, status_label
+from .chart import bar_chart
+
+bp = Blueprint("monitoring", __name__, template_folder="templates")
+FIGURES = ("opened", "active", "on_hold", "closed", "overdue", "outcome", "pathway", "stage", "supply_chain")
+FILTER_KEYS = ("desk", "region", "country", "pathway", "from", "until")
+SMALL = "<5"
+
+
+@dataclass
+class Filters:
+    desk: str = ""
+    region: str = ""
+    country: str = ""
+    pathway: str = ""
+    start: date | None = None
+    until: date | None = None
+
+    def args(self, **extra: Any) -> dict[str, Any]:
+        """The filters as query arguments (for the figures' links and the exports)."""
+        out = {"desk": self.desk, "region": self.region, "country": self.country, "pathway": self.pathway,
+               "from": self.start.isoformat() if self.start else "",
+               "until": self.until.isoformat() if self.until else ""}
+        out.update(extra)
+        return {k: v for k, v in out.items() if v not in ("", None)}
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def read_filters() -> Filters:
+    a = request.args
+    return Filters(desk=a.get("desk", "").strip()[:64], region=a.get("region", "").strip()[:100],
+                   country=a.get("country", "").strip().upper()[:2], pathway=a.get("pathway", "").strip()[:64],
+                   start=_date(a.get("from")), until=_date(a.get("until")))
+
+
+def scope_of(filters: Filters) -> Scope:
+    """The scope the user may see: an operator never goes beyond its desks, whatever the filters ask."""
+    allowed = visible_desk_ids()
+    if allowed is None:
+        desks = (filters.desk,) if filters.desk else None
+    elif filters.desk:
+        desks = (filters.desk,) if filters.desk in allowed else ()
+    else:
+        desks = tuple(allowed)
+
+    def moment(d: date | None) -> datetime | None:
+        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) if d else None
+
+    return Scope(desks=desks, region=filters.region or None, country=filters.country or None,
+                 pathway=filters.pathway or None, opened_from=moment(filters.start),
+                 opened_until=moment(filters.until + timedelta(days=1)) if filters.until else None)
+
+
+def _desks() -> list[Desk]:
+    allowed = visible_desk_ids()
+    query = select(Desk).order_by(Desk.name)
+    if allowed is not None:
+        query = query.where(Desk.id.in_(allowed))
+    return list(db().scalars(query))
+
+
+def _stage_title(pathways: dict, pathway_id: str, stage_id: str) -> str:
+    pathway = pathways.get(pathway_id)
+    if pathway is not None:
+        for stage in pathway.stages:
+            if stage.id == stage_id:
+                return localize(stage.title, lang())
+    return stage_id
+
+
+def _pathway_title(pathways: dict, pathway_id: str) -> str:
+    pathway = pathways.get(pathway_id)
+    return localize(pathway.title, lang()) if pathway is not None else pathway_id
+
+
+def funnel_rows(board: Dashboard, pathways: dict) -> list[tuple[str, str, list[tuple[str, str, int, Any]]]]:
+    """(pathway id, title, [(stage id, stage title, cases reached, StageTime | None)]) — stages in the
+    pathway's order, then any stage no longer in the active revision."""
+    out = []
+    for pathway_id in sorted(set(board.funnel) | {p for p, _ in board.stage_times}):
+        reached = board.funnel.get(pathway_id, {})
+        pathway = pathways.get(pathway_id)
+        order = [s.id for s in pathway.stages] if pathway is not None else []
+        order += sorted(s for s in set(reached) | {s for p, s in board.stage_times if p == pathway_id}
+                        if s not in order)
+        rows = [(s, _stage_title(pathways, pathway_id, s), reached.get(s, 0), board.stage_times.get((pathway_id, s)))
+                for s in order]
+        out.append((pathway_id, _pathway_title(pathways, pathway_id), rows))
+    return out
+
+
+@bp.get("/")
+@roles_required("admin", "operator")
+def dashboard_page():  # noqa: ANN201
+    filters = read_filters()
+    board = dashboard(db().connection(), scope_of(filters))
+    pathways = dict(current_pathways())
+    funnel = funnel_rows(board, pathways)
+    charts = {pid: bar_chart([(title, n) for _s, title, n, _t in rows],
+                             _("Cases that reached each stage: %(pathway)s", pathway=ptitle), f"funnel-{pid}",
+                             value_text=fmt_number)
+              for pid, ptitle, rows in funnel}
+    return render_template(
+        "monitoring/dashboard.html", board=board, filters=filters, funnel=funnel, charts=charts,
+        desks=_desks(), pathways=pathways, pathway_title=lambda p: _pathway_title(pathways, p),
+        outcome_title=lambda o: outcome_label(o) or _("(none)"))
+
+
+@bp.get("/cases")
+@roles_required("admin", "operator")
+def cases():  # noqa: ANN201
+    filters = read_filters()
+    figure = request.args.get("figure", "opened")
+    key = request.args.get("key") or None
+    if figure not in FIGURES:
+        abort(404)
+    ids = case_ids(db().connection(), scope_of(filters), "opened" if figure == "supply_chain" else figure, key)
+    found = list(db().scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id))) if ids else []
+    if figure == "supply_chain":
+        found = [c for c in found if key in (c.supply_chains or [])]
+    allowed = visible_desk_ids()
+    found = [c for c in found if allowed is None or c.desk_id in allowed]  # belt and braces
+    pathways = dict(current_pathways())
+    return render_template("monitoring/cases.html", cases=found, filters=filters, figure=figure, key=key,
+                           figure_label=_figure_label(figure, key, pathways), status_label=status_label,
+                           pathway_title=lambda p: _pathway_title(pathways, p),
+                           stage_title=lambda p, s: _stage_title(pathways, p, s))
+
+
+def _figure_label(figure: str, key: str | None, pathways: dict) -> str:
+    labels = {"opened": _("Opened"), "active": _("Active"), "on_hold": _("On hold"), "closed": _("Closed"),
+              "overdue": _("Overdue")}
+    if figure in labels:
+        return labels[figure]
+    if figure == "outcome":
+        return _("Outcome: %(outcome)s", outcome=outcome_label(key) or key or "")
+    if figure == "supply_chain":
+        return _("Supply chain: %(chain)s", chain=key or "")
+    if figure == "pathway":
+        return _("Pathway: %(pathway)s", pathway=_pathway_title(pathways, key or ""))
+    pathway_id, _sep, stage_id = (key or "").partition("/")
+    return _("Reached the stage %(stage)s (%(pathway)s)", stage=_stage_title(pathways, pathway_id, stage_id),
+             pathway=_pathway_title(pathways, pathway_id))
+
+
+# Exports ------------------------------------------------------------------------------------------------
+
+def suppress(n: int) -> int | str:
+    """Small-count suppression: a count from 1 to 4 could point at a person; it is written "<5"."""
+    return SMALL if 1 <= n <= 4 else n
+
+
+def export_rows(board: Dashboard, pathways: dict) -> Iterator[tuple[str, str, str, str, Any]]:
+    """(table, pathway, item, label, value) — counts only, no names and no case ids."""
+    totals = {"opened": _("Opened"), "active": _("Active"), "on_hold": _("On hold"), "closed": _("Closed"),
+              "overdue": _("Overdue")}
+    for k, label in totals.items():
+        yield "totals", "", k, label, suppress(board.totals.get(k, 0))
+    for pathway_id, per in sorted(board.by_pathway.items()):
+        for k in ("opened", "active", "on_hold", "closed"):
+            yield "pathways", pathway_id, k, totals[k], suppress(per.get(k, 0))
+    for outcome, n in sorted(board.outcomes.items(), key=lambda kv: kv[0] or ""):
+        yield "outcomes", "", outcome or "", outcome_label(outcome) or _("(none)"), suppress(n)
+    yield "jobs", "", "created", _("Jobs created"), suppress(board.jobs.get("created", 0))
+    yield "jobs", "", "kept", _("Jobs kept"), suppress(board.jobs.get("kept", 0))
+    for pathway_id, _title, rows in funnel_rows(board, pathways):
+        for stage_id, stage_title, n, time in rows:
+            yield "funnel", pathway_id, stage_id, stage_title, suppress(n)
+            if time is not None:
+                small = 1 <= time.visits <= 4
+                yield "stage_times", pathway_id, stage_id + ":visits", stage_title, suppress(time.visits)
+                yield "stage_times", pathway_id, stage_id + ":median_days", stage_title, \
+                    SMALL if small else time.median_days
+                yield "stage_times", pathway_id, stage_id + ":p90_days", stage_title, SMALL if small else time.p90_days
+    for chain, n in sorted(board.supply_chains.items()):
+        yield "supply_chains", "", chain, chain, suppress(n)
+
+
+def _export_data() -> tuple[list[str], list[tuple]]:
+    filters = read_filters()
+    board = dashboard(db().connection(), scope_of(filters))
+    header = [_("Table"), _("Pathway"), _("Item"), _("Label"), _("Value")]
+    return header, list(export_rows(board, dict(current_pathways())))
+
+
+def _download(body: bytes, mimetype: str, name: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/export.csv")
+@roles_required("admin", "operator")
+def export_csv():  # noqa: ANN201
+    header, rows = _export_data()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return _download(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv", "monitoring.csv")
+
+
+@bp.get("/export.xlsx")
+@roles_required("admin", "operator")
+def export_xlsx():  # noqa: ANN201
+    from openpyxl import Workbook
+
+    header, rows = _export_data()
+    book = Workbook()
+    book.remove(book.active)
+    for table in dict.fromkeys(r[0] for r in rows):
+        sheet = book.create_sheet(title=table[:31])
+        sheet.append(header)
+        for row in rows:
+            if row[0] == table:
+                sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return _download(out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "monitoring.xlsx")
