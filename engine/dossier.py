@@ -141,7 +141,25 @@ def case_dossier(session: Session, library: PathwayLibrary, assessments: Assessm
             record.requirements.append(done)
         stages.append(record)
 
-    assessment_records = []
+    assessment_records = assessment_results(session, library, assessments, responses, lang, who)
+
+    return Dossier(
+        case_id=case.id, title=case.title, desk=desk.name if desk else case.desk_id,
+        pathway=localize(pathway.title, lang), version=pathway.version, revision_id=case.revision_id,
+        content_hash=revision.content_hash if revision else "", status=message("status." + case.status, lang),
+        outcome=message("outcome." + case.outcome, lang) if case.outcome else None, opened=case.opened_at,
+        closed=case.closed_at, due=case.due_at,
+        workers=[m.display_name or name(m.person_id) for m in case.members if m.kind == "worker"],
+        mentors=[m.display_name or name(m.person_id) for m in case.members if m.kind == "mentor"],
+        stages=stages, assessments=assessment_records, timeline=timeline(session, case_id, lang, who), lang=lang,
+    )
+
+
+def assessment_results(session: Session, library: PathwayLibrary, assessments: AssessmentLibrary,
+                       responses: list[AssessmentResponse], lang: str,
+                       who: Callable[[str], str]) -> list[AssessmentRecord]:
+    """The submitted assessments of a case, in words: scores per competence, pathways ranked with reasons."""
+    out = []
     for r in responses:
         if not r.submitted_at or not r.result:
             continue
@@ -154,19 +172,8 @@ def case_dossier(session: Session, library: PathwayLibrary, assessments: Assessm
             except Exception:  # noqa: BLE001 - a pathway that no longer exists keeps its id
                 title = ranked["target"]
             ranking.append((title, ranked["points"], [localize(x["reason"], lang) for x in ranked["reasons"]]))
-        assessment_records.append(AssessmentRecord(who(r.person_id), localize(spec.title, lang), r.submitted_at,
-                                                   scores, ranking))
-
-    return Dossier(
-        case_id=case.id, title=case.title, desk=desk.name if desk else case.desk_id,
-        pathway=localize(pathway.title, lang), version=pathway.version, revision_id=case.revision_id,
-        content_hash=revision.content_hash if revision else "", status=message("status." + case.status, lang),
-        outcome=message("outcome." + case.outcome, lang) if case.outcome else None, opened=case.opened_at,
-        closed=case.closed_at, due=case.due_at,
-        workers=[m.display_name or name(m.person_id) for m in case.members if m.kind == "worker"],
-        mentors=[m.display_name or name(m.person_id) for m in case.members if m.kind == "mentor"],
-        stages=stages, assessments=assessment_records, timeline=timeline(session, case_id, lang, who), lang=lang,
-    )
+        out.append(AssessmentRecord(who(r.person_id), localize(spec.title, lang), r.submitted_at, scores, ranking))
+    return out
 
 
 def _value(field_: Any, value: Any, lang: str) -> str:

@@ -47,3 +47,17 @@ def test_the_case_page_shows_the_diagram_with_the_current_stage_and_links_the_do
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert "current stage" in svg.text and "First interview" in svg.text
     assert f"/cases/{case_id}/dossier.pdf" in page
+
+
+def test_the_case_page_shows_each_questionnaire_as_a_chart_with_a_table_and_the_reasons(service, as_role):
+    from tests.webui.test_case_page import walk_to
+
+    case_id, _v = walk_to(service, "pathway_choice")  # every worker has submitted the questionnaire
+    page = as_role("operator").get(f"/cases/{case_id}").text
+    assert "Questionnaire results" in page
+    assert page.count('class="bar-chart"') == len(WORKERS)
+    assert all(f"{w.display_name} — Entrepreneurial competence assessment" in page for w in WORKERS)
+    assert "<desc id=\"scores-0-d\">" in page and "Spotting opportunities" in page
+    assert "Scores as a table" in page and "points)" in page
+    italian = as_role("mentor").get(f"/cases/{case_id}?lang=it")
+    assert italian.status_code == 200 and 'class="bar-chart"' in italian.text

@@ -259,6 +259,7 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
     mentors = _mentors() if view.manager else []
     return render_template(
         "cases/case.html", view=view, case=view.case, error=error, errors=errors or [], conflict=conflict,
+        assessment_results=_assessment_results(view.case),
         keep=keep, stage_form=stage_form_obj, general_form_errors=general_form_errors,
         signoff_blocks=signoff_blocks, other_pathways=other_pathways, mentors=mentors,
         note_form=NoteForm(formdata=None, data={"body": keep.get("note", "")}),
@@ -661,3 +662,23 @@ def mentor():  # noqa: ANN201
 def member_names(case_row: Case, kind: str = "worker") -> str:
     return ", ".join(m.display_name or m.person_id for m in case_row.members if m.kind == kind)
 
+
+
+def _assessment_results(case_row: Case) -> list[tuple[Any, Any]]:
+    """Each submitted questionnaire of the case, in words, with its scores as a chart (1 to 5)."""
+    from engine.dossier import assessment_results
+    from engine.models import AssessmentResponse
+
+    from ..monitoring.chart import bar_chart
+
+    responses = list(db().scalars(select(AssessmentResponse).where(
+        AssessmentResponse.case_id == case_row.id, AssessmentResponse.submitted_at.is_not(None))))
+    if not responses:
+        return []
+    names = {m.person_id: m.display_name for m in case_row.members}
+    records = assessment_results(db(), services().library, services().assessments, responses, lang(),
+                                 lambda person: names.get(person) or person)
+    return [(record, bar_chart([(title, score or 0) for title, score in record.scores],
+                               f"{record.title} — {record.person}", f"scores-{index}",
+                               value_text=lambda v: f"{v:.1f}" if v else "—", top=5))
+            for index, record in enumerate(records)]

@@ -10,11 +10,12 @@ from markupsafe import Markup, escape
 ROW, GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 6, 220, 300, 60
 
 
-def bar_chart(rows: Sequence[tuple[str, int]], title: str, chart_id: str, value_text=str) -> Markup:  # noqa: ANN001
-    """rows: (label, value). Returns an inline <svg> element (role="img") whose description lists every
-    label and value, so that a screen reader says what the bars show."""
+def bar_chart(rows: Sequence[tuple[str, float]], title: str, chart_id: str, value_text=str,  # noqa: ANN001
+              top: float | None = None) -> Markup:
+    """rows: (label, value); `top` fixes the scale (e.g. 5 for scores), else the largest value. Returns an
+    inline <svg> element (role="img") whose description lists every label and value."""
     rows = list(rows)
-    top = max([n for _, n in rows] + [1])
+    top = top or max([n for _, n in rows] + [1])
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     height = max(1, len(rows)) * (ROW + GAP) + GAP
     desc = "; ".join(f"{label}: {value_text(n)}" for label, n in rows)
