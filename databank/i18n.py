@@ -4,13 +4,8 @@ Codes not found here are looked up in the engine's catalogue, so the databank ca
 """
 from __future__ import annotations
 
-from engine.i18n import DEFAULT_LANGUAGE, localize
+from engine.i18n import DEFAULT_LANGUAGE, fill
 from engine.i18n import message as engine_message
-
-
-class _SafeDict(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def _fmt(value: object) -> str:
@@ -25,7 +20,7 @@ def message(code: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     entry = MESSAGES.get(code)
     if entry is None:
         return engine_message(code, lang, **params)
-    return localize(entry, lang).format_map(_SafeDict({k: _fmt(v) for k, v in params.items()}))
+    return fill(entry, lang, params, _fmt)
 
 
 MESSAGES: dict[str, dict[str, str]] = {

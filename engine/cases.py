@@ -142,7 +142,6 @@ class _Op:
     event_type: str = ""
     event_data: dict[str, Any] = field(default_factory=dict)
     event_stage: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pathway(self) -> Pathway:

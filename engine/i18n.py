@@ -5,7 +5,7 @@ produces (refusals, validation messages, timeline sentences), one entry per code
 """
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 LANGUAGES = ("it", "fr", "en")
 DEFAULT_LANGUAGE = "en"
@@ -37,7 +37,14 @@ def message(code: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     entry = MESSAGES.get(code)
     if entry is None:
         return code + (" " + repr(params) if params else "")
-    return localize(entry, lang).format_map(_SafeDict({k: _fmt(v) for k, v in params.items()}))
+    return fill(entry, lang, params)
+
+
+def fill(entry: Mapping[str, str], lang: str, params: Mapping[str, object],
+         fmt: Callable[[object], str] | None = None) -> str:
+    """A localized template with its parameters filled in; a missing parameter stays visible as {name}."""
+    fmt = fmt or _fmt
+    return localize(entry, lang).format_map(_SafeDict({k: fmt(v) for k, v in params.items()}))
 
 
 def _fmt(value: object) -> str:

@@ -303,7 +303,3 @@ def _office_file(ext: str, size: int) -> bytes:
             archive.writestr("xl/workbook.xml", "<x/>")
         archive.writestr("padding.bin", b"\x00" * max(0, size - 400))
     return buffer.getvalue()
-
-
-def problems_text(problems: list[Problem]) -> str:
-    return "\n".join(p.format() for p in problems)
