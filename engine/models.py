@@ -60,6 +60,7 @@ class Desk(Base):
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))  # IT / FR
     region: Mapped[str] = mapped_column(String(100), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")  # where public enquiries are routed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -136,6 +137,9 @@ class CaseMember(Base):
     kind: Mapped[str] = mapped_column(String(16))  # worker / mentor
     display_name: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Optional, for the programme's breakdowns only (never shown publicly): female / male / other.
+    sex: Mapped[str | None] = mapped_column(String(16))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
     case: Mapped[Case] = relationship(back_populates="members")
 
 

@@ -58,6 +58,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .monitoring.views import bp as monitoring_bp
     from .dossier.views import bp as dossier_bp
     from .portal.views import bp as portal_bp
+    from .databank.views import bp as databank_bp
+    from .public.views import bp as public_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
@@ -66,6 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dossier_bp)
     app.register_blueprint(portal_bp, url_prefix="/me")
     app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
+    app.register_blueprint(databank_bp, url_prefix="/databank")
+    app.register_blueprint(public_bp, url_prefix="/catalogue")
     _register_pages(app)
     from . import templating
 

@@ -67,6 +67,7 @@ def nav_items() -> list[tuple[str, str, bool]]:
     if current_user.has("operator") or current_user.has("admin"):
         items.append((gettext("Desks"), url_for("cases.desks")))
         items.append((gettext("Open a case"), url_for("cases.new_case")))
+        items.append((gettext("Databank"), url_for("databank.index")))
     if current_user.has("mentor"):
         items.append((gettext("My cases"), url_for("cases.mentor")))
     if current_user.has("admin"):
