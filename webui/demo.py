@@ -268,7 +268,8 @@ def sample_value(f: FormField, now: datetime) -> Any:
 def ensure_staff(session: Session, password_hash: str) -> None:
     for desk_id, name, country, region in DESKS:
         if session.get(Desk, desk_id) is None:
-            session.add(Desk(id=desk_id, name=name, country=country, region=region))
+            session.add(Desk(id=desk_id, name=name, country=country, region=region,
+                             contact_email=f"sportello.{desk_id}@opera.example"))
     session.flush()
     for user_id, email, name, roles, desks, language in STAFF:
         if session.get(User, user_id) is None:
