@@ -72,7 +72,7 @@ class CaseView:
     case: Case
     desk: Desk | None
     revision: LoadedRevision
-    revision_row: PathwayRevision | None
+    revision_hash: str  # of the pathway text the case follows
     state: StageState
     steps: list[StageStep]
     requirements: list[Requirement]
@@ -191,7 +191,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     recommendation = service.recommendation(case.id) if case.status == "active" else []
     manager = current_user.has("admin") or (current_user.has("operator") and case.desk_id in actor.desks)
     return CaseView(
-        case=case, desk=state.desk, revision=revision, revision_row=session.get(PathwayRevision, case.revision_id),
+        case=case, desk=state.desk, revision=revision, revision_hash=session.scalar(select(PathwayRevision.content_hash).where(PathwayRevision.id == case.revision_id)) or "",
         state=state, steps=steps, requirements=requirements, exits=exits, timeline=timeline, names=names,
         manager=manager, mentor=any(m.kind == "mentor" and m.person_id == actor.id for m in case.members),
         visited_stage_ids=[s for s in visited if s != case.stage_id and pathway.stage(s) is not None],

@@ -239,8 +239,9 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
                 conflict: list[str] | None = None, keep: dict[str, Any] | None = None,
                 form_errors: dict[str, list[str]] | None = None):  # noqa: ANN201
     session = db()
-    session.rollback()  # a fresh snapshot: the engine wrote in its own transaction
-    session.refresh(case)
+    if request.method != "GET":
+        session.rollback()  # a fresh snapshot: the engine wrote in its own transaction
+        session.refresh(case)
     view = case_page.build(session, services().cases, case, actor(), lang())
     keep = keep or {}
     stage_form_obj = None

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from engine.models import CaseMember
+from engine.models import CaseMember, utcnow
 
-from ..services import db
+from ..services import services
 from .models import StaffAccessLog
 
 LOGGED_BLUEPRINTS = ("cases", "dossier")
@@ -26,16 +26,17 @@ def log_staff_view(response: Response) -> Response:
     case_id = args.get("case_id")
     if not isinstance(case_id, int):
         return response
-    session = db()
-    session.rollback()  # a fresh transaction of its own, whatever the view left
-    workers = list(session.scalars(select(CaseMember.person_id).where(
-        CaseMember.case_id == case_id, CaseMember.kind == "worker")))
     person = args.get("person_id")
-    for worker in workers if person is None else [w for w in workers if w == person]:
-        if worker != current_user.id:
-            session.add(StaffAccessLog(staff_id=current_user.id, person_id=worker, case_id=case_id,
-                                       what=request.endpoint[:100]))
-    session.commit()
+    # Its own short transaction on its own connection: the request's read session stays as it is.
+    with services().engine.begin() as connection:
+        workers = connection.execute(select(CaseMember.person_id).where(
+            CaseMember.case_id == case_id, CaseMember.kind == "worker")).scalars().all()
+        rows = [{"staff_id": current_user.id, "person_id": worker, "case_id": case_id,
+                 "what": request.endpoint[:100], "at": utcnow()}
+                for worker in (workers if person is None else [w for w in workers if w == person])
+                if worker != current_user.id]
+        if rows:
+            connection.execute(insert(StaffAccessLog), rows)
     return response
 
 
