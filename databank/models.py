@@ -312,6 +312,16 @@ class ContactRequest(Base):
     handled_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class ContactThrottle(Base):
+    """Contact requests counted per sender (a hash of the client's address, never the address itself) within
+    a window, in the database so that every server process sees the same counts."""
+
+    __tablename__ = "databank_contact_throttles"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # --- PostgreSQL full-text indexes ---------------------------------------------------------------------
 # The query side (databank.search) builds the very same expressions, so the planner uses these indexes.
 # `literal_column` keeps 'simple' in the SQL text: a bind parameter would not match the index.

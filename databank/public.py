@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy import func, select
@@ -55,11 +57,11 @@ def public_record(resource: Resource, lang: str) -> dict[str, Any]:
     return record
 
 
-def catalogue(session: Session, query: ResourceQuery, lang: str = DEFAULT_LANGUAGE) -> SearchResult:
+def catalogue(session: Session, query: ResourceQuery, lang: str = DEFAULT_LANGUAGE, facets: bool = True) -> SearchResult:
     """Published, available resources matching the query, with facet counts (no desks, no statuses)."""
     query = ResourceQuery(**{**query.__dict__, "statuses": ("available",), "published_only": True, "desks": (),
                              "per_page": max(1, min(query.per_page, 100))})
-    result = resource_search(session, query, lang, True, with_desks=False,
+    result = resource_search(session, query, lang, facets, with_desks=False,
                              record=lambda r: public_record(r, lang), options=[selectinload(Resource.files)])
     result.facets.pop("status", None)
     return result
@@ -81,6 +83,51 @@ def public_photo(session: Session, resource_id: int, file_id: int) -> ResourceFi
     if resource is None or not resource.published or resource.status != "available":
         return None
     return row
+
+
+def mapped_resources(session: Session, lang: str = DEFAULT_LANGUAGE, limit: int = 500) -> list[dict[str, Any]]:
+    """The public records of the catalogue's resources for a map (the most recent `limit`)."""
+    records: list[dict[str, Any]] = []
+    page = 1
+    while len(records) < limit:
+        result = catalogue(session, ResourceQuery(page=page, per_page=100), lang, facets=False)
+        records += result.items
+        if page >= result.pages:
+            break
+        page += 1
+    return records[:limit]
+
+
+def slug(text: str, max_length: int = 60) -> str:
+    """The words of a title for a URL: ASCII, lower case, hyphens ("Forno per compositi" -> "forno-per-compositi")."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return "-".join(re.findall(r"[a-z0-9]+", plain))[:max_length].strip("-") or "resource"
+
+
+@dataclass
+class Overview:
+    """The key figures of the cooperation area (or of one region): resources by category, region and supply
+    chain; people (suppressed and rounded as everywhere) per supply chain."""
+
+    resources: int
+    categories: list[FacetValue]
+    regions: list[FacetValue]
+    offers: list[FacetValue]
+    supply_chains: list[tuple[str, str, int, Count | None]]  # code, label, resources, people (None: not shown)
+    skills: AreaSkills
+
+
+def overview(session: Session, lang: str = DEFAULT_LANGUAGE, area: str = "") -> Overview:
+    place = gazetteer().get(area)
+    regions = (place.code,) if place is not None and place.level == "region" else ()
+    result = catalogue(session, ResourceQuery(regions=regions, per_page=1), lang)
+    skills = area_skills(session, area, lang)
+    people = {c.code: c for c in skills.supply_chains}
+    resources_per_chain = {f.code: f.count for f in result.facets.get("supply_chain", [])}
+    chains = [(code, label("supply_chain", code, lang), resources_per_chain.get(code, 0), people.get(code))
+              for code in CHAIN_BITS]
+    return Overview(result.total, result.facets.get("category", []), result.facets.get("region", []),
+                    result.facets.get("offer", []), chains, skills)
 
 
 # --- the skills of an area ---------------------------------------------------------------------------
@@ -201,10 +248,18 @@ _SARDINIA = [
 ]
 _ELBA = [(10.10, 42.78), (10.25, 42.84), (10.45, 42.86), (10.44, 42.73), (10.22, 42.72)]
 _BOUNDS = (5.4, 12.0, 38.7, 44.9)  # lon min, lon max, lat min, lat max
+MAP_STYLE = (".sea{fill:#dcecf5}.land{fill:#f4f1e8;stroke:#9aa3a8;stroke-width:1}"
+             ".region{font:12px sans-serif;fill:#3d4750}.marker{fill:#c0392b;stroke:#fff;stroke-width:1.5}")
 
 
-def area_map_svg(resources: Iterable[dict[str, Any]], lang: str = DEFAULT_LANGUAGE, width: int = 640) -> str:
-    """A self-contained SVG map of the cooperation area with one marker per resource (public records)."""
+def area_map_svg(resources: Iterable[dict[str, Any]], lang: str = DEFAULT_LANGUAGE, width: int = 640,
+                 href: Callable[[dict[str, Any]], str] | None = None, embedded: bool = False) -> str:
+    """An SVG map of the cooperation area with one marker per resource (public records), each a link to
+    `href(record)` (default: the record's anchor on the same page).
+
+    Self-contained by default (a file of its own, styled inside); `embedded` leaves the style out, for a map
+    inside an HTML page whose stylesheet styles the classes (a Content-Security-Policy without inline
+    styles refuses a <style> element in the page)."""
     lon0, lon1, lat0, lat1 = _BOUNDS
     kx = math.cos(math.radians((lat0 + lat1) / 2))
     scale = width / ((lon1 - lon0) * kx)
@@ -220,8 +275,7 @@ def area_map_svg(resources: Iterable[dict[str, Any]], lang: str = DEFAULT_LANGUA
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
              f'height="{height}" role="img" aria-labelledby="map-title">',
              f'<title id="map-title">{escape(_map_title(lang))}</title>',
-             "<style>.sea{fill:#dcecf5}.land{fill:#f4f1e8;stroke:#9aa3a8;stroke-width:1}"
-             ".region{font:12px sans-serif;fill:#5b6770}.marker{fill:#c0392b;stroke:#fff;stroke-width:1.5}</style>",
+             "" if embedded else f"<style>{MAP_STYLE}</style>",
              f'<rect class="sea" width="{width}" height="{height}"/>',
              polygon(_MAINLAND), polygon(_CORSICA), polygon(_SARDINIA), polygon(_ELBA)]
     for region in places.children(None, "region"):
@@ -235,8 +289,9 @@ def area_map_svg(resources: Iterable[dict[str, Any]], lang: str = DEFAULT_LANGUA
             continue
         x, y = xy(point.lon, point.lat)
         title = f"{record.get('title', '')} — {record.get('category_label', '')}"
-        parts.append(f'<a href={quoteattr("#resource-" + str(record.get("id")))}><circle class="marker" cx="{x}" '
-                     f'cy="{y}" r="6"><title>{escape(title)}</title></circle></a>')
+        link = href(record) if href is not None else "#resource-" + str(record.get("id"))
+        parts.append(f'<a href={quoteattr(link)} aria-label={quoteattr(title)}><circle class="marker" cx="{x}" '
+                     f'cy="{y}" r="7"><title>{escape(title)}</title></circle></a>')
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -247,5 +302,5 @@ def _map_title(lang: str) -> str:
             }.get(lang, "Italy–France Maritime cooperation area: available resources")
 
 
-__all__ = ["AreaSkills", "Count", "FacetValue", "area_map_svg", "area_skills", "catalogue", "public_photo",
-           "public_record", "public_resource"]
+__all__ = ["AreaSkills", "Count", "FacetValue", "Overview", "area_map_svg", "area_skills", "catalogue",
+           "mapped_resources", "overview", "public_photo", "public_record", "public_resource", "slug"]

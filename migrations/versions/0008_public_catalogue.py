@@ -6,6 +6,7 @@ Create Date: 2026-11-26 00:10:00
 """
 from alembic import op
 import sqlalchemy as sa
+import engine.models
 
 
 revision = '0008'
@@ -15,8 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('databank_contact_throttles',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('requests', sa.Integer(), nullable=False),
+    sa.Column('window_start', engine.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_databank_contact_throttles'))
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('databank_contact_throttles')
