@@ -115,10 +115,19 @@ class Actor:
         return role in self.roles
 
 
+SEXES = ("female", "male", "other")
+OLDEST_BIRTH_YEAR = 1920
+YOUNGEST_AGE = 14  # the youngest age a worker may have when recorded
+
+
 @dataclass(frozen=True)
 class Member:
+    """A person on a case. Sex and year of birth are optional (for the programme's breakdowns only)."""
+
     person_id: str
     display_name: str = ""
+    sex: str | None = None
+    birth_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -281,6 +290,7 @@ class CaseService:
                 raise InvalidOperation("unknown_pathway", pathway=pathway_id)
             self._check_members(revision.pathway, members)
             now = self.clock()
+            _check_personal_details(members, now)
             case = self._new_case(session, revision, desk_id, members, mentors, supply_chains, title, actor, now,
                                   revision.pathway.start)
             session.flush()
@@ -312,7 +322,7 @@ class CaseService:
         )
         for position, m in enumerate(members):
             case.members.append(CaseMember(person_id=m.person_id, kind="worker", display_name=m.display_name,
-                                           position=position))
+                                           position=position, sex=m.sex, birth_year=m.birth_year))
         for position, m in enumerate(mentors):
             case.members.append(CaseMember(person_id=m.person_id, kind="mentor", display_name=m.display_name,
                                            position=position))
@@ -525,7 +535,8 @@ class CaseService:
         """Close this case as referred and open its continuation on another pathway, in the same transaction."""
         revision = self._target_revision(op, pathway_id)
         start = at if at and revision.pathway.stage(at) else revision.pathway.start
-        members = [Member(m.person_id, m.display_name) for m in op.case.members if m.kind == "worker"]
+        members = [Member(m.person_id, m.display_name, m.sex, m.birth_year)
+                   for m in op.case.members if m.kind == "worker"]
         _check_group_size(revision.pathway, len(members))  # a group cannot move to a one-person pathway
         mentors = [Member(m.person_id, m.display_name) for m in op.case.members if m.kind == "mentor"]
         new = self._new_case(op.session, revision, op.case.desk_id, members, mentors, op.case.supply_chains,
@@ -643,6 +654,7 @@ class CaseService:
             if not keep and not add:
                 raise InvalidOperation("no_members")
             _check_group_size(op.pathway, len(keep) + len(add))
+            _check_personal_details(add, op.now)
             if remove:
                 op.connection.execute(delete(MEMBERS).where(MEMBERS.c.case_id == case_id, MEMBERS.c.kind == "worker",
                                                             MEMBERS.c.person_id.in_(list(remove))))
@@ -650,7 +662,7 @@ class CaseService:
             for offset, m in enumerate(add):
                 op.connection.execute(insert(MEMBERS), {
                     "case_id": case_id, "person_id": m.person_id, "kind": "worker", "display_name": m.display_name,
-                    "position": position + offset})
+                    "position": position + offset, "sex": m.sex, "birth_year": m.birth_year})
             op.case.forget_members()
             op.record("members_changed", added=[m.person_id for m in add], removed=list(remove))
             return self._receipt(op)
@@ -921,6 +933,19 @@ def _check_group_size(pathway: Pathway, count: int) -> None:
         raise InvalidOperation("group_too_small", min=pathway.group_min)
     if pathway.group_max is not None and count > pathway.group_max:
         raise InvalidOperation("group_too_large", max=pathway.group_max)
+
+
+def _check_personal_details(members: Sequence[Member], now: datetime) -> None:
+    """Sex and year of birth, when given, must be one of the recorded values and a plausible year."""
+    youngest = now.year - YOUNGEST_AGE
+    for m in members:
+        name = m.display_name or m.person_id
+        if m.sex is not None and m.sex not in SEXES:
+            raise InvalidOperation("member_sex_invalid", member=name, sex=m.sex)
+        if m.birth_year is not None and (isinstance(m.birth_year, bool) or not isinstance(m.birth_year, int)
+                                         or not OLDEST_BIRTH_YEAR <= m.birth_year <= youngest):
+            raise InvalidOperation("member_birth_year_invalid", member=name, year=m.birth_year,
+                                   min=OLDEST_BIRTH_YEAR, max=youngest)
 
 
 def _jobs(created: int | None, kept: int | None) -> dict[str, int]:

@@ -733,3 +733,16 @@ MESSAGES.update({
     "migration_refused": {"en": "This case cannot be migrated: {reason}.", "it": "Questa pratica non può essere migrata: {reason}.", "fr": "Ce dossier ne peut pas être migré : {reason}."},
     "not_allowed.designer": {"en": "only methodology designers and administrators migrate cases.", "it": "solo i progettisti della metodologia e gli amministratori migrano le pratiche.", "fr": "seuls les concepteurs de la méthodologie et les administrateurs migrent les dossiers."},
 })
+MESSAGES.update({
+    # --- workers' optional details (sex, year of birth) --------------------------------------------
+    "member_sex_invalid": {
+        "en": "The sex of {member} must be female, male or other (or left empty), not '{sex}'.",
+        "it": "Il sesso di {member} deve essere femmina, maschio o altro (oppure vuoto), non '{sex}'.",
+        "fr": "Le sexe de {member} doit être femme, homme ou autre (ou rester vide), pas « {sex} ».",
+    },
+    "member_birth_year_invalid": {
+        "en": "The year of birth of {member} must be between {min} and {max} (or left empty), not {year}.",
+        "it": "L'anno di nascita di {member} deve essere compreso tra {min} e {max} (oppure vuoto), non {year}.",
+        "fr": "L'année de naissance de {member} doit être comprise entre {min} et {max} (ou rester vide), pas {year}.",
+    },
+})

@@ -1,7 +1,7 @@
 """A worker's personal data in the engine's tables: everything about one person, and its erasure.
 
 Erasure replaces the person's id by a random pseudonym everywhere (members, events, ticks, forms,
-sign-offs), removes their name, their documents (and the files, when no one else's row uses the same
+sign-offs), removes their name, sex and year of birth, their documents (and the files, when no one else's row uses the same
 bytes), their answers to assessments and — on cases they followed alone — the form contents. What stays
 is the anonymous structure: the cases, their stages, outcomes, dates, scores and the sequence of events,
 so programme statistics keep counting. The event log is append-only except for this one legal duty;
@@ -38,10 +38,12 @@ class PersonalData:
     forms: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)  # with sha256 to fetch the bytes
     assessments: list[dict[str, Any]] = field(default_factory=list)
+    memberships: list[dict[str, Any]] = field(default_factory=list)  # as recorded on each case: name, sex, year
 
     def as_dict(self) -> dict[str, Any]:
-        return {"person": self.person_id, "cases": self.cases, "events": self.events, "forms": self.forms,
-                "documents": self.documents, "assessments": self.assessments}
+        return {"person": self.person_id, "cases": self.cases, "memberships": self.memberships,
+                "events": self.events, "forms": self.forms, "documents": self.documents,
+                "assessments": self.assessments}
 
 
 def _plain(row: Any) -> dict[str, Any]:
@@ -57,6 +59,9 @@ def export_person(connection: Connection, person_id: str) -> PersonalData:
     out = PersonalData(person_id)
     case_ids = case_ids_of(connection, person_id)
     out.cases = [_plain(r) for r in connection.execute(select(CASES).where(CASES.c.id.in_(case_ids)))]
+    out.memberships = [_plain(r) for r in connection.execute(select(
+        MEMBERS.c.case_id, MEMBERS.c.kind, MEMBERS.c.display_name, MEMBERS.c.sex, MEMBERS.c.birth_year)
+        .where(MEMBERS.c.person_id == person_id).order_by(MEMBERS.c.case_id, MEMBERS.c.kind))]
     out.events = [_plain(r) for r in connection.execute(select(EVENTS).where(
         EVENTS.c.case_id.in_(case_ids)).order_by(EVENTS.c.case_id, EVENTS.c.seq))]
     out.forms = [_plain(r) for r in connection.execute(select(FORMS).where(FORMS.c.case_id.in_(case_ids)))]
@@ -94,7 +99,7 @@ def erase_person(connection: Connection, files: FileStore, person_id: str, actor
 
     # Who did what: the pseudonym instead of the person.
     connection.execute(update(MEMBERS).where(MEMBERS.c.person_id == person_id).values(
-        person_id=pseudonym, display_name=ERASED_NAME))
+        person_id=pseudonym, display_name=ERASED_NAME, sex=None, birth_year=None))
     connection.execute(update(TICKS).where(TICKS.c.member_id == person_id).values(member_id=pseudonym))
     connection.execute(update(TICKS).where(TICKS.c.ticked_by == person_id).values(ticked_by=pseudonym))
     connection.execute(update(SIGNOFFS).where(SIGNOFFS.c.actor_id == person_id).values(actor_id=pseudonym))

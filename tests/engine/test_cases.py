@@ -421,3 +421,48 @@ def test_the_group_size_of_the_pathway_is_enforced(service):
     assert refused.value.code in ("group_too_small", "no_members")
     v = service.change_members(case_id, OPERATOR, v, add=WORKERS[1:]).version
     assert service.missing(case_id)["continue"][0].params["members"] == ["Anna Rossi", "Luca Bianchi", "Sara Verdi"]
+
+
+def members_of(sessions, case_id):  # noqa: ANN001, ANN201
+    from engine.models import CaseMember
+
+    with sessions() as session:
+        return [(m.person_id, m.sex, m.birth_year) for m in session.scalars(
+            select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.kind == "worker")
+            .order_by(CaseMember.position))]
+
+
+def test_sex_and_year_of_birth_are_recorded_when_given_and_carried_to_the_next_case(service, sessions):
+    anna = Member("w1", "Anna Rossi", sex="female", birth_year=1971)
+    luca = Member("w2", "Luca Bianchi")  # prefers not to say
+    case_id, v = open_group(service, members=[anna, luca])
+    assert members_of(sessions, case_id) == [("w1", "female", 1971), ("w2", None, None)]
+    v = service.change_members(case_id, OPERATOR, v, add=[Member("w3", "Sara Verdi", "other", 1990)],
+                               remove=["w2"]).version
+    assert members_of(sessions, case_id) == [("w1", "female", 1971), ("w3", "other", 1990)]
+    v = service.change_members(case_id, OPERATOR, v, remove=["w3"]).version
+    new_case = service.switch_pathway(case_id, OPERATOR, v, "solo", reason="Anna goes on alone").new_case_id
+    assert members_of(sessions, new_case) == [("w1", "female", 1971)]
+
+
+@pytest.mark.parametrize("member, code, words", [
+    (Member("w1", "Anna Rossi", sex="f"), "member_sex_invalid", "Il sesso di Anna Rossi deve essere"),
+    (Member("w1", "Anna Rossi", birth_year=1919), "member_birth_year_invalid", "tra 1920 e"),
+    (Member("w1", "Anna Rossi", birth_year=datetime.now(timezone.utc).year - 13), "member_birth_year_invalid",
+     f"e {datetime.now(timezone.utc).year - 14}"),
+    (Member("w1", "Anna Rossi", birth_year="1980"), "member_birth_year_invalid", "non 1980"),
+])
+def test_an_unknown_sex_or_an_implausible_year_of_birth_is_refused_in_every_language(
+        service, sessions, member, code, words):  # noqa: ANN001
+    with pytest.raises(InvalidOperation) as refused:
+        open_group(service, members=[member])
+    assert refused.value.code == code and words in refused.value.message("it")
+    assert refused.value.message("fr") != refused.value.message("en") != refused.value.message("it")
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+    case_id, v = open_group(service, members=[Member("w2", "Luca Bianchi")])
+    with pytest.raises(InvalidOperation) as refused_later:
+        service.change_members(case_id, OPERATOR, v, add=[member])
+    assert refused_later.value.code == code
+    assert members_of(sessions, case_id) == [("w2", None, None)]
+    assert events_of(sessions, case_id) == ["case_opened"]

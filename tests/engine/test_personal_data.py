@@ -90,3 +90,22 @@ def test_erasure_keeps_a_file_someone_else_still_uses(service, sessions, files):
     import hashlib
 
     assert files.exists(hashlib.sha256(same_bytes).hexdigest())
+
+
+def test_sex_and_year_of_birth_are_exported_and_erased(service, sessions, files):
+    anna = Member("w-anna", "Anna Rossi", sex="female", birth_year=1968)
+    luca = Member("w-luca", "Luca Bianchi", sex="male", birth_year=1975)
+    case_id, _v = open_group(service, members=[anna, luca])
+    with sessions() as session:
+        data = export_person(session.connection(), "w-anna").as_dict()
+    assert data["memberships"] == [{"case_id": case_id, "kind": "worker", "display_name": "Anna Rossi",
+                                    "sex": "female", "birth_year": 1968}]
+    assert json.dumps(data)
+    with sessions.begin() as session:
+        pseudonym = erase_person(session.connection(), files, "w-anna", actor_id="adm")
+    from engine.models import CaseMember
+
+    with sessions() as session:
+        rows = {m.person_id: (m.sex, m.birth_year) for m in session.scalars(
+            select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.kind == "worker"))}
+    assert rows == {pseudonym: (None, None), "w-luca": ("male", 1975)}  # the other member keeps theirs
