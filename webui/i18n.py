@@ -2,7 +2,8 @@
 
 The catalogues are kept as `.po` text (webui/translations); the binary `.mo` files are compiled from them
 when the application starts (into the instance folder, only when missing or older than the `.po`).
-The language is the user's setting, else the one chosen on the login page, else the browser's.
+The language is the one in the page's URL (public catalogue), else the user's setting, else the one chosen
+on the login page, else the browser's.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any, Mapping
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -46,6 +47,8 @@ def compile_catalogs(target: Path, source: Path = SOURCE_DIR) -> Path:
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if g.get("page_language") in languages:  # a page whose URL names its language (the public catalogue)
+        return g.page_language
     if current_user and current_user.is_authenticated and getattr(current_user, "language", None) in languages:
         return current_user.language
     chosen = session.get("lang")
