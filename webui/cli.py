@@ -102,7 +102,11 @@ def _load_demo(app: Any) -> int:
     with services.sessions() as session:
         if demo.is_loaded(session):
             return 0
-    return len(demo.load(services.sessions, services.library, services.files, hash_password(demo.DEMO_PASSWORD)))
+    opened = demo.load(services.sessions, services.library, services.files, hash_password(demo.DEMO_PASSWORD))
+    from databank.demo import load_demo_photos
+
+    load_demo_photos(services.sessions, services.files)  # the databank demo's photos need the file store
+    return len(opened)
 
 
 @main.group("demo")
