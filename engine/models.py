@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -254,3 +254,68 @@ class AssessmentResponse(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_by: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- the monitoring projection: small tables folded from the event log for the dashboard ------------------
+# Each row copies the scope columns of its case (pathway, desk, opening date: set at opening, never changed)
+# so that a dashboard filter is read from the row itself, without a join to `cases`.
+
+
+class MonitoringCursor(Base):
+    """How far the monitoring projection has folded the event log (a single row, id 1)."""
+
+    __tablename__ = "monitoring_cursor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)  # every event up to it is folded
+    folded_at: Mapped[datetime | None] = mapped_column()
+
+
+class MonitoredCase(Base):
+    """What monitoring needs of a case beyond its row: the jobs recorded at its outcome."""
+
+    __tablename__ = "monitored_cases"
+    __table_args__ = (Index("ix_monitored_cases_desk", "desk_id", "pathway_id"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    pathway_id: Mapped[str] = mapped_column(String(64))
+    desk_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column()
+    jobs_created: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_kept: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseSupplyChain(Base):
+    """One supply chain of a case (as recorded at its opening), one row each, for counting per chain."""
+
+    __tablename__ = "case_supply_chains"
+    __table_args__ = (Index("ix_case_supply_chains_chain", "chain", "desk_id"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pathway_id: Mapped[str] = mapped_column(String(64))
+    desk_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column()
+
+
+class StageVisit(Base):
+    """One stay of a case in a stage: from the event that entered it to the next event that moved the case
+    (advanced, reopened, migrated, closed, switched, pathway chosen elsewhere). `days` is set once left."""
+
+    __tablename__ = "stage_visits"
+    __table_args__ = (
+        Index("ix_stage_visits_times", "pathway_id", "stage_id", "days"),
+        Index("ix_stage_visits_desk", "desk_id", "pathway_id", "stage_id", "days"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    pathway_id: Mapped[str] = mapped_column(String(64))
+    desk_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column()
+    stage_id: Mapped[str] = mapped_column(String(64))
+    visit: Mapped[int] = mapped_column(Integer)  # 1 for the first stay of the case anywhere, then 2, 3...
+    first_in_stage: Mapped[bool] = mapped_column(Boolean)  # the case's first stay in this stage (funnel)
+    entered_at: Mapped[datetime] = mapped_column()
+    entered_by_event: Mapped[int] = mapped_column(BigInteger, unique=True)
+    left_at: Mapped[datetime | None] = mapped_column()
+    left_by_event: Mapped[int | None] = mapped_column(BigInteger)
+    days: Mapped[float | None] = mapped_column(Float)

@@ -4,22 +4,45 @@ every case into memory.
 
 Figures: cases opened / active / on hold / closed per pathway, outcomes and jobs recorded at the outcome,
 the funnel (how many cases reached each stage), median and 90th-percentile days per stage, overdue cases,
-cases per supply chain. `case_ids()` lists the cases behind any figure.
+cases per supply chain, workers per sex and per age band at opening. `case_ids()` lists the cases behind
+any figure.
+
+The figures that would need the whole event log (jobs, funnel, days per stage, supply chains) are read from
+a projection folded from it: `stage_visits` (one row per stay of a case in a stage), `monitored_cases`
+(jobs) and `case_supply_chains`. Events are append-only and ordered by id, so `refresh()` folds only the
+events after the cursor, in one short transaction; `dashboard()` and `case_ids()` call it first.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy import (
+    Connection, Engine, Integer, Table, and_, bindparam, case, cast, delete, func, insert, literal, select, update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ColumnElement
 
-from .models import Case, Desk, Event, utcnow
+from .models import (
+    Case, CaseMember, CaseSupplyChain, Desk, Event, MonitoredCase, MonitoringCursor, StageVisit, UTCDateTime,
+    utcnow,
+)
 
-CASES, EVENTS, DESKS = Case.__table__, Event.__table__, Desk.__table__
+CASES, EVENTS, DESKS, MEMBERS = Case.__table__, Event.__table__, Desk.__table__, CaseMember.__table__
+CURSOR, MONITORED = MonitoringCursor.__table__, MonitoredCase.__table__
+CHAINS, VISITS = CaseSupplyChain.__table__, StageVisit.__table__
 # Events that leave a stage: the time since the case entered that stage is the time spent in it.
 LEAVING = ("advanced", "reopened", "migrated", "closed", "switched", "pathway_chosen")
+MOVES = ("case_opened",) + LEAVING
+SEXES = ("female", "male", "other")
+NOT_RECORDED = "not_recorded"
+SEX_KEYS = SEXES + (NOT_RECORDED,)
+# Age at opening (the opening year minus the birth year): (key, below this age).
+AGE_BANDS = (("under_25", 25), ("25_34", 35), ("35_44", 45), ("45_54", 55), ("55_over", None))
+AGE_KEYS = tuple(k for k, _ in AGE_BANDS) + (NOT_RECORDED,)
+_CURSOR_ID = 1
+_CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -33,23 +56,25 @@ class Scope:
     opened_from: datetime | None = None
     opened_until: datetime | None = None
 
-    def where(self) -> ColumnElement[bool]:
+    def where(self, table: Table = CASES) -> ColumnElement[bool]:
+        """The scope on `cases` or on a projection table (they carry the same desk, pathway and opening)."""
+        columns = table.c
         clauses: list[ColumnElement[bool]] = []
         if self.desks is not None:
-            clauses.append(CASES.c.desk_id.in_(list(self.desks)))
+            clauses.append(columns.desk_id.in_(list(self.desks)))
         if self.region or self.country:
             desks = select(DESKS.c.id)
             if self.region:
                 desks = desks.where(DESKS.c.region == self.region)
             if self.country:
                 desks = desks.where(DESKS.c.country == self.country)
-            clauses.append(CASES.c.desk_id.in_(desks))
+            clauses.append(columns.desk_id.in_(desks))
         if self.pathway:
-            clauses.append(CASES.c.pathway_id == self.pathway)
+            clauses.append(columns.pathway_id == self.pathway)
         if self.opened_from:
-            clauses.append(CASES.c.opened_at >= self.opened_from)
+            clauses.append(columns.opened_at >= self.opened_from)
         if self.opened_until:
-            clauses.append(CASES.c.opened_at < self.opened_until)
+            clauses.append(columns.opened_at < self.opened_until)
         return and_(literal(True), *clauses)
 
 
@@ -69,9 +94,14 @@ class Dashboard:
     funnel: dict[str, dict[str, int]] = field(default_factory=dict)  # pathway -> stage -> cases
     stage_times: dict[tuple[str, str], StageTime] = field(default_factory=dict)
     supply_chains: dict[str, int] = field(default_factory=dict)
+    workers_by_sex: dict[str, int] = field(default_factory=dict)  # SEX_KEYS, in that order
+    workers_by_age: dict[str, int] = field(default_factory=dict)  # AGE_KEYS, in that order
 
 
 def dashboard(connection: Connection, scope: Scope, now: datetime | None = None) -> Dashboard:
+    """The figures for `scope`. The projection is brought up to date first (in transactions of its own), so
+    read on a connection whose transaction has not read yet: on SQLite an older snapshot would not see it."""
+    refresh(connection.engine)
     now = now or utcnow()
     where = scope.where()
     out = Dashboard()
@@ -89,79 +119,39 @@ def dashboard(connection: Connection, scope: Scope, now: datetime | None = None)
     out.totals = totals
     out.outcomes = dict(connection.execute(select(CASES.c.outcome, func.count()).where(
         where, CASES.c.status == "closed").group_by(CASES.c.outcome)).all())
-    jobs = connection.execute(select(
-        func.coalesce(func.sum(EVENTS.c.data["jobs_created"].as_integer()), 0),
-        func.coalesce(func.sum(EVENTS.c.data["jobs_kept"].as_integer()), 0),
-    ).select_from(EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id)).where(
-        where, EVENTS.c.type.in_(("advanced", "closed")))).one()
+    jobs = connection.execute(select(func.coalesce(func.sum(MONITORED.c.jobs_created), 0),
+                                     func.coalesce(func.sum(MONITORED.c.jobs_kept), 0))
+                              .where(scope.where(MONITORED))).one()
     out.jobs = {"created": int(jobs[0]), "kept": int(jobs[1])}
-    for pathway_id, stage_id, n in connection.execute(_funnel(where)):
+    for pathway_id, stage_id, n in connection.execute(
+            select(VISITS.c.pathway_id, VISITS.c.stage_id, func.count())
+            .where(scope.where(VISITS), VISITS.c.first_in_stage.is_(True))
+            .group_by(VISITS.c.pathway_id, VISITS.c.stage_id)):
         out.funnel.setdefault(pathway_id, {})[stage_id] = n
-    out.stage_times = _stage_times(connection, where)
-    for (chains,) in connection.execute(select(CASES.c.supply_chains).where(where)):
-        for chain in chains or []:
-            out.supply_chains[chain] = out.supply_chains.get(chain, 0) + 1
+    out.stage_times = _stage_times(connection, scope)
+    out.supply_chains = dict(connection.execute(
+        select(CHAINS.c.chain, func.count()).where(scope.where(CHAINS)).group_by(CHAINS.c.chain)).all())
+    out.workers_by_sex, out.workers_by_age = _workers(connection, scope)
     return out
 
 
-def _entries(where: ColumnElement[bool]) -> Select:
-    """(case, pathway, stage entered, when, seq) for every entry of a case into a stage."""
-    joined = EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id)
-    opened = select(EVENTS.c.case_id, CASES.c.pathway_id, EVENTS.c.stage_id.label("stage"), EVENTS.c.at,
-                    EVENTS.c.seq).select_from(joined).where(where, EVENTS.c.type == "case_opened")
-    moved = select(EVENTS.c.case_id, CASES.c.pathway_id, EVENTS.c.data["to"].as_string().label("stage"),
-                   EVENTS.c.at, EVENTS.c.seq).select_from(joined).where(
-        where, EVENTS.c.type.in_(("advanced", "reopened")), EVENTS.c.data["to"].as_string().is_not(None))
-    migrated = select(EVENTS.c.case_id, CASES.c.pathway_id, EVENTS.c.data["to_stage"].as_string().label("stage"),
-                      EVENTS.c.at, EVENTS.c.seq).select_from(joined).where(
-        where, EVENTS.c.type == "migrated",
-        EVENTS.c.data["to_stage"].as_string() != EVENTS.c.data["from_stage"].as_string())
-    return union_all(opened, moved, migrated)
-
-
-def _funnel(where: ColumnElement[bool]) -> Select:
-    entries = _entries(where).subquery()
-    return (select(entries.c.pathway_id, entries.c.stage, func.count(func.distinct(entries.c.case_id)))
-            .group_by(entries.c.pathway_id, entries.c.stage))
-
-
-def _stage_times(connection: Connection, where: ColumnElement[bool]) -> dict[tuple[str, str], StageTime]:
-    joined = EVENTS.join(CASES, CASES.c.id == EVENTS.c.case_id)
-    entered = case(
-        (EVENTS.c.type == "case_opened", EVENTS.c.stage_id),
-        (EVENTS.c.type.in_(("advanced", "reopened")), EVENTS.c.data["to"].as_string()),
-        (EVENTS.c.type == "migrated", EVENTS.c.data["to_stage"].as_string()),
-        else_=None)
-    # Every event that moves a case, in order; a visit lasts from the event that entered the stage to the
-    # next one that moved the case on (one pass with LEAD, no per-visit lookups).
-    moves = select(CASES.c.pathway_id, entered.label("stage"), EVENTS.c.at,
-                   func.lead(EVENTS.c.at).over(partition_by=EVENTS.c.case_id, order_by=EVENTS.c.seq).label("next_at")
-                   ).select_from(joined).where(
-        where, EVENTS.c.type.in_(("case_opened",) + LEAVING),
-        or_(EVENTS.c.type != "pathway_chosen", EVENTS.c.data["new_case"].as_string().is_not(None))).subquery()
-    visits = select(moves.c.pathway_id, moves.c.stage,
-                    _days_between(connection, moves.c.at, moves.c.next_at).label("days")).where(
-        moves.c.stage.is_not(None), moves.c.next_at.is_not(None)).subquery()
-    ranked = select(visits.c.pathway_id, visits.c.stage, visits.c.days,
-                    func.row_number().over(partition_by=(visits.c.pathway_id, visits.c.stage),
-                                           order_by=visits.c.days).label("n"),
-                    func.count().over(partition_by=(visits.c.pathway_id, visits.c.stage)).label("of")
-                    ).subquery()
+def _stage_times(connection: Connection, scope: Scope) -> dict[tuple[str, str], StageTime]:
+    """Completed stays per stage, with the median and the nearest-rank 90th percentile of their days: the
+    values at those ranks are read by walking the (pathway, stage, days) index, nothing is sorted."""
+    where = and_(scope.where(VISITS), VISITS.c.days.is_not(None))
+    groups = connection.execute(select(VISITS.c.pathway_id, VISITS.c.stage_id, func.count()).where(where)
+                                .group_by(VISITS.c.pathway_id, VISITS.c.stage_id)).all()
+    ranked = (select(VISITS.c.days).where(where, VISITS.c.pathway_id == bindparam("pathway"),
+                                          VISITS.c.stage_id == bindparam("stage"))
+              .order_by(VISITS.c.days).limit(bindparam("count")).offset(bindparam("skip")))
     out: dict[tuple[str, str], StageTime] = {}
-    # Only the rows at the median and 90th-percentile ranks leave the database.
-    rows = connection.execute(select(ranked.c.pathway_id, ranked.c.stage, ranked.c.days, ranked.c.n, ranked.c.of)
-                              .where(or_(ranked.c.n == (ranked.c.of + 1) // 2, ranked.c.n == (ranked.c.of + 2) // 2,
-                                         ranked.c.n == _p90_rank(ranked))))
-    medians: dict[tuple[str, str], list[float]] = {}
-    for pathway_id, stage, days, n, of in rows:
-        key = (pathway_id, stage)
-        time = out.setdefault(key, StageTime(of, 0.0, 0.0))
-        if n in ((of + 1) // 2, (of + 2) // 2):
-            medians.setdefault(key, []).append(float(days))
-        if n == _p90_index(of):
-            time.p90_days = round(float(days), 1)
-    for key, values in medians.items():
-        out[key].median_days = round(sum(values) / len(values), 1)
+    for pathway_id, stage_id, of in groups:
+        key = {"pathway": pathway_id, "stage": stage_id}
+        low, high = (of + 1) // 2, (of + 2) // 2
+        middle = [float(d) for d in connection.execute(
+            ranked, {**key, "count": high - low + 1, "skip": low - 1}).scalars()]
+        p90 = connection.execute(ranked, {**key, "count": 1, "skip": _p90_index(of) - 1}).scalar_one()
+        out[(pathway_id, stage_id)] = StageTime(of, round(sum(middle) / len(middle), 1), round(float(p90), 1))
     return out
 
 
@@ -170,15 +160,33 @@ def _p90_index(count: int) -> int:
     return max(1, -(-9 * count // 10))
 
 
-def _p90_rank(ranked: Any) -> ColumnElement[Any]:
-    # ceil(0.9 * n) in integer arithmetic, the same on both databases: (9n + 9) // 10 is it for n >= 1.
-    return (9 * ranked.c.of + 9) // 10
-
-
-def _days_between(connection: Connection, start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[Any]:
+def _opening_year(connection: Connection) -> ColumnElement[Any]:
     if connection.dialect.name == "sqlite":
-        return func.julianday(end) - func.julianday(start)
-    return func.extract("epoch", end - start) / 86400.0
+        return cast(func.strftime("%Y", CASES.c.opened_at), Integer)
+    return cast(func.extract("year", func.timezone("UTC", CASES.c.opened_at)), Integer)
+
+
+def _worker_keys(connection: Connection) -> tuple[ColumnElement[str], ColumnElement[str]]:
+    """(sex key, age band key) of a worker member, as SQL over case_members joined to its case."""
+    sex = case((MEMBERS.c.sex.in_(SEXES), MEMBERS.c.sex), else_=literal(NOT_RECORDED))
+    age = _opening_year(connection) - MEMBERS.c.birth_year
+    whens: list[tuple[ColumnElement[bool], Any]] = [(MEMBERS.c.birth_year.is_(None), literal(NOT_RECORDED))]
+    whens += [(age < below, literal(key)) for key, below in AGE_BANDS if below is not None]
+    band = case(*whens, else_=literal(AGE_BANDS[-1][0]))
+    return sex, band
+
+
+def _workers(connection: Connection, scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
+    sex, band = _worker_keys(connection)
+    by_sex = dict.fromkeys(SEX_KEYS, 0)
+    by_age = dict.fromkeys(AGE_KEYS, 0)
+    rows = connection.execute(select(sex, band, func.count()).select_from(
+        MEMBERS.join(CASES, CASES.c.id == MEMBERS.c.case_id)).where(scope.where(), MEMBERS.c.kind == "worker")
+        .group_by(sex, band))
+    for sex_key, band_key, n in rows:
+        by_sex[sex_key] += n
+        by_age[band_key] += n
+    return by_sex, by_age
 
 
 def case_ids(connection: Connection, scope: Scope, figure: str, key: str | None = None,
@@ -195,10 +203,187 @@ def case_ids(connection: Connection, scope: Scope, figure: str, key: str | None 
     elif figure == "pathway":
         query = query.where(CASES.c.pathway_id == key)
     elif figure == "stage":
-        entries = _entries(where).subquery()
+        refresh(connection.engine)
         pathway_id, _, stage_id = (key or "").partition("/")
-        query = select(entries.c.case_id).where(entries.c.pathway_id == pathway_id,
-                                                entries.c.stage == stage_id).distinct()
+        query = select(VISITS.c.case_id).where(scope.where(VISITS), VISITS.c.first_in_stage.is_(True),
+                                               VISITS.c.pathway_id == pathway_id, VISITS.c.stage_id == stage_id)
+    elif figure == "supply_chain":
+        refresh(connection.engine)
+        query = select(CHAINS.c.case_id).where(scope.where(CHAINS), CHAINS.c.chain == key)
+    elif figure in ("sex", "age"):
+        sex, band = _worker_keys(connection)
+        query = select(CASES.c.id).select_from(MEMBERS.join(CASES, CASES.c.id == MEMBERS.c.case_id)).where(
+            where, MEMBERS.c.kind == "worker", (sex if figure == "sex" else band) == key).distinct()
     elif figure != "opened":
         raise ValueError(f"unknown figure {figure}")
     return list(connection.execute(query.order_by(query.selected_columns[0]).limit(limit)).scalars())
+
+
+# --- the projection -----------------------------------------------------------------------------------
+
+def refresh(engine: Engine) -> int:
+    """Fold the events appended since the last refresh into the projection; returns how many events of the
+    log it read (0 when it was up to date). Safe when several requests call it at once: each claims the
+    cursor row with `UPDATE ... WHERE last_event_id = <what it read>`, the others then find it advanced."""
+    for _attempt in range(100):
+        with engine.connect() as connection:
+            folded = connection.execute(select(CURSOR.c.last_event_id).where(CURSOR.c.id == _CURSOR_ID)).scalar()
+            newest = connection.execute(select(func.coalesce(func.max(EVENTS.c.id), 0))).scalar_one()
+        if folded is None:
+            _create_cursor(engine)
+            continue
+        if newest == folded:
+            return 0
+        if newest > folded and engine.dialect.name == "postgresql":
+            newest = _settled_horizon(engine)
+        with engine.begin() as connection:
+            claimed = connection.execute(update(CURSOR).where(
+                CURSOR.c.id == _CURSOR_ID, CURSOR.c.last_event_id == folded).values(
+                last_event_id=newest, folded_at=utcnow())).rowcount
+            if not claimed:
+                continue  # someone else folded meanwhile: look again from where they stopped
+            if newest < folded:
+                # The newest events went with their case; SQLite may hand their ids out again.
+                return 0
+            return _fold(connection, folded, newest)
+    raise RuntimeError("the monitoring projection could not be brought up to date")
+
+
+def rebuild(engine: Engine) -> int:
+    """Drop the projection and fold the whole event log again (returns the events read)."""
+    with engine.begin() as connection:
+        for table in (VISITS, CHAINS, MONITORED):
+            connection.execute(delete(table))
+        connection.execute(delete(CURSOR))
+    return refresh(engine)
+
+
+def _create_cursor(engine: Engine) -> None:
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(CURSOR).values(id=_CURSOR_ID, last_event_id=0))
+    except IntegrityError:
+        pass  # created by a concurrent refresh
+
+
+def _settled_horizon(engine: Engine) -> int:
+    """The highest event id below which no event can still appear (PostgreSQL).
+
+    Ids come from a sequence when the row is inserted, but transactions commit in any order: a smaller id
+    may become visible after a larger one. Taking SHARE on `events` waits for the transactions writing to it
+    (and holds new ones back for an instant): once granted, every id handed out so far is committed or
+    rolled back. The lock is released at once; the fold itself runs in another transaction."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+        connection.exec_driver_sql("LOCK TABLE events IN SHARE MODE")
+        return connection.execute(select(func.coalesce(func.max(EVENTS.c.id), 0))).scalar_one()
+
+
+def _days(connection: Connection, start: Any, end: Any) -> ColumnElement[Any]:
+    """Days between two moments, as the database computes them (the same values the figures always had)."""
+    if connection.dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(start)
+    return func.extract("epoch", end - start) / 86400.0
+
+
+def _moment(name: str, connection: Connection) -> Any:
+    parameter = bindparam(name, type_=UTCDateTime())
+    return parameter if connection.dialect.name == "sqlite" else cast(parameter, UTCDateTime())
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield list(ids[start:start + _CHUNK])
+
+
+def _fold(connection: Connection, after: int, upto: int) -> int:
+    """Fold the events with after < id <= upto (in id order, which is each case's seq order)."""
+    events = connection.execute(select(
+        EVENTS.c.id, EVENTS.c.case_id, EVENTS.c.type, EVENTS.c.at, EVENTS.c.stage_id,
+        EVENTS.c.data["to"].as_string(), EVENTS.c.data["to_stage"].as_string(),
+        EVENTS.c.data["new_case"].as_string(), EVENTS.c.data["jobs_created"].as_integer(),
+        EVENTS.c.data["jobs_kept"].as_integer(),
+    ).where(EVENTS.c.id > after, EVENTS.c.id <= upto, EVENTS.c.type.in_(MOVES)).order_by(EVENTS.c.id)).all()
+    if not events:
+        return 0
+    touched = sorted({e.case_id for e in events})
+    cases: dict[int, Any] = {}
+    open_stays: dict[int, Any] = {}  # case -> its stay not yet left (a stored id, or a new row's dict)
+    visited: dict[int, set[str]] = {}
+    stays: dict[int, int] = {}
+    monitored: set[int] = set()
+    for ids in _chunks(touched):
+        for row in connection.execute(select(CASES.c.id, CASES.c.pathway_id, CASES.c.desk_id, CASES.c.opened_at,
+                                             CASES.c.supply_chains).where(CASES.c.id.in_(ids))):
+            cases[row.id] = row
+        for row in connection.execute(select(VISITS.c.id, VISITS.c.case_id, VISITS.c.stage_id, VISITS.c.visit,
+                                             VISITS.c.left_at).where(VISITS.c.case_id.in_(ids))):
+            visited.setdefault(row.case_id, set()).add(row.stage_id)
+            stays[row.case_id] = max(stays.get(row.case_id, 0), row.visit)
+            if row.left_at is None:
+                open_stays[row.case_id] = row.id
+        monitored.update(connection.execute(select(MONITORED.c.case_id).where(MONITORED.c.case_id.in_(ids)))
+                         .scalars())
+
+    new_stays: list[dict[str, Any]] = []
+    left: list[dict[str, Any]] = []
+    new_cases: dict[int, dict[str, Any]] = {}
+    jobs: dict[int, list[int]] = {}
+    chains: list[dict[str, Any]] = []
+    for event_id, case_id, kind, at, stage_id, to, to_stage, new_case, created, kept in events:
+        row = cases.get(case_id)
+        if row is None or (kind == "pathway_chosen" and new_case is None):
+            continue  # a choice that keeps the pathway does not move the case
+        scope = {"pathway_id": row.pathway_id, "desk_id": row.desk_id, "opened_at": row.opened_at}
+        if kind == "case_opened":
+            entered = stage_id
+            if case_id not in monitored:
+                monitored.add(case_id)
+                new_cases[case_id] = {"case_id": case_id, **scope, "jobs_created": 0, "jobs_kept": 0}
+                chains += [{"case_id": case_id, "chain": chain, **scope}
+                           for chain in dict.fromkeys(row.supply_chains or [])]
+        elif kind in ("advanced", "reopened"):
+            entered = to
+        elif kind == "migrated":
+            entered = to_stage
+        else:
+            entered = None
+        if created or kept:
+            total = jobs.setdefault(case_id, [0, 0])
+            total[0] += created or 0
+            total[1] += kept or 0
+        stay = open_stays.pop(case_id, None)
+        if isinstance(stay, dict):
+            stay.update(left_at=at, left_by_event=event_id, _left=at)
+        elif stay is not None:
+            left.append({"_stay": stay, "_left": at, "_left_at": at, "_by": event_id})
+        if entered is not None:
+            stays[case_id] = stays.get(case_id, 0) + 1
+            seen = visited.setdefault(case_id, set())
+            new = {"case_id": case_id, **scope, "stage_id": entered, "visit": stays[case_id],
+                   "first_in_stage": entered not in seen, "entered_at": at, "entered_by_event": event_id,
+                   "left_at": None, "left_by_event": None, "_entered": at, "_left": None}
+            seen.add(entered)
+            new_stays.append(new)
+            open_stays[case_id] = new
+
+    for case_id, (created, kept) in jobs.items():
+        if case_id in new_cases:
+            new_cases[case_id].update(jobs_created=created, jobs_kept=kept)
+    if new_cases:
+        connection.execute(insert(MONITORED), list(new_cases.values()))
+    grown = [{"_case": c, "_created": j[0], "_kept": j[1]} for c, j in jobs.items() if c not in new_cases]
+    if grown:
+        connection.execute(update(MONITORED).where(MONITORED.c.case_id == bindparam("_case")).values(
+            jobs_created=MONITORED.c.jobs_created + bindparam("_created"),
+            jobs_kept=MONITORED.c.jobs_kept + bindparam("_kept")), grown)
+    if chains:
+        connection.execute(insert(CHAINS), chains)
+    if left:
+        connection.execute(update(VISITS).where(VISITS.c.id == bindparam("_stay")).values(
+            left_at=bindparam("_left_at", type_=UTCDateTime()), left_by_event=bindparam("_by"),
+            days=_days(connection, VISITS.c.entered_at, _moment("_left", connection))), left)
+    if new_stays:
+        connection.execute(insert(VISITS).values(
+            days=_days(connection, _moment("_entered", connection), _moment("_left", connection))), new_stays)
+    return len(events)

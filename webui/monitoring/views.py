@@ -18,7 +18,7 @@ from engine.monitoring import Dashboard, Scope, case_ids, dashboard
 
 from ..access import roles_required, visible_desk_ids
 from ..i18n import lang
-from ..services import db, current_pathways
+from ..services import current_pathways, db, services
 from ..templating import fmt_number, outcome_label, status_label
 from .chart import bar_chart
 
@@ -78,6 +78,13 @@ def scope_of(filters: Filters) -> Scope:
                  opened_until=moment(filters.until + timedelta(days=1)) if filters.until else None)
 
 
+def read_dashboard(scope: Scope) -> Dashboard:
+    """The figures, read on a connection of their own: the request's session may already hold a snapshot
+    taken before the monitoring projection caught up with the latest events (SQLite)."""
+    with services().engine.connect() as connection:
+        return dashboard(connection, scope)
+
+
 def _desks() -> list[Desk]:
     allowed = visible_desk_ids()
     query = select(Desk).order_by(Desk.name)
@@ -120,7 +127,7 @@ def funnel_rows(board: Dashboard, pathways: dict) -> list[tuple[str, str, list[t
 @roles_required("admin", "operator")
 def dashboard_page():  # noqa: ANN201
     filters = read_filters()
-    board = dashboard(db().connection(), scope_of(filters))
+    board = read_dashboard(scope_of(filters))
     pathways = dict(current_pathways())
     funnel = funnel_rows(board, pathways)
     charts = {pid: bar_chart([(title, n) for _s, title, n, _t in rows],
@@ -141,10 +148,9 @@ def cases():  # noqa: ANN201
     key = request.args.get("key") or None
     if figure not in FIGURES:
         abort(404)
-    ids = case_ids(db().connection(), scope_of(filters), "opened" if figure == "supply_chain" else figure, key)
+    with services().engine.connect() as connection:
+        ids = case_ids(connection, scope_of(filters), figure, key)
     found = list(db().scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id))) if ids else []
-    if figure == "supply_chain":
-        found = [c for c in found if key in (c.supply_chains or [])]
     allowed = visible_desk_ids()
     found = [c for c in found if allowed is None or c.desk_id in allowed]  # belt and braces
     pathways = dict(current_pathways())
@@ -205,7 +211,7 @@ def export_rows(board: Dashboard, pathways: dict) -> Iterator[tuple[str, str, st
 
 def _export_data() -> tuple[list[str], list[tuple]]:
     filters = read_filters()
-    board = dashboard(db().connection(), scope_of(filters))
+    board = read_dashboard(scope_of(filters))
     header = [_("Table"), _("Pathway"), _("Item"), _("Label"), _("Value")]
     return header, list(export_rows(board, dict(current_pathways())))
 
