@@ -16,6 +16,7 @@ from .library import PathwayLibrary
 from .models import (
     AssessmentResponse, Case, CaseDocument, ChecklistTick, Desk, Event, FormData, PathwayRevision, SignOff,
 )
+from .progress import case_progress
 from .queries import TimelineEntry, timeline
 
 
@@ -48,6 +49,21 @@ class AssessmentRecord:
 
 
 @dataclass
+class ProgressRecord:
+    """One worker's progress in words: (title, intake score, follow-up score, change) per competence and area."""
+
+    person: str
+    before_title: str
+    after_title: str
+    before: datetime
+    after: datetime
+    competences: list[tuple[str, float, float, float]]
+    areas: list[tuple[str, float, float, float]]
+    not_compared: list[str] = field(default_factory=list)  # titles of competences scored on one side only
+    person_id: str = ""
+
+
+@dataclass
 class Dossier:
     case_id: int
     title: str
@@ -67,6 +83,7 @@ class Dossier:
     assessments: list[AssessmentRecord]
     timeline: list[TimelineEntry]
     lang: str
+    progress: list[ProgressRecord] = field(default_factory=list)
 
 
 def case_dossier(session: Session, library: PathwayLibrary, assessments: AssessmentLibrary, case_id: int,
@@ -152,6 +169,7 @@ def case_dossier(session: Session, library: PathwayLibrary, assessments: Assessm
         workers=[m.display_name or name(m.person_id) for m in case.members if m.kind == "worker"],
         mentors=[m.display_name or name(m.person_id) for m in case.members if m.kind == "mentor"],
         stages=stages, assessments=assessment_records, timeline=timeline(session, case_id, lang, who), lang=lang,
+        progress=progress_results(session, assessments, case_id, lang, who),
     )
 
 
@@ -173,6 +191,24 @@ def assessment_results(session: Session, library: PathwayLibrary, assessments: A
                 title = ranked["target"]
             ranking.append((title, ranked["points"], [localize(x["reason"], lang) for x in ranked["reasons"]]))
         out.append(AssessmentRecord(who(r.person_id), localize(spec.title, lang), r.submitted_at, scores, ranking))
+    return out
+
+
+def progress_results(session: Session, assessments: AssessmentLibrary, case_id: int, lang: str,
+                     who: Callable[[str], str]) -> list[ProgressRecord]:
+    """Each worker's follow-up compared with their intake, in words (see engine.progress)."""
+    out = []
+    for p in case_progress(session, assessments, case_id):
+        titles = {}
+        for answered in (p.before, p.after):
+            spec = assessments.revision(answered.revision_id, session)
+            titles.update({d.id: localize(d.title, lang) for d in spec.dimensions})
+        out.append(ProgressRecord(
+            who(p.person_id), localize(p.before.title, lang), localize(p.after.title, lang),
+            p.before.submitted_at, p.after.submitted_at,
+            [(localize(c.title, lang), c.before, c.after, c.change) for c in p.competences],
+            [(localize(a.title, lang), a.before, a.after, a.change) for a in p.areas],
+            [titles.get(d, d) for d in p.not_compared], p.person_id))
     return out
 
 

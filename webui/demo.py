@@ -59,6 +59,26 @@ WORKER_NAMES_FR = [
     "Jean-Baptiste Santucci", "Marie-Ange Luciani", "Pierre Paoli", "Ange Mattei", "Léa Fournier", "Louis Girard",
 ]
 
+# Sex as the demo workers would record it (the names alone do not say it); the others are male.
+DEMO_FEMALE = {
+    "Anna Rossi", "Sara Verdi", "Chiara Romano", "Francesca Ricci", "Elisa Greco", "Martina Gallo",
+    "Valentina De Luca", "Federica Costa", "Paola Rizzo", "Ilaria Moretti", "Maria Sanna", "Bonaria Murgia",
+    "Camille Bernard", "Sophie Durand", "Émilie Moreau", "Laura Laurent", "Manon Garcia", "Chloé Bertrand",
+    "Marie-Ange Luciani", "Léa Fournier",
+}
+
+
+def demo_details(name: str, rng: random.Random) -> tuple[str | None, int | None]:
+    """Sex and year of birth of a demo worker: most recorded, some only in part, some not at all."""
+    draw = rng.random()
+    if draw < 0.12:
+        return None, None  # prefers not to say
+    year = rng.randint(1962, 1998)
+    if draw < 0.2:
+        return None, year
+    return ("female" if name in DEMO_FEMALE else "male"), year
+
+
 INTAKE = ["interview_done", "consent_recorded", "profile_complete", "assessment_done", "pathway_confirmed"]
 
 
@@ -297,6 +317,7 @@ def load(sessions: sessionmaker[Session], library: PathwayLibrary, files: FileSt
     opened: list[int] = []
     real_now = utcnow()
     counter = 0
+    details_rng = random.Random(seed + 1)  # its own draws: the demo's other choices stay as they were
     for spec in (cases if cases is not None else demo_cases()):
         clock = DemoClock(real_now - timedelta(days=spec.started_days_ago))
         service = CaseService(sessions, library, files, clock=clock)
@@ -305,7 +326,7 @@ def load(sessions: sessionmaker[Session], library: PathwayLibrary, files: FileSt
         workers = []
         if not opened:
             # The demo worker account follows the first case (a WBO group), so its page is a real one.
-            workers.append(Member("worker.demo", staff["worker.demo"][2]))
+            workers.append(Member("worker.demo", staff["worker.demo"][2], "male", 1974))
         with sessions.begin() as session:
             for _i in range(spec.workers - len(workers)):
                 pool = names[country[spec.desk]]
@@ -314,7 +335,7 @@ def load(sessions: sessionmaker[Session], library: PathwayLibrary, files: FileSt
                 user_id = f"w.{spec.desk}.{counter:03d}"
                 session.add(User(id=user_id, email=None, display_name=name, password_hash=None, roles=["worker"],
                                  language=None, disabled=False, failed_logins=0))
-                workers.append(Member(user_id, name))
+                workers.append(Member(user_id, name, *demo_details(name, details_rng)))
         mentor_actor = None
         mentors = []
         if spec.mentor:

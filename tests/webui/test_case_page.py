@@ -340,3 +340,71 @@ def test_the_chosen_pathway_is_recorded_against_the_suggestion_only_with_a_reaso
                                                                "reason": "The group wants to buy the branch"})
     assert response.status_code == 302
     assert events(sessions, case_id)[-1] == "pathway_chosen"
+
+
+def reassessed_case(service, sessions, levels_luca=None):  # noqa: ANN001, ANN201
+    """A case of the three test workers: all answered the intake; Anna and Luca also the follow-up."""
+    from tests.engine.test_progress import register_reassessed, submit_followup, to_followup
+    from tests.webui.conftest import WORKERS as GROUP
+
+    register_reassessed(service.library, service.assessments)
+    case_id, v = to_followup(service, sessions, service.assessments, members=GROUP)
+    v = submit_followup(service, sessions, service.assessments, case_id, v, "w.anna")
+    v = submit_followup(service, sessions, service.assessments, case_id, v, "w.luca",
+                        levels=levels_luca or {"ideas_opportunities": 1, "resources": 4, "into_action": 2})
+    return case_id, v
+
+
+def test_the_case_page_shows_each_workers_progress_as_paired_bars_with_tables(service, sessions, as_role):
+    case_id, _v = reassessed_case(service, sessions)
+    page = as_role("operator").get(f"/cases/{case_id}").text
+    assert "Progress since the intake" in page
+    section = page[page.index('id="progress-title"'):page.index('id="stage-title"')]
+    assert section.count('class="bar-chart progress-chart"') == 2  # Sara has only the intake: no comparison
+    assert "Anna Rossi" in section and "Luca Ferrari" in section and "Sara Verdi" not in section
+    assert '<desc id="progress-0-d">Spotting opportunities: Intake 2.0, Follow-up 4.0 (+2)' in section
+    assert "2.0 → 4.0 (+2)" in section  # the numbers are written next to the bars
+    assert ("<tr><th scope=\"row\">Ideas and opportunities</th><td>2</td><td>1</td><td>-1</td></tr>"
+            in section)  # Luca's area table
+    assert "Progress per competence as a table" in section
+    from webui.models import User
+
+    with sessions.begin() as session:
+        session.get(User, "op.genova").language = "it"
+    italian = as_role("operator").get(f"/cases/{case_id}").text
+    assert "Progressi dall'accoglienza" in italian and "Differenza" in italian and "Idee e opportunità" in italian
+
+
+def test_no_progress_section_before_a_follow_up(service, as_role):
+    case_id, _v = walk_to(service, "pathway_choice")
+    assert "Progress since the intake" not in as_role("operator").get(f"/cases/{case_id}").text
+
+
+def test_the_new_case_form_records_sex_and_year_of_birth_only_when_given(sessions, as_role):
+    from engine.models import CaseMember
+
+    operator = as_role("operator")
+    page = operator.get("/cases/new?desk=genova").text
+    assert "Sex (optional)" in page and "Prefer not to say" in page and "Year of birth (optional)" in page
+    form = {"desk": "genova", "pathway": "wbo", "workers-0-name": "Anna Rossi", "workers-0-email": "anna@test.example",
+            "workers-0-sex": "female", "workers-0-birth_year": "1969", "workers-1-name": "Piero Neri",
+            "workers-1-sex": "", "workers-1-birth_year": "", "workers-2-name": "Carla Blu",
+            "workers-2-sex": "other", "workers-2-birth_year": " 1990 "}
+    # A year that is not a number, then an implausible one: refused, with what was typed kept.
+    refused = operator.post("/cases/new", data={**form, "workers-1-birth_year": "nineteen"})
+    assert refused.status_code == 422 and "Write the year of birth of Piero Neri with digits" in refused.text
+    assert 'value="nineteen"' in refused.text and 'value="Carla Blu"' in refused.text
+    refused = operator.post("/cases/new", data={**form, "workers-1-birth_year": "1890"})
+    assert refused.status_code == 422 and "The year of birth of Piero Neri must be between 1920 and" in refused.text
+    refused = operator.post("/cases/new", data={**form, "workers-1-sex": "unknown"})
+    assert refused.status_code == 422 and "must be female, male or other" in refused.text
+    with sessions() as session:
+        assert session.scalar(select(Case)) is None
+    response = operator.post("/cases/new", data=form)
+    assert response.status_code == 302, response.text
+    case_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with sessions() as session:
+        rows = [(m.display_name, m.sex, m.birth_year) for m in session.scalars(
+            select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.kind == "worker")
+            .order_by(CaseMember.position))]
+    assert rows == [("Anna Rossi", "female", 1969), ("Piero Neri", None, None), ("Carla Blu", "other", 1990)]

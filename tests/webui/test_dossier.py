@@ -61,3 +61,17 @@ def test_the_case_page_shows_each_questionnaire_as_a_chart_with_a_table_and_the_
     assert "Scores as a table" in page and "points)" in page
     italian = as_role("mentor").get(f"/cases/{case_id}?lang=it")
     assert italian.status_code == 200 and 'class="bar-chart"' in italian.text
+
+
+def test_the_dossier_shows_each_workers_progress_with_the_change(service, sessions, as_role):
+    from tests.webui.test_case_page import reassessed_case
+
+    case_id, _v = reassessed_case(service, sessions)
+    text = pdf_text(as_role("operator").get(f"/cases/{case_id}/dossier.pdf?lang=en").data)
+    assert "Progress since the intake" in text
+    assert "Entrepreneurial competence assessment (EntreComp) - follow-up" in text
+    assert "Into action 2 5 +3" in text  # Anna's area row
+    assert "Ideas and opportunities 2 1 -1" in text  # Luca's
+    assert "Spotting opportunities 2 4 +2" in text
+    italian = pdf_text(as_role("operator").get(f"/cases/{case_id}/dossier.pdf?lang=it").data)
+    assert "Idee e opportunità 2 4 +2" in italian

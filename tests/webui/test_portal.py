@@ -257,3 +257,22 @@ def test_without_logging_in_the_portal_sends_to_the_login_page(app, two_cases):
 def test_an_operator_of_another_desk_cannot_invite_the_workers_of_a_case(as_role, two_cases):
     assert as_role("other_operator").get(f"/me/staff/cases/{two_cases['mine']}/invite").status_code == 404
     assert as_role("operator").get(f"/me/staff/cases/{two_cases['mine']}/invite").status_code == 200
+
+
+def test_a_worker_sees_their_own_progress_and_only_theirs(service, as_role, sessions):
+    from tests.webui.test_case_page import reassessed_case
+
+    case_id, _v = reassessed_case(service, sessions)
+    html = as_role("worker").get(f"/me/cases/{case_id}").text
+    assert "How my competences have changed" in html
+    start = html.index('id="my-progress-title"')
+    section = html[start:html.index("</section>", start)]
+    assert section.count('class="bar-chart progress-chart"') == 1
+    assert "Progress of Anna Rossi" in section and "Luca Ferrari" not in section
+    assert "2.0 → 5.0 (+3)" in section  # into action, from 2 to 5
+    assert '<tr><th scope="row">Into action</th><td>2</td><td>5</td><td>+3</td></tr>' in section
+
+
+def test_no_progress_on_the_portal_with_only_an_intake(service, as_role):
+    case_id, _v = case_at(service, "profile_skills")
+    assert "How my competences have changed" not in as_role("worker").get(f"/me/cases/{case_id}").text

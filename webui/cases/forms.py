@@ -55,6 +55,12 @@ class WorkerEntry(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "off"})
     email = EmailField(_l("E-mail (optional)"), validators=[Optional(), EMAIL, Length(max=254)],
                        render_kw={"autocomplete": "off"})
+    # Optional, for the programme's breakdowns only: an empty choice means the worker prefers not to say.
+    sex = SelectField(_l("Sex (optional)"), choices=[("", _l("Prefer not to say")), ("female", _l("Female")),
+                                                      ("male", _l("Male")), ("other", _l("Other"))],
+                      validators=[Optional()], validate_choice=False)
+    birth_year = StringField(_l("Year of birth (optional)"), validators=[Optional()],
+                             render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4})
 
 
 class OpenCaseForm(FlaskForm):

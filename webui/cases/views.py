@@ -209,6 +209,13 @@ def _members_from(form: OpenCaseForm) -> tuple[list[Member], list[User], list[st
         email = (entry.form.email.data or "").strip().lower()
         if not name and not email:
             continue
+        sex = entry.form.sex.data or None
+        year_text = (entry.form.birth_year.data or "").strip()
+        birth_year = int(year_text) if year_text.isdigit() and len(year_text) <= 6 else None
+        if year_text and birth_year is None:
+            errors.append(_("Write the year of birth of %(name)s with digits (for example 1975), or leave it empty.",
+                            name=name or email))
+            continue
         if email:
             if email in seen:
                 errors.append(_("%(email)s is written twice.", email=email))
@@ -219,7 +226,7 @@ def _members_from(form: OpenCaseForm) -> tuple[list[Member], list[User], list[st
                 if not existing.has("worker"):
                     errors.append(_("%(email)s belongs to a staff account, not to a worker.", email=email))
                     continue
-                members.append(Member(existing.id, existing.display_name))
+                members.append(Member(existing.id, existing.display_name, sex, birth_year))
                 continue
         if not name:
             errors.append(_("Give the name of the worker with the e-mail %(email)s.", email=email))
@@ -227,7 +234,7 @@ def _members_from(form: OpenCaseForm) -> tuple[list[Member], list[User], list[st
         user = User(id=f"w-{_slug(name)}-{secrets.token_hex(3)}", email=email or None, display_name=name,
                     password_hash=None, roles=["worker"], language=None, disabled=False, failed_logins=0)
         new_users.append(user)
-        members.append(Member(user.id, name))
+        members.append(Member(user.id, name, sex, birth_year))
     if not members and not errors:
         errors.append(_("Name at least one worker."))
     return members, new_users, errors
@@ -261,6 +268,7 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
     return render_template(
         "cases/case.html", view=view, case=view.case, error=error, errors=errors or [], conflict=conflict,
         assessment_results=_assessment_results(view.case),
+        progress=_progress(view.case),
         keep=keep, stage_form=stage_form_obj, general_form_errors=general_form_errors,
         signoff_blocks=signoff_blocks, other_pathways=other_pathways, mentors=mentors,
         note_form=NoteForm(formdata=None, data={"body": keep.get("note", "")}),
@@ -683,3 +691,11 @@ def _assessment_results(case_row: Case) -> list[tuple[Any, Any]]:
                                f"{record.title} — {record.person}", f"scores-{index}",
                                value_text=lambda v: f"{v:.1f}" if v else "—", top=5))
             for index, record in enumerate(records)]
+
+
+def _progress(case_row: Case) -> list[tuple[Any, Any]]:
+    """Each worker's follow-up compared with their intake, with its chart."""
+    from .progress import progress_with_charts
+
+    names = {m.person_id: m.display_name for m in case_row.members}
+    return progress_with_charts(db(), services().assessments, case_row.id, lang(), names)

@@ -28,7 +28,10 @@ def dossier(case_id: int):  # noqa: ANN201
     names = dict(db().execute(select(User.id, User.display_name)).all())
     data = case_dossier(db(), services().library, services().assessments, case_id, lang,
                         lambda person: names.get(person) or person)
-    html = render_template("dossier/dossier.html", dossier=data, lang=lang)
+    from ..cases.progress import progress_chart
+
+    charts = [progress_chart(p.competences, p.person, f"progress-{i}") for i, p in enumerate(data.progress)]
+    html = render_template("dossier/dossier.html", dossier=data, lang=lang, progress_charts=charts)
     pdf = weasyprint.HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(
         stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
     return Response(pdf, mimetype="application/pdf", headers={

@@ -96,8 +96,12 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
         form = stage_form.make_form(stage_spec, lang(), formdata=formdata, saved=saved)
         if form_errors:
             stage_form.attach_errors(form, form_errors)
+    from ..cases.progress import progress_with_charts
+
+    progress = progress_with_charts(session, services().assessments, case.id, lang(),
+                                    {current_user.id: current_user.display_name}, only_person=current_user.id)
     return render_template("portal/case.html", view=view, case=view.case, error=error, errors=errors or [],
-                           stage_form=form, unread=_unread()), status
+                           stage_form=form, unread=_unread(), progress=progress), status
 
 
 @bp.get("/cases/<int:case_id>")
