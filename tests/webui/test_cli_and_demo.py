@@ -61,6 +61,11 @@ def test_the_demo_has_desks_in_both_countries_every_role_and_cases_of_every_path
             last = session.scalar(select(func.max(Event.seq)).where(Event.case_id == case.id))
             assert case.version == last
         assert session.scalar(select(func.count()).select_from(CaseMember).where(CaseMember.kind == "mentor")) > 0
+        # Most workers have their sex and year of birth recorded, not all (some prefer not to say).
+        details = [(m.sex, m.birth_year) for m in session.scalars(select(CaseMember).where(CaseMember.kind == "worker"))]
+        recorded = [d for d in details if d[0] and d[1]]
+        assert len(details) * 0.6 < len(recorded) < len(details) and (None, None) in details
+        assert {sex for sex, _year in recorded} == {"female", "male"}
     assert run(db_url, tmp_path, "demo", "load").exit_code == 1  # not twice
 
 
