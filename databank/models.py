@@ -52,6 +52,8 @@ class Profile(ChainsMixin, Base):
         Index("ix_databank_profiles_desk", "desk_id", "id"),
         # Covers the facet counts: they read this narrow index, not the wide rows.
         Index("ix_databank_profiles_facets", "region", "province", "availability", "mobility", "desk_id", "chain_mask"),
+        # The supply-chain facet of the whole databank, counted in this order (no sorting of every row).
+        Index("ix_databank_profiles_chains", "chain_mask"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
@@ -152,6 +154,8 @@ class Resource(ChainsMixin, Base):
         Index("ix_databank_resources_desk", "desk_id", "id"),
         Index("ix_databank_resources_facets", "category", "status", "condition", "region", "province", "desk_id",
               "chain_mask", "offer_mask", "surface_m2", "published"),
+        # The supply-chain, offer and size facets of the whole databank, counted in this order (no sorting).
+        Index("ix_databank_resources_masks", "chain_mask", "offer_mask", "surface_m2"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))

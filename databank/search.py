@@ -11,12 +11,14 @@ where the actor may see it; others find the profile by its public part only.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Sequence
 
-from sqlalchemy import JSON, Integer, and_, bindparam, case, cast, except_, false, func, or_, select, union
+from sqlalchemy import (
+    JSON, Integer, String, and_, bindparam, case, cast, except_, false, func, literal_column, or_, select, union,
+    union_all,
+)
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -173,40 +175,30 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     found: dict[str, list[FacetValue]] = {}
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
     sampled = None
-    if facets and query_words(query.text):
-        # A text search matches a bounded set: read it once (ids and facet columns, as plain Core tuples)
-        # rather than asking the full-text index again for the count, each facet and the page.
-        matched = session.connection().execute(
-            select(Profile.id, Profile.years_experience, *_columns(Profile, PROFILE_FACETS)).where(*where)).all()
-        total = len(matched)
-        found = _profile_facets(session, _counted(matched, PROFILE_FACETS, 2), lang)
-        latest = sorted((row[0] for row in matched), reverse=True)
-        if query.sort == "experience":
-            ranked = [row[0] for row in sorted(matched, key=lambda r: (-(r[1] if r[1] is not None else -1), -r[0]))]
-        else:
-            ranked = latest
+    latest: list[int] | None = None
+    if facets:
+        # Facets are counted by the database, grouped, over the whole result: only counts come back,
+        # never the matching rows (thousands of them for a common word).
+        counts, total = _profile_counts(session, where)
+        found = _profile_facets(session, counts, lang)
         sampled = FACET_SAMPLE if total > FACET_SAMPLE else None
+        # The latest results, read once: the sample for occupations and skills, and the page itself when
+        # it is sorted by recency and among them.
+        latest = list(session.scalars(select(Profile.id).where(*where).order_by(Profile.id.desc())
+                                      .limit(FACET_SAMPLE))) if total else []
+        sample = id_list(session, latest)
         for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
-            competences[name] = _competence_counts(session, model, id_list(session, latest[:FACET_SAMPLE]))
-        rows = _by_ids(session, Profile, ranked[offset:offset + per_page],
-                       [selectinload(Profile.occupations), selectinload(Profile.skills)])
+            competences[name] = _competence_counts(session, model, sample) if latest else []
     else:
-        if facets:
-            # the columns of the covering index, in its order: one pass, no sorting
-            counts = _grouped(session, Profile, where, PROFILE_FACETS[:-1])
-            counts["chain_mask"] = _grouped(session, Profile, where, ("chain_mask",))["chain_mask"]
-            total = sum(counts["region"].values())
-            found = _profile_facets(session, counts, lang)
-            sampled = FACET_SAMPLE if total > FACET_SAMPLE else None
-            latest_ids = select(Profile.id).where(*where).order_by(Profile.id.desc()).limit(FACET_SAMPLE)
-            for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
-                competences[name] = _competence_counts(session, model, latest_ids.scalar_subquery())
-        else:
-            total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
+        total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
+    if query.sort != "experience" and latest is not None and (offset + per_page <= len(latest) or len(latest) == total):
+        page_ids = latest[offset:offset + per_page]
+    else:
         order = [Profile.id.desc()] if query.sort != "experience" else \
             [func.coalesce(Profile.years_experience, -1).desc(), Profile.id.desc()]
-        rows = list(session.scalars(select(Profile).where(*where).order_by(*order).limit(per_page).offset(offset)
-                                    .options(selectinload(Profile.occupations), selectinload(Profile.skills))))
+        page_ids = list(session.scalars(select(Profile.id).where(*where).order_by(*order)
+                                        .limit(per_page).offset(offset))) if total else []
+    rows = _by_ids(session, Profile, page_ids, [selectinload(Profile.occupations), selectinload(Profile.skills)])
     # one look-up of ESCO labels for the facets and the page together
     uris = [c.esco_uri for p in rows for c in [*p.occupations, *p.skills] if c.esco_uri]
     uris += [uri for counts in competences.values() for *_, uri in counts if uri]
@@ -223,14 +215,18 @@ RESOURCE_FACETS = ("category", "status", "condition", "region", "province", "des
                    "surface_m2")
 
 
-def _columns(model: Any, names: Sequence[str]) -> list[Any]:
-    return [getattr(model, n) for n in names]
-
-
-def _counted(rows: Sequence[Any], names: Sequence[str], start: int) -> dict[str, dict[Any, int]]:
-    """Counts per value of each column of the rows (columns `start`... named `names`)."""
-    columns = list(zip(*rows)) if rows else [() for _ in range(start + len(names))]
-    return {name: dict(Counter(columns[i])) for i, name in enumerate(names, start)}
+def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple[dict[str, dict[Any, int]], int]:
+    """Counts per value of each profile facet over the rows matching `where`, and their number."""
+    columns = PROFILE_FACETS[:-1]
+    if not where:
+        # The whole databank: two scans of narrow indexes, each in the order of its GROUP BY (no sorting).
+        counts = _grouped(session, Profile, where, columns)
+        counts["chain_mask"] = _counts_by_value(session, Profile, ("chain_mask",))["chain_mask"]
+    else:
+        # One pass over the matching rows; the supply chains as one sum per bit (sum(mask & bit) / bit is
+        # the number of rows with that bit), so no second GROUP BY sorts the rows again.
+        counts = _grouped(session, Profile, where, columns, {"chain_mask": (Profile.chain_mask, CHAIN_BITS)})
+    return counts, sum(counts["region"].values())
 
 
 def id_list(session: Session, ids: list[int]) -> Any:
@@ -350,29 +346,14 @@ def resource_search(session: Session, query: ResourceQuery, lang: str, facets: b
     page = max(1, query.page)
     offset = (page - 1) * per_page
     found: dict[str, list[FacetValue]] = {}
-    if facets and query_words(query.text):
-        matched = session.connection().execute(
-            select(Resource.id, *_columns(Resource, RESOURCE_FACETS)).where(*where)).all()
-        total = len(matched)
-        counts = _counted(matched, RESOURCE_FACETS, 1)
-        bands: dict[str, int] = {}
-        for surface, n in counts.pop("surface_m2").items():
-            bands[band_of(surface)] = bands.get(band_of(surface), 0) + n
-        found = _resource_facets(session, counts, bands, lang, with_desks)
-        if query.sort == "surface":
-            ranked = [r[0] for r in sorted(matched, key=lambda r: (-(r[9] if r[9] is not None else -1), -r[0]))]
-        else:
-            ranked = sorted((r[0] for r in matched), reverse=True)
-        rows = _by_ids(session, Resource, ranked[offset:offset + per_page], options)
+    if facets:
+        found, total = resource_facets(session, where, lang, with_desks)
     else:
-        if facets:
-            found, total = resource_facets(session, where, lang, with_desks)
-        else:
-            total = session.scalar(select(func.count()).select_from(Resource).where(*where)) or 0
-        order = [Resource.id.desc()] if query.sort != "surface" else \
-            [func.coalesce(Resource.surface_m2, -1).desc(), Resource.id.desc()]
-        rows = list(session.scalars(select(Resource).where(*where).order_by(*order).limit(per_page).offset(offset)
-                                    .options(*options)))
+        total = session.scalar(select(func.count()).select_from(Resource).where(*where)) or 0
+    order = [Resource.id.desc()] if query.sort != "surface" else \
+        [func.coalesce(Resource.surface_m2, -1).desc(), Resource.id.desc()]
+    rows = list(session.scalars(select(Resource).where(*where).order_by(*order).limit(per_page).offset(offset)
+                                .options(*options))) if total else []
     return SearchResult(total, page, per_page, [record(r) for r in rows], found)
 
 
@@ -389,18 +370,29 @@ def band_of(surface: float | None) -> str:
 def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: str,
                     with_desks: bool = True) -> tuple[dict[str, list[FacetValue]], int]:
     columns = ("category", "status", "condition", "region", "province") + (("desk_id",) if with_desks else ())
-    counts = _grouped(session, Resource, where, columns)  # the covering index's order: one pass, no sorting
-    # masks and size bands have few values together: one more pass for the three of them
-    banded = select(Resource.chain_mask, Resource.offer_mask, size_band().label("band")).where(*where).subquery()
     bands: dict[str, int] = {}
-    counts["chain_mask"], counts["offer_mask"] = {}, {}
-    for chains, offers, band, n in session.execute(select(banded.c.chain_mask, banded.c.offer_mask, banded.c.band,
-                                                          func.count()).group_by(banded.c.chain_mask,
-                                                                                 banded.c.offer_mask, banded.c.band)):
-        counts["chain_mask"][chains] = counts["chain_mask"].get(chains, 0) + n
-        counts["offer_mask"][offers] = counts["offer_mask"].get(offers, 0) + n
-        bands[band] = bands.get(band, 0) + n
+    if not where:
+        # The whole databank: two scans of narrow indexes, each in the order of its GROUP BY (no sorting);
+        # masks and surfaces have few values together.
+        counts = _grouped(session, Resource, where, columns)
+        masks = _counts_by_value(session, Resource, ("chain_mask", "offer_mask", "surface_m2"))
+        counts["chain_mask"], counts["offer_mask"] = masks["chain_mask"], masks["offer_mask"]
+        for surface, n in masks["surface_m2"].items():
+            bands[band_of(surface)] = bands.get(band_of(surface), 0) + n
+    else:
+        # One pass over the matching rows: masks as one sum per bit, size bands as counts below each bound.
+        below = [high for _, _, high in SIZE_BANDS if high is not None]
+        counts = _grouped(session, Resource, where, columns,
+                          {"chain_mask": (Resource.chain_mask, CHAIN_BITS), "offer_mask": (Resource.offer_mask, OFFER_BITS)},
+                          {"known": Resource.surface_m2.is_not(None),
+                           **{f"below {high}": Resource.surface_m2 < high for high in below}})
+        under = 0
+        for name, _, high in SIZE_BANDS:
+            count_below = counts["known"][True] if high is None else counts[f"below {high}"][True]
+            bands[name] = count_below - under
+            under = count_below
     total = sum(counts["category"].values())
+    bands["unknown"] = total - sum(n for name, n in bands.items() if name != "unknown")
     return _resource_facets(session, counts, bands, lang, with_desks), total
 
 
@@ -425,13 +417,49 @@ def _resource_facets(session: Session, counts: dict[str, dict[Any, int]], bands:
 
 # --- shared ------------------------------------------------------------------------------------------
 
-def _grouped(session: Session, model: Any, where: list[ColumnElement[bool]], columns: Sequence[str]
-             ) -> dict[str, dict[Any, int]]:
-    """Counts per value of each column over the rows matching `where`, from one GROUP BY of the columns
-    together (one pass over the rows), summed up here."""
+def _grouped(session: Session, model: Any, where: list[ColumnElement[bool]], columns: Sequence[str],
+             bit_sums: dict[str, tuple[Any, dict[str, int]]] | None = None,
+             tallies: dict[str, ColumnElement[bool]] | None = None) -> dict[str, dict[Any, int]]:
+    """Counts per value of each column over the rows matching `where`: one GROUP BY of the columns together
+    (one pass over the rows), whose groups the database then adds up per column, so only the counts come
+    back (tens of rows, not thousands of groups).
+
+    `bit_sums` name -> (a mask column, its bits): counted per bit, as {bit: rows with that bit}.
+    `tallies` name -> a condition: counted as {True: rows where it holds}."""
+    cols = [getattr(model, c) for c in columns]
+    bit_sums, tallies = bit_sums or {}, tallies or {}
+    bits = [(name, bit) for name, (_, named_bits) in bit_sums.items() for bit in named_bits.values()]
+    # sum(mask & bit) / bit: the rows with that bit, with no CASE per row
+    extras = [func.sum(bit_sums[name][0].op("&")(bit)) for name, bit in bits]
+    extras += [func.count(case((condition, 1))) for condition in tallies.values()]
+    groups = select(*cols, func.count().label("n"), *[e.label(f"e{i}") for i, e in enumerate(extras)]) \
+        .where(*where).group_by(*cols).cte("facet_groups")
+    empty = literal_column("NULL")
+    # the first branch's value column is typed (a string), so both databases agree on the union's types
+    parts = [select(literal_column("0").label("facet"), cast(empty, String).label("value"),
+                    func.sum(groups.c.n), *[func.sum(groups.c[f"e{i}"]) for i in range(len(extras))])]
+    for i, name in enumerate(columns, 1):
+        parts.append(select(literal_column(str(i)), groups.c[name], func.sum(groups.c.n),
+                            *[empty] * len(extras)).group_by(groups.c[name]))
+    out: dict[str, dict[Any, int]] = {c: {} for c in [*columns, *bit_sums]}
+    # int(): PostgreSQL sums counts as numeric
+    for facet, value, n, *summed in session.connection().execute(union_all(*parts)):
+        if facet:
+            out[columns[facet - 1]][value] = int(n)
+            continue
+        for (name, bit), total in zip(bits, summed):
+            out[name][bit] = int(total or 0) // bit
+        for name, total in zip(tallies, summed[len(bits):]):
+            out[name] = {True: int(total or 0)}
+    return out
+
+
+def _counts_by_value(session: Session, model: Any, columns: Sequence[str]) -> dict[str, dict[Any, int]]:
+    """Counts per value of each column over the whole table, from one GROUP BY of the columns together,
+    summed up here (for columns with few values together, that an index lists in this order)."""
     cols = [getattr(model, c) for c in columns]
     out: dict[str, dict[Any, int]] = {c: {} for c in columns}
-    for *values, n in session.execute(select(*cols, func.count()).where(*where).group_by(*cols)):
+    for *values, n in session.connection().execute(select(*cols, func.count()).group_by(*cols)):
         for name, value in zip(columns, values):
             out[name][value] = out[name].get(value, 0) + n
     return out
