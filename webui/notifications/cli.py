@@ -8,7 +8,7 @@ from flask import Flask
 
 from engine.models import utcnow
 
-from . import rules
+from . import enquiries, rules
 from .sender import SendReport, SmtpSettings, send_due
 
 
@@ -17,10 +17,11 @@ class NotifyReport:
     from_events: int
     reminders: int
     sending: SendReport
+    enquiries: int = 0  # public catalogue enquiries whose message was not queued yet
 
     def __str__(self) -> str:
-        return (f"queued {self.from_events} from events and {self.reminders} reminders; "
-                f"e-mail: {self.sending}")
+        return (f"queued {self.from_events} from events, {self.reminders} reminders and {self.enquiries} "
+                f"enquiries; e-mail: {self.sending}")
 
 
 def notify(app: Flask, now: datetime | None = None, send: bool = True) -> NotifyReport:
@@ -31,7 +32,8 @@ def notify(app: Flask, now: datetime | None = None, send: bool = True) -> Notify
         from_events = rules.queue_from_events(session, services.library)
         reminders = rules.queue_reminders(session, services.library, now,
                                           days_before=int(app.config.get("REMINDER_DAYS_BEFORE", 3)))
+        missing_enquiries = enquiries.queue_missing(session, now)
     # Sent "now" means after the queueing, so that what was just queued goes out in the same run.
     sending = (send_due(services.sessions, SmtpSettings.from_config(app.config), given or utcnow())
                if send else SendReport())
-    return NotifyReport(from_events, reminders, sending)
+    return NotifyReport(from_events, reminders, sending, missing_enquiries)
