@@ -218,6 +218,7 @@ def test_a_profile_with_bad_values_is_refused_field_by_field_and_keeps_what_was_
         session.get(User, PEOPLE["operator"].id).language = "it"
     page = op.client.post("/databank/profiles/new", data=data)
     assert page.status_code == 422 and "non è un indirizzo e-mail" in page.text
+    assert "Salva il profilo" in page.text and "Professioni" in page.text
 
 
 def test_a_profile_is_registered_with_occupations_and_skills_from_the_taxonomy_or_free(app, world, sessions, bank):
