@@ -259,7 +259,7 @@ def area_map_svg(resources: Iterable[dict[str, Any]], lang: str = DEFAULT_LANGUA
 
     Self-contained by default (a file of its own, styled inside); `embedded` leaves the style out, for a map
     inside an HTML page whose stylesheet styles the classes (a Content-Security-Policy without inline
-    styles refuses a <style> element in the page)."""
+    styles refuses a <style> element in the page), as a group of links rather than one image."""
     lon0, lon1, lat0, lat1 = _BOUNDS
     kx = math.cos(math.radians((lat0 + lat1) / 2))
     scale = width / ((lon1 - lon0) * kx)
@@ -273,7 +273,7 @@ def area_map_svg(resources: Iterable[dict[str, Any]], lang: str = DEFAULT_LANGUA
 
     places = gazetteer()
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-             f'height="{height}" role="img" aria-labelledby="map-title">',
+             f'height="{height}" role="{"group" if embedded else "img"}" aria-labelledby="map-title">',
              f'<title id="map-title">{escape(_map_title(lang))}</title>',
              "" if embedded else f"<style>{MAP_STYLE}</style>",
              f'<rect class="sea" width="{width}" height="{height}"/>',

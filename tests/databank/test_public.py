@@ -7,7 +7,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from databank import ResourceQuery
-from databank.public import area_map_svg, area_skills, catalogue, public_photo, public_resource
+from databank.public import (
+    area_map_svg, area_skills, catalogue, mapped_resources, overview, public_photo, public_resource, slug,
+)
 
 from .conftest import GENOVA_OPERATOR, NICE_OPERATOR, WELDER, anna, seed
 
@@ -112,3 +114,38 @@ def test_the_map_is_an_svg_with_a_marker_per_located_resource(sessions, ids):
     assert len(circles) == len(items) + 1
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "Corse" in svg and "Ligurie" in svg
+
+
+def test_an_embedded_map_links_each_marker_to_its_page_and_carries_no_style(sessions, ids):
+    with sessions() as session:
+        items = catalogue(session, ResourceQuery(), "it").items
+    svg = area_map_svg(items, "it", embedded=True, href=lambda r: f"/catalogue/it/resources/{r['id']}")
+    root = ET.fromstring(svg)
+    links = root.findall("{http://www.w3.org/2000/svg}a")
+    assert sorted(a.get("href") for a in links) == sorted(f"/catalogue/it/resources/{r['id']}" for r in items)
+    assert "<style" not in svg and root.get("role") == "group"
+    assert "<style" in area_map_svg(items, "it") and ET.fromstring(area_map_svg(items, "it")).get("role") == "img"
+
+
+def test_the_overview_counts_resources_and_people_per_supply_chain_without_small_groups(databank, sessions, ids):
+    for i in range(6):
+        databank.create_profile(GENOVA_OPERATOR, anna(person_id=None, display_name=f"Saldatore {i}"))
+    with sessions() as session:
+        everything = overview(session, "en")
+        liguria = overview(session, "fr", "IT-42")
+    chains = {code: (resources, people) for code, _label, resources, people in everything.supply_chains}
+    assert everything.resources == 4
+    assert chains["nautical_shipbuilding"][0] == 3 and chains["blue_green_energy"][0] == 1
+    assert chains["nautical_shipbuilding"][1].count == 10  # the seed's people and 6 welders, rounded
+    assert chains["sustainable_tourism"] == (0, None)  # too few people to show
+    assert {(f.code, f.count) for f in everything.regions} == {("IT-42", 3), ("FR-PAC", 1)}
+    assert liguria.resources == 3 and {f.code for f in liguria.regions} == {"IT-42"}
+    with sessions() as session:
+        mapped = {r["id"] for r in mapped_resources(session, "en")}
+    assert mapped == {ids["shed"], ids["cnc"], ids["area"], ids["hangar"]}
+
+
+def test_a_title_becomes_a_plain_url_slug():
+    assert slug("Hangar portuaire avec pont roulant — Côte d'Azur") == "hangar-portuaire-avec-pont-roulant-cote-d-azur"
+    assert slug("Capannone 2.400 m²") == "capannone-2-400-m2"
+    assert slug("«»") == "resource" and len(slug("x" * 300)) == 60
