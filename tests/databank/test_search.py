@@ -2,6 +2,7 @@
 runs on both: every expected value below holds on each)."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -10,9 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
 
 from databank import ProfileQuery, ResourceQuery, search_profiles, search_resources
-from databank.models import Resource, ResourceText
+from databank.models import Profile, ProfileSkill, ProfileText, Resource, ResourceText
+from databank.search import band_of
 from databank.text import matches, normalized, words
 from databank.textindex import RESOURCES, dialect_of, ensure_indexes
+from databank.vocabulary import CHAIN_BITS, OFFER_BITS
 from engine import NotAllowed
 
 from .conftest import (
@@ -203,3 +206,164 @@ def test_occupation_and_skill_facets_count_the_latest_results_when_there_are_man
         counted = sum(v.count for v in result.facets["occupation"])
         assert counted == len(latest)  # one occupation each among the two latest
         assert sum(v.count for v in result.facets["region"]) == result.total  # the others count everything
+
+
+# --- facet counts, totals and pages against a brute-force count in Python ------------------------------
+# Random rows go straight into the tables; each search must then agree with the same filters applied and
+# the same values counted here, over the rows themselves. Queries without any filter take another way
+# through the database (the narrow indexes of the whole databank) than filtered or text ones: both are drawn.
+
+PLACES = [("IT-42", "IT-GE"), ("IT-42", "IT-SP"), ("IT-52", "IT-LI"), ("FR-PAC", "FR-06"), ("FR-PAC", "FR-83")]
+WORDS = ["saldatore", "saldatura", "guida", "tecnico", "eolico", "capannone", "carroponte"]
+FREE_SKILLS = ["text:saldatura a filo", "text:carrellista", "text:patente nautica", "text:vetroresina"]
+SURFACES = [None, 120.0, 499.0, 500.0, 1999.5, 2000.0, 9999.0, 10000.0, 30000.0]
+
+
+def _some(values):  # noqa: ANN001, ANN202
+    """A filter on a few of these values, or none (empty)."""
+    return st.one_of(st.just(()), st.lists(st.sampled_from(values), min_size=1, max_size=2, unique=True).map(tuple))
+
+
+PROFILE_ROWS = st.lists(st.fixed_dictionaries({
+    "place": st.sampled_from(PLACES), "availability": st.sampled_from(["available", "from_date", "unavailable"]),
+    "mobility": st.sampled_from(["local", "region", "cross_border"]), "desk": st.sampled_from(["genova", "nice"]),
+    "chains": st.integers(0, 15), "years": st.one_of(st.none(), st.integers(0, 30)),
+    "words": st.lists(st.sampled_from(WORDS), max_size=3), "skills": st.lists(st.sampled_from(FREE_SKILLS),
+                                                                              max_size=3, unique=True),
+}), max_size=25)
+PAGES = {"per_page": st.sampled_from([3, 20]), "page": st.integers(1, 3)}
+PROFILE_QUERIES = st.builds(ProfileQuery, sort=st.sampled_from(["recent", "experience"]), **PAGES) | st.builds(
+    ProfileQuery, text=st.sampled_from(["", "", "saldat", "guida", "tecnico eol"]), regions=_some(["IT-42", "FR-PAC"]),
+    provinces=_some(["IT-SP", "FR-06"]), supply_chains=_some(list(CHAIN_BITS)),
+    availability=_some(["available", "unavailable"]), desks=_some(["nice"]),
+    min_years=st.one_of(st.none(), st.just(10)), skills=_some(FREE_SKILLS[:2]),
+    sort=st.sampled_from(["recent", "experience"]), **PAGES)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=PROFILE_ROWS, query=PROFILE_QUERIES)
+def test_profile_facets_totals_and_pages_agree_with_a_count_of_the_rows(sessions, desks, rows, query):
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        for model in (ProfileSkill, ProfileText, Profile):
+            session.execute(delete(model))
+        if rows:
+            session.execute(insert(Profile), [{
+                "id": i, "desk_id": r["desk"], "display_name": f"P{i}", "years_experience": r["years"],
+                "country": r["place"][1][:2], "region": r["place"][0], "province": r["place"][1],
+                "mobility": r["mobility"], "availability": r["availability"], "chain_mask": r["chains"],
+                "consent_to_share": False, "created_by": "t", "updated_by": "t"} for i, r in enumerate(rows, 1)])
+            session.execute(insert(ProfileText), [{"profile_id": i, "search_text": " ".join(r["words"]),
+                                                   "personal_text": ""} for i, r in enumerate(rows, 1)])
+        skills = [{"profile_id": i, "key": key, "esco_uri": None, "label": key[5:], "level": 2, "position": n}
+                  for i, r in enumerate(rows, 1) for n, key in enumerate(r["skills"])]
+        if skills:
+            session.execute(insert(ProfileSkill), skills)
+    with sessions() as session:
+        result = search_profiles(session, ADMIN, query, "en")
+
+    def kept(r):  # noqa: ANN001, ANN202
+        chains = [CHAIN_BITS[c] for c in query.supply_chains]
+        return all([
+            not query.text or matches(query.text, " ".join(r["words"])),
+            not query.regions or r["place"][0] in query.regions,
+            not query.provinces or r["place"][1] in query.provinces,
+            not chains or any(r["chains"] & bit for bit in chains),
+            not query.availability or r["availability"] in query.availability,
+            not query.desks or r["desk"] in query.desks,
+            query.min_years is None or (r["years"] is not None and r["years"] >= query.min_years),
+            all(key in r["skills"] for key in query.skills),
+        ])
+
+    hits = [(i, r) for i, r in enumerate(rows, 1) if kept(r)]
+    assert result.total == len(hits)
+    expected = {
+        "region": Counter(r["place"][0] for _, r in hits), "province": Counter(r["place"][1] for _, r in hits),
+        "availability": Counter(r["availability"] for _, r in hits), "mobility": Counter(r["mobility"] for _, r in hits),
+        "desk": Counter(r["desk"] for _, r in hits),
+        "supply_chain": Counter(c for _, r in hits for c, bit in CHAIN_BITS.items() if r["chains"] & bit),
+        "skill": Counter(key for _, r in hits for key in r["skills"]),
+    }
+    for name, counts in expected.items():
+        wanted = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:12]
+        assert [(v.code, v.count) for v in result.facets[name]] == wanted, name
+    assert result.facets["occupation"] == []
+    if query.sort == "experience":
+        hits.sort(key=lambda h: (-(h[1]["years"] if h[1]["years"] is not None else -1), -h[0]))
+    else:
+        hits.sort(key=lambda h: -h[0])
+    start = (query.page - 1) * query.per_page
+    assert [item["id"] for item in result.items] == [i for i, _ in hits[start:start + query.per_page]]
+    with sessions() as session:  # without facets: the same total and page
+        bare = search_profiles(session, ADMIN, query, "en", facets=False)
+    assert (bare.total, [item["id"] for item in bare.items]) == (result.total, [item["id"] for item in result.items])
+
+
+RESOURCE_ROWS = st.lists(st.fixed_dictionaries({
+    "place": st.sampled_from(PLACES), "desk": st.sampled_from(["genova", "nice"]),
+    "category": st.sampled_from(["machine", "shed", "plant"]), "status": st.sampled_from(["available", "taken"]),
+    "condition": st.sampled_from(["good", "poor"]), "chains": st.integers(0, 15), "offers": st.integers(0, 7),
+    "surface": st.sampled_from(SURFACES), "published": st.booleans(), "words": st.lists(st.sampled_from(WORDS),
+                                                                                         max_size=3),
+}), max_size=25)
+RESOURCE_QUERIES = st.builds(ResourceQuery, sort=st.sampled_from(["recent", "surface"]), **PAGES) | st.builds(
+    ResourceQuery, text=st.sampled_from(["", "", "capannone", "carro"]), categories=_some(["shed", "plant"]),
+    regions=_some(["IT-42", "FR-PAC"]), offers=_some(["rent", "sale"]), statuses=_some(["available"]),
+    supply_chains=_some(list(CHAIN_BITS)), min_surface=st.one_of(st.none(), st.just(2000.0)),
+    size_bands=_some(["500_2000", "ge_10000", "unknown"]), published_only=st.sampled_from([False, False, True]),
+    sort=st.sampled_from(["recent", "surface"]), **PAGES)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=RESOURCE_ROWS, query=RESOURCE_QUERIES)
+def test_resource_facets_totals_and_pages_agree_with_a_count_of_the_rows(sessions, desks, rows, query):
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        session.execute(delete(ResourceText))
+        session.execute(delete(Resource))
+        if rows:
+            session.execute(insert(Resource), [{
+                "id": i, "desk_id": r["desk"], "category": r["category"], "title": f"R{i}", "status": r["status"],
+                "condition": r["condition"], "country": r["place"][1][:2], "region": r["place"][0],
+                "province": r["place"][1], "chain_mask": r["chains"], "offer_mask": r["offers"],
+                "surface_m2": r["surface"], "published": r["published"], "created_by": "t", "updated_by": "t",
+            } for i, r in enumerate(rows, 1)])
+            session.execute(insert(ResourceText), [{"resource_id": i, "search_text": " ".join(r["words"])}
+                                                   for i, r in enumerate(rows, 1)])
+    with sessions() as session:
+        result = search_resources(session, NICE_OPERATOR, query, "en")
+
+    def kept(r):  # noqa: ANN001, ANN202
+        chains, offers = [CHAIN_BITS[c] for c in query.supply_chains], [OFFER_BITS[o] for o in query.offers]
+        return all([
+            not query.text or matches(query.text, " ".join(r["words"])),
+            not query.categories or r["category"] in query.categories,
+            not query.regions or r["place"][0] in query.regions,
+            not chains or any(r["chains"] & bit for bit in chains),
+            not offers or any(r["offers"] & bit for bit in offers),
+            not query.statuses or r["status"] in query.statuses,
+            query.min_surface is None or (r["surface"] is not None and r["surface"] >= query.min_surface),
+            not query.size_bands or band_of(r["surface"]) in query.size_bands,
+            not query.published_only or r["published"],
+        ])
+
+    hits = [(i, r) for i, r in enumerate(rows, 1) if kept(r)]
+    assert result.total == len(hits)
+    expected = {name: Counter(r[key] for _, r in hits) for name, key in (
+        ("category", "category"), ("status", "status"), ("condition", "condition"), ("desk", "desk"))}
+    expected["region"] = Counter(r["place"][0] for _, r in hits)
+    expected["province"] = Counter(r["place"][1] for _, r in hits)
+    expected["supply_chain"] = Counter(c for _, r in hits for c, bit in CHAIN_BITS.items() if r["chains"] & bit)
+    expected["offer"] = Counter(o for _, r in hits for o, bit in OFFER_BITS.items() if r["offers"] & bit)
+    for name, counts in expected.items():
+        assert [(v.code, v.count) for v in result.facets[name]] == sorted(counts.items(),
+                                                                          key=lambda item: (-item[1], item[0])), name
+    bands = Counter(band_of(r["surface"]) for _, r in hits)
+    assert [(v.code, v.count) for v in result.facets["size_band"]] == [
+        (code, bands[code]) for code in ["lt_500", "500_2000", "2000_10000", "ge_10000", "unknown"] if bands[code]]
+    if query.sort == "surface":
+        hits.sort(key=lambda h: (-(h[1]["surface"] if h[1]["surface"] is not None else -1), -h[0]))
+    else:
+        hits.sort(key=lambda h: -h[0])
+    start = (query.page - 1) * query.per_page
+    assert [item["id"] for item in result.items] == [i for i, _ in hits[start:start + query.per_page]]
