@@ -109,12 +109,17 @@ ROUTES = [
     ("/databank/cases/<int:case_id>/reserve", "POST", "/databank/cases/{case}/reserve", "case"),
     ("/databank/cases/<int:case_id>/release", "POST", "/databank/cases/{case}/release", "case"),
     ("/databank/cases/<int:case_id>/taken", "POST", "/databank/cases/{case}/taken", "case"),
+    ("/databank/me", "GET", "/databank/me", "own"),
+    ("/databank/me", "POST", "/databank/me", "own"),
 ]
 NO_DATABANK = {"anonymous": LOGIN, "mentor": 403, "designer": 403, "worker": 403}
 EXPECTED = {
     "read": {"admin": "ok", "operator": "ok", "other_operator": "ok", **NO_DATABANK},
     "edit": {"admin": "ok", "operator": "ok", "other_operator": 403, **NO_DATABANK},
     "case": {"admin": "ok", "operator": "ok", "other_operator": 404, **NO_DATABANK},
+    # a worker's own profile (the rest of the databank is the operators')
+    "own": {"anonymous": LOGIN, "admin": 403, "operator": 403, "other_operator": 403, "mentor": 403,
+            "designer": 403, "worker": "ok"},
 }
 
 
@@ -129,6 +134,8 @@ def _post_data(url: str, world: dict) -> dict:
         return {"resource_id": world["cnc"], "version": world["case_version"]}
     if url.endswith("/status"):
         return {"status": "taken", "version": 1}
+    if url.endswith("/me"):
+        return {"version": 1, "phone": "+39 010 555 0303", "mobility": "region", "availability": "available"}
     if url.endswith("/files"):
         return {"kind": "document", "file": (io.BytesIO(sample_file("x.pdf", 500)), "x.pdf")}
     if url.endswith("/resources/{shed}/edit".format(**world)):
@@ -536,3 +543,31 @@ def test_the_case_page_links_to_matching_only_for_its_managers(app, world):
     mentor = browser_for(app, "mentor").get(f"/cases/{world['case']}")
     assert mentor.status_code == 200 and "/matching" not in mentor.text
     assert "/matching" in browser_for(app, "admin").get(f"/cases/{world['case']}").text
+
+
+# --- the worker's own profile ------------------------------------------------------------------------
+
+def test_a_worker_sees_and_edits_their_own_profile_only(app, world, bank, sessions):
+    worker = browser_for(app, "worker")  # w.anna: the person of the profile "anna"
+    page = worker.get("/databank/me")
+    assert page.status_code == 200 and "Anna Rossi" in page.text and "welder" in page.text
+    assert "Marc Dupont" not in page.text
+    data = {"csrf_token": csrf_from(page.text), "version": "1", "email": "anna.rossi@example.org",
+            "phone": "not a phone", "summary": "Saldatrice.", "languages": "it:native; en:B1",
+            "municipality": "Genova", "mobility": "country", "availability": "available", "consent_to_share": "y"}
+    refused = worker.client.post("/databank/me", data=data)
+    assert refused.status_code == 422 and "is not a phone number" in refused.text
+    assert bank.get_profile(PEOPLE["operator"].actor, world["anna"])["version"] == 1
+    saved = worker.client.post("/databank/me", data=data | {"phone": "+39 010 555 0202"})
+    assert saved.status_code == 302
+    record = bank.get_profile(PEOPLE["operator"].actor, world["anna"])
+    assert (record["phone"], record["mobility"], record["consent_to_share"]) == ("+39 010 555 0202", "country", True)
+    assert record["desk_id"] == "genova" and [c["uri"] for c in record["occupations"]] == [WELDER]
+    # Nothing else of the databank for a worker; no profile yet: said plainly.
+    assert worker.get(f"/databank/profiles/{world['marc']}").status_code == 403
+    with sessions.begin() as session:
+        session.get(Profile, world["anna"]).person_id = None
+    assert "has not registered a professional profile" in worker.get("/databank/me").text
+    for role in ("operator", "mentor", "designer"):
+        assert browser_for(app, role).get("/databank/me").status_code == 403
+    assert browser_for(app, "anonymous").get("/databank/me").status_code == LOGIN

@@ -191,3 +191,27 @@ def set_errors(form: Any, errors: dict[str, list[str]]) -> list[str]:
         field.errors = list(field.errors or []) + list(messages) if isinstance(field.errors, (list, tuple)) \
             else list(messages)
     return others
+
+
+class OwnProfileForm(FlaskForm):
+    """What a worker changes in their own profile (the desk keeps the rest up to date with them)."""
+
+    version = HiddenField()
+    email = StringField(_l("E-mail"), render_kw={"autocomplete": "email", "type": "email"})
+    phone = StringField(_l("Phone"), render_kw={"autocomplete": "tel", "type": "tel"})
+    summary = TextAreaField(_l("About me"), render_kw={"rows": 4})
+    languages = StringField(_l("Languages"), description=_l("Codes with an optional level, separated by ';': it:native; en:B1"))
+    municipality = StringField(_l("Municipality"))
+    mobility = SelectField(_l("Mobility"), choices=[], validate_choice=False)
+    availability = SelectField(_l("Availability"), choices=[], validate_choice=False)
+    available_from = StringField(_l("Available from"), render_kw={"type": "date"})
+    consent_to_share = BooleanField(_l("I agree that the other help desks see my whole profile, my name and contacts included"))
+
+
+OWN_PROFILE_FIELDS = ("email", "phone", "summary", "languages", "municipality", "mobility", "availability",
+                      "available_from", "consent_to_share")
+
+
+def fill_own_profile_choices(form: OwnProfileForm, lang: str) -> None:
+    form.mobility.choices = vocabulary_choices("mobility", MOBILITY, lang)
+    form.availability.choices = vocabulary_choices("availability", AVAILABILITY, lang)
