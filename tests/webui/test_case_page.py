@@ -408,3 +408,25 @@ def test_the_new_case_form_records_sex_and_year_of_birth_only_when_given(session
             select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.kind == "worker")
             .order_by(CaseMember.position))]
     assert rows == [("Anna Rossi", "female", 1969), ("Piero Neri", None, None), ("Carla Blu", "other", 1990)]
+
+
+def test_a_worker_joins_the_group_with_sex_and_year_of_birth_when_given(service, sessions, as_role):
+    from engine.models import CaseMember
+
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    page = operator.get(f"/cases/{case_id}").text
+    assert 'id="member-sex"' in page and 'id="member-birth-year"' in page
+    refused = operator.post(f"/cases/{case_id}/members", data={"version": v, "name": "Marta Neri", "sex": "female",
+                                                                "birth_year": "78"})
+    assert refused.status_code == 422 and "must be between 1920 and" in refused.text
+    assert 'value="Marta Neri"' in refused.text and '<option value="female" selected>' in refused.text
+    refused = operator.post(f"/cases/{case_id}/members", data={"version": v, "name": "Marta Neri",
+                                                                "birth_year": "soixante"})
+    assert refused.status_code == 422 and "Write the year of birth of Marta Neri with digits" in refused.text
+    assert operator.post(f"/cases/{case_id}/members", data={"version": v, "name": "Marta Neri", "sex": "female",
+                                                            "birth_year": "1978"}).status_code == 302
+    with sessions() as session:
+        marta = session.scalar(select(CaseMember).where(CaseMember.case_id == case_id,
+                                                        CaseMember.display_name == "Marta Neri"))
+        assert (marta.sex, marta.birth_year) == ("female", 1978)

@@ -6,6 +6,7 @@ changed meanwhile.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import unicodedata
@@ -499,7 +500,14 @@ def change_members(case_id: int):  # noqa: ANN201
                    _("The worker is removed from the group."))
     name = (request.form.get("name") or "").strip()[:200]
     email = (request.form.get("email") or "").strip().lower()[:254]
-    keep = {"action": "members", "name": name, "email": email}
+    sex = request.form.get("sex") or None
+    year_text = (request.form.get("birth_year") or "").strip()[:20]
+    keep = {"action": "members", "name": name, "email": email, "sex": sex or "", "birth_year": year_text}
+    birth_year = int(year_text) if year_text.isdigit() and len(year_text) <= 6 else None
+    if year_text and birth_year is None:
+        return render_case(case_row, 422, error=_(
+            "Write the year of birth of %(name)s with digits (for example 1975), or leave it empty.",
+            name=name or email), keep=keep)
     new_user = None
     if email:
         existing = db().scalar(select(User).where(User.email == email))
@@ -520,9 +528,11 @@ def change_members(case_id: int):  # noqa: ANN201
         member = Member(new_user.id, name)
     else:
         return render_case(case_row, 422, error=_("Give the name of the worker."), keep=keep)
+    member = dataclasses.replace(member, sex=sex, birth_year=birth_year)
     response = act(case_id, lambda a, v: services().cases.change_members(case_id, a, v, add=[member]),
                    _("The worker joins the group."), keep=keep)
-    if new_user is not None and response.status_code == 302:
+    # A refusal comes back as the case page and its status (a tuple); only a redirect means it was done.
+    if new_user is not None and not isinstance(response, tuple) and response.status_code == 302:
         db().rollback()  # a fresh transaction: the engine has written since this one began
         db().add(new_user)
         db().commit()
