@@ -362,8 +362,8 @@ def test_the_case_page_shows_each_workers_progress_as_paired_bars_with_tables(se
     section = page[page.index('id="progress-title"'):page.index('id="stage-title"')]
     assert section.count('class="bar-chart progress-chart"') == 2  # Sara has only the intake: no comparison
     assert "Anna Rossi" in section and "Luca Ferrari" in section and "Sara Verdi" not in section
-    assert '<desc id="progress-0-d">Spotting opportunities: Intake 2.0, Follow-up 4.0 (+2)' in section
-    assert "2.0 → 4.0 (+2)" in section  # the numbers are written next to the bars
+    assert '<desc id="progress-0-d">Spotting opportunities: Intake 2.0, Follow-up 4.0 (+2.0)' in section
+    assert "2.0 → 4.0 (+2.0)" in section  # the numbers are written next to the bars
     assert ("<tr><th scope=\"row\">Ideas and opportunities</th><td>2</td><td>1</td><td>-1</td></tr>"
             in section)  # Luca's area table
     assert "Progress per competence as a table" in section

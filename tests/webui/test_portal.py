@@ -269,7 +269,7 @@ def test_a_worker_sees_their_own_progress_and_only_theirs(service, as_role, sess
     section = html[start:html.index("</section>", start)]
     assert section.count('class="bar-chart progress-chart"') == 1
     assert "Progress of Anna Rossi" in section and "Luca Ferrari" not in section
-    assert "2.0 → 5.0 (+3)" in section  # into action, from 2 to 5
+    assert "2.0 → 5.0 (+3.0)" in section  # into action, from 2 to 5
     assert '<tr><th scope="row">Into action</th><td>2</td><td>5</td><td>+3</td></tr>' in section
 
 

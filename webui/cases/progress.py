@@ -22,8 +22,8 @@ SCALE_TOP = 5
 
 
 def signed(value: float) -> str:
-    """A change with its sign: +1.5, -0.5, 0."""
-    return ("+" if value > 0 else "") + format_decimal(value)
+    """A change with its sign, written like the scores: +1.5, -0.5, 0.0."""
+    return ("+" if value > 0 else "") + score_text(value)
 
 
 def score_text(value: float) -> str:
