@@ -73,5 +73,6 @@ def test_the_dossier_shows_each_workers_progress_with_the_change(service, sessio
     assert "Into action 2 5 +3" in text  # Anna's area row
     assert "Ideas and opportunities 2 1 -1" in text  # Luca's
     assert "Spotting opportunities 2 4 +2" in text
+    assert "2.0 → 4.0 (+2.0)" in text  # the chart is drawn in the PDF, with its numbers
     italian = pdf_text(as_role("operator").get(f"/cases/{case_id}/dossier.pdf?lang=it").data)
     assert "Idee e opportunità 2 4 +2" in italian
