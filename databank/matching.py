@@ -180,9 +180,9 @@ def suggest_resources(session: Session, actor: Actor, need: Need, lang: str = DE
     if region is not None and (session.scalar(select(func.count()).select_from(stmt.subquery())) or 0) > MAX_CANDIDATES:
         # Too many to weigh one by one: those of the need's country first (distance decides anyway).
         stmt = stmt.where(Resource.country == region.country)
-    candidates = session.scalars(stmt.order_by(Resource.id).limit(MAX_CANDIDATES)
-                                 .options(selectinload(Resource.files), selectinload(Resource.links),
-                                          selectinload(Resource.text))).all()
+    # Only what the score reads is loaded for every candidate; photos and links only for the chosen few.
+    scoring = [selectinload(Resource.text)] if query_words(need.words) else []
+    candidates = session.scalars(stmt.order_by(Resource.id).limit(MAX_CANDIDATES).options(*scoring)).all()
     out = []
     for r in candidates:
         parts: dict[str, tuple[float, str, dict[str, Any]]] = {}
@@ -217,7 +217,9 @@ def suggest_resources(session: Session, actor: Actor, need: Need, lang: str = DE
         out.append(_scored("resource", r.id, RESOURCE_WEIGHTS, parts, {}))
     out.sort(key=lambda s: (-s.score, s.id))
     chosen = out[:limit]
-    by_id = {r.id: r for r in candidates}
+    by_id = {r.id: r for r in session.scalars(
+        select(Resource).where(Resource.id.in_([s.id for s in chosen]))
+        .options(selectinload(Resource.files), selectinload(Resource.links)).execution_options(populate_existing=True))}
     for s in chosen:
         s.record = resource_record(by_id[s.id], lang)
     return chosen
@@ -237,9 +239,10 @@ def suggest_profiles(session: Session, actor: Actor, need: Need, lang: str = DEF
             Profile.id.in_(select(ProfileSkill.profile_id).where(ProfileSkill.key.in_(list(need.skills)))),
             Profile.id.in_(select(ProfileOccupation.profile_id).where(
                 ProfileOccupation.key.in_(list(need.occupations))))))
-    candidates = session.scalars(stmt.order_by(Profile.id).limit(MAX_CANDIDATES)
-                                 .options(selectinload(Profile.occupations), selectinload(Profile.skills),
-                                          selectinload(Profile.text))).all()
+    scoring = ([selectinload(Profile.skills)] if need.skills else []) + \
+        ([selectinload(Profile.occupations)] if need.occupations else []) + \
+        ([selectinload(Profile.text)] if query_words(need.words) else [])
+    candidates = session.scalars(stmt.order_by(Profile.id).limit(MAX_CANDIDATES).options(*scoring)).all()
     names = esco.preferred_labels(session, wanted, lang)
     out = []
     for p in candidates:
@@ -273,7 +276,10 @@ def suggest_profiles(session: Session, actor: Actor, need: Need, lang: str = DEF
         out.append(_scored("profile", p.id, PROFILE_WEIGHTS, parts, {}))
     out.sort(key=lambda s: (-s.score, s.id))
     chosen = out[:limit]
-    by_id = {p.id: p for p in candidates}
+    by_id = {p.id: p for p in session.scalars(
+        select(Profile).where(Profile.id.in_([s.id for s in chosen]))
+        .options(selectinload(Profile.occupations), selectinload(Profile.skills))
+        .execution_options(populate_existing=True))}
     uris = [c.esco_uri for s in chosen for c in [*by_id[s.id].occupations, *by_id[s.id].skills] if c.esco_uri]
     labels = esco.preferred_labels(session, uris, lang)
     for s in chosen:

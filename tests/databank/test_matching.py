@@ -79,3 +79,16 @@ def test_a_need_starts_from_the_case(sessions, service, ids):
 def test_workers_get_no_suggestions(sessions, ids):
     with sessions() as session, pytest.raises(NotAllowed):
         suggest_resources(session, WORKER, Need(categories=("shed",)))
+
+
+def test_suggestions_carry_whole_records_though_scoring_reads_only_what_the_need_asks(sessions, databank, ids):
+    from engine.scenarios import sample_file
+
+    databank.add_resource_file(GENOVA_OPERATOR, ids["shed"], "photo", "shed.png", sample_file("shed.png", 500))
+    need = Need(region="IT-42")  # no skills, occupations or words: none of them is loaded to score
+    with sessions() as session:
+        resources = {s.id: s.record for s in suggest_resources(session, GENOVA_OPERATOR, need)}
+        profiles = {s.id: s.record for s in suggest_profiles(session, GENOVA_OPERATOR, need)}
+    assert [f["filename"] for f in resources[ids["shed"]]["files"]] == ["shed.png"]
+    assert [c["uri"] for c in profiles[ids["anna"]]["occupations"]] == [WELDER]
+    assert len(profiles[ids["anna"]]["skills"]) == 3 and profiles[ids["anna"]]["skills"][0]["uri"] == WELDING
