@@ -75,6 +75,7 @@ def test_a_worker_is_taken_to_their_pathway_and_sees_the_progress_with_the_stage
     assert "Elena Rossi" in html and "rossi@test.example" in html  # my mentor
     assert "This step should be completed by" in html
     assert '<a href="/me/" aria-current="page">My pathway</a>' in html  # the workers' link in the navigation
+    assert '<a href="/databank/me">My professional profile</a>' in html  # and to their databank profile
 
 
 def test_the_page_is_in_the_workers_language(service, as_role, sessions):
