@@ -83,6 +83,26 @@ def test_an_operator_registers_a_shed_and_a_machine_then_reserves_the_shed_from_
     assert "linked Capannone ex Cantieri Navali Liguri to the case" in timeline
     assert not page.errors, page.errors
 
+    # A visitor from France (no login) finds the machine in the public catalogue; the reserved shed is not
+    # offered any more, and the administrator's name is never shown.
+    visitor = new_page(locale="fr-FR")
+    visitor.goto(f"{live_server}/catalogue/")
+    assert visitor.url == f"{live_server}/catalogue/fr/"
+    with visitor.expect_navigation():
+        visitor.get_by_role("link", name="Ressources", exact=True).first.click()
+    visitor.get_by_label("Mots").fill("CNC")
+    with visitor.expect_navigation():
+        visitor.get_by_role("button", name="Rechercher").click()
+    with visitor.expect_navigation():
+        visitor.get_by_role("link", name="Centro di lavoro CNC a 5 assi", exact=True).click()
+    assert visitor.locator("html").get_attribute("lang") == "fr"
+    assert visitor.locator("h1").inner_text() == "Centro di lavoro CNC a 5 assi"
+    assert "Vente" in visitor.locator("main").inner_text()
+    visitor.goto(f"{live_server}/catalogue/fr/resources/?q=Capannone")
+    assert visitor.get_by_role("link", name="Capannone ex Cantieri Navali Liguri").count() == 0
+    assert "Curatore" not in visitor.content()
+    assert not visitor.errors, visitor.errors
+
 
 def test_the_pickers_complete_occupations_from_the_taxonomy(new_page, live_server, taxonomy):
     page = new_page("operator")
