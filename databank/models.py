@@ -54,6 +54,10 @@ class Profile(ChainsMixin, Base):
         Index("ix_databank_profiles_facets", "region", "province", "availability", "mobility", "desk_id", "chain_mask"),
         # The supply-chain facet of the whole databank, counted in this order (no sorting of every row).
         Index("ix_databank_profiles_chains", "chain_mask"),
+        # The filtered and counted columns by id: the matches of a text or a skill are looked up in this
+        # narrow index rather than in the wide rows.
+        Index("ix_databank_profiles_lookup", "id", "region", "province", "availability", "mobility", "desk_id",
+              "chain_mask", "years_experience", "available_from"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
@@ -156,6 +160,9 @@ class Resource(ChainsMixin, Base):
               "chain_mask", "offer_mask", "surface_m2", "published"),
         # The supply-chain, offer and size facets of the whole databank, counted in this order (no sorting).
         Index("ix_databank_resources_masks", "chain_mask", "offer_mask", "surface_m2"),
+        # The filtered and counted columns by id, for the matches of a text (see profiles).
+        Index("ix_databank_resources_lookup", "id", "category", "status", "condition", "region", "province", "desk_id",
+              "chain_mask", "offer_mask", "surface_m2", "published", "available_from"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
