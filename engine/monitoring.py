@@ -4,22 +4,23 @@ every case into memory.
 
 Figures: cases opened / active / on hold / closed per pathway, outcomes and jobs recorded at the outcome,
 the funnel (how many cases reached each stage), median and 90th-percentile days per stage, overdue cases,
-cases per supply chain, workers per sex and per age band at opening. `case_ids()` lists the cases behind
-any figure.
+cases per supply chain, workers per sex and per age band at opening (where recorded). `case_ids()` lists
+the cases behind any figure.
 
 The figures that would need the whole event log (jobs, funnel, days per stage, supply chains) are read from
 a projection folded from it: `stage_visits` (one row per stay of a case in a stage), `monitored_cases`
-(jobs) and `case_supply_chains`. Events are append-only and ordered by id, so `refresh()` folds only the
-events after the cursor, in one short transaction; `dashboard()` and `case_ids()` call it first.
+(jobs, workers per sex and age band) and `case_supply_chains`. Events are append-only and ordered by id,
+so `refresh()` folds only the events after the cursor, in one short transaction; `dashboard()` and
+`case_ids()` call it first.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (
-    Connection, Engine, Integer, Table, and_, bindparam, case, cast, delete, func, insert, literal, select, update,
+    Connection, Engine, Table, and_, bindparam, case, cast, delete, func, insert, literal, select, update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
@@ -41,6 +42,9 @@ SEX_KEYS = SEXES + (NOT_RECORDED,)
 # Age at opening (the opening year minus the birth year): (key, below this age).
 AGE_BANDS = (("under_25", 25), ("25_34", 35), ("35_44", 45), ("45_54", 55), ("55_over", None))
 AGE_KEYS = tuple(k for k, _ in AGE_BANDS) + (NOT_RECORDED,)
+_SUMMED = ("jobs_created", "jobs_kept", *(f"sex_{k}" for k in SEX_KEYS), *(f"age_{k}" for k in AGE_KEYS))
+# Events after which the workers of a case are counted again (the only ones that change members).
+MEMBER_EVENTS = ("case_opened", "members_changed", "person_erased")
 _CURSOR_ID = 1
 _CHUNK = 500  # ids per IN (...) list
 
@@ -105,88 +109,63 @@ def dashboard(connection: Connection, scope: Scope, now: datetime | None = None)
     now = now or utcnow()
     where = scope.where()
     out = Dashboard()
-    rows = connection.execute(select(CASES.c.pathway_id, CASES.c.status, func.count()).where(where)
-                              .group_by(CASES.c.pathway_id, CASES.c.status))
+    rows = connection.execute(select(CASES.c.pathway_id, CASES.c.status, CASES.c.outcome, func.count()).where(where)
+                              .group_by(CASES.c.pathway_id, CASES.c.status, CASES.c.outcome))
     totals = {"opened": 0, "active": 0, "on_hold": 0, "closed": 0}
-    for pathway_id, status, n in rows:
+    for pathway_id, status, outcome, n in rows:
         per = out.by_pathway.setdefault(pathway_id, {"opened": 0, "active": 0, "on_hold": 0, "closed": 0})
         per["opened"] += n
         per[status] = per.get(status, 0) + n
         totals["opened"] += n
         totals[status] = totals.get(status, 0) + n
+        if status == "closed":
+            out.outcomes[outcome] = out.outcomes.get(outcome, 0) + n
     totals["overdue"] = connection.execute(select(func.count()).where(
         where, CASES.c.status == "active", CASES.c.due_at < now)).scalar_one()
     out.totals = totals
-    out.outcomes = dict(connection.execute(select(CASES.c.outcome, func.count()).where(
-        where, CASES.c.status == "closed").group_by(CASES.c.outcome)).all())
-    jobs = connection.execute(select(func.coalesce(func.sum(MONITORED.c.jobs_created), 0),
-                                     func.coalesce(func.sum(MONITORED.c.jobs_kept), 0))
+    sums = connection.execute(select(*(func.coalesce(func.sum(MONITORED.c[c]), 0) for c in _SUMMED))
                               .where(scope.where(MONITORED))).one()
-    out.jobs = {"created": int(jobs[0]), "kept": int(jobs[1])}
-    for pathway_id, stage_id, n in connection.execute(
-            select(VISITS.c.pathway_id, VISITS.c.stage_id, func.count())
-            .where(scope.where(VISITS), VISITS.c.first_in_stage.is_(True))
-            .group_by(VISITS.c.pathway_id, VISITS.c.stage_id)):
-        out.funnel.setdefault(pathway_id, {})[stage_id] = n
-    out.stage_times = _stage_times(connection, scope)
+    summed = dict(zip(_SUMMED, (int(n) for n in sums)))
+    out.jobs = {"created": summed["jobs_created"], "kept": summed["jobs_kept"]}
+    out.workers_by_sex = {k: summed["sex_" + k] for k in SEX_KEYS}
+    out.workers_by_age = {k: summed["age_" + k] for k in AGE_KEYS}
+    out.funnel, out.stage_times = _stages(connection, scope)
     out.supply_chains = dict(connection.execute(
         select(CHAINS.c.chain, func.count()).where(scope.where(CHAINS)).group_by(CHAINS.c.chain)).all())
-    out.workers_by_sex, out.workers_by_age = _workers(connection, scope)
     return out
 
 
-def _stage_times(connection: Connection, scope: Scope) -> dict[tuple[str, str], StageTime]:
-    """Completed stays per stage, with the median and the nearest-rank 90th percentile of their days: the
-    values at those ranks are read by walking the (pathway, stage, days) index, nothing is sorted."""
-    where = and_(scope.where(VISITS), VISITS.c.days.is_not(None))
-    groups = connection.execute(select(VISITS.c.pathway_id, VISITS.c.stage_id, func.count()).where(where)
-                                .group_by(VISITS.c.pathway_id, VISITS.c.stage_id)).all()
-    ranked = (select(VISITS.c.days).where(where, VISITS.c.pathway_id == bindparam("pathway"),
+def _stages(connection: Connection, scope: Scope) -> tuple[dict[str, dict[str, int]], dict[tuple[str, str], StageTime]]:
+    """The funnel (cases that reached each stage: their first stay there) and the completed stays per stage
+    with the median and the nearest-rank 90th percentile of their days. The values at those ranks are read
+    by walking the (pathway, stage, days) index: nothing is sorted."""
+    where = scope.where(VISITS)
+    groups = connection.execute(select(
+        VISITS.c.pathway_id, VISITS.c.stage_id, func.sum(case((VISITS.c.first_in_stage.is_(True), 1), else_=0)),
+        func.count(VISITS.c.days)).where(where).group_by(VISITS.c.pathway_id, VISITS.c.stage_id)).all()
+    ranked = (select(VISITS.c.days).where(where, VISITS.c.days.is_not(None),
+                                          VISITS.c.pathway_id == bindparam("pathway"),
                                           VISITS.c.stage_id == bindparam("stage"))
               .order_by(VISITS.c.days).limit(bindparam("count")).offset(bindparam("skip")))
-    out: dict[tuple[str, str], StageTime] = {}
-    for pathway_id, stage_id, of in groups:
+    funnel: dict[str, dict[str, int]] = {}
+    times: dict[tuple[str, str], StageTime] = {}
+    for pathway_id, stage_id, reached, of in groups:
+        if reached:
+            funnel.setdefault(pathway_id, {})[stage_id] = int(reached)
+        if not of:
+            continue
         key = {"pathway": pathway_id, "stage": stage_id}
         low, high = (of + 1) // 2, (of + 2) // 2
         middle = [float(d) for d in connection.execute(
             ranked, {**key, "count": high - low + 1, "skip": low - 1}).scalars()]
         p90 = connection.execute(ranked, {**key, "count": 1, "skip": _p90_index(of) - 1}).scalar_one()
-        out[(pathway_id, stage_id)] = StageTime(of, round(sum(middle) / len(middle), 1), round(float(p90), 1))
-    return out
+        times[(pathway_id, stage_id)] = StageTime(of, round(sum(middle) / len(middle), 1), round(float(p90), 1))
+    return funnel, times
 
 
 def _p90_index(count: int) -> int:
     """Nearest-rank 90th percentile: the ceil(0.9 n)-th smallest value."""
     return max(1, -(-9 * count // 10))
-
-
-def _opening_year(connection: Connection) -> ColumnElement[Any]:
-    if connection.dialect.name == "sqlite":
-        return cast(func.strftime("%Y", CASES.c.opened_at), Integer)
-    return cast(func.extract("year", func.timezone("UTC", CASES.c.opened_at)), Integer)
-
-
-def _worker_keys(connection: Connection) -> tuple[ColumnElement[str], ColumnElement[str]]:
-    """(sex key, age band key) of a worker member, as SQL over case_members joined to its case."""
-    sex = case((MEMBERS.c.sex.in_(SEXES), MEMBERS.c.sex), else_=literal(NOT_RECORDED))
-    age = _opening_year(connection) - MEMBERS.c.birth_year
-    whens: list[tuple[ColumnElement[bool], Any]] = [(MEMBERS.c.birth_year.is_(None), literal(NOT_RECORDED))]
-    whens += [(age < below, literal(key)) for key, below in AGE_BANDS if below is not None]
-    band = case(*whens, else_=literal(AGE_BANDS[-1][0]))
-    return sex, band
-
-
-def _workers(connection: Connection, scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
-    sex, band = _worker_keys(connection)
-    by_sex = dict.fromkeys(SEX_KEYS, 0)
-    by_age = dict.fromkeys(AGE_KEYS, 0)
-    rows = connection.execute(select(sex, band, func.count()).select_from(
-        MEMBERS.join(CASES, CASES.c.id == MEMBERS.c.case_id)).where(scope.where(), MEMBERS.c.kind == "worker")
-        .group_by(sex, band))
-    for sex_key, band_key, n in rows:
-        by_sex[sex_key] += n
-        by_age[band_key] += n
-    return by_sex, by_age
 
 
 def case_ids(connection: Connection, scope: Scope, figure: str, key: str | None = None,
@@ -211,9 +190,10 @@ def case_ids(connection: Connection, scope: Scope, figure: str, key: str | None 
         refresh(connection.engine)
         query = select(CHAINS.c.case_id).where(scope.where(CHAINS), CHAINS.c.chain == key)
     elif figure in ("sex", "age"):
-        sex, band = _worker_keys(connection)
-        query = select(CASES.c.id).select_from(MEMBERS.join(CASES, CASES.c.id == MEMBERS.c.case_id)).where(
-            where, MEMBERS.c.kind == "worker", (sex if figure == "sex" else band) == key).distinct()
+        if key not in (SEX_KEYS if figure == "sex" else AGE_KEYS):
+            raise ValueError(f"unknown {figure} {key}")
+        refresh(connection.engine)
+        query = select(MONITORED.c.case_id).where(scope.where(MONITORED), MONITORED.c[f"{figure}_{key}"] > 0)
     elif figure != "opened":
         raise ValueError(f"unknown figure {figure}")
     return list(connection.execute(query.order_by(query.selected_columns[0]).limit(limit)).scalars())
@@ -303,7 +283,8 @@ def _fold(connection: Connection, after: int, upto: int) -> int:
         EVENTS.c.data["to"].as_string(), EVENTS.c.data["to_stage"].as_string(),
         EVENTS.c.data["new_case"].as_string(), EVENTS.c.data["jobs_created"].as_integer(),
         EVENTS.c.data["jobs_kept"].as_integer(),
-    ).where(EVENTS.c.id > after, EVENTS.c.id <= upto, EVENTS.c.type.in_(MOVES)).order_by(EVENTS.c.id)).all()
+    ).where(EVENTS.c.id > after, EVENTS.c.id <= upto, EVENTS.c.type.in_(MOVES + MEMBER_EVENTS[1:]))
+        .order_by(EVENTS.c.id)).all()
     if not events:
         return 0
     touched = sorted({e.case_id for e in events})
@@ -330,16 +311,21 @@ def _fold(connection: Connection, after: int, upto: int) -> int:
     new_cases: dict[int, dict[str, Any]] = {}
     jobs: dict[int, list[int]] = {}
     chains: list[dict[str, Any]] = []
+    recount: set[int] = set()
     for event_id, case_id, kind, at, stage_id, to, to_stage, new_case, created, kept in events:
         row = cases.get(case_id)
-        if row is None or (kind == "pathway_chosen" and new_case is None):
-            continue  # a choice that keeps the pathway does not move the case
+        if row is None:
+            continue  # the case is gone
+        if kind in MEMBER_EVENTS:
+            recount.add(case_id)
+        if kind in MEMBER_EVENTS[1:] or (kind == "pathway_chosen" and new_case is None):
+            continue  # not a move (a choice that keeps the pathway does not move the case)
         scope = {"pathway_id": row.pathway_id, "desk_id": row.desk_id, "opened_at": row.opened_at}
         if kind == "case_opened":
             entered = stage_id
             if case_id not in monitored:
                 monitored.add(case_id)
-                new_cases[case_id] = {"case_id": case_id, **scope, "jobs_created": 0, "jobs_kept": 0}
+                new_cases[case_id] = {"case_id": case_id, **scope, **dict.fromkeys(_SUMMED, 0)}
                 chains += [{"case_id": case_id, "chain": chain, **scope}
                            for chain in dict.fromkeys(row.supply_chains or [])]
         elif kind in ("advanced", "reopened"):
@@ -354,7 +340,7 @@ def _fold(connection: Connection, after: int, upto: int) -> int:
             total[1] += kept or 0
         stay = open_stays.pop(case_id, None)
         if isinstance(stay, dict):
-            stay.update(left_at=at, left_by_event=event_id, _left=at)
+            stay.update(left_at=at, left_by_event=event_id)
         elif stay is not None:
             left.append({"_stay": stay, "_left": at, "_left_at": at, "_by": event_id})
         if entered is not None:
@@ -362,7 +348,7 @@ def _fold(connection: Connection, after: int, upto: int) -> int:
             seen = visited.setdefault(case_id, set())
             new = {"case_id": case_id, **scope, "stage_id": entered, "visit": stays[case_id],
                    "first_in_stage": entered not in seen, "entered_at": at, "entered_by_event": event_id,
-                   "left_at": None, "left_by_event": None, "_entered": at, "_left": None}
+                   "left_at": None, "left_by_event": None}
             seen.add(entered)
             new_stays.append(new)
             open_stays[case_id] = new
@@ -370,6 +356,14 @@ def _fold(connection: Connection, after: int, upto: int) -> int:
     for case_id, (created, kept) in jobs.items():
         if case_id in new_cases:
             new_cases[case_id].update(jobs_created=created, jobs_kept=kept)
+    recounted = _count_workers(connection, sorted(recount & monitored), cases)
+    for case_id, counts in list(recounted.items()):
+        if case_id in new_cases:
+            new_cases[case_id].update(counts)
+            del recounted[case_id]
+    if recounted:
+        connection.execute(update(MONITORED).where(MONITORED.c.case_id == bindparam("_case")).values(
+            {c: bindparam(c) for c in _SUMMED[2:]}), [{"_case": c, **n} for c, n in recounted.items()])
     if new_cases:
         connection.execute(insert(MONITORED), list(new_cases.values()))
     grown = [{"_case": c, "_created": j[0], "_kept": j[1]} for c, j in jobs.items() if c not in new_cases]
@@ -384,6 +378,30 @@ def _fold(connection: Connection, after: int, upto: int) -> int:
             left_at=bindparam("_left_at", type_=UTCDateTime()), left_by_event=bindparam("_by"),
             days=_days(connection, VISITS.c.entered_at, _moment("_left", connection))), left)
     if new_stays:
-        connection.execute(insert(VISITS).values(
-            days=_days(connection, _moment("_entered", connection), _moment("_left", connection))), new_stays)
+        before = connection.execute(select(func.coalesce(func.max(VISITS.c.id), 0))).scalar_one()
+        connection.execute(insert(VISITS), new_stays)
+        # Days computed by the database from the stored moments, as for the stays left above.
+        connection.execute(update(VISITS).where(VISITS.c.id > before, VISITS.c.left_at.is_not(None)).values(
+            days=_days(connection, VISITS.c.entered_at, VISITS.c.left_at)))
     return len(events)
+
+
+def _count_workers(connection: Connection, case_ids: list[int], cases: dict[int, Any]) -> dict[int, dict[str, int]]:
+    """Each case's workers per sex and per age band at opening (opening year minus birth year)."""
+    out = {case_id: dict.fromkeys(_SUMMED[2:], 0) for case_id in case_ids}
+    for ids in _chunks(case_ids):
+        for case_id, sex, birth_year in connection.execute(select(
+                MEMBERS.c.case_id, MEMBERS.c.sex, MEMBERS.c.birth_year).where(
+                MEMBERS.c.case_id.in_(ids), MEMBERS.c.kind == "worker")):
+            counts = out[case_id]
+            counts["sex_" + (sex if sex in SEXES else NOT_RECORDED)] += 1
+            opened = cases[case_id].opened_at.astimezone(timezone.utc)
+            counts["age_" + age_band(opened.year - birth_year if birth_year is not None else None)] += 1
+    return out
+
+
+def age_band(age: int | None) -> str:
+    """The age band key of an age in whole years (None: not recorded)."""
+    if age is None:
+        return NOT_RECORDED
+    return next(key for key, below in AGE_BANDS if below is None or age < below)

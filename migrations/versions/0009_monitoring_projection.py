@@ -30,6 +30,16 @@ def upgrade() -> None:
         sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('jobs_created', sa.Integer(), nullable=False),
         sa.Column('jobs_kept', sa.Integer(), nullable=False),
+        sa.Column('sex_female', sa.Integer(), nullable=False),
+        sa.Column('sex_male', sa.Integer(), nullable=False),
+        sa.Column('sex_other', sa.Integer(), nullable=False),
+        sa.Column('sex_not_recorded', sa.Integer(), nullable=False),
+        sa.Column('age_under_25', sa.Integer(), nullable=False),
+        sa.Column('age_25_34', sa.Integer(), nullable=False),
+        sa.Column('age_35_44', sa.Integer(), nullable=False),
+        sa.Column('age_45_54', sa.Integer(), nullable=False),
+        sa.Column('age_55_over', sa.Integer(), nullable=False),
+        sa.Column('age_not_recorded', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_monitored_cases_case_id_cases'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('case_id', name=op.f('pk_monitored_cases')),
@@ -68,12 +78,16 @@ def upgrade() -> None:
         sa.UniqueConstraint('entered_by_event', name=op.f('uq_stage_visits_entered_by_event')),
     )
     op.create_index('ix_stage_visits_case_id', 'stage_visits', ['case_id'], unique=False)
-    op.create_index('ix_stage_visits_times', 'stage_visits', ['pathway_id', 'stage_id', 'days'], unique=False)
-    op.create_index('ix_stage_visits_desk', 'stage_visits', ['desk_id', 'pathway_id', 'stage_id', 'days'],
+    op.create_index('ix_stage_visits_times', 'stage_visits', ['pathway_id', 'stage_id', 'days', 'first_in_stage'],
                     unique=False)
+    op.create_index('ix_stage_visits_desk', 'stage_visits',
+                    ['desk_id', 'pathway_id', 'stage_id', 'days', 'first_in_stage'], unique=False)
+    op.create_index('ix_cases_pathway_status_outcome', 'cases',
+                    ['pathway_id', 'status', 'outcome', 'desk_id', 'opened_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_cases_pathway_status_outcome', table_name='cases')
     op.drop_table('stage_visits')
     op.drop_table('case_supply_chains')
     op.drop_table('monitored_cases')
