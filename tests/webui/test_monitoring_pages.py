@@ -132,3 +132,33 @@ def test_outcomes_link_to_their_cases_and_the_period_filters_by_opening(service,
     assert figure(operator.get(f"/monitoring/?from={today}&until={today}").text, "opened")[0] == 2
     assert operator.get("/monitoring/?from=not-a-date").status_code == 200
     assert operator.get("/monitoring/cases?figure=bogus").status_code == 404
+
+
+def test_workers_per_sex_and_age_band_link_to_their_cases_and_are_suppressed_in_exports(service, as_role):
+    from engine import Member
+
+    this_year = __import__("datetime").date.today().year
+    women = [open_case(service, members=[Member("w.a", "A", "female", this_year - 30),
+                                         Member("w.b", "B", "female", this_year - 60)])[0] for _ in range(3)]
+    mixed = open_case(service, members=[Member("w.c", "C", "male", this_year - 20), Member("w.d", "D")])[0]
+    admin = as_role("admin")
+    page = admin.get("/monitoring/").text
+    assert 'id="workers-sex"' in page and 'id="workers-age"' in page and "Workers per sex" in page
+
+    def cell(figure: str, key: str) -> tuple[int, str | None]:
+        found = re.search(rf'data-{figure}="{key}">(?:<a href="([^"]+)">)?(\d+)', page)
+        assert found, (figure, key)
+        return int(found.group(2)), html.unescape(found.group(1)) if found.group(1) else None
+
+    female, link = cell("sex", "female")
+    assert female == 6 and listed(admin.get(link).text) == women
+    assert cell("sex", "male")[0] == 1 and cell("sex", "not_recorded")[0] == 1 and cell("sex", "other") == (0, None)
+    assert cell("age", "25_34")[0] == 3 and cell("age", "55_over")[0] == 3
+    under_25, link = cell("age", "under_25")
+    assert under_25 == 1 and listed(admin.get(link).text) == [mixed]
+    assert cell("age", "not_recorded")[0] == 1
+    assert admin.get("/monitoring/cases?figure=sex&key=unknown").status_code == 404
+    rows = {(r[0], r[2]): r[4] for r in csv.reader(io.StringIO(
+        admin.get("/monitoring/export.csv").data.decode("utf-8-sig")))}
+    assert rows[("workers_sex", "female")] == "6" and rows[("workers_sex", "male")] == "<5"
+    assert rows[("workers_age", "55_over")] == "<5" and rows[("workers_age", "45_54")] == "0"

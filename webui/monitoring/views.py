@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine.i18n import localize
 from engine.models import Case, Desk
-from engine.monitoring import Dashboard, Scope, case_ids, dashboard
+from engine.monitoring import AGE_KEYS, SEX_KEYS, Dashboard, Scope, case_ids, dashboard
 
 from ..access import roles_required, visible_desk_ids
 from ..i18n import lang
@@ -23,7 +23,8 @@ from ..templating import fmt_number, outcome_label, status_label
 from .chart import bar_chart
 
 bp = Blueprint("monitoring", __name__, template_folder="templates")
-FIGURES = ("opened", "active", "on_hold", "closed", "overdue", "outcome", "pathway", "stage", "supply_chain")
+FIGURES = ("opened", "active", "on_hold", "closed", "overdue", "outcome", "pathway", "stage", "supply_chain", "sex",
+           "age")
 FILTER_KEYS = ("desk", "region", "country", "pathway", "from", "until")
 SMALL = "<5"
 
@@ -85,6 +86,21 @@ def read_dashboard(scope: Scope) -> Dashboard:
         return dashboard(connection, scope)
 
 
+def sex_label(key: str) -> str:
+    return {"female": _("Female"), "male": _("Male"), "other": _("Other"), "not_recorded": _("Not recorded")}[key]
+
+
+def age_label(key: str) -> str:
+    return {"under_25": _("Under 25"), "25_34": _("25–34"), "35_44": _("35–44"), "45_54": _("45–54"),
+            "55_over": _("55 and over"), "not_recorded": _("Not recorded")}[key]
+
+
+def worker_rows(board: Dashboard) -> dict[str, list[tuple[str, str, int]]]:
+    """Workers per sex and per age band at opening: {figure: [(key, label, workers)]}, in a fixed order."""
+    return {"sex": [(k, sex_label(k), board.workers_by_sex.get(k, 0)) for k in SEX_KEYS],
+            "age": [(k, age_label(k), board.workers_by_age.get(k, 0)) for k in AGE_KEYS]}
+
+
 def _desks() -> list[Desk]:
     allowed = visible_desk_ids()
     query = select(Desk).order_by(Desk.name)
@@ -134,8 +150,13 @@ def dashboard_page():  # noqa: ANN201
                              _("Cases that reached each stage: %(pathway)s", pathway=ptitle), f"funnel-{pid}",
                              value_text=fmt_number)
               for pid, ptitle, rows in funnel}
+    workers = worker_rows(board)
+    charts["sex"] = bar_chart([(label, n) for _k, label, n in workers["sex"]], _("Workers per sex"), "workers-sex",
+                              value_text=fmt_number)
+    charts["age"] = bar_chart([(label, n) for _k, label, n in workers["age"]], _("Workers per age band at opening"),
+                              "workers-age", value_text=fmt_number)
     return render_template(
-        "monitoring/dashboard.html", board=board, filters=filters, funnel=funnel, charts=charts,
+        "monitoring/dashboard.html", board=board, filters=filters, funnel=funnel, charts=charts, workers=workers,
         desks=_desks(), pathways=pathways, pathway_title=lambda p: _pathway_title(pathways, p),
         outcome_title=lambda o: outcome_label(o) or _("(none)"))
 
@@ -146,7 +167,7 @@ def cases():  # noqa: ANN201
     filters = read_filters()
     figure = request.args.get("figure", "opened")
     key = request.args.get("key") or None
-    if figure not in FIGURES:
+    if figure not in FIGURES or (figure == "sex" and key not in SEX_KEYS) or (figure == "age" and key not in AGE_KEYS):
         abort(404)
     with services().engine.connect() as connection:
         ids = case_ids(connection, scope_of(filters), figure, key)
@@ -169,6 +190,10 @@ def _figure_label(figure: str, key: str | None, pathways: dict) -> str:
         return _("Outcome: %(outcome)s", outcome=outcome_label(key) or key or "")
     if figure == "supply_chain":
         return _("Supply chain: %(chain)s", chain=key or "")
+    if figure == "sex":
+        return _("Workers per sex: %(sex)s", sex=sex_label(key) if key in SEX_KEYS else key or "")
+    if figure == "age":
+        return _("Workers per age band at opening: %(band)s", band=age_label(key) if key in AGE_KEYS else key or "")
     if figure == "pathway":
         return _("Pathway: %(pathway)s", pathway=_pathway_title(pathways, key or ""))
     pathway_id, _sep, stage_id = (key or "").partition("/")
@@ -207,6 +232,9 @@ def export_rows(board: Dashboard, pathways: dict) -> Iterator[tuple[str, str, st
                 yield "stage_times", pathway_id, stage_id + ":p90_days", stage_title, SMALL if small else time.p90_days
     for chain, n in sorted(board.supply_chains.items()):
         yield "supply_chains", "", chain, chain, suppress(n)
+    for figure, rows in worker_rows(board).items():
+        for key, label, n in rows:
+            yield "workers_" + figure, "", key, label, suppress(n)
 
 
 def _export_data() -> tuple[list[str], list[tuple]]:
