@@ -90,6 +90,7 @@ class Assessment:
     rules: tuple[Rule, ...]
     document: Mapping[str, Any] = field(repr=False, compare=False)
     content_hash: str = ""
+    compares_to: str | None = None  # a re-assessment: the assessment it is compared with (e.g. the intake)
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -126,6 +127,7 @@ def build_assessment(doc: Mapping[str, Any]) -> Assessment:
                          r.get("supply_chain")) for r in doc.get("rules", [])),
         document=doc,
         content_hash=hashlib.sha256(dump_canonical(doc).encode("utf-8")).hexdigest(),
+        compares_to=doc.get("compares_to"),
     )
 
 
@@ -152,23 +154,38 @@ class CheckedAssessment:
         return not self.errors
 
 
-def check_assessment_file(path: Path, known_pathways: set[str] | None = None) -> CheckedAssessment:
+def check_assessment_file(path: Path, known_pathways: set[str] | None = None,
+                          known_assessments: set[str] | None = None) -> CheckedAssessment:
+    """Check one file; the assessments it may name (`compares_to`) are, unless given, the files beside it."""
     try:
         doc = read_file(path)
     except LoadError as exc:
         return CheckedAssessment(str(path), None, [exc.problem])
-    return check_assessment_source(doc, known_pathways, expected_id=path.stem)
+    if known_assessments is None:
+        known_assessments = library_ids(path.parent)
+    return check_assessment_source(doc, known_pathways, expected_id=path.stem, known_assessments=known_assessments)
+
+
+def library_ids(directory: Path) -> set[str]:
+    """The assessment ids of a directory: its files are named after the assessments they hold."""
+    from .library import PATHWAY_SUFFIXES
+
+    return {p.stem for p in directory.iterdir() if p.is_file() and p.suffix in PATHWAY_SUFFIXES} \
+        if directory.is_dir() else set()
 
 
 def check_assessment_source(doc: SourceDocument, known_pathways: set[str] | None = None,
-                            expected_id: str | None = None) -> CheckedAssessment:
-    from .validation import ResolvedDocument, schema_problems
+                            expected_id: str | None = None,
+                            known_assessments: set[str] | None = None) -> CheckedAssessment:
+    """Schema, then meaning; `known_assessments` (when given) are the ids `compares_to` may name."""
+    from .validation import ResolvedDocument, assessment_reference_problems, schema_problems
 
     problems = schema_problems(doc, "assessment.schema.json")
     if problems:
         return CheckedAssessment(doc.file, doc, problems)
     rd = ResolvedDocument(doc, doc.data)
     problems = _semantic_problems(rd, doc.data, known_pathways)
+    problems += assessment_reference_problems(rd, doc.data, known_assessments)
     if expected_id and doc.data["id"] != expected_id:
         problems.append(doc.problem("assessment_name", ("id",), id=doc.data["id"], file=f"{expected_id}.yaml"))
     checked = CheckedAssessment(doc.file, doc, sorted(problems, key=lambda p: (p.line, p.column)))

@@ -746,3 +746,11 @@ MESSAGES.update({
         "fr": "L'année de naissance de {member} doit être comprise entre {min} et {max} (ou rester vide), pas {year}.",
     },
 })
+MESSAGES.update({
+    # --- a re-assessment and the assessment it is compared with (`compares_to`) -------------------
+    "problem.compares_to_itself": {
+        "en": "the assessment '{assessment}' cannot be compared with itself: name the assessment it follows up (e.g. the intake)",
+        "it": "la valutazione '{assessment}' non può essere confrontata con sé stessa: indica la valutazione che riprende (per esempio quella di accoglienza)",
+        "fr": "l'évaluation « {assessment} » ne peut pas être comparée à elle-même : indiquez l'évaluation qu'elle reprend (par exemple celle de l'accueil)",
+    },
+})

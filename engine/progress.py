@@ -1,7 +1,9 @@
 """Progress over a pathway: a worker's follow-up assessment compared with their intake, per competence and
 per area of EntreComp ("before / after").
 
-A follow-up assessment is compared with the assessment named in `BASELINES` (its intake). Competences are
+A follow-up assessment is compared with the assessment its file names in `compares_to` (its intake), as
+declared by the revision the follow-up was answered on (or, for answers given on a revision that named
+none, by the newest revision of the follow-up). Competences are
 matched by their dimension ids, each side read on the revision its answers were pinned to: only the ids
 present in both revisions, with a score on both sides, are compared; the others are listed as not compared.
 An area's score on each side is the mean of its compared competences, so both sides count the same ones.
@@ -22,10 +24,6 @@ from .assessment import Assessment
 from .assessment_library import AssessmentLibrary
 from .models import AssessmentResponse, Case
 from .pathway import Text
-
-# follow-up assessment -> the assessment it is compared with (entrecomp-followup keeps the intake's ids)
-BASELINES: Mapping[str, str] = {"entrecomp-followup": "entrecomp-intake"}
-
 
 @dataclass(frozen=True)
 class Change:
@@ -93,29 +91,44 @@ def case_chain(session: Session, case_id: int) -> list[int]:
     return chain
 
 
-def case_progress(session: Session, assessments: AssessmentLibrary, case_id: int,
-                  baselines: Mapping[str, str] = BASELINES) -> list[Progress]:
-    """For each worker of the case with a submitted follow-up and intake: their progress (workers in the
-    case's order; a worker with only one of the two is left out)."""
+def baseline_of(session: Session, assessments: AssessmentLibrary, assessment_id: str,
+                revision_id: int) -> str | None:
+    """The assessment answers on this revision are compared with: its `compares_to`, else the newest
+    revision's (answers given before the file named its baseline still count)."""
+    declared = assessments.revision(revision_id, session).compares_to
+    if declared is not None:
+        return declared
+    newest = assessments.current_revision_id(assessment_id, session)
+    return assessments.revision(newest, session).compares_to if newest != revision_id else None
+
+
+def case_progress(session: Session, assessments: AssessmentLibrary, case_id: int) -> list[Progress]:
+    """For each worker of the case with a submitted re-assessment (an assessment that `compares_to`
+    another) and the assessment it is compared with: their progress (workers in the case's order; a
+    worker with only one of the two is left out)."""
     case = session.get(Case, case_id)
     if case is None:
         return []
     workers = [m.person_id for m in case.members if m.kind == "worker"]
-    wanted = set(baselines) | set(baselines.values())
     rows = list(session.scalars(select(AssessmentResponse).where(
         AssessmentResponse.case_id.in_(case_chain(session, case_id)),
-        AssessmentResponse.person_id.in_(workers), AssessmentResponse.assessment_id.in_(wanted),
+        AssessmentResponse.person_id.in_(workers),
         AssessmentResponse.submitted_at.is_not(None)).order_by(AssessmentResponse.submitted_at,
                                                                AssessmentResponse.id)))
+    baselines: dict[tuple[str, int], str | None] = {}
     out = []
     for person in workers:
         mine = [r for r in rows if r.person_id == person and r.result]
-        for followup_id, baseline_id in baselines.items():
+        for followup_id in dict.fromkeys(r.assessment_id for r in mine):
             # The latest follow-up against the first intake: answers carried to a new case are copies.
-            after = next((r for r in reversed(mine) if r.assessment_id == followup_id), None)
+            after = next(r for r in reversed(mine) if r.assessment_id == followup_id)
+            key = (followup_id, after.revision_id)
+            if key not in baselines:
+                baselines[key] = baseline_of(session, assessments, followup_id, after.revision_id)
+            baseline_id = baselines[key]
             before = next((r for r in mine if r.assessment_id == baseline_id and r.submitted_at <= after.submitted_at),
-                          None) if after is not None else None
-            if after is None or before is None:
+                          None) if baseline_id else None
+            if before is None:
                 continue
             baseline_spec = assessments.revision(before.revision_id, session)
             followup_spec = assessments.revision(after.revision_id, session)

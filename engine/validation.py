@@ -604,3 +604,18 @@ def check_file(path: Path, fragments: Mapping[str, Fragment], known_pathways: It
     except LoadError as exc:
         return CheckedPathway(display_name or str(path), None, [exc.problem])
     return check_source(doc, fragments, known_pathways)
+
+
+def assessment_reference_problems(rd: ResolvedDocument, d: Mapping[str, Any],
+                                  known_assessments: Iterable[str] | None) -> list[Problem]:
+    """Between assessment files: `compares_to` names another assessment of the library (when it is known)."""
+    target = d.get("compares_to")
+    if target is None:
+        return []
+    if target == d.get("id"):
+        return [rd.problem("compares_to_itself", ("compares_to",), assessment=target)]
+    if known_assessments is not None and target not in set(known_assessments):
+        others = sorted(set(known_assessments) - {d.get("id")})
+        return [rd.problem("unknown_assessment", ("compares_to",), assessment=target,
+                           known=", ".join(others) or "-")]
+    return []

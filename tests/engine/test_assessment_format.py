@@ -110,3 +110,69 @@ def test_a_pathway_asking_for_an_unknown_assessment_is_refused_where_it_asks(tmp
     [problem] = bad.errors
     assert problem.code == "unknown_assessment" and problem.line == 10
     assert "mini-assess" in problem.message("en")
+
+
+# --- a re-assessment names the assessment it is compared with (`compares_to`) ------------------------
+
+
+def write(directory: Path, doc: dict) -> Path:
+    path = directory / f"{doc['id']}.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def followup_of(target: str) -> dict:
+    doc = yaml.safe_load(yaml.safe_dump(BASE))
+    doc.update(id="mini-followup", compares_to=target)
+    return doc
+
+
+def test_a_follow_up_compares_to_another_assessment_of_the_library(tmp_path):
+    write(tmp_path, BASE)
+    checked = check_assessment_file(write(tmp_path, followup_of("mini-assess")), known_pathways={"mini", "solo"})
+    assert checked.problems == [] and checked.assessment.compares_to == "mini-assess"
+    assert check(tmp_path, BASE).assessment.compares_to is None  # an intake compares to nothing
+
+
+def test_comparing_to_an_unknown_assessment_is_a_located_localized_refusal(tmp_path):
+    write(tmp_path, BASE)
+    path = write(tmp_path, followup_of("mini-asess"))
+    checked = check_assessment_file(path, known_pathways={"mini", "solo"})
+    assert not checked.valid and checked.assessment is None
+    [problem] = checked.errors
+    line = next(n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if text.startswith("compares_to:"))
+    assert (problem.code, problem.line) == ("unknown_assessment", line)
+    assert problem.format("en").startswith(f"{path}:{line}:")
+    assert "there is no assessment 'mini-asess' (known: mini-assess)" in problem.format("en")
+    assert "non esiste la valutazione 'mini-asess'" in problem.format("it")
+    assert "il n'y a pas d'évaluation « mini-asess »" in problem.format("fr")
+    # The library given explicitly (as the web application and the scenarios know it) is used instead.
+    assert check_assessment_file(path, {"mini", "solo"}, known_assessments={"mini-asess", "mini-followup"}).valid
+
+
+def test_comparing_an_assessment_to_itself_is_refused(tmp_path):
+    path = write(tmp_path, followup_of("mini-followup"))
+    [problem] = check_assessment_file(path, known_pathways={"mini", "solo"}).errors
+    assert (problem.code, problem.path) == ("compares_to_itself", ("compares_to",))
+    assert "cannot be compared with itself" in problem.format("en")
+    assert "non può essere confrontata con sé stessa" in problem.format("it")
+    assert "ne peut pas être comparée à elle-même" in problem.format("fr")
+
+
+def test_compares_to_must_be_an_assessment_id(tmp_path):
+    checked = check(tmp_path, {**BASE, "compares_to": "Mini Assess"})
+    assert [(p.code, p.path) for p in checked.errors] == [("bad_pattern", ("compares_to",))]
+    assert [p.path for p in check(tmp_path, {**BASE, "compares_to": ["mini-assess"]}).errors] == [("compares_to",)]
+
+
+def test_the_command_line_reports_an_unknown_baseline_with_its_line(tmp_path):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    write(tmp_path, BASE)
+    write(tmp_path, followup_of("nowhere"))
+    result = CliRunner().invoke(main, ["assessments", "validate", "--lang", "it", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "mini-followup.yaml" in result.output and "non esiste la valutazione 'nowhere'" in result.output

@@ -191,3 +191,45 @@ def test_compare_matches_dimensions_by_id_and_skips_unscored_ones(assessments, s
     assert [(c.id, c.change) for c in competences] == [("creativity", 1.5), ("vision", -1.0)]
     assert [(a.id, a.before, a.after) for a in areas] == [("ideas_opportunities", 2.75, 3.0)]
     assert "self_awareness" in skipped and len(skipped) == 13
+
+
+def followup_revision(assessments, sessions, version: int, **changes) -> dict:  # noqa: ANN001
+    """A new revision of the shipped follow-up, with `changes` to its document (None removes a key)."""
+    doc = copy.deepcopy(dict(current(assessments, sessions, "entrecomp-followup").document))
+    doc["version"] = version
+    for key, value in changes.items():
+        if value is None:
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    assessments.register(build_assessment(doc))
+    return doc
+
+
+def test_the_follow_up_is_compared_with_what_its_file_names(service, sessions, assessments, reassessed):
+    assert current(assessments, sessions, "entrecomp-followup").compares_to == "entrecomp-intake"
+    # A revision that names no baseline: its answers are a questionnaire like any other, not a progress.
+    followup_revision(assessments, sessions, 90, compares_to=None)
+    case_id, v = to_followup(service, sessions, assessments)
+    v = submit_followup(service, sessions, assessments, case_id, v, "w1")
+    with sessions() as session:
+        assert case_progress(session, assessments, case_id) == []
+    # The newest revision names the intake again: answers given before it named one count too.
+    followup_revision(assessments, sessions, 91, compares_to="entrecomp-intake")
+    with sessions() as session:
+        [anna] = case_progress(session, assessments, case_id)
+    assert (anna.before.assessment_id, anna.after.assessment_id) == ("entrecomp-intake", "entrecomp-followup")
+
+
+def test_a_follow_up_compared_with_another_assessment_looks_for_that_one(service, sessions, assessments,
+                                                                        reassessed):
+    # The follow-up now names the follow-up of another programme: the intake answers are not its baseline.
+    other = copy.deepcopy(dict(current(assessments, sessions, "entrecomp-followup").document))
+    other.update(id="entrecomp-midway", version=1)
+    other.pop("compares_to")
+    assessments.register(build_assessment(other))
+    followup_revision(assessments, sessions, 92, compares_to="entrecomp-midway")
+    case_id, v = to_followup(service, sessions, assessments)
+    submit_followup(service, sessions, assessments, case_id, v, "w1")
+    with sessions() as session:
+        assert case_progress(session, assessments, case_id) == []
