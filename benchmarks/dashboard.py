@@ -191,7 +191,8 @@ def rows(work: Path, quick: bool = False) -> list[tuple[str, str, str, bool | No
         (f"dashboard data: {cases:,} cases, {events:,} events (SQLite)", f"{time.perf_counter() - started:.0f} s", "",
          None)]
     seconds, folded = fold(path)
-    out.append((f"  monitoring projection folded from scratch ({folded:,} events read)", f"{seconds:.1f} s", "", None))
+    out.append((f"  monitoring projection folded from scratch ({folded:,} events read)", f"{seconds:.1f} s", "",
+                None))
     times = measure(path, 5 if quick else 15)
     programme, desk, scan = times["programme"], times["one desk"], times["scan"]
     out.append(("programme dashboard, median", _ms(programme.median), f"< {TARGET * 1000:.0f} ms",
