@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Sequence
 
 from sqlalchemy import (
-    JSON, Integer, String, and_, bindparam, case, cast, except_, false, func, literal_column, or_, select, union,
+    JSON, Integer, Select, String, and_, bindparam, case, cast, except_, false, func, literal_column, or_, select, union,
     union_all,
 )
 from sqlalchemy.orm import Session, selectinload
@@ -108,12 +108,13 @@ def profile_conditions(session: Session, actor: Actor, query: ProfileQuery) -> l
     return [Profile.id.in_(ids) for ids in _profile_sets(session, actor, query)] + _profile_filters(query)
 
 
-def _profile_sets(session: Session, actor: Actor, query: ProfileQuery) -> list[Any]:
-    """The sets of ids (subqueries) a profile must be in: the text's matches, the occupations', each skill's."""
+def _profile_sets(session: Session, actor: Actor, query: ProfileQuery, matched: Any = None) -> list[Any]:
+    """The sets of ids (subqueries) a profile must be in: the text's matches (`matched` if already made),
+    the occupations', each skill's."""
     sets: list[Any] = []
     words = query_words(query.text)
     if words:
-        sets.append(_profile_text(session, actor, words))
+        sets.append((matched if matched is not None else _profile_text(session, actor, words)).scalar_subquery())
     if query.occupations:
         sets.append(select(ProfileOccupation.profile_id).where(
             ProfileOccupation.key.in_(list(query.occupations))).scalar_subquery())
@@ -149,10 +150,10 @@ def _profile_filters(query: ProfileQuery) -> list[ColumnElement[bool]]:
 
 
 def _profile_text(session: Session, actor: Actor, words: list[str]) -> Any:
-    """The ids of the profiles whose text matches, as far as this actor may search it (a subquery)."""
+    """The ids of the profiles whose text matches, as far as this actor may search it (a select)."""
     dialect = textindex.dialect_of(session)
     if actor.has("admin"):
-        return textindex.PROFILES.matching(dialect, words, "full").scalar_subquery()
+        return textindex.PROFILES.matching(dialect, words, "full")
     sees_personal: ColumnElement[bool] = Profile.consent_to_share.is_(True)
     if actor.has("operator") and actor.desks:
         sees_personal = or_(sees_personal, Profile.desk_id.in_(sorted(actor.desks)))
@@ -160,13 +161,13 @@ def _profile_text(session: Session, actor: Actor, words: list[str]) -> Any:
     if not textindex.PROFILES.any_personal(session, words):
         # No word of the query is in anyone's personal part: the public part decides alone (the usual case,
         # and a much cheaper query).
-        return public.scalar_subquery()
+        return public
     # One IN over a UNION, not an OR of two INs: the database then starts from the matching ids instead
     # of testing every profile; and only the profiles that match thanks to their personal words are
     # looked up to see whether the actor may see them.
     only_personal = except_(textindex.PROFILES.matching(dialect, words, "full"), public)
     personal = select(Profile.id).where(Profile.id.in_(only_personal.scalar_subquery()), sees_personal)
-    return union(public, personal).scalar_subquery()
+    return union(public, personal)
 
 
 def _any_bit(column: Any, codes: Sequence[str], bits: dict[str, int]) -> ColumnElement[bool]:
@@ -180,10 +181,13 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
                     facets: bool = True) -> SearchResult:
     require_reader(actor)
     textindex.ensure_indexes(session)
-    sets, filters = _profile_sets(session, actor, query), _profile_filters(query)
+    sqlite = textindex.dialect_of(session) == "sqlite"
+    words = query_words(query.text)
+    matched = _profile_text(session, actor, words) if words else None
+    sets, filters = _profile_sets(session, actor, query, matched), _profile_filters(query)
     where = [Profile.id.in_(ids) for ids in sets] + filters
     counted = where
-    if sets and (query.regions or query.provinces) and textindex.dialect_of(session) == "sqlite":
+    if sets and (query.regions or query.provinces) and sqlite:
         # A text (or skill) and a territory: SQLite would look up every match of the text, wherever it is,
         # to count the facets. `id + 0` is no index, so it reads the territory's slice of the covering
         # facet index instead and tests each entry against the matches: bounded by the territory, not by
@@ -204,7 +208,7 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
         sampled = FACET_SAMPLE if total > FACET_SAMPLE else None
         # The latest results, read once: the sample for occupations and skills, and the page itself when
         # it is sorted by recency and among them.
-        latest = list(session.scalars(select(Profile.id).where(*where).order_by(Profile.id.desc())
+        latest = list(session.scalars(_latest(where, matched if sqlite else None, where[1:])
                                       .limit(FACET_SAMPLE))) if total else []
         sample = id_list(session, latest)
         for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
@@ -228,6 +232,17 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
                        for key, n, text, uri in counts]
     items = [profile_record(p, profile_access(actor, p) or "limited", lang, labels) for p in rows]
     return SearchResult(total, page, per_page, items, found, sampled)
+
+
+def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[ColumnElement[bool]]) -> Any:
+    """The ids of the results, the latest first. On SQLite, when the text's matches (`matched`) come from
+    the full-text index alone, from a join on it in its own descending order, with the other conditions
+    (`besides_text`): it stops at the LIMIT instead of listing every match first."""
+    if not isinstance(matched, Select):
+        return select(Profile.id).where(*where).order_by(Profile.id.desc())
+    found = matched.subquery()
+    return select(Profile.id).join(found, found.c.rowid == Profile.id).where(*besides_text) \
+        .order_by(found.c.rowid.desc())
 
 
 PROFILE_FACETS = ("region", "province", "availability", "mobility", "desk_id", "chain_mask")
