@@ -45,6 +45,11 @@ def test_every_complete_example_in_the_guide_validates(line: int, text: str, fra
     doc = parse_text(text, f"{GUIDE.name}:{line}")
     if "scenario" in doc.data:
         problems = schema_problems(doc, "scenario.schema.json")
+    elif "dimensions" in doc.data:  # an assessment file, checked against the shipped library
+        from engine.assessment import check_assessment_source, library_ids
+
+        pathways = {p.stem for p in SHIPPED_PATHWAYS.glob("*.yaml")}
+        problems = check_assessment_source(doc, pathways, known_assessments=library_ids(ROOT / "assessments")).errors
     else:
         known = {p.stem for p in SHIPPED_PATHWAYS.glob("*.yaml")} | {doc.data["id"]}
         problems = check_source(doc, fragments, known).errors
