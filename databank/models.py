@@ -335,12 +335,14 @@ class ContactThrottle(Base):
 
 # --- PostgreSQL full-text indexes ---------------------------------------------------------------------
 # The query side (databank.search) builds the very same expressions, so the planner uses these indexes.
-# `literal_column` keeps 'simple' in the SQL text: a bind parameter would not match the index.
-SIMPLE = literal_column("'simple'")
+# The text is already cut into words (databank.text): they become the lexemes as they are, unparsed, since
+# PostgreSQL's parser would cut some of them again (`1e5x` reads as the number 1e5 and the word x).
+# `literal_column` keeps the separators in the SQL text: a bind parameter would not match the index.
+SPACE, EMPTY = literal_column("' '"), literal_column("''")
 
 
 def tsvector(expression):  # noqa: ANN001, ANN201
-    return func.to_tsvector(SIMPLE, expression)
+    return func.array_to_tsvector(func.array_remove(func.string_to_array(expression, SPACE), EMPTY))
 
 
 def profile_public_document():  # noqa: ANN201

@@ -3,9 +3,10 @@
 Both index the words of `databank.text` (already lower-case ASCII, single spaces) and both answer "every
 query word starts a word of the entry", so they return the same rows for the same data.
 
-- PostgreSQL: GIN expression indexes declared in `databank.models` (built by the migrations); the query
-  repeats their expression and compares it to a `tsquery` of prefixes (`'weld':* & 'genov':*`), written
-  by us rather than parsed, so nothing is stemmed or dropped.
+- PostgreSQL: GIN expression indexes declared in `databank.models` (built by the migrations) of a
+  `tsvector` made of our words as they are (never parsed again: PostgreSQL's parser would cut `1e5x` into
+  a number and a word); the query repeats their expression and compares it to a `tsquery` of prefixes
+  (`'weld':* & 'genov':*`), written by us rather than parsed, so nothing is stemmed or dropped.
 - SQLite: an FTS5 table with external content per indexed table, kept in step by triggers. It is not
   part of the migrations (Alembic would see its shadow tables as tables to drop): `ensure_indexes()`
   creates it, fills it from the table and adds the triggers, once per database, and again if a

@@ -184,6 +184,24 @@ def test_the_database_index_matches_exactly_what_the_rule_says(sessions, desks, 
         assert got == [i + 1 for i, text in enumerate(documents) if matches(query, normalized(text))]
 
 
+def test_words_that_read_as_numbers_are_words_on_both_databases(sessions, desks):
+    """PostgreSQL's parser would read `0e0a` as the number 0e0 and the word a: the index takes the words as
+    they are, as FTS5 does."""
+    documents = ["Pressa 1e5x", "0e0a", "Tornio 12e3 cnc", "2e 3e3b"]
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        session.execute(insert(Resource), [
+            {"id": i + 1, "desk_id": "genova", "category": "machine", "title": text, "created_by": "t", "updated_by": "t"}
+            for i, text in enumerate(documents)])
+        session.execute(insert(ResourceText), [
+            {"resource_id": i + 1, "search_text": normalized(text)} for i, text in enumerate(documents)])
+    for query, expected in (("1e5x", [1]), ("1e5", [1]), ("0e0a", [2]), ("0e0", [2]), ("a", []), ("12e3 cnc", [3]),
+                            ("3e3b", [4]), ("b", []), ("x", [])):
+        with sessions() as session:
+            got = sorted(session.scalars(select(Resource.id).where(RESOURCES.condition(dialect_of(session), words(query)))))
+        assert got == expected, query
+
+
 def test_text_searches_sort_and_page_like_the_others(sessions, ids):
     by_experience = found(sessions, GENOVA_OPERATOR, ProfileQuery(text="cantieri", sort="experience"))
     # "cantieri" starts the firm's name, and "cantieristica" of the shipbuilding chain
