@@ -95,6 +95,7 @@ class DemoCase:
     title: str = ""
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     then: list[tuple[str, ...]] = field(default_factory=list)  # further steps: ("hold", reason)...
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # per assessment id: answers given as such
 
 
 def demo_cases() -> list[DemoCase]:
@@ -105,10 +106,11 @@ def demo_cases() -> list[DemoCase]:
         # A start-up waiting for the mentor's approval of the business plan.
         DemoCase("genova", "startup", 1, "mentor.rossi", INTAKE + ["idea_clear", "model_ready", "market_ok"], 80, 8,
                  ("sustainable_tourism",), then=[("prepare", "mentor_approval")]),
-        # A start-up that reached its outcome.
+        # A start-up that reached its outcome (its worker answered the follow-up questionnaire at the end).
         DemoCase("genova", "startup", 1, "mentor.rossi", INTAKE + [
             "idea_clear", "model_ready", "market_ok", "plan_approved", "financing_complete", "registered_it",
-            "company_running"], 700, 25, ("blue_green_energy",)),
+            "company_running"], 700, 25, ("blue_green_energy",),
+            answers={"entrecomp-followup": {"activity_status": "running", "jobs_created": 2}}),
         # A WBO whose feasibility study was negative: the group continues as a start-up (a new case).
         DemoCase("genova", "wbo", 3, "mentor.bianchi", INTAKE + ["branch_viable", "group_formed", "to_startup"],
                  160, 10, ("nautical_shipbuilding",), "Officine meccaniche Val Polcevera",
@@ -145,6 +147,18 @@ def demo_cases() -> list[DemoCase]:
         DemoCase("livorno", "startup", 1, None, INTAKE[:3], 50, 6),
         DemoCase("toulon", "startup", 1, None, INTAKE[:1], 40, 9),
         DemoCase("nice", "community_coop", 2, None, INTAKE[:2], 35, 5),
+        # A WBO that constituted its cooperative and rents the branch from the owner; at the end of the
+        # first year every member answered the follow-up questionnaire: their progress since the intake.
+        DemoCase("cagliari", "wbo", 3, "mentor.bianchi", INTAKE + [
+            "branch_viable", "group_formed", "feasible", "financed", "constituted_it", "agreement_with_owner",
+            "operations_started", "coop_running"], 820, 60, ("blue_green_energy",), "Cooperativa Pale Eoliche Sulcis",
+            overrides={"branch_agreement": {"counterparty": "owner"}},
+            answers={"entrecomp-followup": {"activity_status": "running", "jobs_created": 11}}),
+        # A French SCIC in its first year, overdue: two of its members have answered the follow-up so far.
+        DemoCase("bastia", "community_coop", 3, "mentor.dubois", INTAKE + [
+            "mapping_done", "founders_enough", "feasible", "constituted_fr", "services_started"], 980, 55,
+            ("sustainable_tourism",), "SCIC Cap Corse", overrides={"founding_meeting": {"member_categories": 3}},
+            then=[("reassess", "2")], answers={"entrecomp-followup": {"activity_status": "starting"}}),
     ]
 
 
@@ -159,11 +173,13 @@ class DemoClock:
 class Builder:
     """Runs engine operations as the people of a demo case would."""
 
-    def __init__(self, service: CaseService, sessions: sessionmaker[Session], clock: DemoClock, rng: random.Random):
+    def __init__(self, service: CaseService, sessions: sessionmaker[Session], clock: DemoClock, rng: random.Random,
+                 answers: dict[str, dict[str, Any]] | None = None):
         self.service = service
         self.sessions = sessions
         self.clock = clock
         self.rng = rng
+        self.answers = answers or {}  # per assessment id: answers given as such (the rest is drawn)
 
     def operator_for(self, desk: str) -> Actor:
         for user_id, _e, _n, roles, desks, _l in STAFF:
@@ -229,17 +245,10 @@ class Builder:
                 version = self.service.attach_document(case_id, who(requirement.uploaded_by, member), version,
                                                        requirement.id, name, content, member=member).version
         elif isinstance(requirement, AssessmentRequirement):
-            from .cases.questionnaire import sample_answers
-
-            assessments = self.service.assessments
-            with self.sessions() as session:
-                assessment = assessments.revision(assessments.current_revision_id(requirement.assessment_id, session))
             for member in workers:
                 if member in rs.done_by:
                     continue
-                version = self.service.submit_assessment(
-                    case_id, who(requirement.roles, member), version, person_id=member,
-                    answers=sample_answers(assessment, seed=self.rng.randint(0, 10**6))).version
+                version = self.assess(case_id, version, requirement, member, who(requirement.roles, member))
         elif isinstance(requirement, Form):
             version = self.service.submit_form(case_id, who(requirement.roles, None), version,
                                                self.form_data(requirement, overrides)).version
@@ -251,6 +260,41 @@ class Builder:
                 version = self.service.sign_off(case_id, signer, version, requirement.id,
                                                 comment=_comment(requirement.role)).version
         return version
+
+
+    def assess(self, case_id: int, version: int, requirement: AssessmentRequirement, member: str, actor: Actor) -> int:
+        """One worker's answers, submitted through the engine; a re-assessment's answers grow from the
+        worker's own baseline answers, so the demo's progress is the kind a real follow-up shows."""
+        from .cases.questionnaire import sample_answers
+
+        assessments = self.service.assessments
+        with self.sessions() as session:
+            assessment = assessments.revision(assessments.current_revision_id(requirement.assessment_id, session))
+            baseline = self.baseline_scores(session, case_id, member, assessment.compares_to) \
+                if assessment.compares_to else {}
+        answers = sample_answers(assessment, seed=self.rng.randint(0, 10**6))
+        for question in assessment.questions:
+            if question.type != "scale" or not question.scores:
+                continue
+            dimension, _weight, reverse = question.scores[0]
+            before = baseline.get(dimension)
+            if isinstance(before, (int, float)):
+                level = max(1, min(5, round(before + self.rng.choice((-1, 0, 1, 1, 1, 2)))))
+                answers[question.id] = 6 - level if reverse else level
+        answers.update(self.answers.get(assessment.id, {}))
+        return self.service.submit_assessment(case_id, actor, version, person_id=member, answers=answers).version
+
+    @staticmethod
+    def baseline_scores(session: Session, case_id: int, member: str, assessment_id: str) -> dict[str, Any]:
+        """The worker's first submitted scores of an assessment, in this case or the cases it continues."""
+        from engine.models import AssessmentResponse
+        from engine.progress import case_chain
+
+        first = session.scalars(select(AssessmentResponse).where(
+            AssessmentResponse.case_id.in_(case_chain(session, case_id)), AssessmentResponse.person_id == member,
+            AssessmentResponse.assessment_id == assessment_id, AssessmentResponse.submitted_at.is_not(None))
+            .order_by(AssessmentResponse.submitted_at, AssessmentResponse.id).limit(1)).first()
+        return dict((first.result or {}).get("scores", {})) if first is not None else {}
 
 
 def _comment(role: str) -> str:
@@ -321,7 +365,7 @@ def load(sessions: sessionmaker[Session], library: PathwayLibrary, files: FileSt
     for spec in (cases if cases is not None else demo_cases()):
         clock = DemoClock(real_now - timedelta(days=spec.started_days_ago))
         service = CaseService(sessions, library, files, clock=clock)
-        builder = Builder(service, sessions, clock, rng)
+        builder = Builder(service, sessions, clock, rng, answers=spec.answers)
         operator = builder.operator_for(spec.desk)
         workers = []
         if not opened:
@@ -374,6 +418,15 @@ def _then(builder: Builder, case_id: int, version: int, step: tuple[str, ...], o
         return service.withdraw(case_id, operator, version, step[1]).version
     if kind == "tick":
         return service.tick(case_id, operator, version, step[1]).version
+    if kind == "reassess":
+        # The stage's questionnaire answered by the first workers only: the others have not yet.
+        state = builder.state(case_id)
+        requirement = state.stage.assessment
+        assert requirement is not None, state.stage.id
+        for member, _name in state.workers[:int(step[1])]:
+            version = builder.assess(case_id, version, requirement, member, Actor.of(member, ["worker"]))
+            builder.clock.now += timedelta(days=1)
+        return version
     if kind == "prepare":
         # Everything but the given sign-off: it waits for the mentor.
         state = builder.state(case_id)

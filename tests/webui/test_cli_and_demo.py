@@ -69,6 +69,42 @@ def test_the_demo_has_desks_in_both_countries_every_role_and_cases_of_every_path
     assert run(db_url, tmp_path, "demo", "load").exit_code == 1  # not twice
 
 
+def test_the_demo_shows_progress_since_the_intake_on_cases_that_reached_the_follow_up(db_url, tmp_path, sessions):
+    from engine.assessment_library import AssessmentLibrary
+    from engine.models import AssessmentResponse
+    from engine.progress import case_progress
+
+    assert run(db_url, tmp_path, "demo", "load").exit_code == 0
+    assessments = AssessmentLibrary(sessions)
+    now = datetime.now(timezone.utc)
+    with sessions() as session:
+        cases = list(session.scalars(select(Case).order_by(Case.id)))
+        progress = {c.id: case_progress(session, assessments, c.id) for c in cases}
+        shown = [c for c in cases if progress[c.id]]
+        assert len(shown) >= 2 and {c.pathway_id for c in shown} >= {"startup", "wbo"}
+        for case in cases:
+            workers = [m.person_id for m in case.members if m.kind == "worker"]
+            answered = set(session.scalars(select(AssessmentResponse.person_id).where(
+                AssessmentResponse.case_id == case.id, AssessmentResponse.assessment_id == "entrecomp-followup",
+                AssessmentResponse.submitted_at.is_not(None))))
+            # Submitted through the engine: each answer is an event of the case's history.
+            events = session.scalars(select(Event).where(Event.case_id == case.id,
+                                                         Event.type == "assessment_submitted")).all()
+            assert answered == {e.data["member"] for e in events if e.data["assessment"] == "entrecomp-followup"}
+            if case.outcome in ("company_created", "coop_constituted"):
+                # A case closed with its outcome passed the follow-up: every worker answered it.
+                assert answered == set(workers)
+                assert [p.person_id for p in progress[case.id]] == workers
+            assert {p.person_id for p in progress[case.id]} == answered
+        # A late case at the follow-up: some members have answered, the others not yet.
+        late = [c for c in cases if c.status == "active" and c.due_at < now and progress[c.id]]
+        assert late and all(0 < len(progress[c.id]) < len([m for m in c.members if m.kind == "worker"])
+                            for c in late)
+        # The follow-up answers grow from each worker's intake: the demo shows progress, mostly upward.
+        changes = [a.change for c in shown for p in progress[c.id] for a in p.areas]
+        assert sum(changes) / len(changes) > 0 and len(set(changes)) > 1
+
+
 def test_catalogues_are_compiled_into_the_instance_folder(app):
     from pathlib import Path
 
