@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.models import Case, Event, FormData
+from engine.models import Case, Event, FormData, PathwayRevision
 from tests.webui.conftest import WORKERS, open_case, version_of
 from webui.models import CaseNote
 
@@ -30,7 +30,9 @@ def test_the_case_page_shows_who_which_pathway_where_it_stands_and_what_is_missi
     assert page.status_code == 200
     html = page.text
     assert "Cantiere Sestri" in html and all(w.display_name in html for w in WORKERS)
-    assert "Workers buy-out" in html and "version 1" in html and "revision" in html
+    with service.session_factory() as session:
+        shown_version = session.get(PathwayRevision, session.get(Case, case_id).revision_id).version
+    assert "Workers buy-out" in html and f"version {shown_version}" in html and "revision" in html
     assert 'aria-current="step"' in html and "First interview" in html and "Crisis diagnosis" in html
     assert "Due date of the stage" in html
     # The engine's "what is missing", next to the requirements and under the disabled exit.
