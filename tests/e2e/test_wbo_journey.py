@@ -1,6 +1,8 @@
 """A workers buy-out followed in a real browser: an operator opens the case for a group, completes the
 intake, fills the feasibility form, gets the mentor's sign-off (the mentor logs in in a second browser),
-and takes the positive branch on one case and the negative one on another; the timeline tells it all."""
+and takes the positive branch on one case and the negative one on another; the timeline tells it all. At
+the end of the first year each member answers the follow-up questionnaire before the case closes, and the
+case page shows their progress since the intake."""
 from __future__ import annotations
 
 import random
@@ -123,14 +125,14 @@ def complete_intake(page, service, case_id: int) -> None:  # noqa: ANN001
     assert "Crisis diagnosis" in current_stage(page)
 
 
-def answer_questionnaire(page, service, name: str, seed: int) -> None:  # noqa: ANN001
+def answer_questionnaire(page, service, name: str, seed: int, assessment_id: str = "entrecomp-intake") -> None:  # noqa: ANN001
     """Open the worker's questionnaire from the case page, answer every question, submit."""
     from webui.cases.questionnaire import sample_answers
 
     click_and_wait(page, page.get_by_role("link", name=f"Answer the questionnaire with {name}"))
     assessments = service.assessments
     with service.session_factory() as session:
-        assessment = assessments.revision(assessments.current_revision_id("entrecomp-intake", session))
+        assessment = assessments.revision(assessments.current_revision_id(assessment_id, session))
     for question in assessment.questions:
         value = sample_answers(assessment, seed).get(question.id)
         if value is None:
@@ -262,3 +264,38 @@ def test_a_stale_page_in_the_browser_says_what_changed_and_keeps_the_typing(new_
     assert "Interview held" in first.locator("#conflict").inner_text()
     assert first.locator("#field-interview_date").input_value() == "2026-03-02"
     save_form(first)  # sent again from the refreshed page, it is saved
+
+
+def test_the_first_year_ends_with_each_members_follow_up_and_their_progress_shows(new_page, live_server, service):
+    # The engine brings a group (intake answered) to the follow-up of the first year, as the demo does.
+    from tests.webui.conftest import WORKERS, open_case
+
+    case_id, version = open_case(service, members=WORKERS)
+    builder = Builder(service, service.session_factory, DemoClock(utcnow()), random.Random(5))
+    for exit_id in INTAKE + ["branch_viable", "group_formed", "feasible", "financed", "constituted_it",
+                             "agreement_with_owner", "operations_started"]:
+        version = builder.complete(case_id, version, exit_id, PEOPLE["operator"].actor, PEOPLE["mentor"].actor,
+                                   {"branch_agreement": {"counterparty": "owner"}})
+    operator = new_page("operator")
+    operator.goto(f"{live_server}/cases/{case_id}")
+    assert "First-year follow-up" in current_stage(operator)
+    tick(operator, "followup_month_6")
+    tick(operator, "followup_year_1")
+    operator.check("input[name=field-still_operating][value=true]")
+    operator.fill("#field-working_members", "3")
+    save_form(operator)
+    # The cooperative runs, but the outcome waits for every member's follow-up questionnaire.
+    exits = operator.locator("ul.exits")
+    assert exits.get_by_role("button", name="Cooperative constituted and operating").is_disabled()
+    assert "EntreComp follow-up questionnaire" in exits.inner_text()
+    assert "Progress since the intake" not in operator.content()
+    names = [w.display_name for w in WORKERS]
+    for index, name in enumerate(names):
+        answer_questionnaire(operator, service, name, seed=10 + index, assessment_id="entrecomp-followup")
+    leave(operator, "Cooperative constituted and operating")
+    assert "closed: cooperative constituted" in operator.locator("hgroup").inner_text()
+    progress = operator.locator("#progress")
+    assert "Progress since the intake" in progress.inner_text()
+    assert [h.inner_text() for h in progress.locator("article.progress-record h3").all()] == names
+    assert progress.locator("table.progress-areas").count() == len(names)
+    assert not operator.errors
