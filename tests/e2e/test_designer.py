@@ -37,7 +37,9 @@ def test_designer_changes_a_pathway_checks_saves_simulates_and_migrates_a_case(n
     page.locator("#pathway-startup").get_by_role("link", name="Edit").click()
     page.wait_for_selector(".CodeMirror")
     original = editor_text(page)
-    changed = re.sub(r"^version: .*$", "version: 2", original, count=1, flags=re.M).rstrip("\n") + "\n" + NEW_STAGE
+    next_version = int(re.search(r"^version: (\d+)$", original, re.M).group(1)) + 1  # a version not used yet
+    changed = re.sub(r"^version: .*$", f"version: {next_version}", original, count=1,
+                     flags=re.M).rstrip("\n") + "\n" + NEW_STAGE
 
     # A typo: the problem is listed with its line, and that line is marked in the editor.
     typo = changed.replace("role: mentor\n", "role: mentorr\n")
