@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.models import Case, Event, FormData
-from tests.webui.conftest import open_case, version_of
+from tests.webui.conftest import WORKERS, open_case, version_of
 
 
 def test_a_stale_form_shows_what_changed_and_keeps_what_was_typed(service, sessions, as_role, people):
@@ -60,3 +60,30 @@ def test_two_operators_advancing_the_same_case_one_wins_the_other_is_told(servic
     assert response.status_code == 409 and "Giulia Parodi" in response.text
     with sessions() as session:
         assert session.get(Case, case_id).stage_id == "data_consent"
+
+
+def test_many_staff_views_at_once_are_all_served_and_all_logged(service, sessions, as_role):
+    """Every case page view writes the staff-view log; views arriving together wait their turn to write
+    (SQLite allows one writer) instead of failing."""
+    import threading
+
+    from webui.portal.models import StaffAccessLog
+
+    case_ids = [open_case(service)[0] for _i in range(4)]
+    clients = [as_role("operator") for _ in range(6)]
+    statuses: list[int] = []
+
+    def browse(client) -> None:  # noqa: ANN001
+        for i in range(12):
+            statuses.append(client.get(f"/cases/{case_ids[i % len(case_ids)]}").status_code)
+
+    threads = [threading.Thread(target=browse, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 72
+    with sessions() as session:
+        logged = session.scalars(select(StaffAccessLog.case_id)).all()
+    workers = len(WORKERS)
+    assert sorted(logged) == sorted(case_ids[i % 4] for i in range(12) for _c in range(6) for _w in range(workers))

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 
 from engine.models import CaseMember, utcnow
 
-from ..services import services
+from ..services import db, services
 from .models import StaffAccessLog
 
 LOGGED_BLUEPRINTS = ("cases", "dossier")
@@ -27,15 +27,16 @@ def log_staff_view(response: Response) -> Response:
     if not isinstance(case_id, int):
         return response
     person = args.get("person_id")
-    # Its own short transaction on its own connection: the request's read session stays as it is.
-    with services().engine.begin() as connection:
-        workers = connection.execute(select(CaseMember.person_id).where(
-            CaseMember.case_id == case_id, CaseMember.kind == "worker")).scalars().all()
-        rows = [{"staff_id": current_user.id, "person_id": worker, "case_id": case_id,
-                 "what": request.endpoint[:100], "at": utcnow()}
-                for worker in (workers if person is None else [w for w in workers if w == person])
-                if worker != current_user.id]
-        if rows:
+    workers = db().execute(select(CaseMember.person_id).where(
+        CaseMember.case_id == case_id, CaseMember.kind == "worker")).scalars().all()
+    rows = [{"staff_id": current_user.id, "person_id": worker, "case_id": case_id,
+             "what": request.endpoint[:100], "at": utcnow()}
+            for worker in (workers if person is None else [w for w in workers if w == person])
+            if worker != current_user.id]
+    if rows:
+        # A transaction of its own that starts by writing: on SQLite a transaction that read first could
+        # not take the write lock after another writer (it would fail instead of waiting its turn).
+        with services().engine.begin() as connection:
             connection.execute(insert(StaffAccessLog), rows)
     return response
 
