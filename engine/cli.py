@@ -408,6 +408,24 @@ def upgrade_command(database_url: str | None) -> None:
     click.echo(f"database at the latest schema: {_hide_password(database_url or default_database_url())}")
 
 
+@db.command("refresh-monitoring")
+@click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None,
+              help="Default: SQLite in ./instance, or OPERA_DATABASE_URL.")
+@click.option("--rebuild", is_flag=True, help="Fold the whole event log again instead of the new events only.")
+def refresh_monitoring_command(database_url: str | None, rebuild: bool) -> None:
+    """Bring the monitoring figures up to date with the event log (run after an upgrade of a large database,
+    so that the first dashboard does not do it)."""
+    from . import monitoring
+    from .db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        read = monitoring.rebuild(engine) if rebuild else monitoring.refresh(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"monitoring up to date: {read} events folded")
+
+
 def _hide_password(url: str) -> str:
     from sqlalchemy.engine import make_url
 

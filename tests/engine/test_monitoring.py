@@ -243,3 +243,31 @@ def test_a_deleted_case_leaves_the_figures(service, sessions):
     assert board.funnel["mini"] == {"welcome": 4, "study": 3}
     assert board.stage_times[("mini", "welcome")].visits == 3
     assert board.workers_by_sex["other"] == 0
+
+
+def test_the_refresh_command_folds_the_new_events_then_nothing(service, sessions, db_url):
+    """`opera db refresh-monitoring` brings the projection up to date (e.g. right after an upgrade)."""
+    from click.testing import CliRunner
+    from sqlalchemy import select
+
+    from engine.cli import main
+    from engine.models import StageVisit
+
+    clock = [T0]
+    service.clock = lambda: clock[0]
+    for _step in many_operations(service, clock):
+        pass
+    with sessions() as session:
+        assert session.scalars(select(StageVisit)).first() is None  # nothing folded yet
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "refresh-monitoring", "--database-url", db_url])
+    assert first.exit_code == 0, first.output
+    read = int(first.output.split(": ")[1].split()[0])  # the events that matter to the figures
+    assert read > 0
+    folded = stays(sessions)
+    assert folded
+    again = runner.invoke(main, ["db", "refresh-monitoring", "--database-url", db_url])
+    assert again.output.strip() == "monitoring up to date: 0 events folded"
+    rebuilt = runner.invoke(main, ["db", "refresh-monitoring", "--rebuild", "--database-url", db_url])
+    assert rebuilt.output.strip() == f"monitoring up to date: {read} events folded"
+    assert stays(sessions) == folded
