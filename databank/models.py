@@ -18,9 +18,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, func, literal_column,
+    DDL, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, func,
 )
-from sqlalchemy.dialects import postgresql  # noqa: F401  (registers the typed to_tsvector() of func)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models import Base, utcnow
@@ -335,18 +335,30 @@ class ContactThrottle(Base):
 
 # --- PostgreSQL full-text indexes ---------------------------------------------------------------------
 # The query side (databank.search) builds the very same expressions, so the planner uses these indexes.
-# The text is already cut into words (databank.text): they become the lexemes as they are, unparsed, since
-# PostgreSQL's parser would cut some of them again (`1e5x` reads as the number 1e5 and the word x).
-# `literal_column` keeps the separators in the SQL text: a bind parameter would not match the index.
-SPACE, EMPTY = literal_column("' '"), literal_column("''")
+# The text is already cut into words (databank.text): `databank_words()` makes them the lexemes as they
+# are, unparsed, since PostgreSQL's parser would cut some of them again (`1e5x` reads as the number 1e5
+# and the word x). It is PL/pgSQL, never inlined, so the planner sees its cost, declared high (it splits a
+# text and builds a tsvector: hundreds of operators): the planner then reads the index rather than
+# computing it row by row, even for a LIMIT. Created by migration 0010, and here for `create_all()`.
+WORDS_FUNCTION = """
+CREATE OR REPLACE FUNCTION databank_words(words text) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+BEGIN
+    RETURN array_to_tsvector(array_remove(string_to_array(words, ' '), ''));
+END
+$$"""
 
 
 def tsvector(expression):  # noqa: ANN001, ANN201
-    return func.array_to_tsvector(func.array_remove(func.string_to_array(expression, SPACE), EMPTY))
+    return func.databank_words(expression, type_=postgresql.TSVECTOR)
 
 
 def profile_public_document():  # noqa: ANN201
     return tsvector(ProfileText.__table__.c.search_text)
+
+
+def profile_personal_document():  # noqa: ANN201
+    return tsvector(ProfileText.__table__.c.personal_text)
 
 
 def profile_full_document():  # noqa: ANN201
@@ -365,8 +377,12 @@ def esco_label_document():  # noqa: ANN201
 for _table, _name, _expression in (
     (ProfileText.__table__, "ix_databank_profile_texts_fts", profile_public_document()),
     (ProfileText.__table__, "ix_databank_profile_texts_fts_full", profile_full_document()),
+    # whether a query's word is anyone's personal word at all (it seldom is: the public part then decides)
+    (ProfileText.__table__, "ix_databank_profile_texts_fts_personal", profile_personal_document()),
     (ResourceText.__table__, "ix_databank_resource_texts_fts", resource_document()),
     (EscoLabel.__table__, "ix_databank_esco_labels_fts", esco_label_document()),
 ):
     # A function of columns is not bound to their table by itself: name the table.
     Index(_name, _expression, postgresql_using="gin", _table=_table).ddl_if(dialect="postgresql")
+for _table in (ProfileText.__table__, ResourceText.__table__, EscoLabel.__table__):
+    event.listen(_table, "before_create", DDL(WORDS_FUNCTION).execute_if(dialect="postgresql"))

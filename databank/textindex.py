@@ -18,7 +18,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import Connection, Engine, Select, Table, bindparam, cast, literal_column, select, text
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, cast, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -45,7 +45,9 @@ class TextIndex:
     def matching(self, dialect: str, words: list[str], scope: str = "public") -> Select[Any]:
         """The ids of the entries whose text matches (a subquery the database can start from)."""
         if dialect == "postgresql":
-            return select(self.table.c[self.key]).where(self._pg_match(words, scope))
+            # OFFSET 0 keeps it a subquery of its own: PostgreSQL reads the matches from the index once,
+            # rather than joining and testing the text of one row after another
+            return select(self.table.c[self.key]).where(self._pg_match(words, scope)).offset(0)
         terms = " AND ".join(f'"{w}"*' for w in words)
         if scope == "public" and len(self.columns) > 1:
             terms = "{" + self.columns[0] + "} : (" + terms + ")"
@@ -53,10 +55,15 @@ class TextIndex:
         return select(literal_column("rowid")).select_from(text(self.name)).where(fts.op("MATCH")(terms))
 
     def any_personal(self, session: Session, words: list[str]) -> bool:
-        """Whether some query word starts a word of some entry's personal part (SQLite; PostgreSQL answers
-        True, so its query keeps the personal part and its planner decides)."""
-        if len(self.columns) < 2 or dialect_of(session) != "sqlite":
-            return len(self.columns) > 1
+        """Whether some query word starts a word of some entry's personal part (one look in the index)."""
+        if len(self.columns) < 2:
+            return False
+        if dialect_of(session) == "postgresql":
+            either = " | ".join(f"'{w}':*" for w in words)
+            document = self.pg_documents["personal"]()
+            # a count, not a LIMIT 1: with a LIMIT the planner may test the rows one by one until it gives up
+            return bool(session.scalar(select(func.count()).select_from(self.table).where(
+                document.op("@@")(cast(bindparam(None, either), TSQUERY)))))
         terms = "{" + self.columns[1] + "} : (" + " OR ".join(f'"{w}"*' for w in words) + ")"
         fts = literal_column(self.name)
         probe = select(literal_column("rowid")).select_from(text(self.name)).where(fts.op("MATCH")(terms)).limit(1)
@@ -71,7 +78,8 @@ class TextIndex:
 # the pickers' labels, where one or two typed letters must answer at once.
 PROFILES = TextIndex("databank_profiles_fts", models.ProfileText.__table__, "profile_id", models.Profile.__table__.c.id,
                      ("search_text", "personal_text"),
-                     {"public": models.profile_public_document, "full": models.profile_full_document}, "detail=column")
+                     {"public": models.profile_public_document, "full": models.profile_full_document,
+                      "personal": models.profile_personal_document}, "detail=column")
 RESOURCES = TextIndex("databank_resources_fts", models.ResourceText.__table__, "resource_id",
                       models.Resource.__table__.c.id, ("search_text",), {"public": models.resource_document},
                       "detail=none")
