@@ -7,6 +7,12 @@ counted over the whole result and sorted by count then code.
 
 Who sees what: the text of a profile's personal part (name, contacts, summary, town) is searched only
 where the actor may see it; others find the profile by its public part only.
+
+Speed (see benchmarks/databank_search.py): the database counts the facets, one grouped pass over the
+matching rows whose groups it adds up per column itself, so only counts come back, never the matching
+rows; supply chains and offers are counted as sums of mask bits in the same pass; the whole databank
+(no filter) is counted from narrow indexes in their own order. The latest 1000 results are read once, as
+ids: the sample for the occupation and skill facets and, usually, the page.
 """
 from __future__ import annotations
 
@@ -246,8 +252,6 @@ def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[C
 
 
 PROFILE_FACETS = ("region", "province", "availability", "mobility", "desk_id", "chain_mask")
-RESOURCE_FACETS = ("category", "status", "condition", "region", "province", "desk_id", "chain_mask", "offer_mask",
-                   "surface_m2")
 
 
 def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple[dict[str, dict[Any, int]], int]:
