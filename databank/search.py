@@ -411,9 +411,12 @@ def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: st
     columns = ("category", "status", "condition", "region", "province") + (("desk_id",) if with_desks else ())
     bands: dict[str, int] = {}
     if not where:
-        # The whole databank: two scans of narrow indexes, each in the order of its GROUP BY (no sorting);
-        # masks and surfaces have few values together.
-        counts = _grouped(session, Resource, where, columns)
+        # The whole databank: scans of narrow indexes (category and status first in the facet index,
+        # territory, desk, masks), each in the order of its GROUP BY (no sorting), each with few groups.
+        counts = _counts_by_value(session, Resource, ("category", "status", "condition"))
+        counts.update(_counts_by_value(session, Resource, ("region", "province")))
+        if with_desks:
+            counts.update(_counts_by_value(session, Resource, ("desk_id",)))
         masks = _counts_by_value(session, Resource, ("chain_mask", "offer_mask", "surface_m2"))
         counts["chain_mask"], counts["offer_mask"] = masks["chain_mask"], masks["offer_mask"]
         for surface, n in masks["surface_m2"].items():
