@@ -17,7 +17,7 @@ ids: the sample for the occupation and skill facets and, usually, the page.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Sequence
 
@@ -389,10 +389,18 @@ def resource_search(session: Session, query: ResourceQuery, lang: str, facets: b
         found, total = resource_facets(session, where, lang, with_desks)
     else:
         total = session.scalar(select(func.count()).select_from(Resource).where(*where)) or 0
-    order = [Resource.id.desc()] if query.sort != "surface" else \
-        [func.coalesce(Resource.surface_m2, -1).desc(), Resource.id.desc()]
-    rows = list(session.scalars(select(Resource).where(*where).order_by(*order).limit(per_page).offset(offset)
-                                .options(*options))) if total else []
+    words = query_words(query.text)
+    if query.sort != "surface" and words and textindex.dialect_of(session) == "sqlite":
+        # the latest matches of the text from the full-text index in its own order (see `_latest`)
+        found_ids = textindex.RESOURCES.matching("sqlite", words).subquery()
+        besides_text = resource_conditions(session, replace(query, text=""))
+        listed = select(Resource).join(found_ids, found_ids.c.rowid == Resource.id).where(*besides_text) \
+            .order_by(found_ids.c.rowid.desc())
+    else:
+        order = [Resource.id.desc()] if query.sort != "surface" else \
+            [func.coalesce(Resource.surface_m2, -1).desc(), Resource.id.desc()]
+        listed = select(Resource).where(*where).order_by(*order)
+    rows = list(session.scalars(listed.limit(per_page).offset(offset).options(*options))) if total else []
     return SearchResult(total, page, per_page, [record(r) for r in rows], found)
 
 
