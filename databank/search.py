@@ -214,8 +214,9 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
         sampled = FACET_SAMPLE if total > FACET_SAMPLE else None
         # The latest results, read once: the sample for occupations and skills, and the page itself when
         # it is sorted by recency and among them.
-        latest = list(session.scalars(_latest(where, matched if sqlite else None, where[1:])
-                                      .limit(FACET_SAMPLE))) if total else []
+        # (plain Core results: ids need no ORM)
+        latest = list(session.connection().execute(_latest(where, matched if sqlite else None, where[1:])
+                                                   .limit(FACET_SAMPLE)).scalars()) if total else []
         sample = id_list(session, latest)
         for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
             competences[name] = _competence_counts(session, model, sample) if latest else []
@@ -226,8 +227,8 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     else:
         order = [Profile.id.desc()] if query.sort != "experience" else \
             [func.coalesce(Profile.years_experience, -1).desc(), Profile.id.desc()]
-        page_ids = list(session.scalars(select(Profile.id).where(*where).order_by(*order)
-                                        .limit(per_page).offset(offset))) if total else []
+        page_ids = list(session.connection().execute(select(Profile.id).where(*where).order_by(*order)
+                                                     .limit(per_page).offset(offset)).scalars()) if total else []
     rows = _by_ids(session, Profile, page_ids, [selectinload(Profile.occupations), selectinload(Profile.skills)])
     # one look-up of ESCO labels for the facets and the page together
     uris = [c.esco_uri for p in rows for c in [*p.occupations, *p.skills] if c.esco_uri]
@@ -305,7 +306,7 @@ def _competence_counts(session: Session, model: Any, profile_ids: Any) -> list[t
     # key only: the (profile_id, key) index answers without reading the rows
     stmt = select(model.key, count).where(model.profile_id.in_(profile_ids)).group_by(model.key) \
         .order_by(count.desc(), model.key).limit(FACET_TOP)
-    counts = session.execute(stmt).all()
+    counts = session.connection().execute(stmt).all()
     free = [key for key, _ in counts if key.startswith("text:")]
     texts: dict[str, str] = {}
     if free:
@@ -530,5 +531,6 @@ def _facet(counts: dict[Any, int], name_of: Any) -> list[FacetValue]:
 
 
 def _desk_names(session: Session, counts: dict[Any, int]) -> Any:
-    names = dict(session.execute(select(Desk.id, Desk.name).where(Desk.id.in_([c for c in counts if c]))).all())
+    names = dict(session.connection().execute(select(Desk.id, Desk.name).where(Desk.id.in_([c for c in counts if c])))
+                 .all())
     return lambda code: names.get(code, code)
