@@ -272,7 +272,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         return {"name": name, "value": round(value, 1), "unit": unit, "target": target, "ok": ok}
 
     rows = [row(f"generate {profiles:,} profiles + {resources:,} resources (SQLite, FTS5)", seconds, "s"),
-            row("baseline: one profile by id (session.get) p50", baseline)]
+            row("baseline: one profile by id (session.get) p50", baseline * 1000, "µs")]
     for kind in ("profiles", "resources"):
         times = [t for k, _, ts in results if k == kind for t in ts]
         rows.append(row(f"{kind} search p50 (text, filters, facets, page 1)", _p(times, 0.5)))
