@@ -208,46 +208,62 @@ def _pad(form: ProfileForm, occupations: int = 2, skills: int = 4) -> None:
 
 
 def _save_profile(form: ProfileForm, desks: list[tuple[str, str]], record: dict[str, Any] | None):  # noqa: ANN202
+    if request.method == "POST":
+        more = next((name for name in ("more_occupations", "more_skills") if name in request.form), None)
+        if more:  # more rows asked for: show the form again, nothing is saved yet
+            _pad(form, 3 if more == "more_occupations" else 0, 3 if more == "more_skills" else 0)
+            fill_profile_choices(form, lang(), desks, _texts())
+            return render_template("databank/profile_form.html", form=form, record=record, errors=[]), 200
+    return _save_entry(
+        form, desks, record, data_of=profile_data,
+        baseline=lambda: profile_data(ProfileForm(formdata=None, data=_profile_initial(record))),
+        create=bank().create_profile, update=bank().update_profile,
+        stale=_("Someone else changed this profile after you opened it: nothing was saved. "
+                "Open it again to see the changes, then make yours."),
+        saved_text=_("The profile is saved."), shown=lambda entry_id: url_for("databank.profile", profile_id=entry_id),
+        fill=fill_profile_choices, template="databank/profile_form.html")
+
+
+def _save_entry(form: Any, desks: list[tuple[str, str]], record: dict[str, Any] | None, *,
+                data_of: Callable[[Any], dict[str, Any]], baseline: Callable[[], dict[str, Any]],
+                create: Callable[..., Any], update: Callable[..., Any], stale: str, saved_text: str,
+                shown: Callable[[int], str], fill: Callable[..., None], template: str):  # noqa: ANN202
+    """Create or update a profile or a resource from its form: only the fields that changed are sent, a
+    save over a newer one is refused, and the core's refusals come back next to the fields."""
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        more = next((name for name in ("more_occupations", "more_skills") if name in request.form), None)
-        if more:
-            _pad(form, 3 if more == "more_occupations" else 0, 3 if more == "more_skills" else 0)
-        elif form.validate_on_submit():
-            data = profile_data(form)
+        if form.validate_on_submit():
+            data = data_of(form)
             if data["desk_id"] and data["desk_id"] not in dict(desks):
                 abort(403)
             try:
                 if not data["desk_id"]:
                     raise EntryInvalid([Problem("desk_id", "value.required")])
                 if record is None:
-                    saved = bank().create_profile(actor(), data)
+                    saved = create(actor(), data)
                 else:
-                    baseline = profile_data(ProfileForm(formdata=None, data=_profile_initial(record)))
-                    changes = {k: v for k, v in data.items() if v != baseline.get(k)}
-                    saved = bank().update_profile(actor(), record["id"], _version(form), changes) if changes \
-                        else None
+                    before = baseline()
+                    changes = {k: v for k, v in data.items() if v != before.get(k)}
+                    saved = update(actor(), record["id"], _version(form), changes) if changes else None
             except EntryInvalid as exc:
                 errors = set_errors(form, exc.field_errors(lang()))
                 status = 422
             except StaleEntry:
-                errors = [_("Someone else changed this profile after you opened it: nothing was saved. "
-                            "Open it again to see the changes, then make yours.")]
-                status = 409
+                errors, status = [stale], 409
             except NotAllowed:
                 abort(403)
             except DatabankError as exc:
                 errors, status = [exc.message(lang())], 422
             else:
                 _fresh()
-                flash(_("The profile is saved.") if saved else _("Nothing changed."), "success")
-                return redirect(url_for("databank.profile", profile_id=saved.id if saved else record["id"]))
+                flash(saved_text if saved else _("Nothing changed."), "success")
+                return redirect(shown(saved.id if saved else record["id"]))
         else:
             status = 422
             errors = [_("The form has expired: send it again.")] if form.csrf_token.errors else []
-    fill_profile_choices(form, lang(), desks, _texts())
-    return render_template("databank/profile_form.html", form=form, record=record, errors=errors), status
+    fill(form, lang(), desks, _texts())
+    return render_template(template, form=form, record=record, errors=errors), status
 
 
 def _version(form: Any) -> int:
@@ -382,43 +398,15 @@ def edit_resource(resource_id: int):  # noqa: ANN201
 
 
 def _save_resource(form: ResourceForm, desks: list[tuple[str, str]], record: dict[str, Any] | None):  # noqa: ANN202
-    errors: list[str] = []
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            data = resource_data(form)
-            if data["desk_id"] and data["desk_id"] not in dict(desks):
-                abort(403)
-            try:
-                if not data["desk_id"]:
-                    raise EntryInvalid([Problem("desk_id", "value.required")])
-                if record is None:
-                    saved = bank().create_resource(actor(), data)
-                else:
-                    baseline = resource_data(ResourceForm(formdata=None, data=_resource_initial(record)))
-                    changes = {k: v for k, v in data.items() if v != baseline.get(k)}
-                    saved = bank().update_resource(actor(), record["id"], _version(form), changes) if changes \
-                        else None
-            except EntryInvalid as exc:
-                errors = set_errors(form, exc.field_errors(lang()))
-                status = 422
-            except StaleEntry:
-                errors = [_("Someone else changed this resource after you opened it: nothing was saved. "
-                            "Open it again to see the changes, then make yours.")]
-                status = 409
-            except NotAllowed:
-                abort(403)
-            except DatabankError as exc:
-                errors, status = [exc.message(lang())], 422
-            else:
-                _fresh()
-                flash(_("The resource is saved.") if saved else _("Nothing changed."), "success")
-                return redirect(url_for("databank.resource", resource_id=saved.id if saved else record["id"]))
-        else:
-            status = 422
-            errors = [_("The form has expired: send it again.")] if form.csrf_token.errors else []
-    fill_resource_choices(form, lang(), desks, _texts())
-    return render_template("databank/resource_form.html", form=form, record=record, errors=errors), status
+    return _save_entry(
+        form, desks, record, data_of=resource_data,
+        baseline=lambda: resource_data(ResourceForm(formdata=None, data=_resource_initial(record))),
+        create=bank().create_resource, update=bank().update_resource,
+        stale=_("Someone else changed this resource after you opened it: nothing was saved. "
+                "Open it again to see the changes, then make yours."),
+        saved_text=_("The resource is saved."),
+        shown=lambda entry_id: url_for("databank.resource", resource_id=entry_id),
+        fill=fill_resource_choices, template="databank/resource_form.html")
 
 
 def resource_data(form: ResourceForm) -> dict[str, Any]:
