@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from tests.webui.conftest import (  # noqa: F401 - shared fixtures
     PASSWORD, PEOPLE, app, people, service, shipped_assessments, shipped_pathways,
 )
+from tests.webui.test_notifications import SmtpServer
 
 CHROMIUM = Path(os.environ.get("OPERA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
@@ -99,3 +100,14 @@ def axe_violations(page) -> list[dict]:  # noqa: ANN001
         return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                             nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
     }""")
+
+
+@pytest.fixture
+def mail(app, live_server):  # noqa: ANN001, ANN201
+    """A real SMTP server (aiosmtpd) the app sends to, with links pointing at the live server."""
+    server = SmtpServer()
+    server.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_FROM="OPERA <noreply@opera.test>",
+                      SMTP_TIMEOUT=5, BASE_URL=live_server)
+    yield server
+    server.stop()

@@ -10,22 +10,12 @@ import pytest
 
 from engine.models import utcnow
 from tests.e2e.conftest import PEOPLE
-from tests.webui.test_notifications import SmtpServer, body, subject
+from tests.webui.test_notifications import body, subject
 from tests.webui.test_portal import MARCO, PDF, add_worker, case_at
 from webui.demo import Builder, DemoClock
 from webui.notifications.cli import notify
 
 NEW_PASSWORD = "my own long password"
-
-
-@pytest.fixture
-def mail(app, live_server):  # noqa: ANN001, ANN201
-    server = SmtpServer()
-    server.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_FROM="OPERA <noreply@opera.test>",
-                      SMTP_TIMEOUT=5, BASE_URL=live_server)
-    yield server
-    server.stop()
 
 
 def go(page, action) -> None:  # noqa: ANN001

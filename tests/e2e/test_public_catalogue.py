@@ -13,21 +13,11 @@ from databank.models import ContactRequest
 from engine.models import Desk
 from tests.databank.conftest import ESCO_FIXTURE
 from tests.e2e.conftest import PEOPLE, axe_violations
-from tests.webui.test_notifications import SmtpServer, body, subject
+from tests.webui.test_notifications import body, subject
 from tests.webui.test_public_pages import DESK_ADDRESS, cnc, hangar
 
 OPERATOR = PEOPLE["operator"].actor
 OTHER_OPERATOR = PEOPLE["other_operator"].actor
-
-
-@pytest.fixture
-def mail(app, live_server):  # noqa: ANN001, ANN201
-    server = SmtpServer()
-    server.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_FROM="OPERA <noreply@opera.test>",
-                      SMTP_TIMEOUT=5, BASE_URL=live_server)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
