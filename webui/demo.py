@@ -126,12 +126,13 @@ def demo_cases() -> list[DemoCase]:
         DemoCase("cagliari", "community_coop", 4, "mentor.bianchi", INTAKE + ["mapping_done"], 70, 8,
                  ("sustainable_tourism",), "Cooperativa di comunità Ulassai"),
         # A start-up withdrawn after the intake.
-        DemoCase("cagliari", "startup", 1, None, INTAKE[:3], 120, 6, then=[("withdraw", "Ha trovato un impiego a tempo pieno")]),
+        DemoCase("cagliari", "startup", 1, None, INTAKE[:3], 120, 6,
+                 then=[("draft",), ("withdraw", "Ha trovato un impiego a tempo pieno")]),
         # A French SCOP takeover at the business plan and financing.
         DemoCase("nice", "wbo", 2, "mentor.dubois", INTAKE + ["branch_viable", "group_formed", "feasible"], 130, 10,
                  ("nautical_shipbuilding",), "Chantier naval de l'Estérel"),
-        # A brand-new case at the first interview.
-        DemoCase("nice", "startup", 1, None, [], 2, 1),
+        # A new case: interview, consent and skills profile in its first days, the questionnaire half answered.
+        DemoCase("nice", "startup", 1, None, INTAKE[:3], 4, 1, then=[("draft",)]),
         # A French spin-off at the business plan, the plan filled in by the operator.
         DemoCase("toulon", "spinoff", 3, "mentor.dubois", INTAKE + ["opportunity_defined", "agreed"], 110, 9,
                  ("blue_green_energy",), "Essaimage éolien flottant", then=[("prepare", "mentor_approval")]),
@@ -141,12 +142,12 @@ def demo_cases() -> list[DemoCase]:
                  overrides={"founding_meeting": {"member_categories": 3}}),
         # A case referred to other services at the pathway choice.
         DemoCase("bastia", "startup", 1, None, INTAKE[:4] + ["refer_elsewhere"], 90, 7),
-        # Some early cases, to fill the desk pages.
-        DemoCase("genova", "startup", 1, None, INTAKE[:2], 30, 5),
-        DemoCase("genova", "spinoff", 2, None, INTAKE[:1], 20, 5),
-        DemoCase("livorno", "startup", 1, None, INTAKE[:3], 50, 6),
-        DemoCase("toulon", "startup", 1, None, INTAKE[:1], 40, 9),
-        DemoCase("nice", "community_coop", 2, None, INTAKE[:2], 35, 5),
+        # Some early cases, to fill the desk pages: every worker has at least started the questionnaire.
+        DemoCase("genova", "startup", 1, None, INTAKE[:3], 30, 5, then=[("draft",)]),
+        DemoCase("genova", "spinoff", 2, None, INTAKE[:4], 20, 4),
+        DemoCase("livorno", "startup", 1, None, INTAKE[:3], 50, 6, then=[("draft",)]),
+        DemoCase("toulon", "startup", 1, None, INTAKE[:4], 40, 9),
+        DemoCase("nice", "community_coop", 2, None, INTAKE[:3], 35, 5, then=[("draft",)]),
         # A WBO that constituted its cooperative and rents the branch from the owner; at the end of the
         # first year every member answered the follow-up questionnaire: their progress since the intake.
         DemoCase("cagliari", "wbo", 3, "mentor.bianchi", INTAKE + [
@@ -283,6 +284,18 @@ class Builder:
                 answers[question.id] = 6 - level if reverse else level
         answers.update(self.answers.get(assessment.id, {}))
         return self.service.submit_assessment(case_id, actor, version, person_id=member, answers=answers).version
+
+    def start_assessment(self, case_id: int, requirement: AssessmentRequirement, member: str, actor: Actor) -> None:
+        """The first half of one worker's answers, kept as a draft (as the questionnaire page saves them)."""
+        from .cases.questionnaire import sample_answers
+
+        assessments = self.service.assessments
+        with self.sessions() as session:
+            assessment = assessments.revision(assessments.current_revision_id(requirement.assessment_id, session))
+        answers = sample_answers(assessment, seed=self.rng.randint(0, 10**6))
+        first_half = [q.id for q in assessment.questions][:len(assessment.questions) // 2]
+        self.service.save_assessment_answers(case_id, actor, {q: answers[q] for q in first_half if q in answers},
+                                             person_id=member)
 
     @staticmethod
     def baseline_scores(session: Session, case_id: int, member: str, assessment_id: str) -> dict[str, Any]:
@@ -426,6 +439,14 @@ def _then(builder: Builder, case_id: int, version: int, step: tuple[str, ...], o
         for member, _name in state.workers[:int(step[1])]:
             version = builder.assess(case_id, version, requirement, member, Actor.of(member, ["worker"]))
             builder.clock.now += timedelta(days=1)
+        return version
+    if kind == "draft":
+        # The stage's questionnaire started at an interview and left halfway: saved, not submitted.
+        state = builder.state(case_id)
+        requirement = state.stage.assessment
+        assert requirement is not None, state.stage.id
+        for member, _name in state.workers:
+            builder.start_assessment(case_id, requirement, member, operator)
         return version
     if kind == "prepare":
         # Everything but the given sign-off: it waits for the mentor.

@@ -66,6 +66,19 @@ def test_the_demo_has_desks_in_both_countries_every_role_and_cases_of_every_path
         recorded = [d for d in details if d[0] and d[1]]
         assert len(details) * 0.6 < len(recorded) < len(details) and (None, None) in details
         assert {sex for sex, _year in recorded} == {"female", "male"}
+        # Every worker of a case has the intake questionnaire: submitted, or started and kept as a draft where
+        # the case is at the questionnaire's stage.
+        from engine.models import AssessmentResponse
+
+        for case in cases:
+            workers = {m.person_id for m in case.members if m.kind == "worker"}
+            responses = list(session.scalars(select(AssessmentResponse).where(
+                AssessmentResponse.person_id.in_(workers), AssessmentResponse.assessment_id == "entrecomp-intake")))
+            assert {r.person_id for r in responses} == workers, case.id
+            drafts = [r for r in responses if r.submitted_at is None]
+            assert all(r.answers for r in drafts)
+            if drafts:
+                assert case.stage_id == "entrepreneurial_assessment", case.id
     assert run(db_url, tmp_path, "demo", "load").exit_code == 1  # not twice
 
 
