@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -678,11 +678,10 @@ class Databank:
             resource.files.remove(row)
 
     # --- resources and cases -----------------------------------------------------------------------
-    # The resource's status and the case's event are two writes: the resource is claimed first (a
-    # conditional UPDATE, so two operators cannot both get it), then the engine records the event on the
-    # case; if the engine refuses (stale case version, not the actor's case...), the claim is undone and
-    # the refusal passes on. A crash between the two leaves a claimed resource without its event, never
-    # an event about a resource someone else holds.
+    # The resource's status and the case's event are one transaction: the engine claims the case (its
+    # version), checks the actor, then the databank's write runs on the same connection (a conditional
+    # UPDATE, so two operators cannot both get a resource) before the event is written. A refusal on
+    # either side, or a crash, leaves neither.
 
     def reserve_resource(self, actor: Actor, resource_id: int, case_id: int, case_version: int,
                          reason: str = "") -> Receipt:
@@ -691,31 +690,24 @@ class Databank:
         cases = self._case_service()
         self._refuse_case(actor, case_id)
         now = self.clock()
-        with self._transaction() as session:
-            claimed = session.execute(
-                update(Resource).where(Resource.id == resource_id, Resource.status == "available")
-                .values(status="reserved", reserved_case_id=case_id, version=Resource.version + 1,
-                        updated_at=now, updated_by=actor.id)
-                .execution_options(synchronize_session=False)).rowcount
-            resource = self._resource_fresh(session, resource_id)
-            if claimed != 1:
-                raise DatabankError("databank.resource_not_available",
-                                    status={lang: label("status", resource.status, lang) for lang in LANGUAGES})
-            title = resource.title
-            link = ResourceLink(resource_id=resource_id, case_id=case_id, reserved_by=actor.id, reserved_at=now,
-                                reason=reason)
-            session.add(link)
-            session.flush()
-            link_id = link.id
 
-        def undo(session: Session) -> None:
-            self._set_status(session, resource_id, case_id, "reserved", status="available", reserved_case_id=None)
-            link = session.get(ResourceLink, link_id)
-            if link is not None:
-                session.delete(link)
+        def claim(connection: Connection) -> str:
+            with self._joined(connection) as session:
+                claimed = session.execute(
+                    update(Resource).where(Resource.id == resource_id, Resource.status == "available")
+                    .values(status="reserved", reserved_case_id=case_id, version=Resource.version + 1,
+                            updated_at=now, updated_by=actor.id)
+                    .execution_options(synchronize_session=False)).rowcount
+                resource = self._resource_fresh(session, resource_id)
+                if claimed != 1:
+                    raise DatabankError("databank.resource_not_available",
+                                        status={lang: label("status", resource.status, lang) for lang in LANGUAGES})
+                session.add(ResourceLink(resource_id=resource_id, case_id=case_id, reserved_by=actor.id,
+                                         reserved_at=now, reason=reason))
+                return resource.title
 
-        return self._record_on_case(undo, lambda: cases.link_reference(
-            case_id, actor, case_version, RESOURCE_KIND, str(resource_id), title))
+        return cases.link_reference(case_id, actor, case_version, RESOURCE_KIND, str(resource_id), "",
+                                    together=claim)
 
     def release_resource(self, actor: Actor, resource_id: int, case_id: int, case_version: int,
                          reason: str = "") -> Receipt:
@@ -723,56 +715,47 @@ class Databank:
         cases = self._case_service()
         self._refuse_case(actor, case_id)
         now = self.clock()
-        with self._transaction() as session:
-            before = self._held_by(session, resource_id, case_id, ("reserved", "taken"))
-            self._set_status(session, resource_id, case_id, before, status="available", reserved_case_id=None,
-                             updated_at=now, updated_by=actor.id)
-            title = self._resource_fresh(session, resource_id).title
-            links = self._open_links(session, resource_id, case_id)
-            for link in links:
-                link.released_at, link.released_by, link.reason = now, actor.id, reason or link.reason
-            link_ids = [link.id for link in links]
 
-        def undo(session: Session) -> None:
-            session.execute(update(Resource).where(Resource.id == resource_id, Resource.status == "available",
-                                                   Resource.reserved_case_id.is_(None))
-                            .values(status=before, reserved_case_id=case_id, version=Resource.version + 1)
-                            .execution_options(synchronize_session=False))
-            session.execute(update(ResourceLink).where(ResourceLink.id.in_(link_ids))
-                            .values(released_at=None, released_by=None))
+        def give_back(connection: Connection) -> str:
+            with self._joined(connection) as session:
+                before = self._held_by(session, resource_id, case_id, ("reserved", "taken"))
+                self._set_status(session, resource_id, case_id, before, status="available", reserved_case_id=None,
+                                 updated_at=now, updated_by=actor.id)
+                for link in self._open_links(session, resource_id, case_id):
+                    link.released_at, link.released_by, link.reason = now, actor.id, reason or link.reason
+                return self._resource_fresh(session, resource_id).title
 
-        return self._record_on_case(undo, lambda: cases.link_reference(
-            case_id, actor, case_version, RESOURCE_KIND, str(resource_id), title, linked=False))
+        return cases.link_reference(case_id, actor, case_version, RESOURCE_KIND, str(resource_id), "",
+                                    linked=False, together=give_back)
 
     def mark_resource_taken(self, actor: Actor, resource_id: int, case_id: int, case_version: int) -> Receipt:
         """The case has taken the resource it reserved (bought, rented, borrowed): `taken`."""
         cases = self._case_service()
         self._refuse_case(actor, case_id)
         now = self.clock()
-        with self._transaction() as session:
-            self._held_by(session, resource_id, case_id, ("reserved",))
-            self._set_status(session, resource_id, case_id, "reserved", status="taken", updated_at=now,
-                             updated_by=actor.id)
-            title = self._resource_fresh(session, resource_id).title
-            links = self._open_links(session, resource_id, case_id)
-            for link in links:
-                link.taken_at = now
-            link_ids = [link.id for link in links]
 
-        def undo(session: Session) -> None:
-            self._set_status(session, resource_id, case_id, "taken", status="reserved")
-            session.execute(update(ResourceLink).where(ResourceLink.id.in_(link_ids)).values(taken_at=None))
+        def take(connection: Connection) -> str:
+            with self._joined(connection) as session:
+                self._held_by(session, resource_id, case_id, ("reserved",))
+                self._set_status(session, resource_id, case_id, "reserved", status="taken", updated_at=now,
+                                 updated_by=actor.id)
+                for link in self._open_links(session, resource_id, case_id):
+                    link.taken_at = now
+                return self._resource_fresh(session, resource_id).title
 
-        return self._record_on_case(undo, lambda: cases.link_reference(
-            case_id, actor, case_version, RESOURCE_TAKEN_KIND, str(resource_id), title))
+        return cases.link_reference(case_id, actor, case_version, RESOURCE_TAKEN_KIND, str(resource_id), "",
+                                    together=take)
 
-    def _record_on_case(self, undo: Callable[[Session], None], record: Callable[[], Receipt]) -> Receipt:
+    @staticmethod
+    @contextmanager
+    def _joined(connection: Connection) -> Iterator[Session]:
+        """A session inside the engine operation's transaction: it writes there, the engine commits."""
+        session = Session(bind=connection, expire_on_commit=False)
         try:
-            return record()
-        except BaseException:
-            with self.sessions.begin() as session:
-                undo(session)
-            raise
+            yield session
+            session.flush()
+        finally:
+            session.close()
 
     def _refuse_case(self, actor: Actor, case_id: int) -> None:
         """Refuse early, before claiming anything, when the actor may not act on the case."""

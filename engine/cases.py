@@ -848,11 +848,17 @@ class CaseService:
         return person_id
 
     def link_reference(self, case_id: int, actor: Actor, version: int, kind: str, ref: str, label: str,
-                       linked: bool = True) -> Receipt:
+                       linked: bool = True, together: Callable[[Connection], str | None] | None = None) -> Receipt:
         """Record that something outside the engine (a databank resource, a profile...) is linked to the
-        case, or no longer is. The engine keeps only the event; the other side keeps its own link."""
+        case, or no longer is. The engine keeps only the event; the other side keeps its own link.
+
+        `together` is the other side's own write (e.g. the databank reserving a resource), run on the
+        operation's connection once the case is claimed and the actor allowed: the two land in one
+        transaction, and its refusal (an exception) leaves nothing written. It may return the label to record."""
         with self._operation(case_id, actor, version, allow_on_hold=True) as op:
             self._manage(op)
+            if together is not None:
+                label = together(op.connection) or label
             op.record("reference_linked" if linked else "reference_unlinked", kind=kind, ref=ref, label=label)
             return self._receipt(op)
 

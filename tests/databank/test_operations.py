@@ -263,6 +263,36 @@ def test_a_reserved_resource_cannot_be_reserved_again(databank, service):
         assert session.scalars(select(Event.type).where(Event.case_id == second)).all() == ["case_opened"]
 
 
+def test_two_cases_reserving_one_resource_at_once_one_gets_it_and_the_other_case_records_nothing(databank, service):
+    import threading
+
+    cases = [open_case(service) for _i in range(4)]
+    resource = databank.create_resource(GENOVA_OPERATOR, shed())
+    start = threading.Barrier(len(cases))
+    won: list[int] = []
+    refused: list[str] = []
+
+    def reserve(case_id: int, version: int) -> None:
+        start.wait()
+        try:
+            databank.reserve_resource(GENOVA_OPERATOR, resource.id, case_id, version)
+            won.append(case_id)
+        except DatabankError as exc:
+            refused.append(exc.code)
+
+    threads = [threading.Thread(target=reserve, args=c) for c in cases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1 and refused == ["databank.resource_not_available"] * (len(cases) - 1)
+    with databank.sessions() as session:
+        assert session.get(Resource, resource.id).reserved_case_id == won[0]
+        assert [link.case_id for link in session.scalars(select(ResourceLink))] == won
+        linked = session.scalars(select(Event.case_id).where(Event.type == "reference_linked")).all()
+        assert linked == won  # the losers' cases have no event about it
+
+
 def test_a_refused_case_operation_leaves_the_resource_available(databank, service):
     case_id, version = open_case(service)
     resource = databank.create_resource(GENOVA_OPERATOR, shed())

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from engine import (
     Actor, ConflictError, DocumentRefused, FormInvalid, InvalidOperation, Member, NotAllowed, RequirementsNotMet,
 )
-from engine.models import Case, CaseDocument, Event
+from engine.models import Case, CaseDocument, Desk, Event
 from engine.queries import counts, overdue, timeline
 from engine.scenarios import sample_file
 
@@ -409,6 +409,36 @@ def test_linking_a_reference_is_an_event_of_the_case(service, sessions):
         texts = [e.text for e in timeline(session, case_id, "it")]
     assert texts[-2] == "op1 ha collegato Capannone di Sestri alla pratica."
     assert texts[-1] == "op1 ha scollegato Capannone di Sestri dalla pratica."
+
+
+def test_the_other_side_of_a_link_is_written_in_the_same_transaction_or_not_at_all(service, sessions):
+    """`together`: the caller's own write runs inside the operation — kept with the event, or undone with it."""
+    from sqlalchemy import insert, select
+
+    case_id, v = open_group(service)
+
+    def write_then_refuse(connection):  # noqa: ANN001, ANN202
+        connection.execute(insert(Desk).values(id="written-then-refused", name="x", country="IT"))
+        raise RuntimeError("the other side refuses")
+
+    with pytest.raises(RuntimeError):
+        service.link_reference(case_id, OPERATOR, v, "resource", "r-1", "", together=write_then_refuse)
+    with sessions() as session:
+        assert session.get(Desk, "written-then-refused") is None
+        assert session.get(Case, case_id).version == v  # no event either
+
+    def write(connection):  # noqa: ANN001, ANN202
+        connection.execute(insert(Desk).values(id="written", name="x", country="IT"))
+        return "Capannone letto sotto il lucchetto"
+
+    receipt = service.link_reference(case_id, OPERATOR, v, "resource", "r-1", "", together=write)
+    with sessions() as session:
+        assert session.get(Desk, "written") is not None
+        event = session.scalars(select(Event).where(Event.case_id == case_id, Event.seq == receipt.version)).one()
+        assert event.data["label"] == "Capannone letto sotto il lucchetto"
+    # The actor is checked before the other side writes anything.
+    with pytest.raises(NotAllowed):
+        service.link_reference(case_id, W1, receipt.version, "resource", "r-1", "", together=write_then_refuse)
 
 
 def test_the_group_size_of_the_pathway_is_enforced(service):
