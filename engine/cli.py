@@ -401,11 +401,20 @@ def db() -> None:
 @click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None,
               help="Default: SQLite in ./instance, or OPERA_DATABASE_URL.")
 def upgrade_command(database_url: str | None) -> None:
-    """Create or migrate the database schema to the latest version."""
-    from .db import default_database_url, upgrade
+    """Create or migrate the database schema to the latest version, then bring the monitoring figures up to
+    date (on a large database the first dashboard would otherwise do it)."""
+    from . import monitoring
+    from .db import default_database_url, make_engine, upgrade
 
     upgrade(database_url)
     click.echo(f"database at the latest schema: {_hide_password(database_url or default_database_url())}")
+    engine = make_engine(database_url)
+    try:
+        read = monitoring.refresh(engine)
+    finally:
+        engine.dispose()
+    if read:
+        click.echo(f"monitoring up to date: {read} events folded")
 
 
 @db.command("refresh-monitoring")
@@ -413,8 +422,8 @@ def upgrade_command(database_url: str | None) -> None:
               help="Default: SQLite in ./instance, or OPERA_DATABASE_URL.")
 @click.option("--rebuild", is_flag=True, help="Fold the whole event log again instead of the new events only.")
 def refresh_monitoring_command(database_url: str | None, rebuild: bool) -> None:
-    """Bring the monitoring figures up to date with the event log (run after an upgrade of a large database,
-    so that the first dashboard does not do it)."""
+    """Bring the monitoring figures up to date with the event log (`db upgrade` does it too), or fold the
+    whole log again."""
     from . import monitoring
     from .db import make_engine
 

@@ -245,8 +245,8 @@ def test_a_deleted_case_leaves_the_figures(service, sessions):
     assert board.workers_by_sex["other"] == 0
 
 
-def test_the_refresh_command_folds_the_new_events_then_nothing(service, sessions, db_url):
-    """`opera db refresh-monitoring` brings the projection up to date (e.g. right after an upgrade)."""
+def test_upgrade_and_the_refresh_command_fold_the_new_events_then_nothing(service, sessions, db_url):
+    """`opera db upgrade` and `opera db refresh-monitoring` bring the projection up to date."""
     from click.testing import CliRunner
     from sqlalchemy import select
 
@@ -260,9 +260,11 @@ def test_the_refresh_command_folds_the_new_events_then_nothing(service, sessions
     with sessions() as session:
         assert session.scalars(select(StageVisit)).first() is None  # nothing folded yet
     runner = CliRunner()
-    first = runner.invoke(main, ["db", "refresh-monitoring", "--database-url", db_url])
+    first = runner.invoke(main, ["db", "upgrade", "--database-url", db_url])  # an upgrade folds them too
     assert first.exit_code == 0, first.output
-    read = int(first.output.split(": ")[1].split()[0])  # the events that matter to the figures
+    folded_line = first.output.strip().splitlines()[-1]
+    assert folded_line.startswith("monitoring up to date: ")
+    read = int(folded_line.split(": ")[1].split()[0])  # the events that matter to the figures
     assert read > 0
     folded = stays(sessions)
     assert folded
