@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, request, send_file
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -121,6 +121,21 @@ def add_security_headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if not request.path.startswith("/static/"):
         headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def send_private_file(sha256: str, content_type: str, filename: str, *, inline: bool = False) -> Response:
+    """A stored file (case document, databank file) for someone already allowed to see it: 404 when the bytes
+    are gone, shown sandboxed (an uploaded HTML or SVG runs nothing) and never cached."""
+    from .services import services
+
+    files = services().files
+    if not files.exists(sha256):
+        abort(404)
+    response = send_file(files.path_for(sha256), mimetype=content_type, as_attachment=not inline,
+                         download_name=filename, conditional=True, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for,
+    Blueprint, abort, current_app, flash, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -39,6 +39,7 @@ from ..access import (
 from ..i18n import lang
 from ..models import CaseNote, User, UserRole
 from ..services import current_pathways, db, services
+from ..security import send_private_file
 from . import page as case_page
 from . import stage_form
 from .forms import (
@@ -374,15 +375,7 @@ def download(case_id: int, document_id: int):  # noqa: ANN201
     document = db().get(CaseDocument, document_id)
     if document is None or document.case_id != case_id or document.removed_at is not None:
         abort(404)
-    files = services().files
-    if not files.exists(document.sha256):
-        abort(404)
-    response = send_file(files.path_for(document.sha256), mimetype=document.content_type, as_attachment=True,
-                         download_name=document.filename, conditional=True, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_private_file(document.sha256, document.content_type, document.filename)
 
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 from typing import Any, Callable
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -35,6 +35,7 @@ from engine.models import Case, Desk
 from ..access import actor, is_manager_of, roles_required, visible_case_or_404
 from ..i18n import lang
 from ..services import db, services
+from ..security import send_private_file
 from .forms import (
     MAX_ROWS, OWN_PROFILE_FIELDS, FileForm, ImportForm, MatchingForm, OwnProfileForm, ProfileForm, ResourceForm,
     fill_matching_choices, fill_own_profile_choices, fill_profile_choices, fill_resource_choices, set_errors,
@@ -267,8 +268,13 @@ def _save_entry(form: Any, desks: list[tuple[str, str]], record: dict[str, Any] 
 
 
 def _version(form: Any) -> int:
+    return _posted_int(form.version.data)
+
+
+def _posted_int(value: Any) -> int:
+    """A number the page itself sent (a version, an id): anything else is a malformed request."""
     try:
-        return int(form.version.data)
+        return int(value)
     except (TypeError, ValueError):
         abort(400)
 
@@ -471,10 +477,7 @@ def resource_status(resource_id: int):  # noqa: ANN201
 
 
 def _version_of(form: MultiDict) -> int:
-    try:
-        return int(form.get("version", ""))
-    except ValueError:
-        abort(400)
+    return _posted_int(form.get("version"))
 
 
 @bp.post("/resources/<int:resource_id>/files")
@@ -507,16 +510,10 @@ def add_file(resource_id: int):  # noqa: ANN201
 def resource_file(resource_id: int, file_id: int):  # noqa: ANN201
     record = _or_404(lambda: bank().get_resource(actor(), resource_id, lang()))
     row = next((f for f in record["files"] if f["id"] == file_id), None)
-    files = services().files
-    if row is None or not files.exists(row["sha256"]):
+    if row is None:
         abort(404)
     inline = row["kind"] == "photo" and row["content_type"] in ("image/jpeg", "image/png")
-    response = send_file(files.path_for(row["sha256"]), mimetype=row["content_type"], as_attachment=not inline,
-                         download_name=row["filename"], conditional=True, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_private_file(row["sha256"], row["content_type"], row["filename"], inline=inline)
 
 
 @bp.post("/resources/<int:resource_id>/files/<int:file_id>/remove")
@@ -722,10 +719,7 @@ def _case_action(case_id: int, run: Callable[[int], Any], done: str):  # noqa: A
 
 
 def _resource_id() -> int:
-    try:
-        return int(request.form.get("resource_id", ""))
-    except ValueError:
-        abort(400)
+    return _posted_int(request.form.get("resource_id"))
 
 
 @bp.post("/cases/<int:case_id>/reserve")

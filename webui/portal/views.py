@@ -30,7 +30,7 @@ from ..cases import stage_form
 from ..i18n import lang
 from ..models import User
 from ..notifications.models import OutboxMessage
-from ..security import hash_password, verify_password
+from ..security import hash_password, send_private_file, verify_password
 from ..services import db, services
 from . import invitations, page, tokens
 from .forms import ConfirmForm, NewPasswordForm, SignInLinkForm, WelcomeForm
@@ -194,14 +194,7 @@ def _my_document_or_404(case_row: Case, document_id: int) -> CaseDocument:
 @roles_required("worker")
 def download(case_id: int, document_id: int):  # noqa: ANN201
     document = _my_document_or_404(my_case_or_404(case_id), document_id)
-    files = services().files
-    if not files.exists(document.sha256):
-        abort(404)
-    response = send_file(files.path_for(document.sha256), mimetype=document.content_type, as_attachment=True,
-                         download_name=document.filename, conditional=True, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_private_file(document.sha256, document.content_type, document.filename)
 
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")
