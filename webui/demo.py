@@ -266,14 +266,10 @@ class Builder:
     def assess(self, case_id: int, version: int, requirement: AssessmentRequirement, member: str, actor: Actor) -> int:
         """One worker's answers, submitted through the engine; a re-assessment's answers grow from the
         worker's own baseline answers, so the demo's progress is the kind a real follow-up shows."""
-        from .cases.questionnaire import sample_answers
-
-        assessments = self.service.assessments
+        assessment, answers = self.sampled_answers(requirement)
         with self.sessions() as session:
-            assessment = assessments.revision(assessments.current_revision_id(requirement.assessment_id, session))
             baseline = self.baseline_scores(session, case_id, member, assessment.compares_to) \
                 if assessment.compares_to else {}
-        answers = sample_answers(assessment, seed=self.rng.randint(0, 10**6))
         for question in assessment.questions:
             if question.type != "scale" or not question.scores:
                 continue
@@ -287,15 +283,19 @@ class Builder:
 
     def start_assessment(self, case_id: int, requirement: AssessmentRequirement, member: str, actor: Actor) -> None:
         """The first half of one worker's answers, kept as a draft (as the questionnaire page saves them)."""
+        assessment, answers = self.sampled_answers(requirement)
+        first_half = [q.id for q in assessment.questions][:len(assessment.questions) // 2]
+        self.service.save_assessment_answers(case_id, actor, {q: answers[q] for q in first_half if q in answers},
+                                             person_id=member)
+
+    def sampled_answers(self, requirement: AssessmentRequirement) -> tuple[Any, dict[str, Any]]:
+        """The requirement's current questionnaire and a plausible full set of answers to it."""
         from .cases.questionnaire import sample_answers
 
         assessments = self.service.assessments
         with self.sessions() as session:
             assessment = assessments.revision(assessments.current_revision_id(requirement.assessment_id, session))
-        answers = sample_answers(assessment, seed=self.rng.randint(0, 10**6))
-        first_half = [q.id for q in assessment.questions][:len(assessment.questions) // 2]
-        self.service.save_assessment_answers(case_id, actor, {q: answers[q] for q in first_half if q in answers},
-                                             person_id=member)
+        return assessment, sample_answers(assessment, seed=self.rng.randint(0, 10**6))
 
     @staticmethod
     def baseline_scores(session: Session, case_id: int, member: str, assessment_id: str) -> dict[str, Any]:
