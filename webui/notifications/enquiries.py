@@ -7,6 +7,7 @@ never lost, and sends what the SMTP server refused.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
@@ -20,7 +21,7 @@ from engine.models import Desk, utcnow
 
 from ..models import DeskMembership, User, UserRole
 from .models import OutboxMessage
-from .rules import Draft, base_url
+from .rules import Draft, add_message, base_url
 
 KIND = "public_enquiry"
 CATCH_UP = timedelta(days=30)  # how far back `opera notify` looks for requests without their message
@@ -51,16 +52,11 @@ def queue_enquiry(session: Session, request_id: int, now: datetime | None = None
     draft = _draft(enquiry, desk, resource, language)
     added = []
     for recipient, email in recipients(session, desk):
-        key = f"enquiry:{enquiry.id}:{recipient}"[:200]
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
-            continue
-        row = OutboxMessage(key=key, recipient_id=recipient[:64], email=email, kind=KIND, case_id=None,
-                            language=language, subject=draft.subject[:300], body=draft.body, link=draft.link[:500],
-                            status="pending", next_attempt_at=now, created_at=now,
-                            read_at=now)  # for a mailbox, not for anyone's in-app list
-        session.add(row)
-        session.flush()
-        added.append(row.id)
+        one = replace(draft, key=f"enquiry:{enquiry.id}:{recipient}", recipient=recipient)
+        # read_at: for a mailbox, not for anyone's in-app list
+        row_id = add_message(session, one, email, language, read_at=now)
+        if row_id is not None:
+            added.append(row_id)
     return added
 
 

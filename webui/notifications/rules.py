@@ -61,20 +61,29 @@ def write(session: Session, drafts: Iterable[tuple[Draft, User | None]]) -> int:
     """Add the drafts whose key is new; returns how many were added."""
     added = 0
     for draft, user in drafts:
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == draft.key)) is not None:
-            continue
         email = user.email if user is not None and not user.disabled and user.email else None
-        try:
-            with session.begin_nested():  # another `opera notify` may be writing the same key
-                session.add(OutboxMessage(
-                    key=draft.key, recipient_id=draft.recipient, email=email, kind=draft.kind,
-                    case_id=draft.case_id, event_id=draft.event_id, language=language_of(user),
-                    subject=draft.subject[:300], body=draft.body, link=draft.link[:500],
-                    status="pending" if email else "in_app", next_attempt_at=utcnow()))
-        except IntegrityError:
-            continue
-        added += 1
+        if add_message(session, draft, email, language_of(user)) is not None:
+            added += 1
     return added
+
+
+def add_message(session: Session, draft: Draft, email: str | None, language: str,
+                read_at: datetime | None = None) -> int | None:
+    """One outbox row for a draft, unless its key is there already; returns the new row's id (or None).
+    With no e-mail address the message is only shown in the application."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == draft.key)) is not None:
+        return None
+    row = OutboxMessage(
+        key=draft.key[:200], recipient_id=draft.recipient[:64], email=email, kind=draft.kind,
+        case_id=draft.case_id, event_id=draft.event_id, language=language, subject=draft.subject[:300],
+        body=draft.body, link=draft.link[:500], status="pending" if email else "in_app",
+        next_attempt_at=utcnow(), read_at=read_at)
+    try:
+        with session.begin_nested():  # another `opera notify` (or a request) may be writing the same key
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row.id
 
 
 def case_link(case_id: int) -> str:
