@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import current_app, g
 from sqlalchemy import Engine, select
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import CaseService, FileStore, Pathway, PathwayLibrary
 from engine.assessment_library import AssessmentLibrary
 from engine.models import PathwaySource
+
+if TYPE_CHECKING:
+    from databank import Databank
 
 
 @dataclass
@@ -54,3 +58,14 @@ def current_pathways() -> list[tuple[str, Pathway]]:
         library = services().library
         found = g._pathways = [(pid, library.revision(active[pid][0], db()).pathway) for pid in sorted(active)]
     return found
+
+
+def databank() -> Databank:
+    """The databank's operations on the application's engine (one per application)."""
+    from databank import Databank
+
+    extensions = current_app.extensions
+    if "databank" not in extensions:
+        opera = services()
+        extensions["databank"] = Databank(opera.sessions, opera.files, opera.cases)
+    return extensions["databank"]

@@ -25,7 +25,7 @@ from databank.errors import DatabankError, EntryInvalid, EntryNotFound, Problem,
 from databank.exchange import export_profiles, export_resources, import_file
 from databank.matching import need_for_case, suggest_profiles, suggest_resources
 from databank.models import Profile, Resource
-from databank.operations import Databank, may_edit
+from databank.operations import may_edit
 from databank.search import search_profiles, search_resources
 from databank.text import normalized
 from databank.vocabulary import CATEGORIES, OFFERS, STATUSES, label
@@ -34,6 +34,7 @@ from engine.models import Case, Desk
 
 from ..access import actor, is_manager_of, roles_required, visible_case_or_404
 from ..i18n import lang
+from ..services import databank as bank
 from ..services import db, services
 from ..security import send_private_file
 from .forms import (
@@ -54,14 +55,6 @@ RESOURCE_TEXT_FIELDS = ("desk_id", "category", "title", "description", "region",
                         "address", "latitude", "longitude", "surface_m2", "capacity", "condition", "available_from",
                         "terms", "owner_kind", "owner_name", "contact_name", "contact_email", "contact_phone",
                         "origin_firm", "origin_firm_nace")
-
-
-def bank() -> Databank:
-    extensions = current_app.extensions
-    if "databank" not in extensions:
-        opera = services()
-        extensions["databank"] = Databank(opera.sessions, opera.files, opera.cases)
-    return extensions["databank"]
 
 
 def pending_imports() -> PendingImports:

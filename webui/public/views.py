@@ -29,7 +29,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from databank import Databank, ResourceQuery
+from databank import ResourceQuery
 from databank.errors import EntryInvalid, EntryNotFound
 from databank.models import ContactThrottle, Resource
 from databank.public import (
@@ -43,7 +43,7 @@ from engine.models import utcnow
 from ..i18n import select_locale
 from ..notifications.enquiries import queue_enquiry
 from ..portal.invitations import send_now
-from ..services import db, services
+from ..services import databank, db, services
 from .forms import ContactForm, ResourceFilterForm
 
 bp = Blueprint("public", __name__, template_folder="templates")
@@ -230,7 +230,7 @@ def _contact(form: ContactForm, lang: str, resource_id: int | None) -> Response 
     sent = url_for(".contact_sent", lang=lang, resource=resource_id)
     if form.website.data:
         return redirect(sent, 303)  # a robot: it learns nothing, nothing is stored
-    bank = Databank(services().sessions)
+    bank = databank()
     data = {"name": form.name.data, "email": form.email.data, "organisation": form.organisation.data or "",
             "message": form.message.data, "language": lang}
     if resource_id is not None:
