@@ -6,8 +6,6 @@ from __future__ import annotations
 import random
 import re
 
-import pytest
-
 from engine.models import utcnow
 from tests.e2e.conftest import PEOPLE
 from tests.webui.test_notifications import body, subject

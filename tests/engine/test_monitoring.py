@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from engine import Actor, Member
-from engine.models import Desk
 from engine.monitoring import Scope, case_ids, dashboard
 
-from .test_cases import MENTOR, OPERATOR, finish_welcome, open_group
+from .test_cases import OPERATOR, finish_welcome, open_group
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 NICE_OPERATOR = Actor.of("op-nice", ["operator"], ["nice"])

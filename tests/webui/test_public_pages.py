@@ -17,7 +17,7 @@ from databank import Databank
 from databank.esco import import_esco
 from databank.models import ContactRequest, Profile, Resource, ResourceFile
 from engine.models import CaseMember, Desk
-from tests.databank.conftest import ESCO_FIXTURE, TOUR_GUIDE, WELDER, anna
+from tests.databank.conftest import ESCO_FIXTURE, anna
 from tests.webui.conftest import PEOPLE, open_case
 from tests.webui.test_notifications import SmtpServer, body, smtp, subject  # noqa: F401 - the SMTP fixture
 from webui.models import User

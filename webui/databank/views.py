@@ -35,7 +35,7 @@ from engine.models import Case, Desk
 from ..access import actor, is_manager_of, roles_required, visible_case_or_404
 from ..i18n import lang
 from ..services import databank as bank
-from ..services import db, services
+from ..services import db
 from ..security import send_private_file
 from .forms import (
     MAX_ROWS, OWN_PROFILE_FIELDS, FileForm, ImportForm, MatchingForm, OwnProfileForm, ProfileForm, ResourceForm,
