@@ -335,3 +335,23 @@ class StageVisit(Base):
 
 # The dashboard's counts per pathway, status and outcome, read from the index alone.
 Index("ix_cases_pathway_status_outcome", Case.pathway_id, Case.status, Case.outcome, Case.desk_id, Case.opened_at)
+
+
+class AuditEntry(Base):
+    """Append-only record of one change to something that is not a case (an account, a desk, a databank
+    entry, a pathway save, a note...): the same shape as a case event. `seq` counts the entries of one
+    subject; `hash` chains each entry to the previous one of its subject (engine/audit.py)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "seq", name="uq_audit_log_subject_seq"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(48))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor_roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")

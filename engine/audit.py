@@ -1,0 +1,71 @@
+"""The audit log: one append-only entry for every change to something that is not a case.
+
+Accounts, roles, desks, databank profiles and resources, notes and meetings, consent records, designer
+saves: each change is one operation, in one transaction, that writes its row(s) *and* calls `record` on
+the same connection. Case changes write case events instead (engine/cases.py); the two logs have the same
+shape (who, when, what, with which data) and each entry is chained to the previous one of its subject by
+a SHA-256 hash, so that `opera check` can prove nothing was rewritten.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, func, insert, select
+
+from .models import AuditEntry, utcnow
+
+AUDIT = AuditEntry.__table__
+
+
+def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
+    """The hash of one log entry: the previous entry's hash and the entry's content, canonically encoded."""
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def entry_payload(subject_type: str, subject_id: str, seq: int, type_: str, actor_id: str,
+                  actor_roles: Iterable[str], data: dict[str, Any]) -> dict[str, Any]:
+    """What an audit entry's hash covers (its time is left out: databases round timestamps differently)."""
+    return {"subject_type": subject_type, "subject_id": str(subject_id), "seq": seq, "type": type_,
+            "actor_id": actor_id, "actor_roles": sorted(actor_roles), "data": data}
+
+
+def record(connection: Connection, *, subject_type: str, subject_id: Any, type: str,  # noqa: A002
+           actor_id: str, actor_roles: Iterable[str] = (), data: dict[str, Any] | None = None,
+           at: datetime | None = None) -> int:
+    """Append one entry for `subject_type`/`subject_id` on the caller's connection (its transaction).
+
+    Two writers of the same subject at once: the second one's insert violates the (subject, seq) unique
+    key and its whole transaction fails, never a fork of the chain."""
+    subject_id = str(subject_id)
+    roles = sorted(actor_roles)
+    data = data or {}
+    last = connection.execute(
+        select(AUDIT.c.seq, AUDIT.c.hash).where(AUDIT.c.subject_type == subject_type,
+                                                AUDIT.c.subject_id == subject_id)
+        .order_by(AUDIT.c.seq.desc()).limit(1)).first()
+    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, "")
+    digest = chain_hash(prev_hash, entry_payload(subject_type, subject_id, seq, type, actor_id, roles, data))
+    result = connection.execute(insert(AUDIT).values(
+        subject_type=subject_type, subject_id=subject_id, seq=seq, type=type, actor_id=actor_id,
+        actor_roles=roles, at=at or utcnow(), data=data, prev_hash=prev_hash, hash=digest))
+    return int(result.inserted_primary_key[0])
+
+
+def entries(connection: Connection, subject_type: str, subject_id: Any) -> list[Any]:
+    """The entries of one subject, oldest first."""
+    return list(connection.execute(select(AUDIT).where(
+        AUDIT.c.subject_type == subject_type, AUDIT.c.subject_id == str(subject_id)).order_by(AUDIT.c.seq)))
+
+
+def count(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(AUDIT)).scalar_one())
