@@ -2,7 +2,7 @@
 
 Accounts, roles, desks, databank profiles and resources, notes and meetings, consent records, designer
 saves: each change is one operation, in one transaction, that writes its row(s) *and* calls `record` on
-the same connection. Case changes write case events instead (engine/cases.py); the two logs have the same
+the same connection. Case changes write case events instead (engine/cases/); the two logs have the same
 shape (who, when, what, with which data) and each entry is chained to the previous one of its subject by
 a SHA-256 hash, so that `opera check` can prove nothing was rewritten.
 """

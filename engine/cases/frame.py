@@ -1,0 +1,280 @@
+"""The frame of every case operation: claim the version the actor saw, check who may act, write the
+changed case row and its one event, all in one transaction; and the checks several operations share."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any, Callable, Iterator, Sequence
+
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..assessment_library import AssessmentLibrary
+from ..errors import (
+    ConflictError,
+    EngineError,
+    InvalidOperation,
+    NotAllowed,
+    NotFound,
+)
+from ..files import FileStore
+from ..library import LoadedRevision, PathwayLibrary
+from ..models import (
+    AssessmentResponse,
+    Case,
+    CaseDocument,
+    CaseMember,
+    ChecklistTick,
+    Event,
+    FormData,
+    SignOff,
+    utcnow,
+)
+from ..pathway import Pathway, Stage
+from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Receipt
+
+MANAGER_ROLES = ("operator",)  # who advances, holds, reopens... (admins may too)
+
+# The hot path of every operation runs prebuilt Core statements on the session's connection: the ORM's
+# unit of work costs several times the database work for these one-row changes (see benchmarks/).
+CASES = Case.__table__
+MEMBERS = CaseMember.__table__
+TICKS = ChecklistTick.__table__
+DOCUMENTS = CaseDocument.__table__
+FORMS = FormData.__table__
+SIGNOFFS = SignOff.__table__
+EVENTS = Event.__table__
+_CLAIM = (update(CASES).where(CASES.c.id == bindparam("case_id"), CASES.c.version == bindparam("expected"))
+          .values(version=bindparam("next")).returning(*CASES.c))
+_INSERT_EVENT = insert(EVENTS)
+_TICK = select(TICKS.c.id).where(TICKS.c.case_id == bindparam("case_id"), TICKS.c.stage_id == bindparam("stage_id"),
+                                 TICKS.c.item_id == bindparam("item_id"), TICKS.c.member_id == bindparam("member_id"))
+_INSERT_TICK = insert(TICKS)
+_DELETE_TICK = delete(TICKS).where(TICKS.c.id == bindparam("tick_id"))
+_FORM = select(FORMS).where(FORMS.c.case_id == bindparam("case_id"), FORMS.c.stage_id == bindparam("stage_id"))
+_INSERT_FORM = insert(FORMS)
+_UPDATE_FORM = update(FORMS).where(FORMS.c.id == bindparam("form_id")).values(
+    data=bindparam("data"), submitted_by=bindparam("submitted_by"), submitted_at=bindparam("submitted_at"))
+_SIGNOFFS_OF_VISIT = select(SIGNOFFS).where(
+    SIGNOFFS.c.case_id == bindparam("case_id"), SIGNOFFS.c.stage_id == bindparam("stage_id"),
+    SIGNOFFS.c.stage_visit == bindparam("stage_visit"))
+_INSERT_SIGNOFF = insert(SIGNOFFS)
+RESPONSES = AssessmentResponse.__table__
+_RESPONSE = select(RESPONSES).where(RESPONSES.c.case_id == bindparam("case_id"),
+                                    RESPONSES.c.person_id == bindparam("person_id"),
+                                    RESPONSES.c.assessment_id == bindparam("assessment_id"))
+_MEMBERS_OF = select(MEMBERS).where(MEMBERS.c.case_id == bindparam("case_id")).order_by(
+    MEMBERS.c.kind, MEMBERS.c.position)
+
+
+class CaseState:
+    """The case row as an operation claimed it: its values, the changes the operation makes (written in one
+    UPDATE at the end) and its members, read only if a rule needs them."""
+
+    def __init__(self, row: Any, connection: Connection):
+        object.__setattr__(self, "_values", dict(row._mapping))
+        object.__setattr__(self, "_changes", {})
+        object.__setattr__(self, "_connection", connection)
+        object.__setattr__(self, "_members", None)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._values:
+            raise AttributeError(name)
+        self._values[name] = value
+        self._changes[name] = value
+
+    @property
+    def members(self) -> list[Any]:
+        if self._members is None:
+            object.__setattr__(self, "_members", list(self._connection.execute(_MEMBERS_OF, {"case_id": self.id})))
+        return self._members
+
+    def forget_members(self) -> None:
+        object.__setattr__(self, "_members", None)
+
+
+
+@dataclass
+class _Op:
+    connection: Connection
+    case: CaseState
+    revision: LoadedRevision  # set right after the claim
+    actor: Actor
+    now: datetime
+    event_type: str = ""
+    event_data: dict[str, Any] = field(default_factory=dict)
+    event_stage: str | None = None
+
+    @property
+    def pathway(self) -> Pathway:
+        return self.revision.pathway
+
+    @property
+    def stage(self) -> Stage:
+        stage = self.pathway.stage(self.case.stage_id)
+        assert stage is not None
+        return stage
+
+    @cached_property
+    def session(self) -> Session:
+        """An ORM session in the operation's transaction, for the rarer operations that create cases."""
+        return Session(bind=self.connection, expire_on_commit=False)
+
+    def record(self, event_type: str, **data: Any) -> None:
+        self.event_type = event_type
+        self.event_data = data
+
+
+
+class OperationFrame:
+    """The frame of every operation: claim the version, check who may act, write the state and its event."""
+
+    def __init__(self, session_factory: sessionmaker[Session], library: PathwayLibrary, files: FileStore,
+                 clock: Callable[[], datetime] = utcnow, assessments: AssessmentLibrary | None = None):
+        self.session_factory = session_factory
+        self.library = library
+        self.files = files
+        self.clock = clock
+        self.assessments = assessments or AssessmentLibrary(session_factory)
+
+    # --- the frame of every operation ---------------------------------------------------------------
+
+    @contextmanager
+    def _operation(self, case_id: int, actor: Actor, expected_version: int, *,
+                   allow_closed: bool = False, allow_on_hold: bool = False) -> Iterator[_Op]:
+        with self.engine.begin() as connection:
+            # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
+            # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
+            row = connection.execute(_CLAIM, {"case_id": case_id, "expected": expected_version,
+                                              "next": expected_version + 1}).first()
+            if row is None:
+                raise self._conflict(connection, case_id, expected_version)
+            case = CaseState(row, connection)
+            if case.status == "closed" and not allow_closed:
+                raise InvalidOperation("case_closed", outcome=case.outcome or "")
+            if case.status == "on_hold" and not allow_on_hold:
+                raise InvalidOperation("case_on_hold")
+            op = _Op(connection, case, None, actor, self.clock())  # type: ignore[arg-type]
+            op.revision = self._revision(op, case.revision_id)
+            op.event_stage = case.stage_id
+            try:
+                yield op
+                if not op.event_type:
+                    raise RuntimeError("an operation must record its event")
+                if "session" in op.__dict__:
+                    op.session.flush()  # rows an operation wrote through the ORM (new cases) come first
+                if case._changes:
+                    connection.execute(update(CASES).where(CASES.c.id == case_id).values(**case._changes))
+                connection.execute(_INSERT_EVENT, {
+                    "case_id": case_id, "seq": expected_version + 1, "type": op.event_type, "actor_id": actor.id,
+                    "actor_roles": sorted(actor.roles), "at": op.now, "stage_id": op.event_stage,
+                    "data": op.event_data})
+            finally:
+                if "session" in op.__dict__:
+                    op.session.close()
+
+    @property
+    def engine(self) -> Engine:
+        return self.session_factory.kw["bind"]
+
+    def _revision(self, op: _Op, revision_id: int) -> LoadedRevision:
+        if self.library.is_cached(revision_id):
+            return self.library.revision(revision_id)
+        return self.library.revision(revision_id, op.session)
+
+    @staticmethod
+    def _conflict(connection: Connection, case_id: int, expected_version: int) -> EngineError:
+        actual = connection.execute(select(CASES.c.version).where(CASES.c.id == case_id)).scalar()
+        if actual is None:
+            return NotFound(case_id=case_id)
+        changes = [
+            {"seq": e.seq, "type": e.type, "actor": e.actor_id, "at": e.at.isoformat(), "stage": e.stage_id}
+            for e in connection.execute(select(EVENTS).where(
+                EVENTS.c.case_id == case_id, EVENTS.c.seq > expected_version).order_by(EVENTS.c.seq))]
+        return ConflictError(expected_version, actual, changes)
+
+    def _receipt(self, op: _Op, **extra: Any) -> Receipt:
+        return Receipt(op.case.id, op.case.version, op.event_type, **extra)
+
+    # --- who may do what -----------------------------------------------------------------------------
+
+    @staticmethod
+    def refusal(actor: Actor, case: Case, role: str) -> NotAllowed | None:
+        """Why `actor`, acting in `role`, may not act on `case` (None if they may)."""
+        if actor.has("admin") and role in ("operator", "admin"):
+            return None
+        if not actor.has(role):
+            return NotAllowed("not_allowed.role", roles=[role])
+        if role == "operator" and case.desk_id not in actor.desks:
+            return NotAllowed("not_allowed.desk")
+        if role == "mentor" and not any(m.kind == "mentor" and m.person_id == actor.id for m in case.members):
+            return NotAllowed("not_allowed.not_assigned")
+        if role == "worker" and not any(m.kind == "worker" and m.person_id == actor.id for m in case.members):
+            return NotAllowed("not_allowed.not_member")
+        if role in ("designer",):
+            return NotAllowed("not_allowed.role", roles=["operator"])
+        return None
+
+    def _acting_role(self, actor: Actor, case: Case, roles: Sequence[str]) -> str:
+        """The first of `roles` in which the actor may act on the case, or the most telling refusal."""
+        relationship_refusal: NotAllowed | None = None
+        for role in roles:
+            refusal = self.refusal(actor, case, role)
+            if refusal is None:
+                return role
+            if refusal.reason_code != "not_allowed.role" and relationship_refusal is None:
+                relationship_refusal = refusal
+        raise relationship_refusal or NotAllowed("not_allowed.role", roles=list(roles))
+
+    def _manage(self, op: _Op) -> None:
+        self._acting_role(op.actor, op.case, MANAGER_ROLES)
+
+
+
+def _check_group_size(pathway: Pathway, count: int) -> None:
+    if count < pathway.group_min:
+        raise InvalidOperation("group_too_small", min=pathway.group_min)
+    if pathway.group_max is not None and count > pathway.group_max:
+        raise InvalidOperation("group_too_large", max=pathway.group_max)
+
+
+def _check_personal_details(members: Sequence[Member], now: datetime) -> None:
+    """Sex and year of birth, when given, must be one of the recorded values and a plausible year."""
+    youngest = now.year - YOUNGEST_AGE
+    for m in members:
+        name = m.display_name or m.person_id
+        if m.sex is not None and m.sex not in SEXES:
+            raise InvalidOperation("member_sex_invalid", member=name, sex=m.sex)
+        if m.birth_year is not None and (isinstance(m.birth_year, bool) or not isinstance(m.birth_year, int)
+                                         or not OLDEST_BIRTH_YEAR <= m.birth_year <= youngest):
+            raise InvalidOperation("member_birth_year_invalid", member=name, year=m.birth_year,
+                                   min=OLDEST_BIRTH_YEAR, max=youngest)
+
+
+def _jobs(created: int | None, kept: int | None) -> dict[str, int]:
+    """Jobs recorded at an outcome, for monitoring: whole numbers, never negative."""
+    out = {}
+    for key, value in (("jobs_created", created), ("jobs_kept", kept)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidOperation("jobs_invalid")
+        out[key] = value
+    return out
+
+
+def _require_reason(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise InvalidOperation("reason_required")
+
+
+def _due(stage: Stage, now: datetime) -> datetime | None:
+    return now + timedelta(days=stage.due_days) if stage.due_days else None

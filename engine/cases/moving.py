@@ -1,0 +1,228 @@
+"""Moving a case: exits, reopening, hold and resume, withdrawal and closing, switching pathway,
+migrating to another revision."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from sqlalchemy import select, update
+
+from ..errors import (
+    EngineError,
+    InvalidOperation,
+    NotAllowed,
+    RequirementsNotMet,
+)
+from ..library import LoadedRevision
+from ..machine import fire
+from ..models import (
+    AssessmentResponse,
+    Event,
+    FormData,
+)
+from ..requirements import StageState
+from .frame import (
+    _FORM,
+    DOCUMENTS,
+    EVENTS,
+    FORMS,
+    RESPONSES,
+    TICKS,
+    OperationFrame,
+    _check_group_size,
+    _due,
+    _jobs,
+    _Op,
+    _require_reason,
+)
+from .values import Actor, Member, Receipt
+
+
+class MovingOperations(OperationFrame):
+
+    def advance(self, case_id: int, actor: Actor, version: int, exit_id: str, *,
+                jobs_created: int | None = None, jobs_kept: int | None = None) -> Receipt:
+        """Leave the stage through an exit; an exit to an outcome may record the jobs created or kept."""
+        with self._operation(case_id, actor, version) as op:
+            self._manage(op)
+            stage = op.stage
+            exit_ = stage.exit(exit_id)
+            if exit_ is None:
+                raise InvalidOperation("unknown_exit", stage=stage.id, exit=exit_id)
+            state = StageState.load(op.connection, op.case, op.pathway, op.now)
+            target = fire(op.revision.machine, stage.id, exit_id, state)
+            if target is None:
+                raise RequirementsNotMet(exit_id, state.unmet_for(exit_))
+            data: dict[str, Any] = {"exit": exit_id, "exit_label": dict(exit_.label), "from": stage.id,
+                                    "from_label": dict(stage.title)}
+            new_case_id = None
+            if exit_.to:
+                self._enter(op, exit_.to)
+                data.update(to=exit_.to, to_label=dict(op.stage.title))
+            elif exit_.outcome:
+                self._close(op, exit_.outcome)
+                data.update(outcome=exit_.outcome, **_jobs(jobs_created, jobs_kept))
+            else:
+                assert exit_.pathway
+                new_case_id = self._continue_on(op, exit_.pathway, exit_.at, exit_.carry, reason="")
+                data.update(pathway=exit_.pathway, new_case=new_case_id, outcome="referred")
+            op.record("advanced", **data)
+            return self._receipt(op, new_case_id=new_case_id)
+
+    def _enter(self, op: _Op, stage_id: str) -> None:
+        stage = op.pathway.stage(stage_id)
+        assert stage is not None
+        op.case.stage_id = stage_id
+        op.case.stage_visit += 1
+        op.case.stage_entered_at = op.now
+        op.case.due_at = _due(stage, op.now)
+
+    def _close(self, op: _Op, outcome: str) -> None:
+        op.case.status = "closed"
+        op.case.outcome = outcome
+        op.case.closed_at = op.now
+        op.case.due_at = None
+        op.case.held_at = None
+
+    def _target_revision(self, op: _Op, pathway_id: str) -> LoadedRevision:
+        try:
+            return self.library.revision(self.library.active_revision_id(pathway_id, op.session), op.session)
+        except EngineError:
+            raise InvalidOperation("unknown_pathway", pathway=pathway_id) from None
+
+    def _continue_on(self, op: _Op, pathway_id: str, at: str | None, carry: Sequence[str], reason: str) -> int:
+        """Close this case as referred and open its continuation on another pathway, in the same transaction."""
+        revision = self._target_revision(op, pathway_id)
+        start = at if at and revision.pathway.stage(at) else revision.pathway.start
+        members = [Member(m.person_id, m.display_name, m.sex, m.birth_year)
+                   for m in op.case.members if m.kind == "worker"]
+        _check_group_size(revision.pathway, len(members))  # a group cannot move to a one-person pathway
+        mentors = [Member(m.person_id, m.display_name) for m in op.case.members if m.kind == "mentor"]
+        new = self._new_case(op.session, revision, op.case.desk_id, members, mentors, op.case.supply_chains,
+                             op.case.title, op.actor, op.now, start)
+        new.previous_case_id = op.case.id
+        op.session.flush()
+        for row in op.connection.execute(select(FORMS).where(FORMS.c.case_id == op.case.id,
+                                                             FORMS.c.stage_id.in_(list(carry)))):
+            op.session.add(FormData(case_id=new.id, stage_id=row.stage_id, data=dict(row.data),
+                                    submitted_by=row.submitted_by, submitted_at=row.submitted_at))
+        for row in op.connection.execute(select(RESPONSES).where(RESPONSES.c.case_id == op.case.id)):
+            # Assessments are about the person: they follow the person to the new pathway.
+            values = {k: v for k, v in row._mapping.items() if k != "id"}
+            op.session.add(AssessmentResponse(**{**values, "case_id": new.id}))
+        op.session.add(Event(case_id=new.id, seq=1, type="case_opened", actor_id=op.actor.id,
+                             actor_roles=sorted(op.actor.roles), at=op.now, stage_id=start,
+                             data={"pathway": pathway_id, "pathway_title": dict(revision.pathway.title),
+                                   "revision_id": revision.revision_id, "version": revision.pathway.version,
+                                   "previous_case": op.case.id, "carried": list(carry), "reason": reason,
+                                   "members": [m.person_id for m in members]}))
+        self._close(op, "referred")
+        op.case.next_case_id = new.id
+        return new.id
+
+    def reopen(self, case_id: int, actor: Actor, version: int, stage_id: str, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            self._manage(op)
+            _require_reason(reason)
+            visited = set(op.connection.execute(select(EVENTS.c.stage_id).where(EVENTS.c.case_id == case_id)).scalars())
+            if stage_id not in visited or op.pathway.stage(stage_id) is None:
+                raise InvalidOperation("reopen_not_visited", stage=stage_id)
+            from_stage = op.stage
+            self._enter(op, stage_id)
+            op.event_stage = stage_id
+            op.record("reopened", **{"from": from_stage.id, "from_label": dict(from_stage.title), "to": stage_id,
+                                     "to_label": dict(op.stage.title), "reason": reason})
+            return self._receipt(op)
+
+    def hold(self, case_id: int, actor: Actor, version: int, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            self._manage(op)
+            _require_reason(reason)
+            op.case.status = "on_hold"
+            op.case.held_at = op.now
+            op.record("put_on_hold", reason=reason)
+            return self._receipt(op)
+
+    def resume(self, case_id: int, actor: Actor, version: int, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            _require_reason(reason)
+            if op.case.status != "on_hold":
+                raise InvalidOperation("case_not_on_hold")
+            held_for = op.now - (op.case.held_at or op.now)
+            if op.case.due_at is not None:
+                op.case.due_at = op.case.due_at + held_for  # time on hold does not count against the due date
+            op.case.status = "active"
+            op.case.held_at = None
+            op.record("resumed", reason=reason, held_days=held_for.days)
+            return self._receipt(op)
+
+    def withdraw(self, case_id: int, actor: Actor, version: int, reason: str) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            _require_reason(reason)
+            self._close(op, "withdrawn")
+            op.record("closed", outcome="withdrawn", reason=reason)
+            return self._receipt(op)
+
+    def close(self, case_id: int, actor: Actor, version: int, outcome: str, reason: str, *,
+              jobs_created: int | None = None, jobs_kept: int | None = None) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            _require_reason(reason)
+            if outcome not in op.pathway.outcomes:
+                raise InvalidOperation("unknown_outcome", outcome=outcome)
+            self._close(op, outcome)
+            op.record("closed", outcome=outcome, reason=reason, **_jobs(jobs_created, jobs_kept))
+            return self._receipt(op)
+
+    def switch_pathway(self, case_id: int, actor: Actor, version: int, pathway_id: str, reason: str,
+                       at: str | None = None, carry: Sequence[str] | None = None) -> Receipt:
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            self._manage(op)
+            _require_reason(reason)
+            if pathway_id == op.pathway.id:
+                raise InvalidOperation("switch_same_pathway")
+            # By default everything filled in so far goes along (shared stages keep their ids).
+            carried = list(carry) if carry is not None else list(op.connection.execute(
+                select(FORMS.c.stage_id).where(FORMS.c.case_id == case_id)).scalars())
+            new_case_id = self._continue_on(op, pathway_id, at, carried, reason)
+            op.record("switched", pathway=pathway_id, new_case=new_case_id, reason=reason, outcome="referred")
+            return self._receipt(op, new_case_id=new_case_id)
+
+    def migrate(self, case_id: int, actor: Actor, version: int, target_revision_id: int,
+                stage_map: dict[str, str] | None = None) -> Receipt:
+        """Move a running case to another revision of its pathway (designers and admins)."""
+        from ..migration import plan_migration
+
+        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+            if not (actor.has("designer") or actor.has("admin")):
+                raise NotAllowed("not_allowed.designer")
+            plan = plan_migration(op.session, self.library, op.case, target_revision_id, stage_map)
+            if not plan.safe:
+                raise InvalidOperation("migration_refused", reason={
+                    lang: plan.reason(lang) for lang in ("it", "fr", "en")})
+            assert plan.to_stage is not None
+            target = self.library.revision(target_revision_id, op.session)
+            from_revision = op.case.revision_id
+            op.case.revision_id = target_revision_id
+            op.revision = target
+            if plan.to_stage != plan.from_stage:
+                if not plan.automatic:
+                    self._move_stage_rows(op, plan.from_stage, plan.to_stage)
+                self._enter(op, plan.to_stage)
+            op.event_stage = plan.to_stage
+            op.record("migrated", from_revision=from_revision, to_revision=target_revision_id,
+                      version=target.pathway.version, from_stage=plan.from_stage, to_stage=plan.to_stage,
+                      automatic=plan.automatic, newly_unmet=[u.requirement for u in plan.newly_unmet])
+            return self._receipt(op)
+
+    @staticmethod
+    def _move_stage_rows(op: _Op, from_stage: str, to_stage: str) -> None:
+        """What was recorded for a stage now belongs to the stage it was mapped to."""
+        for table in (TICKS, DOCUMENTS):
+            op.connection.execute(update(table).where(table.c.case_id == op.case.id, table.c.stage_id == from_stage)
+                                  .values(stage_id=to_stage))
+        if op.connection.execute(_FORM, {"case_id": op.case.id, "stage_id": to_stage}).first() is None:
+            op.connection.execute(update(FORMS).where(FORMS.c.case_id == op.case.id, FORMS.c.stage_id == from_stage)
+                                  .values(stage_id=to_stage))
+

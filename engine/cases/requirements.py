@@ -1,0 +1,189 @@
+"""Operations on a stage's requirements: checklist ticks, documents, the form, sign-offs."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import (
+    DocumentRefused,
+    FormInvalid,
+    InvalidOperation,
+    NotAllowed,
+)
+from ..files import TYPES, detect_type, safe_filename
+from ..pathway import ChecklistItem, DocumentRule
+from .forms import _distinct_label, form_errors
+from .frame import (
+    _DELETE_TICK,
+    _FORM,
+    _INSERT_FORM,
+    _INSERT_SIGNOFF,
+    _INSERT_TICK,
+    _SIGNOFFS_OF_VISIT,
+    _TICK,
+    _UPDATE_FORM,
+    DOCUMENTS,
+    MANAGER_ROLES,
+    OperationFrame,
+    _Op,
+)
+from .values import Actor, Receipt
+
+
+class RequirementOperations(OperationFrame):
+
+    def _member_for(self, op: _Op, acting_role: str, per_member: bool, member: str | None, label: Any) -> str:
+        if not per_member:
+            return ""
+        workers = {m.person_id for m in op.case.members if m.kind == "worker"}
+        if acting_role == "worker":
+            if member not in (None, op.actor.id):
+                raise NotAllowed("not_allowed.other_member")
+            return op.actor.id
+        if member is None:
+            raise InvalidOperation("member_required", requirement=label)
+        if member not in workers:
+            raise InvalidOperation("not_a_member", member=member)
+        return member
+
+    def _requirement(self, op: _Op, requirement_id: str, kind: type, kind_name: str) -> Any:
+        requirement = op.stage.requirement(requirement_id)
+        if not isinstance(requirement, kind):
+            raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind=kind_name, requirement=requirement_id)
+        return requirement
+
+    def tick(self, case_id: int, actor: Actor, version: int, item_id: str, member: str | None = None) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
+            role = self._acting_role(actor, op.case, item.roles)
+            member_id = self._member_for(op, role, item.per_member, member, item.label)
+            try:
+                # The unique constraint answers "already ticked?" without a read first.
+                op.connection.execute(_INSERT_TICK, {"case_id": case_id, "stage_id": op.stage.id, "item_id": item_id,
+                                                     "member_id": member_id, "ticked_by": actor.id,
+                                                     "ticked_at": op.now})
+            except IntegrityError:
+                raise InvalidOperation("already_ticked", item=item.label) from None
+            op.record("item_ticked", item=item_id, label=dict(item.label), member=member_id or None)
+            return self._receipt(op)
+
+    def untick(self, case_id: int, actor: Actor, version: int, item_id: str, member: str | None = None) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
+            role = self._acting_role(actor, op.case, item.roles)
+            member_id = self._member_for(op, role, item.per_member, member, item.label)
+            tick = op.connection.execute(_TICK, _tick_key(case_id, op.stage.id, item_id, member_id)).first()
+            if tick is None:
+                raise InvalidOperation("not_ticked", item=item.label)
+            op.connection.execute(_DELETE_TICK, {"tick_id": tick.id})
+            op.record("item_unticked", item=item_id, label=dict(item.label), member=member_id or None)
+            return self._receipt(op)
+
+    def attach_document(self, case_id: int, actor: Actor, version: int, requirement_id: str, filename: str,
+                        content: bytes, member: str | None = None) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            rule: DocumentRule = self._requirement(op, requirement_id, DocumentRule, "document")
+            role = self._acting_role(actor, op.case, rule.uploaded_by)
+            member_id = self._member_for(op, role, rule.per_member, member, rule.label)
+            name = safe_filename(filename)
+            if name is None or name != filename.strip():
+                raise DocumentRefused("document_name")
+            if not content:
+                raise DocumentRefused("document_empty")
+            if len(content) > rule.max_bytes:
+                raise DocumentRefused("document_too_big", size=len(content), max=rule.max_bytes, requirement=rule.label)
+            doc_type, found = detect_type(name, content, rule.types)
+            if doc_type is None:
+                raise DocumentRefused("document_type", requirement=rule.label, types=list(rule.types), found=found)
+            # The bytes go in place (atomically) before the row that refers to them is written.
+            digest = self.files.put(content)
+            document_id = op.connection.execute(insert(DOCUMENTS).returning(DOCUMENTS.c.id), {
+                "case_id": case_id, "stage_id": op.stage.id, "requirement_id": requirement_id,
+                "member_id": member_id, "sha256": digest, "filename": name, "content_type": TYPES[doc_type],
+                "size": len(content), "uploaded_by": actor.id, "uploaded_at": op.now}).scalar_one()
+            op.record("document_attached", requirement=requirement_id, label=dict(rule.label), filename=name,
+                      document_id=document_id, sha256=digest, size=len(content), member=member_id or None)
+            return self._receipt(op, document_id=document_id)
+
+    def remove_document(self, case_id: int, actor: Actor, version: int, document_id: int) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            document = op.connection.execute(select(DOCUMENTS).where(DOCUMENTS.c.id == document_id)).first()
+            if document is None or document.case_id != case_id or document.removed_at is not None:
+                raise InvalidOperation("document_not_found", document=document_id)
+            stage = op.pathway.stage(document.stage_id)
+            rule = stage.requirement(document.requirement_id) if stage else None
+            roles = rule.uploaded_by if isinstance(rule, DocumentRule) else MANAGER_ROLES
+            role = self._acting_role(actor, op.case, roles)
+            if role == "worker" and document.uploaded_by != actor.id:
+                raise NotAllowed("not_allowed.other_member")
+            op.connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.id == document_id)
+                                  .values(removed_at=op.now, removed_by=actor.id))
+            op.record("document_removed", document_id=document_id, filename=document.filename,
+                      requirement=document.requirement_id)
+            return self._receipt(op)
+
+    def submit_form(self, case_id: int, actor: Actor, version: int, data: dict[str, Any]) -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            form = op.stage.form
+            if form is None:
+                raise InvalidOperation("stage_has_no_form", stage=op.stage.id)
+            self._acting_role(actor, op.case, form.roles)
+            clean = {k: v for k, v in (data or {}).items() if v is not None and v != "" and v != []}
+            errors = form_errors(form.json_schema(), clean, form.validator)
+            if errors:
+                raise FormInvalid(errors)
+            row = op.connection.execute(_FORM, {"case_id": case_id, "stage_id": op.stage.id}).first()
+            previous = dict(row.data) if row else None
+            values = {"data": clean, "submitted_by": actor.id, "submitted_at": op.now}
+            if row is None:
+                op.connection.execute(_INSERT_FORM, {"case_id": case_id, "stage_id": op.stage.id, **values})
+            else:
+                op.connection.execute(_UPDATE_FORM, {"form_id": row.id, **values})
+            changed = sorted(k for k in set(clean) | set(previous or {}) if (previous or {}).get(k) != clean.get(k))
+            op.record("form_submitted", label=dict(form.label or op.stage.title), data=clean, changed=changed)
+            return self._receipt(op)
+
+    def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "") -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            rule = op.stage.requirement(signoff_id)
+            from ..pathway import SignOffRule
+
+            if not isinstance(rule, SignOffRule):
+                raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
+                                       requirement=signoff_id)
+            self._acting_role(actor, op.case, (rule.role,))
+            given = list(op.connection.execute(_SIGNOFFS_OF_VISIT, {
+                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit}))
+            if any(s.signoff_id == signoff_id and s.actor_id == actor.id for s in given):
+                raise InvalidOperation("already_signed", signoff=rule.label)
+            if sum(1 for s in given if s.signoff_id == signoff_id) >= rule.count:
+                raise InvalidOperation("signoff_complete", signoff=rule.label)
+            for other in rule.distinct_from:
+                if self._same_person(op, other, given, actor.id):
+                    raise InvalidOperation("signoff_distinct", signoff=rule.label,
+                                           other=_distinct_label(other))
+            op.connection.execute(_INSERT_SIGNOFF, {
+                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
+                "signoff_id": signoff_id, "actor_id": actor.id, "role": rule.role, "comment": comment or "",
+                "signed_at": op.now})
+            op.record("signed_off", signoff=signoff_id, label=dict(rule.label), role=rule.role,
+                      comment=comment or "")
+            return self._receipt(op)
+
+    @staticmethod
+    def _same_person(op: _Op, other: str, given: list[Any], actor_id: str) -> bool:
+        if other == "case_opener":
+            return op.case.opened_by == actor_id
+        if other == "form_submitter":
+            row = op.connection.execute(_FORM, {"case_id": op.case.id, "stage_id": op.stage.id}).first()
+            return row is not None and row.submitted_by == actor_id
+        ref = other.split(":", 1)[1]
+        return any(s.signoff_id == ref and s.actor_id == actor_id for s in given)
+
+
+def _tick_key(case_id: int, stage_id: str, item_id: str, member_id: str) -> dict[str, Any]:
+    return {"case_id": case_id, "stage_id": stage_id, "item_id": item_id, "member_id": member_id}
+
+
