@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-test chromium postgres test-sqlite test-postgresql validate bench clean
+.PHONY: run test install install-test chromium postgres test-sqlite test-postgresql validate bench bench-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,14 @@ test: install-test chromium postgres
 validate: install
 	$(BIN)/opera pathways validate pathways/
 
+# One table with PASS/FAIL per target; bench-check exits 1 when a target is missed.
 bench: install-test
+	$(BIN)/pip install --quiet -e ".[test,bench]"
 	$(BIN)/python -m benchmarks
+
+bench-check: install-test
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m benchmarks --check
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

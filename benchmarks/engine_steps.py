@@ -1,24 +1,25 @@
-"""Engine operations per second, against the floor of doing the same writes with raw sqlite3.
+"""Engine operations per second, against two reference engines run in the same benchmark (benchmarks/reference/):
+the raw sqlite3 floor (the least a versioned, audited step can cost) and SpiffWorkflow (a Python BPMN engine).
 
-Both sides run on an SQLite *file* in WAL mode with synchronous=NORMAL and one transaction per step, so
-the ratio shows what the engine adds (ORM, checks, requirement state, events) over the minimum any
-versioned, audited update costs on this machine.
+All run on an SQLite *file* in WAL mode with synchronous=NORMAL and one transaction per step; the engine does
+every check, writes its requirement state and its event, on a database already holding a region's cases.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
-import statistics
+import resource
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, insert, select
 
 from engine import Actor, CaseService, FileStore, Member, PathwayLibrary
 from engine.db import make_engine, make_session_factory
-from engine.models import Base, Desk
+from engine.models import Base, Case, Desk, Event
 
 from .generate import linear_pathway, linear_plan, write_pathway
 
@@ -75,9 +76,13 @@ def run_case(service: CaseService, doc: dict, case_no: int) -> int:
     return v
 
 
-def measure_engine(workdir: Path, stages: int, min_seconds: float, min_cases: int) -> tuple[Rate, int]:
-    """Drive cases until both limits are passed; return the rate and the number of cases."""
+def measure_engine(workdir: Path, stages: int, min_seconds: float, min_cases: int,
+                   existing_cases: int = 0) -> tuple[Rate, int]:
+    """Drive cases until both limits are passed, on a database already holding `existing_cases` running
+    cases; return the rate and the number of cases driven."""
     service, doc, engine = make_service(workdir, stages)
+    if existing_cases:
+        preload(engine, service.library.active_revision_id(doc["id"]), doc["id"], existing_cases)
     run_case(service, doc, 0)  # warm-up: revision cache, compiled SQL, first pages of the file
     steps = cases = 0
     start, cpu = time.perf_counter(), time.process_time()
@@ -89,55 +94,57 @@ def measure_engine(workdir: Path, stages: int, min_seconds: float, min_cases: in
     return rate, cases
 
 
-# --- the floor ---------------------------------------------------------------------------------------
-
-FLOOR_SCHEMA = """
-CREATE TABLE cases (id INTEGER PRIMARY KEY, pathway_id TEXT NOT NULL, stage_id TEXT NOT NULL,
-                    status TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL);
-CREATE TABLE audit (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id),
-                    seq INTEGER NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL, data TEXT NOT NULL,
-                    UNIQUE (case_id, seq));
-CREATE INDEX ix_audit_case ON audit (case_id);
-"""
+# --- a realistic database ------------------------------------------------------------------------------
 
 
-def measure_floor(workdir: Path, cases: int, stages: int, repeats: int = 3) -> Rate:
-    """The same number of steps, each: read the case, versioned update, audit row with JSON data.
+def preload(engine: Engine, revision_id: int, pathway_id: str, cases: int, batch: int = 5000) -> None:
+    """Fill the database with `cases` running cases (a row and an opening event each), as a region's
+    database would be, so that every index and page the engine touches has a realistic size."""
+    now = datetime.now(timezone.utc)
+    cases_table, events_table = Case.__table__, Event.__table__
+    with engine.begin() as connection:
+        first = (connection.execute(select(func.coalesce(func.max(cases_table.c.id), 0))).scalar_one()) + 1
+        for offset in range(0, cases, batch):
+            ids = range(first + offset, first + min(offset + batch, cases))
+            connection.execute(insert(cases_table), [{
+                "id": i, "pathway_id": pathway_id, "revision_id": revision_id, "desk_id": "bench",
+                "title": f"Case {i}", "status": "active", "stage_id": "s000", "stage_visit": 1, "version": 1,
+                "supply_chains": [], "opened_by": "op1", "opened_at": now, "stage_entered_at": now} for i in ids])
+            connection.execute(insert(events_table), [{
+                "case_id": i, "seq": 1, "type": "case_opened", "actor_id": "op1", "actor_roles": ["operator"],
+                "at": now, "stage_id": "s000", "data": {"pathway": pathway_id, "members": ["w1"]}} for i in ids])
 
-    The floor run is short (it is fast), so it is repeated and the median taken to steady the ratio.
-    """
-    db = sqlite3.connect(workdir / "floor.sqlite", isolation_level=None)  # we issue BEGIN/COMMIT ourselves
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.executescript(FLOOR_SCHEMA)
+
+# --- the reference engines, run as their own processes ------------------------------------------------
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
+
+
+def measure_reference(script: str, workdir: Path, cases: int) -> Rate | None:
+    """Run one reference script (benchmarks/reference/) with N and then 2N cases, each on a fresh database,
+    and keep the difference: the work of N cases, without the process's start-up and imports (in wall and in
+    CPU time). None if it cannot run here (SpiffWorkflow missing: install the `bench` extra)."""
+    small, large = _run_reference(script, workdir, cases), _run_reference(script, workdir, 2 * cases)
+    if small is None or large is None:
+        return None
+    return Rate(large.steps - small.steps, large.seconds - small.seconds, large.cpu_seconds - small.cpu_seconds)
+
+
+def _run_reference(script: str, workdir: Path, cases: int) -> Rate | None:
+    db = workdir / f"{Path(script).stem}-{time.monotonic_ns()}.sqlite"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run([sys.executable, str(REFERENCE / script), str(cases), str(db)],
+                          capture_output=True, text=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        return None
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Rate(figures["steps"], figures["seconds"], cpu)
+
+
+def operation_mix(stages: int) -> str:
     per_case = steps_per_case(stages)
-    runs, cpu_runs = [], []
-    for _ in range(repeats):
-        start, cpu = time.perf_counter(), time.process_time()
-        for case_no in range(cases):
-            _floor_case(db, case_no, per_case)
-        runs.append(time.perf_counter() - start)
-        cpu_runs.append(time.process_time() - cpu)
-    db.close()
-    return Rate(cases * per_case, statistics.median(runs), statistics.median(cpu_runs))
-
-
-def _floor_case(db: sqlite3.Connection, case_no: int, per_case: int) -> None:
-    now = datetime.now(timezone.utc).isoformat()
-    db.execute("BEGIN")
-    case_id = db.execute("INSERT INTO cases (pathway_id, stage_id, status, version, updated_at) "
-                         "VALUES ('bench_linear', 's000', 'active', 1, ?)", (now,)).lastrowid
-    db.execute("INSERT INTO audit (case_id, seq, type, at, data) VALUES (?, 1, 'case_opened', ?, ?)",
-               (case_id, now, json.dumps({"pathway": "bench_linear", "members": ["w1"]})))
-    db.execute("COMMIT")
-    for step in range(1, per_case):
-        now = datetime.now(timezone.utc).isoformat()
-        db.execute("BEGIN")
-        stage_id, version = db.execute("SELECT stage_id, version FROM cases WHERE id = ?", (case_id,)).fetchone()
-        updated = db.execute("UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                             (now, case_id, version))
-        assert updated.rowcount == 1
-        db.execute("INSERT INTO audit (case_id, seq, type, at, data) VALUES (?, ?, 'step', ?, ?)",
-                   (case_id, version + 1, now, json.dumps({"stage": stage_id, "step": step, "case": case_no})))
-        db.execute("COMMIT")
+    share = lambda n: f"{100 * n / per_case:.0f} %"  # noqa: E731
+    return (f"open {share(1)}, tick {share(stages)}, form {share(stages)}, sign-off {share(stages)}, "
+            f"advance {share(stages)}")
