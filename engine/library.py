@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 from transitions import Machine
 
@@ -229,8 +229,8 @@ class PathwayLibrary:
             raise InvalidOperation("unknown_pathway", pathway=f"#{revision_id}")
         return row.document
 
-    def active_revision_id(self, pathway_id: str, session: Session | None = None) -> int:
-        def find(s: Session) -> int | None:
+    def active_revision_id(self, pathway_id: str, session: Session | Connection | None = None) -> int:
+        def find(s: Session | Connection) -> int | None:
             return s.scalar(
                 select(PathwaySource.active_revision_id)
                 .where(PathwaySource.pathway_id == pathway_id, PathwaySource.active_revision_id.is_not(None))

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from . import conditions
+from .driver import DriverStatement
 from .errors import Unmet
 from .i18n import LANGUAGES, localize, message
 from .models import AssessmentResponse, CaseDocument, ChecklistTick, Desk, FormData, SignOff, utcnow
@@ -26,17 +27,17 @@ FORMS = FormData.__table__
 SIGNOFFS = SignOff.__table__
 DESKS = Desk.__table__
 RESPONSES = AssessmentResponse.__table__
-_SUBMITTED_RESPONSES = select(RESPONSES).where(
+_SUBMITTED_RESPONSES = DriverStatement(select(RESPONSES).where(
     RESPONSES.c.case_id == bindparam("case_id"), RESPONSES.c.assessment_id == bindparam("assessment_id"),
-    RESPONSES.c.submitted_at.is_not(None))
-_TICKS_OF = select(TICKS).where(TICKS.c.case_id == bindparam("case_id"), TICKS.c.stage_id == bindparam("stage_id"))
-_DOCUMENTS_OF = select(DOCUMENTS).where(
+    RESPONSES.c.submitted_at.is_not(None)))
+_TICKS_OF = DriverStatement(select(TICKS).where(TICKS.c.case_id == bindparam("case_id"), TICKS.c.stage_id == bindparam("stage_id")))
+_DOCUMENTS_OF = DriverStatement(select(DOCUMENTS).where(
     DOCUMENTS.c.case_id == bindparam("case_id"), DOCUMENTS.c.stage_id == bindparam("stage_id"),
-    DOCUMENTS.c.removed_at.is_(None)).order_by(DOCUMENTS.c.id)
-_FORMS_OF = select(FORMS).where(FORMS.c.case_id == bindparam("case_id"))
-_SIGNOFFS_OF = select(SIGNOFFS).where(
+    DOCUMENTS.c.removed_at.is_(None)).order_by(DOCUMENTS.c.id))
+_FORMS_OF = DriverStatement(select(FORMS).where(FORMS.c.case_id == bindparam("case_id")))
+_SIGNOFFS_OF = DriverStatement(select(SIGNOFFS).where(
     SIGNOFFS.c.case_id == bindparam("case_id"), SIGNOFFS.c.stage_id == bindparam("stage_id"),
-    SIGNOFFS.c.stage_visit == bindparam("stage_visit")).order_by(SIGNOFFS.c.id)
+    SIGNOFFS.c.stage_visit == bindparam("stage_visit")).order_by(SIGNOFFS.c.id))
 
 
 @dataclass
@@ -84,17 +85,17 @@ class StageState:
         rows_of = rows_of or stage.id
         connection = session.connection() if isinstance(session, Session) else session
         rows_key = {"case_id": case.id, "stage_id": rows_of}
-        ticks = list(connection.execute(_TICKS_OF, rows_key)) if stage.checklist else []
-        documents = list(connection.execute(_DOCUMENTS_OF, rows_key)) if stage.documents else []
+        ticks = _TICKS_OF.all(connection, rows_key) if stage.checklist else []
+        documents = _DOCUMENTS_OF.all(connection, rows_key) if stage.documents else []
         forms: dict[str, Any] = {}
         if stage.form is not None or any(e.when for e in stage.exits):
-            forms = {f.stage_id: f for f in connection.execute(_FORMS_OF, {"case_id": case.id})}
+            forms = {f.stage_id: f for f in _FORMS_OF.all(connection, {"case_id": case.id})}
             if rows_of != stage.id and rows_of in forms:
                 forms[stage.id] = forms[rows_of]
-        signoffs = list(connection.execute(_SIGNOFFS_OF, {
-            "case_id": case.id, "stage_id": stage.id, "stage_visit": case.stage_visit})) if stage.signoffs else []
-        responses = list(connection.execute(_SUBMITTED_RESPONSES, {
-            "case_id": case.id, "assessment_id": stage.assessment.assessment_id})) if stage.assessment else []
+        signoffs = _SIGNOFFS_OF.all(connection, {
+            "case_id": case.id, "stage_id": stage.id, "stage_visit": case.stage_visit}) if stage.signoffs else []
+        responses = _SUBMITTED_RESPONSES.all(connection, {
+            "case_id": case.id, "assessment_id": stage.assessment.assessment_id}) if stage.assessment else []
         return cls(case, pathway, stage, ticks, documents, forms, signoffs, responses, now or utcnow(), connection)
 
     @cached_property

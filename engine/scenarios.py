@@ -19,7 +19,7 @@ from .db import make_engine, make_session_factory
 from .errors import EngineError, FormInvalid, NotAllowed, RequirementsNotMet
 from .files import FileStore
 from .library import SCENARIO_DIR, PathwayLibrary, pathway_files
-from .loader import LoadError, Problem, SourceDocument, read_file
+from .loader import LoadError, SourceDocument, read_file
 from .models import Base, Case, Desk
 from .validation import schema_problems
 

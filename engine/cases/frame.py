@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, up
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..assessment_library import AssessmentLibrary
+from ..driver import DriverStatement
 from ..errors import (
     ConflictError,
     EngineError,
@@ -37,8 +38,9 @@ from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Recei
 
 MANAGER_ROLES = ("operator",)  # who advances, holds, reopens... (admins may too)
 
-# The hot path of every operation runs prebuilt Core statements on the session's connection: the ORM's
-# unit of work costs several times the database work for these one-row changes (see benchmarks/).
+# The hot path of every operation runs prebuilt statements straight on the driver (engine/driver.py), on the
+# transaction's connection: the ORM's unit of work, and even a Core execution, cost several times the
+# database work for these one-row changes (see benchmarks/).
 CASES = Case.__table__
 MEMBERS = CaseMember.__table__
 TICKS = ChecklistTick.__table__
@@ -46,27 +48,33 @@ DOCUMENTS = CaseDocument.__table__
 FORMS = FormData.__table__
 SIGNOFFS = SignOff.__table__
 EVENTS = Event.__table__
-_CLAIM = (update(CASES).where(CASES.c.id == bindparam("case_id"), CASES.c.version == bindparam("expected"))
-          .values(version=bindparam("next")).returning(*CASES.c))
-_INSERT_EVENT = insert(EVENTS)
-_TICK = select(TICKS.c.id).where(TICKS.c.case_id == bindparam("case_id"), TICKS.c.stage_id == bindparam("stage_id"),
-                                 TICKS.c.item_id == bindparam("item_id"), TICKS.c.member_id == bindparam("member_id"))
-_INSERT_TICK = insert(TICKS)
-_DELETE_TICK = delete(TICKS).where(TICKS.c.id == bindparam("tick_id"))
-_FORM = select(FORMS).where(FORMS.c.case_id == bindparam("case_id"), FORMS.c.stage_id == bindparam("stage_id"))
-_INSERT_FORM = insert(FORMS)
-_UPDATE_FORM = update(FORMS).where(FORMS.c.id == bindparam("form_id")).values(
-    data=bindparam("data"), submitted_by=bindparam("submitted_by"), submitted_at=bindparam("submitted_at"))
-_SIGNOFFS_OF_VISIT = select(SIGNOFFS).where(
+_CLAIM = DriverStatement(update(CASES).where(CASES.c.id == bindparam("case_id"),
+                                             CASES.c.version == bindparam("expected"))
+                         .values(version=bindparam("next")).returning(*CASES.c))
+_INSERT_EVENT = DriverStatement(insert(EVENTS))
+_INSERT_CASE = DriverStatement(insert(CASES).returning(CASES.c.id))
+_INSERT_MEMBER = DriverStatement(insert(MEMBERS))
+_UPDATE_CASE = DriverStatement(update(CASES).where(CASES.c.id == bindparam("case_id")))
+_TICK = DriverStatement(select(TICKS.c.id).where(
+    TICKS.c.case_id == bindparam("case_id"), TICKS.c.stage_id == bindparam("stage_id"),
+    TICKS.c.item_id == bindparam("item_id"), TICKS.c.member_id == bindparam("member_id")))
+_INSERT_TICK = DriverStatement(insert(TICKS))
+_DELETE_TICK = DriverStatement(delete(TICKS).where(TICKS.c.id == bindparam("tick_id")))
+_FORM = DriverStatement(select(FORMS).where(FORMS.c.case_id == bindparam("case_id"),
+                                            FORMS.c.stage_id == bindparam("stage_id")))
+_INSERT_FORM = DriverStatement(insert(FORMS))
+_UPDATE_FORM = DriverStatement(update(FORMS).where(FORMS.c.id == bindparam("form_id")).values(
+    data=bindparam("data"), submitted_by=bindparam("submitted_by"), submitted_at=bindparam("submitted_at")))
+_SIGNOFFS_OF_VISIT = DriverStatement(select(SIGNOFFS).where(
     SIGNOFFS.c.case_id == bindparam("case_id"), SIGNOFFS.c.stage_id == bindparam("stage_id"),
-    SIGNOFFS.c.stage_visit == bindparam("stage_visit"))
-_INSERT_SIGNOFF = insert(SIGNOFFS)
+    SIGNOFFS.c.stage_visit == bindparam("stage_visit")))
+_INSERT_SIGNOFF = DriverStatement(insert(SIGNOFFS))
 RESPONSES = AssessmentResponse.__table__
-_RESPONSE = select(RESPONSES).where(RESPONSES.c.case_id == bindparam("case_id"),
-                                    RESPONSES.c.person_id == bindparam("person_id"),
-                                    RESPONSES.c.assessment_id == bindparam("assessment_id"))
-_MEMBERS_OF = select(MEMBERS).where(MEMBERS.c.case_id == bindparam("case_id")).order_by(
-    MEMBERS.c.kind, MEMBERS.c.position)
+_RESPONSE = DriverStatement(select(RESPONSES).where(RESPONSES.c.case_id == bindparam("case_id"),
+                                                    RESPONSES.c.person_id == bindparam("person_id"),
+                                                    RESPONSES.c.assessment_id == bindparam("assessment_id")))
+_MEMBERS_OF = DriverStatement(select(MEMBERS).where(MEMBERS.c.case_id == bindparam("case_id")).order_by(
+    MEMBERS.c.kind, MEMBERS.c.position))
 
 
 class CaseState:
@@ -74,7 +82,7 @@ class CaseState:
     UPDATE at the end) and its members, read only if a rule needs them."""
 
     def __init__(self, row: Any, connection: Connection):
-        object.__setattr__(self, "_values", dict(row._mapping))
+        object.__setattr__(self, "_values", row._asdict())
         object.__setattr__(self, "_changes", {})
         object.__setattr__(self, "_connection", connection)
         object.__setattr__(self, "_members", None)
@@ -94,7 +102,7 @@ class CaseState:
     @property
     def members(self) -> list[Any]:
         if self._members is None:
-            object.__setattr__(self, "_members", list(self._connection.execute(_MEMBERS_OF, {"case_id": self.id})))
+            object.__setattr__(self, "_members", _MEMBERS_OF.all(self._connection, {"case_id": self.id}))
         return self._members
 
     def forget_members(self) -> None:
@@ -134,6 +142,35 @@ class _Op:
 
 
 
+def append_event(connection: Connection, case_id: int, seq: int, event_type: str, actor: Actor, at: datetime,
+                 stage_id: str | None, data: dict[str, Any]) -> None:
+    """Append one event to a case's log: the only place events are written."""
+    _INSERT_EVENT.run(connection, {"case_id": case_id, "seq": seq, "type": event_type, "actor_id": actor.id,
+                                   "actor_roles": sorted(actor.roles), "at": at, "stage_id": stage_id, "data": data})
+
+
+def insert_case(connection: Connection, revision: LoadedRevision, desk_id: str, members: Sequence[Member],
+                mentors: Sequence[Member], supply_chains: Sequence[str], title: str, actor: Actor, now: datetime,
+                stage_id: str, previous_case_id: int | None = None) -> int:
+    """Write a new case's row and its people (its first event is the caller's); the new case's id."""
+    stage = revision.pathway.stage(stage_id)
+    assert stage is not None
+    case_id = _INSERT_CASE.first(connection, {
+        "pathway_id": revision.pathway.id, "revision_id": revision.revision_id, "desk_id": desk_id,
+        "title": title or ", ".join(m.display_name or m.person_id for m in members)[:300],
+        "status": "active", "stage_id": stage_id, "stage_visit": 1, "version": 1,
+        "supply_chains": list(supply_chains), "opened_by": actor.id, "opened_at": now, "stage_entered_at": now,
+        "due_at": _due(stage, now), "previous_case_id": previous_case_id}).id
+    people = [("worker", position, m) for position, m in enumerate(members)]
+    people += [("mentor", position, m) for position, m in enumerate(mentors)]
+    for kind, position, m in people:
+        _INSERT_MEMBER.run(connection, {
+            "case_id": case_id, "person_id": m.person_id, "kind": kind, "display_name": m.display_name,
+            "position": position, "sex": m.sex if kind == "worker" else None,
+            "birth_year": m.birth_year if kind == "worker" else None})
+    return case_id
+
+
 class OperationFrame:
     """The frame of every operation: claim the version, check who may act, write the state and its event."""
 
@@ -153,8 +190,8 @@ class OperationFrame:
         with self.engine.begin() as connection:
             # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
             # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
-            row = connection.execute(_CLAIM, {"case_id": case_id, "expected": expected_version,
-                                              "next": expected_version + 1}).first()
+            row = _CLAIM.first(connection, {"case_id": case_id, "expected": expected_version,
+                                              "next": expected_version + 1})
             if row is None:
                 raise self._conflict(connection, case_id, expected_version)
             case = CaseState(row, connection)
@@ -172,11 +209,9 @@ class OperationFrame:
                 if "session" in op.__dict__:
                     op.session.flush()  # rows an operation wrote through the ORM (new cases) come first
                 if case._changes:
-                    connection.execute(update(CASES).where(CASES.c.id == case_id).values(**case._changes))
-                connection.execute(_INSERT_EVENT, {
-                    "case_id": case_id, "seq": expected_version + 1, "type": op.event_type, "actor_id": actor.id,
-                    "actor_roles": sorted(actor.roles), "at": op.now, "stage_id": op.event_stage,
-                    "data": op.event_data})
+                    _UPDATE_CASE.run(connection, {**case._changes, "case_id": case_id}, columns=case._changes)
+                append_event(connection, case_id, expected_version + 1, op.event_type, actor, op.now,
+                             op.event_stage, op.event_data)
             finally:
                 if "session" in op.__dict__:
                     op.session.close()

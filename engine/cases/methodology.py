@@ -48,7 +48,7 @@ class MethodologyOperations(OperationFrame):
             role = self._acting_role(actor, case, requirement.roles)
             person = self._person_for(case, actor, role, person_id, requirement.label)
             key = {"case_id": case_id, "person_id": person, "assessment_id": requirement.assessment_id}
-            existing = connection.execute(_RESPONSE, key).first()
+            existing = _RESPONSE.first(connection, key)
             if existing is not None and existing.submitted_at is not None:
                 raise InvalidOperation("already_submitted")
             with Session(bind=connection) as session:
@@ -79,7 +79,7 @@ class MethodologyOperations(OperationFrame):
             role = self._acting_role(actor, op.case, requirement.roles)
             person = self._person_for(op.case, actor, role, person_id, requirement.label)
             key = {"case_id": case_id, "person_id": person, "assessment_id": requirement.assessment_id}
-            existing = op.connection.execute(_RESPONSE, key).first()
+            existing = _RESPONSE.first(op.connection, key)
             if existing is not None and existing.submitted_at is not None:
                 raise InvalidOperation("already_submitted")
             revision_id = existing.revision_id if existing else self.assessments.current_revision_id(

@@ -16,7 +16,6 @@ from ..library import LoadedRevision
 from ..machine import fire
 from ..models import (
     AssessmentResponse,
-    Event,
     FormData,
 )
 from ..requirements import StageState
@@ -33,6 +32,8 @@ from .frame import (
     _jobs,
     _Op,
     _require_reason,
+    append_event,
+    insert_case,
 )
 from .values import Actor, Member, Receipt
 
@@ -97,27 +98,25 @@ class MovingOperations(OperationFrame):
                    for m in op.case.members if m.kind == "worker"]
         _check_group_size(revision.pathway, len(members))  # a group cannot move to a one-person pathway
         mentors = [Member(m.person_id, m.display_name) for m in op.case.members if m.kind == "mentor"]
-        new = self._new_case(op.session, revision, op.case.desk_id, members, mentors, op.case.supply_chains,
-                             op.case.title, op.actor, op.now, start)
-        new.previous_case_id = op.case.id
-        op.session.flush()
+        new_case_id = insert_case(op.connection, revision, op.case.desk_id, members, mentors,
+                                  op.case.supply_chains, op.case.title, op.actor, op.now, start,
+                                  previous_case_id=op.case.id)
         for row in op.connection.execute(select(FORMS).where(FORMS.c.case_id == op.case.id,
                                                              FORMS.c.stage_id.in_(list(carry)))):
-            op.session.add(FormData(case_id=new.id, stage_id=row.stage_id, data=dict(row.data),
+            op.session.add(FormData(case_id=new_case_id, stage_id=row.stage_id, data=dict(row.data),
                                     submitted_by=row.submitted_by, submitted_at=row.submitted_at))
         for row in op.connection.execute(select(RESPONSES).where(RESPONSES.c.case_id == op.case.id)):
             # Assessments are about the person: they follow the person to the new pathway.
             values = {k: v for k, v in row._mapping.items() if k != "id"}
-            op.session.add(AssessmentResponse(**{**values, "case_id": new.id}))
-        op.session.add(Event(case_id=new.id, seq=1, type="case_opened", actor_id=op.actor.id,
-                             actor_roles=sorted(op.actor.roles), at=op.now, stage_id=start,
-                             data={"pathway": pathway_id, "pathway_title": dict(revision.pathway.title),
-                                   "revision_id": revision.revision_id, "version": revision.pathway.version,
-                                   "previous_case": op.case.id, "carried": list(carry), "reason": reason,
-                                   "members": [m.person_id for m in members]}))
+            op.session.add(AssessmentResponse(**{**values, "case_id": new_case_id}))
+        append_event(op.connection, new_case_id, 1, "case_opened", op.actor, op.now, start, {
+            "pathway": pathway_id, "pathway_title": dict(revision.pathway.title),
+            "revision_id": revision.revision_id, "version": revision.pathway.version,
+            "previous_case": op.case.id, "carried": list(carry), "reason": reason,
+            "members": [m.person_id for m in members]})
         self._close(op, "referred")
-        op.case.next_case_id = new.id
-        return new.id
+        op.case.next_case_id = new_case_id
+        return new_case_id
 
     def reopen(self, case_id: int, actor: Actor, version: int, stage_id: str, reason: str) -> Receipt:
         with self._operation(case_id, actor, version) as op:
@@ -222,7 +221,7 @@ class MovingOperations(OperationFrame):
         for table in (TICKS, DOCUMENTS):
             op.connection.execute(update(table).where(table.c.case_id == op.case.id, table.c.stage_id == from_stage)
                                   .values(stage_id=to_stage))
-        if op.connection.execute(_FORM, {"case_id": op.case.id, "stage_id": to_stage}).first() is None:
+        if _FORM.first(op.connection, {"case_id": op.case.id, "stage_id": to_stage}) is None:
             op.connection.execute(update(FORMS).where(FORMS.c.case_id == op.case.id, FORMS.c.stage_id == from_stage)
                                   .values(stage_id=to_stage))
 

@@ -61,7 +61,7 @@ class RequirementOperations(OperationFrame):
             member_id = self._member_for(op, role, item.per_member, member, item.label)
             try:
                 # The unique constraint answers "already ticked?" without a read first.
-                op.connection.execute(_INSERT_TICK, {"case_id": case_id, "stage_id": op.stage.id, "item_id": item_id,
+                _INSERT_TICK.run(op.connection, {"case_id": case_id, "stage_id": op.stage.id, "item_id": item_id,
                                                      "member_id": member_id, "ticked_by": actor.id,
                                                      "ticked_at": op.now})
             except IntegrityError:
@@ -74,10 +74,10 @@ class RequirementOperations(OperationFrame):
             item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
             role = self._acting_role(actor, op.case, item.roles)
             member_id = self._member_for(op, role, item.per_member, member, item.label)
-            tick = op.connection.execute(_TICK, _tick_key(case_id, op.stage.id, item_id, member_id)).first()
+            tick = _TICK.first(op.connection, _tick_key(case_id, op.stage.id, item_id, member_id))
             if tick is None:
                 raise InvalidOperation("not_ticked", item=item.label)
-            op.connection.execute(_DELETE_TICK, {"tick_id": tick.id})
+            _DELETE_TICK.run(op.connection, {"tick_id": tick.id})
             op.record("item_unticked", item=item_id, label=dict(item.label), member=member_id or None)
             return self._receipt(op)
 
@@ -131,16 +131,16 @@ class RequirementOperations(OperationFrame):
                 raise InvalidOperation("stage_has_no_form", stage=op.stage.id)
             self._acting_role(actor, op.case, form.roles)
             clean = {k: v for k, v in (data or {}).items() if v is not None and v != "" and v != []}
-            errors = form_errors(form.json_schema(), clean, form.validator)
+            errors = {} if form.accepts(clean) else form_errors(form.json_schema(), clean, form.validator)
             if errors:
                 raise FormInvalid(errors)
-            row = op.connection.execute(_FORM, {"case_id": case_id, "stage_id": op.stage.id}).first()
+            row = _FORM.first(op.connection, {"case_id": case_id, "stage_id": op.stage.id})
             previous = dict(row.data) if row else None
             values = {"data": clean, "submitted_by": actor.id, "submitted_at": op.now}
             if row is None:
-                op.connection.execute(_INSERT_FORM, {"case_id": case_id, "stage_id": op.stage.id, **values})
+                _INSERT_FORM.run(op.connection, {"case_id": case_id, "stage_id": op.stage.id, **values})
             else:
-                op.connection.execute(_UPDATE_FORM, {"form_id": row.id, **values})
+                _UPDATE_FORM.run(op.connection, {"form_id": row.id, **values})
             changed = sorted(k for k in set(clean) | set(previous or {}) if (previous or {}).get(k) != clean.get(k))
             op.record("form_submitted", label=dict(form.label or op.stage.title), data=clean, changed=changed)
             return self._receipt(op)
@@ -154,8 +154,8 @@ class RequirementOperations(OperationFrame):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
             self._acting_role(actor, op.case, (rule.role,))
-            given = list(op.connection.execute(_SIGNOFFS_OF_VISIT, {
-                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit}))
+            given = _SIGNOFFS_OF_VISIT.all(op.connection, {
+                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
             if any(s.signoff_id == signoff_id and s.actor_id == actor.id for s in given):
                 raise InvalidOperation("already_signed", signoff=rule.label)
             if sum(1 for s in given if s.signoff_id == signoff_id) >= rule.count:
@@ -164,7 +164,7 @@ class RequirementOperations(OperationFrame):
                 if self._same_person(op, other, given, actor.id):
                     raise InvalidOperation("signoff_distinct", signoff=rule.label,
                                            other=_distinct_label(other))
-            op.connection.execute(_INSERT_SIGNOFF, {
+            _INSERT_SIGNOFF.run(op.connection, {
                 "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
                 "signoff_id": signoff_id, "actor_id": actor.id, "role": rule.role, "comment": comment or "",
                 "signed_at": op.now})
@@ -177,7 +177,7 @@ class RequirementOperations(OperationFrame):
         if other == "case_opener":
             return op.case.opened_by == actor_id
         if other == "form_submitter":
-            row = op.connection.execute(_FORM, {"case_id": op.case.id, "stage_id": op.stage.id}).first()
+            row = _FORM.first(op.connection, {"case_id": op.case.id, "stage_id": op.stage.id})
             return row is not None and row.submitted_by == actor_id
         ref = other.split(":", 1)[1]
         return any(s.signoff_id == ref and s.actor_id == actor_id for s in given)

@@ -83,21 +83,23 @@ def test_sixteen_threads_on_sixteen_cases_all_succeed(service, sessions):
 
 KILLED_CHILD = textwrap.dedent("""
     import sys, time
-    from sqlalchemy import event
     from engine import Actor, CaseService, FileStore, PathwayLibrary
+    from engine.cases import frame
     from engine.db import make_engine, make_session_factory
 
     url, pathways, files, case_id, version = sys.argv[1:6]
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     service = CaseService(sessions, PathwayLibrary(sessions, pathways), FileStore(files))
+    append_event = frame.append_event
 
-    @event.listens_for(engine, "after_execute")
-    def stop_here(conn, clause, multiparams, params, options, result):
+    def stop_here(*args, **kwargs):
         # The form data and its event are written but not committed: now the parent kills us.
-        if getattr(clause, "table", None) is not None and clause.table.name == "events":
-            print("FLUSHED", flush=True)
-            time.sleep(120)
+        append_event(*args, **kwargs)
+        print("FLUSHED", flush=True)
+        time.sleep(120)
+
+    frame.append_event = stop_here
 
     service.submit_form(int(case_id), Actor.of("op1", ["operator"], ["genova"]), int(version), {"viable": True})
     print("COMMITTED", flush=True)
