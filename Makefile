@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-test chromium postgres test-sqlite test-postgresql validate bench bench-check clean
+.PHONY: run test install install-test chromium postgres test-sqlite test-postgresql validate bench bench-check messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,20 @@ bench: install-test
 bench-check: install-test
 	$(BIN)/pip install --quiet -e ".[test,bench]"
 	$(BIN)/python -m benchmarks --check
+
+# The gettext catalogues (README, "Languages"): extract the texts of the code into a template (.pot, not kept),
+# then bring the it/fr .po files up to date with it. Engine and databank messages are `define(code, English)`:
+# the code is the msgctxt, the English the msgid.
+PYBABEL := $(CURDIR)/$(BIN)/pybabel
+messages: install
+	cd webui && $(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext --no-location -w 120 -o translations/messages.pot . \
+		&& $(PYBABEL) -q update -i translations/messages.pot -d translations -w 120 --previous --ignore-obsolete
+	for domain in engine databank; do \
+		$(PYBABEL) -q extract --no-default-keywords -k define:1c,2 --no-location -w 120 \
+			-o $$domain/translations/$$domain.pot $$domain/i18n.py \
+		&& $(PYBABEL) -q update -D $$domain -i $$domain/translations/$$domain.pot -d $$domain/translations -w 120 \
+			--previous --ignore-obsolete || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -1,10 +1,14 @@
-"""The databank's own messages (refusals, field problems, import reports, matching reasons), in it/fr/en.
+"""The databank's own messages (refusals, field problems, import reports, matching reasons).
 
-Codes not found here are looked up in the engine's catalogue, so the databank can reuse its refusals.
+Defined below in English, one `define(code, English text)` each, like the engine's (engine/i18n.py); their
+Italian and French translations are `databank/translations/{it,fr}/LC_MESSAGES/databank.po`.
+Codes not defined here are looked up in the engine's catalogue, so the databank can reuse its refusals.
 """
 from __future__ import annotations
 
-from engine.i18n import DEFAULT_LANGUAGE, fill
+from pathlib import Path
+
+from engine.i18n import DEFAULT_LANGUAGE, Catalogue, fill
 from engine.i18n import message as engine_message
 
 
@@ -17,260 +21,126 @@ def _fmt(value: object) -> str:
 
 
 def message(code: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
-    entry = MESSAGES.get(code)
-    if entry is None:
+    text = MESSAGES.text(code, lang)
+    if text is None:
         return engine_message(code, lang, **params)
-    return fill(entry, lang, params, _fmt)
+    return fill(text, lang, params, _fmt)
 
 
-MESSAGES: dict[str, dict[str, str]] = {
-    # --- problems of one value (forms, import rows) -------------------------------------------------
-    "value.required": {"en": "A value is required.", "it": "Il valore è obbligatorio.",
-                       "fr": "Une valeur est obligatoire."},
-    "value.too_long": {"en": "At most {max} characters ({length} given).",
-                       "it": "Al massimo {max} caratteri (ne sono stati indicati {length}).",
-                       "fr": "Au plus {max} caractères ({length} indiqués)."},
-    "value.not_integer": {"en": "'{value}' is not a whole number.", "it": "'{value}' non è un numero intero.",
-                          "fr": "« {value} » n'est pas un nombre entier."},
-    "value.not_number": {"en": "'{value}' is not a number.", "it": "'{value}' non è un numero.",
-                         "fr": "« {value} » n'est pas un nombre."},
-    "value.out_of_range": {"en": "{value} is outside the range {min}–{max}.",
-                           "it": "{value} è fuori dall'intervallo {min}–{max}.",
-                           "fr": "{value} est hors de l'intervalle {min}–{max}."},
-    "value.not_date": {"en": "'{value}' is not a date (write YYYY-MM-DD or DD/MM/YYYY).",
-                       "it": "'{value}' non è una data (scrivi AAAA-MM-GG o GG/MM/AAAA).",
-                       "fr": "« {value} » n'est pas une date (écrivez AAAA-MM-JJ ou JJ/MM/AAAA)."},
-    "value.not_boolean": {"en": "'{value}' is neither yes nor no.", "it": "'{value}' non è né sì né no.",
-                          "fr": "« {value} » n'est ni oui ni non."},
-    "value.unknown_code": {"en": "'{value}' is not one of: {known}.", "it": "'{value}' non è tra: {known}.",
-                           "fr": "« {value} » ne fait pas partie de : {known}."},
-    "value.email": {"en": "'{value}' is not an e-mail address.", "it": "'{value}' non è un indirizzo e-mail.",
-                    "fr": "« {value} » n'est pas une adresse e-mail."},
-    "value.phone": {"en": "'{value}' is not a phone number.", "it": "'{value}' non è un numero di telefono.",
-                    "fr": "« {value} » n'est pas un numéro de téléphone."},
-    "value.nace": {"en": "'{value}' is not a NACE code (for example C30.11 or 30.11).",
-                   "it": "'{value}' non è un codice NACE/ATECO (per esempio C30.11 o 30.11).",
-                   "fr": "« {value} » n'est pas un code NACE/NAF (par exemple C30.11 ou 30.11)."},
-    "value.language": {"en": "'{value}' is not a language code (it, fr, en...) with an optional level A1–C2.",
-                       "it": "'{value}' non è un codice di lingua (it, fr, en...) con un livello facoltativo A1–C2.",
-                       "fr": "« {value} » n'est pas un code de langue (it, fr, en...) avec un niveau facultatif A1–C2."},
-    "value.country": {"en": "'{value}' is not a country code (IT, FR...).",
-                      "it": "'{value}' non è un codice di paese (IT, FR...).",
-                      "fr": "« {value} » n'est pas un code de pays (IT, FR...)."},
-    "value.unknown_region": {"en": "'{value}' is not a region of the cooperation area ({known}).",
-                             "it": "'{value}' non è una regione dell'area di cooperazione ({known}).",
-                             "fr": "« {value} » n'est pas une région de la zone de coopération ({known})."},
-    "value.unknown_province": {"en": "'{value}' is not a province or département of the cooperation area.",
-                               "it": "'{value}' non è una provincia o un dipartimento dell'area di cooperazione.",
-                               "fr": "« {value} » n'est pas une province ou un département de la zone de coopération."},
-    "value.province_region": {"en": "{province} is not in {region}.", "it": "{province} non è in {region}.",
-                              "fr": "{province} n'est pas en {region}."},
-    "value.coordinates": {"en": "Give both latitude and longitude, or neither.",
-                          "it": "Indica sia la latitudine sia la longitudine, oppure nessuna delle due.",
-                          "fr": "Indiquez la latitude et la longitude, ou aucune des deux."},
-    "value.unknown_esco": {"en": "'{value}' is not in the ESCO taxonomy loaded here.",
-                           "it": "'{value}' non è nella tassonomia ESCO caricata qui.",
-                           "fr": "« {value} » ne figure pas dans la taxonomie ESCO chargée ici."},
-    "value.esco_kind": {"en": "'{value}' is an ESCO {found}, not an {expected}.",
-                        "it": "'{value}' in ESCO è {found}, non {expected}.",
-                        "fr": "« {value} » est dans ESCO {found}, pas {expected}."},
-    "value.duplicate": {"en": "'{value}' is listed twice.", "it": "'{value}' è indicato due volte.",
-                        "fr": "« {value} » figure deux fois."},
-    "value.from_date_required": {"en": "Say from which date.", "it": "Indica da quale data.",
-                                 "fr": "Indiquez à partir de quelle date."},
-    "value.unknown_desk": {"en": "There is no help desk '{value}'.", "it": "Non esiste lo sportello '{value}'.",
-                           "fr": "Le guichet « {value} » n'existe pas."},
-    "value.unknown_case": {"en": "There is no case {value}.", "it": "Non esiste la pratica {value}.",
-                           "fr": "Le dossier {value} n'existe pas."},
-    "value.formula": {"en": "'{value}' looks like a spreadsheet formula; formulas are refused (write the value itself).",
-                      "it": "'{value}' sembra una formula di foglio di calcolo; le formule sono rifiutate (scrivi il valore).",
-                      "fr": "« {value} » ressemble à une formule de tableur ; les formules sont refusées (écrivez la valeur)."},
-    "value.unknown_field": {"en": "There is no field '{value}'.", "it": "Non esiste il campo '{value}'.",
-                            "fr": "Le champ « {value} » n'existe pas."},
-    "value.not_a_list": {"en": "A list is expected.", "it": "È attesa una lista.", "fr": "Une liste est attendue."},
-    "value.status_via_case": {
-        "en": "A reserved resource changes status through its case (release it or mark it taken there).",
-        "it": "Una risorsa riservata cambia stato tramite la sua pratica (rilasciala o segnala come assegnata).",
-        "fr": "Une ressource réservée change de statut via son dossier (libérez-la ou marquez-la attribuée)."},
-    "value.status_reserved": {
-        "en": "A resource becomes reserved only when an operator reserves it for a case.",
-        "it": "Una risorsa diventa riservata solo quando un operatore la riserva per una pratica.",
-        "fr": "Une ressource ne devient réservée que lorsqu'un opérateur la réserve pour un dossier."},
+MESSAGES = Catalogue("databank", Path(__file__).resolve().parent / "translations")
+define = MESSAGES.define
 
-    # --- refusals of operations --------------------------------------------------------------------
-    "databank.profile_not_found": {"en": "Profile {id} does not exist.", "it": "Il profilo {id} non esiste.",
-                                   "fr": "Le profil {id} n'existe pas."},
-    "databank.resource_not_found": {"en": "Resource {id} does not exist.", "it": "La risorsa {id} non esiste.",
-                                    "fr": "La ressource {id} n'existe pas."},
-    "databank.file_not_found": {"en": "File {id} does not exist.", "it": "Il file {id} non esiste.",
-                                "fr": "Le fichier {id} n'existe pas."},
-    "databank.entry_invalid": {"en": "Some values are not valid: {details}",
-                               "it": "Alcuni valori non sono validi: {details}",
-                               "fr": "Certaines valeurs ne sont pas valides : {details}"},
-    "databank.stale": {
-        "en": "This entry changed meanwhile (you saw version {expected}, it is now at version {actual}). Reload it and try again: nothing was changed.",
-        "it": "Questa scheda è cambiata nel frattempo (avevi la versione {expected}, ora è alla {actual}). Ricaricala e riprova: non è stato modificato nulla.",
-        "fr": "Cette fiche a changé entre-temps (vous aviez la version {expected}, elle est maintenant à la version {actual}). Rechargez-la et réessayez : rien n'a été modifié."},
-    "databank.resource_not_available": {
-        "en": "This resource is {status}: it cannot be reserved.",
-        "it": "Questa risorsa è {status}: non può essere riservata.",
-        "fr": "Cette ressource est {status} : elle ne peut pas être réservée."},
-    "databank.not_reserved_for_case": {
-        "en": "This resource is not reserved for case {case_id}.",
-        "it": "Questa risorsa non è riservata per la pratica {case_id}.",
-        "fr": "Cette ressource n'est pas réservée pour le dossier {case_id}."},
-    "databank.file_type": {
-        "en": "'{filename}' is not an accepted {kind} (it is {found}; accepted: {accepted}).",
-        "it": "'{filename}' non è un {kind} accettato (è {found}; accettati: {accepted}).",
-        "fr": "« {filename} » n'est pas un {kind} accepté (c'est {found} ; acceptés : {accepted})."},
-    "databank.file_too_large": {"en": "'{filename}' is larger than {max_mb} MB.",
-                                "it": "'{filename}' supera {max_mb} MB.",
-                                "fr": "« {filename} » dépasse {max_mb} Mo."},
-    "databank.file_name": {"en": "The file has no usable name.", "it": "Il file non ha un nome utilizzabile.",
-                           "fr": "Le fichier n'a pas de nom utilisable."},
-    "databank.no_desk": {"en": "No help desk can receive this message.",
-                         "it": "Nessuno sportello può ricevere questo messaggio.",
-                         "fr": "Aucun guichet ne peut recevoir ce message."},
-    "not_allowed.databank_desk": {"en": "the entry belongs to another help desk.",
-                                  "it": "la scheda appartiene a un altro sportello.",
-                                  "fr": "la fiche appartient à un autre guichet."},
-    "not_allowed.databank_role": {"en": "the databank is for operators of the help desks.",
-                                  "it": "la banca dati è riservata agli operatori degli sportelli.",
-                                  "fr": "la banque de données est réservée aux opérateurs des guichets."},
-    "not_allowed.own_profile": {"en": "a worker can only see and edit their own profile.",
-                                "it": "un lavoratore può vedere e modificare solo il proprio profilo.",
-                                "fr": "un travailleur ne peut voir et modifier que son propre profil."},
-    "not_allowed.worker_field": {"en": "a worker cannot change '{field}'.",
-                                 "it": "un lavoratore non può modificare '{field}'.",
-                                 "fr": "un travailleur ne peut pas modifier « {field} »."},
+# The messages: a code, then its English text.
+# --- problems of one value (forms, import rows) -------------------------------------------------------------
+define("value.required", "A value is required.")
+define("value.too_long", "At most {max} characters ({length} given).")
+define("value.not_integer", "'{value}' is not a whole number.")
+define("value.not_number", "'{value}' is not a number.")
+define("value.out_of_range", "{value} is outside the range {min}–{max}.")
+define("value.not_date", "'{value}' is not a date (write YYYY-MM-DD or DD/MM/YYYY).")
+define("value.not_boolean", "'{value}' is neither yes nor no.")
+define("value.unknown_code", "'{value}' is not one of: {known}.")
+define("value.email", "'{value}' is not an e-mail address.")
+define("value.phone", "'{value}' is not a phone number.")
+define("value.nace", "'{value}' is not a NACE code (for example C30.11 or 30.11).")
+define("value.language", "'{value}' is not a language code (it, fr, en...) with an optional level A1–C2.")
+define("value.country", "'{value}' is not a country code (IT, FR...).")
+define("value.unknown_region", "'{value}' is not a region of the cooperation area ({known}).")
+define("value.unknown_province", "'{value}' is not a province or département of the cooperation area.")
+define("value.province_region", "{province} is not in {region}.")
+define("value.coordinates", "Give both latitude and longitude, or neither.")
+define("value.unknown_esco", "'{value}' is not in the ESCO taxonomy loaded here.")
+define("value.esco_kind", "'{value}' is an ESCO {found}, not an {expected}.")
+define("value.duplicate", "'{value}' is listed twice.")
+define("value.from_date_required", "Say from which date.")
+define("value.unknown_desk", "There is no help desk '{value}'.")
+define("value.unknown_case", "There is no case {value}.")
+define("value.formula", "'{value}' looks like a spreadsheet formula; formulas are refused (write the value itself).")
+define("value.unknown_field", "There is no field '{value}'.")
+define("value.not_a_list", "A list is expected.")
+define("value.status_via_case",
+       "A reserved resource changes status through its case (release it or mark it taken there).")
+define("value.status_reserved", "A resource becomes reserved only when an operator reserves it for a case.")
 
-    # --- import and export -------------------------------------------------------------------------
-    "exchange.too_large": {"en": "The file is larger than {max_mb} MB.", "it": "Il file supera {max_mb} MB.",
-                           "fr": "Le fichier dépasse {max_mb} Mo."},
-    "exchange.too_many_rows": {
-        "en": "The file has {rows} rows; at most {max} can be imported at once.",
-        "it": "Il file ha {rows} righe; se ne possono importare al massimo {max} alla volta.",
-        "fr": "Le fichier a {rows} lignes ; au plus {max} peuvent être importées à la fois."},
-    "exchange.empty": {"en": "The file has no rows to import.", "it": "Il file non ha righe da importare.",
-                       "fr": "Le fichier n'a aucune ligne à importer."},
-    "exchange.format": {"en": "'{filename}' is neither a CSV nor an XLSX file.",
-                        "it": "'{filename}' non è né un file CSV né un file XLSX.",
-                        "fr": "« {filename} » n'est ni un fichier CSV ni un fichier XLSX."},
-    "exchange.encoding": {
-        "en": "The file is not UTF-8 text (unreadable byte at position {position}); save it as \"CSV UTF-8\" and try again.",
-        "it": "Il file non è testo UTF-8 (byte illeggibile alla posizione {position}); salvalo come \"CSV UTF-8\" e riprova.",
-        "fr": "Le fichier n'est pas du texte UTF-8 (octet illisible à la position {position}) ; enregistrez-le en « CSV UTF-8 » et réessayez."},
-    "exchange.binary": {"en": "The file is not text: is it really a CSV file?",
-                        "it": "Il file non è testo: è davvero un file CSV?",
-                        "fr": "Le fichier n'est pas du texte : est-ce vraiment un fichier CSV ?"},
-    "exchange.csv_syntax": {"en": "The CSV file cannot be read at line {line}: {reason}.",
-                            "it": "Il file CSV non è leggibile alla riga {line}: {reason}.",
-                            "fr": "Le fichier CSV est illisible à la ligne {line} : {reason}."},
-    "exchange.xlsx_unreadable": {"en": "The spreadsheet cannot be read ({reason}).",
-                                 "it": "Il foglio di calcolo non è leggibile ({reason}).",
-                                 "fr": "Le classeur est illisible ({reason})."},
-    "exchange.unknown_columns": {"en": "Unknown columns: {columns}. The columns are: {known}.",
-                                 "it": "Colonne sconosciute: {columns}. Le colonne sono: {known}.",
-                                 "fr": "Colonnes inconnues : {columns}. Les colonnes sont : {known}."},
-    "exchange.missing_columns": {"en": "Missing columns: {columns}.", "it": "Colonne mancanti: {columns}.",
-                                 "fr": "Colonnes manquantes : {columns}."},
-    "exchange.duplicate_columns": {"en": "Columns given twice: {columns}.",
-                                   "it": "Colonne ripetute: {columns}.",
-                                   "fr": "Colonnes répétées : {columns}."},
-    "exchange.formula_cell": {"en": "The cell {cell} holds a formula; formulas are refused (paste the values instead).",
-                              "it": "La cella {cell} contiene una formula; le formule sono rifiutate (incolla i valori).",
-                              "fr": "La cellule {cell} contient une formule ; les formules sont refusées (collez les valeurs)."},
-    "exchange.row_errors": {"en": "{count} row(s) have errors: nothing was imported.",
-                            "it": "{count} righe contengono errori: non è stato importato nulla.",
-                            "fr": "{count} ligne(s) contiennent des erreurs : rien n'a été importé."},
-    "exchange.file_errors": {"en": "The file cannot be imported: nothing was changed.",
-                             "it": "Il file non può essere importato: non è stato modificato nulla.",
-                             "fr": "Le fichier ne peut pas être importé : rien n'a été modifié."},
-    "exchange.imported": {"en": "{created} created, {updated} updated.",
-                          "it": "{created} create, {updated} aggiornate.",
-                          "fr": "{created} créées, {updated} mises à jour."},
-    "exchange.checked": {"en": "Checked: {created} would be created and {updated} updated. Nothing was written.",
-                         "it": "Controllato: {created} sarebbero create e {updated} aggiornate. Non è stato scritto nulla.",
-                         "fr": "Vérifié : {created} seraient créées et {updated} mises à jour. Rien n'a été écrit."},
-    "exchange.row": {"en": "Row {row}, column {column}: {message}", "it": "Riga {row}, colonna {column}: {message}",
-                     "fr": "Ligne {row}, colonne {column} : {message}"},
-    "exchange.not_found": {"en": "There is no entry {value} that you may update.",
-                           "it": "Non esiste una scheda {value} che tu possa aggiornare.",
-                           "fr": "Il n'existe pas de fiche {value} que vous puissiez mettre à jour."},
+# --- refusals of operations ---------------------------------------------------------------------------------
+define("databank.profile_not_found", "Profile {id} does not exist.")
+define("databank.resource_not_found", "Resource {id} does not exist.")
+define("databank.file_not_found", "File {id} does not exist.")
+define("databank.entry_invalid", "Some values are not valid: {details}")
+define("databank.stale",
+       "This entry changed meanwhile (you saw version {expected}, it is now at version {actual}). Reload it and try "
+       "again: nothing was changed.")
+define("databank.resource_not_available", "This resource is {status}: it cannot be reserved.")
+define("databank.not_reserved_for_case", "This resource is not reserved for case {case_id}.")
+define("databank.file_type", "'{filename}' is not an accepted {kind} (it is {found}; accepted: {accepted}).")
+define("databank.file_too_large", "'{filename}' is larger than {max_mb} MB.")
+define("databank.file_name", "The file has no usable name.")
+define("databank.no_desk", "No help desk can receive this message.")
+define("not_allowed.databank_desk", "the entry belongs to another help desk.")
+define("not_allowed.databank_role", "the databank is for operators of the help desks.")
+define("not_allowed.own_profile", "a worker can only see and edit their own profile.")
+define("not_allowed.worker_field", "a worker cannot change '{field}'.")
 
-    # --- ESCO import -------------------------------------------------------------------------------
-    "esco.no_files": {"en": "No ESCO file (occupations_<language>.csv or skills_<language>.csv) in {directory}.",
-                      "it": "Nessun file ESCO (occupations_<lingua>.csv o skills_<lingua>.csv) in {directory}.",
-                      "fr": "Aucun fichier ESCO (occupations_<langue>.csv ou skills_<langue>.csv) dans {directory}."},
-    "esco.columns": {"en": "{file}: missing columns {columns} (is this the ESCO CSV download?).",
-                     "it": "{file}: colonne mancanti {columns} (è il download CSV di ESCO?).",
-                     "fr": "{file} : colonnes manquantes {columns} (est-ce le téléchargement CSV d'ESCO ?)."},
-    "esco.concept_type": {"en": "{file}, line {line}: concept type '{found}', expected '{expected}'.",
-                          "it": "{file}, riga {line}: tipo di concetto '{found}', atteso '{expected}'.",
-                          "fr": "{file}, ligne {line} : type de concept « {found} », attendu « {expected} »."},
-    "esco.uri": {"en": "{file}, line {line}: '{uri}' is not an ESCO URI.",
-                 "it": "{file}, riga {line}: '{uri}' non è un URI ESCO.",
-                 "fr": "{file}, ligne {line} : « {uri} » n'est pas un URI ESCO."},
-    "esco.label": {"en": "{file}, line {line}: the preferred label is empty.",
-                   "it": "{file}, riga {line}: l'etichetta preferita è vuota.",
-                   "fr": "{file}, ligne {line} : le libellé préféré est vide."},
-    "esco.encoding": {"en": "{file} is not UTF-8 text.", "it": "{file} non è testo UTF-8.",
-                      "fr": "{file} n'est pas du texte UTF-8."},
-    "esco.kind.occupation": {"en": "occupation", "it": "una professione", "fr": "un métier"},
-    "esco.kind.skill": {"en": "skill", "it": "una competenza", "fr": "une compétence"},
+# --- import and export --------------------------------------------------------------------------------------
+define("exchange.too_large", "The file is larger than {max_mb} MB.")
+define("exchange.too_many_rows", "The file has {rows} rows; at most {max} can be imported at once.")
+define("exchange.empty", "The file has no rows to import.")
+define("exchange.format", "'{filename}' is neither a CSV nor an XLSX file.")
+define("exchange.encoding",
+       "The file is not UTF-8 text (unreadable byte at position {position}); save it as \"CSV UTF-8\" and try again.")
+define("exchange.binary", "The file is not text: is it really a CSV file?")
+define("exchange.csv_syntax", "The CSV file cannot be read at line {line}: {reason}.")
+define("exchange.xlsx_unreadable", "The spreadsheet cannot be read ({reason}).")
+define("exchange.unknown_columns", "Unknown columns: {columns}. The columns are: {known}.")
+define("exchange.missing_columns", "Missing columns: {columns}.")
+define("exchange.duplicate_columns", "Columns given twice: {columns}.")
+define("exchange.formula_cell", "The cell {cell} holds a formula; formulas are refused (paste the values instead).")
+define("exchange.row_errors", "{count} row(s) have errors: nothing was imported.")
+define("exchange.file_errors", "The file cannot be imported: nothing was changed.")
+define("exchange.imported", "{created} created, {updated} updated.")
+define("exchange.checked", "Checked: {created} would be created and {updated} updated. Nothing was written.")
+define("exchange.row", "Row {row}, column {column}: {message}")
+define("exchange.not_found", "There is no entry {value} that you may update.")
 
-    # --- matching reasons --------------------------------------------------------------------------
-    "reason.category_exact": {"en": "{category}, as needed", "it": "{category}, come richiesto",
-                              "fr": "{category}, comme demandé"},
-    "reason.category_related": {"en": "{category} can stand in for {needed}",
-                                "it": "{category} può sostituire {needed}",
-                                "fr": "{category} peut remplacer {needed}"},
-    "reason.category_other": {"en": "{category} was not asked for", "it": "{category} non era richiesto",
-                              "fr": "{category} n'était pas demandé"},
-    "reason.distance": {"en": "{km} km from {place}", "it": "a {km} km da {place}", "fr": "à {km} km de {place}"},
-    "reason.same_municipality": {"en": "in {place}", "it": "a {place}", "fr": "à {place}"},
-    "reason.same_province": {"en": "in the same province ({place})", "it": "nella stessa provincia ({place})",
-                             "fr": "dans le même département ({place})"},
-    "reason.same_region": {"en": "in the same region ({place})", "it": "nella stessa regione ({place})",
-                           "fr": "dans la même région ({place})"},
-    "reason.same_country": {"en": "in the same country, another region", "it": "nello stesso paese, in un'altra regione",
-                            "fr": "dans le même pays, une autre région"},
-    "reason.elsewhere": {"en": "far from {place}", "it": "lontano da {place}", "fr": "loin de {place}"},
-    "reason.no_location": {"en": "location not given", "it": "posizione non indicata", "fr": "emplacement non indiqué"},
-    "reason.mobility": {"en": "willing to move ({mobility})", "it": "disponibile a spostarsi ({mobility})",
-                        "fr": "prêt à se déplacer ({mobility})"},
-    "reason.chains_shared": {"en": "supply chain: {chains}", "it": "filiera: {chains}", "fr": "filière : {chains}"},
-    "reason.chains_none": {"en": "no supply chain in common", "it": "nessuna filiera in comune",
-                           "fr": "aucune filière en commun"},
-    "reason.skills": {"en": "{count} of the {total} skills needed: {skills}",
-                      "it": "{count} delle {total} competenze richieste: {skills}",
-                      "fr": "{count} des {total} compétences demandées : {skills}"},
-    "reason.skills_none": {"en": "none of the skills needed", "it": "nessuna delle competenze richieste",
-                           "fr": "aucune des compétences demandées"},
-    "reason.occupations": {"en": "occupation: {occupations}", "it": "professione: {occupations}",
-                           "fr": "métier : {occupations}"},
-    "reason.occupations_none": {"en": "none of the occupations needed", "it": "nessuna delle professioni richieste",
-                                "fr": "aucun des métiers demandés"},
-    "reason.surface_ok": {"en": "{surface} m², at least the {needed} m² needed",
-                          "it": "{surface} m², almeno i {needed} m² richiesti",
-                          "fr": "{surface} m², au moins les {needed} m² demandés"},
-    "reason.surface_small": {"en": "{surface} m², less than the {needed} m² needed",
-                             "it": "{surface} m², meno dei {needed} m² richiesti",
-                             "fr": "{surface} m², moins que les {needed} m² demandés"},
-    "reason.surface_unknown": {"en": "surface not given", "it": "superficie non indicata",
-                               "fr": "surface non indiquée"},
-    "reason.keywords": {"en": "mentions {words}", "it": "cita {words}", "fr": "mentionne {words}"},
-    "reason.keywords_none": {"en": "does not mention {words}", "it": "non cita {words}", "fr": "ne mentionne pas {words}"},
-    "reason.offers": {"en": "offered for {offers}", "it": "offerta in {offers}", "fr": "proposée en {offers}"},
-    "reason.offers_none": {"en": "not offered as needed ({offers})", "it": "non offerta come richiesto ({offers})",
-                           "fr": "non proposée comme demandé ({offers})"},
-    "reason.available_now": {"en": "available now", "it": "disponibile subito", "fr": "disponible immédiatement"},
-    "reason.available_from": {"en": "available from {date}", "it": "disponibile dal {date}",
-                              "fr": "disponible à partir du {date}"},
-    "reason.available_late": {"en": "available only from {date}", "it": "disponibile solo dal {date}",
-                              "fr": "disponible seulement à partir du {date}"},
+# --- ESCO import --------------------------------------------------------------------------------------------
+define("esco.no_files", "No ESCO file (occupations_<language>.csv or skills_<language>.csv) in {directory}.")
+define("esco.columns", "{file}: missing columns {columns} (is this the ESCO CSV download?).")
+define("esco.concept_type", "{file}, line {line}: concept type '{found}', expected '{expected}'.")
+define("esco.uri", "{file}, line {line}: '{uri}' is not an ESCO URI.")
+define("esco.label", "{file}, line {line}: the preferred label is empty.")
+define("esco.encoding", "{file} is not UTF-8 text.")
+define("esco.kind.occupation", "occupation")
+define("esco.kind.skill", "skill")
 
-    # --- public catalogue --------------------------------------------------------------------------
-    "public.fewer_than": {"en": "fewer than {threshold}", "it": "meno di {threshold}", "fr": "moins de {threshold}"},
-    "public.other": {"en": "other", "it": "altro", "fr": "autre"},
-}
+# --- matching reasons ---------------------------------------------------------------------------------------
+define("reason.category_exact", "{category}, as needed")
+define("reason.category_related", "{category} can stand in for {needed}")
+define("reason.category_other", "{category} was not asked for")
+define("reason.distance", "{km} km from {place}")
+define("reason.same_municipality", "in {place}")
+define("reason.same_province", "in the same province ({place})")
+define("reason.same_region", "in the same region ({place})")
+define("reason.same_country", "in the same country, another region")
+define("reason.elsewhere", "far from {place}")
+define("reason.no_location", "location not given")
+define("reason.mobility", "willing to move ({mobility})")
+define("reason.chains_shared", "supply chain: {chains}")
+define("reason.chains_none", "no supply chain in common")
+define("reason.skills", "{count} of the {total} skills needed: {skills}")
+define("reason.skills_none", "none of the skills needed")
+define("reason.occupations", "occupation: {occupations}")
+define("reason.occupations_none", "none of the occupations needed")
+define("reason.surface_ok", "{surface} m², at least the {needed} m² needed")
+define("reason.surface_small", "{surface} m², less than the {needed} m² needed")
+define("reason.surface_unknown", "surface not given")
+define("reason.keywords", "mentions {words}")
+define("reason.keywords_none", "does not mention {words}")
+define("reason.offers", "offered for {offers}")
+define("reason.offers_none", "not offered as needed ({offers})")
+define("reason.available_now", "available now")
+define("reason.available_from", "available from {date}")
+define("reason.available_late", "available only from {date}")
+
+# --- public catalogue ---------------------------------------------------------------------------------------
+define("public.fewer_than", "fewer than {threshold}")
+define("public.other", "other")
