@@ -7,8 +7,12 @@ engine.po`, where the English text is the msgid and the code its msgctxt (README
 """
 from __future__ import annotations
 
+import gettext
+import io
+import os
+import tempfile
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import BinaryIO, Callable, Iterator, Mapping
 
 LANGUAGES = ("it", "fr", "en")
 DEFAULT_LANGUAGE = "en"
@@ -60,7 +64,8 @@ def _fmt(value: object) -> str:
 
 class Catalogue(Mapping[str, Mapping[str, str]]):
     """Message codes and their texts: English defined in the code, the other languages read from the gettext
-    catalogue `<directory>/<lang>/LC_MESSAGES/<domain>.po` the first time a text in that language is asked.
+    catalogue `<directory>/<lang>/LC_MESSAGES/<domain>.po` the first time a text in that language is asked
+    (through its compiled `.mo`, built next to it on first use and rebuilt when the `.po` is newer).
 
     A translation counts only while its msgid is still the English of its code: an English text changed in
     the code shows in English until the catalogue is updated and translated again, never with a stale text.
@@ -70,7 +75,7 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
         self.domain = domain
         self.directory = directory
         self._english: dict[str, str] = {}
-        self._translations: dict[str, dict[tuple[str, str], str]] = {}
+        self._translations: dict[str, gettext.NullTranslations] = {}
 
     def define(self, code: str, english: str) -> None:
         if code in self._english:
@@ -84,22 +89,26 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
             return english
         translations = self._translations.get(lang)
         if translations is None:
-            translations = self._translations[lang] = self._read(lang)
-        return translations.get((code, english)) or english
+            translations = self._translations[lang] = self._load(lang)
+        return translations.pgettext(code, english)
 
     def po_path(self, lang: str) -> Path:
         return self.directory / lang / "LC_MESSAGES" / f"{self.domain}.po"
 
-    def _read(self, lang: str) -> dict[tuple[str, str], str]:
-        path = self.po_path(lang)
-        if lang not in LANGUAGES or not path.is_file():
-            return {}
-        from babel.messages.pofile import read_po  # only when a translated text is first needed: keeps start-up fast
-
-        with path.open("rb") as fh:
-            catalog = read_po(fh, locale=lang, domain=self.domain)
-        return {(entry.context, entry.id): entry.string for entry in catalog
-                if entry.id and entry.context and entry.string and not entry.fuzzy}
+    def _load(self, lang: str) -> gettext.NullTranslations:
+        po_path = self.po_path(lang)
+        if lang not in LANGUAGES or not po_path.is_file():
+            return gettext.NullTranslations()
+        mo_path = po_path.with_suffix(".mo")
+        try:  # the compiled catalogue, kept next to its source (like __pycache__) and rebuilt when older
+            compile_catalogue(po_path, mo_path, lang)
+            with mo_path.open("rb") as fh:
+                return gettext.GNUTranslations(fh)
+        except OSError:  # an installation nobody may write to: compile in memory, every start
+            compiled = io.BytesIO()
+            _write_mo(po_path, compiled, lang)
+            compiled.seek(0)
+            return gettext.GNUTranslations(compiled)
 
     def __getitem__(self, code: str) -> Mapping[str, str]:
         if code not in self._english:
@@ -130,6 +139,32 @@ class _Entry(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(LANGUAGES)
+
+
+def compile_catalogue(po_path: Path, mo_path: Path, lang: str) -> None:
+    """Compile a .po catalogue into the .mo file gettext reads (fuzzy entries left out), written atomically;
+    nothing to do while the .mo is newer than the .po."""
+    if mo_path.is_file() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        return
+    mo_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=f".{mo_path.stem}-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _write_mo(po_path, out, lang)
+        os.replace(tmp, mo_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_mo(po_path: Path, out: BinaryIO, lang: str) -> None:
+    # Babel only when a catalogue must be compiled: the engine starts without it.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    write_mo(out, catalog, use_fuzzy=False)
 
 
 MESSAGES = Catalogue("engine", Path(__file__).resolve().parent / "translations")

@@ -7,19 +7,15 @@ on the login page, else the browser's.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import current_app, g, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-from engine.i18n import localize
+from engine.i18n import compile_catalogue, localize
 
 SOURCE_DIR = Path(__file__).resolve().parent / "translations"
 
@@ -28,20 +24,7 @@ def compile_catalogs(target: Path, source: Path = SOURCE_DIR) -> Path:
     """Compile every messages.po under `source` into `target`, keeping the same layout."""
     for po_path in sorted(source.glob("*/LC_MESSAGES/*.po")):
         relative = po_path.relative_to(source).with_suffix(".mo")
-        mo_path = target / relative
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        mo_path.parent.mkdir(parents=True, exist_ok=True)
-        with po_path.open("rb") as fh:
-            catalog = read_po(fh, locale=relative.parts[0])
-        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=".messages-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                write_mo(out, catalog, use_fuzzy=False)
-            os.replace(tmp, mo_path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        compile_catalogue(po_path, target / relative, relative.parts[0])
     return target
 
 

@@ -1,6 +1,7 @@
 """The message catalogues: English defined in the code, Italian and French read from the gettext .po files."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -87,3 +88,36 @@ def test_importing_the_engine_reads_no_catalogue() -> None:
               "message('case_not_found', 'it', case_id=1)\n"
               "assert list(MESSAGES._translations) == ['it']\n")
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True)
+
+
+def test_the_compiled_catalogue_is_rebuilt_when_its_source_changes(tmp_path: Path) -> None:
+    _write_po(tmp_path, "fr", """\
+        msgctxt "greeting"
+        msgid "Hello."
+        msgstr "Bonjour."
+        """)
+    first = Catalogue("sample", tmp_path)
+    first.define("greeting", "Hello.")
+    assert first.text("greeting", "fr") == "Bonjour."
+    compiled = tmp_path / "fr" / "LC_MESSAGES" / "sample.mo"
+    assert compiled.is_file()
+
+    source = first.po_path("fr")
+    source.write_text(source.read_text(encoding="utf-8").replace("Bonjour.", "Salut."), encoding="utf-8")
+    later = compiled.stat().st_mtime + 5
+    os.utime(source, (later, later))
+    second = Catalogue("sample", tmp_path)
+    second.define("greeting", "Hello.")
+    assert second.text("greeting", "fr") == "Salut."
+
+
+def test_a_catalogue_that_cannot_be_written_is_compiled_in_memory(tmp_path: Path) -> None:
+    _write_po(tmp_path, "it", """\
+        msgctxt "greeting"
+        msgid "Hello."
+        msgstr "Ciao."
+        """)
+    (tmp_path / "it" / "LC_MESSAGES" / "sample.mo").mkdir()  # stands for a place nobody may write to
+    catalogue = Catalogue("sample", tmp_path)
+    catalogue.define("greeting", "Hello.")
+    assert catalogue.text("greeting", "it") == "Ciao."
