@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Mapping
 
-from .i18n import localize, message
+from .i18n import message
 
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "exists")
 NUMERIC_OPERATORS = ("lt", "lte", "gt", "gte")
@@ -101,14 +101,12 @@ def describe(cond: Mapping[str, Any] | None, lang: str, label_of: Callable[[str]
     """A readable rendering of a condition, e.g. 'Number of members ≥ 3 and Viable = yes'."""
     if cond is None:
         return ""
-    words = {"and": {"en": " and ", "it": " e ", "fr": " et "}, "or": {"en": " or ", "it": " o ", "fr": " ou "},
-             "not": {"en": "not ", "it": "non ", "fr": "non "}}
-    if "all" in cond:
-        return "(" + localize(words["and"], lang).join(describe(c, lang, label_of, value_label) for c in cond["all"]) + ")"
-    if "any" in cond:
-        return "(" + localize(words["or"], lang).join(describe(c, lang, label_of, value_label) for c in cond["any"]) + ")"
+    for key, word in (("all", "condition.and"), ("any", "condition.or")):
+        if key in cond:
+            joiner = f" {message(word, lang)} "
+            return "(" + joiner.join(describe(c, lang, label_of, value_label) for c in cond[key]) + ")"
     if "not" in cond:
-        return localize(words["not"], lang) + describe(cond["not"], lang, label_of, value_label)
+        return message("condition.not", lang, condition=describe(cond["not"], lang, label_of, value_label))
     op = operator_of(cond)
     ref = cond["field"]
     shown = value_label or (lambda _ref, v: _show(v, lang))
@@ -123,8 +121,6 @@ def describe(cond: Mapping[str, Any] | None, lang: str, label_of: Callable[[str]
 
 
 def _show(value: Any, lang: str) -> str:
-    if value is True:
-        return localize({"en": "yes", "it": "sì", "fr": "oui"}, lang)
-    if value is False:
-        return localize({"en": "no", "it": "no", "fr": "non"}, lang)
+    if isinstance(value, bool):
+        return message("condition.yes" if value else "condition.no", lang)
     return str(value)

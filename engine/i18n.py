@@ -381,6 +381,11 @@ define("problem.duplicate_pathway", "another file ({other}) also defines the pat
 define("problem.pathway_name", "the pathway id '{id}' must match the file name '{file}'")
 define("condition.exists", "{field} is filled in")
 define("condition.absent", "{field} is empty")
+define("condition.and", "and")
+define("condition.or", "or")
+define("condition.not", "not {condition}")
+define("condition.yes", "yes")
+define("condition.no", "no")
 
 # --- changes between two revisions of a pathway -------------------------------------------------------------
 define("change.version_changed", "version {before} → {after}")
