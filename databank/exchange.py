@@ -57,7 +57,6 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_EXPORT = 200_000
 _URI_IN_TEXT = re.compile(r"\(?\s*(http://data\.europa\.eu/esco/(?:occupation|skill)/[A-Za-z0-9.\-]+)\s*\)?")
-YES_NO = {"en": ("yes", "no"), "it": ("sì", "no"), "fr": ("oui", "non")}
 
 
 @dataclass
@@ -373,7 +372,7 @@ def export_profiles(session: Session, actor: Actor, query: ProfileQuery, fmt: st
             "mobility": label("mobility", p.mobility, lang), "availability": label("availability", p.availability, lang),
             "available_from": p.available_from, "supply_chains": "; ".join(label("supply_chain", c, lang) for c in p.supply_chains),
             "origin_firm": p.origin_firm, "origin_firm_nace": p.origin_firm_nace,
-            "consent_to_share": YES_NO[lang][0] if p.consent_to_share else YES_NO[lang][1],
+            "consent_to_share": message("exchange.yes" if p.consent_to_share else "exchange.no", lang),
         }
         if not full:
             for name in PERSONAL_PROFILE_FIELDS:
@@ -399,7 +398,7 @@ def export_resources(session: Session, actor: Actor, query: ResourceQuery, fmt: 
             "province": places.name(r.province, lang) if r.province else "",
             "offers": "; ".join(label("offer", o, lang) for o in r.offers),
             "supply_chains": "; ".join(label("supply_chain", c, lang) for c in r.supply_chains),
-            "published": YES_NO[lang][0] if r.published else YES_NO[lang][1],
+            "published": message("exchange.yes" if r.published else "exchange.no", lang),
         })
         table.append([values[c] for c in RESOURCE_COLUMNS])
     return _write(fmt, RESOURCE_COLUMNS, table, "resources")

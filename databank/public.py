@@ -274,7 +274,7 @@ def area_map_svg(resources: Iterable[dict[str, Any]], lang: str = DEFAULT_LANGUA
     places = gazetteer()
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
              f'height="{height}" role="{"group" if embedded else "img"}" aria-labelledby="map-title">',
-             f'<title id="map-title">{escape(_map_title(lang))}</title>',
+             f'<title id="map-title">{escape(message("public.map_title", lang))}</title>',
              "" if embedded else f"<style>{MAP_STYLE}</style>",
              f'<rect class="sea" width="{width}" height="{height}"/>',
              polygon(_MAINLAND), polygon(_CORSICA), polygon(_SARDINIA), polygon(_ELBA)]
@@ -294,12 +294,6 @@ def area_map_svg(resources: Iterable[dict[str, Any]], lang: str = DEFAULT_LANGUA
                      f'cy="{y}" r="7"><title>{escape(title)}</title></circle></a>')
     parts.append("</svg>")
     return "\n".join(parts)
-
-
-def _map_title(lang: str) -> str:
-    return {"it": "Area di cooperazione Italia–Francia Marittimo: risorse disponibili",
-            "fr": "Zone de coopération Italie–France Maritime : ressources disponibles",
-            }.get(lang, "Italy–France Maritime cooperation area: available resources")
 
 
 __all__ = ["AreaSkills", "Count", "FacetValue", "Overview", "area_map_svg", "area_skills", "catalogue",
