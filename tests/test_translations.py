@@ -84,11 +84,12 @@ def test_the_engine_and_the_databank_define_their_texts_in_the_code() -> None:
 def test_every_entry_is_translated_and_none_is_fuzzy(domain: Domain, lang: str) -> None:
     catalogue = _catalogue(domain, lang)
     assert str(catalogue.locale) == lang, f"{domain.po_path(lang)} says Language: {catalogue.locale}"
+    path = domain.po_path(lang).relative_to(ROOT)
     untranslated = [_key(e.context, e.id) for e in _entries(domain, lang)
                     if not (all(e.string) if isinstance(e.string, tuple) else e.string)]
     fuzzy = [_key(e.context, e.id) for e in _entries(domain, lang) if e.fuzzy]
-    assert untranslated == [], f"untranslated in {domain.po_path(lang).relative_to(ROOT)}: {untranslated}"
-    assert fuzzy == [], f"fuzzy (check, then remove the 'fuzzy' flag) in {domain.po_path(lang).relative_to(ROOT)}: {fuzzy}"
+    assert untranslated == [], f"untranslated in {path}: {untranslated}"
+    assert fuzzy == [], f"fuzzy in {path} (check the translation, then remove the 'fuzzy' flag): {fuzzy}"
 
 
 @pytest.mark.parametrize(("domain", "lang"), CATALOGUES)
