@@ -26,7 +26,8 @@ def test_engine_messages_come_from_the_catalogues_in_each_language() -> None:
     assert message("case_not_found", "en", case_id=7) == "Case 7 does not exist."
     assert message("case_not_found", "it", case_id=7) == "La pratica 7 non esiste."
     assert message("case_not_found", "fr", case_id=7) == "Le dossier 7 n'existe pas."
-    assert message("not_allowed.role", "fr", roles=["operator", "admin"]) == "il faut l'un de ces rôles : operator, admin."
+    expected = "il faut l'un de ces rôles : operator, admin."
+    assert message("not_allowed.role", "fr", roles=["operator", "admin"]) == expected
     # A code nobody defined shows itself rather than nothing.
     assert message("no_such_code", "it", x=1) == "no_such_code {'x': 1}"
 
