@@ -51,6 +51,15 @@ def test_filters_search_and_sorting(service, sessions, as_role):
     assert operator.get("/desks/genova?sort=evil&order=sideways&page=abc").status_code == 200
 
 
+def test_supply_chains_have_the_databanks_names_in_the_users_language(service, sessions, as_role):
+    case_id, _ = open_case(service)  # nautical_shipbuilding
+    with sessions.begin() as session:
+        session.execute(update(User).where(User.id == PEOPLE["operator"].id).values(language="it"))
+    operator = as_role("operator")
+    assert "Nautica e cantieristica" in operator.get(f"/cases/{case_id}").text
+    assert "Energie rinnovabili blu e verdi" in operator.get("/desks/genova").text  # the filter's choices
+
+
 def test_the_list_is_paginated(app, service, as_role):
     app.config["PAGE_SIZE"] = 2
     ids = [open_case(service, members=[Member(f"w.{i}", f"Worker {i}")], pathway="startup", mentor=None)[0]

@@ -1,6 +1,7 @@
 """Forms of the desk page, the opening of a case and the case page's actions."""
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -10,16 +11,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from databank.vocabulary import label
 from engine.pathway import SUPPLY_CHAINS
 
 from ..auth.forms import EMAIL
+from ..i18n import lang
 
-SUPPLY_CHAIN_LABELS = {
-    "nautical_shipbuilding": _l("Nautical and shipbuilding"),
-    "sustainable_tourism": _l("Innovative and sustainable tourism"),
-    "blue_green_biotech": _l("Blue and green biotechnologies"),
-    "blue_green_energy": _l("Blue and green renewable energies"),
-}
+# The databank's labels (one name per supply chain everywhere), in the language of the request.
+SUPPLY_CHAIN_LABELS = {chain: LazyString(lambda chain=chain: label("supply_chain", chain, lang()))
+                       for chain in SUPPLY_CHAINS}
 STATUS_FILTERS = [
     ("open", _l("Open (active or on hold)")), ("active", _l("Active")), ("on_hold", _l("On hold")),
     ("closed", _l("Closed")), ("all", _l("All")),
