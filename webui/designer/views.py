@@ -19,6 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from engine import policy
 from engine.cli import describe_pathway
 from engine.errors import EngineError
 from engine.i18n import localize
@@ -39,8 +40,8 @@ from .forms import CopyPathwayForm, UploadPathwayForm
 from .models import PathwayDraft, PathwaySave
 
 bp = Blueprint("designer", __name__, template_folder="templates", static_folder="static")
-EDIT_ROLES = ("designer", "admin")
-READ_ROLES = ("designer", "admin", "operator")
+EDIT_ROLES = policy.AREAS["designer_edit"]
+READ_ROLES = policy.AREAS["designer"]
 MAX_TEXT = 1024 * 1024
 MAX_STEPS = 500
 
