@@ -194,6 +194,18 @@ def requirement_roles(requirement: Any) -> tuple[str, ...]:
     return ()
 
 
+# Events that tell where the pathway goes: every worker of the case sees them in the portal.
+EVENTS_SHARED_WITH_WORKERS = ("case_opened", "advanced", "reopened", "put_on_hold", "resumed", "closed", "switched",
+                              "migrated", "pathway_chosen")
+
+
+def may_see_event_in_portal(actor: Actor, event: Any) -> bool:
+    """What a worker sees of their case's timeline: where the pathway goes, what they did, what concerns them
+    (the other members' own steps stay theirs)."""
+    return (event.type in EVENTS_SHARED_WITH_WORKERS or event.actor_id == actor.id
+            or (event.data or {}).get("member") == actor.id)
+
+
 def may_see_document(actor: Actor, case: Any, document: Any) -> bool:
     """A document attached to `case`: whoever sees the case; its workers, except another member's
     personal document. A removed document, or one of another case, is nobody's."""

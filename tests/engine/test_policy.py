@@ -158,6 +158,18 @@ def test_a_document_is_seen_by_the_case_staff_and_its_workers_and_a_personal_one
         assert who(policy.may_see_document, case=case, document=nobodys) == set()
 
 
+def test_a_worker_sees_where_the_pathway_goes_and_their_own_steps_not_the_other_members():
+    def event(type_: str, actor_id: str = "op1", member: str | None = None) -> SimpleNamespace:
+        return SimpleNamespace(type=type_, actor_id=actor_id, data={"member": member} if member else {})
+
+    for seen in (event("advanced"), event("put_on_hold"), event("item_ticked", actor_id="w1"),
+                 event("document_attached", member="w1")):
+        assert policy.may_see_event_in_portal(W1, seen), seen
+    for unseen in (event("item_ticked", actor_id="w2"), event("document_attached", member="w2"),
+                   event("members_changed"), event("form_submitted")):
+        assert not policy.may_see_event_in_portal(W1, unseen), unseen
+
+
 # --- sign-offs -------------------------------------------------------------------------------------------
 
 def _signed(signoff_id: str, actor_id: str):  # noqa: ANN202

@@ -85,7 +85,7 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
     session = db()
     session.rollback()  # a fresh snapshot: the engine wrote in its own transaction
     session.refresh(case)
-    view = page.build(session, services().library, case, current_user.id, lang())
+    view = page.build(session, services().library, case, actor(), lang())
     form = None
     stage_spec = view.stage.form
     if stage_spec is not None and view.active and any(t.kind == "form" for t in view.tasks):
