@@ -31,7 +31,7 @@ from engine.revisions import diff_pathways, text_diff
 from engine.scenarios import ACTIONS, ScenarioRunner
 from engine.simulation import simulate, simulation_actors, scenario_text
 
-from ..access import actor, roles_required
+from ..access import actor, may_enter, roles_required
 from ..i18n import lang
 from ..services import db, services
 from . import operations
@@ -52,7 +52,7 @@ def _directory() -> Path | None:
 
 
 def _may_edit() -> bool:
-    return any(current_user.has(r) for r in EDIT_ROLES)
+    return may_enter("designer_edit")
 
 
 def _revision_row(revision_id: int) -> PathwayRevision:
