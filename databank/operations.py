@@ -49,7 +49,6 @@ PROFILE_FIELDS = (
 # What other desks see of a profile when the worker did not consent to sharing.
 PERSONAL_PROFILE_FIELDS = ("display_name", "email", "phone", "summary", "person_id", "case_id", "municipality",
                            "latitude", "longitude")
-WORKER_LOCKED_FIELDS = ("desk_id", "person_id", "case_id")
 RESOURCE_FIELDS = (
     "desk_id", "category", "title", "description", "country", "region", "province", "municipality", "address",
     "latitude", "longitude", "surface_m2", "capacity", "condition", "offers", "available_from", "terms",
@@ -513,10 +512,9 @@ class Databank:
             profile = self._profile(session, profile_id)
             own = policy.is_own_profile(actor, profile.person_id)
             refuse_edit(actor, profile.desk_id, own)
-            if not may_edit(actor, profile.desk_id):
-                for name in WORKER_LOCKED_FIELDS:
-                    if name in changes:
-                        raise DatabankNotAllowed("not_allowed.worker_field", field=name)
+            for name in policy.profile_fields_locked_for(actor, profile.desk_id):
+                if name in changes:
+                    raise DatabankNotAllowed("not_allowed.worker_field", field=name)
             if "desk_id" in changes:
                 refuse_edit(actor, str(changes["desk_id"] or ""))
             if profile.version != version:

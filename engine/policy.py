@@ -295,6 +295,12 @@ def entry_edit_refusal(actor: Actor, desk_id: str, *, own: bool = False) -> str 
     return "not_allowed.databank_role"
 
 
+def profile_fields_locked_for(actor: Actor, desk_id: str) -> tuple[str, ...]:
+    """What the owner of a profile may not change on it, unless they may edit the desk's entries anyway: whose
+    profile it is, which desk keeps it, which case it comes from."""
+    return () if may_edit_entry(actor, desk_id) else ("desk_id", "person_id", "case_id")
+
+
 def is_own_profile(actor: Actor, person_id: str | None) -> bool:
     return bool(person_id) and person_id == actor.id
 

@@ -253,6 +253,8 @@ def test_an_entry_is_changed_by_the_operators_of_its_desk_and_admins_only_and_wh
     assert policy.databank_read_refusal(MENTOR) is None and policy.databank_read_refusal(OTHER_OPERATOR) is None
     assert policy.databank_read_refusal(W1) == "not_allowed.own_profile"
     assert policy.databank_read_refusal(DESIGNER) == "not_allowed.databank_role"
+    assert policy.profile_fields_locked_for(W1, "genova") == ("desk_id", "person_id", "case_id")
+    assert policy.profile_fields_locked_for(OPERATOR, "genova") == policy.profile_fields_locked_for(ADMIN, "nice") == ()
     assert policy.is_own_profile(W1, "w1") and not policy.is_own_profile(W1, None)
     assert not policy.is_own_profile(W1, "w2")
 
