@@ -24,15 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from engine import (
-    ConflictError, EngineError, FormInvalid, Member, NotAllowed, Receipt, RequirementsNotMet,
+    ConflictError, EngineError, FormInvalid, Member, NotAllowed, Receipt, RequirementsNotMet, policy,
 )
 from engine.i18n import localize
 from engine.models import Case, Desk, utcnow
 from engine.pathway import SignOffRule
 from engine.queries import counts
 from engine.requirements import StageState
-
-from engine import policy
 
 from ..access import (
     actor, can_see_case, document_or_404, roles_required, visible_case_or_404, visible_desk_ids,

@@ -32,7 +32,7 @@ from databank.vocabulary import CATEGORIES, OFFERS, STATUSES, label
 from engine import ConflictError, EngineError, NotAllowed, policy
 from engine.models import Case, Desk
 
-from ..access import actor, is_manager_of, managed_case_or_404, roles_required
+from ..access import actor, area_required, is_manager_of, managed_case_or_404, roles_required
 from ..i18n import lang
 from ..services import databank as bank
 from ..services import db
@@ -744,7 +744,7 @@ def _or_404(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 # --- the worker's own profile (portal) -----------------------------------------------------------------
 
 @bp.route("/me", methods=["GET", "POST"])
-@roles_required(*policy.AREAS["own_profile"])
+@area_required("own_profile")
 def own_profile():  # noqa: ANN201
     """A worker sees their profile as the desk registered it and changes their contacts, availability and
     consent to sharing."""

@@ -27,7 +27,7 @@ from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 from engine.pathway import ChecklistItem
 
 from ..access import (
-    actor, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
+    actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
 )
 from ..cases import stage_form
 from ..i18n import lang
@@ -453,7 +453,7 @@ def invite(case_id: int):  # noqa: ANN201
 
 
 @bp.route("/staff/people/<person_id>/erase", methods=["GET", "POST"])
-@roles_required(*policy.AREAS["admin"])
+@area_required("admin")
 def erase(person_id: str):  # noqa: ANN201
     user = db().get(User, person_id)
     if user is None or not user.has("worker") or len(user.roles) != 1:
