@@ -3,8 +3,9 @@
 Every page, the worker portal, the databank, monitoring and the case operations ask these functions; none
 of them derives a rule of its own. Each answer takes an `Actor` (id, roles, desks) and the object — a case
 row (or the operation's case state: anything with `desk_id`, `opened_by` and `members`), a document, a
-databank entry's desk and owner, a desk — and says yes or no, or why not as an engine refusal
-(`NotAllowed` with its reason code). Lists and counts use the same rules as SQL conditions.
+databank entry's desk and owner, a desk — and says yes or no, or why not: an engine refusal (`NotAllowed`
+with its reason code), or for the databank a reason code its own catalogue words. Lists and counts use the
+same rules as SQL conditions.
 
 The rules:
 - areas: which account roles enter which part of the application (`AREAS`);
@@ -12,7 +13,7 @@ The rules:
   it is assigned to; a worker follows its own cases in the portal. Acting in a role on a case: see
   `case_refusal`;
 - a document of a case: whoever sees the case, and the workers of the case — a member's personal document
-  only that member;
+  only that member; of the case's timeline, a worker sees where the pathway goes and their own steps;
 - a sign-off: acting in its role, once per person, up to its count, by someone other than its
   `distinct_from` people (`signoff_refusals`);
 - the databank: admins and operators read it (mentors too, through the databank's own operations); an
@@ -28,6 +29,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from .errors import EngineError, InvalidOperation, NotAllowed
 from .models import Case, CaseMember
+from .pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, SignOffRule
 
 if TYPE_CHECKING:  # the actor is defined with the case operations, which ask this module
     from .cases import Actor
@@ -46,8 +48,8 @@ AREAS: Mapping[str, tuple[str, ...]] = {
     "admin": ("admin",),
 }
 MANAGER_ROLES = ("operator",)  # who advances, holds, reopens... a case (admins may too)
-PERSONAL = "full"
-LIMITED = "limited"
+PERSONAL = "full"  # how much of a profile one sees: all of it,
+LIMITED = "limited"  # or its non-personal part
 
 
 def may_enter(actor: Actor, area: str) -> bool:
@@ -183,8 +185,6 @@ def migrate_refusal(actor: Actor) -> NotAllowed | None:
 def requirement_roles(requirement: Any) -> tuple[str, ...]:
     """The roles that may meet a requirement of a stage (checklist item, document, form, questionnaire,
     sign-off)."""
-    from .pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, SignOffRule
-
     if isinstance(requirement, DocumentRule):
         return tuple(requirement.uploaded_by)
     if isinstance(requirement, SignOffRule):
