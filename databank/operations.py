@@ -5,13 +5,11 @@ with localized problems, and runs in one transaction. Reserving a resource for a
 resource's status and records a `reference_linked` event on the case, as one step: if the case refuses,
 the resource is given back (see "resources and cases" below).
 
-Who may do what (issue 6, item 7):
-- an admin: everything;
-- an operator: creates, edits and deletes the profiles and resources of their desks; sees every
-  resource, and the profiles of other desks without their personal part, unless the worker consented to
-  sharing; reserves resources for the cases they manage;
-- a mentor: sees like an operator of another desk; changes nothing;
-- a worker: sees and edits their own profile (the one whose `person_id` is theirs), and may erase it.
+Who may do what is the access policy's (`engine.policy`): an admin everything; an operator creates, edits
+and deletes the profiles and resources of their desks, sees every resource, and the profiles of other desks
+without their personal part unless the worker consented to sharing, and reserves resources for the cases
+they manage; a mentor sees like an operator of another desk and changes nothing; a worker sees and edits
+their own profile (the one whose `person_id` is theirs), and may erase it.
 """
 from __future__ import annotations
 
@@ -24,6 +22,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine import policy
 from engine.cases import Actor, CaseService, Receipt
 from engine.files import TYPES, FileStore, detect_type, safe_filename
 from engine.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -50,7 +49,6 @@ PROFILE_FIELDS = (
 # What other desks see of a profile when the worker did not consent to sharing.
 PERSONAL_PROFILE_FIELDS = ("display_name", "email", "phone", "summary", "person_id", "case_id", "municipality",
                            "latitude", "longitude")
-WORKER_LOCKED_FIELDS = ("desk_id", "person_id", "case_id")
 RESOURCE_FIELDS = (
     "desk_id", "category", "title", "description", "country", "region", "province", "municipality", "address",
     "latitude", "longitude", "surface_m2", "capacity", "condition", "offers", "available_from", "terms",
@@ -73,38 +71,27 @@ class Saved:
     version: int
 
 
-# --- who may do what ----------------------------------------------------------------------------------
-
-def _reads_databank(actor: Actor) -> bool:
-    return actor.has("admin") or actor.has("operator") or actor.has("mentor")
-
+# --- who may do what: the access policy's answers, refused with the databank's words ------------------
 
 def may_edit(actor: Actor, desk_id: str) -> bool:
-    return actor.has("admin") or (actor.has("operator") and desk_id in actor.desks)
+    return policy.may_edit_entry(actor, desk_id)
 
 
 def profile_access(actor: Actor, profile: Profile) -> str | None:
     """"full", "limited" (no personal part) or None (may not see it at all)."""
-    if may_edit(actor, profile.desk_id) or (profile.person_id and profile.person_id == actor.id):
-        return "full"
-    if _reads_databank(actor):
-        return "full" if profile.consent_to_share else "limited"
-    return None
+    return policy.profile_access(actor, profile.desk_id, profile.person_id, profile.consent_to_share)
 
 
 def refuse_edit(actor: Actor, desk_id: str, own: bool = False) -> None:
-    if may_edit(actor, desk_id) or own:
-        return
-    if actor.has("operator"):
-        raise DatabankNotAllowed("not_allowed.databank_desk")
-    if actor.has("worker"):
-        raise DatabankNotAllowed("not_allowed.own_profile")
-    raise DatabankNotAllowed("not_allowed.databank_role")
+    reason = policy.entry_edit_refusal(actor, desk_id, own=own)
+    if reason is not None:
+        raise DatabankNotAllowed(reason)
 
 
 def require_reader(actor: Actor) -> None:
-    if not _reads_databank(actor):
-        raise DatabankNotAllowed("not_allowed.own_profile" if actor.has("worker") else "not_allowed.databank_role")
+    reason = policy.databank_read_refusal(actor)
+    if reason is not None:
+        raise DatabankNotAllowed(reason)
 
 
 # --- reading values -----------------------------------------------------------------------------------
@@ -523,12 +510,11 @@ class Databank:
     def update_profile(self, actor: Actor, profile_id: int, version: int, changes: dict[str, Any]) -> Saved:
         with self._transaction() as session:
             profile = self._profile(session, profile_id)
-            own = bool(profile.person_id) and profile.person_id == actor.id
+            own = policy.is_own_profile(actor, profile.person_id)
             refuse_edit(actor, profile.desk_id, own)
-            if not may_edit(actor, profile.desk_id):
-                for name in WORKER_LOCKED_FIELDS:
-                    if name in changes:
-                        raise DatabankNotAllowed("not_allowed.worker_field", field=name)
+            for name in policy.profile_fields_locked_for(actor, profile.desk_id):
+                if name in changes:
+                    raise DatabankNotAllowed("not_allowed.worker_field", field=name)
             if "desk_id" in changes:
                 refuse_edit(actor, str(changes["desk_id"] or ""))
             if profile.version != version:
@@ -551,7 +537,7 @@ class Databank:
         """Erase a profile (the worker's right to erasure, or the desk's clean-up)."""
         with self._transaction() as session:
             profile = self._profile(session, profile_id)
-            refuse_edit(actor, profile.desk_id, bool(profile.person_id) and profile.person_id == actor.id)
+            refuse_edit(actor, profile.desk_id, policy.is_own_profile(actor, profile.person_id))
             session.delete(profile)
 
     def get_profile(self, actor: Actor, profile_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
@@ -763,7 +749,7 @@ class Databank:
             case = session.get(Case, case_id)
             if case is None:
                 raise EntryInvalid([Problem("case_id", "value.unknown_case", {"value": case_id})])
-            refusal = CaseService.refusal(actor, case, "operator")
+            refusal = policy.manage_refusal(actor, case)
             if refusal is not None:
                 raise refusal
 
@@ -849,10 +835,12 @@ class Databank:
     def contact_requests(self, actor: Actor, desk_id: str | None = None) -> list[dict[str, Any]]:
         with self.sessions() as session:
             stmt = select(ContactRequest).order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
-            if not actor.has("admin"):
-                if not actor.has("operator"):
-                    raise DatabankNotAllowed("not_allowed.databank_role")
-                stmt = stmt.where(ContactRequest.desk_id.in_(sorted(actor.desks)))
+            reason = policy.contact_requests_refusal(actor)
+            if reason is not None:
+                raise DatabankNotAllowed(reason)
+            desks = policy.visible_desk_ids(actor)
+            if desks is not None:
+                stmt = stmt.where(ContactRequest.desk_id.in_(sorted(desks)))
             if desk_id:
                 stmt = stmt.where(ContactRequest.desk_id == desk_id)
             return [{"id": r.id, "desk_id": r.desk_id, "resource_id": r.resource_id, "region": r.region,

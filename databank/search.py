@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from engine import policy
 from engine.cases import Actor
 from engine.i18n import DEFAULT_LANGUAGE
 from engine.models import Desk
@@ -158,11 +159,10 @@ def _profile_filters(query: ProfileQuery) -> list[ColumnElement[bool]]:
 def _profile_text(session: Session, actor: Actor, words: list[str]) -> Any:
     """The ids of the profiles whose text matches, as far as this actor may search it (a select)."""
     dialect = textindex.dialect_of(session)
-    if actor.has("admin"):
+    if policy.sees_every_profile_in_full(actor):
         return textindex.PROFILES.matching(dialect, words, "full")
-    sees_personal: ColumnElement[bool] = Profile.consent_to_share.is_(True)
-    if actor.has("operator") and actor.desks:
-        sees_personal = or_(sees_personal, Profile.desk_id.in_(sorted(actor.desks)))
+    sees_personal = policy.personal_profiles_clause(actor, Profile.desk_id, Profile.person_id,
+                                                    Profile.consent_to_share)
     public = textindex.PROFILES.matching(dialect, words, "public")
     if not textindex.PROFILES.any_personal(session, words):
         # No word of the query is in anyone's personal part: the public part decides alone (the usual case,

@@ -24,6 +24,7 @@ from engine.db import make_engine, make_session_factory, upgrade
 
 from . import config as config_module
 from . import i18n, security
+from .access import may_enter
 from .services import Services, close_db, db
 
 log = logging.getLogger(__name__)
@@ -129,9 +130,9 @@ def _register_pages(app: Flask) -> None:
     def home():  # noqa: ANN202
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
-        if current_user.has("operator") or current_user.has("admin"):
+        if may_enter("desks"):
             return redirect(url_for("cases.desks"))
-        if current_user.has("mentor"):
+        if may_enter("mentor"):
             return redirect(url_for("cases.mentor"))
         return render_template("nothing_here.html")
 

@@ -1,10 +1,8 @@
-"""Who may see what: the engine actor of the logged-in user, role gates and object-level checks.
+"""The access policy (`engine.policy`) in Flask terms: the engine actor of the logged-in user, role gates
+per area, and objects fetched or refused.
 
-- an admin sees every desk and case;
-- an operator sees the desks it belongs to and their cases;
-- a mentor sees the cases it is assigned to;
-- designers and workers have nothing in this area (403).
-A case or desk the user may not see answers 404, as if it did not exist: nothing leaks.
+A route of an area the user's roles do not enter answers 403; a case, desk or document the user may not
+see answers 404, as if it did not exist: nothing leaks. The rules themselves are the policy's.
 """
 from __future__ import annotations
 
@@ -13,15 +11,13 @@ from typing import Callable, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
 
-from engine import Actor
-from engine.models import Case, CaseMember, Desk
+from engine import Actor, policy
+from engine.models import Case, CaseDocument, Desk
 
 from .services import db
 
 F = TypeVar("F", bound=Callable)
-CASE_ROLES = ("admin", "operator", "mentor")
 
 
 def actor() -> Actor:
@@ -45,46 +41,63 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
+def area_required(area: str) -> Callable[[F], F]:
+    """Log in, then have a role that enters `area` (see `engine.policy.AREAS`; 403 otherwise)."""
+    return roles_required(*policy.AREAS[area])
+
+
+def may_enter(area: str) -> bool:
+    return current_user.is_authenticated and policy.may_enter(actor(), area)
+
+
 def is_manager_of(case: Case) -> bool:
     """May act as the case's operator (advance, hold, reopen...)."""
-    return current_user.has("admin") or (current_user.has("operator") and case.desk_id in current_user.desk_ids)
-
-
-def is_mentor_of(case: Case) -> bool:
-    return current_user.has("mentor") and any(
-        m.kind == "mentor" and m.person_id == current_user.id for m in case.members)
+    return policy.is_manager(actor(), case)
 
 
 def can_see_case(case: Case) -> bool:
-    return is_manager_of(case) or is_mentor_of(case)
+    return policy.may_see_case(actor(), case)
 
 
 def visible_case_or_404(case_id: int) -> Case:
+    """A case of the staff's pages."""
     case = db().get(Case, case_id)
-    if case is None or not can_see_case(case):
+    if case is None or not policy.may_see_case(actor(), case):
         abort(404)
     return case
 
 
-def visible_desk_ids() -> list[str] | None:
+def managed_case_or_404(case_id: int) -> Case:
+    case = db().get(Case, case_id)
+    if case is None or not policy.is_manager(actor(), case):
+        abort(404)
+    return case
+
+
+def followed_case_or_404(case_id: int) -> Case:
+    """A case of the worker's portal: one they follow."""
+    case = db().get(Case, case_id)
+    if case is None or not policy.may_follow_case(actor(), case):
+        abort(404)
+    return case
+
+
+def document_or_404(case: Case, document_id: int) -> CaseDocument:
+    document = db().get(CaseDocument, document_id)
+    if not policy.may_see_document(actor(), case, document):
+        abort(404)
+    return document
+
+
+def visible_desk_ids() -> frozenset[str] | None:
     """The desks whose pages the user may open (None: all of them, for an admin)."""
-    if current_user.has("admin"):
-        return None
-    if current_user.has("operator"):
-        return current_user.desk_ids
-    return []
+    return policy.visible_desk_ids(actor())
 
 
 def visible_desk_or_404(desk_id: str) -> Desk:
-    allowed = visible_desk_ids()
-    if allowed is not None and desk_id not in allowed:
+    if not policy.may_see_desk(actor(), desk_id):
         abort(404)
     desk = db().get(Desk, desk_id)
     if desk is None:
         abort(404)
     return desk
-
-
-def mentor_cases_clause(person_id: str):  # noqa: ANN201
-    return exists(select(CaseMember.id).where(
-        CaseMember.case_id == Case.id, CaseMember.kind == "mentor", CaseMember.person_id == person_id))

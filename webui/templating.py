@@ -11,6 +11,7 @@ from flask_login import current_user
 from engine.i18n import message
 from engine.models import utcnow
 
+from .access import may_enter
 from .i18n import lang
 
 
@@ -64,13 +65,14 @@ def nav_items() -> list[tuple[str, str, bool]]:
     if not current_user.is_authenticated:
         return []
     items: list[tuple[str, str]] = []
-    if current_user.has("operator") or current_user.has("admin"):
+    if may_enter("desks"):
         items.append((gettext("Desks"), url_for("cases.desks")))
         items.append((gettext("Open a case"), url_for("cases.new_case")))
+    if may_enter("databank"):
         items.append((gettext("Databank"), url_for("databank.index")))
-    if current_user.has("mentor"):
+    if may_enter("mentor"):
         items.append((gettext("My cases"), url_for("cases.mentor")))
-    if current_user.has("admin"):
+    if may_enter("admin"):
         items.append((gettext("Administration"), url_for("admin.index")))
     path = request.path
     return [(label, url, path == url or (url != "/" and path.startswith(url + "/"))) for label, url in items]
@@ -80,5 +82,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dt=fmt_datetime, date=fmt_date, num=fmt_number, filesize=fmt_size)
     app.jinja_env.globals.update(
         engine_text=engine_text, status_label=status_label, outcome_label=outcome_label, nav_items=nav_items,
-        now=utcnow,
+        now=utcnow, may_enter=may_enter,
     )

@@ -48,11 +48,3 @@ def _type_word(expected: Any, lang: str) -> str:
     from ..i18n import message
 
     return message("type." + (expected if isinstance(expected, str) else expected[0]), lang)
-
-
-def _distinct_label(other: str) -> dict[str, str]:
-    from ..i18n import LANGUAGES, message
-
-    if other.startswith("signoff:"):
-        return {lang: message("signoff_distinct.signoff", lang, other=other.split(":", 1)[1]) for lang in LANGUAGES}
-    return {lang: message("signoff_distinct." + other, lang) for lang in LANGUAGES}

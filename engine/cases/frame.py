@@ -33,10 +33,11 @@ from ..models import (
     SignOff,
     utcnow,
 )
+from .. import policy
 from ..pathway import Pathway, Stage
+from ..policy import MANAGER_ROLES
 from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Receipt
 
-MANAGER_ROLES = ("operator",)  # who advances, holds, reopens... (admins may too)
 
 # The hot path of every operation runs prebuilt statements straight on the driver (engine/driver.py), on the
 # transaction's connection: the ORM's unit of work, and even a Core execution, cost several times the
@@ -243,31 +244,12 @@ class OperationFrame:
 
     @staticmethod
     def refusal(actor: Actor, case: Case, role: str) -> NotAllowed | None:
-        """Why `actor`, acting in `role`, may not act on `case` (None if they may)."""
-        if actor.has("admin") and role in ("operator", "admin"):
-            return None
-        if not actor.has(role):
-            return NotAllowed("not_allowed.role", roles=[role])
-        if role == "operator" and case.desk_id not in actor.desks:
-            return NotAllowed("not_allowed.desk")
-        if role == "mentor" and not any(m.kind == "mentor" and m.person_id == actor.id for m in case.members):
-            return NotAllowed("not_allowed.not_assigned")
-        if role == "worker" and not any(m.kind == "worker" and m.person_id == actor.id for m in case.members):
-            return NotAllowed("not_allowed.not_member")
-        if role in ("designer",):
-            return NotAllowed("not_allowed.role", roles=["operator"])
-        return None
+        """Why `actor`, acting in `role`, may not act on `case` (None if they may): the access policy's answer."""
+        return policy.case_refusal(actor, case, role)
 
-    def _acting_role(self, actor: Actor, case: Case, roles: Sequence[str]) -> str:
-        """The first of `roles` in which the actor may act on the case, or the most telling refusal."""
-        relationship_refusal: NotAllowed | None = None
-        for role in roles:
-            refusal = self.refusal(actor, case, role)
-            if refusal is None:
-                return role
-            if refusal.reason_code != "not_allowed.role" and relationship_refusal is None:
-                relationship_refusal = refusal
-        raise relationship_refusal or NotAllowed("not_allowed.role", roles=list(roles))
+    @staticmethod
+    def _acting_role(actor: Actor, case: Case, roles: Sequence[str]) -> str:
+        return policy.acting_role(actor, case, roles)
 
     def _manage(self, op: _Op) -> None:
         self._acting_role(op.actor, op.case, MANAGER_ROLES)

@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
+from .. import policy
 from ..assessment import answer_errors, clean_answers, evaluate
 from ..errors import (
     EngineError,
     FormInvalid,
     InvalidOperation,
-    NotAllowed,
     NotFound,
 )
 from .frame import (
@@ -159,8 +159,7 @@ class MethodologyOperations(OperationFrame):
         """Whose answers: a worker answers for themselves; staff name the worker."""
         workers = {m.person_id for m in case.members if m.kind == "worker"}
         if role == "worker":
-            if person_id not in (None, actor.id):
-                raise NotAllowed("not_allowed.other_member")
+            policy.raise_for_other_member(actor, role, person_id)
             return actor.id
         if person_id is None:
             if len(workers) == 1:

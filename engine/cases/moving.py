@@ -6,10 +6,10 @@ from typing import Any, Sequence
 
 from sqlalchemy import select, update
 
+from .. import policy
 from ..errors import (
     EngineError,
     InvalidOperation,
-    NotAllowed,
     RequirementsNotMet,
 )
 from ..library import LoadedRevision
@@ -194,8 +194,9 @@ class MovingOperations(OperationFrame):
         from ..migration import plan_migration
 
         with self._operation(case_id, actor, version, allow_on_hold=True) as op:
-            if not (actor.has("designer") or actor.has("admin")):
-                raise NotAllowed("not_allowed.designer")
+            refusal = policy.migrate_refusal(actor)
+            if refusal is not None:
+                raise refusal
             plan = plan_migration(op.session, self.library, op.case, target_revision_id, stage_map)
             if not plan.safe:
                 raise InvalidOperation("migration_refused", reason={

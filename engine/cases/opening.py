@@ -6,10 +6,10 @@ from typing import Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from .. import policy
 from ..driver import DriverStatement
 from ..errors import (
     InvalidOperation,
-    NotAllowed,
 )
 from ..models import (
     Desk,
@@ -35,9 +35,9 @@ class OpeningOperations(OperationFrame):
         with self.engine.begin() as connection:
             if _DESK.first(connection, {"desk_id": desk_id}) is None:
                 raise InvalidOperation("unknown_desk", desk=desk_id)
-            if not actor.has("admin") and not (actor.has("operator") and desk_id in actor.desks):
-                raise NotAllowed("not_allowed.desk" if actor.has("operator") else "not_allowed.role",
-                                 roles=["operator"])
+            refusal = policy.open_case_refusal(actor, desk_id)
+            if refusal is not None:
+                raise refusal
             revision_id = revision_id or self.library.active_revision_id(pathway_id, connection)
             if self.library.is_cached(revision_id):
                 revision = self.library.revision(revision_id)

@@ -10,11 +10,11 @@ from ..errors import (
     DocumentRefused,
     FormInvalid,
     InvalidOperation,
-    NotAllowed,
 )
+from .. import policy
 from ..files import TYPES, detect_type, safe_filename
 from ..pathway import ChecklistItem, DocumentRule
-from .forms import _distinct_label, form_errors
+from .forms import form_errors
 from .frame import (
     _DELETE_TICK,
     _FORM,
@@ -39,8 +39,7 @@ class RequirementOperations(OperationFrame):
             return ""
         workers = {m.person_id for m in op.case.members if m.kind == "worker"}
         if acting_role == "worker":
-            if member not in (None, op.actor.id):
-                raise NotAllowed("not_allowed.other_member")
+            policy.raise_for_other_member(op.actor, acting_role, member)
             return op.actor.id
         if member is None:
             raise InvalidOperation("member_required", requirement=label)
@@ -116,8 +115,7 @@ class RequirementOperations(OperationFrame):
             rule = stage.requirement(document.requirement_id) if stage else None
             roles = rule.uploaded_by if isinstance(rule, DocumentRule) else MANAGER_ROLES
             role = self._acting_role(actor, op.case, roles)
-            if role == "worker" and document.uploaded_by != actor.id:
-                raise NotAllowed("not_allowed.other_member")
+            policy.raise_for_other_member(actor, role, document.uploaded_by)
             op.connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.id == document_id)
                                   .values(removed_at=op.now, removed_by=actor.id))
             op.record("document_removed", document_id=document_id, filename=document.filename,
@@ -156,14 +154,12 @@ class RequirementOperations(OperationFrame):
             self._acting_role(actor, op.case, (rule.role,))
             given = _SIGNOFFS_OF_VISIT.all(op.connection, {
                 "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
-            if any(s.signoff_id == signoff_id and s.actor_id == actor.id for s in given):
-                raise InvalidOperation("already_signed", signoff=rule.label)
-            if sum(1 for s in given if s.signoff_id == signoff_id) >= rule.count:
-                raise InvalidOperation("signoff_complete", signoff=rule.label)
-            for other in rule.distinct_from:
-                if self._same_person(op, other, given, actor.id):
-                    raise InvalidOperation("signoff_distinct", signoff=rule.label,
-                                           other=_distinct_label(other))
+            form = (_FORM.first(op.connection, {"case_id": case_id, "stage_id": op.stage.id})
+                    if "form_submitter" in rule.distinct_from else None)
+            refusals = policy.signoff_refusals(rule, actor.id, given, case_opener=op.case.opened_by,
+                                               form_submitter=form.submitted_by if form is not None else None)
+            if refusals:
+                raise refusals[0]
             _INSERT_SIGNOFF.run(op.connection, {
                 "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
                 "signoff_id": signoff_id, "actor_id": actor.id, "role": rule.role, "comment": comment or "",
@@ -171,16 +167,6 @@ class RequirementOperations(OperationFrame):
             op.record("signed_off", signoff=signoff_id, label=dict(rule.label), role=rule.role,
                       comment=comment or "")
             return self._receipt(op)
-
-    @staticmethod
-    def _same_person(op: _Op, other: str, given: list[Any], actor_id: str) -> bool:
-        if other == "case_opener":
-            return op.case.opened_by == actor_id
-        if other == "form_submitter":
-            row = _FORM.first(op.connection, {"case_id": op.case.id, "stage_id": op.stage.id})
-            return row is not None and row.submitted_by == actor_id
-        ref = other.split(":", 1)[1]
-        return any(s.signoff_id == ref and s.actor_id == actor_id for s in given)
 
 
 def _tick_key(case_id: int, stage_id: str, item_id: str, member_id: str) -> dict[str, Any]:

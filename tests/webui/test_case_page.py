@@ -169,7 +169,7 @@ def test_a_mentor_signs_off_and_the_distinct_person_rule_is_shown(service, sessi
     assert "Signed off by Elena Rossi" in page.text and "Solid study" in page.text
     # The plan sign-off of the next stage must come from someone other than the form's submitter.
     from engine.pathway import SignOffRule
-    from webui.cases.page import signoff_blockers
+    from engine.policy import sign_refusals
     from engine.requirements import StageState
 
     with sessions() as session:
@@ -178,8 +178,8 @@ def test_a_mentor_signs_off_and_the_distinct_person_rule_is_shown(service, sessi
         state.forms[state.stage.id] = FormData(case_id=case_id, stage_id=state.stage.id, data={},
                                                submitted_by=people["mentor"].id)
         rule = SignOffRule("x", {"en": "X"}, "mentor", distinct_from=("form_submitter",))
-        assert signoff_blockers(state, rule, people["mentor"].id) == [
-            "You filled in the form of this stage: someone else must sign it off."]
+        assert [r.message("en") for r in sign_refusals(people["mentor"].actor, state, rule)] == [
+            "'X' must be given by a different person than the person who filled in the form."]
 
 
 def test_an_operator_cannot_sign_off_for_the_mentor(service, sessions, as_role):

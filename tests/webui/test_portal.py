@@ -7,12 +7,14 @@ import random
 import re
 import zipfile
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from engine.models import Event, utcnow
+from engine import policy
+from engine.models import Case, CaseDocument, Event, utcnow
 from tests.webui.conftest import (
     PASSWORD, PEOPLE, TEST_PASSWORD_METHOD, WORKERS, Browser, Person, open_case,
 )
@@ -232,6 +234,58 @@ def test_a_worker_never_reaches_another_workers_case_pages_documents_or_actions(
     marco = login(app, MARCO)
     assert marco.get(f"/me/cases/{two_cases['mine']}").status_code == 404
     assert marco.get(f"/me/cases/{two_cases['mine']}/documents/{two_cases['my_doc']}").status_code == 404
+
+
+PORTAL_CASE_ROUTES = [  # method, url, what it is about
+    ("GET", "/me/cases/{case}", "case"), ("GET", "/me/cases/{case}/questionnaire", "case"),
+    ("GET", "/me/cases/{case}/documents/{doc}", "document"), ("POST", "/me/cases/{case}/checklist", "case"),
+    ("POST", "/me/cases/{case}/documents", "case"), ("POST", "/me/cases/{case}/form", "case"),
+    ("POST", "/me/cases/{case}/signoffs", "case"), ("POST", "/me/cases/{case}/questionnaire", "case"),
+    ("POST", "/me/cases/{case}/documents/{doc}/remove", "document"),
+]
+
+
+def portal_expected(person: Person | None, case: Any, document: Any, about: str) -> str | int:
+    """What the access policy says: 302 to log in, 403 without the portal's role, 404 for a case one does
+    not follow or a document one may not see, else "ok"."""
+    if person is None:
+        return 302
+    actor = person.actor
+    if not policy.may_enter(actor, "portal"):
+        return 403
+    allowed = policy.may_follow_case(actor, case) if about == "case" else policy.may_see_document(actor, case, document)
+    return "ok" if allowed else 404
+
+
+def test_the_portal_gives_each_person_what_the_access_policy_says(app, two_cases, sessions):
+    """Anna's case and Marco's, for every role: refusals (which change nothing) where the policy refuses, the
+    page where it allows."""
+    with sessions() as session:
+        rows = {key: (session.get(Case, two_cases[key]), session.get(CaseDocument, two_cases[doc]))
+                for key, doc in (("mine", "my_doc"), ("theirs", "their_doc"))}
+        for case, _document in rows.values():
+            list(case.members)
+        session.expunge_all()
+    people = {"anonymous": None, "anna": PEOPLE["worker"], "marco": MARCO,
+              **{role: PEOPLE[role] for role in ("admin", "operator", "mentor", "designer")}}
+    refused = 0
+    for name, person in people.items():
+        browser = login(app, person) if person is not None else Browser(app.test_client())
+        for key, (case, document) in rows.items():
+            before = event_list(sessions, case.id)
+            for method, template, about in PORTAL_CASE_ROUTES:
+                want = portal_expected(person, case, document, about)
+                url = template.format(case=case.id, doc=document.id)
+                if want == "ok":
+                    if method == "GET" and "questionnaire" not in url:  # (no questionnaire at this stage)
+                        assert browser.get(url).status_code == 200, (name, url)
+                    continue
+                response = browser.get(url) if method == "GET" else browser.post(url, data={"version": 99,
+                                                                                            "item": "x"})
+                assert response.status_code == want, (name, method, url, response.status_code)
+                refused += 1
+            assert event_list(sessions, case.id) == before, name
+    assert refused > 0
 
 
 def test_workers_never_reach_the_operators_pages(app, two_cases):

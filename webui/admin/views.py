@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import ConflictError, EngineError, Member
 from engine.models import Case, Desk
 
-from ..access import actor, roles_required
+from ..access import actor, area_required
 from ..i18n import lang
 from ..models import DeskMembership, User, UserRole
 from ..security import hash_password, unlock
@@ -21,7 +21,7 @@ USERS_SHOWN = 200
 
 
 @bp.get("/")
-@roles_required("admin")
+@area_required("admin")
 def index():  # noqa: ANN201
     session = db()
     mentor_form = AssignMentorForm()
@@ -38,7 +38,7 @@ def _mentor_choices() -> list[tuple[str, str]]:
 
 
 @bp.post("/mentors")
-@roles_required("admin")
+@area_required("admin")
 def assign_mentor():  # noqa: ANN201
     form = AssignMentorForm()
     form.mentor.choices = _mentor_choices()
@@ -65,14 +65,14 @@ def assign_mentor():  # noqa: ANN201
 # --- desks ------------------------------------------------------------------------------------------
 
 @bp.get("/desks")
-@roles_required("admin")
+@area_required("admin")
 def desks():  # noqa: ANN201
     rows = list(db().scalars(select(Desk).order_by(Desk.country, Desk.name)))
     return render_template("admin/desks.html", desks=rows)
 
 
 @bp.route("/desks/new", methods=["GET", "POST"])
-@roles_required("admin")
+@area_required("admin")
 def new_desk():  # noqa: ANN201
     form = DeskForm()
     if form.validate_on_submit():
@@ -89,7 +89,7 @@ def new_desk():  # noqa: ANN201
 
 
 @bp.route("/desks/<desk_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@area_required("admin")
 def edit_desk(desk_id: str):  # noqa: ANN201
     desk = db().get(Desk, desk_id)
     if desk is None:
@@ -110,7 +110,7 @@ def edit_desk(desk_id: str):  # noqa: ANN201
 # --- users ------------------------------------------------------------------------------------------
 
 @bp.get("/users")
-@roles_required("admin")
+@area_required("admin")
 def users():  # noqa: ANN201
     role = request.args.get("role", "")
     q = (request.args.get("q") or "").strip()[:100]
@@ -129,7 +129,7 @@ def _desk_choices() -> list[tuple[str, str]]:
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required("admin")
+@area_required("admin")
 def new_user():  # noqa: ANN201
     form = UserForm()
     form.desks.choices = _desk_choices()
@@ -160,7 +160,7 @@ def new_user():  # noqa: ANN201
 
 
 @bp.route("/users/<user_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@area_required("admin")
 def edit_user(user_id: str):  # noqa: ANN201
     user = db().get(User, user_id)
     if user is None:

@@ -9,8 +9,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.models import Case, CaseMember
-
-from ..access import mentor_cases_clause
+from engine.policy import mentor_cases_clause
 
 SORT_COLUMNS = {
     "due": Case.due_at, "opened": Case.opened_at, "stage_entered": Case.stage_entered_at,
@@ -96,8 +95,13 @@ def desk_query(desk_id: str, f: Filters, now: datetime):  # noqa: ANN201
     return query
 
 
-def desk_page(session: Session, desk_id: str, f: Filters, page_size: int, now: datetime) -> Page:
+def desk_page(session: Session, desk_id: str, f: Filters, page_size: int, now: datetime,
+              visible: Any = None) -> Page:
+    """One page of the desk's cases; `visible`: the access policy's condition, so that the list and its count
+    hold only what the user may see."""
     query = desk_query(desk_id, f, now)
+    if visible is not None:
+        query = query.where(visible)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // page_size))
     page = min(f.page, pages)

@@ -6,18 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import Actor, CaseService
+from engine import Actor, CaseService, policy
 from engine.errors import Unmet
 from engine.i18n import localize
 from engine.library import LoadedRevision
 from engine.models import Case, Desk, Event, PathwayRevision, utcnow
-from engine.pathway import (
-    AssessmentRequirement, ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage,
-)
+from engine.pathway import DocumentRule, Exit, Form, Pathway, Stage
 from engine.queries import describe_event
 from engine.requirements import RequirementState, StageState
 
@@ -115,10 +112,6 @@ class CaseView:
         return self.case.status == "closed"
 
 
-def may_act(actor: Actor, case: Case, roles: tuple[str, ...]) -> bool:
-    return any(CaseService.refusal(actor, case, role) is None for role in roles)
-
-
 def names_for(session: Session, ids: set[str], case: Case) -> dict[str, str]:
     names = {m.person_id: m.display_name or m.person_id for m in case.members}
     wanted = [i for i in ids if i and i not in names]
@@ -156,17 +149,9 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     documents_by_requirement: dict[str, list[Any]] = {}
     for rs in state.requirement_states():
         spec = rs.requirement
-        if isinstance(spec, ChecklistItem):
-            roles = spec.roles
-        elif isinstance(spec, DocumentRule):
-            roles = spec.uploaded_by
+        if isinstance(spec, DocumentRule):
             documents_by_requirement[spec.id] = list(rs.rows)
-        elif isinstance(spec, (Form, AssessmentRequirement)):
-            roles = spec.roles
-        else:
-            assert isinstance(spec, SignOffRule)
-            roles = (spec.role,)
-        requirement = Requirement(rs, editable and may_act(actor, case, tuple(roles)),
+        requirement = Requirement(rs, editable and policy.may_act(actor, case, policy.requirement_roles(spec)),
                                   rs.unmet.message(lang) if rs.unmet else None)
         if getattr(spec, "per_member", False):
             requirement.per_member = [(pid, name, rs.done_by.get(pid)) for pid, name in workers]
@@ -189,14 +174,13 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         drafts = {r.person_id: r for r in session.scalars(select(AssessmentResponse).where(
             AssessmentResponse.case_id == case.id, AssessmentResponse.submitted_at.is_(None)))}
     recommendation = service.recommendation(case.id) if case.status == "active" else []
-    manager = current_user.has("admin") or (current_user.has("operator") and case.desk_id in actor.desks)
     return CaseView(
         case=case, desk=state.desk, revision=revision, revision_hash=session.scalar(select(PathwayRevision.content_hash).where(PathwayRevision.id == case.revision_id)) or "",
         state=state, steps=steps, requirements=requirements, exits=exits, timeline=timeline, names=names,
-        manager=manager, mentor=any(m.kind == "mentor" and m.person_id == actor.id for m in case.members),
+        manager=policy.is_manager(actor, case), mentor=policy.is_assigned_mentor(actor, case),
         visited_stage_ids=[s for s in visited if s != case.stage_id and pathway.stage(s) is not None],
         overdue=bool(case.status == "active" and case.due_at and case.due_at < now),
-        form_spec=form_spec, can_fill_form=bool(form_spec and editable and may_act(actor, case, form_spec.roles)),
+        form_spec=form_spec, can_fill_form=bool(form_spec and editable and policy.may_act(actor, case, form_spec.roles)),
         saved_form=dict(saved.data) if saved else None, documents_by_requirement=documents_by_requirement,
         drafts=drafts, recommendation=recommendation,
     )
@@ -223,27 +207,6 @@ def changes_since(session: Session, case: Case, seen_version: int, lang: str) ->
                                   .order_by(Event.seq).limit(50)))
     names = names_for(session, {e.actor_id for e in events}, case)
     return [describe_event(e, lang, lambda pid: names.get(pid, pid)) for e in events]
-
-
-def signoff_blockers(state: StageState, rule: SignOffRule, person_id: str) -> list[str]:
-    """Why this person may not give this sign-off (the distinct-person rule, or already given)."""
-    reasons = []
-    rows = [s for s in state.signoffs if s.signoff_id == rule.id]
-    if any(s.actor_id == person_id for s in rows):
-        reasons.append(_("You have already given this sign-off."))
-    for other in rule.distinct_from:
-        if other == "form_submitter":
-            row = state.forms.get(state.stage.id)
-            if row is not None and row.submitted_by == person_id:
-                reasons.append(_("You filled in the form of this stage: someone else must sign it off."))
-        elif other == "case_opener":
-            if state.case.opened_by == person_id:
-                reasons.append(_("You opened this case: someone else must sign it off."))
-        elif other.startswith("signoff:"):
-            ref = other.split(":", 1)[1]
-            if any(s.signoff_id == ref and s.actor_id == person_id for s in state.signoffs):
-                reasons.append(_("You gave another sign-off of this stage: someone else must give this one."))
-    return reasons
 
 
 def unmet_messages(unmet: list[Unmet], lang: str) -> list[str]:

@@ -24,16 +24,16 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from engine import (
-    ConflictError, EngineError, FormInvalid, Member, NotAllowed, Receipt, RequirementsNotMet,
+    ConflictError, EngineError, FormInvalid, Member, NotAllowed, Receipt, RequirementsNotMet, policy,
 )
 from engine.i18n import localize
-from engine.models import Case, CaseDocument, Desk, utcnow
+from engine.models import Case, Desk, utcnow
 from engine.pathway import SignOffRule
 from engine.queries import counts
 from engine.requirements import StageState
 
 from ..access import (
-    actor, mentor_cases_clause, roles_required, visible_case_or_404, visible_desk_ids,
+    actor, can_see_case, document_or_404, roles_required, visible_case_or_404, visible_desk_ids,
     visible_desk_or_404,
 )
 from ..i18n import lang
@@ -48,8 +48,9 @@ from .forms import (
 from .listing import Filters, desk_page
 
 bp = Blueprint("cases", __name__, template_folder="templates")
-DESK_ROLES = ("admin", "operator")
-CASE_ROLES = ("admin", "operator", "mentor")
+DESK_ROLES = policy.AREAS["desks"]
+CASE_ROLES = policy.AREAS["cases"]
+MENTOR_ROLES = policy.AREAS["mentor"]
 
 
 # --- desks ------------------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ def desks():  # noqa: ANN201
     allowed = visible_desk_ids()
     query = select(Desk).order_by(Desk.country, Desk.name)
     if allowed is not None:
-        query = query.where(Desk.id.in_(allowed))
+        query = query.where(Desk.id.in_(sorted(allowed)))
     rows = list(db().scalars(query))
     now = utcnow()
     ids = [d.id for d in rows]
@@ -81,7 +82,8 @@ def desk(desk_id: str):  # noqa: ANN201
     now = utcnow()
     library = services().library
     session = db()
-    result = desk_page(session, desk_id, f, current_app.config["PAGE_SIZE"], now)
+    result = desk_page(session, desk_id, f, current_app.config["PAGE_SIZE"], now,
+                       visible=policy.visible_cases_clause(actor()))
     pathways = _pathways(library)
     stage_counts = counts(session, desks=[desk_id], status="active")
     per_pathway = []
@@ -135,10 +137,10 @@ def users_with_role(role: str) -> list[Any]:
 @roles_required(*DESK_ROLES)
 def new_case():  # noqa: ANN201
     library = services().library
-    allowed = visible_desk_ids()
+    allowed = policy.working_desk_ids(actor())
     desk_query = select(Desk).order_by(Desk.country, Desk.name)
     if allowed is not None:
-        desk_query = desk_query.where(Desk.id.in_(allowed))
+        desk_query = desk_query.where(Desk.id.in_(sorted(allowed)))
     desk_rows = list(db().scalars(desk_query))
     if not desk_rows:
         abort(403)
@@ -155,14 +157,7 @@ def new_case():  # noqa: ANN201
     if request.method == "POST" and "more" in request.form:
         form.workers.append_entry()
     elif form.validate_on_submit():
-        pathway = dict(pathways)[form.pathway.data]
         members, new_users, errors = _members_from(form)
-        count = len(members)
-        if not errors:
-            if count < pathway.group_min:
-                errors.append(_("This pathway needs at least %(n)d workers.", n=pathway.group_min))
-            if pathway.group_max is not None and count > pathway.group_max:
-                errors.append(_("This pathway takes at most %(n)d workers.", n=pathway.group_max))
         if not errors:
             mentor_members = []
             if form.mentor.data:
@@ -264,7 +259,8 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
     if view.active:
         for r in view.requirements:
             if isinstance(r.spec, SignOffRule) and r.can_act:
-                signoff_blocks[r.spec.id] = case_page.signoff_blockers(view.state, r.spec, current_user.id)
+                refusals = policy.sign_refusals(actor(), view.state, r.spec)
+                signoff_blocks[r.spec.id] = [refusal.message(lang()) for refusal in refusals]
     other_pathways = [(pid, p) for pid, p in _pathways(services().library) if pid != view.pathway.id]
     mentors = _mentors() if view.manager else []
     return render_template(
@@ -330,8 +326,6 @@ def _conflict(case_row: Case, seen_version: int, keep: dict[str, Any] | None):  
 
 
 def _visible(case_row: Case) -> bool:
-    from ..access import can_see_case
-
     return can_see_case(case_row)
 
 
@@ -371,10 +365,7 @@ def upload(case_id: int):  # noqa: ANN201
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>")
 @roles_required(*CASE_ROLES)
 def download(case_id: int, document_id: int):  # noqa: ANN201
-    visible_case_or_404(case_id)
-    document = db().get(CaseDocument, document_id)
-    if document is None or document.case_id != case_id or document.removed_at is not None:
-        abort(404)
+    document = document_or_404(visible_case_or_404(case_id), document_id)
     return send_private_file(document.sha256, document.content_type, document.filename)
 
 
@@ -574,7 +565,7 @@ def _questionnaire_context(case_id: int, person_id: str):  # noqa: ANN202
     worker = next((m for m in case_row.members if m.kind == "worker" and m.person_id == person_id), None)
     if requirement is None or worker is None or case_row.status != "active":
         abort(404)
-    if not case_page.may_act(actor(), case_row, tuple(requirement.roles)):
+    if not policy.may_act(actor(), case_row, requirement.roles):
         abort(403)
     response = db().scalar(select(AssessmentResponse).where(
         AssessmentResponse.case_id == case_id, AssessmentResponse.person_id == person_id,
@@ -643,11 +634,11 @@ def choose_pathway(case_id: int):  # noqa: ANN201
 # --- the mentor's view ------------------------------------------------------------------------------
 
 @bp.get("/mentor")
-@roles_required("mentor")
+@roles_required(*MENTOR_ROLES)
 def mentor():  # noqa: ANN201
     session = db()
     library = services().library
-    rows = list(session.scalars(select(Case).where(mentor_cases_clause(current_user.id))
+    rows = list(session.scalars(select(Case).where(policy.mentor_cases_clause(current_user.id))
                                 .order_by(Case.status, Case.due_at.is_(None), Case.due_at, Case.id)))
     waiting = []
     now = utcnow()
@@ -661,10 +652,10 @@ def mentor():  # noqa: ANN201
             continue
         state = StageState.load(session, row, pathway, now)
         for rule in rules:
-            given = [s for s in state.signoffs if s.signoff_id == rule.id]
-            if len(given) >= rule.count or any(s.actor_id == current_user.id for s in given):
-                continue
-            waiting.append((row, pathway, stage, rule, case_page.signoff_blockers(state, rule, current_user.id)))
+            blockers = policy.sign_refusals(actor(), state, rule)
+            if any(b.code in policy.SIGNOFF_DONE for b in blockers):
+                continue  # not waiting for me any more
+            waiting.append((row, pathway, stage, rule, [b.message(lang()) for b in blockers]))
     return render_template("cases/mentor.html", cases=rows, waiting=waiting, now=now,
                            revision_of=lambda rid: library.revision(rid, session).pathway,
                            desks={d.id: d for d in session.scalars(select(Desk))})

@@ -29,10 +29,10 @@ from databank.operations import may_edit
 from databank.search import search_profiles, search_resources
 from databank.text import normalized
 from databank.vocabulary import CATEGORIES, OFFERS, STATUSES, label
-from engine import ConflictError, EngineError, NotAllowed
+from engine import ConflictError, EngineError, NotAllowed, policy
 from engine.models import Case, Desk
 
-from ..access import actor, is_manager_of, roles_required, visible_case_or_404
+from ..access import actor, area_required, is_manager_of, managed_case_or_404, roles_required
 from ..i18n import lang
 from ..services import databank as bank
 from ..services import db
@@ -45,7 +45,7 @@ from .lists import PROFILE_FACETS, RESOURCE_FACETS, ListArgs
 from .pending import PendingImports
 
 bp = Blueprint("databank", __name__, template_folder="templates")
-ROLES = ("operator", "admin")
+ROLES = policy.AREAS["databank"]
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 PROFILE_TEXT_FIELDS = ("desk_id", "display_name", "email", "phone", "summary", "years_experience", "qualifications",
@@ -66,10 +66,10 @@ def _texts() -> dict[str, str]:
 
 
 def _editable_desks() -> list[tuple[str, str]]:
-    me = actor()
+    desks = policy.working_desk_ids(actor())
     query = select(Desk.id, Desk.name).order_by(Desk.country, Desk.name)
-    if not me.has("admin"):
-        query = query.where(Desk.id.in_(sorted(me.desks)))
+    if desks is not None:
+        query = query.where(Desk.id.in_(sorted(desks)))
     return [(d, name) for d, name in db().execute(query)]
 
 
@@ -607,17 +607,10 @@ def esco_suggest():  # noqa: ANN201
 
 # --- matching from a case ----------------------------------------------------------------------------
 
-def _managed_case_or_404(case_id: int) -> Case:
-    case = visible_case_or_404(case_id)
-    if not is_manager_of(case):
-        abort(404)
-    return case
-
-
 @bp.get("/cases/<int:case_id>/matching")
 @roles_required(*ROLES)
 def matching(case_id: int):  # noqa: ANN201
-    return _matching_page(_managed_case_or_404(case_id), request.args)
+    return _matching_page(managed_case_or_404(case_id), request.args)
 
 
 def _matching_page(case: Case, args: MultiDict, status: int = 200, error: str | None = None):  # noqa: ANN202
@@ -693,7 +686,7 @@ def _back_to_matching(case_id: int) -> Any:
 
 
 def _case_action(case_id: int, run: Callable[[int], Any], done: str):  # noqa: ANN202
-    case = _managed_case_or_404(case_id)
+    case = managed_case_or_404(case_id)
     try:
         run(_version_of(request.form))
     except (ConflictError, StaleEntry):
@@ -751,7 +744,7 @@ def _or_404(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 # --- the worker's own profile (portal) -----------------------------------------------------------------
 
 @bp.route("/me", methods=["GET", "POST"])
-@roles_required("worker")
+@area_required("own_profile")
 def own_profile():  # noqa: ANN201
     """A worker sees their profile as the desk registered it and changes their contacts, availability and
     consent to sharing."""

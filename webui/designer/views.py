@@ -19,6 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from engine import policy
 from engine.cli import describe_pathway
 from engine.errors import EngineError
 from engine.i18n import localize
@@ -30,7 +31,7 @@ from engine.revisions import diff_pathways, text_diff
 from engine.scenarios import ACTIONS, ScenarioRunner
 from engine.simulation import simulate, simulation_actors, scenario_text
 
-from ..access import actor, roles_required
+from ..access import actor, may_enter, roles_required
 from ..i18n import lang
 from ..services import db, services
 from . import operations
@@ -39,8 +40,8 @@ from .forms import CopyPathwayForm, UploadPathwayForm
 from .models import PathwayDraft, PathwaySave
 
 bp = Blueprint("designer", __name__, template_folder="templates", static_folder="static")
-EDIT_ROLES = ("designer", "admin")
-READ_ROLES = ("designer", "admin", "operator")
+EDIT_ROLES = policy.AREAS["designer_edit"]
+READ_ROLES = policy.AREAS["designer"]
 MAX_TEXT = 1024 * 1024
 MAX_STEPS = 500
 
@@ -51,7 +52,7 @@ def _directory() -> Path | None:
 
 
 def _may_edit() -> bool:
-    return any(current_user.has(r) for r in EDIT_ROLES)
+    return may_enter("designer_edit")
 
 
 def _revision_row(revision_id: int) -> PathwayRevision:

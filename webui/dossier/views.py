@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine.dossier import case_dossier
 from engine.i18n import LANGUAGES
 
-from ..access import roles_required, visible_case_or_404
+from ..access import area_required, visible_case_or_404
 from ..i18n import lang as current_lang
 from ..models import User
 from ..services import db, services
@@ -19,7 +19,7 @@ STYLESHEET = Path(__file__).parent / "dossier.css"
 
 
 @bp.route("/cases/<int:case_id>/dossier.pdf")
-@roles_required("admin", "operator", "mentor")
+@area_required("cases")
 def dossier(case_id: int):  # noqa: ANN201
     import weasyprint  # imported here: only this page needs the PDF engine
 

@@ -16,13 +16,16 @@ from engine.i18n import localize
 from engine.models import Case, Desk
 from engine.monitoring import AGE_KEYS, SEX_KEYS, Dashboard, Scope, case_ids, dashboard
 
-from ..access import roles_required, visible_desk_ids
+from engine import policy
+
+from ..access import actor, roles_required, visible_desk_ids
 from ..i18n import lang
 from ..services import current_pathways, db, services
 from ..templating import fmt_number, outcome_label, status_label
 from .chart import bar_chart
 
 bp = Blueprint("monitoring", __name__, template_folder="templates")
+ROLES = policy.AREAS["monitoring"]
 FIGURES = ("opened", "active", "on_hold", "closed", "overdue", "outcome", "pathway", "stage", "supply_chain", "sex",
            "age")
 FILTER_KEYS = ("desk", "region", "country", "pathway", "from", "until")
@@ -63,13 +66,7 @@ def read_filters() -> Filters:
 
 def scope_of(filters: Filters) -> Scope:
     """The scope the user may see: an operator never goes beyond its desks, whatever the filters ask."""
-    allowed = visible_desk_ids()
-    if allowed is None:
-        desks = (filters.desk,) if filters.desk else None
-    elif filters.desk:
-        desks = (filters.desk,) if filters.desk in allowed else ()
-    else:
-        desks = tuple(allowed)
+    desks = policy.monitoring_desks(actor(), filters.desk or None)
 
     def moment(d: date | None) -> datetime | None:
         return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) if d else None
@@ -105,7 +102,7 @@ def _desks() -> list[Desk]:
     allowed = visible_desk_ids()
     query = select(Desk).order_by(Desk.name)
     if allowed is not None:
-        query = query.where(Desk.id.in_(allowed))
+        query = query.where(Desk.id.in_(sorted(allowed)))
     return list(db().scalars(query))
 
 
@@ -140,7 +137,7 @@ def funnel_rows(board: Dashboard, pathways: dict) -> list[tuple[str, str, list[t
 
 
 @bp.get("/")
-@roles_required("admin", "operator")
+@roles_required(*ROLES)
 def dashboard_page():  # noqa: ANN201
     filters = read_filters()
     board = read_dashboard(scope_of(filters))
@@ -162,7 +159,7 @@ def dashboard_page():  # noqa: ANN201
 
 
 @bp.get("/cases")
-@roles_required("admin", "operator")
+@roles_required(*ROLES)
 def cases():  # noqa: ANN201
     filters = read_filters()
     figure = request.args.get("figure", "opened")
@@ -171,9 +168,8 @@ def cases():  # noqa: ANN201
         abort(404)
     with services().engine.connect() as connection:
         ids = case_ids(connection, scope_of(filters), figure, key)
-    found = list(db().scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id))) if ids else []
-    allowed = visible_desk_ids()
-    found = [c for c in found if allowed is None or c.desk_id in allowed]  # belt and braces
+    found = list(db().scalars(select(Case).where(Case.id.in_(ids), policy.visible_cases_clause(actor()))
+                              .order_by(Case.id))) if ids else []
     pathways = dict(current_pathways())
     return render_template("monitoring/cases.html", cases=found, filters=filters, figure=figure, key=key,
                            figure_label=_figure_label(figure, key, pathways), status_label=status_label,
@@ -250,7 +246,7 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.get("/export.csv")
-@roles_required("admin", "operator")
+@roles_required(*ROLES)
 def export_csv():  # noqa: ANN201
     header, rows = _export_data()
     out = io.StringIO()
@@ -261,7 +257,7 @@ def export_csv():  # noqa: ANN201
 
 
 @bp.get("/export.xlsx")
-@roles_required("admin", "operator")
+@roles_required(*ROLES)
 def export_xlsx():  # noqa: ANN201
     from openpyxl import Workbook
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import Actor, policy
 from engine.i18n import localize
 from engine.models import Case, Desk, Event, utcnow
 from engine.pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, Pathway, SignOffRule, Stage
@@ -16,10 +17,6 @@ from engine.requirements import StageState
 
 from ..models import CaseNote, User
 from .tasks import for_workers
-
-# Events that tell where the pathway goes: everyone in the group sees them.
-SHARED_EVENTS = ("case_opened", "advanced", "reopened", "put_on_hold", "resumed", "closed", "switched",
-                 "migrated", "pathway_chosen")
 
 
 @dataclass
@@ -78,7 +75,8 @@ class PathwayPage:
         return [t for t in self.tasks if not t.done_by_me]
 
 
-def build(session: Session, library: Any, case: Case, me: str, lang: str) -> PathwayPage:
+def build(session: Session, library: Any, case: Case, reader: Actor, lang: str) -> PathwayPage:
+    me = reader.id
     pathway = library.revision(case.revision_id, session).pathway
     state = StageState.load(session, case, pathway, utcnow())
     stage = state.stage
@@ -132,8 +130,7 @@ def build(session: Session, library: Any, case: Case, me: str, lang: str) -> Pat
     staff_ids = {e.actor_id for e in events} - set(names)
     if staff_ids:
         names.update(dict(session.execute(select(User.id, User.display_name).where(User.id.in_(staff_ids))).all()))
-    mine_or_shared = [e for e in events if e.type in SHARED_EVENTS or e.actor_id == me
-                      or (e.data or {}).get("member") == me]
+    mine_or_shared = [e for e in events if policy.may_see_event_in_portal(reader, e)]
     history = [(e.at, describe_event(e, lang, lambda pid: names.get(pid, pid))) for e in reversed(mine_or_shared)]
     return PathwayPage(
         case=case, pathway=pathway, stage=stage, number=number, steps=steps, tasks=tasks, desk_work=desk_work,

@@ -1,25 +1,17 @@
-"""Which requirements a pathway gives to whom: a worker sees and acts on those whose roles include "worker"."""
+"""Which requirements a pathway gives to workers: those whose roles include "worker" (the access policy
+says who meets what)."""
 from __future__ import annotations
 
 from typing import Any
 
-from engine.pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, SignOffRule, Stage
+from engine.pathway import SignOffRule, Stage
+from engine.policy import requirement_roles
 
 WORKER = "worker"
 
 
-def roles_of(requirement: Any) -> tuple[str, ...]:
-    if isinstance(requirement, DocumentRule):
-        return tuple(requirement.uploaded_by)
-    if isinstance(requirement, SignOffRule):
-        return (requirement.role,)
-    if isinstance(requirement, (ChecklistItem, Form, AssessmentRequirement)):
-        return tuple(requirement.roles)
-    return ()
-
-
 def for_workers(requirement: Any) -> bool:
-    return WORKER in roles_of(requirement)
+    return WORKER in requirement_roles(requirement)
 
 
 def asked_of_workers(stage: Stage | None) -> list[Any]:

@@ -22,10 +22,13 @@ from sqlalchemy import func, select, update
 
 from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine.i18n import localize
-from engine.models import AssessmentResponse, Case, CaseDocument, CaseMember, utcnow
+from engine import policy
+from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 from engine.pathway import ChecklistItem
 
-from ..access import actor, is_manager_of, roles_required
+from ..access import (
+    actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
+)
 from ..cases import stage_form
 from ..i18n import lang
 from ..models import User
@@ -41,6 +44,8 @@ bp = Blueprint("portal", __name__, template_folder="templates", static_folder="s
                static_url_path="/static")
 CONSENT_PREFIX = "consent"
 NOT_IN_APP = ("invitation", "sign_in")
+PORTAL_ROLES = policy.AREAS["portal"]
+STAFF_ROLES = policy.AREAS["desks"]
 
 
 @bp.record_once
@@ -59,21 +64,13 @@ def _setup(state: Any) -> None:
 
 # --- my cases ---------------------------------------------------------------------------------------
 
-def my_case_or_404(case_id: int) -> Case:
-    case = db().get(Case, case_id)
-    if case is None or not any(m.kind == "worker" and m.person_id == current_user.id for m in case.members):
-        abort(404)
-    return case
-
-
 def my_cases() -> list[Case]:
-    return list(db().scalars(select(Case).join(CaseMember).where(
-        CaseMember.person_id == current_user.id, CaseMember.kind == "worker")
-        .order_by((Case.status == "closed"), Case.opened_at.desc())))
+    return list(db().scalars(select(Case).where(policy.followed_cases_clause(actor()))
+                             .order_by((Case.status == "closed"), Case.opened_at.desc())))
 
 
 @bp.get("/")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def home():  # noqa: ANN201
     cases = my_cases()
     if len(cases) == 1:
@@ -88,7 +85,7 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
     session = db()
     session.rollback()  # a fresh snapshot: the engine wrote in its own transaction
     session.refresh(case)
-    view = page.build(session, services().library, case, current_user.id, lang())
+    view = page.build(session, services().library, case, actor(), lang())
     form = None
     stage_spec = view.stage.form
     if stage_spec is not None and view.active and any(t.kind == "form" for t in view.tasks):
@@ -105,9 +102,9 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
 
 
 @bp.get("/cases/<int:case_id>")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def case(case_id: int):  # noqa: ANN201
-    return render_case(my_case_or_404(case_id))
+    return render_case(followed_case_or_404(case_id))
 
 
 def _version() -> int:
@@ -120,7 +117,7 @@ def _version() -> int:
 def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, anchor: str = "",
         formdata: Any = None) -> Any:
     """One engine operation with the version the page showed, as the worker; the outcome in plain words."""
-    case_row = my_case_or_404(case_id)
+    case_row = followed_case_or_404(case_id)
     version = _version()
     try:
         operation(actor(), version)
@@ -139,7 +136,7 @@ def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, ancho
 
 
 @bp.post("/cases/<int:case_id>/checklist")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def checklist(case_id: int):  # noqa: ANN201
     item = request.form.get("item", "")
     if request.form.get("action") == "untick":
@@ -169,9 +166,9 @@ def _record_consent(case_id: int, item_id: str) -> None:
 
 
 @bp.post("/cases/<int:case_id>/documents")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def upload(case_id: int):  # noqa: ANN201
-    case_row = my_case_or_404(case_id)
+    case_row = followed_case_or_404(case_id)
     requirement = request.form.get("requirement", "")
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
@@ -181,34 +178,25 @@ def upload(case_id: int):  # noqa: ANN201
                _("Your document is sent, thank you."), anchor="task-" + requirement)
 
 
-def _my_document_or_404(case_row: Case, document_id: int) -> CaseDocument:
-    document = db().get(CaseDocument, document_id)
-    if document is None or document.case_id != case_row.id or document.removed_at is not None:
-        abort(404)
-    if document.member_id not in ("", current_user.id):
-        abort(404)  # another member's personal document
-    return document
-
-
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def download(case_id: int, document_id: int):  # noqa: ANN201
-    document = _my_document_or_404(my_case_or_404(case_id), document_id)
+    document = document_or_404(followed_case_or_404(case_id), document_id)
     return send_private_file(document.sha256, document.content_type, document.filename)
 
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def remove_document(case_id: int, document_id: int):  # noqa: ANN201
-    _my_document_or_404(my_case_or_404(case_id), document_id)
+    document_or_404(followed_case_or_404(case_id), document_id)
     return act(case_id, lambda a, v: services().cases.remove_document(case_id, a, v, document_id),
                _("The document is removed."))
 
 
 @bp.post("/cases/<int:case_id>/form")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def submit_form(case_id: int):  # noqa: ANN201
-    case_row = my_case_or_404(case_id)
+    case_row = followed_case_or_404(case_id)
     spec = services().library.revision(case_row.revision_id, db()).pathway.stage(case_row.stage_id)
     if spec is None or spec.form is None:
         return render_case(case_row, 422, error=_("There is nothing to fill in at this step."))
@@ -222,7 +210,7 @@ def submit_form(case_id: int):  # noqa: ANN201
 
 
 @bp.post("/cases/<int:case_id>/signoffs")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def sign(case_id: int):  # noqa: ANN201
     signoff = request.form.get("signoff", "")
     return act(case_id, lambda a, v: services().cases.sign_off(case_id, a, v, signoff),
@@ -232,11 +220,11 @@ def sign(case_id: int):  # noqa: ANN201
 # --- the assessment questionnaire -------------------------------------------------------------------
 
 @bp.route("/cases/<int:case_id>/questionnaire", methods=["GET", "POST"])
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def questionnaire(case_id: int):  # noqa: ANN201
     from ..cases import questionnaire as q
 
-    case_row = my_case_or_404(case_id)
+    case_row = followed_case_or_404(case_id)
     pathway = services().library.revision(case_row.revision_id, db()).pathway
     stage = pathway.stage(case_row.stage_id)
     requirement = stage.assessment if stage is not None else None
@@ -313,13 +301,13 @@ def mark_read():  # noqa: ANN201
 # --- my data ----------------------------------------------------------------------------------------
 
 @bp.get("/my-data")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def my_data():  # noqa: ANN201
     return render_template("portal/my_data.html")
 
 
 @bp.get("/my-data.zip")
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def my_data_zip():  # noqa: ANN201
     import io
 
@@ -332,7 +320,7 @@ def my_data_zip():  # noqa: ANN201
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@roles_required("worker")
+@roles_required(*PORTAL_ROLES)
 def password():  # noqa: ANN201
     """A new password: after a sign-in by link the current one is not asked (the link proved the address)."""
     form = NewPasswordForm()
@@ -437,11 +425,9 @@ def sign_in(token: str):  # noqa: ANN201
 # --- staff: inviting the workers of a case; erasing a worker ----------------------------------------
 
 @bp.route("/staff/cases/<int:case_id>/invite", methods=["GET", "POST"])
-@roles_required("admin", "operator")
+@roles_required(*STAFF_ROLES)
 def invite(case_id: int):  # noqa: ANN201
-    case_row = db().get(Case, case_id)
-    if case_row is None or not is_manager_of(case_row):
-        abort(404)
+    case_row = managed_case_or_404(case_id)
     worker_ids = [m.person_id for m in case_row.members if m.kind == "worker"]
     users = {u.id: u for u in db().scalars(select(User).where(User.id.in_(worker_ids)))}
     form = ConfirmForm()
@@ -467,7 +453,7 @@ def invite(case_id: int):  # noqa: ANN201
 
 
 @bp.route("/staff/people/<person_id>/erase", methods=["GET", "POST"])
-@roles_required("admin")
+@area_required("admin")
 def erase(person_id: str):  # noqa: ANN201
     user = db().get(User, person_id)
     if user is None or not user.has("worker") or len(user.roles) != 1:
