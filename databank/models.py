@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engine.files import refer_to_files
 from engine.models import Base, utcnow
 
 from .vocabulary import CHAIN_BITS, OFFER_BITS, codes_of, mask_of
@@ -386,3 +387,6 @@ for _table, _name, _expression in (
     Index(_name, _expression, postgresql_using="gin", _table=_table).ddl_if(dialect="postgresql")
 for _table in (ProfileText.__table__, ResourceText.__table__, EscoLabel.__table__):
     event.listen(_table, "before_create", DDL(WORDS_FUNCTION).execute_if(dialect="postgresql"))
+
+
+refer_to_files(ResourceFile.__table__.c.sha256)

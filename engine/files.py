@@ -3,6 +3,13 @@
 A file is stored under its SHA-256 (`ab/cdef…`), written to a temporary file, synced and renamed into
 place, so a reader never sees half a file and the same content is stored once. The database only ever
 refers to a hash after the file is in place.
+
+Files go only after the transaction that forgot their rows committed (`delete_unused`), and only if no row
+refers to them then and no upload of the same bytes touched them meanwhile. A process killed mid-write
+leaves a temporary file (`.upload-*`) behind: every write sweeps the stale ones (older than `STALE_AFTER`)
+of the directory it writes to, and `opera check --repair` sweeps the whole store. A process killed between
+writing a file and committing its row leaves a file no row refers to: `opera check` reports it once it is
+older than `STALE_AFTER`, and `--repair` deletes it.
 """
 from __future__ import annotations
 
@@ -10,10 +17,14 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 import zipfile
 from io import BytesIO
 from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import Engine, exists, select
 
 # Accepted document types: extension -> MIME type.
 TYPES = {
@@ -29,6 +40,22 @@ TYPES = {
 }
 EXTENSION_ALIASES = {"jpeg": "jpg"}
 MAX_FILENAME = 200
+UPLOAD_PREFIX = ".upload-"  # a file being written
+DELETE_PREFIX = ".delete-"  # a file being deleted (moved aside, then checked once more)
+STALE_AFTER = 10 * 60  # seconds: no write takes that long, so an older temporary file is left by a crash
+
+# The columns that refer to stored files, each with the condition for a row to keep its file (None: always).
+# The engine registers its documents (engine/models.py), the databank its resource files.
+_REFERENCES: list[tuple[Any, Any]] = []
+
+
+def refer_to_files(sha256_column: Any, keeps_file: Any = None) -> None:
+    if all(column is not sha256_column for column, _ in _REFERENCES):
+        _REFERENCES.append((sha256_column, keeps_file))
+
+
+def file_references() -> list[tuple[Any, Any]]:
+    return list(_REFERENCES)
 
 
 class FileStore:
@@ -44,9 +71,14 @@ class FileStore:
         digest = hashlib.sha256(content).hexdigest()
         target = self.path_for(digest)
         if target.exists() and target.stat().st_size == len(content):
-            return digest
+            try:
+                os.utime(target)  # in use again: a deletion under way leaves it (see delete_unused)
+                return digest
+            except FileNotFoundError:
+                pass  # deleted meanwhile: written again below
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        self._sweep(target.parent)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=UPLOAD_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
@@ -69,6 +101,76 @@ class FileStore:
 
     def delete(self, sha256: str) -> None:
         self.path_for(sha256).unlink(missing_ok=True)
+
+    def delete_unused(self, engine: Engine, candidates: Iterable[str], since: float) -> list[str]:
+        """Delete the files among `candidates` that no row refers to; call it after the transaction that
+        forgot their rows committed, with `since` the time (`time.time()`) before that transaction began.
+        Returns the hashes deleted.
+
+        The file is moved aside before it is checked once more: an upload of the same bytes that found it in
+        place since then touched it (`put`) and keeps it; one that comes later writes it anew."""
+        deleted = []
+        for sha in sorted(set(candidates)):
+            if referenced(engine, sha):
+                continue
+            target = self.path_for(sha)
+            aside = target.with_name(DELETE_PREFIX + target.name)
+            try:
+                os.replace(target, aside)
+            except FileNotFoundError:
+                continue
+            if aside.stat().st_mtime >= since or referenced(engine, sha):
+                os.replace(aside, target)
+                continue
+            aside.unlink(missing_ok=True)
+            deleted.append(sha)
+        return deleted
+
+    def stored(self) -> Iterator[tuple[str, Path]]:
+        """Every stored file: (its hash, its path)."""
+        if not self.root.is_dir():
+            return
+        for directory in sorted(self.root.iterdir()):
+            if not (directory.is_dir() and re.fullmatch(r"[0-9a-f]{2}", directory.name)):
+                continue
+            for path in sorted(directory.iterdir()):
+                if re.fullmatch(r"[0-9a-f]{62}", path.name):
+                    yield directory.name + path.name, path
+
+    def stale_temporary_files(self, now: float | None = None) -> list[Path]:
+        """Temporary files left by a write or a deletion that did not finish (a crash)."""
+        if not self.root.is_dir():
+            return []
+        now = time.time() if now is None else now
+        return [path for directory in sorted(self.root.iterdir()) if directory.is_dir()
+                for path in self._stale_in(directory, now)]
+
+    def _sweep(self, directory: Path) -> None:
+        for path in self._stale_in(directory, time.time()):
+            path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _stale_in(directory: Path, now: float) -> list[Path]:
+        stale = []
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith((UPLOAD_PREFIX, DELETE_PREFIX)):
+                    try:
+                        if now - entry.stat().st_mtime > STALE_AFTER:
+                            stale.append(Path(entry.path))
+                    except FileNotFoundError:
+                        pass  # finished meanwhile
+        return sorted(stale)
+
+
+def referenced(engine: Engine, sha256: str) -> bool:
+    """Whether a row that keeps its file refers to `sha256` (read in a transaction of its own)."""
+    with engine.connect() as connection:
+        for column, keeps_file in file_references():
+            condition = column == sha256 if keeps_file is None else (column == sha256) & keeps_file
+            if connection.execute(select(exists().where(condition))).scalar():
+                return True
+    return False
 
 
 def safe_filename(name: str) -> str | None:

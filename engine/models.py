@@ -15,6 +15,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from .files import refer_to_files
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -217,6 +219,17 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     stage_id: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")  # the hash of the case's previous event
+    hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AppendOnlyGate(Base):
+    """Empty, except inside the one transaction that may rewrite the append-only logs (GDPR erasure,
+    engine/personal_data.py): the triggers refusing UPDATE and DELETE on `events` and `audit_log` let a
+    statement through only while this table has a row, which no other transaction can see."""
+
+    __tablename__ = "append_only_gate"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 class AssessmentRevision(Base):
@@ -355,3 +368,7 @@ class AuditEntry(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+# A document's file stays while the document is not removed (databank/models.py adds the databank's files).
+refer_to_files(CaseDocument.__table__.c.sha256, CaseDocument.__table__.c.removed_at.is_(None))

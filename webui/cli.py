@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import time
 from typing import Any
 
 import click
@@ -254,6 +255,8 @@ def retention_command(case_days: int | None, actor_id: str) -> None:
     days = case_days if case_days is not None else int(os.environ.get("OPERA_RETENTION_DAYS") or 1825)
     app = _app()
     services = app.extensions["opera"]
+    began = time.time()
     with services.engine.begin() as connection:
-        report = apply_retention(connection, services.files, actor_id, case_days=days)
+        report = apply_retention(connection, actor_id, case_days=days)
+    services.files.delete_unused(services.engine, report.released_files, since=began)
     click.echo(str(report))

@@ -20,6 +20,7 @@ from ..errors import (
     NotAllowed,
     NotFound,
 )
+from .. import events
 from ..files import FileStore
 from ..library import LoadedRevision, PathwayLibrary
 from ..models import (
@@ -49,10 +50,14 @@ DOCUMENTS = CaseDocument.__table__
 FORMS = FormData.__table__
 SIGNOFFS = SignOff.__table__
 EVENTS = Event.__table__
+# The claim also returns the hash of the case's last event (its `seq` is the version claimed), so that the
+# new event is chained without a statement of its own (engine/events.py).
+_PREVIOUS_HASH = select(EVENTS.c.hash).where(EVENTS.c.case_id == bindparam("case_id"),
+                                             EVENTS.c.seq == bindparam("expected")).scalar_subquery()
 _CLAIM = DriverStatement(update(CASES).where(CASES.c.id == bindparam("case_id"),
                                              CASES.c.version == bindparam("expected"))
-                         .values(version=bindparam("next")).returning(*CASES.c))
-_INSERT_EVENT = DriverStatement(insert(EVENTS))
+                         .values(version=bindparam("next"))
+                         .returning(*CASES.c, _PREVIOUS_HASH.label("previous_event_hash")))
 _INSERT_CASE = DriverStatement(insert(CASES).returning(CASES.c.id))
 _INSERT_MEMBER = DriverStatement(insert(MEMBERS))
 _UPDATE_CASE = DriverStatement(update(CASES).where(CASES.c.id == bindparam("case_id")))
@@ -144,10 +149,10 @@ class _Op:
 
 
 def append_event(connection: Connection, case_id: int, seq: int, event_type: str, actor: Actor, at: datetime,
-                 stage_id: str | None, data: dict[str, Any]) -> None:
-    """Append one event to a case's log: the only place events are written."""
-    _INSERT_EVENT.run(connection, {"case_id": case_id, "seq": seq, "type": event_type, "actor_id": actor.id,
-                                   "actor_roles": sorted(actor.roles), "at": at, "stage_id": stage_id, "data": data})
+                 stage_id: str | None, data: dict[str, Any], prev_hash: str = "") -> None:
+    """Append one event to a case's log, chained to `prev_hash` (its previous event's; "" for the first)."""
+    events.append(connection, case_id=case_id, seq=seq, type=event_type, actor_id=actor.id,
+                  actor_roles=actor.roles, at=at, stage_id=stage_id, data=data, prev_hash=prev_hash)
 
 
 def insert_case(connection: Connection, revision: LoadedRevision, desk_id: str, members: Sequence[Member],
@@ -212,7 +217,7 @@ class OperationFrame:
                 if case._changes:
                     _UPDATE_CASE.run(connection, {**case._changes, "case_id": case_id}, columns=case._changes)
                 append_event(connection, case_id, expected_version + 1, op.event_type, actor, op.now,
-                             op.event_stage, op.event_data)
+                             op.event_stage, op.event_data, case.previous_event_hash or "")
             finally:
                 if "session" in op.__dict__:
                     op.session.close()

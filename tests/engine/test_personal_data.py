@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from sqlalchemy import select
 
@@ -59,8 +60,12 @@ def test_after_erasure_no_personal_field_or_file_remains_anywhere(service, sessi
     with sessions() as session:
         sha = export_person(session.connection(), "w-anna").documents[0]["sha256"]
     assert files.exists(sha)
+    released: set[str] = set()
+    began = time.time()
     with sessions.begin() as session:
-        pseudonym = erase_person(session.connection(), files, "w-anna", actor_id="adm")
+        pseudonym = erase_person(session.connection(), "w-anna", actor_id="adm", released=released)
+        assert files.exists(sha)  # the bytes go only once the erasure committed
+    assert files.delete_unused(sessions.kw["bind"], released, since=began) == [sha]
     with sessions() as session:
         text = every_text(session.connection())
         for personal in ("w-anna", "Anna Rossi", "piano-anna.pdf"):
@@ -85,10 +90,14 @@ def test_erasure_keeps_a_file_someone_else_still_uses(service, sessions, files):
     v = service.advance(luca_case, OPERATOR, v, "continue").version
     same_bytes = sample_file("x.pdf", 900)
     service.attach_document(luca_case, OPERATOR, v, "plan", "piano-luca.pdf", same_bytes)
+    released: set[str] = set()
+    began = time.time()
     with sessions.begin() as session:
-        erase_person(session.connection(), files, "w-anna", actor_id="adm")
+        erase_person(session.connection(), "w-anna", actor_id="adm", released=released)
     import hashlib
 
+    assert hashlib.sha256(same_bytes).hexdigest() in released
+    assert files.delete_unused(sessions.kw["bind"], released, since=began) == []
     assert files.exists(hashlib.sha256(same_bytes).hexdigest())
 
 
@@ -102,7 +111,7 @@ def test_sex_and_year_of_birth_are_exported_and_erased(service, sessions, files)
                                     "sex": "female", "birth_year": 1968}]
     assert json.dumps(data)
     with sessions.begin() as session:
-        pseudonym = erase_person(session.connection(), files, "w-anna", actor_id="adm")
+        pseudonym = erase_person(session.connection(), "w-anna", actor_id="adm")
     from engine.models import CaseMember
 
     with sessions() as session:

@@ -97,7 +97,7 @@ def test_retention_erases_the_workers_of_cases_closed_long_ago_and_old_messages(
     case_id = anna_everywhere(service, sessions, as_role, app)
     services = app.extensions["opera"]
     with services.engine.begin() as connection:
-        report = apply_retention(connection, files, "retention", case_days=365)
+        report = apply_retention(connection, "retention", case_days=365)
     assert report.erased == []  # the case is still open
     long_ago = utcnow() - timedelta(days=400)
     with sessions.begin() as session:
@@ -105,7 +105,7 @@ def test_retention_erases_the_workers_of_cases_closed_long_ago_and_old_messages(
                                                                       outcome="withdrawn"))
         session.execute(text("UPDATE outbox_messages SET created_at = :t"), {"t": long_ago})
     with services.engine.begin() as connection:
-        report = apply_retention(connection, files, "retention", case_days=365, message_days=180)
+        report = apply_retention(connection, "retention", case_days=365, message_days=180)
     assert sorted(report.erased) == ["w.anna", "w.luca", "w.sara"]
     with sessions() as session:
         assert session.execute(text("SELECT count(*) FROM outbox_messages")).scalar() == 0

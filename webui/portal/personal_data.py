@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,10 +74,11 @@ def _replace(text: str | None, words: set[str]) -> str:
     return text
 
 
-def erase_worker(connection: Connection, files: FileStore, person_id: str, actor_id: str,
-                 now: datetime | None = None) -> str:
+def erase_worker(connection: Connection, person_id: str, actor_id: str, now: datetime | None = None,
+                 released: set[str] | None = None) -> str:
     """Erase a person (in the caller's transaction): the engine's rows, then the web UI's; returns the
-    pseudonym that now stands for them in the anonymous structure."""
+    pseudonym that now stands for them in the anonymous structure. The files of the erased documents are
+    added to `released`, for the caller to pass to `FileStore.delete_unused` once the transaction committed."""
     now = now or utcnow()
     user = connection.execute(select(USERS).where(USERS.c.id == person_id)).first()
     words = set(connection.execute(select(MEMBERS.c.display_name).where(MEMBERS.c.person_id == person_id)).scalars())
@@ -89,7 +90,7 @@ def erase_worker(connection: Connection, files: FileStore, person_id: str, actor
         select(MEMBERS.c.case_id).where(MEMBERS.c.case_id.in_(case_ids), MEMBERS.c.kind == "worker")
         .group_by(MEMBERS.c.case_id).having(func.count() == 1)).scalars())
 
-    pseudonym = erase_person(connection, files, person_id, actor_id, now)
+    pseudonym = erase_person(connection, person_id, actor_id, now, released)
 
     # Notes and meetings: on a case the person followed alone they are about them; elsewhere, names go.
     for note in list(connection.execute(select(NOTES).where(NOTES.c.case_id.in_(case_ids)))):
@@ -124,13 +125,14 @@ class RetentionReport:
     messages: int
     links: int
     log_entries: int
+    released_files: set[str] = field(default_factory=set)  # to delete once the transaction committed
 
     def __str__(self) -> str:
         return (f"{len(self.erased)} people erased, {self.messages} old messages, {self.links} used or expired "
                 f"links, {self.log_entries} old access-log entries removed")
 
 
-def apply_retention(connection: Connection, files: FileStore, actor_id: str, *, case_days: int,
+def apply_retention(connection: Connection, actor_id: str, *, case_days: int,
                     message_days: int = 180, log_days: int = 730, now: datetime | None = None) -> RetentionReport:
     """Erase the workers whose every case closed more than `case_days` ago; drop old messages, spent links
     and access-log entries."""
@@ -143,12 +145,13 @@ def apply_retention(connection: Connection, files: FileStore, actor_id: str, *, 
         MEMBERS.c.kind == "worker", or_(CASES.c.status != "closed", CASES.c.closed_at >= cutoff))
     people = sorted(set(connection.execute(old).scalars()) - set(connection.execute(recent).scalars()))
     people = [p for p in people if not p.startswith("erased-")]
+    released: set[str] = set()
     for person in people:
-        erase_worker(connection, files, person, actor_id, now)
+        erase_worker(connection, person, actor_id, now, released)
     messages = connection.execute(delete(OUTBOX).where(
         OUTBOX.c.status.in_(["sent", "in_app"]), OUTBOX.c.created_at < now - timedelta(days=message_days))).rowcount
     links = connection.execute(delete(TOKENS).where(or_(
         TOKENS.c.used_at.is_not(None), TOKENS.c.expires_at < now))).rowcount
     log_entries = connection.execute(delete(ACCESS_LOG).where(
         ACCESS_LOG.c.at < now - timedelta(days=log_days))).rowcount
-    return RetentionReport(people, messages, links, log_entries)
+    return RetentionReport(people, messages, links, log_entries, released)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 from typing import Any, Callable
 
@@ -461,8 +462,11 @@ def erase(person_id: str):  # noqa: ANN201
     form = ConfirmForm()
     if form.validate_on_submit() and request.form.get("confirm") == user.display_name:
         db().rollback()
+        released: set[str] = set()
+        began = time.time()
         with services().engine.begin() as connection:
-            erase_worker(connection, services().files, person_id, current_user.id)
+            erase_worker(connection, person_id, current_user.id, released=released)
+        services().files.delete_unused(services().engine, released, since=began)
         flash(_("The person's data is erased."), "success")
         return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
