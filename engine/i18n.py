@@ -431,3 +431,31 @@ define("member_birth_year_invalid",
 define("problem.compares_to_itself",
        "the assessment '{assessment}' cannot be compared with itself: name the assessment it follows up (e.g. the "
        "intake)")
+
+
+# --- `opera check`: where a problem is, then what it is (engine/check.py) ------------------------------------
+define("check.place.event", "case {case}, event {seq}")
+define("check.place.case", "case {case}")
+define("check.place.state", "case {case} (after event {seq})")
+define("check.place.audit", "audit log {type} {id}, entry {seq}")
+define("check.place.file", "file {sha} ({table})")
+define("check.place.database", "database")
+define("check.gate_open",
+       "the erasure gate was left open (a row in append_only_gate): the event and audit logs accept any change "
+       "until it is emptied")
+define("check.place.temporary", "temporary file {path}")
+define("check.seq_gap", "out of sequence (expected number {expected})")
+define("check.chain_broken",
+       "its previous hash is not the hash of the entry before it: an entry was removed, inserted or rewritten")
+define("check.event_rewritten", "its content does not match its hash: the event was rewritten")
+define("check.entry_rewritten", "its content does not match its hash: the entry was rewritten")
+define("check.no_opening", "its events do not begin with the opening of the case")
+define("check.state_differs", "{what} is {stored}, the events say {replayed}")
+define("check.file_missing", "a row refers to it but the file is missing")
+define("check.file_size", "the file has {stored} bytes, its row says {expected}")
+define("check.erased_file_kept", "the file of an erased document is still stored (`opera check --repair` deletes it)")
+define("check.file_stray", "stored, but no row refers to it")
+define("check.temporary_stale", "left behind by a write that did not finish")
+define("check.summary",
+       "{cases} cases, {events} events, {audit} audit entries, {files} files checked: {problems} problems")
+define("check.repaired", "{count} files removed from the store")

@@ -260,3 +260,23 @@ def retention_command(case_days: int | None, actor_id: str) -> None:
         report = apply_retention(connection, actor_id, case_days=days)
     services.files.delete_unused(services.engine, report.released_files, since=began)
     click.echo(str(report))
+
+
+@main.command("check")
+@click.option("--repair", is_flag=True,
+              help="Also remove what a crash leaves in the file store: stale temporary files and old files no row "
+                   "refers to.")
+@click.option("--lang", type=click.Choice(["it", "fr", "en"]), default="en", show_default=True)
+def check_command(repair: bool, lang: str) -> None:
+    """Replay every case from its events against the stored state, verify the hash chains of the event and
+    audit logs, and match document rows with stored files; exit 1 if anything differs."""
+    from engine.check import check, repair as repair_store
+    from engine.i18n import message
+
+    services = _app().extensions["opera"]
+    if repair:
+        removed = repair_store(services.engine, services.files)
+        click.echo(message("check.repaired", lang, count=len(removed)))
+    report = check(services.engine, services.files)
+    click.echo(report.format(lang))
+    sys.exit(0 if report.ok else 1)

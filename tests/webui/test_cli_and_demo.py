@@ -131,3 +131,20 @@ def test_pathway_texts_fall_back_to_another_language():
 
     assert localize({"it": "Ciao", "en": "Hello"}, "fr") == "Hello"
     assert localize({"it": "Ciao"}, "fr") == "Ciao"
+
+
+def test_opera_check_replays_the_demo_to_0_problems_and_fails_on_a_state_changed_behind_the_engine(
+        db_url, tmp_path, sessions):
+    from sqlalchemy import text
+
+    assert run(db_url, tmp_path, "demo", "load").exit_code == 0
+    result = run(db_url, tmp_path, "check")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("files checked: 0 problems")
+    with sessions.begin() as session:
+        case_id = session.scalar(select(func.min(Case.id)))
+        session.execute(text(f"UPDATE cases SET version = version + 5 WHERE id = {case_id}"))
+    result = run(db_url, tmp_path, "check", "--lang", "it")
+    assert result.exit_code == 1
+    assert f"pratica {case_id} (dopo l'evento" in result.output and "version è" in result.output
+    assert result.output.strip().endswith("problemi: 1")
