@@ -67,6 +67,13 @@ def problems(sessions, files) -> list[str]:  # noqa: ANN001
     return [p.text("en") for p in check(sessions.kw["bind"], files).problems]
 
 
+def assert_no_problems(sessions, files) -> None:  # noqa: ANN001
+    """What every test that stresses the engine ends with: the stored state is what the logs say."""
+    report = check(sessions.kw["bind"], files)
+    assert report.problems == [], report.format("en")
+    assert report.events > 0
+
+
 def test_a_clean_history_checks_0_problems_and_every_event_is_chained(service, sessions, files):
     build_history(service, sessions)
     report = check(sessions.kw["bind"], files)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.models import Case, Event, FormData
+from tests.engine.test_check import assert_no_problems
 from tests.webui.conftest import WORKERS, open_case, version_of
 
 
-def test_a_stale_form_shows_what_changed_and_keeps_what_was_typed(service, sessions, as_role, people):
+def test_a_stale_form_shows_what_changed_and_keeps_what_was_typed(service, sessions, as_role, people, files):
     case_id, _v = open_case(service)
     first, second = as_role("operator"), as_role("admin")
     stale = version_of(first.get(f"/cases/{case_id}").text)
@@ -31,9 +32,10 @@ def test_a_stale_form_shows_what_changed_and_keeps_what_was_typed(service, sessi
         "version": version_of(html), "field-interview_date": "2026-04-01", "field-employment_status": "laid_off",
         "field-notes": "Long notes typed by the first operator"})
     assert response.status_code == 302
+    assert_no_problems(sessions, files)
 
 
-def test_a_stale_reason_is_kept_in_its_form(service, sessions, as_role):
+def test_a_stale_reason_is_kept_in_its_form(service, sessions, as_role, files):
     case_id, v = open_case(service)
     first, second = as_role("operator"), as_role("admin")
     second.post(f"/cases/{case_id}/notes", data={"version": v, "body": "a note changes no version"})
@@ -46,9 +48,10 @@ def test_a_stale_reason_is_kept_in_its_form(service, sessions, as_role):
         assert session.get(Case, case_id).status == "on_hold"
         assert [e.type for e in session.scalars(select(Event).where(Event.case_id == case_id))] == [
             "case_opened", "put_on_hold"]
+    assert_no_problems(sessions, files)
 
 
-def test_two_operators_advancing_the_same_case_one_wins_the_other_is_told(service, sessions, as_role, people):
+def test_two_operators_advancing_the_same_case_one_wins_the_other_is_told(service, sessions, as_role, people, files):
     case_id, v = open_case(service)
     operator = people["operator"].actor
     v = service.tick(case_id, operator, v, "interview_held").version
@@ -60,9 +63,10 @@ def test_two_operators_advancing_the_same_case_one_wins_the_other_is_told(servic
     assert response.status_code == 409 and "Giulia Parodi" in response.text
     with sessions() as session:
         assert session.get(Case, case_id).stage_id == "data_consent"
+    assert_no_problems(sessions, files)
 
 
-def test_many_staff_views_at_once_are_all_served_and_all_logged(service, sessions, as_role):
+def test_many_staff_views_at_once_are_all_served_and_all_logged(service, sessions, as_role, files):
     """Every case page view writes the staff-view log; views arriving together wait their turn to write
     (SQLite allows one writer) instead of failing."""
     import threading
@@ -87,3 +91,4 @@ def test_many_staff_views_at_once_are_all_served_and_all_logged(service, session
         logged = session.scalars(select(StaffAccessLog.case_id)).all()
     workers = len(WORKERS)
     assert sorted(logged) == sorted(case_ids[i % 4] for i in range(12) for _c in range(6) for _w in range(workers))
+    assert_no_problems(sessions, files)
