@@ -252,3 +252,25 @@ def test_a_file_goes_only_after_the_erasure_commits_and_never_while_a_row_uses_i
     assert files.exists(sha)
     assert files.delete_unused(sessions.kw["bind"], released, since=time.time() + 1) == [sha]
     assert not files.exists(sha) and problems(sessions, files) == []
+
+
+def test_upgrading_a_database_chains_the_events_written_before_and_keeps_every_row(service, sessions, files,
+                                                                                    db_engine, db_url):
+    from alembic import command
+
+    from engine.db import alembic_config, upgrade
+
+    build_history(service, sessions)
+    with sessions() as session:
+        before = {table: session.scalar(text(f"SELECT count(*) FROM {table}"))
+                  for table in ("cases", "events", "case_members", "form_data", "case_documents")}
+    db_engine.dispose()
+    command.downgrade(alembic_config(db_url), "0011")
+    upgrade(db_url)
+    db_engine.dispose()
+    with sessions() as session:
+        assert {table: session.scalar(text(f"SELECT count(*) FROM {table}")) for table in before} == before
+    assert problems(sessions, files) == []
+    with pytest.raises(DBAPIError, match="append-only"):
+        with sessions.begin() as session:
+            session.execute(text("DELETE FROM events"))
