@@ -274,3 +274,21 @@ def test_upgrading_a_database_chains_the_events_written_before_and_keeps_every_r
     with pytest.raises(DBAPIError, match="append-only"):
         with sessions.begin() as session:
             session.execute(text("DELETE FROM events"))
+
+
+def test_cases_migrated_to_another_revision_replay_to_their_rows(service, sessions, files, library, tmp_path):
+    """A mapped migration moves the stage's rows to the new stage: the `migrated` event says enough to replay it."""
+    from .test_revisions import DESIGNER, new_revision, rename_study
+
+    case_id, v = open_group(service)
+    v = finish_welcome(service, case_id, v)
+    v = service.attach_document(case_id, OPERATOR, v, "plan", "plan.pdf", sample_file("plan.pdf", 300)).version
+    v = service.submit_form(case_id, OPERATOR, v, {"viable": True}).version
+    v = service.sign_off(case_id, MENTOR, v, "review").version
+    new_id = new_revision(tmp_path, library, rename_study)
+    v = service.migrate(case_id, DESIGNER, v, new_id, {"study": "feasibility"}).version
+    service.tick(case_id, OPERATOR, v, "bank_met")
+    assert problems(sessions, files) == []
+    with sessions.begin() as session:  # the document left behind in the old stage: found
+        session.execute(text(f"UPDATE case_documents SET stage_id = 'study' WHERE case_id = {case_id}"))
+    assert [p for p in problems(sessions, files) if "(stage_id)" in p]

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import inspect, select, text, update
 
 from engine.models import Case, CaseMember, Event, utcnow
+from tests.engine.test_check import assert_no_problems
 from tests.webui.conftest import PEOPLE
 from tests.webui.test_notifications import smtp  # noqa: F401 - the SMTP server fixture
 from tests.webui.test_portal import PDF, case_at
@@ -85,6 +86,8 @@ def test_after_erasure_no_personal_field_or_file_of_the_worker_remains_anywhere(
         assert session.get(User, "w.anna") is None
     # The others are untouched.
     assert "Luca Ferrari" in dump and "Giulia Parodi" in dump
+    # The rewritten events are chained again and the rows are what the events say, files included.
+    assert_no_problems(sessions, files)
 
 
 def test_only_an_admin_erases_and_never_a_staff_account(as_role, people):
