@@ -24,10 +24,11 @@ from .audit import AUDIT, chain_hash, entry_payload
 from .events import row_hash
 from .files import STALE_AFTER, FileStore, file_references
 from .i18n import message
-from .models import Case, CaseDocument, ChecklistTick, Event, FormData, SignOff
+from .models import AppendOnlyGate, Case, CaseDocument, ChecklistTick, Event, FormData, SignOff
 
 CASES, EVENTS, TICKS = Case.__table__, Event.__table__, ChecklistTick.__table__
 DOCUMENTS, FORMS, SIGNOFFS = CaseDocument.__table__, FormData.__table__, SignOff.__table__
+GATE = AppendOnlyGate.__table__
 ERASED_NAME = "—"  # what erasure writes in place of a name (engine/personal_data.py)
 CHUNK = 500  # cases replayed per round of reads
 
@@ -68,6 +69,8 @@ class CheckReport:
 def check(engine: Engine, files: FileStore) -> CheckReport:
     report = CheckReport()
     with engine.connect() as connection:
+        if connection.execute(select(GATE.c.id)).first() is not None:
+            report.problems.append(Problem("database", {}, "gate_open"))
         _check_cases(connection, report)
         _check_audit(connection, report)
     _check_files(engine, files, report)

@@ -292,3 +292,17 @@ def test_cases_migrated_to_another_revision_replay_to_their_rows(service, sessio
     with sessions.begin() as session:  # the document left behind in the old stage: found
         session.execute(text(f"UPDATE case_documents SET stage_id = 'study' WHERE case_id = {case_id}"))
     assert [p for p in problems(sessions, files) if "(stage_id)" in p]
+
+
+def test_a_gate_left_open_never_commits_on_postgresql_and_is_reported_on_sqlite(service, sessions, files,
+                                                                                 db_engine):
+    build_history(service, sessions)
+    if db_engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append_only_gate left open"):
+            with sessions.begin() as session:
+                session.execute(text("INSERT INTO append_only_gate (id) VALUES (1)"))
+        assert problems(sessions, files) == []
+    else:
+        with sessions.begin() as session:
+            session.execute(text("INSERT INTO append_only_gate (id) VALUES (1)"))
+        assert problems(sessions, files)[0].startswith("database: the erasure gate was left open")
