@@ -256,8 +256,8 @@ def _compare(case_id: int, case: Any, replay: _Replay, ticks: list[Any], documen
         stored, replayed = stored_documents.get(document_id), replay.documents.get(document_id)
         if stored != replayed:
             keys = sorted(k for k in (stored or replayed or {}) if (stored or {}).get(k) != (replayed or {}).get(k))
-            differs(f"document {document_id} ({', '.join(keys)})",
-                    {k: stored[k] for k in keys} if stored else "-", {k: replayed[k] for k in keys} if replayed else "-")
+            differs(f"document {document_id} ({', '.join(keys)})", {k: stored[k] for k in keys} if stored else "-",
+                    {k: replayed[k] for k in keys} if replayed else "-")
     stored_forms = {f.stage_id: (f.data, f.submitted_by) for f in forms}
     for stage_id in sorted(set(stored_forms) | set(replay.forms)):
         if stored_forms.get(stage_id) != replay.forms.get(stage_id):
