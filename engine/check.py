@@ -5,7 +5,8 @@
 - Both hash chains are verified: each case's events (engine/events.py) and each audit subject's entries
   (engine/audit.py); a chain cut at its end shows as a case version ahead of its last event.
 - Every document row that keeps its file has it in the FileStore (with its size), and every stored file has
-  a row; temporary files left by a crash are reported too (engine/files.py).
+  a row; the files of erased documents are gone; temporary files left by a crash are reported too
+  (engine/files.py).
 
 Each problem says where it is (a case and an event `seq`, an audit subject and entry, a file hash) and what
 differs. `repair` removes what a crash can leave behind in the store and nothing else: stale temporary files
@@ -22,7 +23,7 @@ from sqlalchemy import Connection, Engine, select
 
 from .audit import AUDIT, chain_hash, entry_payload
 from .events import row_hash
-from .files import STALE_AFTER, FileStore, file_references
+from .files import STALE_AFTER, FileStore, file_references, referenced
 from .i18n import message
 from .models import AppendOnlyGate, Case, CaseDocument, ChecklistTick, Event, FormData, SignOff
 
@@ -85,11 +86,14 @@ def repair(engine: Engine, files: FileStore) -> list[str]:
         removed.append(str(path))
     with engine.connect() as connection:
         known = _referenced(connection)
+        erased = _erased_files(connection)
     cutoff = time.time() - STALE_AFTER
     for sha, path in files.stored():
         if sha not in known and _mtime(path) < cutoff:
             path.unlink(missing_ok=True)
             removed.append(str(path))
+    # An erasure whose process stopped before deleting its files (after its commit) is finished here.
+    removed.extend(str(files.path_for(sha)) for sha in files.delete_unused(engine, erased, since=time.time()))
     return removed
 
 
@@ -306,6 +310,17 @@ def _referenced(connection: Connection) -> set[str]:
     return known
 
 
+def _erased_files(connection: Connection) -> set[str]:
+    """The files of the documents an erasure removed (its `person_erased` events list them)."""
+    ids: set[int] = set()
+    for data in connection.execute(select(EVENTS.c.data).where(EVENTS.c.type == "person_erased")).scalars():
+        ids.update((data or {}).get("removed_documents", []))
+    found: set[str] = set()
+    for chunk in _chunks(sorted(ids)):
+        found.update(connection.execute(select(DOCUMENTS.c.sha256).where(DOCUMENTS.c.id.in_(chunk))).scalars())
+    return found
+
+
 def _mtime(path: Any) -> float:
     try:
         return path.stat().st_mtime
@@ -331,6 +346,10 @@ def _check_files(engine: Engine, files: FileStore, report: CheckReport) -> None:
                     report.problems.append(Problem("file", where, "file_size", {
                         "stored": path.stat().st_size, "expected": row[1]}))
         known = _referenced(connection)
+        erased = _erased_files(connection)
+    for sha in sorted(erased):
+        if files.exists(sha) and not referenced(engine, sha):
+            report.problems.append(Problem("file", {"sha": sha, "table": "case_documents"}, "erased_file_kept"))
     cutoff = time.time() - STALE_AFTER
     for sha, path in files.stored():
         report.files += 1

@@ -22,7 +22,7 @@ from engine.scenarios import sample_file
 from .test_cases import MENTOR, NOTARY, OPERATOR, W1, WORKERS, finish_welcome, open_group
 
 
-def build_history(service, sessions) -> dict[str, int]:  # noqa: ANN001
+def build_history(service, sessions, finish_erasure: bool = True) -> dict[str, int]:  # noqa: ANN001
     """Cases that went through every kind of operation, one person erased, an audited change."""
     group, v = open_group(service)
     v = service.tick(group, W1, v, "consent").version
@@ -54,12 +54,16 @@ def build_history(service, sessions) -> dict[str, int]:  # noqa: ANN001
     withdrawn, v = open_group(service)
     service.withdraw(withdrawn, OPERATOR, v, "found a job")
 
+    released: set[str] = set()
+    began = time.time()
     with sessions.begin() as session:
-        erase_person(session.connection(), "w9", actor_id="adm")
+        erase_person(session.connection(), "w9", actor_id="adm", released=released)
         record(session.connection(), subject_type="desk", subject_id="genova", type="desk_changed",
                actor_id="adm", actor_roles=["admin"], data={"name": "Sportello Genova"})
         record(session.connection(), subject_type="desk", subject_id="genova", type="desk_changed",
                actor_id="adm", actor_roles=["admin"], data={"name": "Sportello di Genova"})
+    if finish_erasure:
+        assert len(service.files.delete_unused(sessions.kw["bind"], released, since=began)) == 1
     return {"group": group, "alone": alone, "referred": referred, "switched": switched, "withdrawn": withdrawn}
 
 
@@ -80,7 +84,7 @@ def test_a_clean_history_checks_0_problems_and_every_event_is_chained(service, s
     assert report.problems == []
     assert report.format("en").endswith(": 0 problems")
     assert report.format("it").endswith("problemi: 0") and report.format("fr").endswith("problèmes : 0")
-    assert report.cases == 6 and report.audit_entries == 2 and report.files == 3
+    assert report.cases == 6 and report.audit_entries == 2 and report.files == 2
     with sessions() as session:
         for case in session.scalars(select(Case)):
             events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
@@ -306,3 +310,15 @@ def test_a_gate_left_open_never_commits_on_postgresql_and_is_reported_on_sqlite(
         with sessions.begin() as session:
             session.execute(text("INSERT INTO append_only_gate (id) VALUES (1)"))
         assert problems(sessions, files)[0].startswith("database: the erasure gate was left open")
+
+
+def test_the_file_of_an_erased_document_left_by_a_stopped_erasure_is_reported_and_repair_deletes_it(
+        service, sessions, files):
+    build_history(service, sessions, finish_erasure=False)  # as if the erasure had stopped after its commit
+    with sessions() as session:
+        erased = session.execute(text("SELECT sha256 FROM case_documents WHERE filename = '—'")).scalar()
+    assert files.exists(erased)
+    assert problems(sessions, files) == [f"file {erased} (case_documents): the file of an erased document is still "
+                                         "stored (`opera check --repair` deletes it)"]
+    assert repair(sessions.kw["bind"], files) == [str(files.path_for(erased))]
+    assert not files.exists(erased) and problems(sessions, files) == []
