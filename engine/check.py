@@ -69,7 +69,7 @@ class CheckReport:
 
 def check(engine: Engine, files: FileStore) -> CheckReport:
     report = CheckReport()
-    with engine.connect() as connection:
+    with _snapshot(engine) as connection:
         if connection.execute(select(GATE.c.id)).first() is not None:
             report.problems.append(Problem("database", {}, "gate_open"))
         _check_cases(connection, report)
@@ -95,6 +95,15 @@ def repair(engine: Engine, files: FileStore) -> list[str]:
     # An erasure whose process stopped before deleting its files (after its commit) is finished here.
     removed.extend(str(files.path_for(sha)) for sha in files.delete_unused(engine, erased, since=time.time()))
     return removed
+
+
+def _snapshot(engine: Engine) -> Connection:
+    """A connection whose reads all see one state of the database, while operations go on (SQLite's read
+    transaction is one already; PostgreSQL's default gives each statement its own)."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+    return connection
 
 
 # --- cases: replay and hash chain ------------------------------------------------------------------

@@ -214,3 +214,33 @@ def test_a_process_killed_while_uploading_and_submitting_leaves_a_state_that_che
             version = session.get(Case, case_id).version
             service.submit_form(case_id, OPERATOR, version, {"viable": False})
     assert_no_problems(sessions, files)
+
+
+def test_check_while_operations_go_on_reads_one_consistent_state(service, sessions, files):
+    """`check` reads every table in one snapshot: operations committing meanwhile never show as problems."""
+    from engine.check import check
+
+    cases = [open_group(service, members=[Member(f"c{i}")]) for i in range(4)]
+    stop = threading.Event()
+    errors: list[str] = []
+
+    def work(case_id: int, version: int) -> None:
+        try:
+            while not stop.is_set():
+                version = service.tick(case_id, OPERATOR, version, "leaflet").version
+                version = service.untick(case_id, OPERATOR, version, "leaflet").version
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=c) for c in cases]
+    for t in threads:
+        t.start()
+    try:
+        reports = [check(sessions.kw["bind"], files) for _ in range(3)]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert errors == []
+    assert [r.problems for r in reports] == [[], [], []]
+    assert reports[-1].events > len(cases)  # the operations did run meanwhile
