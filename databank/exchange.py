@@ -32,8 +32,9 @@ from .fields import looks_like_formula
 from .i18n import message
 from .models import Profile, Resource
 from .operations import (
-    PERSONAL_PROFILE_FIELDS, Databank, ProfileDraft, ResourceDraft, Taxonomy, refuse_edit, apply_profile,
-    apply_resource, check_profile, check_resource, may_edit, profile_access, require_reader,
+    IMPORT_SUBJECT, PERSONAL_PROFILE_FIELDS, Databank, ProfileDraft, ResourceDraft, Taxonomy, refuse_edit,
+    apply_profile, apply_resource, check_profile, check_resource, may_edit, profile_access, record_change,
+    require_reader,
 )
 from .search import ProfileQuery, ResourceQuery, profile_conditions, resource_conditions
 from .territory import gazetteer
@@ -252,6 +253,10 @@ def import_file(databank: Databank, actor: Actor, kind: str, filename: str, cont
                 session.flush()
                 entry = current
             row.id = entry.id
+        # One import, one audit entry: the rows it created and updated.
+        record_change(session, actor, IMPORT_SUBJECT, desk_id, f"{kind}_imported", {
+            "filename": filename[:200], "created": [r.id for r in report.rows if r.action == "create"],
+            "updated": [r.id for r in report.rows if r.action == "update"]})
         report.committed = True
     return report
 

@@ -8,11 +8,12 @@ import ipaddress
 import os
 import sys
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import click
 
-from databank.cli import databank as databank_group
+from databank.cli import CLI_ACTOR, databank as databank_group
 from engine.cli import main as engine_main
 
 # Same kind of group as the engine's (it turns a missing database into a sentence), with every command.
@@ -144,29 +145,16 @@ def users_group() -> None:
 def users_create(user_id: str, email: str, name: str, roles: tuple[str, ...], desks: tuple[str, ...],
                  language: str | None, password: str) -> None:
     """Create an account (e.g. the first administrator)."""
-    from engine.models import Desk
-    from sqlalchemy import select
-
-    from .models import DeskMembership, User
+    from .admin import operations
     from .security import MIN_PASSWORD_LENGTH, hash_password
 
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.BadParameter(f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="password")
     app = _app()
-    with app.app_context():
-        sessions = app.extensions["opera"].sessions
-        with sessions.begin() as session:
-            if session.get(User, user_id) is not None:
-                raise click.ClickException(f"there is already an account {user_id}")
-            if session.scalar(select(User).where(User.email == email.lower())) is not None:
-                raise click.ClickException(f"there is already an account with the e-mail {email}")
-            for desk in desks:
-                if session.get(Desk, desk) is None:
-                    raise click.ClickException(f"no help desk {desk} (create it with: opera desks create)")
-            user = User(id=user_id, email=email.lower(), display_name=name, password_hash=hash_password(password),
-                        roles=list(roles), language=language, disabled=False, failed_logins=0)
-            user.desk_links = [DeskMembership(desk_id=d) for d in desks]
-            session.add(user)
+    with app.app_context(), _refusals_in_english():
+        operations.create_user(app.extensions["opera"].sessions, CLI_ACTOR, user_id, operations.AccountValues(
+            email=email, display_name=name, roles=list(roles), desks=list(desks), language=language),
+            hash_password(password))
     click.echo(f"account {user_id} created ({', '.join(roles)})")
 
 
@@ -182,15 +170,28 @@ def desks_group() -> None:
 @click.option("--region", default="")
 def desks_create(desk_id: str, name: str, country: str, region: str) -> None:
     """Create a help desk."""
-    from engine.models import Desk
+    from .admin import operations
 
     app = _app()
-    with app.app_context():
-        with app.extensions["opera"].sessions.begin() as session:
-            if session.get(Desk, desk_id) is not None:
-                raise click.ClickException(f"there is already a help desk {desk_id}")
-            session.add(Desk(id=desk_id, name=name, country=country, region=region))
+    with app.app_context(), _refusals_in_english():
+        operations.create_desk(app.extensions["opera"].sessions, CLI_ACTOR, desk_id,
+                               operations.DeskValues(name, country, region))
     click.echo(f"help desk {desk_id} created")
+
+
+@contextmanager
+def _refusals_in_english() -> Iterator[None]:
+    """An administrator's refusal (webui/admin/operations.py) as the command's error, in English."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from .admin.operations import AdminRefused
+
+    try:
+        yield
+    except AdminRefused as refused:
+        with current_app.test_request_context(), force_locale("en"):
+            raise click.ClickException(str(refused.message)) from None
 
 
 # --- notifications, invitations, retention (webui/notifications, webui/portal) ----------------------
@@ -216,29 +217,21 @@ def invite_command(user_ids: tuple[str, ...], case_id: int | None, created_by: s
 
     from engine.models import CaseMember
 
-    from .models import User
-    from .portal.invitations import CannotInvite, invite, send_now
+    from .portal.invitations import invite_each, send_now
 
     app = _app()
     with app.app_context():
         sessions = app.extensions["opera"].sessions
-        queued = []
         with sessions() as session:
             ids = list(user_ids)
             if case_id is not None:
                 ids += list(session.scalars(select(CaseMember.person_id).where(
                     CaseMember.case_id == case_id, CaseMember.kind == "worker")))
-            if not ids:
-                raise click.UsageError("name the workers, or give --case")
-            for user_id in dict.fromkeys(ids):
-                user = session.get(User, user_id)
-                try:
-                    if user is None:
-                        raise CannotInvite(user_id)
-                    queued.append(invite(session, user, created_by))
-                except CannotInvite:
-                    click.echo(f"{user_id}: no invitation (unknown, no e-mail, disabled or not a worker)", err=True)
-            session.commit()
+        if not ids:
+            raise click.UsageError("name the workers, or give --case")
+        queued, refused = invite_each(sessions, ids, created_by)
+        for user_id in refused:
+            click.echo(f"{user_id}: no invitation (unknown, no e-mail, disabled or not a worker)", err=True)
         send_now(queued)
     click.echo(f"{len(queued)} invitations queued")
 

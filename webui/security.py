@@ -87,6 +87,7 @@ def record_failure(session: Session, email: str, address: str | None, user: User
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
             user.locked_until = now + lock
+    session.commit()  # counters, not changes of record: no audit entry (a flood of failures must not fill it)
 
 
 def record_success(session: Session, email: str, user: User) -> None:
@@ -96,6 +97,7 @@ def record_success(session: Session, email: str, user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = utcnow()
+    session.commit()
 
 
 def unlock(session: Session, user: User) -> None:

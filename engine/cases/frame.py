@@ -40,6 +40,11 @@ from ..policy import MANAGER_ROLES
 from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Receipt
 
 
+# The caller's own write that belongs to an operation (e.g. the account of a worker who joins a case): run on
+# the operation's connection after its checks, before its event; what it returns is added to the event's data.
+# Its exception refuses the whole operation, so both land or neither does.
+Together = Callable[[Connection], "dict[str, Any] | None"]
+
 # The hot path of every operation runs prebuilt statements straight on the driver (engine/driver.py), on the
 # transaction's connection: the ORM's unit of work, and even a Core execution, cost several times the
 # database work for these one-row changes (see benchmarks/).
@@ -192,7 +197,8 @@ class OperationFrame:
 
     @contextmanager
     def _operation(self, case_id: int, actor: Actor, expected_version: int, *,
-                   allow_closed: bool = False, allow_on_hold: bool = False) -> Iterator[_Op]:
+                   allow_closed: bool = False, allow_on_hold: bool = False,
+                   together: Together | None = None) -> Iterator[_Op]:
         with self.engine.begin() as connection:
             # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
             # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
@@ -214,6 +220,8 @@ class OperationFrame:
                     raise RuntimeError("an operation must record its event")
                 if "session" in op.__dict__:
                     op.session.flush()  # rows an operation wrote through the ORM (new cases) come first
+                if together is not None:
+                    op.event_data.update(together(connection) or {})
                 if case._changes:
                     _UPDATE_CASE.run(connection, {**case._changes, "case_id": case_id}, columns=case._changes)
                 append_event(connection, case_id, expected_version + 1, op.event_type, actor, op.now,

@@ -17,6 +17,7 @@ from ..models import (
 from ..pathway import Pathway
 from .frame import (
     OperationFrame,
+    Together,
     _check_group_size,
     _check_personal_details,
     append_event,
@@ -31,7 +32,7 @@ class OpeningOperations(OperationFrame):
 
     def open_case(self, actor: Actor, *, pathway_id: str, desk_id: str, members: Sequence[Member],
                   mentors: Sequence[Member] = (), supply_chains: Sequence[str] = (), title: str = "",
-                  revision_id: int | None = None) -> Receipt:
+                  revision_id: int | None = None, together: Together | None = None) -> Receipt:
         with self.engine.begin() as connection:
             if _DESK.first(connection, {"desk_id": desk_id}) is None:
                 raise InvalidOperation("unknown_desk", desk=desk_id)
@@ -52,10 +53,12 @@ class OpeningOperations(OperationFrame):
             start = revision.pathway.start
             case_id = insert_case(connection, revision, desk_id, members, mentors, supply_chains, title, actor,
                                   now, start)
-            append_event(connection, case_id, 1, "case_opened", actor, now, start, {
-                "pathway": revision.pathway.id, "pathway_title": dict(revision.pathway.title),
-                "revision_id": revision.revision_id, "version": revision.pathway.version,
-                "members": [m.person_id for m in members]})
+            data = {"pathway": revision.pathway.id, "pathway_title": dict(revision.pathway.title),
+                    "revision_id": revision.revision_id, "version": revision.pathway.version,
+                    "members": [m.person_id for m in members]}
+            if together is not None:
+                data.update(together(connection) or {})
+            append_event(connection, case_id, 1, "case_opened", actor, now, start, data)
             return Receipt(case_id, 1, "case_opened")
 
     @staticmethod

@@ -11,6 +11,7 @@ from ..errors import (
 from .frame import (
     MEMBERS,
     OperationFrame,
+    Together,
     _check_group_size,
     _check_personal_details,
 )
@@ -29,9 +30,9 @@ class PeopleOperations(OperationFrame):
             return self._receipt(op)
 
     def change_members(self, case_id: int, actor: Actor, version: int, add: Sequence[Member] = (),
-                       remove: Sequence[str] = ()) -> Receipt:
+                       remove: Sequence[str] = (), *, together: Together | None = None) -> Receipt:
         """Add or remove workers of a group case (e.g. while a WBO group is being formed)."""
-        with self._operation(case_id, actor, version, allow_on_hold=True) as op:
+        with self._operation(case_id, actor, version, allow_on_hold=True, together=together) as op:
             self._manage(op)
             workers = [m for m in op.case.members if m.kind == "worker"]
             keep = [m for m in workers if m.person_id not in set(remove)]

@@ -16,6 +16,7 @@ from ..files import TYPES, detect_type, safe_filename
 from ..pathway import ChecklistItem, DocumentRule
 from .forms import form_errors
 from .frame import (
+    Together,
     _DELETE_TICK,
     _FORM,
     _INSERT_FORM,
@@ -53,8 +54,9 @@ class RequirementOperations(OperationFrame):
             raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind=kind_name, requirement=requirement_id)
         return requirement
 
-    def tick(self, case_id: int, actor: Actor, version: int, item_id: str, member: str | None = None) -> Receipt:
-        with self._operation(case_id, actor, version) as op:
+    def tick(self, case_id: int, actor: Actor, version: int, item_id: str, member: str | None = None, *,
+             together: Together | None = None) -> Receipt:
+        with self._operation(case_id, actor, version, together=together) as op:
             item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
             role = self._acting_role(actor, op.case, item.roles)
             member_id = self._member_for(op, role, item.per_member, member, item.label)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from engine import audit
 from tests.webui.conftest import PASSWORD, Browser, csrf_from
 from webui.models import User
 from webui.security import CONTENT_SECURITY_POLICY
@@ -93,12 +94,19 @@ def test_after_login_only_a_local_next_page_is_followed(browser, people):
 
 def test_passwords_are_stored_hashed_with_scrypt(browser, people, sessions):
     browser.login(people["operator"])
+    wrong = browser.post("/settings", data={"password-current_password": "not it",
+                                            "password-new_password": "a brand new passphrase",
+                                            "password-confirm": "a brand new passphrase"})
+    assert wrong.status_code == 400
     browser.post("/settings", data={"password-current_password": PASSWORD,
                                     "password-new_password": "a brand new passphrase",
                                     "password-confirm": "a brand new passphrase"})
     with sessions() as session:
         stored = session.get(User, people["operator"].id).password_hash
     assert stored.startswith("scrypt:") and "a brand new passphrase" not in stored
+    with sessions() as session:  # one entry for the change, none for the refused one, no hash in it
+        [entry] = audit.entries(session.connection(), "user", people["operator"].id)
+    assert (entry.type, entry.actor_id, entry.data) == ("password_changed", people["operator"].id, {})
     browser.post("/logout")
     assert browser.login(people["operator"], password="a brand new passphrase").status_code == 302
 
@@ -137,6 +145,8 @@ def test_the_language_is_the_users_setting_else_the_browsers(app, browser, peopl
     assert '<html lang="it">' in page.text
     with sessions() as session:
         assert session.scalar(select(User.language).where(User.id == people["operator"].id)) == "it"
+        [entry] = audit.entries(session.connection(), "user", people["operator"].id)
+    assert (entry.type, entry.data) == ("settings_changed", {"fields": ["language"]})
 
 
 def test_the_login_page_speaks_the_browsers_language(browser):

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from engine import audit
 from engine.models import Case, CaseMember, Desk, Event
 from tests.conftest import SHIPPED_PATHWAYS
 from webui.cli import main
@@ -35,7 +36,15 @@ def test_desks_and_users_are_created_from_the_command_line(db_url, tmp_path, ses
         assert user.email == "op1@example.org" and user.desk_ids == ["genova"] and user.password_hash.startswith("scrypt:")
     again = run(db_url, tmp_path, "users", "create", "op1", "--email", "x@example.org", "--name", "X",
                 "--role", "admin", "--password", "a long password")
-    assert again.exit_code != 0 and "already an account" in again.output
+    assert again.exit_code != 0 and "This identifier is taken." in again.output
+    taken = run(db_url, tmp_path, "users", "create", "op2", "--email", "OP1@example.org", "--name", "X",
+                "--role", "admin", "--password", "a long password")
+    assert taken.exit_code != 0 and "This e-mail belongs to another account." in taken.output
+    with sessions() as session:
+        assert [e.type for e in audit.entries(session.connection(), "desk", "genova")] == ["desk_created"]
+        [created] = audit.entries(session.connection(), "user", "op1")
+        assert created.actor_id == "cli" and created.data["desks"] == ["genova"]
+        assert session.get(User, "op2") is None
     short = run(db_url, tmp_path, "users", "create", "op2", "--email", "y@example.org", "--name", "Y",
                 "--role", "admin", "--password", "short")
     assert short.exit_code != 0

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from engine import audit
 from engine.models import Case, PathwayRevision
 from tests.conftest import SHIPPED_PATHWAYS
 from tests.webui.conftest import SHIPPED_ASSESSMENTS, TEST_PASSWORD_METHOD, WORKERS, open_case
@@ -249,6 +250,11 @@ def test_the_second_of_two_designers_saving_at_once_gets_a_conflict_and_keeps_th
     again = second.post("/designer/edit", {"text": mine, "file_name": "startup.yaml", "base": theirs,
                                            "action": "save", "version": "102"})
     assert again.status_code == 302, "after reading the differences, saving again is a deliberate choice"
+    with app.extensions["opera"].sessions() as session:
+        log = [(e.type, e.actor_id, e.data) for e in audit.entries(session.connection(), "pathway", "startup")]
+    assert [(t, who) for t, who, _d in log] == [("pathway_saved", "des"), ("pathway_draft_kept", "adm"),
+                                                ("pathway_saved", "adm")]
+    assert log[0][2]["revision"] == theirs and log[0][2]["base_revision"] == old and log[1][2]["reason"] == "conflict"
 
 
 def test_a_new_pathway_starts_as_a_copy_of_another(as_role, app, pathways_dir):  # noqa: ANN001

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine import audit
 from engine.models import Case, Desk
 from tests.webui.conftest import PASSWORD, PEOPLE, Browser, open_case
 from tests.webui.test_case_page import walk_to
@@ -42,6 +43,12 @@ def test_an_admin_creates_a_desk_and_an_operator_who_then_logs_in(app, as_role, 
         user = session.get(User, "op.bastia")
         assert user.email == "paul@bastia.example" and user.desk_ids == ["bastia"] and user.roles == ["operator"]
         assert session.get(Desk, "bastia").region == "Corse"
+        # One entry per change, none for the refused second desk; no personal value in the account's entry.
+        [desk_entry] = audit.entries(session.connection(), "desk", "bastia")
+        [user_entry] = audit.entries(session.connection(), "user", "op.bastia")
+    assert (desk_entry.type, desk_entry.actor_id, desk_entry.data["name"]) == ("desk_created", "adm", "Guichet Bastia")
+    assert user_entry.type == "user_created" and user_entry.data["roles"] == ["operator"]
+    assert "paul" not in str(user_entry.data).lower()
     paul = Browser(app.test_client())
     assert paul.client.post("/login", data={"email": "paul@bastia.example", "password": "a long enough password",
                                             "csrf_token": paul.token()}).status_code == 302
@@ -65,6 +72,9 @@ def test_an_admin_edits_roles_desks_and_unlocks_an_account(app, as_role, session
         user = session.get(User, "op.genova")
         assert sorted(user.roles) == ["mentor", "operator"] and user.desk_ids == ["genova", "nice"]
         assert user.failed_logins == 0 and user.locked_until is None
+        [entry] = audit.entries(session.connection(), "user", "op.genova")
+    assert entry.type == "user_changed" and entry.data["changed"] == ["language"] and entry.data["unlocked"] is True
+    assert entry.data["desks"] == ["genova", "nice"]
     assert victim.login(people["operator"]).status_code == 302
 
 
@@ -75,6 +85,7 @@ def test_an_admin_cannot_lock_themselves_out(as_role, sessions):
     assert response.status_code == 422
     with sessions() as session:
         assert session.get(User, "adm").roles == ["admin"]
+        assert audit.entries(session.connection(), "user", "adm") == []
 
 
 def test_an_admin_assigns_a_mentor_to_a_case_by_number(service, as_role, sessions):

@@ -110,8 +110,21 @@ def test_a_worker_ticks_their_consent_as_themselves_and_the_consent_text_is_reco
         assert event.data["member"] == "w.anna"
         consent = session.scalar(select(ConsentRecord).where(ConsentRecord.person_id == "w.anna"))
         assert consent is not None and consent.text_version and len(consent.text_sha256) == 64
+        assert event.data["consent_record"] == consent.id  # one operation: the tick's event names the record
     html = worker.get(f"/me/cases/{case_id}").text
     assert "Still to do it in your group: Luca Ferrari, Sara Verdi" in html
+
+
+def test_a_refused_consent_tick_records_no_consent(service, as_role, sessions):
+    case_id, v = case_at(service, "data_consent")
+    worker = as_role("worker")
+    stale = worker.post(f"/me/cases/{case_id}/checklist", data={"version": v - 1, "item": "consent_personal_data"})
+    assert stale.status_code == 409
+    service.tick(case_id, PEOPLE["operator"].actor, v, "consent_personal_data", member="w.anna")
+    again = worker.post(f"/me/cases/{case_id}/checklist", data={"version": v + 1, "item": "consent_personal_data"})
+    assert again.status_code == 422  # already ticked: the engine refuses after the case is claimed
+    with sessions() as session:
+        assert session.scalar(select(ConsentRecord).where(ConsentRecord.person_id == "w.anna")) is None
 
 
 def test_a_worker_cannot_act_on_a_requirement_of_another_role(service, as_role, sessions):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from engine import audit
 from engine.models import utcnow
 from tests.webui.conftest import PEOPLE, Browser, csrf_from, open_case
 from tests.webui.test_notifications import body, smtp  # noqa: F401 - the SMTP server fixture
@@ -59,6 +60,9 @@ def test_an_invited_worker_sets_a_password_once_and_lands_on_their_pathway(app, 
         assert all(m.link == "" for m in session.scalars(select(OutboxMessage).where(
             OutboxMessage.kind == "invitation")))
         assert all(len(t.token_hash) == 64 for t in session.scalars(select(AccessToken)))
+        invited, accepted = audit.entries(session.connection(), "user", MARCO.id)
+    assert (invited.type, invited.actor_id) == ("invitation_sent", PEOPLE["operator"].id)
+    assert (accepted.type, accepted.actor_id, accepted.data["by_link"]) == ("invitation_accepted", MARCO.id, False)
 
 
 def test_an_expired_invitation_does_not_work(app, smtp, sessions, service, as_role):

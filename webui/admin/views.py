@@ -1,19 +1,21 @@
 """Administration: help desks, user accounts and their roles and desks, mentors of cases."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from engine import ConflictError, EngineError, Member
 from engine.models import Case, Desk
 
 from ..access import actor, area_required
 from ..i18n import lang
-from ..models import DeskMembership, User, UserRole
-from ..security import hash_password, unlock
+from ..models import User, UserRole
+from ..security import hash_password
 from ..services import db, services
+from . import operations
 from .forms import AssignMentorForm, DeskForm, UserForm
 
 bp = Blueprint("admin", __name__, template_folder="templates")
@@ -76,12 +78,11 @@ def desks():  # noqa: ANN201
 def new_desk():  # noqa: ANN201
     form = DeskForm()
     if form.validate_on_submit():
-        if db().get(Desk, form.id.data) is not None:
-            form.id.errors = [_("This identifier is taken.")]
+        try:
+            operations.create_desk(services().sessions, actor(), form.id.data, _desk_values(form))
+        except operations.AdminRefused as refused:
+            _show(form, refused)
         else:
-            db().add(Desk(id=form.id.data, name=form.name.data.strip(), country=form.country.data,
-                          region=(form.region.data or "").strip()))
-            db().commit()
             flash(_("The help desk is created."), "success")
             return redirect(url_for("admin.desks"))
     status = 422 if request.method == "POST" else 200
@@ -97,14 +98,24 @@ def edit_desk(desk_id: str):  # noqa: ANN201
     form = DeskForm(obj=desk)
     form.id.data = desk.id
     if form.validate_on_submit():
-        desk.name = form.name.data.strip()
-        desk.country = form.country.data
-        desk.region = (form.region.data or "").strip()
-        db().commit()
-        flash(_("The help desk is saved."), "success")
-        return redirect(url_for("admin.desks"))
+        try:
+            operations.change_desk(services().sessions, actor(), desk.id, _desk_values(form))
+        except operations.AdminRefused as refused:
+            _show(form, refused)
+        else:
+            flash(_("The help desk is saved."), "success")
+            return redirect(url_for("admin.desks"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/desk_form.html", form=form, desk=desk), status
+
+
+def _desk_values(form: DeskForm) -> operations.DeskValues:
+    return operations.DeskValues(form.name.data, form.country.data, form.region.data or "")
+
+
+def _show(form: Any, refused: operations.AdminRefused) -> None:
+    """The refusal under the field it is about."""
+    getattr(form, refused.field).errors = [refused.message]
 
 
 # --- users ------------------------------------------------------------------------------------------
@@ -134,24 +145,14 @@ def new_user():  # noqa: ANN201
     form = UserForm()
     form.desks.choices = _desk_choices()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        if db().get(User, form.id.data) is not None:
-            form.id.errors = [_("This identifier is taken.")]
-        elif db().scalar(select(User).where(User.email == email)) is not None:
-            form.email.errors = [_("This e-mail belongs to another account.")]
-        elif not form.password.data:
+        if not form.password.data:
             form.password.errors = [_("Give a first password.")]
         else:
-            user = User(id=form.id.data, email=email, display_name=form.display_name.data.strip(),
-                        password_hash=hash_password(form.password.data), roles=list(form.roles.data),
-                        language=form.language.data or None, disabled=bool(form.disabled.data), failed_logins=0)
-            user.desk_links = [DeskMembership(desk_id=d) for d in form.desks.data]
-            db().add(user)
             try:
-                db().commit()
-            except IntegrityError:
-                db().rollback()
-                form.email.errors = [_("This e-mail belongs to another account.")]
+                operations.create_user(services().sessions, actor(), form.id.data, _account_values(form),
+                                       hash_password(form.password.data))
+            except operations.AdminRefused as refused:
+                _show(form, refused)
             else:
                 flash(_("The account is created."), "success")
                 return redirect(url_for("admin.users"))
@@ -173,27 +174,21 @@ def edit_user(user_id: str):  # noqa: ANN201
         form.language.data = user.language or ""
         form.email.data = user.email or ""
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        other = db().scalar(select(User).where(User.email == email, User.id != user.id))
-        if other is not None:
-            form.email.errors = [_("This e-mail belongs to another account.")]
-        elif user.id == actor().id and ("admin" not in form.roles.data or form.disabled.data):
-            form.roles.errors = [_("You cannot remove your own administrator role or disable yourself.")]
+        try:
+            operations.change_user(
+                services().sessions, actor(), user.id, _account_values(form),
+                password_hash=hash_password(form.password.data) if form.password.data else None,
+                clear_failed_logins=bool(form.unlock.data))
+        except operations.AdminRefused as refused:
+            _show(form, refused)
         else:
-            user.email = email
-            user.display_name = form.display_name.data.strip()
-            user.roles = list(form.roles.data)
-            user.language = form.language.data or None
-            user.disabled = bool(form.disabled.data)
-            if form.password.data:
-                user.password_hash = hash_password(form.password.data)
-            if form.unlock.data:
-                unlock(db(), user)
-            wanted = set(form.desks.data)
-            user.desk_links = [link for link in user.desk_links if link.desk_id in wanted] + [
-                DeskMembership(desk_id=d) for d in sorted(wanted - set(user.desk_ids))]
-            db().commit()
             flash(_("The account is saved."), "success")
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form, user=user), status
+
+
+def _account_values(form: UserForm) -> operations.AccountValues:
+    return operations.AccountValues(
+        email=form.email.data, display_name=form.display_name.data, roles=list(form.roles.data),
+        desks=list(form.desks.data), language=form.language.data or None, disabled=bool(form.disabled.data))

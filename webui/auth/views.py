@@ -6,12 +6,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..models import User
 from ..security import hash_password, locked_for, record_failure, record_success, verify_password
-from ..services import db
+from ..services import db, services
+from . import accounts
 from .forms import LoginForm, PasswordForm, SettingsForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -47,16 +48,9 @@ def login():  # noqa: ANN201
             user = session_db.scalar(select(User).where(User.email == email))
             if verify_password(user, form.password.data) and user is not None and user.is_active:
                 record_success(session_db, email, user)
-                session_db.commit()
-                language = session.get("lang")
-                session.clear()
-                if language:
-                    session["lang"] = language
-                login_user(user)
-                session.permanent = True
+                accounts.start_session(user)
                 return redirect(safe_next(request.args.get("next")) or url_for("home"))
             record_failure(session_db, email, address, user)
-            session_db.commit()
             error = _("Wrong e-mail or password.")
             status = 401
     elif request.method == "POST":
@@ -66,11 +60,7 @@ def login():  # noqa: ANN201
 
 @bp.post("/logout")
 def logout():  # noqa: ANN201
-    logout_user()
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
+    accounts.end_session()
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"))
 
@@ -82,9 +72,7 @@ def language():  # noqa: ANN201
         abort(400)
     session["lang"] = chosen
     if current_user.is_authenticated:
-        user = db().get(User, current_user.id)
-        user.language = chosen
-        db().commit()
+        accounts.change_settings(services().sessions, current_user.id, language=chosen)
     return redirect(safe_next(request.form.get("next")) or url_for("home"))
 
 
@@ -100,11 +88,11 @@ def settings():  # noqa: ANN201
     if request.method == "POST":
         if "settings-display_name" in request.form:
             if form.validate_on_submit():
-                user.display_name = form.display_name.data.strip()
-                user.language = form.language.data or None
-                if user.language:
-                    session["lang"] = user.language
-                db().commit()
+                language = form.language.data or None
+                accounts.change_settings(services().sessions, user.id, display_name=form.display_name.data.strip(),
+                                         language=language)
+                if language:
+                    session["lang"] = language
                 flash(_("Your settings are saved."), "success")
                 return redirect(url_for("auth.settings"))
             status = 400
@@ -114,8 +102,8 @@ def settings():  # noqa: ANN201
                     password_form.current_password.errors = [_("This is not your current password.")]
                     status = 400
                 else:
-                    user.password_hash = hash_password(password_form.new_password.data)
-                    db().commit()
+                    accounts.change_password(services().sessions, user.id,
+                                             hash_password(password_form.new_password.data))
                     flash(_("Your password is changed."), "success")
                     return redirect(url_for("auth.settings"))
             else:

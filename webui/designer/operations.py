@@ -1,5 +1,7 @@
 """What the designer workbench does to pathways, apart from Flask: check a text, save it as a revision,
 keep a draft. Saving never changes a running case: it records a new revision that new cases start on.
+A save (the revision made active) and a kept draft each write one audit entry about the pathway, in their
+transaction.
 
     result = save_pathway(library, sessions, directory, "startup.yaml", text, base_revision_id=7, author="des")
     result.status  # saved / invalid / conflict / version_taken / unchanged
@@ -19,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import PathwayLibrary
+from engine.audit import record
 from engine.errors import EngineError
 from engine.library import load_fragments
 from engine.loader import LoadError, Problem, parse_text
@@ -120,6 +123,8 @@ def keep_draft(sessions: sessionmaker[Session], pathway_id: str, file_name: str,
                              reason=reason, author=author, problems=[p.as_dict() for p in problems or []])
         session.add(draft)
         session.flush()
+        _record(session, author, pathway_id, "pathway_draft_kept", {"draft": draft.id, "reason": reason,
+                                                                   "base_revision": base})
         return draft.id
 
 
@@ -156,6 +161,8 @@ def save_pathway(library: PathwayLibrary, sessions: sessionmaker[Session], direc
                                     base_revision_id=base_revision_id, author=author))
             session.flush()  # a save from the same state by someone else fails here
             _activate(session, source_file, pathway.id, text, revision_id)
+            _record(session, author, pathway.id, "pathway_saved", {
+                "revision": revision_id, "version": pathway.version, "base_revision": base_revision_id})
     except IntegrityError:
         draft = keep_draft(sessions, pathway_id, file_name, text, base_revision_id, "conflict", author)
         with sessions() as session:
@@ -163,6 +170,12 @@ def save_pathway(library: PathwayLibrary, sessions: sessionmaker[Session], direc
     if path is not None and directory is not None and directory.is_dir() and os.access(directory, os.W_OK):
         _write_atomically(path, text)
     return SaveResult("saved", revision_id=revision_id)
+
+
+def _record(session: Session, author: str, pathway_id: str, entry_type: str, data: dict[str, Any]) -> None:
+    """The save's audit entry, in its transaction (the subject is the pathway)."""
+    record(session.connection(), subject_type="pathway", subject_id=pathway_id, type=entry_type, actor_id=author,
+           data=data)
 
 
 def _activate(session: Session, source_file: str, pathway_id: str, text: str, revision_id: int) -> None:

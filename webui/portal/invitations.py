@@ -6,12 +6,14 @@ tries to send it at once, and `opera notify` sends it later if that failed.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Iterable
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit import record
 from engine.models import utcnow
 
 from ..models import User
@@ -31,6 +33,8 @@ def invite(session: Session, user: User, created_by: str, now: datetime | None =
         raise CannotInvite(user.id)
     now = now or utcnow()
     token, row = tokens.issue(session, user, tokens.INVITATION, created_by, now)
+    record(session.connection(), subject_type="user", subject_id=user.id, type="invitation_sent",
+           actor_id=created_by, data={"invitation": row.id})
     link = f"{base_url()}/me/welcome/{token}"
     with force_locale(language_of(user)):
         subject = _("Your invitation to OPERA Pathways")
@@ -40,6 +44,28 @@ def invite(session: Session, user: User, created_by: str, now: datetime | None =
               "you want to sign in. The link works once, for 14 days."),
         ])
     return _queue(session, user, f"invitation:{row.id}", "invitation", subject, body, link, now)
+
+
+def invite_each(sessions: sessionmaker[Session], user_ids: Iterable[str], created_by: str) -> tuple[list[int], list[str]]:
+    """Invite each of these accounts in one transaction (each invitation with its audit entry about the
+    account): the outbox rows queued, and the ids of the accounts that cannot be invited."""
+    queued, refused = [], []
+    with sessions.begin() as session:
+        for user_id in dict.fromkeys(user_ids):
+            user = session.get(User, user_id)
+            try:
+                if user is None:
+                    raise CannotInvite(user_id)
+                queued.append(invite(session, user, created_by))
+            except CannotInvite:
+                refused.append(user_id)
+    return queued, refused
+
+
+def request_sign_in_link(sessions: sessionmaker[Session], user_id: str) -> int:
+    """A sign-in link the worker asked for, queued in its own transaction."""
+    with sessions.begin() as session:
+        return sign_in_link(session, session.get(User, user_id))
 
 
 def sign_in_link(session: Session, user: User, now: datetime | None = None) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Actor, policy
 from engine.i18n import localize
@@ -16,6 +16,7 @@ from engine.queries import describe_event
 from engine.requirements import StageState
 
 from ..models import CaseNote, User
+from ..notifications.models import OutboxMessage
 from .tasks import for_workers
 
 
@@ -151,3 +152,10 @@ def _contacts(session: Session, case: Case) -> list[Contact]:
         if mentor is not None:
             out.append(Contact("mentor", mentor.display_name, mentor.email))
     return out
+
+
+def mark_messages_read(sessions: sessionmaker[Session], person_id: str) -> None:
+    """Every message of the person's list is read (a receipt, not a change the audit log keeps)."""
+    with sessions.begin() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.recipient_id == person_id,
+                                                    OutboxMessage.read_at.is_(None)).values(read_at=utcnow()))

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine.models import utcnow
 
@@ -49,6 +49,12 @@ def find(session: Session, token: str, purpose: str, now: datetime | None = None
     if user is None or user.disabled:
         return None
     return row
+
+
+def spend(sessions: sessionmaker[Session], row: AccessToken) -> bool:
+    """Use a link in its own transaction; False when someone used it first."""
+    with sessions.begin() as session:
+        return use(session, row)
 
 
 def use(session: Session, row: AccessToken, now: datetime | None = None) -> bool:

@@ -8,42 +8,39 @@ roles and other members' per-member requirements.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from datetime import timedelta
 from typing import Any, Callable
 
 from flask import (
-    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, session, url_for,
+    Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
-from sqlalchemy import func, select, update
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
-from engine.i18n import localize
 from engine import policy
 from engine.models import AssessmentResponse, Case, CaseMember, utcnow
-from engine.pathway import ChecklistItem
 
 from ..access import (
     actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
 )
+from ..auth import accounts
 from ..cases import stage_form
 from ..i18n import lang
 from ..models import User
 from ..notifications.models import OutboxMessage
 from ..security import hash_password, send_private_file, verify_password
 from ..services import db, services
-from . import invitations, page, tokens
+from . import consent, invitations, page, tokens
 from .forms import ConfirmForm, NewPasswordForm, SignInLinkForm, WelcomeForm
-from .models import AccessToken, ConsentRecord
+from .models import AccessToken
 from .personal_data import erase_worker, export_zip
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
-CONSENT_PREFIX = "consent"
 NOT_IN_APP = ("invitation", "sign_in")
 PORTAL_ROLES = policy.AREAS["portal"]
 STAFF_ROLES = policy.AREAS["desks"]
@@ -143,27 +140,12 @@ def checklist(case_id: int):  # noqa: ANN201
     if request.form.get("action") == "untick":
         return act(case_id, lambda a, v: services().cases.untick(case_id, a, v, item), _("Done: it is undone."),
                    anchor="task-" + item)
-    response = make_response(act(case_id, lambda a, v: services().cases.tick(case_id, a, v, item),
-                                 _("Done, thank you."), anchor="task-" + item))
-    if response.status_code == 302 and item.startswith(CONSENT_PREFIX):
-        _record_consent(case_id, item)
-    return response
-
-
-def _record_consent(case_id: int, item_id: str) -> None:
-    """The exact words the worker agreed to, in their language, with the version of the privacy notice."""
-    session = db()
-    session.rollback()
-    case_row = session.get(Case, case_id)
-    stage = services().library.revision(case_row.revision_id, session).pathway.stage(case_row.stage_id)
-    spec = stage.requirement(item_id) if stage else None
-    if not isinstance(spec, ChecklistItem):
-        return
-    text = localize(spec.label, lang()) + ("\n" + localize(spec.help, lang()) if spec.help else "")
-    session.add(ConsentRecord(person_id=current_user.id, case_id=case_id, requirement_id=item_id,
-                              text_version=str(current_app.config.get("CONSENT_TEXT_VERSION", "v1"))[:20],
-                              text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), language=lang()))
-    session.commit()
+    if consent.is_consent(item):
+        text_version = str(current_app.config.get("CONSENT_TEXT_VERSION", "v1"))
+        return act(case_id, lambda a, v: consent.tick_consent(a, case_id, v, item, lang(), text_version),
+                   _("Done, thank you."), anchor="task-" + item)
+    return act(case_id, lambda a, v: services().cases.tick(case_id, a, v, item), _("Done, thank you."),
+               anchor="task-" + item)
 
 
 @bp.post("/cases/<int:case_id>/documents")
@@ -293,9 +275,7 @@ def notifications():  # noqa: ANN201
 def mark_read():  # noqa: ANN201
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    db().execute(update(OutboxMessage).where(OutboxMessage.recipient_id == current_user.id,
-                                             OutboxMessage.read_at.is_(None)).values(read_at=utcnow()))
-    db().commit()
+    page.mark_messages_read(services().sessions, current_user.id)
     return redirect(url_for("portal.notifications"))
 
 
@@ -325,7 +305,7 @@ def my_data_zip():  # noqa: ANN201
 def password():  # noqa: ANN201
     """A new password: after a sign-in by link the current one is not asked (the link proved the address)."""
     form = NewPasswordForm()
-    by_link = bool(session.get("signed_in_by_link"))
+    by_link = bool(session.get(accounts.SIGNED_IN_BY_LINK))
     status = 200
     if request.method == "POST":
         current = request.form.get("current_password", "")
@@ -334,9 +314,8 @@ def password():  # noqa: ANN201
             flash(_("This is not your current password."), "error")
             status = 400
         elif form.validate_on_submit():
-            user.password_hash = hash_password(form.password.data)
-            db().commit()
-            session.pop("signed_in_by_link", None)
+            accounts.change_password(services().sessions, user.id, hash_password(form.password.data))
+            session.pop(accounts.SIGNED_IN_BY_LINK, None)
             flash(_("Your new password is saved."), "success")
             return redirect(url_for("portal.home"))
         else:
@@ -345,17 +324,6 @@ def password():  # noqa: ANN201
 
 
 # --- invitations and sign-in links ------------------------------------------------------------------
-
-def _start_session(user: User, by_link: bool) -> None:
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
-    login_user(user)
-    session.permanent = True
-    if by_link:
-        session["signed_in_by_link"] = True
-
 
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
 def welcome(token: str):  # noqa: ANN201
@@ -370,13 +338,12 @@ def welcome(token: str):  # noqa: ANN201
             form.password.errors = [_("Choose a password.")]
             status = 400
         else:
-            if not tokens.use(db(), row):
+            by_link = form.way.data == "link"
+            chosen = secrets.token_urlsafe(32) if by_link else form.password.data
+            if not accounts.accept_invitation(services().sessions, row, hash_password(chosen), by_link=by_link):
                 return render_template("portal/link_expired.html"), 410
-            chosen = form.password.data if form.way.data == "password" else secrets.token_urlsafe(32)
-            user.password_hash = hash_password(chosen)  # a link-only account has a password nobody knows
-            user.failed_logins = 0
-            db().commit()
-            _start_session(user, by_link=form.way.data == "link")
+            db().rollback()  # a fresh read: the account changed in the operation's transaction
+            accounts.start_session(db().get(User, row.user_id), by_link=by_link)
             flash(_("Welcome! Here is your pathway."), "success")
             return redirect(url_for("portal.home"))
     elif request.method == "POST":
@@ -392,9 +359,7 @@ def ask_sign_in_link():  # noqa: ANN201
         user = db().scalar(select(User).where(User.email == email))
         # The same answer whether the address is known or not: nothing to learn from it.
         if user is not None and user.is_active and user.has("worker") and not _asked_recently(user.id):
-            message_id = invitations.sign_in_link(db(), user)
-            db().commit()
-            invitations.send_now([message_id])
+            invitations.send_now([invitations.request_sign_in_link(services().sessions, user.id)])
         return render_template("portal/sign_in_sent.html")
     return render_template("portal/sign_in.html", form=form), 400 if request.method == "POST" else 200
 
@@ -415,10 +380,9 @@ def sign_in(token: str):  # noqa: ANN201
     user = db().get(User, row.user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        if not tokens.use(db(), row) or not user.is_active:
+        if not user.is_active or not tokens.spend(services().sessions, row):
             return render_template("portal/link_expired.html"), 410
-        db().commit()
-        _start_session(user, by_link=True)
+        accounts.start_session(user, by_link=True)
         return redirect(url_for("portal.home"))
     return render_template("portal/sign_in_confirm.html", form=form, user=user)
 
@@ -435,13 +399,8 @@ def invite(case_id: int):  # noqa: ANN201
     if form.validate_on_submit():
         wanted = request.form.get("person")
         chosen = [users[p] for p in worker_ids if p in users and (wanted in (None, "", p))]
-        queued, skipped = [], []
-        for user in chosen:
-            try:
-                queued.append(invitations.invite(db(), user, current_user.id))
-            except invitations.CannotInvite:
-                skipped.append(user.display_name)
-        db().commit()
+        queued, refused = invitations.invite_each(services().sessions, [u.id for u in chosen], current_user.id)
+        skipped = [users[user_id].display_name for user_id in refused]
         invitations.send_now(queued)
         if queued:
             flash(_("%(n)d invitations sent.", n=len(queued)), "success")

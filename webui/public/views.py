@@ -17,8 +17,6 @@ and aggregates of profiles with small counts suppressed.
 """
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -26,25 +24,24 @@ from flask import (
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from databank import ResourceQuery
 from databank.errors import EntryInvalid, EntryNotFound
-from databank.models import ContactThrottle, Resource
+from databank.models import Resource
 from databank.public import (
     THRESHOLD, area_map_svg, area_skills, catalogue, mapped_resources, overview, public_photo, public_resource,
     slug,
 )
 from databank.territory import gazetteer
 from databank.vocabulary import CATEGORIES, CHAIN_BITS, OFFERS, label
-from engine.models import utcnow
 
 from ..i18n import select_locale
 from ..notifications.enquiries import queue_enquiry
 from ..portal.invitations import send_now
 from ..services import databank, db, services
 from .forms import ContactForm, ResourceFilterForm
+from .throttle import admit_enquiry
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -52,8 +49,6 @@ LANGUAGES = ("it", "fr", "en")
 LANG = "<any(it,fr,en):lang>"
 PER_PAGE = 12
 PHOTO_MAX_AGE = 24 * 3600
-CONTACT_LIMIT = 5  # enquiries per sender and window
-CONTACT_WINDOW = timedelta(hours=1)
 
 
 @bp.url_value_preprocessor
@@ -223,7 +218,7 @@ def _contact(form: ContactForm, lang: str, resource_id: int | None) -> Response 
         return None
     if not form.validate_on_submit():
         return 400
-    if not _admit(request.remote_addr or ""):
+    if not admit_enquiry(request.remote_addr or ""):
         form.message.errors = list(form.message.errors) + [
             _("Too many messages from your connection in the last hour. Please try again later.")]
         return 429
@@ -250,28 +245,6 @@ def _contact(form: ContactForm, lang: str, resource_id: int | None) -> Response 
         message_ids = queue_enquiry(session, request_id)
     send_now(message_ids)  # what fails stays in the outbox for `opera notify`
     return redirect(sent, 303)
-
-
-def _admit(address: str, now: datetime | None = None) -> bool:
-    """Count one message from this address; False when it is over the limit for the current window."""
-    now = now or utcnow()
-    limit = int(current_app.config.get("PUBLIC_CONTACT_LIMIT", CONTACT_LIMIT))
-    key = hashlib.sha256(f"{current_app.secret_key}:{address}".encode()).hexdigest()
-    for _attempt in range(2):
-        try:
-            with services().sessions.begin() as session:
-                session.execute(delete(ContactThrottle).where(ContactThrottle.window_start < now - CONTACT_WINDOW))
-                row = session.get(ContactThrottle, key, with_for_update=True)
-                if row is None:
-                    session.add(ContactThrottle(key=key, requests=1, window_start=now))
-                    return True
-                if row.requests >= limit:
-                    return False
-                row.requests += 1
-                return True
-        except IntegrityError:  # another request from the same address created the row first
-            continue
-    return False
 
 
 def _regions(lang: str) -> list[Any]:

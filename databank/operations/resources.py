@@ -1,0 +1,134 @@
+"""Structural resources: create, change, delete, read, and their photos and documents (stored by content)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, selectinload
+
+from engine.cases import Actor
+from engine.files import TYPES, detect_type, safe_filename
+from engine.i18n import DEFAULT_LANGUAGE
+
+from ..errors import DatabankError, EntryInvalid, EntryNotFound, Problem, StaleEntry
+from ..models import Resource, ResourceFile
+from .access import refuse_edit, require_reader
+from .base import DatabankBase, Saved
+from .recording import RESOURCE_SUBJECT, given_fields, record_change
+from .records import resource_record
+from .values import RESOURCE_FIELDS, ResourceDraft, apply_resource, check_resource
+
+
+PHOTO_TYPES = ("jpg", "png")
+
+
+DOCUMENT_TYPES = ("pdf", "docx", "odt", "xlsx", "ods", "txt", "jpg", "png")
+
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+class ResourceOperations(DatabankBase):
+    """Creating, changing, deleting and reading structural resources, and their photos and documents."""
+
+    def create_resource(self, actor: Actor, data: dict[str, Any]) -> Saved:
+        with self._transaction() as session:
+            refuse_edit(actor, str(data.get("desk_id") or ""))
+            draft, problems = check_resource(session, actor, data)
+            if problems:
+                raise EntryInvalid(problems)
+            resource = self._new_resource(session, actor, draft)
+            record_change(session, actor, RESOURCE_SUBJECT, resource.id, "resource_created", {"desk": resource.desk_id})
+            return Saved(resource.id, resource.version)
+
+    def _new_resource(self, session: Session, actor: Actor, draft: ResourceDraft) -> Resource:
+        now = self.clock()
+        resource = Resource(created_by=actor.id, updated_by=actor.id, created_at=now, updated_at=now)
+        apply_resource(resource, draft)
+        session.add(resource)
+        session.flush()
+        return resource
+
+    def update_resource(self, actor: Actor, resource_id: int, version: int, changes: dict[str, Any]) -> Saved:
+        with self._transaction() as session:
+            resource = self._resource(session, resource_id)
+            refuse_edit(actor, resource.desk_id)
+            if "desk_id" in changes:
+                refuse_edit(actor, str(changes["desk_id"] or ""))
+            if resource.version != version:
+                raise StaleEntry(version, resource.version)
+            draft, problems = check_resource(session, actor, changes, resource)
+            if problems:
+                raise EntryInvalid(problems)
+            with session.no_autoflush:
+                apply_resource(resource, draft)
+                resource.updated_at, resource.updated_by = self.clock(), actor.id
+            session.flush()
+            record_change(session, actor, RESOURCE_SUBJECT, resource.id, "resource_changed",
+                    {"desk": resource.desk_id, "fields": given_fields(changes, RESOURCE_FIELDS)})
+            return Saved(resource.id, resource.version)
+
+    def delete_resource(self, actor: Actor, resource_id: int) -> None:
+        with self._transaction() as session:
+            resource = self._resource(session, resource_id)
+            refuse_edit(actor, resource.desk_id)
+            if resource.status == "reserved":
+                raise EntryInvalid([Problem("status", "value.status_via_case")])
+            session.delete(resource)
+            session.flush()
+            record_change(session, actor, RESOURCE_SUBJECT, resource_id, "resource_deleted", {"desk": resource.desk_id})
+
+    def get_resource(self, actor: Actor, resource_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        require_reader(actor)
+        with self.sessions() as session:
+            return resource_record(self._resource(session, resource_id), lang)
+
+    @staticmethod
+    def _resource(session: Session, resource_id: int) -> Resource:
+        resource = session.get(Resource, resource_id, options=[selectinload(Resource.files),
+                                                               selectinload(Resource.links)])
+        if resource is None:
+            raise EntryNotFound("databank.resource_not_found", id=resource_id)
+        return resource
+
+    def add_resource_file(self, actor: Actor, resource_id: int, kind: str, filename: str, content: bytes,
+                          caption: str = "", public: bool | None = None) -> int:
+        """Attach a photo (JPEG, PNG; public by default) or a document (not public by default)."""
+        if self.files is None:
+            raise RuntimeError("the databank was built without a FileStore")
+        name = safe_filename(filename)
+        if name is None:
+            raise DatabankError("databank.file_name")
+        if kind not in ("photo", "document"):
+            raise EntryInvalid([Problem("kind", "value.unknown_code", {"value": kind, "known": ["photo", "document"]})])
+        if len(content) > MAX_FILE_BYTES:
+            raise DatabankError("databank.file_too_large", filename=name, max_mb=MAX_FILE_BYTES // (1024 * 1024))
+        accepted = PHOTO_TYPES if kind == "photo" else DOCUMENT_TYPES
+        file_type, found = detect_type(name, content, accepted)
+        if file_type is None:
+            raise DatabankError("databank.file_type", filename=name, kind=kind, found=found, accepted=list(accepted))
+        with self._transaction() as session:
+            resource = self._resource(session, resource_id)
+            refuse_edit(actor, resource.desk_id)
+            # The bytes first: the row only ever refers to a file that exists.
+            digest = self.files.put(content)
+            row = ResourceFile(kind=kind, sha256=digest, filename=name, content_type=TYPES[file_type],
+                               size=len(content), caption=" ".join(caption.split())[:300],
+                               public=(kind == "photo") if public is None else public,
+                               uploaded_by=actor.id, uploaded_at=self.clock())
+            resource.files.append(row)
+            session.flush()
+            record_change(session, actor, RESOURCE_SUBJECT, resource_id, "resource_file_added",
+                    {"file": row.id, "kind": kind, "sha256": digest, "public": row.public})
+            return row.id
+
+    def remove_resource_file(self, actor: Actor, resource_id: int, file_id: int) -> None:
+        with self._transaction() as session:
+            resource = self._resource(session, resource_id)
+            refuse_edit(actor, resource.desk_id)
+            row = next((f for f in resource.files if f.id == file_id), None)
+            if row is None:
+                raise EntryNotFound("databank.file_not_found", id=file_id)
+            # The bytes stay: the store is content-addressed and another row may share them.
+            resource.files.remove(row)
+            session.flush()
+            record_change(session, actor, RESOURCE_SUBJECT, resource_id, "resource_file_removed", {"file": file_id})

@@ -1,0 +1,87 @@
+"""A person's own account: the one way a login session starts and ends, and the changes people make to
+their own account (name, language, password, accepting an invitation).
+
+Each change is one transaction with one audit entry about the account (subject "user"), like the
+administrator's changes (webui/admin/operations.py); the entry names the fields, never their values.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import session
+from flask_login import login_user, logout_user
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.audit import record
+
+from ..models import User
+from ..portal import tokens
+from ..portal.models import AccessToken
+
+SIGNED_IN_BY_LINK = "signed_in_by_link"
+
+
+def start_session(user: User, *, by_link: bool = False) -> None:
+    """A fresh login session for `user` (nothing of the session before it survives but the language), so a
+    session id planted before the login is worthless."""
+    _fresh_session()
+    login_user(user)
+    session.permanent = True
+    if by_link:
+        session[SIGNED_IN_BY_LINK] = True
+
+
+def end_session() -> None:
+    logout_user()
+    _fresh_session()
+
+
+def _fresh_session() -> None:
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
+def change_settings(sessions: sessionmaker[Session], user_id: str, **values: Any) -> None:
+    """Change the person's own name and/or language."""
+    with sessions.begin() as db_session:
+        user = _user(db_session, user_id)
+        changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
+        for name in changed:
+            setattr(user, name, values[name])
+        if changed:
+            _record(db_session, user, "settings_changed", {"fields": changed})
+
+
+def change_password(sessions: sessionmaker[Session], user_id: str, password_hash: str) -> None:
+    with sessions.begin() as db_session:
+        user = _user(db_session, user_id)
+        user.password_hash = password_hash
+        _record(db_session, user, "password_changed", {})
+
+
+def accept_invitation(sessions: sessionmaker[Session], token: AccessToken, password_hash: str, *,
+                      by_link: bool) -> bool:
+    """Spend the invitation and set the first password, in one transaction; False if the link was used first."""
+    with sessions.begin() as db_session:
+        if not tokens.use(db_session, token):
+            return False
+        user = _user(db_session, token.user_id)
+        user.password_hash = password_hash  # with `by_link`, a password nobody knows
+        user.failed_logins = 0
+        _record(db_session, user, "invitation_accepted", {"invitation": token.id, "by_link": by_link})
+        return True
+
+
+def _user(db_session: Session, user_id: str) -> User:
+    user = db_session.get(User, user_id)
+    if user is None:
+        raise LookupError(user_id)
+    return user
+
+
+def _record(db_session: Session, user: User, entry_type: str, data: dict[str, Any]) -> None:
+    db_session.flush()
+    record(db_session.connection(), subject_type="user", subject_id=user.id, type=entry_type, actor_id=user.id,
+           actor_roles=user.roles, data=data)

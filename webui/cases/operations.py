@@ -1,0 +1,134 @@
+"""The case page's changes that are not engine operations alone: workers registered while a case is opened or
+its group changes, notes and meetings.
+
+Each is one transaction. A worker's new account is written inside the engine's operation (its `together`
+write), so the account and the case land together or not at all, and the case's event lists the accounts it
+created. A note or a meeting changes no state of the case: it is a `case_notes` row and one audit entry whose
+subject is the case (not a case event, which would claim the case's version and make every page open on the
+case out of date for a remark). The entry names the note, never its text: the audit log is append-only, and
+notes are personal data that erasure rewrites.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from flask_babel import gettext as _
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import Actor, Member, Receipt
+from engine.audit import record
+from engine.models import utcnow
+
+from ..models import CaseNote, User, UserRole
+from ..services import services
+
+USERS = User.__table__
+ROLES = UserRole.__table__
+
+
+class AccountTaken(Exception):
+    """A worker's e-mail was given to another account meanwhile: neither the account nor the case change."""
+
+    def __init__(self, emails: Sequence[str]):
+        super().__init__(", ".join(emails))
+        self.emails = list(emails)
+
+    def message(self) -> str:
+        return _("The e-mail %(email)s was just given to another account: nothing is saved. "
+                 "Check the workers and try again.", email=", ".join(self.emails))
+
+
+@dataclass
+class TypedWorker:
+    """A worker as typed in a form: a known worker's e-mail reuses that person, anyone else is registered."""
+
+    name: str
+    email: str
+    sex: str | None
+    birth_year_text: str
+
+
+def worker_from(session: Session, typed: TypedWorker) -> tuple[Member | None, User | None, str | None]:
+    """(the member, the account to create or None, None) or (None, None, the localized refusal)."""
+    name, email = typed.name.strip(), typed.email.strip().lower()
+    year_text = typed.birth_year_text.strip()
+    birth_year = int(year_text) if year_text.isdigit() and len(year_text) <= 6 else None
+    if year_text and birth_year is None:
+        return None, None, _("Write the year of birth of %(name)s with digits (for example 1975), or leave it empty.",
+                             name=name or email)
+    if email:
+        existing = session.scalar(select(User).where(User.email == email))
+        if existing is not None:
+            if not existing.has("worker"):
+                return None, None, _("%(email)s belongs to a staff account, not to a worker.", email=email)
+            return Member(existing.id, existing.display_name, typed.sex, birth_year), None, None
+    if not name:
+        return None, None, _("Give the name of the worker with the e-mail %(email)s.", email=email) if email \
+            else _("Give the name of the worker.")
+    account = User(id=f"w-{_slug(name)}-{secrets.token_hex(3)}", email=email or None, display_name=name,
+                   password_hash=None, roles=["worker"], language=None, disabled=False, failed_logins=0)
+    return Member(account.id, name, typed.sex, birth_year), account, None
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:30] or "worker"
+
+
+def accounts_together(accounts: Sequence[User]):  # noqa: ANN201
+    """The engine operation's `together` write that creates the new workers' accounts."""
+    if not accounts:
+        return None
+
+    def write(connection: Connection) -> dict[str, Any]:
+        try:
+            connection.execute(insert(USERS), [
+                {"id": a.id, "email": a.email, "display_name": a.display_name, "password_hash": None,
+                 "language": a.language, "disabled": False, "failed_logins": 0, "created_at": utcnow()}
+                for a in accounts])
+        except IntegrityError:
+            raise AccountTaken([a.email for a in accounts if a.email] or [a.id for a in accounts]) from None
+        connection.execute(insert(ROLES), [{"user_id": a.id, "role": role} for a in accounts for role in a.roles])
+        return {"accounts_created": [a.id for a in accounts]}
+
+    return write
+
+
+def open_case(actor: Actor, *, new_accounts: Sequence[User] = (), **case: Any) -> Receipt:
+    """Open a case and create the accounts of its new workers, in one transaction."""
+    return services().cases.open_case(actor, together=accounts_together(new_accounts), **case)
+
+
+def add_worker(actor: Actor, case_id: int, version: int, member: Member, new_account: User | None) -> Receipt:
+    """Add a worker to a group case, creating their account if they have none, in one transaction."""
+    return services().cases.change_members(case_id, actor, version, add=[member],
+                                           together=accounts_together([new_account] if new_account else []))
+
+
+def add_note(sessions: sessionmaker[Session], actor: Actor, case_id: int, body: str) -> int:
+    """A note on a case: its row and its audit entry, in one transaction."""
+    return _note(sessions, actor, case_id, "note_added", CaseNote(kind="note", body=body))
+
+
+def add_meeting(sessions: sessionmaker[Session], actor: Actor, case_id: int, when: datetime, place: str,
+                body: str) -> int:
+    """A meeting with the worker(s): its row and its audit entry, in one transaction."""
+    return _note(sessions, actor, case_id, "meeting_recorded",
+                 CaseNote(kind="meeting", body=body, place=place, meeting_at=when))
+
+
+def _note(sessions: sessionmaker[Session], actor: Actor, case_id: int, entry_type: str, note: CaseNote) -> int:
+    with sessions.begin() as session:
+        note.case_id, note.author_id = case_id, actor.id
+        session.add(note)
+        session.flush()
+        record(session.connection(), subject_type="case", subject_id=case_id, type=entry_type, actor_id=actor.id,
+               actor_roles=actor.roles, data={"note": note.id, "kind": note.kind})
+        return note.id

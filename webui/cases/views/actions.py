@@ -1,0 +1,226 @@
+"""The actions of the case page: requirements, exits, hold and resume, reopen, switch, mentors, members,
+notes and meetings. Each is one operation (engine, or webui/cases/operations.py) run through `act`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from engine import Member
+
+from ...access import actor, document_or_404, roles_required, visible_case_or_404
+from ...i18n import lang
+from ...models import User
+from ...security import send_private_file
+from ...services import db, services
+from .. import operations, stage_form
+from ..forms import MeetingForm, NoteForm
+from . import CASE_ROLES, bp
+from .case import _conflict, _version, act, render_case
+
+
+def _member_arg() -> str | None:
+    member = request.form.get("member") or None
+    return member
+
+
+@bp.post("/cases/<int:case_id>/checklist")
+@roles_required(*CASE_ROLES)
+def checklist(case_id: int):  # noqa: ANN201
+    item = request.form.get("item", "")
+    member = _member_arg()
+    if request.form.get("action") == "untick":
+        return act(case_id, lambda a, v: services().cases.untick(case_id, a, v, item, member=member),
+                   _("The item is unticked."), anchor="req-" + item)
+    return act(case_id, lambda a, v: services().cases.tick(case_id, a, v, item, member=member),
+               _("The item is ticked."), anchor="req-" + item)
+
+
+@bp.post("/cases/<int:case_id>/documents")
+@roles_required(*CASE_ROLES)
+def upload(case_id: int):  # noqa: ANN201
+    visible_case_or_404(case_id)
+    requirement = request.form.get("requirement", "")
+    member = _member_arg()
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        return render_case(visible_case_or_404(case_id), 422, error=_("Choose a file to upload."))
+    filename = upload_file.filename
+    content = upload_file.read()
+    return act(case_id, lambda a, v: services().cases.attach_document(
+        case_id, a, v, requirement, filename, content, member=member),
+        _("The document is attached."), anchor="req-" + requirement)
+
+
+@bp.get("/cases/<int:case_id>/documents/<int:document_id>")
+@roles_required(*CASE_ROLES)
+def download(case_id: int, document_id: int):  # noqa: ANN201
+    document = document_or_404(visible_case_or_404(case_id), document_id)
+    return send_private_file(document.sha256, document.content_type, document.filename)
+
+
+@bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")
+@roles_required(*CASE_ROLES)
+def remove_document(case_id: int, document_id: int):  # noqa: ANN201
+    return act(case_id, lambda a, v: services().cases.remove_document(case_id, a, v, document_id),
+               _("The document is removed."))
+
+
+@bp.post("/cases/<int:case_id>/form")
+@roles_required(*CASE_ROLES)
+def submit_form(case_id: int):  # noqa: ANN201
+    case_row = visible_case_or_404(case_id)
+    spec = services().library.revision(case_row.revision_id).pathway.stage(case_row.stage_id)
+    if spec is None or spec.form is None:
+        return render_case(case_row, 422, error=_("This stage has no form."))
+    data = stage_form.collect(spec.form, request.form)
+    keep = {"stage_form": request.form}
+    if _version() != case_row.version:
+        # Stale before anything else: say what changed (the engine checks again, atomically, on saving).
+        return _conflict(case_row, _version(), keep)
+    problems = stage_form.validate(spec.form, data)
+    if problems:
+        messages = {name: [u.message(lang()) for u in items] for name, items in problems.items()}
+        return render_case(case_row, 422, error=_("Some fields need to be corrected."), keep=keep,
+                           form_errors=messages)
+    return act(case_id, lambda a, v: services().cases.submit_form(case_id, a, v, data),
+               _("The form is saved."), keep=keep, anchor="req-form")
+
+
+@bp.post("/cases/<int:case_id>/signoffs")
+@roles_required(*CASE_ROLES)
+def sign_off(case_id: int):  # noqa: ANN201
+    signoff = request.form.get("signoff", "")
+    comment = (request.form.get("comment") or "").strip()[:2000]
+    return act(case_id, lambda a, v: services().cases.sign_off(case_id, a, v, signoff, comment=comment),
+               _("Your sign-off is recorded."), keep={"signoff": signoff, "comment": comment},
+               anchor="req-" + signoff)
+
+
+@bp.post("/cases/<int:case_id>/advance")
+@roles_required(*CASE_ROLES)
+def advance(case_id: int):  # noqa: ANN201
+    exit_id = request.form.get("exit", "")
+    return act(case_id, lambda a, v: services().cases.advance(case_id, a, v, exit_id),
+               _("The case has moved on."))
+
+
+def _reason() -> str:
+    return (request.form.get("reason") or "").strip()[:2000]
+
+
+@bp.post("/cases/<int:case_id>/hold")
+@roles_required(*CASE_ROLES)
+def hold(case_id: int):  # noqa: ANN201
+    reason = _reason()
+    return act(case_id, lambda a, v: services().cases.hold(case_id, a, v, reason),
+               _("The case is on hold."), keep={"action": "hold", "reason": reason})
+
+
+@bp.post("/cases/<int:case_id>/resume")
+@roles_required(*CASE_ROLES)
+def resume(case_id: int):  # noqa: ANN201
+    reason = _reason()
+    return act(case_id, lambda a, v: services().cases.resume(case_id, a, v, reason),
+               _("The case is active again."), keep={"action": "resume", "reason": reason})
+
+
+@bp.post("/cases/<int:case_id>/withdraw")
+@roles_required(*CASE_ROLES)
+def withdraw(case_id: int):  # noqa: ANN201
+    reason = _reason()
+    return act(case_id, lambda a, v: services().cases.withdraw(case_id, a, v, reason),
+               _("The case is closed as withdrawn."), keep={"action": "withdraw", "reason": reason})
+
+
+@bp.post("/cases/<int:case_id>/reopen")
+@roles_required(*CASE_ROLES)
+def reopen(case_id: int):  # noqa: ANN201
+    reason = _reason()
+    stage = request.form.get("stage", "")
+    return act(case_id, lambda a, v: services().cases.reopen(case_id, a, v, stage, reason),
+               _("The stage is reopened."), keep={"action": "reopen", "reason": reason, "stage": stage})
+
+
+@bp.post("/cases/<int:case_id>/switch")
+@roles_required(*CASE_ROLES)
+def switch(case_id: int):  # noqa: ANN201
+    reason = _reason()
+    pathway = request.form.get("pathway", "")
+    return act(case_id, lambda a, v: services().cases.switch_pathway(case_id, a, v, pathway, reason),
+               _("The case continues on another pathway."),
+               keep={"action": "switch", "reason": reason, "pathway": pathway})
+
+
+@bp.post("/cases/<int:case_id>/mentors")
+@roles_required(*CASE_ROLES)
+def assign_mentor(case_id: int):  # noqa: ANN201
+    case_row = visible_case_or_404(case_id)
+    mentor = db().get(User, request.form.get("mentor", ""))
+    if mentor is None or not mentor.has("mentor") or mentor.disabled:
+        return render_case(case_row, 422, error=_("Choose a mentor."), keep={"action": "mentor"})
+    member = Member(mentor.id, mentor.display_name)
+    return act(case_id, lambda a, v: services().cases.assign_mentor(case_id, a, v, member),
+               _("The mentor is assigned."), keep={"action": "mentor"})
+
+
+@bp.post("/cases/<int:case_id>/members")
+@roles_required(*CASE_ROLES)
+def change_members(case_id: int):  # noqa: ANN201
+    case_row = visible_case_or_404(case_id)
+    remove = request.form.get("remove")
+    if remove:
+        return act(case_id, lambda a, v: services().cases.change_members(case_id, a, v, remove=[remove]),
+                   _("The worker is removed from the group."))
+    typed = operations.TypedWorker((request.form.get("name") or "")[:200], (request.form.get("email") or "")[:254],
+                                   request.form.get("sex") or None, (request.form.get("birth_year") or "")[:20])
+    keep = {"action": "members", "name": typed.name.strip(), "email": typed.email.strip().lower(),
+            "sex": typed.sex or "", "birth_year": typed.birth_year_text.strip()}
+    member, new_user, error = operations.worker_from(db(), typed)
+    if error:
+        return render_case(case_row, 422, error=error, keep=keep)
+    try:
+        return act(case_id, lambda a, v: operations.add_worker(a, case_id, v, member, new_user),
+                   _("The worker joins the group."), keep=keep)
+    except operations.AccountTaken as exc:
+        return render_case(case_row, 422, error=exc.message(), keep=keep)
+
+
+@bp.post("/cases/<int:case_id>/notes")
+@roles_required(*CASE_ROLES)
+def add_note(case_id: int):  # noqa: ANN201
+    case_row = visible_case_or_404(case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return render_case(case_row, 422, error=_("Write the note first."), keep={"note": form.body.data or ""})
+    operations.add_note(services().sessions, actor(), case_id, form.body.data.strip())
+    flash(_("The note is saved."), "success")
+    return redirect(url_for("cases.case", case_id=case_id, _anchor="timeline"))
+
+
+@bp.post("/cases/<int:case_id>/meetings")
+@roles_required(*CASE_ROLES)
+def add_meeting(case_id: int):  # noqa: ANN201
+    case_row = visible_case_or_404(case_id)
+    form = MeetingForm()
+    if not form.validate_on_submit():
+        return render_case(case_row, 422, error=_("Give the date of the meeting."), keep={"meeting": form})
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    when = datetime.combine(form.date.data, form.time.data or time(0, 0), tzinfo=zone).astimezone(timezone.utc)
+    operations.add_meeting(services().sessions, actor(), case_id, when, (form.place.data or "").strip(),
+                           (form.body.data or "").strip())
+    flash(_("The meeting is recorded."), "success")
+    return redirect(url_for("cases.case", case_id=case_id, _anchor="timeline"))
+
+
+@bp.post("/cases/<int:case_id>/choice")
+@roles_required(*CASE_ROLES)
+def choose_pathway(case_id: int):  # noqa: ANN201
+    pathway = request.form.get("pathway", "")
+    reason = _reason()
+    return act(case_id, lambda a, v: services().cases.record_pathway_choice(case_id, a, v, pathway, reason=reason),
+               _("The chosen pathway is recorded."), keep={"action": "choice", "reason": reason, "pathway": pathway},
+               anchor="choice")

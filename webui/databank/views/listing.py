@@ -1,0 +1,69 @@
+"""The lists of profiles and resources: full-text search, filters with facet counts, CSV/XLSX export."""
+from __future__ import annotations
+
+from flask import Response, current_app, render_template, request
+from flask_babel import gettext as _
+
+from databank.exchange import export_profiles, export_resources
+from databank.search import search_profiles, search_resources
+
+from ...access import actor, roles_required
+from ...i18n import lang
+from ...services import db
+from ..lists import ListArgs, PROFILE_FACETS, RESOURCE_FACETS
+from . import ROLES, bp
+from .entries import _editable_desks
+
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.get("/profiles")
+@roles_required(*ROLES)
+def profiles():  # noqa: ANN201
+    args = ListArgs.read("profiles", request.args)
+    query = args.profile_query(current_app.config["PAGE_SIZE"])
+    result = search_profiles(db(), actor(), query, lang())
+    return render_template("databank/profiles.html", args=args, result=result, facet_names=PROFILE_FACETS,
+                           facet_titles=_facet_titles(), editable=bool(_editable_desks()))
+
+
+@bp.get("/resources")
+@roles_required(*ROLES)
+def resources():  # noqa: ANN201
+    args = ListArgs.read("resources", request.args)
+    query = args.resource_query(current_app.config["PAGE_SIZE"])
+    result = search_resources(db(), actor(), query, lang())
+    return render_template("databank/resources.html", args=args, result=result, facet_names=RESOURCE_FACETS,
+                           facet_titles=_facet_titles(), editable=bool(_editable_desks()))
+
+
+def _facet_titles() -> dict[str, str]:
+    return {"occupation": _("Occupations"), "skill": _("Skills"), "region": _("Region"),
+            "province": _("Province or département"), "supply_chain": _("Supply chain"),
+            "availability": _("Availability"), "mobility": _("Mobility"), "desk": _("Help desk"),
+            "category": _("Category"), "status": _("Status"), "offer": _("Offered for"),
+            "condition": _("Condition"), "size_band": _("Surface")}
+
+
+@bp.get("/profiles/export.<any(csv, xlsx):fmt>")
+@roles_required(*ROLES)
+def export_profile_list(fmt: str):  # noqa: ANN201
+    args = ListArgs.read("profiles", request.args)
+    body = export_profiles(db(), actor(), args.profile_query(1), fmt, lang())
+    return _download(body, fmt, "profiles")
+
+
+@bp.get("/resources/export.<any(csv, xlsx):fmt>")
+@roles_required(*ROLES)
+def export_resource_list(fmt: str):  # noqa: ANN201
+    args = ListArgs.read("resources", request.args)
+    body = export_resources(db(), actor(), args.resource_query(1), fmt, lang())
+    return _download(body, fmt, "resources")
+
+
+def _download(body: bytes, fmt: str, name: str) -> Response:
+    return Response(body, mimetype=EXPORT_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"', "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff"})
