@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .i18n import LANGUAGES, localize
+from .i18n import LANGUAGES, localize, message
 from .library import check_directory, pathway_files
 from .pathway import Pathway
 
@@ -212,23 +212,54 @@ def describe_pathway(pathway: Pathway, lang: str) -> str:
 @pathways.command("sync")
 @click.option("--pathways-dir", type=click.Path(exists=True, file_okay=False), default=None)
 @click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None)
-def sync_command(pathways_dir: str | None, database_url: str | None) -> None:
-    """Record every valid pathway file as a revision in the database (invalid files keep the last one)."""
+@click.option("--force", is_flag=True, help="Activate each file's revision even when the active revision has a "
+              "higher version (e.g. one saved in the web workbench).")
+@lang_option
+def sync_command(pathways_dir: str | None, database_url: str | None, force: bool, lang: str) -> None:
+    """Record every valid pathway file as a revision in the database (invalid files keep the last one); a file
+    with a lower version than the active revision never replaces it without --force."""
     from .db import make_engine, make_session_factory
     from .library import PathwayLibrary
 
     directory = Path(pathways_dir) if pathways_dir else default_pathways_dir()
     engine = make_engine(database_url)
     library = PathwayLibrary(make_session_factory(engine), directory)
+    report = {checked.file: checked for checked in library.sync(force=force)}
     failed = False
-    for checked in library.sync():
-        state = "valid" if checked.valid else "INVALID (last valid revision kept)"
-        click.echo(f"{checked.file}: {state}")
-        for problem in checked.errors:
-            click.echo("    " + problem.format())
-        failed = failed or not checked.valid
+    for outcome in library.last_outcomes:
+        click.echo(outcome.message(lang))
+        for problem in report[outcome.file].errors:
+            click.echo("    " + problem.format(lang))
+        failed = failed or outcome.action == "invalid"
     engine.dispose()
     sys.exit(1 if failed else 0)
+
+
+@pathways.command("export")
+@click.argument("pathway_ids", nargs=-1)
+@click.option("--pathways-dir", type=click.Path(exists=True, file_okay=False), default=None)
+@click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None)
+@lang_option
+def export_command(pathway_ids: tuple[str, ...], pathways_dir: str | None, database_url: str | None,
+                   lang: str) -> None:
+    """Write the active revision of each pathway (default: all) into the pathways directory, for version
+    control: revisions saved in the web workbench live in the database until exported."""
+    from .db import make_engine, make_session_factory
+    from .errors import EngineError
+    from .library import PathwayLibrary
+
+    directory = Path(pathways_dir) if pathways_dir else default_pathways_dir()
+    engine = make_engine(database_url)
+    library = PathwayLibrary(make_session_factory(engine), directory)
+    try:
+        written = library.export(pathway_ids or None)
+    except EngineError as exc:
+        raise click.ClickException(exc.message(lang)) from None
+    finally:
+        engine.dispose()
+    for path, row in written:
+        click.echo(message("export.written", lang, pathway=row.pathway_id, revision=row.id, version=row.version,
+                           file=str(path)))
 
 
 @pathways.command("migrate")

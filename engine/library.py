@@ -2,13 +2,19 @@
 
 - `sync()` checks every file of the directory; each valid, distinct content becomes a revision (stored
   once, with its full text); a file that fails never replaces the last valid revision of its pathway, and
-  its problems are kept (table `pathway_sources`) for everyone to see.
+  its problems are kept (table `pathway_sources`) for everyone to see. A file whose version is lower than
+  the active revision's (one saved in the workbench, say) is stored but does not become active unless
+  forced: the database, not the directory, is the one source of truth.
+- `export()` writes active revisions back into the directory, for version control.
 - `revision(id)` gives the frozen `Pathway` of a revision, built from the stored document and cached:
   cases are pinned to revisions, whatever the file says today.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from transitions import Machine
 
 from .errors import InvalidOperation
+from .i18n import DEFAULT_LANGUAGE, message
 from .loader import LoadError, Problem, SourceDocument, read_file
 from .machine import build_machine
 from .models import PathwayRevision, PathwaySource, utcnow
@@ -28,6 +35,32 @@ from .validation import CheckedPathway, Fragment, check_source, load_fragment
 FRAGMENT_DIR = "shared"
 SCENARIO_DIR = "scenarios"
 PATHWAY_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What `sync` did with one file: activated / unchanged / kept (a higher version stays active) / invalid."""
+
+    file: str
+    pathway_id: str | None
+    action: str
+    revision_id: int | None = None
+    version: str | None = None
+    active_revision_id: int | None = None
+    active_version: str | None = None
+    active_author: str | None = None
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return message("sync." + self.action, lang, file=self.file, pathway=self.pathway_id or "-",
+                       revision=self.revision_id or "-", version=self.version or "-",
+                       active=self.active_revision_id or "-", active_version=self.active_version or "-",
+                       author=self.active_author or "-")
+
+
+def version_key(version: str | int) -> tuple:
+    """Orders versions as people mean them: 2 < 10, 1.9 < 1.10, 1 < 1.1; words after numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"[.+-]", str(version)))
 
 
 @dataclass(frozen=True)
@@ -137,23 +170,25 @@ class PathwayLibrary:
         self._cache: dict[int, LoadedRevision] = {}
         self._lock = threading.Lock()
         self.last_report: list[CheckedPathway] = []
+        self.last_outcomes: list[SyncOutcome] = []
         self.fragment_problems: list[Problem] = []
 
     # --- loading ----------------------------------------------------------------------------------
 
-    def sync(self, author: str | None = None) -> list[CheckedPathway]:
-        """Check the directory and record each valid distinct content as a revision."""
+    def sync(self, author: str | None = None, force: bool = False) -> list[CheckedPathway]:
+        """Check the directory and record each valid distinct content as a revision. A file's revision
+        becomes active unless the active one has a higher version (`force` activates it anyway); what
+        happened to each file is in `last_outcomes`."""
         if self.directory is None:
             raise ValueError("this library has no directory")
         report, fragment_problems = check_directory(self.directory)
         with self.session_factory.begin() as session:
-            for checked in report:
-                self._record(session, checked, author)
+            self.last_outcomes = [self._record(session, checked, author, force) for checked in report]
         self.last_report = report
         self.fragment_problems = fragment_problems
         return report
 
-    def _record(self, session: Session, checked: CheckedPathway, author: str | None) -> PathwaySource:
+    def _record(self, session: Session, checked: CheckedPathway, author: str | None, force: bool) -> SyncOutcome:
         raw_hash = hashlib.sha256((checked.source.text if checked.source else "").encode()).hexdigest()
         source = session.get(PathwaySource, checked.file)
         if source is None:
@@ -163,10 +198,34 @@ class PathwayLibrary:
         source.content_hash = raw_hash
         source.valid = checked.valid
         source.problems = [p.as_dict() for p in checked.problems]
+        if checked.pathway is None or checked.source is None:
+            source.checked_at = utcnow()
+            return SyncOutcome(checked.file, checked.pathway_id, "invalid")
+        current_id = self._active_in(session, checked.pathway.id)
+        revision = self._store_revision(session, checked.pathway, checked.source, author)
+        current = session.get(PathwayRevision, current_id) if current_id is not None else None
         source.checked_at = utcnow()
-        if checked.pathway is not None and checked.source is not None:
-            source.active_revision_id = self._store_revision(session, checked.pathway, checked.source, author).id
-        return source
+        outcome = SyncOutcome(checked.file, checked.pathway.id, "activated", revision.id, revision.version)
+        if current is not None and current.id == revision.id:
+            source.active_revision_id = revision.id
+            return SyncOutcome(checked.file, checked.pathway.id, "unchanged", revision.id, revision.version)
+        if current is not None and not force and version_key(revision.version) < version_key(current.version):
+            # The newest source row names the active revision: this row keeps naming the higher one.
+            source.active_revision_id = current.id
+            return SyncOutcome(checked.file, checked.pathway.id, "kept", revision.id, revision.version,
+                               current.id, current.version, current.created_by or current.source_file)
+        source.active_revision_id = revision.id
+        if current is not None and version_key(revision.version) < version_key(current.version):
+            return SyncOutcome(checked.file, checked.pathway.id, "forced", revision.id, revision.version,
+                               current.id, current.version)
+        return outcome
+
+    @staticmethod
+    def _active_in(session: Session | Connection, pathway_id: str) -> int | None:
+        return session.scalar(
+            select(PathwaySource.active_revision_id)
+            .where(PathwaySource.pathway_id == pathway_id, PathwaySource.active_revision_id.is_not(None))
+            .order_by(PathwaySource.checked_at.desc()).limit(1))
 
     def _store_revision(self, session: Session, pathway: Pathway, source: SourceDocument,
                         author: str | None) -> PathwayRevision:
@@ -230,17 +289,11 @@ class PathwayLibrary:
         return row.document
 
     def active_revision_id(self, pathway_id: str, session: Session | Connection | None = None) -> int:
-        def find(s: Session | Connection) -> int | None:
-            return s.scalar(
-                select(PathwaySource.active_revision_id)
-                .where(PathwaySource.pathway_id == pathway_id, PathwaySource.active_revision_id.is_not(None))
-                .order_by(PathwaySource.checked_at.desc()).limit(1))
-
         if session is not None:
-            found = find(session)
+            found = self._active_in(session, pathway_id)
         else:
             with self.session_factory() as own:
-                found = find(own)
+                found = self._active_in(own, pathway_id)
         if found is None:
             raise InvalidOperation("unknown_pathway", pathway=pathway_id)
         return found
@@ -253,3 +306,41 @@ class PathwayLibrary:
             rows = session.scalars(select(PathwaySource.pathway_id).where(
                 PathwaySource.active_revision_id.is_not(None)).distinct())
             return sorted(r for r in rows if r)
+
+    # --- exporting --------------------------------------------------------------------------------
+
+    def export(self, pathway_ids: Iterable[str] | None = None,
+               directory: Path | None = None) -> list[tuple[Path, PathwayRevision]]:
+        """Write the active revision of each pathway into the directory, as written by its author, so the
+        files can go under version control; files are readable by everyone (0644). Returns what was written."""
+        target = Path(directory) if directory else self.directory
+        if target is None:
+            raise ValueError("this library has no directory")
+        written = []
+        with self.session_factory() as session:
+            for pathway_id in (list(pathway_ids) if pathway_ids else self.pathway_ids()):
+                row = session.get(PathwayRevision, self.active_revision_id(pathway_id, session))
+                assert row is not None
+                path = target / export_name(row.pathway_id, row.source_file)
+                write_file(path, row.source_text)
+                written.append((path, row))
+        return written
+
+
+def export_name(pathway_id: str, source_file: str) -> str:
+    """The file a revision is exported to: the name it was saved under, if it is named after the pathway."""
+    name = Path(source_file).name if source_file and not source_file.startswith("<") else ""
+    return name if Path(name).stem == pathway_id and Path(name).suffix in PATHWAY_SUFFIXES else f"{pathway_id}.yaml"
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a text file atomically (a reader never sees half of it), with the usual permissions 0644."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600: a file nobody else could read
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -3,10 +3,17 @@ to the start-up pathway itself, sees the error of a typo on its line, fixes it, 
 its diagram and the diff, simulates it and migrates a running case to it."""
 from __future__ import annotations
 
+import os
 import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
 from tests.webui.conftest import WORKERS, open_case
 from tests.webui.test_designer import NEW_STAGE, app, pathways_dir  # noqa: F401 - the app on a copy of pathways/
+
+OPERA = Path(sys.executable).with_name("opera")
 
 
 def editor_text(page) -> str:  # noqa: ANN001
@@ -62,7 +69,7 @@ def test_designer_changes_a_pathway_checks_saves_simulates_and_migrates_a_case(n
     assert "/designer/revisions/" in page.url
     new_revision = int(page.url.rsplit("/", 1)[1])
     assert page.locator('.designer-diagram svg [data-stage="legal_check"]').count() == 1
-    assert "id: legal_check" in (pathways_dir / "startup.yaml").read_text()
+    assert "id: legal_check" not in (pathways_dir / "startup.yaml").read_text()  # kept in the database
 
     # The diff with the revision the case runs on.
     page.get_by_role("button", name="Show the changes").click()
@@ -104,3 +111,47 @@ def test_the_designer_pages_have_no_serious_accessibility_violations(new_page, l
         page.goto(live_server + url)
         found[url] = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
     assert found == {url: [] for url in found}
+
+
+def opera(*args: str, database_url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OPERA_DATABASE_URL": database_url}
+    return subprocess.run([str(OPERA), *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_revision_saved_in_the_browser_stays_active_after_sync_until_it_is_exported(
+        new_page, live_server, app, pathways_dir, db_url):  # noqa: ANN001, F811
+    """One source of truth: the database. `opera pathways sync` from the command line does not bring the
+    older file back; the file changes only when the revision is exported, with the usual permissions."""
+    file_before = (pathways_dir / "startup.yaml").read_bytes()
+    page = new_page("designer")
+    page.goto(live_server + "/designer/")
+    page.locator("#pathway-startup").get_by_role("link", name="Edit").click()
+    page.wait_for_selector(".CodeMirror")
+    original = editor_text(page)
+    next_version = int(re.search(r"^version: (\d+)$", original, re.M).group(1)) + 1
+    set_editor_text(page, re.sub(r"^version: .*$", f"version: {next_version}", original, count=1, flags=re.M)
+                    .rstrip("\n") + "\n" + NEW_STAGE)
+    with page.expect_navigation():
+        page.click("#editor-save")
+    saved = int(page.url.rsplit("/", 1)[1])
+    assert app.extensions["opera"].library.active_revision_id("startup") == saved
+    assert (pathways_dir / "startup.yaml").read_bytes() == file_before
+
+    synced = opera("pathways", "sync", "--pathways-dir", str(pathways_dir), database_url=db_url)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert f"version {next_version - 1} is lower than the active revision #{saved}" in synced.stdout
+    assert app.extensions["opera"].library.active_revision_id("startup") == saved
+    assert (pathways_dir / "startup.yaml").read_bytes() == file_before
+    # The revision page, reloaded after the sync, still says it is the active one.
+    page.goto(f"{live_server}/designer/revisions/{saved}")
+    assert page.locator(".badge-ok", has_text="active").count() == 1
+
+    exported = opera("pathways", "export", "startup", "--pathways-dir", str(pathways_dir), database_url=db_url)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    text = (pathways_dir / "startup.yaml").read_text(encoding="utf-8")
+    assert f"version: {next_version}" in text and "id: legal_check" in text
+    assert stat.S_IMODE((pathways_dir / "startup.yaml").stat().st_mode) == 0o644
+    again = opera("pathways", "sync", "--pathways-dir", str(pathways_dir), database_url=db_url)
+    assert "startup.yaml: unchanged" in again.stdout, again.stdout
+    assert app.extensions["opera"].library.active_revision_id("startup") == saved
+    assert page.errors == []

@@ -224,7 +224,8 @@ def test_sync_records_revisions_and_keeps_the_last_valid_one_for_a_broken_file(t
     assert run("db", "upgrade", "--database-url", url).exit_code == 0
     result = run("pathways", "sync", "--pathways-dir", str(broken), "--database-url", url)
     assert result.exit_code == 1
-    assert f"{broken / 'mini.yaml'}: INVALID (last valid revision kept)" in result.stdout
-    assert f"{broken / 'solo.yaml'}: valid" in result.stdout
+    assert f"{broken / 'mini.yaml'}: INVALID, the last valid revision stays active" in result.stdout
+    assert re.search(rf"^{re.escape(str(broken / 'solo.yaml'))}: revision #\d+ \(version 1\) is now the active one$",
+                     result.stdout, flags=re.M)
     assert re.search(r"^    .+mini\.yaml:\d+:\d+: there is no stage 'dead'", result.stdout, flags=re.M)
     assert run("pathways", "sync", "--pathways-dir", str(FIXTURES), "--database-url", url).exit_code == 0

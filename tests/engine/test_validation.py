@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.errors import InvalidOperation
-from engine.library import PathwayLibrary, check_directory
+from engine.library import PathwayLibrary, check_directory, load_fragments
 from engine.loader import Problem, parse_text
 from engine.models import PathwayRevision, PathwaySource
 from engine.validation import CheckedPathway, check_source
@@ -916,3 +916,50 @@ def test_a_long_list_of_mixed_values_under_unique_items_is_checked_quickly():
     checked = check_source(doc, {})
     assert time.monotonic() - started < 15  # a hang guard: it took minutes before
     assert "not_in_enum" in codes(checked) and "not_unique" not in codes(checked)
+
+
+def test_versions_are_ordered_as_people_mean_them() -> None:
+    from engine.library import version_key
+
+    assert version_key(2) < version_key(10) < version_key("10.1")
+    assert version_key("1.9") < version_key("1.10")
+    assert version_key("1") < version_key("1.1") < version_key("2")
+
+
+def test_sync_never_activates_a_lower_version_than_the_active_one_without_force(sessions, directory):
+    library = PathwayLibrary(sessions, directory)
+    library.sync()
+    file_revision = library.active_revision_id("mini")
+    # A revision saved elsewhere (the workbench) with a higher version becomes the active one.
+    saved_text = (directory / "mini.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2")
+    saved = check_source(parse_text(saved_text, "mini.yaml"), load_fragments(directory)[0]).pathway
+    saved_id = library.register(saved, saved_text, str(directory / "mini.yaml"), author="des")
+    assert library.active_revision_id("mini") == saved_id
+
+    library.sync()
+    assert library.active_revision_id("mini") == saved_id
+    kept = next(o for o in library.last_outcomes if o.pathway_id == "mini")
+    assert (kept.action, kept.revision_id, kept.active_revision_id) == ("kept", file_revision, saved_id)
+    assert "opera pathways export mini" in kept.message() and "--force" in kept.message("it")
+    assert next(o for o in library.last_outcomes if o.pathway_id == "solo").action == "unchanged"
+
+    library.sync(force=True)
+    assert library.active_revision_id("mini") == file_revision
+    assert next(o for o in library.last_outcomes if o.pathway_id == "mini").action == "forced"
+
+
+def test_export_writes_the_active_revision_readable_by_everyone_and_sync_then_finds_it_unchanged(sessions, directory):
+    import stat
+
+    library = PathwayLibrary(sessions, directory)
+    library.sync()
+    text = (directory / "mini.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 3")
+    saved = check_source(parse_text(text, "mini.yaml"), load_fragments(directory)[0]).pathway
+    saved_id = library.register(saved, text, "<mini>", author="des")
+    written = library.export(["mini"])
+    assert [(path.name, row.id) for path, row in written] == [("mini.yaml", saved_id)]
+    assert (directory / "mini.yaml").read_text(encoding="utf-8") == text
+    assert stat.S_IMODE((directory / "mini.yaml").stat().st_mode) == 0o644
+    library.sync()
+    assert library.active_revision_id("mini") == saved_id
+    assert next(o for o in library.last_outcomes if o.pathway_id == "mini").action == "unchanged"

@@ -1,5 +1,7 @@
 """What the designer workbench does to pathways, apart from Flask: check a text, save it as a revision,
-keep a draft. Saving never changes a running case: it records a new revision that new cases start on.
+keep a draft. Saving never changes a running case: it records a new revision that new cases start on. The
+revision is kept in the database (every app server sees it); the file in the pathways directory is only
+written by an export (`opera pathways export`), and `opera pathways sync` does not bring an older file back.
 A save (the revision made active) and a kept draft each write one audit entry about the pathway, in their
 transaction.
 
@@ -9,9 +11,7 @@ transaction.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,8 +167,8 @@ def save_pathway(library: PathwayLibrary, sessions: sessionmaker[Session], direc
         draft = keep_draft(sessions, pathway_id, file_name, text, base_revision_id, "conflict", author)
         with sessions() as session:
             return SaveResult("conflict", draft_id=draft, active_revision_id=active_revision(session, pathway_id))
-    if path is not None and directory is not None and directory.is_dir() and os.access(directory, os.W_OK):
-        _write_atomically(path, text)
+    # The revision lives in the database, where every app server reads it; the file in the directory stays
+    # as it is until someone exports it (download, or `opera pathways export`).
     return SaveResult("saved", revision_id=revision_id)
 
 
@@ -190,17 +190,6 @@ def _activate(session: Session, source_file: str, pathway_id: str, text: str, re
     source.problems = []
     source.active_revision_id = revision_id
     source.checked_at = utcnow()
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def copy_text(source_text: str, new_id: str, title_suffix: str = "") -> str:

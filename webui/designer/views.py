@@ -23,7 +23,7 @@ from engine import policy
 from engine.cli import describe_pathway
 from engine.errors import EngineError
 from engine.i18n import localize
-from engine.library import SCENARIO_DIR, pathway_files
+from engine.library import SCENARIO_DIR, export_name, pathway_files
 from engine.loader import LoadError, decode
 from engine.migration import plan_migration
 from engine.models import Case, PathwayRevision, PathwaySource
@@ -133,8 +133,7 @@ def diagram(revision_id: int):  # noqa: ANN201
 @roles_required(*READ_ROLES)
 def download(revision_id: int):  # noqa: ANN201
     row = _revision_row(revision_id)
-    name = Path(row.source_file).name if row.source_file and not row.source_file.startswith("<") \
-        else f"{row.pathway_id}.yaml"
+    name = export_name(row.pathway_id, row.source_file)
     return Response(row.source_text, mimetype="application/x-yaml",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
