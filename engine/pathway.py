@@ -27,6 +27,7 @@ CASE_FACTS = {
     "desk": "string",
     "supply_chains": "array",
     "days_in_stage": "integer",
+    "today": "date",  # the date the condition is read on, for rules on dates
 }
 FORM_REQUIREMENT_ID = "form"
 ASSESSMENT_REQUIREMENT_ID = "assessment"
@@ -76,7 +77,7 @@ class FormField:
     def value_type(self) -> str:
         """The JSON type a value of this field has (used by conditions)."""
         return {
-            "integer": "integer", "number": "number", "boolean": "boolean", "choices": "array",
+            "integer": "integer", "number": "number", "boolean": "boolean", "choices": "array", "date": "date",
         }.get(self.type, "string")
 
 

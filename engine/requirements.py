@@ -229,4 +229,6 @@ class StageState:
             return getattr(self.desk, name)
         if name == "desk":
             return case.desk_id
+        if name == "today":
+            return self.now.date().isoformat()
         return conditions.MISSING

@@ -443,49 +443,107 @@ def _field_problems(rd: ResolvedDocument, path: DocPath, fdef: dict) -> list[Pro
     return out
 
 
+NUMERIC_TYPES = ("integer", "number")
+
+
 def _condition_problems(rd: ResolvedDocument, path: DocPath, cond: Any, fields: dict[str, dict]) -> list[Problem]:
     shape = list(conditions.shape_problems(cond))
     if shape:
         return [rd.problem(code, path + sub, **params) for sub, code, params in shape]
-    out = []
+    out: list[Problem] = []
     for sub, comparison in conditions.comparisons(cond):
-        ref = comparison["field"]
+        here = path + sub
         op = conditions.operator_of(comparison)
-        owner, _, name = ref.partition(".")
-        if owner == "case":
-            if name not in CASE_FACTS:
-                out.append(rd.problem("unknown_fact", path + sub + ("field",), fact=name,
-                                      known=", ".join(sorted(CASE_FACTS))))
-                continue
-            value_type = CASE_FACTS[name]
-            options: list[str] = []
-        elif ref in fields:
-            fdef = fields[ref]
-            value_type = {"integer": "integer", "number": "number", "boolean": "boolean",
-                          "choices": "array"}.get(fdef["type"], "string")
-            options = [o["value"] for o in fdef.get("options", [])]
+        ref = conditions.subject_ref(comparison)
+        options: list[str] = []
+        if ref:
+            value_type, problems = _reference_type(rd, here + ("field",), ref, fields)
+            if value_type is not None and ref in fields:
+                options = [o["value"] for o in fields[ref].get("options", [])]
         else:
-            out.append(rd.problem("unknown_field", path + sub + ("field",), field=ref,
-                                  suggestion=_suggest(ref, fields)))
+            value_type, problems = _expression_type(rd, here + ("value",), comparison["value"], fields)
+        if problems:
+            out.extend(problems)
             continue
-        if op in conditions.NUMERIC_OPERATORS and value_type not in ("integer", "number"):
-            out.append(rd.problem("condition_type", path + sub + (op,), op=op, field=ref, type=value_type))
+        operand = comparison[op]
+        if conditions.is_expression(operand) or op in conditions.DATE_OPERATORS:
+            # Two sides to compare: a field or an expression with another field, an expression or a date.
+            other_type, problems = _expression_type(rd, here + (op,), operand, fields)
+            if problems:
+                out.extend(problems)
+                continue
+            if not _comparable(op, value_type, other_type):
+                out.append(rd.problem("condition_compare_types", here + (op,), op=op, left=value_type,
+                                      right=other_type))
+            continue
+        name = ref or op
+        if op in conditions.NUMERIC_OPERATORS and value_type not in NUMERIC_TYPES:
+            out.append(rd.problem("condition_type", here + (op,), op=op, field=name, type=value_type))
         if op == "contains" and value_type != "array":
-            out.append(rd.problem("condition_type", path + sub + (op,), op=op, field=ref, type=value_type))
+            out.append(rd.problem("condition_type", here + (op,), op=op, field=name, type=value_type))
         if op in ("eq", "ne"):
-            if not _value_fits(comparison[op], value_type):
-                out.append(rd.problem("condition_value", path + sub + (op,), field=ref, type=value_type,
-                                      value=_short(comparison[op])))
-            elif options and comparison[op] not in options:
-                out.append(rd.problem("condition_option", path + sub + (op,), field=ref, value=comparison[op],
+            if not _value_fits(operand, value_type):
+                out.append(rd.problem("condition_value", here + (op,), field=name, type=value_type,
+                                      value=_short(operand)))
+            elif options and operand not in options:
+                out.append(rd.problem("condition_option", here + (op,), field=ref, value=operand,
                                       known=", ".join(options)))
         if op in ("in", "contains") and options:
-            wanted = comparison[op] if op == "in" else [comparison[op]]
+            wanted = operand if op == "in" else [operand]
             for value in wanted:
                 if value not in options:
-                    out.append(rd.problem("condition_option", path + sub + (op,), field=ref, value=value,
+                    out.append(rd.problem("condition_option", here + (op,), field=ref, value=value,
                                           known=", ".join(options)))
     return out
+
+
+def _comparable(op: str, left: str | None, right: str | None) -> bool:
+    if op in conditions.DATE_OPERATORS:
+        return left == right == "date"
+    if left in NUMERIC_TYPES and right in NUMERIC_TYPES:
+        return True
+    return op in ("eq", "ne") and left == right
+
+
+def _reference_type(rd: ResolvedDocument, path: DocPath, ref: str,
+                    fields: dict[str, dict]) -> tuple[str | None, list[Problem]]:
+    """The type of a field or case fact a condition names: integer, number, boolean, string, date, array."""
+    owner, _, name = ref.partition(".")
+    if owner == "case":
+        if name not in CASE_FACTS:
+            return None, [rd.problem("unknown_fact", path, fact=name, known=", ".join(sorted(CASE_FACTS)))]
+        return CASE_FACTS[name], []
+    if ref not in fields:
+        return None, [rd.problem("unknown_field", path, field=ref, suggestion=_suggest(ref, fields))]
+    return {"integer": "integer", "number": "number", "boolean": "boolean", "choices": "array",
+            "date": "date"}.get(fields[ref]["type"], "string"), []
+
+
+def _expression_type(rd: ResolvedDocument, path: DocPath, expression: Any,
+                     fields: dict[str, dict]) -> tuple[str | None, list[Problem]]:
+    """The type of an expression (number or date), with the problems that keep it from having one."""
+    if isinstance(expression, bool):
+        return "boolean", []
+    if isinstance(expression, (int, float)):
+        return "number", []
+    if isinstance(expression, str):
+        return "date", []  # the schema lets only 'YYYY-MM-DD' texts in
+    (function, operands), = expression.items()
+    if function == "field":
+        return _reference_type(rd, path + ("field",), operands, fields)
+    problems: list[Problem] = []
+    wanted = ("date",) if function == "days_between" else NUMERIC_TYPES
+    for i, sub in enumerate(operands):
+        sub_type, sub_problems = _expression_type(rd, path + (function, i), sub, fields)
+        problems.extend(sub_problems)
+        if not sub_problems and sub_type not in wanted:
+            described = sub["field"] if isinstance(sub, dict) and "field" in sub else _short(sub)
+            problems.append(rd.problem("expression_date" if function == "days_between" else "expression_type",
+                                       path + (function, i), field=described, type=sub_type, function=function))
+    if function == "div" and isinstance(operands[1], (int, float)) and not isinstance(operands[1], bool) \
+            and operands[1] == 0:
+        problems.append(rd.problem("division_by_zero", path + (function, 1)))
+    return ("integer" if function == "days_between" else "number"), problems
 
 
 def _value_fits(value: Any, value_type: str) -> bool:
@@ -495,7 +553,7 @@ def _value_fits(value: Any, value_type: str) -> bool:
         return isinstance(value, bool)
     if value_type in ("integer", "number"):
         return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if value_type == "string":
+    if value_type in ("string", "date"):
         return isinstance(value, str)
     return True
 

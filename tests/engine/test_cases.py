@@ -253,7 +253,7 @@ def test_conditions_choose_the_branch_and_say_why_the_other_is_closed(service, s
     # Viable, but a cooperative needs three members: the positive exit stays closed, on the condition only.
     assert [u.requirement for u in missing["positive"]] == ["condition"]
     text = missing["positive"][0].message("en")
-    assert "Viable = yes" in text and "members ≥ 3" in text
+    assert "Viable = yes" in text and "Number of workers ≥ 3" in text and "case." not in text
     with pytest.raises(RequirementsNotMet):
         service.advance(case_id, OPERATOR, v, "positive")
     v = service.change_members(case_id, OPERATOR, v, add=[WORKERS[2]]).version

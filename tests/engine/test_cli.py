@@ -172,7 +172,7 @@ def test_show_prints_the_stages_requirements_and_exits_of_a_pathway(monkeypatch)
     assert "      - Sector* (sector: choice {nautical, tourism})" in out
     assert "   [sign-off] Review (review; 1 × mentor; not form_submitter)" in out
     assert "   ⇒ Continue [continue] → study" in out  # the fragment's $next, resolved
-    assert "   ⇒ Positive [positive] → deed when (Viable = yes and case.members ≥ 3)" in out
+    assert "   ⇒ Positive [positive] → deed when (Viable = yes and Number of workers ≥ 3)" in out
     assert "   ⇒ Negative [negative] → pathway solo at idea when Viable = no (requires form)" in out
     assert "   ⇒ Constituted [constituted] → outcome coop_constituted" in out
 
@@ -182,7 +182,7 @@ def test_show_speaks_italian_with_lang_it():
     assert result.exit_code == 0
     assert result.stdout.startswith("Mini percorso [mini v1, ")
     assert "1. Benvenuto [welcome" in result.stdout
-    assert "Fattibile = sì e case.members ≥ 3" in result.stdout  # condition words follow the language
+    assert "Fattibile = sì e Numero di lavoratori ≥ 3" in result.stdout  # condition words follow the language
 
 
 def test_show_of_an_unknown_pathway_exits_1_and_lists_the_known_ones():
