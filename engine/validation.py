@@ -210,14 +210,21 @@ def load_fragment(path: Path, display_name: str | None = None) -> Fragment:
 
 @dataclass
 class ResolvedDocument:
-    """A pathway document with fragments inlined; knows where each stage came from."""
+    """A pathway document with fragments inlined; knows where each stage came from, and where the parts a
+    pathway adapted in an included stage (`adapt:`) are written."""
 
     source: SourceDocument
     data: dict[str, Any]
     origins: list[tuple[SourceDocument, DocPath]] = field(default_factory=list)
+    adapted: dict[DocPath, DocPath] = field(default_factory=dict)  # resolved path -> path in the pathway file
 
     def problem(self, code: str, path: DocPath = (), severity: str = "error", **params: Any) -> Problem:
         path = tuple(path)
+        for length in range(len(path), 2, -1):
+            written = self.adapted.get(path[:length])
+            if written is not None:
+                file, line, col = self.source.where(written + path[length:])
+                return Problem(file, line, col, code, params, path, severity)
         if len(path) >= 2 and path[0] == "stages" and isinstance(path[1], int) and path[1] < len(self.origins):
             origin_doc, prefix = self.origins[path[1]]
             file, line, col = origin_doc.where(prefix + path[2:])
@@ -231,6 +238,7 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
     problems: list[Problem] = []
     stages: list[Any] = []
     origins: list[tuple[SourceDocument, DocPath]] = []
+    adapted: dict[DocPath, DocPath] = {}
     for index, entry in enumerate(raw_stages):
         if isinstance(entry, dict) and "include" in entry:
             fragment = fragments.get(entry["include"])
@@ -244,6 +252,13 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
             following = raw_stages[index + 1] if index + 1 < len(raw_stages) else None
             next_id = entry.get("next") or _first_stage_id(following, fragments)
             next_missing = False
+            adaptations = entry.get("adapt") or {}
+            fragment_ids = [s.get("id") for s in fragment.stages]
+            for stage_id in adaptations:
+                if stage_id not in fragment_ids:
+                    problems.append(doc.problem("adapt_unknown_stage", ("stages", index, "adapt", stage_id),
+                                                stage=stage_id, fragment=fragment.id,
+                                                known=", ".join(map(str, fragment_ids))))
             for f_index, stage in enumerate(fragment.stages):
                 stage = copy.deepcopy(stage)
                 for e_index, exit_ in enumerate(stage.get("exits", [])):
@@ -252,6 +267,8 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
                             next_missing = True
                         else:
                             exit_["to"] = next_id
+                _adapt(stage, adaptations.get(stage.get("id")), len(stages), ("stages", index, "adapt",
+                                                                              stage.get("id")), adapted)
                 stages.append(stage)
                 origins.append((fragment.doc, ("stages", f_index)))
             # Once per include, not once per '$next' exit; and not when an unknown or broken include
@@ -262,7 +279,22 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
             stages.append(entry)
             origins.append((doc, ("stages", index)))
     data["stages"] = stages
-    return ResolvedDocument(doc, data, origins), problems
+    return ResolvedDocument(doc, data, origins, adapted), problems
+
+
+def _adapt(stage: dict[str, Any], adaptation: Mapping[str, Any] | None, position: int, written: DocPath,
+           adapted: dict[DocPath, DocPath]) -> None:
+    """Apply a pathway's changes to one included stage, remembering where each change is written."""
+    if not adaptation:
+        return
+    for key in ("guidance", "due_days"):
+        if key in adaptation:
+            stage[key] = copy.deepcopy(adaptation[key])
+            adapted[("stages", position, key)] = written + (key,)
+    exits = stage.setdefault("exits", [])
+    for k, exit_ in enumerate(adaptation.get("exits", [])):
+        adapted[("stages", position, "exits", len(exits))] = written + ("exits", k)
+        exits.append(copy.deepcopy(exit_))
 
 
 def _first_stage_id(entry: Any, fragments: Mapping[str, Fragment]) -> str | None:
