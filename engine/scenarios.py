@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .assessment_library import AssessmentLibrary
@@ -20,7 +21,7 @@ from .errors import EngineError, FormInvalid, NotAllowed, RequirementsNotMet
 from .files import FileStore
 from .library import SCENARIO_DIR, PathwayLibrary, pathway_files
 from .loader import LoadError, SourceDocument, read_file
-from .models import Base, Case, Desk
+from .models import Base, Case, Desk, Event, FormData
 from .validation import schema_problems
 
 ACTIONS = ("tick", "untick", "upload", "submit", "sign", "assess", "choose", "advance", "hold", "resume",
@@ -143,9 +144,12 @@ class _Run:
                 opener, pathway_id=self.data["pathway"], desk_id=case["desk"],
                 members=[Member(m, self.names.get(m, m)) for m in case["members"]],
                 mentors=[Member(m, self.names.get(m, m)) for m in case.get("mentors", [])],
-                supply_chains=case.get("supply_chains", []))
+                supply_chains=case.get("supply_chains", []), at=case.get("at"), forms=case.get("forms"))
         except EngineError as exc:
-            raise self.fail(("case",), f"the case could not be opened: {exc.message()}") from None
+            detail = "; ".join(f"{name}: {', '.join(u.message() for u in unmet)}"
+                               for name, unmet in getattr(exc, "field_errors", {}).items())
+            raise self.fail(("case",), f"the case could not be opened: {exc.message()}"
+                                       + (f" ({detail})" if detail else "")) from None
         self.case_id, self.version = receipt.case_id, receipt.version
         for index, step in enumerate(self.data["steps"]):
             self.step(step, ("steps", index))
@@ -211,6 +215,7 @@ class _Run:
                 got = sorted(r.id for r in state.requirement_states() if not r.met and r.requirement.required)
                 if got != sorted(expected["missing"]):
                     raise self.fail(path + ("missing",), f"unmet requirements {got}, expected {sorted(expected['missing'])}")
+            self.expect_facts(session, case, expected, path)
             for key, want_open in (("open_exits", True), ("closed_exits", False)):
                 for exit_id in expected.get(key, []):
                     exit_ = state.stage.exit(exit_id)
@@ -220,6 +225,32 @@ class _Run:
                     if (not unmet) != want_open:
                         why = "; ".join(u.message() for u in unmet) or "nothing is missing"
                         raise self.fail(path + (key,), f"exit '{exit_id}' is {'closed' if unmet else 'open'}: {why}")
+
+
+    def expect_facts(self, session: Session, case: Case, expected: dict[str, Any], path: tuple) -> None:
+        """Form values, carried data, the due date and the events of the case."""
+        forms = {row.stage_id: row.data for row in session.scalars(select(FormData).where(FormData.case_id == case.id))}
+        for stage_id, fields in expected.get("forms", {}).items():
+            for field_id, want in fields.items():
+                got = forms.get(stage_id, {}).get(field_id, "(no value)")
+                if got != want:
+                    raise self.fail(path + ("forms", stage_id, field_id),
+                                    f"expected {stage_id}.{field_id} = {want!r}, found {got!r}")
+        events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
+        if "carried" in expected:
+            got = sorted(events[0].data.get("carried", [])) if events else []
+            if got != sorted(expected["carried"]):
+                raise self.fail(path + ("carried",), f"carried {got}, expected {sorted(expected['carried'])}")
+        if "due_in_days" in expected:
+            got = (case.due_at - case.stage_entered_at).days if case.due_at else None
+            if got != expected["due_in_days"]:
+                raise self.fail(path + ("due_in_days",), f"the stage '{case.stage_id}' is due in {got} days, "
+                                                         f"expected {expected['due_in_days']}")
+        if "events" in expected:
+            types = [e.type for e in events]
+            remaining = iter(types)
+            if not all(any(t == wanted for t in remaining) for wanted in expected["events"]):
+                raise self.fail(path + ("events",), f"events {types} do not contain {expected['events']} in order")
 
 
 def perform(service: CaseService, case_id: int, version: int, actor: Actor, action: str, arg: Any,

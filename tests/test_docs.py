@@ -1,9 +1,12 @@
 """The pathway guide's examples are real: every complete YAML example in docs/pathways.md validates — pathway
-examples with the shipped shared stages, scenario examples against the scenario schema — and every
+examples with the shipped shared stages, scenario examples against the scenario schema — every scenario
+example runs and passes against the pathways the guide wrote before it (and the shipped ones), and every
 snippet is at least valid YAML."""
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -56,6 +59,29 @@ def test_every_complete_example_in_the_guide_validates(line: int, text: str, fra
     assert not problems, "\n".join(p.format() for p in problems)
 
 
+def scenario_examples() -> list[tuple[int, str]]:
+    return [(line, text) for line, text in blocks("yaml") if "scenario" in yaml.safe_load(text)]
+
+
+@pytest.mark.parametrize(("line", "text"), scenario_examples(), ids=[f"line{line}" for line, _ in scenario_examples()])
+def test_every_scenario_example_in_the_guide_runs_and_passes(line: int, text: str, tmp_path: Path, sessions) -> None:  # noqa: ANN001
+    """Run as `opera pathways test` would: the shipped pathways, plus the guide's pathway examples written
+    before this scenario (a later version of the same pathway replaces the earlier one, as when editing)."""
+    from engine.scenarios import ScenarioRunner
+
+    directory = tmp_path / "pathways"
+    shutil.copytree(SHIPPED_PATHWAYS, directory, ignore=shutil.ignore_patterns("scenarios"))
+    shutil.copytree(ROOT / "assessments", tmp_path / "assessments")
+    for pathway_line, pathway_text in blocks("yaml"):
+        data = yaml.safe_load(pathway_text)
+        if pathway_line < line and "stages" in data and "id" in data:
+            (directory / f"{data['id']}.yaml").write_text(pathway_text, encoding="utf-8")
+    with ScenarioRunner(directory, sessions) as runner:
+        assert all(c.valid for c in runner.report), [p.format() for c in runner.report for p in c.errors]
+        result = runner.run(parse_text(text, f"{GUIDE.name}:{line}"))
+    assert result.passed, "\n".join(result.failures)
+
+
 @pytest.mark.parametrize(("line", "text"), blocks("yaml snippet"), ids=example_ids("yaml snippet"))
 def test_every_snippet_in_the_guide_is_valid_yaml(line: int, text: str) -> None:
     assert isinstance(yaml.safe_load(text), dict)
@@ -70,3 +96,15 @@ def test_the_guide_names_every_scenario_action_and_every_requirement_type() -> N
     for key in ("checklist", "documents", "form", "assessment", "signoffs", "include", "$next", "when",
                 "requires", "distinct_from", "per_member", "carry"):
         assert re.search(r"`[^`\n]*" + re.escape(key), text), key
+
+
+def test_the_guide_lists_every_refusal_code_the_engine_gives() -> None:
+    """A new refusal in the engine without its line in the guide's table fails here."""
+    engine_dir = ROOT / "engine"
+    raised = set()
+    for path in engine_dir.glob("**/*.py"):
+        raised |= set(re.findall(r'(?:InvalidOperation|DocumentRefused)\("([a-z_]+)"', path.read_text(encoding="utf-8")))
+    raised |= {"not_allowed", "exit_not_allowed", "form_invalid", "conflict", "case_not_found"}
+    table = GUIDE.read_text(encoding="utf-8").split("**Refusal codes.**", 1)[1].split("###", 1)[0]
+    listed = set(re.findall(r"`([a-z_]+)`", table))
+    assert raised - listed == set(), "refusal codes missing from the guide"

@@ -1,7 +1,7 @@
 """Opening a case for one worker or a group."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -9,13 +9,16 @@ from sqlalchemy.orm import Session
 from .. import policy
 from ..driver import DriverStatement
 from ..errors import (
+    FormInvalid,
     InvalidOperation,
 )
 from ..models import (
     Desk,
 )
 from ..pathway import Pathway
+from .forms import form_errors
 from .frame import (
+    _INSERT_FORM,
     OperationFrame,
     Together,
     _check_group_size,
@@ -32,7 +35,10 @@ class OpeningOperations(OperationFrame):
 
     def open_case(self, actor: Actor, *, pathway_id: str, desk_id: str, members: Sequence[Member],
                   mentors: Sequence[Member] = (), supply_chains: Sequence[str] = (), title: str = "",
-                  revision_id: int | None = None, together: Together | None = None) -> Receipt:
+                  revision_id: int | None = None, together: Together | None = None, at: str | None = None,
+                  forms: Mapping[str, Mapping[str, Any]] | None = None) -> Receipt:
+        """Open a case at the pathway's start, or `at` a later stage with the `forms` already filled in
+        (a case taken over mid-way, a scenario that starts where it matters)."""
         with self.engine.begin() as connection:
             if _DESK.first(connection, {"desk_id": desk_id}) is None:
                 raise InvalidOperation("unknown_desk", desk=desk_id)
@@ -50,12 +56,20 @@ class OpeningOperations(OperationFrame):
             self._check_members(revision.pathway, members)
             now = self.clock()
             _check_personal_details(members, now)
-            start = revision.pathway.start
+            start = at or revision.pathway.start
+            if revision.pathway.stage(start) is None:
+                raise InvalidOperation("unknown_start_stage", stage=start, pathway=pathway_id)
+            given = _given_forms(revision.pathway, forms or {})
             case_id = insert_case(connection, revision, desk_id, members, mentors, supply_chains, title, actor,
                                   now, start)
+            for stage_id, form_data in given.items():
+                _INSERT_FORM.run(connection, {"case_id": case_id, "stage_id": stage_id, "data": form_data,
+                                              "submitted_by": actor.id, "submitted_at": now})
             data = {"pathway": revision.pathway.id, "pathway_title": dict(revision.pathway.title),
                     "revision_id": revision.revision_id, "version": revision.pathway.version,
                     "members": [m.person_id for m in members]}
+            if at or given:
+                data["given_forms"] = sorted(given)
             if together is not None:
                 data.update(together(connection) or {})
             append_event(connection, case_id, 1, "case_opened", actor, now, start, data)
@@ -68,3 +82,18 @@ class OpeningOperations(OperationFrame):
         if len({m.person_id for m in members}) != len(members):
             raise InvalidOperation("duplicate_members")
         _check_group_size(pathway, len(members))
+
+
+def _given_forms(pathway: Pathway, forms: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Form data a case is opened with, checked like a submitted form of its stage."""
+    given = {}
+    for stage_id, data in forms.items():
+        stage = pathway.stage(stage_id)
+        if stage is None or stage.form is None:
+            raise InvalidOperation("stage_has_no_form", stage=stage_id)
+        clean = {k: v for k, v in (data or {}).items() if v is not None and v != "" and v != []}
+        errors = form_errors(stage.form.json_schema(), clean, stage.form.validator)
+        if errors:
+            raise FormInvalid(errors)
+        given[stage_id] = clean
+    return given

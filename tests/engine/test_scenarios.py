@@ -85,3 +85,70 @@ def test_an_unexpected_refusal_fails_the_scenario(tmp_path):
 def test_a_scenario_that_breaks_the_schema_is_reported_not_run(tmp_path):
     result = run_text(tmp_path, "schema", "  - {as: anna, fly: away}")
     assert not result.passed and "unknown key 'fly'" in result.failures[0]
+
+
+MID_WAY = """
+scenario: mid_way
+pathway: mini
+actors:
+  anna: {{roles: [operator], desks: [genova]}}
+  marco: {{roles: [mentor]}}
+  w1: {{roles: [worker]}}
+  w2: {{roles: [worker]}}
+  w3: {{roles: [worker]}}
+case:
+  desk: genova
+  members: [w1, w2, w3]
+  mentors: [marco]
+  opened_by: anna
+  at: study
+  forms: {{study: {{viable: true, investment: 12000}}}}
+steps:
+{steps}
+"""
+
+
+def run_mid_way(tmp_path: Path, steps: str, **case: str):  # noqa: ANN201
+    text = MID_WAY.format(steps=steps)
+    for key, value in case.items():
+        text = text.replace(f"  {key}: ", f"  {key}: {value}  # ", 1)
+    path = tmp_path / "mid_way.yaml"
+    path.write_text(text, encoding="utf-8")
+    with ScenarioRunner(FIXTURE_PATHWAYS) as runner:
+        return runner.run_file(path)
+
+
+def test_a_scenario_starts_at_a_later_stage_from_given_forms_and_checks_values_due_days_and_events(tmp_path):
+    result = run_mid_way(tmp_path, """\
+  - expect: {stage: study, missing: [plan, review], forms: {study: {viable: true, investment: 12000}},
+             due_in_days: 30, events: [case_opened]}
+  - {as: anna, upload: {document: plan, filename: plan.pdf, bytes: 2000}}
+  - {as: marco, sign: review}
+  - {as: anna, advance: positive, expect: {stage: deed, due_in_days: null,
+                                           events: [case_opened, document_attached, signed_off, advanced]}}
+""")
+    assert result.passed, result.failures
+
+
+def test_a_wrong_form_value_due_date_or_event_fails_with_what_was_found(tmp_path):
+    wrong_value = run_mid_way(tmp_path, "  - expect: {forms: {study: {investment: 13000}}}")
+    assert "expected study.investment = 13000, found 12000" in wrong_value.failures[0]
+    wrong_due = run_mid_way(tmp_path, "  - expect: {due_in_days: 10}")
+    assert "due in 30 days, expected 10" in wrong_due.failures[0]
+    wrong_events = run_mid_way(tmp_path, "  - expect: {events: [signed_off, case_opened]}")
+    assert "do not contain ['signed_off', 'case_opened'] in order" in wrong_events.failures[0]
+
+
+def test_carried_data_follows_a_case_to_another_pathway(tmp_path):
+    result = run_mid_way(tmp_path, """\
+  - {as: anna, submit: {viable: false}}
+  - {as: anna, advance: negative, expect: {pathway: solo, stage: idea, carried: [welcome]}}
+""", members="[w1]")
+    assert result.passed, result.failures
+
+
+def test_an_unknown_start_stage_or_invalid_given_form_is_a_clear_failure(tmp_path):
+    unknown = run_mid_way(tmp_path, "  - expect: {stage: study}", at="stduy")
+    assert "has no stage 'stduy' to open the case at" in unknown.failures[0]
+    invalid = run_mid_way(tmp_path, "  - expect: {stage: study}", forms="{study: {investment: -5}}")
+    assert "could not be opened" in invalid.failures[0] and "investment" in invalid.failures[0]
