@@ -108,3 +108,36 @@ def test_the_guide_lists_every_refusal_code_the_engine_gives() -> None:
     table = GUIDE.read_text(encoding="utf-8").split("**Refusal codes.**", 1)[1].split("###", 1)[0]
     listed = set(re.findall(r"`([a-z_]+)`", table))
     assert raised - listed == set(), "refusal codes missing from the guide"
+
+
+def test_the_financing_rule_of_the_second_tutorial_is_explained_in_words_in_three_languages(tmp_path: Path, sessions) -> None:  # noqa: ANN001
+    from engine.cases import Actor, Member
+    from engine.errors import RequirementsNotMet
+    from engine.models import Desk
+    from engine.scenarios import ScenarioRunner
+
+    directory = tmp_path / "pathways"
+    shutil.copytree(SHIPPED_PATHWAYS, directory, ignore=shutil.ignore_patterns("scenarios"))
+    shutil.copytree(ROOT / "assessments", tmp_path / "assessments")
+    text = next(t for _line, t in blocks("yaml") if yaml.safe_load(t).get("id") == "shop_takeover")
+    (directory / "shop_takeover.yaml").write_text(text, encoding="utf-8")
+    with ScenarioRunner(directory, sessions) as runner:
+        with sessions.begin() as session:
+            session.add(Desk(id="genova", name="Genova", country="IT", region="Liguria"))
+        op = Actor.of("op", ["operator"], ["genova"])
+        receipt = runner.service.open_case(op, pathway_id="shop_takeover", desk_id="genova",
+                                           members=[Member("anna", "Anna")], at="financing",
+                                           forms={"business_plan": {"investment_needed": 95000,
+                                                                    "revenue_year1": 1, "jobs_created": 1}})
+        receipt = runner.service.submit_form(receipt.case_id, op, receipt.version, {
+            "asking_price": 100000, "own_capital": 8000, "bank_loan": 90000,
+            "offer_date": "2026-01-15", "deed_date": "2026-05-30"})
+        with pytest.raises(RequirementsNotMet) as refused:
+            runner.service.advance(receipt.case_id, op, receipt.version, "financed")
+    english = refused.value.message("en")
+    assert "Own capital (EUR) ≥ 10 % of Asking price (EUR)" in english
+    assert "Own capital (EUR) + Bank loan (EUR) ≥ Investment needed (EUR)" in english
+    assert "the days from Date of the owner's offer to Planned date of the deed ≤ 180" in english
+    assert "Capitale proprio (EUR) ≥ il 10 % di Prezzo richiesto (EUR)" in refused.value.message("it")
+    assert "Apport personnel (EUR) ≥ 10 % de Prix demandé (EUR)" in refused.value.message("fr")
+    assert "financing." not in english and "business_plan." not in english
