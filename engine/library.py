@@ -30,7 +30,7 @@ from .loader import LoadError, Problem, SourceDocument, read_file
 from .machine import build_machine
 from .models import PathwayRevision, PathwaySource, utcnow
 from .pathway import Pathway, build_pathway
-from .validation import CheckedPathway, Fragment, check_source, load_fragment
+from .validation import CheckedPathway, Fragment, check_source, load_fragment, target_problems
 
 FRAGMENT_DIR = "shared"
 SCENARIO_DIR = "scenarios"
@@ -144,15 +144,7 @@ def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], 
             out.append(_resolved_problem(checked, ("stages", stage_index, "assessment", "id"), "unknown_assessment",
                                          assessment=stage.assessment.assessment_id,
                                          known=", ".join(sorted(assessments)) or "-"))
-        for exit_ in stage.exits:
-            target = others.get(exit_.pathway) if exit_.pathway else None
-            if target is None:
-                continue
-            stage_index = checked.pathway.stage_ids.index(stage.id)
-            exit_index = stage.exits.index(exit_)
-            if exit_.at and target.stage(exit_.at) is None:
-                out.append(_resolved_problem(checked, ("stages", stage_index, "exits", exit_index, "at"),
-                                             "unknown_stage", stage=exit_.at, suggestion="-"))
+    out.extend(target_problems(checked, others))
     if any(p.severity == "error" for p in out):
         checked.pathway = None
     return out

@@ -353,8 +353,34 @@ def semantic_problems(rd: ResolvedDocument, known_pathways: Iterable[str] | None
     for i, stage in enumerate(stages):
         out.extend(_stage_problems(rd, i, stage, roles, outcomes, stage_ids, fields, d.get("id"), known_pathways))
 
-    if start in stage_ids:
+    # A misspelt stage id is one error: the stages it cuts off are not reported as unreachable on top of it.
+    if start in stage_ids and not any(p.code == "unknown_stage" for p in out):
         out.extend(_graph_problems(rd, stages, stage_ids, start))
+    return out
+
+
+def target_problems(checked: "CheckedPathway", targets: Mapping[str, Pathway | None]) -> list[Problem]:
+    """Rules on exits to other pathways, with the target's revision at hand: the stage `at` which the case
+    continues, and the stages whose forms it `carry`-ies, must exist there."""
+    out: list[Problem] = []
+    pathway, resolved = checked.pathway, checked.resolved
+    if pathway is None or resolved is None:
+        return out
+    for si, stage in enumerate(pathway.stages):
+        for ei, exit_ in enumerate(stage.exits):
+            target = targets.get(exit_.pathway) if exit_.pathway and exit_.pathway != pathway.id else None
+            if target is None:
+                continue
+            path = ("stages", si, "exits", ei)
+            if exit_.at and target.stage(exit_.at) is None:
+                out.append(resolved.problem("unknown_target_stage", path + ("at",), stage=exit_.at,
+                                            pathway=target.id, suggestion=_suggest(exit_.at, target.stage_ids)))
+            for k, carried in enumerate(exit_.carry):
+                there = target.stage(carried)
+                if there is None or there.form is None:
+                    with_forms = [s.id for s in target.stages if s.form is not None]
+                    out.append(resolved.problem("carry_not_in_target", path + ("carry", k), stage=carried,
+                                                pathway=target.id, suggestion=_suggest(carried, with_forms)))
     return out
 
 
@@ -472,6 +498,14 @@ def _field_problems(rd: ResolvedDocument, path: DocPath, fdef: dict) -> list[Pro
     values = [o["value"] for o in fdef.get("options", [])]
     if len(values) != len(set(values)):
         out.append(rd.problem("duplicate_option", path + ("options",)))
+    # A range no value can satisfy makes the form impossible to submit.
+    for low, high in (("minimum", "maximum"), ("min_length", "max_length"), ("min_items", "max_items")):
+        if low in fdef and high in fdef and fdef[low] > fdef[high]:
+            out.append(rd.problem("impossible_range", path + (low,), field=fdef["id"], low=low, high=high,
+                                  low_value=fdef[low], high_value=fdef[high]))
+    if kind == "choices" and values and fdef.get("min_items", 0) > len(values):
+        out.append(rd.problem("impossible_range", path + ("min_items",), field=fdef["id"], low="min_items",
+                              high="options", low_value=fdef["min_items"], high_value=len(values)))
     return out
 
 
@@ -520,6 +554,8 @@ def _condition_problems(rd: ResolvedDocument, path: DocPath, cond: Any, fields: 
             elif options and operand not in options:
                 out.append(rd.problem("condition_option", here + (op,), field=ref, value=operand,
                                       known=", ".join(options)))
+        if op == "in" and not operand:
+            out.append(rd.problem("condition_empty_in", here + (op,), field=name))
         if op in ("in", "contains") and options:
             wanted = operand if op == "in" else [operand]
             for value in wanted:

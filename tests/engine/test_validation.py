@@ -450,9 +450,13 @@ def test_an_exit_at_a_stage_missing_in_the_other_pathway_is_located_at_its_at(tm
     """))
     write(tmp_path, "other.yaml", VALID.replace("id: p\n", "id: other\n").replace("id: start", "id: finish"))
     checked = check(tmp_path)
-    problem = only(checked, "unknown_stage")
+    problem = only(checked, "unknown_target_stage")
     assert (problem.file, problem.line) == (str(path), line_of(path, "finsh"))
     assert problem.path == ("stages", 0, "exits", 1, "at")
+    assert problem.message() == "the pathway 'other' has no stage 'finsh' (closest: finish)"
+    # 'start' is carried, but 'other' has no stage 'start' whose form could receive it.
+    carried = only(checked, "carry_not_in_target")
+    assert carried.path == ("stages", 0, "exits", 0, "carry", 0) and "'other'" in carried.message()
     assert checked.pathway is None and not checked.valid
 
 
@@ -460,7 +464,7 @@ def test_a_valid_pathway_whose_exit_lands_on_a_missing_stage_of_another_pathway_
     write(tmp_path, "p.yaml", VALID.replace("outcome: withdrawn", "pathway: other\n        at: nope"))
     write(tmp_path, "other.yaml", VALID.replace("id: p\n", "id: other\n"))
     checked = check(tmp_path)
-    assert codes(checked) == ["unknown_stage"]
+    assert codes(checked) == ["unknown_target_stage"]
     assert checked.pathway is None
     assert check(tmp_path, "other").valid
 
@@ -809,7 +813,7 @@ def test_an_invalid_file_keeps_the_last_valid_revision_active_and_its_problems_a
         source = session.get(PathwaySource, str(directory / "mini.yaml"))
         assert source.valid is False and source.active_revision_id == active
         assert [(p["code"], p["severity"], p["path"]) for p in source.problems] == [
-            ("unknown_stage", "error", "stages[1].exits[0].to"), ("unreachable_stage", "error", "stages[2].id")]
+            ("unknown_stage", "error", "stages[1].exits[0].to")]  # one typo, one error: no follow-on ones
         assert source.problems[0]["line"] == line_of(directory / "mini.yaml", "to: dead")
         assert "there is no stage 'dead' (closest: deed)" in source.problems[0]["message"]
     # Fixed again: valid, no problems left, and the same content is the same revision.
@@ -963,3 +967,58 @@ def test_export_writes_the_active_revision_readable_by_everyone_and_sync_then_fi
     library.sync()
     assert library.active_revision_id("mini") == saved_id
     assert next(o for o in library.last_outcomes if o.pathway_id == "mini").action == "unchanged"
+
+
+# --- impossible rules, follow-on errors -------------------------------------------------------------
+
+
+def test_an_impossible_range_or_an_empty_in_list_is_an_error_at_its_line(tmp_path):
+    path = write(tmp_path, "p.yaml", HEAD + body("""
+    stages:
+      - id: start
+        title: @
+        form:
+          fields:
+            - {id: price, type: number, minimum: 500, maximum: 100, label: @}
+            - {id: name, type: string, min_length: 30, max_length: 20, label: @}
+            - id: markets
+              type: choices
+              min_items: 3
+              label: @
+              options:
+                - {value: local, label: @}
+                - {value: export, label: @}
+        exits:
+          - id: done
+            label: @
+            outcome: withdrawn
+            when: {field: start.name, in: []}
+    """))
+    checked = check(tmp_path)
+    assert sorted(codes(checked)) == ["condition_empty_in"] + ["impossible_range"] * 3
+    price = [p for p in checked.problems if p.code == "impossible_range"][0]
+    assert price.line == line_of(path, "minimum: 500")
+    assert price.message() == "the field 'price' can never be filled in: minimum (500) is greater than maximum (100)"
+    assert "non potrà mai" in price.message("it") and "ne pourra jamais" in price.message("fr")
+    assert only(checked, "condition_empty_in").line == line_of(path, "in: []")
+
+
+def test_one_misspelt_stage_id_gives_one_error_not_a_cascade_of_unreachable_stages(tmp_path):
+    write(tmp_path, "p.yaml", HEAD + body("""
+    stages:
+      - id: start
+        title: @
+        exits: [{id: go, label: @, to: secnd}]
+      - id: second
+        title: @
+        exits: [{id: go, label: @, to: third}]
+      - id: third
+        title: @
+        exits: [{id: go, label: @, to: fourth}]
+      - id: fourth
+        title: @
+        exits: [{id: done, label: @, outcome: withdrawn}]
+    """))
+    checked = check(tmp_path)
+    assert codes(checked) == ["unknown_stage"]
+    assert checked.problems[0].params["suggestion"] == "second"

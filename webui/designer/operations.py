@@ -26,7 +26,7 @@ from engine.errors import EngineError
 from engine.library import load_fragments
 from engine.loader import LoadError, Problem, parse_text
 from engine.models import PathwayRevision, PathwaySource, utcnow
-from engine.validation import CheckedPathway, check_source
+from engine.validation import CheckedPathway, check_source, target_problems
 
 from .models import PathwayDraft, PathwaySave
 
@@ -54,23 +54,20 @@ def check_text(library: PathwayLibrary, directory: Path | None, file_name: str, 
 
 
 def _check_exits_to_other_pathways(library: PathwayLibrary, checked: CheckedPathway) -> None:
-    """An exit `at` a stage of another pathway must name a stage of that pathway's active revision (the
-    rule `check_directory` applies between files)."""
-    pathway = checked.pathway
-    if pathway is None or checked.resolved is None:
+    """Exits to other pathways land on stages of those pathways' active revisions (the rule
+    `check_directory` applies between files)."""
+    if checked.pathway is None:
         return
-    for si, stage in enumerate(pathway.stages):
-        for ei, exit_ in enumerate(stage.exits):
-            if not (exit_.pathway and exit_.at) or exit_.pathway == pathway.id:
-                continue
-            try:
-                target = library.current(exit_.pathway).pathway
-            except EngineError:
-                continue
-            if target.stage(exit_.at) is None:
-                checked.problems.append(checked.resolved.problem(
-                    "unknown_stage", ("stages", si, "exits", ei, "at"), stage=exit_.at, suggestion="-"))
-                checked.pathway = None
+    targets = {}
+    for pathway_id in {e.pathway for s in checked.pathway.stages for e in s.exits if e.pathway}:
+        try:
+            targets[pathway_id] = library.current(pathway_id).pathway
+        except EngineError:
+            continue
+    problems = target_problems(checked, targets)
+    if problems:
+        checked.problems.extend(problems)
+        checked.pathway = None
 
 
 def top_value(text: str, key: str) -> str | None:
