@@ -271,8 +271,10 @@ def test_a_new_pathway_starts_as_a_copy_of_another(as_role, app, pathways_dir): 
     assert re.search(r"^id: micro_start$", text, re.M) and re.search(r"^version: 1$", text, re.M)
     response = save(designer, text, None, file_name="micro_start.yaml")
     assert response.status_code == 302, response.text
-    assert (pathways_dir / "micro_start.yaml").exists()
+    assert not (pathways_dir / "micro_start.yaml").exists()  # in the database until exported
     assert active_id(app, "micro_start")
+    assert app.extensions["opera"].library.export(["micro_start"])[0][0] == pathways_dir / "micro_start.yaml"
+    assert (pathways_dir / "micro_start.yaml").read_text(encoding="utf-8") == text
 
 
 def test_upload_opens_the_file_in_the_editor_checked_and_download_gives_it_back(as_role, app):  # noqa: ANN001
