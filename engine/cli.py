@@ -62,7 +62,9 @@ def _group_by_directory(paths: tuple[str, ...]) -> dict[Path, list[Path] | None]
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @lang_option
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. missing translations) as errors.")
-def validate_command(paths: tuple[str, ...], lang: str, strict: bool) -> None:
+@click.option("--shared", "shared_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Where the shared stages are (default: the 'shared' folder beside the files).")
+def validate_command(paths: tuple[str, ...], lang: str, strict: bool, shared_dir: str | None) -> None:
     """Check pathway files; print FILE:LINE:COL: message for each problem. Exit 1 if any is invalid."""
     failed = False
     total = 0
@@ -70,7 +72,8 @@ def validate_command(paths: tuple[str, ...], lang: str, strict: bool) -> None:
         # A shared-stages file named alone is checked as a fragment; pathways are checked as pathways.
         fragments_named = {str(p) for p in only or () if p.parent.name == "shared"}
         pathways_named = [p for p in only or () if p.parent.name != "shared"]
-        results, fragment_problems = check_directory(directory, pathways_named if only is not None else None)
+        results, fragment_problems = check_directory(directory, pathways_named if only is not None else None,
+                                                     Path(shared_dir) if shared_dir else None)
         total += len(fragments_named)
         for problem in fragment_problems:
             if only is not None and not pathways_named and problem.file not in fragments_named:

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -74,10 +75,11 @@ def pathway_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in PATHWAY_SUFFIXES)
 
 
-def load_fragments(directory: Path) -> tuple[dict[str, Fragment], list[Problem]]:
+def load_fragments(directory: Path, shared: Path | None = None) -> tuple[dict[str, Fragment], list[Problem]]:
+    """The shared stages of a pathways directory (its `shared/` folder, or `shared` when given)."""
     fragments: dict[str, Fragment] = {}
     problems: list[Problem] = []
-    shared = directory / FRAGMENT_DIR
+    shared = shared if shared is not None else directory / FRAGMENT_DIR
     if shared.is_dir():
         for path in pathway_files(shared):
             fragment = load_fragment(path)
@@ -86,10 +88,13 @@ def load_fragments(directory: Path) -> tuple[dict[str, Fragment], list[Problem]]
     return fragments, problems
 
 
-def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tuple[list[CheckedPathway], list[Problem]]:
-    """Check all pathway files of a directory against each other (exits to other pathways, ids)."""
+def check_directory(directory: Path, only: Iterable[Path] | None = None,
+                    shared: Path | None = None) -> tuple[list[CheckedPathway], list[Problem]]:
+    """Check all pathway files of a directory against each other (exits to other pathways, ids), with the
+    shared stages of its `shared/` folder (or of `shared`)."""
     directory = Path(directory)
-    fragments, fragment_problems = load_fragments(directory)
+    shared = Path(shared) if shared is not None else directory / FRAGMENT_DIR
+    fragments, fragment_problems = load_fragments(directory, shared)
     files = pathway_files(directory)
     # Read every file once; the ids tell which pathways exist before any file is checked.
     sources: dict[Path, SourceDocument | CheckedPathway] = {}
@@ -121,6 +126,9 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None) -> tupl
             continue
         checked = checked_all[path]
         checked.problems.extend(_cross_problems(checked, revisions, path, owners, assessments))
+        if not fragments:  # a file checked away from the pathways: say where the shared stages were sought
+            checked.problems = [dataclasses.replace(p, code="no_shared_stages", params={
+                **p.params, "looked": str(shared)}) if p.code == "unknown_fragment" else p for p in checked.problems]
         results.append(checked)
     return results, fragment_problems
 

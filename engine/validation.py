@@ -219,16 +219,17 @@ class ResolvedDocument:
     adapted: dict[DocPath, DocPath] = field(default_factory=dict)  # resolved path -> path in the pathway file
 
     def problem(self, code: str, path: DocPath = (), severity: str = "error", **params: Any) -> Problem:
+        """A problem at a path of the resolved document, reported where it is written: the file (the
+        pathway's or a shared one), its line, and the path inside *that* file — `stages[N]` counts the
+        stages of the file named, never the stages after includes are expanded."""
         path = tuple(path)
         for length in range(len(path), 2, -1):
             written = self.adapted.get(path[:length])
             if written is not None:
-                file, line, col = self.source.where(written + path[length:])
-                return Problem(file, line, col, code, params, path, severity)
+                return self.source.problem(code, written + path[length:], severity, **params)
         if len(path) >= 2 and path[0] == "stages" and isinstance(path[1], int) and path[1] < len(self.origins):
             origin_doc, prefix = self.origins[path[1]]
-            file, line, col = origin_doc.where(prefix + path[2:])
-            return Problem(file, line, col, code, params, path, severity)
+            return origin_doc.problem(code, prefix + path[2:], severity, **params)
         return self.source.problem(code, path, severity, **params)
 
 

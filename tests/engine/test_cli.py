@@ -229,3 +229,18 @@ def test_sync_records_revisions_and_keeps_the_last_valid_one_for_a_broken_file(t
                      result.stdout, flags=re.M)
     assert re.search(r"^    .+mini\.yaml:\d+:\d+: there is no stage 'dead'", result.stdout, flags=re.M)
     assert run("pathways", "sync", "--pathways-dir", str(FIXTURES), "--database-url", url).exit_code == 0
+
+
+def test_a_file_checked_away_from_the_pathways_says_how_to_point_at_its_shared_stages(tmp_path):
+    from tests.conftest import SHIPPED_PATHWAYS
+
+    elsewhere = tmp_path / "drafts"
+    elsewhere.mkdir()
+    text = (SHIPPED_PATHWAYS / "startup.yaml").read_text(encoding="utf-8")
+    (elsewhere / "startup.yaml").write_text(text, encoding="utf-8")
+    alone = run("pathways", "validate", str(elsewhere / "startup.yaml"))
+    assert alone.exit_code == 1
+    assert f"none were found in {elsewhere / 'shared'}" in alone.output and "--shared" in alone.output
+    pointed = run("pathways", "validate", "--shared", str(SHIPPED_PATHWAYS / "shared"), str(elsewhere / "startup.yaml"))
+    assert "no shared stages" not in pointed.output and "there are no shared stages" not in pointed.output
+    assert "startup.yaml: valid" in pointed.output, pointed.output

@@ -15,6 +15,7 @@ from engine.library import PathwayLibrary, check_directory, load_fragments
 from engine.loader import Problem, parse_text
 from engine.models import PathwayRevision, PathwaySource
 from engine.validation import CheckedPathway, check_source
+from tests.conftest import SHIPPED_PATHWAYS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "pathways"
@@ -1022,3 +1023,19 @@ def test_one_misspelt_stage_id_gives_one_error_not_a_cascade_of_unreachable_stag
     checked = check(tmp_path)
     assert codes(checked) == ["unknown_stage"]
     assert checked.problems[0].params["suggestion"] == "second"
+
+
+def test_stages_n_counts_the_stages_of_the_file_named_not_the_stages_after_includes_are_expanded(tmp_path):
+    shutil.copytree(SHIPPED_PATHWAYS / "shared", tmp_path / "shared")
+    path = write(tmp_path, "p.yaml", HEAD + body("""
+    stages:
+      - include: intake
+      - id: idea
+        title: @
+        exits:
+          - {id: done, label: @, outcome: withdrawm}
+    """))
+    problem = only(check(tmp_path), "unknown_outcome")
+    assert problem.file == str(path) and problem.line == line_of(path, "withdrawm")
+    assert problem.path == ("stages", 1, "exits", 0, "outcome")
+    assert "(at stages[1].exits[0].outcome)" in problem.format()
