@@ -113,6 +113,7 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None,
     # Assessments live beside the pathways (../assessments); where there are none, they are not checked.
     assessments_dir = directory.resolve().parent / "assessments"
     assessments = {p.stem for p in pathway_files(assessments_dir)} if assessments_dir.is_dir() else None
+    recommended = recommended_pathways(assessments_dir) if assessments_dir.is_dir() else None
     wanted = [Path(p).resolve() for p in only] if only is not None else None
     results = []
     # A pathway id belongs first to the file named after it, whatever the listing order and the files
@@ -126,11 +127,31 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None,
             continue
         checked = checked_all[path]
         checked.problems.extend(_cross_problems(checked, revisions, path, owners, assessments))
+        if recommended is not None and checked.pathway is not None and checked.pathway.id not in recommended:
+            checked.problems.append(checked.source.problem(  # type: ignore[union-attr]
+                "never_recommended", ("id",), "warning", pathway=checked.pathway.id,
+                assessments=", ".join(sorted(set(recommended.values()))) or "-"))
         if not fragments:  # a file checked away from the pathways: say where the shared stages were sought
             checked.problems = [dataclasses.replace(p, code="no_shared_stages", params={
                 **p.params, "looked": str(shared)}) if p.code == "unknown_fragment" else p for p in checked.problems]
         results.append(checked)
     return results, fragment_problems
+
+
+def recommended_pathways(assessments_dir: Path) -> dict[str, str]:
+    """The pathways some assessment rule recommends (`rules: - pathway: <id>`), with the assessment's file;
+    read leniently: a broken assessment file is the assessment checker's business."""
+    found: dict[str, str] = {}
+    for path in pathway_files(assessments_dir):
+        try:
+            data = read_file(path).data
+        except LoadError:
+            continue
+        rules = data.get("rules") if isinstance(data, dict) else None
+        for rule in rules if isinstance(rules, list) else []:
+            if isinstance(rule, dict) and isinstance(rule.get("pathway"), str):
+                found.setdefault(rule["pathway"], path.name)
+    return found
 
 
 def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], path: Path,

@@ -1039,3 +1039,30 @@ def test_stages_n_counts_the_stages_of_the_file_named_not_the_stages_after_inclu
     assert problem.file == str(path) and problem.line == line_of(path, "withdrawm")
     assert problem.path == ("stages", 1, "exits", 0, "outcome")
     assert "(at stages[1].exits[0].outcome)" in problem.format()
+
+
+def test_a_pathway_no_intake_rule_recommends_is_a_warning_until_a_rule_names_it(tmp_path):
+    from tests.conftest import ROOT
+
+    directory = tmp_path / "pathways"
+    shutil.copytree(SHIPPED_PATHWAYS, directory, ignore=shutil.ignore_patterns("scenarios"))
+    shutil.copytree(ROOT / "assessments", tmp_path / "assessments", ignore=shutil.ignore_patterns("scenarios"))
+    write(directory, "p.yaml", VALID)
+    checked = check(directory)
+    warning = only(checked, "never_recommended")
+    assert checked.valid and warning.severity == "warning" and warning.line == 1
+    assert "entrecomp-intake.yaml" in warning.message() and "assessments/" in warning.message("it")
+    assert all(not c.warnings for c in check_directory(directory)[0] if c.pathway_id != "p")
+
+    intake = tmp_path / "assessments" / "entrecomp-intake.yaml"
+    text = intake.read_text(encoding="utf-8").replace(
+        "pathways: [startup, wbo, spinoff, community_coop]", "pathways: [startup, wbo, spinoff, community_coop, p]")
+    rule = yaml_text("""
+    - id: p_for_everyone
+      pathway: p
+      points: 1
+      when: {field: answers.colleagues_interested, gte: 0}
+      reason: @
+    """)
+    intake.write_text(text + "".join("  " + line + "\n" for line in rule.splitlines()), encoding="utf-8")
+    assert "never_recommended" not in codes(check(directory))
