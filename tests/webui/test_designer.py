@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -446,3 +447,36 @@ def test_two_saves_from_the_same_state_cannot_both_be_recorded(app):  # noqa: AN
         session.add(PathwaySave(pathway_id="startup", revision_id=rid, parent_save_id=0, author="des"))
     with pytest.raises(IntegrityError), sessions.begin() as session:
         session.add(PathwaySave(pathway_id="startup", revision_id=rid, parent_save_id=0, author="adm"))
+
+
+def test_a_problem_in_a_shared_stage_names_the_shared_file_and_the_count_is_a_sentence(as_role, app, pathways_dir):  # noqa: ANN001
+    (pathways_dir / "shared" / "signing.yaml").write_text(textwrap.dedent("""\
+        fragment: signing
+        title: {it: Firma, fr: Signature, en: Signing}
+        stages:
+          - id: signing
+            title: {it: Firma, fr: Signature, en: Signing}
+            signoffs:
+              - {id: deed, label: {it: Atto, fr: Acte, en: Deed}, role: notary}
+            exits:
+              - {id: signed, label: {it: Firmato, fr: Signé, en: Signed}, to: $next}
+        """), encoding="utf-8")
+    text = textwrap.dedent("""\
+        id: signed_off
+        version: 1
+        title: {it: Firmato, fr: Signé, en: Signed}
+        stages:
+          - include: signing
+          - id: done
+            title: {it: Fine, fr: Fin, en: End}
+            exits:
+              - {id: end, label: {it: Fine, fr: Fin, en: End}, outcome: withdrawn}
+        """)
+    designer = as_role("designer")
+    result = designer.client.post("/designer/check", json={"text": text, "file_name": "signed_off.yaml"},
+                                  headers={"X-CSRFToken": designer.token()})
+    problem = result.json["problems"][0]
+    assert (problem["code"], problem["elsewhere"], problem["line"]) == ("unknown_role", "shared/signing.yaml", 7)
+    assert result.json["summary"] == "1 problem found."
+    page = designer.post("/designer/edit", {"text": text, "file_name": "signed_off.yaml", "action": "check"})
+    assert "in shared/signing.yaml" in page.text and 'data-line="7"' not in page.text

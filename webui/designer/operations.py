@@ -199,5 +199,14 @@ def engine_message(exc: EngineError, lang: str) -> str:
     return exc.message(lang)
 
 
-def problem_dicts(problems: list[Problem], lang: str) -> list[dict[str, Any]]:
-    return [p.as_dict(lang) for p in problems]
+def problem_dicts(problems: list[Problem], lang: str, file_name: str = "") -> list[dict[str, Any]]:
+    """Problems for the editor; one written in another file (a shared stage) names that file in
+    `elsewhere` (e.g. 'shared/business_plan.yaml'), so that its line is not taken for a line of this text."""
+    out = []
+    for problem in problems:
+        entry = problem.as_dict(lang)
+        where = Path(problem.file)
+        if file_name and where.name != file_name:
+            entry["elsewhere"] = f"{where.parent.name}/{where.name}" if where.parent.name == "shared" else where.name
+        out.append(entry)
+    return out

@@ -15,6 +15,7 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -224,7 +225,7 @@ def edit_post():  # noqa: ANN201
     library = services().library
     if action in ("check", "preview"):
         checked = operations.check_text(library, _directory(), file_name, text)
-        problems = operations.problem_dicts(checked.problems, lang())
+        problems = operations.problem_dicts(checked.problems, lang(), file_name)
         preview = _svg(checked.pathway) if action == "preview" and checked.pathway is not None else None
         return _render_editor(pathway_id=pathway_id, file_name=file_name, text=text, base=base, problems=problems,
                               preview=preview, checked=True, is_new=is_new,
@@ -252,7 +253,8 @@ def edit_post():  # noqa: ANN201
                               suggested_version=result.version, is_new=is_new)
     flash(_("The file has errors: it is kept as a draft and does not become a revision."), "error")
     return _render_editor(pathway_id=pathway_id, file_name=file_name, text=text, base=base, status=422,
-                          problems=operations.problem_dicts(result.problems, lang()), checked=True, is_new=is_new)
+                          problems=operations.problem_dicts(result.problems, lang(), file_name), checked=True,
+                          is_new=is_new)
 
 
 @bp.post("/check")
@@ -266,7 +268,8 @@ def check_json():  # noqa: ANN201
     checked = operations.check_text(services().library, _directory(), file_name, text)
     return jsonify({
         "valid": checked.valid,
-        "problems": _problems_by_line(operations.problem_dicts(checked.problems, lang())),
+        "problems": _problems_by_line(operations.problem_dicts(checked.problems, lang(), file_name)),
+        "summary": ngettext("%(num)d problem found.", "%(num)d problems found.", len(checked.problems)),
         "svg": render_pathway_svg(checked.pathway, lang()) if data.get("preview") and checked.pathway else None,
     })
 
@@ -316,7 +319,8 @@ def upload():  # noqa: ANN201
     base = operations.active_revision(db(), pathway_id)
     checked = operations.check_text(services().library, _directory(), file_name, text)
     return _render_editor(pathway_id=pathway_id, file_name=file_name, text=text, base=base, checked=True,
-                          problems=operations.problem_dicts(checked.problems, lang()), is_new=base is None)[0]
+                          problems=operations.problem_dicts(checked.problems, lang(), file_name),
+                          is_new=base is None)[0]
 
 
 # --- simulation -------------------------------------------------------------------------------------

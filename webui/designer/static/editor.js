@@ -37,6 +37,7 @@
     clearMarks();
     if (!editor) { return; }
     problems.forEach(function (p) {
+      if (p.elsewhere) { return; }  // a line of another file (a shared stage), not of this text
       var line = editor.getLineHandle(Math.max(p.line - 1, 0));
       if (!line) { return; }
       editor.addLineClass(line, "background", "editor-problem-line");
@@ -60,17 +61,25 @@
     } else {
       notice.className = "notice notice-error";
       notice.setAttribute("role", "alert");
-      notice.textContent = result.problems.length + " \u26a0";
+      notice.textContent = result.summary;
       list.appendChild(notice);
       var ul = document.createElement("ul");
       result.problems.forEach(function (p) {
         var li = document.createElement("li");
         li.className = "problem-" + p.severity;
-        li.setAttribute("data-line", p.line);
-        var a = document.createElement("a");
-        a.href = "#line-" + p.line;
-        a.textContent = (list.getAttribute("data-line-word") || "line") + " " + p.line + ":" + p.column;
-        li.appendChild(a);
+        var where = (list.getAttribute("data-line-word") || "line") + " " + p.line + ":" + p.column;
+        if (p.elsewhere) {
+          var file = document.createElement("strong");
+          file.textContent = (list.getAttribute("data-in-file") || "{file}").replace("{file}", p.elsewhere);
+          li.appendChild(file);
+          li.appendChild(document.createTextNode(", " + where));
+        } else {
+          li.setAttribute("data-line", p.line);
+          var a = document.createElement("a");
+          a.href = "#line-" + p.line;
+          a.textContent = where;
+          li.appendChild(a);
+        }
         li.appendChild(document.createTextNode(": " + p.message + (p.path ? " (" + p.path + ")" : "")));
         ul.appendChild(li);
       });
