@@ -92,7 +92,7 @@ def test_designer_changes_a_pathway_checks_saves_simulates_and_migrates_a_case(n
     page.check(f"#mig-pick-{case_id}")
     with page.expect_navigation():
         page.get_by_role("button", name="Preview").click()
-    assert "first_interview → first_interview" in page.locator(f"#mig-case-{case_id}").inner_text()
+    assert "First interview → First interview" in page.locator(f"#mig-case-{case_id}").inner_text()
     page.on("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         page.get_by_role("button", name="Migrate the picked cases").click()

@@ -345,7 +345,7 @@ def test_migration_previews_then_moves_picked_cases_and_refuses_unsafe_ones(as_r
     designer = as_role("designer")
     old = active_id(app, "startup")
     text = source_of(app, old)
-    first_stage = app.extensions["opera"].library.revision(old).pathway.stages[0].id
+    first_stage = app.extensions["opera"].library.revision(old).pathway.stages[0].title["en"]  # titles, not ids
     save(designer, with_stage(text), old, version="8")
     new = active_id(app, "startup")
     page = designer.get("/designer/migrate/startup")
@@ -420,6 +420,8 @@ def test_an_exit_to_a_missing_stage_of_another_pathway_is_a_located_problem(as_r
                                   headers={"X-CSRFToken": designer.token()})
     assert result.json["valid"] is False
     assert [p["line"] for p in result.json["problems"]] == [line]
+    assert result.json["problems"][0]["message"] == (
+        "the pathway 'startup' has no stage 'idea_motivatio' (closest: idea_motivation)")
 
 
 def test_one_click_steps_tick_upload_sign_and_advance_as_someone_allowed_to(as_role, app):  # noqa: ANN001

@@ -560,9 +560,15 @@ def migrate(pathway_id: str):  # noqa: ANN201
                     Case.pathway_id == pathway_id, Case.status != "closed", Case.revision_id != target_id,
                     Case.id.not_in(list(results))).order_by(Case.id).limit(500))]
     missing_stages = sorted({c.stage_id for c in cases if target.stage(c.stage_id) is None})
+
+    def stage_title(revision_id: int, stage_id: str | None) -> str:
+        """A stage's title in a revision, for people; its id only if the revision lacks it."""
+        stage = library.revision(revision_id, session).pathway.stage(stage_id or "")
+        return localize(stage.title, lang()) if stage is not None else str(stage_id or "-")
+
     return render_template("designer/migrate.html", pathway_id=pathway_id, revisions=revisions, target_id=target_id,
                            target=target, cases=cases, plans=plans, results=results, chosen=chosen,
-                           stage_map=stage_map, missing_stages=missing_stages)
+                           stage_map=stage_map, missing_stages=missing_stages, stage_title=stage_title)
 
 
 def _assessments() -> list:
