@@ -17,7 +17,7 @@ from engine.models import Case, PathwayRevision
 from tests.conftest import SHIPPED_PATHWAYS
 from tests.webui.conftest import SHIPPED_ASSESSMENTS, TEST_PASSWORD_METHOD, WORKERS, open_case
 from webui import create_app
-from webui.designer.diagram import render_pathway_svg
+from webui.designer.diagram import render_pathway_svg, stage_panel
 from webui.designer.models import PathwayDraft, PathwaySave
 
 NEW_STAGE = """      - id: to_legal_check
@@ -144,6 +144,13 @@ def test_diagram_draws_each_exit_and_outcome_and_highlights_the_current_stage(ap
             assert f'data-exit="{exit_.id}"' in svg
     assert svg.count("pd-current") == 1
     assert "percorso startup" in svg, "an exit to another pathway names it"
+    others = {c.pathway_id: c.pathway for c in shipped_pathways}
+    titled = render_pathway_svg(wbo, "it", others=others)
+    startup = others["startup"]
+    at = next(e.at for s in wbo.stages for e in s.exits if e.pathway == "startup" and e.at)
+    targets = [e["target"] for stage in stage_panel(wbo, "it", others) for e in stage["exits"]]
+    assert f"→ percorso {startup.title['it']} (a {startup.stage(at).title['it']})" in targets
+    assert "percorso startup" not in titled, "with the other revisions at hand, titles instead of ids"
 
 
 def test_a_twenty_stage_pathway_is_drawn_without_overlapping_boxes(shipped_pathways):  # noqa: ANN001

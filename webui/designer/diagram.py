@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, Mapping
 
 from engine.conditions import describe
 from engine.i18n import localize, message
@@ -93,13 +93,18 @@ def outcome_text(pathway: Pathway, outcome: str, lang: str) -> str:
     return outcome if text.startswith("outcome.") else text
 
 
-def exit_target_text(pathway: Pathway, exit_: Exit, lang: str) -> str:
+def exit_target_text(pathway: Pathway, exit_: Exit, lang: str, others: Mapping[str, Pathway] | None = None) -> str:
+    """Where an exit leads, in titles: the stage, the other pathway (and its stage), or the outcome."""
     if exit_.to:
         stage = pathway.stage(exit_.to)
         return "→ " + (localize(stage.title, lang) if stage else exit_.to)
     if exit_.pathway:
-        at = f" ({word('at', lang)} {exit_.at})" if exit_.at else ""
-        return f"→ {word('pathway', lang)} {exit_.pathway}{at}"
+        target = (others or {}).get(exit_.pathway)
+        name = localize(target.title, lang) if target is not None else exit_.pathway
+        at_stage = target.stage(exit_.at) if target is not None and exit_.at else None
+        at_name = localize(at_stage.title, lang) if at_stage is not None else exit_.at
+        at = f" ({word('at', lang)} {at_name})" if exit_.at else ""
+        return f"→ {word('pathway', lang)} {name}{at}"
     return f"→ {word('outcome', lang)}: {outcome_text(pathway, str(exit_.outcome), lang)}"
 
 
@@ -182,7 +187,8 @@ def _assign_lanes(edges: list[tuple[float, float, int]]) -> dict[int, int]:
     return out
 
 
-def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, compact: bool = False) -> str:
+def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, compact: bool = False,
+                       others: Mapping[str, Pathway] | None = None) -> str:
     """The SVG (a string, safe to embed in HTML) of a pathway revision's stages and exits."""
     m = COMPACT if compact else FULL
     inner = m.box_width - 24
@@ -195,7 +201,7 @@ def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, 
         box = _Box(stage, number, wrap(title, chars, 2 if compact else 3), requirement_summary(stage, lang), [])
         height = 10 + len(box.title_lines) * m.line + m.small_line + 6
         for exit_ in stage.exits:
-            label = f"⇒ {localize(exit_.label, lang)} {exit_target_text(pathway, exit_, lang)}"
+            label = f"⇒ {localize(exit_.label, lang)} {exit_target_text(pathway, exit_, lang, others)}"
             details = [] if compact else wrap(condition_text(pathway, exit_, lang), small_chars, 3)
             row = _Row(exit_, wrap(label, small_chars, 2), [d for d in details if d])
             row.height = (len(row.label_lines) + len(row.detail_lines)) * m.small_line + 6
@@ -289,10 +295,10 @@ def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, 
     return "\n".join(out)
 
 
-def stage_panel(pathway: Pathway, lang: str) -> list[dict[str, Any]]:
+def stage_panel(pathway: Pathway, lang: str, others: Mapping[str, Pathway] | None = None) -> list[dict[str, Any]]:
     """What the side panel beside the diagram lists: each stage with its requirements and exits."""
     return [{
         "id": s.id, "title": localize(s.title, lang), "requirements": requirement_lines(s, lang),
-        "exits": [{"id": e.id, "label": localize(e.label, lang), "target": exit_target_text(pathway, e, lang),
+        "exits": [{"id": e.id, "label": localize(e.label, lang), "target": exit_target_text(pathway, e, lang, others),
                    "condition": condition_text(pathway, e, lang)} for e in s.exits],
     } for s in pathway.stages]

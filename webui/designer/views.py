@@ -69,7 +69,7 @@ def _pathway(revision_id: int):  # noqa: ANN202
 
 
 def _svg(pathway, **kwargs) -> Markup:  # noqa: ANN001, ANN003
-    return Markup(render_pathway_svg(pathway, lang(), **kwargs))  # noqa: S704 - every text in it is escaped
+    return Markup(render_pathway_svg(pathway, lang(), others=_others(pathway), **kwargs))  # noqa: S704 - escaped
 
 
 # --- the library ------------------------------------------------------------------------------------
@@ -116,7 +116,8 @@ def revision(revision_id: int):  # noqa: ANN201
                               .order_by(PathwaySave.id.desc())))
     cases = db().scalar(select(func.count()).select_from(Case).where(Case.revision_id == revision_id)) or 0
     return render_template("designer/revision.html", row=row, pathway=pathway, svg=_svg(pathway),
-                           panel=stage_panel(pathway, lang()), text=describe_pathway(pathway, lang()),
+                           panel=stage_panel(pathway, lang(), _others(pathway)),
+                           text=describe_pathway(pathway, lang()),
                            others=others, saves=saves, cases=cases, may_edit=_may_edit(),
                            active=operations.active_revision(db(), row.pathway_id))
 
@@ -126,6 +127,7 @@ def revision(revision_id: int):  # noqa: ANN201
 def diagram(revision_id: int):  # noqa: ANN201
     pathway = _pathway(revision_id)
     svg = render_pathway_svg(pathway, request.args.get("lang") or lang(), current=request.args.get("current"),
+                             others=_others(pathway),
                              compact=request.args.get("compact") == "1")
     return Response(svg, mimetype="image/svg+xml")
 
@@ -270,7 +272,8 @@ def check_json():  # noqa: ANN201
         "valid": checked.valid,
         "problems": _problems_by_line(operations.problem_dicts(checked.problems, lang(), file_name)),
         "summary": ngettext("%(num)d problem found.", "%(num)d problems found.", len(checked.problems)),
-        "svg": render_pathway_svg(checked.pathway, lang()) if data.get("preview") and checked.pathway else None,
+        "svg": render_pathway_svg(checked.pathway, lang(), others=_others(checked.pathway))
+        if data.get("preview") and checked.pathway else None,
     })
 
 
