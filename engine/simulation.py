@@ -16,7 +16,9 @@ from .assessment import Assessment
 from .assessment_library import AssessmentLibrary
 from .cases import Actor, CaseService, Member
 from .db import make_engine, make_session_factory
+from . import conditions
 from .errors import EngineError, Unmet
+from .i18n import DEFAULT_LANGUAGE, localize, message
 from .files import FileStore
 from .library import PathwayLibrary
 from .models import Base, Case, Desk
@@ -34,7 +36,69 @@ class StepOutcome:
     step: dict[str, Any]
     done: bool
     code: str | None = None
-    message: str | None = None
+    message: str | None = None  # in English, for logs and scenario files
+    error: EngineError | None = None
+
+    def reason(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """Why the step was refused, in words in `lang`."""
+        if self.error is not None:
+            return self.error.message(lang)
+        return message("simulation.invalid_step", lang) if self.code == "invalid_step" else (self.message or "")
+
+
+def describe_step(pathway: Pathway, step: Mapping[str, Any], lang: str) -> str:
+    """A simulation step in words, with the labels of what it names: "Operator: tick “Interview held”"."""
+    action = next((a for a in ACTIONS if a in step), None)
+    who = _actor_words(str(step.get("as", "?")), pathway, lang)
+    if action is None:
+        return f"{who}: ?"
+    arg = step[action]
+    if action in ("tick", "untick", "sign"):
+        what = _requirement_label(pathway, str(arg), lang)
+    elif action == "upload":
+        what = f"{_requirement_label(pathway, str(arg.get('document')), lang)} ({arg.get('filename', '')})"
+    elif action == "advance":
+        exit_ = next((e for s in pathway.stages for e in s.exits if e.id == arg), None)
+        what = localize(exit_.label, lang) if exit_ is not None else str(arg)
+    elif action == "submit":
+        what = ", ".join(f"{_field_label(pathway, k, lang)} = {conditions._show(v, lang)}" for k, v in arg.items())
+    elif action == "assess":
+        what = message("simulation.answers", lang, count=len(arg))
+    elif action == "reopen":
+        stage = pathway.stage(str(arg.get("stage")))
+        what = f"{localize(stage.title, lang) if stage else arg.get('stage')} — {arg.get('reason', '')}"
+    elif action in ("switch", "choose"):
+        what = f"{arg.get('pathway')} — {arg.get('reason', '')}"
+    elif action == "close":
+        what = f"{arg.get('outcome')} — {arg.get('reason', '')}"
+    else:
+        what = str(arg)
+    member = f" ({_actor_words(str(step['member']), pathway, lang)})" if step.get("member") else ""
+    return f"{who}: {message('simulation.action.' + action, lang)} “{what}”{member}"
+
+
+def _actor_words(name: str, pathway: Pathway, lang: str) -> str:
+    if name.startswith("worker") and name[len("worker"):].isdigit():
+        return message("simulation.worker", lang, number=name[len("worker"):])
+    if name in pathway.roles:
+        return localize(pathway.roles[name], lang)
+    text = message("simulation.role." + name, lang)
+    return name if text.startswith("simulation.role.") else text
+
+
+def _requirement_label(pathway: Pathway, requirement_id: str, lang: str) -> str:
+    for stage in pathway.stages:
+        requirement = stage.requirement(requirement_id)
+        if requirement is not None and requirement.label:
+            return localize(requirement.label, lang)
+    return requirement_id
+
+
+def _field_label(pathway: Pathway, field_id: str, lang: str) -> str:
+    for stage in pathway.stages:
+        if stage.form is not None and stage.form.field(field_id) is not None:
+            return localize(stage.form.field(field_id).label, lang)
+    return field_id
 
 
 @dataclass
@@ -100,7 +164,7 @@ def simulate(pathway: Pathway, steps: Sequence[Mapping[str, Any]], members: int 
             try:
                 done = perform(service, case_id, version, actor, action, step[action], step.get("member"))
             except EngineError as exc:
-                outcomes.append(StepOutcome(dict(step), False, refusal_code(exc), exc.message()))
+                outcomes.append(StepOutcome(dict(step), False, refusal_code(exc), exc.message(), exc))
                 continue
             outcomes.append(StepOutcome(dict(step), True))
             case_id, version = (done.new_case_id, 1) if done.new_case_id else (case_id, done.version)

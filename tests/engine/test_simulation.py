@@ -75,3 +75,19 @@ def test_a_simulation_passes_an_assessment_stage_with_the_assessments_given():
     assert [o.done for o in state.steps] == [True, True] and state.stage_id == "study"
     without = simulate(checked.pathway, steps)
     assert without.steps[0].code == "unknown_assessment"
+
+
+def test_steps_and_refusals_read_in_words_in_each_language_with_labels():
+    from engine.simulation import describe_step
+
+    pathways = fixture_pathways()
+    state = simulate(pathways["mini"], STEPS, others=pathways)
+    mini = pathways["mini"]
+    sector = next(s.form.field("sector") for s in mini.stages if s.form and s.form.field("sector"))
+    assert describe_step(mini, STEPS[2], "en") == f"Operator: submits the form “{sector.label['en']} = tourism”"
+    assert describe_step(mini, {"as": "operator", "advance": "positive"}, "it") == "Operatore: prende l'uscita “Positivo”"
+    assert describe_step(mini, {"as": "notary", "sign": "notary_deed"}, "fr") == "Notaire: signe “Acte notarié”"
+    assert describe_step(mini, {"as": "worker1", "tick": "consent"}, "fr").startswith("Travailleur 1: coche “")
+    refused = state.steps[1]
+    assert refused.reason("it").startswith("Questa uscita non può ancora essere presa.")
+    assert refused.reason("fr").startswith("Cette sortie ne peut pas encore être prise.")

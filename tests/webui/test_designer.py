@@ -330,6 +330,14 @@ def test_simulation_replays_the_steps_kept_in_the_page_and_touches_no_real_case(
                             {"steps": json.dumps(steps), "action": "advance", "as": "operator",
                              "item": first.exits[0].id})
     assert "step-refused" in refused.text
+    # In words, in the reader's language: who did what, with labels; why it was refused — never JSON.
+    import html as html_lib
+
+    steps_list = html_lib.unescape(re.search(r'<ol id="sim-steps">(.*?)</ol>', refused.text, re.S).group(1))
+    assert f"Operator: ticks “{first.checklist[0].label['en']}”" in steps_list
+    assert f"Operator: takes the exit “{first.exits[0].label['en']}”" in steps_list
+    assert "refused</strong>: This exit cannot be taken yet." in steps_list
+    assert '{"as"' not in steps_list and "exit_not_allowed" not in steps_list
     with app.extensions["opera"].sessions() as session:
         assert session.scalars(select(Case)).first() is None
     scenario = designer.post(f"/designer/revisions/{rid}/simulate/scenario", {"steps": json.dumps(steps)})

@@ -30,12 +30,13 @@ from engine.migration import plan_migration
 from engine.models import Case, PathwayRevision, PathwaySource
 from engine.revisions import diff_pathways, text_diff
 from engine.scenarios import ACTIONS, ScenarioRunner
-from engine.simulation import simulate, simulation_actors, scenario_text
+from engine.simulation import describe_step, scenario_text, simulate, simulation_actors
 
 from ..access import actor, may_enter, roles_required
 from ..i18n import lang
 from ..services import db, services
 from . import operations
+from . import simulation as simulation_steps
 from .diagram import render_pathway_svg, stage_panel
 from .forms import CopyPathwayForm, UploadPathwayForm
 from .models import PathwayDraft, PathwaySave
@@ -44,7 +45,6 @@ bp = Blueprint("designer", __name__, template_folder="templates", static_folder=
 EDIT_ROLES = policy.AREAS["designer_edit"]
 READ_ROLES = policy.AREAS["designer"]
 MAX_TEXT = 1024 * 1024
-MAX_STEPS = 500
 
 
 def _directory() -> Path | None:
@@ -66,6 +66,17 @@ def _revision_row(revision_id: int) -> PathwayRevision:
 def _pathway(revision_id: int):  # noqa: ANN202
     _revision_row(revision_id)
     return services().library.revision(revision_id, db()).pathway
+
+
+def _others(pathway) -> dict[str, Any]:  # noqa: ANN001
+    return simulation_steps.target_pathways(services().library, db(), pathway)
+
+
+def _steps_from(raw: str | None) -> list[dict[str, Any]]:
+    try:
+        return simulation_steps.steps_from(raw)
+    except simulation_steps.BadSteps:
+        abort(400)
 
 
 def _svg(pathway, **kwargs) -> Markup:  # noqa: ANN001, ANN003
@@ -328,123 +339,6 @@ def upload():  # noqa: ANN201
 
 # --- simulation -------------------------------------------------------------------------------------
 
-def _steps_from(raw: str | None) -> list[dict[str, Any]]:
-    try:
-        steps = json.loads(raw or "[]")
-    except ValueError:
-        abort(400)
-    if not isinstance(steps, list) or len(steps) > MAX_STEPS or not all(isinstance(s, dict) for s in steps):
-        abort(400)
-    return steps
-
-
-def _others(pathway) -> dict[str, Any]:  # noqa: ANN001
-    """The active revisions of the pathways this one can send a case to."""
-    library = services().library
-    wanted = {e.pathway for s in pathway.stages for e in s.exits if e.pathway}
-    out = {}
-    for pid in wanted:
-        rid = operations.active_revision(db(), pid)
-        if rid:
-            out[pid] = library.revision(rid, db()).pathway
-    return out
-
-
-def _quick_step(pathway, state_stage: str, members: list[str], quick: str) -> dict[str, Any] | None:  # noqa: ANN001
-    """A one-click step on the current stage ("tick:<item>", "sign:<id>", "upload:<doc>", "advance:<exit>"),
-    done by someone who may do it."""
-    action, _sep, item = quick.partition(":")
-    stage = pathway.stage(state_stage)
-    if stage is None:
-        return None
-    requirement = stage.requirement(item)
-
-    def person(roles) -> str:  # noqa: ANN001
-        role = next((r for r in roles if r not in ("worker", "admin", "designer")), None)
-        return role or ("worker1" if "worker" in roles else "operator")
-
-    step: dict[str, Any]
-    if action == "tick" and requirement is not None and requirement.kind == "checklist":
-        step = {"as": person(requirement.roles), "tick": item}
-    elif action == "upload" and requirement is not None and requirement.kind == "document":
-        step = {"as": person(requirement.uploaded_by),
-                "upload": {"document": item, "filename": f"{item}.{requirement.types[0]}"}}
-    elif action == "sign" and requirement is not None and requirement.kind == "signoff":
-        step = {"as": requirement.role, "sign": item}
-    elif action == "advance" and stage.exit(item) is not None:
-        step = {"as": "operator", "advance": item}
-    else:
-        return None
-    if getattr(requirement, "per_member", False) and members:
-        step["member"] = members[0]
-    return step
-
-
-def _step_from_form(pathway) -> dict[str, Any] | None:  # noqa: ANN001
-    form = request.form
-    action, who = form.get("action", ""), form.get("as", "")
-    if action not in ACTIONS or not who:
-        return None
-    item = (form.get("item") or "").strip()
-    reason = (form.get("reason") or "").strip() or "simulation"
-    step: dict[str, Any] = {"as": who}
-    if action in ("tick", "untick", "sign", "advance"):
-        step[action] = item
-    elif action == "upload":
-        step[action] = {"document": item, "filename": (form.get("filename") or "document.pdf").strip()}
-    elif action == "submit":
-        step[action] = _submitted_values(pathway, form.get("stage", ""))
-    elif action == "assess":
-        try:
-            answers = yaml.safe_load(form.get("answers") or "{}") or {}
-        except yaml.YAMLError:
-            answers = {}
-        step[action] = answers if isinstance(answers, dict) else {}
-    elif action in ("hold", "resume", "withdraw"):
-        step[action] = reason
-    elif action == "reopen":
-        step[action] = {"stage": item, "reason": reason}
-    elif action in ("switch", "choose"):
-        step[action] = {"pathway": item, "reason": reason}
-    elif action == "close":
-        step[action] = {"outcome": item, "reason": reason}
-    if form.get("member"):
-        step["member"] = form["member"]
-    return step
-
-
-def _submitted_values(pathway, stage_id: str) -> dict[str, Any]:  # noqa: ANN001
-    stage = pathway.stage(stage_id)
-    values: dict[str, Any] = {}
-    if stage is None or stage.form is None:
-        return values
-    for f in stage.form.fields:
-        key = f"field.{f.id}"
-        if f.type == "choices":
-            chosen = request.form.getlist(key)
-            if chosen:
-                values[f.id] = chosen
-            continue
-        raw = (request.form.get(key) or "").strip()
-        if raw == "":
-            continue
-        if f.type == "boolean":
-            values[f.id] = raw in ("true", "yes", "1", "on")
-        elif f.type == "integer":
-            try:
-                values[f.id] = int(raw)
-            except ValueError:
-                values[f.id] = raw
-        elif f.type == "number":
-            try:
-                values[f.id] = float(raw)
-            except ValueError:
-                values[f.id] = raw
-        else:
-            values[f.id] = raw
-    return values
-
-
 @bp.route("/revisions/<int:revision_id>/simulate", methods=["GET", "POST"])
 @roles_required(*EDIT_ROLES)
 def simulation(revision_id: int):  # noqa: ANN201
@@ -459,12 +353,12 @@ def simulation(revision_id: int):  # noqa: ANN201
             steps = []
         elif request.form.get("quick"):
             before = simulate(pathway, steps, members=members, others=_others(pathway), assessments=_assessments())
-            step = _quick_step(pathway, before.stage_id, before.members, request.form["quick"]) \
+            step = simulation_steps.quick_step(pathway, before.stage_id, before.members, request.form["quick"]) \
                 if before.pathway_id == pathway.id else None
             if step is not None:
                 steps.append(step)
         else:
-            step = _step_from_form(pathway)
+            step = simulation_steps.step_from_form(pathway, request.form)
             if step is not None:
                 steps.append(step)
     state = simulate(pathway, steps, members=members, others=_others(pathway), assessments=_assessments())
@@ -473,6 +367,7 @@ def simulation(revision_id: int):  # noqa: ANN201
     return render_template(
         "designer/simulate.html", row=_revision_row(revision_id), pathway=pathway, state=state, current=current,
         steps_json=json.dumps(steps, ensure_ascii=False), members=members, actions=ACTIONS,
+        describe_step=lambda step: describe_step(pathway, step, lang()),
         actors=list(simulation_actors(pathway, members)), svg=_svg(pathway, current=state.stage_id, compact=True)
         if current is not None else None,
         exits={e.id: (e, state.exits.get(e.id, [])) for e in (current.exits if current else ())},
