@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable, Iterator, Mapping
 
-from .i18n import localize, message
+from .i18n import format_day, localize, message
 
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "exists", "before", "after")
 NUMERIC_OPERATORS = ("lt", "lte", "gt", "gte")
@@ -230,6 +230,8 @@ def describe(cond: Mapping[str, Any] | None, lang: str, label_of: Callable[[str]
     shown = value_label or (lambda _ref, v: _show(v, lang))
 
     def operand(value: Any) -> str:
+        if op in DATE_OPERATORS and isinstance(value, str):
+            return format_day(value, lang)
         return describe_expression(value, lang, label) if is_expression(value) else shown(ref, value)
 
     symbol = {"eq": "=", "ne": "≠", "lt": "<", "lte": "≤", "gt": ">", "gte": "≥"}.get(op)
@@ -246,6 +248,8 @@ def describe(cond: Mapping[str, Any] | None, lang: str, label_of: Callable[[str]
 
 def describe_expression(expression: Any, lang: str, label: Callable[[str], str], nested: bool = False) -> str:
     """An expression in words: 'Own capital + Loans', '10 % of Asking price', 'days from Start to Today'."""
+    if isinstance(expression, str):
+        return format_day(expression, lang)  # a date literal of days_between
     if not is_expression(expression):
         return _show(expression, lang)
     (key, arg), = expression.items()

@@ -36,6 +36,20 @@ def localize(text: Mapping[str, str] | str | None, lang: str) -> str:
     return next((v for v in text.values() if v), "")
 
 
+def format_day(value: object, lang: str) -> str:
+    """A date ('YYYY-MM-DD' or a date) as people of `lang` write it, e.g. 30 mag 2026 / 30 mai 2026 /
+    30 May 2026; anything else unchanged."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return format_date(day, "medium", locale={"en": "en_GB"}.get(lang, lang))
+
+
 class _SafeDict(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

@@ -18,7 +18,7 @@ from .cases import Actor, CaseService, Member
 from .db import make_engine, make_session_factory
 from . import conditions
 from .errors import EngineError, Unmet
-from .i18n import DEFAULT_LANGUAGE, localize, message
+from .i18n import DEFAULT_LANGUAGE, format_day, localize, message
 from .files import FileStore
 from .library import PathwayLibrary
 from .models import Base, Case, Desk
@@ -61,7 +61,8 @@ def describe_step(pathway: Pathway, step: Mapping[str, Any], lang: str) -> str:
         exit_ = next((e for s in pathway.stages for e in s.exits if e.id == arg), None)
         what = localize(exit_.label, lang) if exit_ is not None else str(arg)
     elif action == "submit":
-        what = ", ".join(f"{_field_label(pathway, k, lang)} = {conditions._show(v, lang)}" for k, v in arg.items())
+        what = ", ".join(f"{_field_label(pathway, k, lang)} = {_value_words(pathway, k, v, lang)}"
+                         for k, v in arg.items())
     elif action == "assess":
         what = message("simulation.answers", lang, count=len(arg))
     elif action == "reopen":
@@ -92,6 +93,21 @@ def _requirement_label(pathway: Pathway, requirement_id: str, lang: str) -> str:
         if requirement is not None and requirement.label:
             return localize(requirement.label, lang)
     return requirement_id
+
+
+def _value_words(pathway: Pathway, field_id: str, value: Any, lang: str) -> str:
+    """A submitted value as people read it: an option's label, a date in the reader's way, yes/no."""
+    for stage in pathway.stages:
+        field_ = stage.form.field(field_id) if stage.form is not None else None
+        if field_ is None:
+            continue
+        if field_.type == "date":
+            return format_day(value, lang)
+        if field_.options and isinstance(value, str):
+            return field_.option_label(value, lang)
+        if field_.options and isinstance(value, list):
+            return ", ".join(field_.option_label(v, lang) for v in value)
+    return conditions._show(value, lang)
 
 
 def _field_label(pathway: Pathway, field_id: str, lang: str) -> str:

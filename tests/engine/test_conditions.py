@@ -125,3 +125,12 @@ def test_each_new_problem_reads_in_three_languages() -> None:
     assert "division by zero" in problem.message("en")
     assert "divisione per zero" in problem.message("it") and "division par zéro" in problem.message("fr")
     assert textwrap.dedent(problem.format()).startswith("buyout_check.yaml:")
+
+
+def test_dates_in_a_described_condition_are_written_the_readers_way() -> None:
+    rule = {"all": [{"field": "plan.start", "after": "2026-05-30"},
+                    {"value": {"days_between": ["2026-01-15", {"field": "plan.deadline"}]}, "lte": 180}]}
+    assert describe(rule, "en", LABELS.__getitem__) == (
+        "(Start after 30 May 2026 and the days from 15 Jan 2026 to Deadline ≤ 180)")
+    assert "Start dopo il 30 mag 2026" in describe(rule, "it", LABELS.__getitem__)
+    assert "Start après le 30 mai 2026" in describe(rule, "fr", LABELS.__getitem__)

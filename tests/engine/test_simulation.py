@@ -84,10 +84,23 @@ def test_steps_and_refusals_read_in_words_in_each_language_with_labels():
     state = simulate(pathways["mini"], STEPS, others=pathways)
     mini = pathways["mini"]
     sector = next(s.form.field("sector") for s in mini.stages if s.form and s.form.field("sector"))
-    assert describe_step(mini, STEPS[2], "en") == f"Operator: submits the form “{sector.label['en']} = tourism”"
+    tourism = sector.option_label("tourism", "en")  # an option's label, not its value
+    assert describe_step(mini, STEPS[2], "en") == f"Operator: submits the form “{sector.label['en']} = {tourism}”"
     assert describe_step(mini, {"as": "operator", "advance": "positive"}, "it") == "Operatore: prende l'uscita “Positivo”"
     assert describe_step(mini, {"as": "notary", "sign": "notary_deed"}, "fr") == "Notaire: signe “Acte notarié”"
     assert describe_step(mini, {"as": "worker1", "tick": "consent"}, "fr").startswith("Travailleur 1: coche “")
     refused = state.steps[1]
     assert refused.reason("it").startswith("Questa uscita non può ancora essere presa.")
     assert refused.reason("fr").startswith("Cette sortie ne peut pas encore être prise.")
+
+
+def test_a_submitted_date_reads_the_readers_way_in_a_simulation_step():
+    from engine.simulation import describe_step
+    from tests.conftest import SHIPPED_PATHWAYS
+
+    startup = {c.pathway.id: c.pathway for c in check_directory(SHIPPED_PATHWAYS)[0]}["startup"]
+    step = {"as": "operator", "submit": {"interview_date": "2024-02-05", "employment_status": "laid_off"}}
+    french = describe_step(startup, step, "fr")
+    assert "5 févr. 2024" in french and "2024-02-05" not in french
+    status = startup.field("first_interview.employment_status")
+    assert status.option_label("laid_off", "fr") in french
