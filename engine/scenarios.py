@@ -144,7 +144,8 @@ class _Run:
                 opener, pathway_id=self.data["pathway"], desk_id=case["desk"],
                 members=[Member(m, self.names.get(m, m)) for m in case["members"]],
                 mentors=[Member(m, self.names.get(m, m)) for m in case.get("mentors", [])],
-                supply_chains=case.get("supply_chains", []), at=case.get("at"), forms=case.get("forms"))
+                supply_chains=case.get("supply_chains", []), at=case.get("at"), forms=case.get("forms"),
+                assessments=case.get("assessments"))
         except EngineError as exc:
             detail = "; ".join(f"{name}: {', '.join(u.message() for u in unmet)}"
                                for name, unmet in getattr(exc, "field_errors", {}).items())

@@ -1,14 +1,17 @@
 """Opening a case for one worker or a group."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from .. import policy
 from ..driver import DriverStatement
+from ..assessment import answer_errors, clean_answers, evaluate
 from ..errors import (
+    EngineError,
     FormInvalid,
     InvalidOperation,
 )
@@ -19,6 +22,7 @@ from ..pathway import Pathway
 from .forms import form_errors
 from .frame import (
     _INSERT_FORM,
+    RESPONSES,
     OperationFrame,
     Together,
     _check_group_size,
@@ -36,9 +40,11 @@ class OpeningOperations(OperationFrame):
     def open_case(self, actor: Actor, *, pathway_id: str, desk_id: str, members: Sequence[Member],
                   mentors: Sequence[Member] = (), supply_chains: Sequence[str] = (), title: str = "",
                   revision_id: int | None = None, together: Together | None = None, at: str | None = None,
-                  forms: Mapping[str, Mapping[str, Any]] | None = None) -> Receipt:
-        """Open a case at the pathway's start, or `at` a later stage with the `forms` already filled in
-        (a case taken over mid-way, a scenario that starts where it matters)."""
+                  forms: Mapping[str, Mapping[str, Any]] | None = None,
+                  assessments: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None) -> Receipt:
+        """Open a case at the pathway's start, or `at` a later stage with the `forms` already filled in and
+        the `assessments` already answered ({stage: {member: answers}}): a case taken over mid-way, a
+        scenario that starts where it matters."""
         with self.engine.begin() as connection:
             if _DESK.first(connection, {"desk_id": desk_id}) is None:
                 raise InvalidOperation("unknown_desk", desk=desk_id)
@@ -65,15 +71,49 @@ class OpeningOperations(OperationFrame):
             for stage_id, form_data in given.items():
                 _INSERT_FORM.run(connection, {"case_id": case_id, "stage_id": stage_id, "data": form_data,
                                               "submitted_by": actor.id, "submitted_at": now})
+            answered = self._given_assessments(connection, case_id, revision.pathway, members, assessments or {},
+                                               actor, now)
             data = {"pathway": revision.pathway.id, "pathway_title": dict(revision.pathway.title),
                     "revision_id": revision.revision_id, "version": revision.pathway.version,
                     "members": [m.person_id for m in members]}
-            if at or given:
-                data["given_forms"] = sorted(given)
+            if at or given or answered:
+                data.update(given_forms=sorted(given), given_assessments=answered)
             if together is not None:
                 data.update(together(connection) or {})
             append_event(connection, case_id, 1, "case_opened", actor, now, start, data)
             return Receipt(case_id, 1, "case_opened")
+
+    def _given_assessments(self, connection: Connection, case_id: int, pathway: Pathway, members: Sequence[Member],
+                           given: Mapping[str, Mapping[str, Mapping[str, Any]]], actor: Actor,
+                           now: datetime) -> list[str]:
+        """Record answers a case is opened with, scored like submitted ones; returns '<stage>:<member>'."""
+        answered = []
+        workers = {m.person_id for m in members}
+        for stage_id, by_member in given.items():
+            stage = pathway.stage(stage_id)
+            if stage is None or stage.assessment is None:
+                raise InvalidOperation("stage_has_no_assessment", stage=stage_id, assessment="")
+            assessment_id = stage.assessment.assessment_id
+            for person, answers in by_member.items():
+                if person not in workers:
+                    raise InvalidOperation("not_a_member", member=person)
+                with Session(bind=connection) as session:
+                    try:
+                        revision_id = self.assessments.current_revision_id(assessment_id, session)
+                    except EngineError:
+                        raise InvalidOperation("unknown_assessment", assessment=assessment_id) from None
+                    assessment = self.assessments.revision(revision_id, session)
+                merged = clean_answers(dict(answers or {}))
+                errors = answer_errors(assessment, merged, complete=True)
+                if errors:
+                    raise FormInvalid(errors)
+                connection.execute(insert(RESPONSES), {
+                    "case_id": case_id, "person_id": person, "assessment_id": assessment_id,
+                    "revision_id": revision_id, "stage_id": stage_id, "answers": merged,
+                    "result": evaluate(assessment, merged).as_dict(), "updated_by": actor.id, "updated_at": now,
+                    "submitted_by": actor.id, "submitted_at": now})
+                answered.append(f"{stage_id}:{person}")
+        return answered
 
     @staticmethod
     def _check_members(pathway: Pathway, members: Sequence[Member]) -> None:

@@ -152,3 +152,43 @@ def test_an_unknown_start_stage_or_invalid_given_form_is_a_clear_failure(tmp_pat
     assert "has no stage 'stduy' to open the case at" in unknown.failures[0]
     invalid = run_mid_way(tmp_path, "  - expect: {stage: study}", forms="{study: {investment: -5}}")
     assert "could not be opened" in invalid.failures[0] and "investment" in invalid.failures[0]
+
+
+def test_a_scenario_starts_after_the_intake_questionnaire_with_given_answers(tmp_path, sessions, desks):
+    """The pathway choice needs a submitted assessment: given answers stand for the whole intake."""
+    import yaml
+
+    from ..conftest import ROOT
+
+    answers = yaml.safe_load((ROOT / "assessments" / "scenarios" / "intake_community_coop_village_it.yaml")
+                             .read_text(encoding="utf-8"))["answers"]
+    scenario = {
+        "scenario": "choice_after_given_assessment", "pathway": "startup",
+        "actors": {"op": {"roles": ["operator"], "desks": ["genova"]}, "anna": {"roles": ["worker"]}},
+        "case": {"desk": "genova", "members": ["anna"], "opened_by": "op", "at": "pathway_choice",
+                 "assessments": {"entrepreneurial_assessment": {"anna": answers}}},
+        "steps": [
+            {"expect": {"stage": "pathway_choice", "events": ["case_opened"]}},
+            {"as": "op", "choose": {"pathway": "startup"}, "refused": "reason_required"},
+            {"as": "op", "choose": {"pathway": "startup", "reason": "She wants to open her own shop"},
+             "expect": {"pathway": "startup", "stage": "pathway_choice",
+                        "events": ["case_opened", "pathway_chosen"]}},
+        ],
+    }
+    path = tmp_path / "choice.yaml"
+    path.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
+    with ScenarioRunner(SHIPPED_PATHWAYS, sessions) as runner:
+        result = runner.run_file(path)
+        assert result.passed, result.failures
+        from sqlalchemy import select
+
+        from engine.models import Case
+
+        with sessions() as session:
+            case_id = session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))
+        assert runner.service.recommendation(case_id)[0][0] == "community_coop"
+    scenario["case"]["assessments"]["entrepreneurial_assessment"]["anna"] = {"colleagues_interested": 0}
+    path.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
+    with ScenarioRunner(SHIPPED_PATHWAYS) as runner:
+        incomplete = runner.run_file(path)
+    assert "the case could not be opened" in incomplete.failures[0]
