@@ -208,6 +208,10 @@ def test_saving_creates_a_new_active_revision_and_leaves_running_cases_on_theirs
     # The revision lives in the database; the file in the directory is only changed by an export.
     assert (pathways_dir / "startup.yaml").read_bytes() == file_before
     assert "legal_check" in source_of(app, new)
+    page = designer.get(f"/designer/revisions/{new}")
+    assert 'id="not-exported"' in page.text and "opera pathways export startup" in page.text
+    app.extensions["opera"].library.export(["startup"], pathways_dir)
+    assert 'id="not-exported"' not in designer.get(f"/designer/revisions/{new}").text
     with app.extensions["opera"].sessions() as session:
         assert session.get(Case, case_id).revision_id == old
         revision = session.get(PathwayRevision, new)

@@ -126,11 +126,27 @@ def revision(revision_id: int):  # noqa: ANN201
     saves = list(db().scalars(select(PathwaySave).where(PathwaySave.revision_id == revision_id)
                               .order_by(PathwaySave.id.desc())))
     cases = db().scalar(select(func.count()).select_from(Case).where(Case.revision_id == revision_id)) or 0
+    active = operations.active_revision(db(), row.pathway_id)
     return render_template("designer/revision.html", row=row, pathway=pathway, svg=_svg(pathway),
+                           not_in_directory=_not_in_directory(row) if row.id == active else None,
                            panel=stage_panel(pathway, lang(), _others(pathway)),
                            text=describe_pathway(pathway, lang()),
-                           others=others, saves=saves, cases=cases, may_edit=_may_edit(),
-                           active=operations.active_revision(db(), row.pathway_id))
+                           others=others, saves=saves, cases=cases, may_edit=_may_edit(), active=active)
+
+
+def _not_in_directory(row: PathwayRevision) -> str | None:
+    """The file name, when the pathways directory does not hold this revision's text (it was saved in the
+    browser and not exported yet): the database has it, version control does not."""
+    directory = _directory()
+    if directory is None or not directory.is_dir():
+        return None
+    name = export_name(row.pathway_id, row.source_file)
+    try:
+        if (directory / name).read_text(encoding="utf-8") == row.source_text:
+            return None
+    except (OSError, UnicodeDecodeError):
+        pass
+    return name
 
 
 @bp.get("/revisions/<int:revision_id>/diagram.svg")
