@@ -86,7 +86,7 @@ def _init_engine(app: Flask) -> None:
     sessions = make_session_factory(engine)
     library = PathwayLibrary(sessions, app.config["PATHWAYS_DIR"])
     if app.config["SYNC_PATHWAYS"] and Path(app.config["PATHWAYS_DIR"]).is_dir():
-        _sync(lambda: _log_refused(library.sync(author="webui")))
+        _sync(lambda: _log_refused(library.sync(author="webui"), library.last_outcomes))
     assessments = AssessmentLibrary(sessions, app.config["ASSESSMENTS_DIR"])
     if app.config["SYNC_PATHWAYS"] and Path(app.config["ASSESSMENTS_DIR"]).is_dir():
         _sync(lambda: assessments.sync(known_pathways=set(library.pathway_ids())))
@@ -106,10 +106,13 @@ def _sync(run: Any) -> None:
                 raise
 
 
-def _log_refused(report: Any) -> None:
+def _log_refused(report: Any, outcomes: Any = ()) -> None:
     for checked in report:
         for problem in checked.errors:
             log.warning("pathway file refused: %s", problem.format())
+    for outcome in outcomes:  # an older file than a revision saved in the browser: kept inactive, said once
+        if outcome.action == "kept":
+            log.info("%s", outcome.message())
 
 
 @login_manager.user_loader
