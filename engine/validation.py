@@ -269,7 +269,7 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
                         else:
                             exit_["to"] = next_id
                 _adapt(stage, adaptations.get(stage.get("id")), len(stages), ("stages", index, "adapt",
-                                                                              stage.get("id")), adapted)
+                                                                              stage.get("id")), adapted, next_id)
                 stages.append(stage)
                 origins.append((fragment.doc, ("stages", f_index)))
             # Once per include, not once per '$next' exit; and not when an unknown or broken include
@@ -284,7 +284,7 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
 
 
 def _adapt(stage: dict[str, Any], adaptation: Mapping[str, Any] | None, position: int, written: DocPath,
-           adapted: dict[DocPath, DocPath]) -> None:
+           adapted: dict[DocPath, DocPath], next_id: str | None) -> None:
     """Apply a pathway's changes to one included stage, remembering where each change is written."""
     if not adaptation:
         return
@@ -295,7 +295,10 @@ def _adapt(stage: dict[str, Any], adaptation: Mapping[str, Any] | None, position
     exits = stage.setdefault("exits", [])
     for k, exit_ in enumerate(adaptation.get("exits", [])):
         adapted[("stages", position, "exits", len(exits))] = written + ("exits", k)
-        exits.append(copy.deepcopy(exit_))
+        exit_ = copy.deepcopy(exit_)
+        if exit_.get("to") == NEXT and next_id is not None:  # an added exit may continue like the shared ones
+            exit_["to"] = next_id
+        exits.append(exit_)
 
 
 def _first_stage_id(entry: Any, fragments: Mapping[str, Fragment]) -> str | None:

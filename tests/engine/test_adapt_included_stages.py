@@ -71,3 +71,11 @@ def test_adapting_a_stage_the_shared_file_does_not_have_names_the_ones_it_has() 
     assert [p.code for p in problems] == ["adapt_unknown_stage"]
     assert "business_plan" in problems[0].message() and problems[0].file == "adapted.yaml"
     assert "étapes partagées" in problems[0].message("fr")
+
+
+def test_an_added_exit_may_lead_to_the_stage_after_the_include_with_next() -> None:
+    text = PATHWAY.replace("            outcome: withdrawn\n            requires: none\n",
+                           "            to: $next\n            requires: none\n")
+    checked = check(text)
+    assert checked.valid, [p.format() for p in checked.problems]
+    assert checked.pathway.stage("business_plan").exit("withdrawn").to == "launch"
