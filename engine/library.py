@@ -127,10 +127,8 @@ def check_directory(directory: Path, only: Iterable[Path] | None = None,
             continue
         checked = checked_all[path]
         checked.problems.extend(_cross_problems(checked, revisions, path, owners, assessments))
-        if recommended is not None and checked.pathway is not None and checked.pathway.id not in recommended:
-            checked.problems.append(checked.source.problem(  # type: ignore[union-attr]
-                "never_recommended", ("id",), "warning", pathway=checked.pathway.id,
-                assessments=", ".join(sorted(set(recommended.values()))) or "-"))
+        if recommended is not None:
+            checked.problems.extend(recommendation_problems(checked, recommended))
         if not fragments:  # a file checked away from the pathways: say where the shared stages were sought
             checked.problems = [dataclasses.replace(p, code="no_shared_stages", params={
                 **p.params, "looked": str(shared)}) if p.code == "unknown_fragment" else p for p in checked.problems]
@@ -152,6 +150,14 @@ def recommended_pathways(assessments_dir: Path) -> dict[str, str]:
             if isinstance(rule, dict) and isinstance(rule.get("pathway"), str):
                 found.setdefault(rule["pathway"], path.name)
     return found
+
+
+def recommendation_problems(checked: CheckedPathway, recommended: dict[str, str]) -> list[Problem]:
+    """A warning when no assessment rule recommends this pathway (`recommended`: pathway -> assessment)."""
+    if checked.pathway is None or checked.source is None or checked.pathway.id in recommended:
+        return []
+    return [checked.source.problem("never_recommended", ("id",), "warning", pathway=checked.pathway.id,
+                                   assessments=", ".join(sorted(set(recommended.values()))) or "-")]
 
 
 def _cross_problems(checked: CheckedPathway, others: dict[str, Pathway | None], path: Path,

@@ -501,3 +501,19 @@ def test_a_problem_in_a_shared_stage_names_the_shared_file_and_the_count_is_a_se
     assert result.json["summary"] == "1 problem found."
     page = designer.post("/designer/edit", {"text": text, "file_name": "signed_off.yaml", "action": "check"})
     assert "in shared/signing.yaml" in page.text and 'data-line="7"' not in page.text
+
+
+def test_checking_a_new_pathway_warns_that_no_intake_rule_recommends_it(as_role, app):  # noqa: ANN001
+    designer = as_role("designer")
+    startup = source_of(app, active_id(app, "startup"))
+    copy = re.sub(r"^id: startup$", "id: micro_start", startup, count=1, flags=re.M)
+
+    def check(text: str, file_name: str):  # noqa: ANN202
+        return designer.client.post("/designer/check", json={"text": text, "file_name": file_name},
+                                    headers={"X-CSRFToken": designer.token()}).json
+
+    result = check(copy, "micro_start.yaml")
+    assert result["valid"] is True
+    warning = next(p for p in result["problems"] if p["code"] == "never_recommended")
+    assert warning["severity"] == "warning" and "entrecomp-intake.yaml" in warning["message"]
+    assert not [p for p in check(startup, "startup.yaml")["problems"] if p["code"] == "never_recommended"]

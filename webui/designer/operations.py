@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import PathwayLibrary
 from engine.audit import record
 from engine.errors import EngineError
-from engine.library import load_fragments
+from engine.library import load_fragments, recommendation_problems
 from engine.loader import LoadError, Problem, parse_text
 from engine.models import PathwayRevision, PathwaySource, utcnow
 from engine.validation import CheckedPathway, check_source, target_problems
@@ -34,8 +34,10 @@ FILE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}\.(yaml|yml|json)$")
 TOP_KEY = r"^{key}:[ \t]*(?P<value>[^#\n]*?)[ \t]*(#.*)?$"
 
 
-def check_text(library: PathwayLibrary, directory: Path | None, file_name: str, text: str) -> CheckedPathway:
-    """Check a pathway text as if it were the file `file_name` of the library's directory."""
+def check_text(library: PathwayLibrary, directory: Path | None, file_name: str, text: str,
+               recommended: dict[str, str] | None = None) -> CheckedPathway:
+    """Check a pathway text as if it were the file `file_name` of the library's directory; with
+    `recommended` (pathway -> assessment whose rules recommend it), warn when no rule recommends it."""
     fragments = load_fragments(directory)[0] if directory and directory.is_dir() else {}
     try:
         doc = parse_text(text, file_name)
@@ -46,6 +48,8 @@ def check_text(library: PathwayLibrary, directory: Path | None, file_name: str, 
         known.add(doc.data["id"])
     checked = check_source(doc, fragments, known)
     _check_exits_to_other_pathways(library, checked)
+    if recommended is not None:
+        checked.problems.extend(recommendation_problems(checked, recommended))
     pathway_id = checked.pathway_id
     if pathway_id and Path(file_name).stem != pathway_id:
         checked.problems.append(doc.problem("pathway_name", ("id",), id=pathway_id, file=file_name))

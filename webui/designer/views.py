@@ -253,7 +253,7 @@ def edit_post():  # noqa: ANN201
         text = operations.replace_top_value(text, "version", version)
     library = services().library
     if action in ("check", "preview"):
-        checked = operations.check_text(library, _directory(), file_name, text)
+        checked = operations.check_text(library, _directory(), file_name, text, _recommended())
         problems = operations.problem_dicts(checked.problems, lang(), file_name)
         preview = _svg(checked.pathway) if action == "preview" and checked.pathway is not None else None
         return _render_editor(pathway_id=pathway_id, file_name=file_name, text=text, base=base, problems=problems,
@@ -294,7 +294,7 @@ def check_json():  # noqa: ANN201
     text, file_name = str(data.get("text", "")), str(data.get("file_name", ""))
     if not operations.FILE_NAME.match(file_name) or len(text.encode()) > MAX_TEXT:
         abort(400)
-    checked = operations.check_text(services().library, _directory(), file_name, text)
+    checked = operations.check_text(services().library, _directory(), file_name, text, _recommended())
     return jsonify({
         "valid": checked.valid,
         "problems": _problems_by_line(operations.problem_dicts(checked.problems, lang(), file_name)),
@@ -347,7 +347,7 @@ def upload():  # noqa: ANN201
     suffix = Path(name).suffix if Path(name).suffix in (".yaml", ".yml", ".json") else ".yaml"
     file_name = f"{pathway_id}{suffix}"
     base = operations.active_revision(db(), pathway_id)
-    checked = operations.check_text(services().library, _directory(), file_name, text)
+    checked = operations.check_text(services().library, _directory(), file_name, text, _recommended())
     return _render_editor(pathway_id=pathway_id, file_name=file_name, text=text, base=base, checked=True,
                           problems=operations.problem_dicts(checked.problems, lang(), file_name),
                           is_new=base is None)[0]
@@ -483,6 +483,16 @@ def migrate(pathway_id: str):  # noqa: ANN201
     return render_template("designer/migrate.html", pathway_id=pathway_id, revisions=revisions, target_id=target_id,
                            target=target, cases=cases, plans=plans, results=results, chosen=chosen,
                            stage_map=stage_map, missing_stages=missing_stages, stage_title=stage_title)
+
+
+def _recommended() -> dict[str, str]:
+    """The pathways the current assessments' rules recommend, with the assessment that does."""
+    found: dict[str, str] = {}
+    for assessment in _assessments():
+        for rule in assessment.rules:
+            if rule.pathway:
+                found.setdefault(rule.pathway, f"{assessment.id}.yaml")
+    return found
 
 
 def _assessments() -> list:
