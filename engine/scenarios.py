@@ -227,7 +227,6 @@ class _Run:
                         why = "; ".join(u.message() for u in unmet) or "nothing is missing"
                         raise self.fail(path + (key,), f"exit '{exit_id}' is {'closed' if unmet else 'open'}: {why}")
 
-
     def expect_facts(self, session: Session, case: Case, expected: dict[str, Any], path: tuple) -> None:
         """Form values, carried data, the due date and the events of the case."""
         forms = {row.stage_id: row.data for row in session.scalars(select(FormData).where(FormData.case_id == case.id))}
