@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable, Iterator, Mapping
 
-from .i18n import format_day, localize, message
+from .i18n import format_day, message
 
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "exists", "before", "after")
 NUMERIC_OPERATORS = ("lt", "lte", "gt", "gte")
@@ -193,15 +193,6 @@ def evaluate(cond: Mapping[str, Any] | None, lookup: Lookup) -> bool:
         return False
 
 
-WORDS = {
-    "and": {"en": " and ", "it": " e ", "fr": " et "},
-    "or": {"en": " or ", "it": " o ", "fr": " ou "},
-    "not": {"en": "not ", "it": "non ", "fr": "non "},
-    "before": {"en": "before", "it": "prima del", "fr": "avant le"},
-    "after": {"en": "after", "it": "dopo il", "fr": "après le"},
-}
-
-
 def fact_label(ref: str, lang: str) -> str | None:
     """The words for a case fact ('case.members' → 'Number of workers'), None if `ref` is not one."""
     owner, _, name = ref.partition(".")
@@ -218,12 +209,12 @@ def describe(cond: Mapping[str, Any] | None, lang: str, label_of: Callable[[str]
     def label(ref: str) -> str:
         return fact_label(ref, lang) or label_of(ref)
 
-    if "all" in cond:
-        return "(" + localize(WORDS["and"], lang).join(describe(c, lang, label_of, value_label) for c in cond["all"]) + ")"
-    if "any" in cond:
-        return "(" + localize(WORDS["or"], lang).join(describe(c, lang, label_of, value_label) for c in cond["any"]) + ")"
+    for key, word in (("all", "condition.and"), ("any", "condition.or")):
+        if key in cond:
+            joiner = f" {message(word, lang)} "
+            return "(" + joiner.join(describe(c, lang, label_of, value_label) for c in cond[key]) + ")"
     if "not" in cond:
-        return localize(WORDS["not"], lang) + describe(cond["not"], lang, label_of, value_label)
+        return message("condition.not", lang, condition=describe(cond["not"], lang, label_of, value_label))
     op = operator_of(cond)
     ref = subject_ref(cond)
     subject = label(ref) if ref else describe_expression(cond["value"], lang, label)
@@ -238,7 +229,7 @@ def describe(cond: Mapping[str, Any] | None, lang: str, label_of: Callable[[str]
     if symbol:
         return f"{subject} {symbol} {operand(cond[op])}"
     if op in DATE_OPERATORS:
-        return f"{subject} {localize(WORDS[op], lang)} {operand(cond[op])}"
+        return message("condition." + op, lang, field=subject, date=operand(cond[op]))
     if op == "in":
         return f"{subject} ∈ {{{', '.join(shown(ref, v) for v in cond[op])}}}"
     if op == "contains":
@@ -261,17 +252,15 @@ def describe_expression(expression: Any, lang: str, label: Callable[[str], str],
         text = symbol.join(parts)
         return f"({text})" if nested else text
     if key in ("min", "max"):
-        return message("expression." + key, lang, values=localize(WORDS["and"], lang).join(parts))
+        return message("expression." + key, lang, values=f" {message('condition.and', lang)} ".join(parts))
     if key == "percent":
         return message("expression.percent", lang, percent=parts[0], value=parts[1])
     return message("expression.days_between", lang, first=parts[0], second=parts[1])
 
 
 def _show(value: Any, lang: str) -> str:
-    if value is True:
-        return localize({"en": "yes", "it": "sì", "fr": "oui"}, lang)
-    if value is False:
-        return localize({"en": "no", "it": "no", "fr": "non"}, lang)
+    if isinstance(value, bool):
+        return message("condition.yes" if value else "condition.no", lang)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -473,3 +473,81 @@ define("check.temporary_stale", "left behind by a write that did not finish")
 define("check.summary",
        "{cases} cases, {events} events, {audit} audit entries, {files} files checked: {problems} problems")
 define("check.repaired", "{count} files removed from the store")
+# --- what `opera pathways sync` and `opera pathways export` did --------------------------------------------------
+define("export.written", "{pathway}: revision #{revision} (version {version}) written to {file}")
+define("sync.activated", "{file}: revision #{revision} (version {version}) is now the active one")
+define("sync.forced",
+       "{file}: revision #{revision} (version {version}) is now active, although revision #{active} had the "
+       "higher version {active_version} (--force)")
+define("sync.invalid", "{file}: INVALID, the last valid revision stays active")
+define("sync.kept",
+       "{file}: version {version} is lower than the active revision #{active} (version {active_version}, "
+       "saved by {author}), which stays active; write it into the directory with 'opera pathways export "
+       "{pathway}', or activate the file with --force")
+define("sync.unchanged", "{file}: unchanged, revision #{revision} (version {version}) stays active")
+
+# --- conditions in words: case facts, dates and expressions ------------------------------------------------------
+define("condition.after", "{field} after {date}")
+define("condition.before", "{field} before {date}")
+define("expression.days_between", "the days from {first} to {second}")
+define("expression.max", "the larger of {values}")
+define("expression.min", "the smaller of {values}")
+define("expression.percent", "{percent} % of {value}")
+define("fact.country", "Country of the help desk")
+define("fact.days_in_stage", "Days in this stage")
+define("fact.desk", "Help desk")
+define("fact.members", "Number of workers")
+define("fact.region", "Region of the help desk")
+define("fact.supply_chains", "Supply chains")
+define("fact.today", "today")
+
+# --- problems of conditions, adapted shared stages, ranges and exits to other pathways ---------------------------
+define("problem.adapt_unknown_stage",
+       "the shared stages '{fragment}' have no stage '{stage}' to adapt (they have: {known})")
+define("problem.carry_not_in_target",
+       "the pathway '{pathway}' has no stage '{stage}' with a form to receive the carried data (closest: "
+       "{suggestion})")
+define("problem.condition_compare_types",
+       "'{op}' compares {left} with {right}: both sides must be numbers (or both dates, with before/after)")
+define("problem.condition_empty_in", "'in' with an empty list: the condition on '{field}' can never hold")
+define("problem.division_by_zero", "division by zero: the divisor is the number 0, so this condition could never hold")
+define("problem.expression_date",
+       "'{field}' is {type}: {function} needs dates (date fields, case.today, or 'YYYY-MM-DD')")
+define("problem.expression_type",
+       "'{field}' is {type}: {function} needs numbers (integer or number fields, case.members, "
+       "case.days_in_stage)")
+define("problem.impossible_range",
+       "the field '{field}' can never be filled in: {low} ({low_value}) is greater than {high} "
+       "({high_value})")
+define("problem.never_recommended",
+       "no intake rule ever recommends the pathway '{pathway}' (rules recommend only what {assessments} "
+       "names): add it to 'pathways' and give it a rule in assessments/ (see 'Making a pathway "
+       "recommendable' in the guide)")
+define("problem.no_shared_stages",
+       "there are no shared stages '{fragment}': none were found in {looked}; check the file inside the "
+       "pathways directory, or point at its shared stages with --shared (e.g. --shared pathways/shared)")
+define("problem.unknown_target_stage", "the pathway '{pathway}' has no stage '{stage}' (closest: {suggestion})")
+
+# --- opening a case mid-way --------------------------------------------------------------------------------------
+define("unknown_start_stage", "The pathway '{pathway}' has no stage '{stage}' to open the case at.")
+
+# --- simulation steps in words -----------------------------------------------------------------------------------
+define("simulation.action.advance", "takes the exit")
+define("simulation.action.assess", "answers the questionnaire")
+define("simulation.action.choose", "chooses the pathway")
+define("simulation.action.close", "closes with")
+define("simulation.action.hold", "puts on hold")
+define("simulation.action.reopen", "reopens at")
+define("simulation.action.resume", "resumes")
+define("simulation.action.sign", "signs")
+define("simulation.action.submit", "submits the form")
+define("simulation.action.switch", "switches to")
+define("simulation.action.tick", "ticks")
+define("simulation.action.untick", "unticks")
+define("simulation.action.upload", "uploads")
+define("simulation.action.withdraw", "withdraws the case")
+define("simulation.answers", "{count} answers")
+define("simulation.invalid_step", "unknown action or person")
+define("simulation.role.mentor", "Mentor")
+define("simulation.role.operator", "Operator")
+define("simulation.worker", "Worker {number}")
