@@ -1,0 +1,180 @@
+"""The shapes the JSON API reads and writes (marshmallow schemas, from which the OpenAPI document is built)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+STATUSES = ("open", "active", "on_hold", "closed", "all")
+
+
+class Problem(Schema):
+    """An RFC 9457 problem document; `code` is the engine's stable code of the refusal."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True)
+    current_version = fields.Integer(allow_none=True)
+    changes = fields.List(fields.Dict())
+    errors = fields.Dict()
+    missing = fields.List(fields.Dict())
+    exit = fields.String()
+
+
+class Desk(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    country = fields.String(required=True)
+    region = fields.String(allow_none=True)
+
+
+class Member(Schema):
+    person_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    display_name = fields.String(required=True)
+
+
+class CaseSummary(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    desk_id = fields.String(required=True)
+    pathway_id = fields.String(required=True)
+    stage_id = fields.String(required=True)
+    status = fields.String(required=True)
+    outcome = fields.String(allow_none=True)
+    version = fields.Integer(required=True)
+    opened_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(allow_none=True)
+    members = fields.List(fields.Nested(Member), required=True)
+
+
+class CasePage(Schema):
+    cases = fields.List(fields.Nested(CaseSummary), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class Unmet(Schema):
+    code = fields.String(required=True)
+    requirement = fields.String(allow_none=True)
+    message = fields.String(required=True)
+
+
+class Requirement(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    label = fields.String(required=True)
+    met = fields.Boolean(required=True)
+    missing = fields.Nested(Unmet, allow_none=True)
+
+
+class ExitState(Schema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    allowed = fields.Boolean(required=True)
+    missing = fields.List(fields.Nested(Unmet), required=True)
+
+
+class Stage(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    requirements = fields.List(fields.Nested(Requirement), required=True)
+    exits = fields.List(fields.Nested(ExitState), required=True)
+
+
+class CaseDetail(CaseSummary):
+    revision_id = fields.Integer(required=True)
+    stage = fields.Nested(Stage, required=True)
+
+
+class TimelineEvent(Schema):
+    seq = fields.Integer(required=True)
+    type = fields.String(required=True)
+    actor_id = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    stage_id = fields.String(allow_none=True)
+    data = fields.Dict(required=True)
+
+
+class Timeline(Schema):
+    events = fields.List(fields.Nested(TimelineEvent), required=True)
+
+
+class Receipt(Schema):
+    case_id = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    event_type = fields.String(required=True)
+    new_case_id = fields.Integer(allow_none=True)
+    document_id = fields.Integer(allow_none=True)
+
+
+# --- what the operations take -------------------------------------------------------------------------
+
+_ID = validate.Length(min=1, max=64)
+_REASON = validate.Length(min=1, max=2000)
+
+
+class CaseFilters(Schema):
+    q = fields.String(validate=validate.Length(max=100))
+    pathway = fields.String(validate=validate.Length(max=64))
+    stage = fields.String(validate=validate.Length(max=64))
+    status = fields.String(load_default="open", validate=validate.OneOf(STATUSES))
+    supply_chain = fields.String(validate=validate.Length(max=64))
+    mentor = fields.String(validate=validate.Length(max=64))
+    overdue = fields.Boolean(load_default=False)
+    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,12}$"))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class NewMember(Schema):
+    person_id = fields.String(required=True, validate=_ID)
+    display_name = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class OpenCase(Schema):
+    pathway = fields.String(required=True, validate=_ID)
+    title = fields.String(load_default="", validate=validate.Length(max=300))
+    workers = fields.List(fields.Nested(NewMember), required=True, validate=validate.Length(min=1, max=50))
+    mentors = fields.List(fields.Nested(NewMember), load_default=list, validate=validate.Length(max=10))
+    supply_chains = fields.List(fields.String(validate=_ID), load_default=list, validate=validate.Length(max=20))
+
+
+class Tick(Schema):
+    item = fields.String(required=True, validate=_ID)
+    member = fields.String(allow_none=True, validate=_ID)
+
+
+class FormAnswers(Schema):
+    data = fields.Dict(keys=fields.String(validate=_ID), required=True)
+
+
+class SignOff(Schema):
+    signoff = fields.String(required=True, validate=_ID)
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class Advance(Schema):
+    exit = fields.String(required=True, validate=_ID)
+    jobs_created = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
+    jobs_kept = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
+
+
+class Reason(Schema):
+    reason = fields.String(required=True, validate=_REASON)
+
+
+class Reopen(Reason):
+    stage = fields.String(required=True, validate=_ID)
+
+
+class Switch(Reason):
+    pathway = fields.String(required=True, validate=_ID)
+    at = fields.String(allow_none=True, validate=_ID)
+
+
+class DocumentUpload(Schema):
+    requirement = fields.String(required=True, validate=_ID)
+    member = fields.String(allow_none=True, validate=_ID)
+
+
+class DocumentFile(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
