@@ -144,7 +144,7 @@ class Tick(Schema):
 
 
 class FormAnswers(Schema):
-    data = fields.Dict(keys=fields.String(validate=_ID), required=True)
+    data = fields.Dict(required=True)  # the stage form's fields: the engine checks them
 
 
 class SignOff(Schema):
@@ -173,8 +173,5 @@ class Switch(Reason):
 
 class DocumentUpload(Schema):
     requirement = fields.String(required=True, validate=_ID)
-    member = fields.String(allow_none=True, validate=_ID)
-
-
-class DocumentFile(Schema):
+    member = fields.String(validate=_ID)
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})

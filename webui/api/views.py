@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from flask import current_app, g, request
+from flask import abort, current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, PreconditionRequired
 
 from engine import Member
@@ -26,11 +28,24 @@ from . import schemas
 from .problems import api_language, engine_problem, http_problem
 from .tokens import authenticate, count_call
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1",
-               description="Help desks, cases and their operations, for partner systems.")
+class _Parser(FlaskParser):
+    """A multipart body is one set of fields: its text fields and its files."""
+
+    def load_form(self, req, schema):  # noqa: ANN001, ANN201
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+
+bp = _Blueprint("api", __name__, url_prefix="/api/v1",
+                description="Help desks, cases and their operations, for partner systems.")
 CALLS_PER_MINUTE = 120
+MAX_ID = 2**31 - 1
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,9})"?\s*$')
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
+            "schema": {"type": "string", "pattern": _IF_MATCH.pattern},
             "description": 'The case version the client acted on, as its ETag gave it (e.g. "7").'}
 READ_PROBLEMS = (401, 403, 404, 429)
 WRITE_PROBLEMS = (400, 401, 403, 404, 409, 422, 428, 429)
@@ -101,10 +116,21 @@ def _http_error(error: HTTPException):  # noqa: ANN202
     return http_problem(status, **extra)
 
 
+# The pages' handlers are registered by status code, which Flask prefers to a class: name the codes here too.
+for _code in (400, 403, 404, 405, 413, 415, 422, 428, 429):
+    bp.register_error_handler(_code, _http_error)
+
+
 # --- helpers ----------------------------------------------------------------------------------------------
 
 def _actor():  # noqa: ANN202
     return access.actor()
+
+
+def _visible_case(case_id: int) -> Case:
+    if case_id > MAX_ID:  # beyond any stored id (and beyond what the database's integer holds)
+        abort(404)
+    return access.visible_case_or_404(case_id)
 
 
 def _expected_version() -> int:
@@ -196,7 +222,7 @@ def open_case(body: dict[str, Any], desk_id: str):  # noqa: ANN201
 @problems(*READ_PROBLEMS)
 def case(case_id: int):  # noqa: ANN201
     """The case: its stage, each requirement met or not, each exit with what is missing to take it."""
-    found = access.visible_case_or_404(case_id)
+    found = _visible_case(case_id)
     lang = api_language()
     state = services().cases.stage_state(db(), found)
     requirements = []
@@ -221,7 +247,7 @@ def case(case_id: int):  # noqa: ANN201
 @problems(*READ_PROBLEMS)
 def timeline(case_id: int):  # noqa: ANN201
     """The case's events, oldest first."""
-    found = access.visible_case_or_404(case_id)
+    found = _visible_case(case_id)
     events = db().scalars(select(Event).where(Event.case_id == found.id).order_by(Event.seq))
     return {"events": [{"seq": e.seq, "type": e.type, "actor_id": e.actor_id, "at": e.at, "stage_id": e.stage_id,
                         "data": e.data or {}} for e in events]}, 200, _etag(found.version)
@@ -231,7 +257,7 @@ def _operation(path: str, schema: Any, summary: str) -> Callable:
     """A case operation: POST with its arguments and If-Match, answering the receipt and the new ETag."""
     def decorator(run: Callable[[int, Any, int, dict[str, Any]], Any]) -> Callable:
         def view(body: dict[str, Any], case_id: int):  # noqa: ANN202
-            access.visible_case_or_404(case_id)
+            _visible_case(case_id)
             return _receipt(run(case_id, _actor(), _expected_version(), body))
 
         view.__name__ = run.__name__
@@ -291,16 +317,15 @@ def switch(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noq
 
 
 @bp.post("/cases/<int:case_id>/documents")
-@bp.arguments(schemas.DocumentUpload, location="form")
-@bp.arguments(schemas.DocumentFile, location="files")
+@bp.arguments(schemas.DocumentUpload, location="form", content_type="multipart/form-data")
 @bp.response(200, schemas.Receipt)
 @bp.doc(parameters=[IF_MATCH])
 @problems(413, *WRITE_PROBLEMS)
-def upload_document(form: dict[str, Any], files: dict[str, Any], case_id: int):  # noqa: ANN201
+def upload_document(form: dict[str, Any], case_id: int):  # noqa: ANN201
     """Upload a document for one of the stage's document requirements (multipart/form-data)."""
-    access.visible_case_or_404(case_id)
+    _visible_case(case_id)
     version = _expected_version()
-    upload = files["file"]
+    upload = form["file"]
     receipt = services().cases.attach_document(case_id, _actor(), version, form["requirement"],
                                                upload.filename or "document", upload.read(), form.get("member"))
     return _receipt(receipt)
