@@ -1,10 +1,12 @@
-"""Tables of the JSON API: personal access tokens (and the tokens of service accounts) and the rate-limit
-windows, kept in the database so that every app server counts the same calls."""
+"""Tables of the JSON API: personal access tokens (and the tokens of service accounts), the rate-limit
+windows (in the database, so that every app server counts the same calls), and the webhooks: the partners'
+endpoints and the log of deliveries."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models import Base, utcnow
@@ -38,3 +40,39 @@ class ApiRateWindow(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[datetime] = mapped_column()
     calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebhookEndpoint(Base):
+    """A partner's URL that receives the case events of the types it asked for, signed with its secret
+    (kept as given: signing needs it), optionally only for some desks."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    event_types: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ["*"]: every type
+    desk_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # []: every desk
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: the delivery log. Delivered at least once, in event order per case."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
+                      Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    case_id: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / delivered
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()
