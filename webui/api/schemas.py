@@ -175,3 +175,22 @@ class DocumentUpload(Schema):
     requirement = fields.String(required=True, validate=_ID)
     member = fields.String(validate=_ID)
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class AssessmentAnswers(Schema):
+    answers = fields.Dict(required=True)  # the questionnaire's questions: the engine checks them
+    person_id = fields.String(validate=_ID)
+
+
+class PathwayChoice(Schema):
+    pathway = fields.String(required=True, validate=_ID)
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RankedPathway(Schema):
+    pathway = fields.String(required=True)
+    points = fields.Float(required=True)
+
+
+class Recommendation(Schema):
+    pathways = fields.List(fields.Nested(RankedPathway), required=True)

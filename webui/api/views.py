@@ -43,6 +43,7 @@ bp = _Blueprint("api", __name__, url_prefix="/api/v1",
                 description="Help desks, cases and their operations, for partner systems.")
 CALLS_PER_MINUTE = 120
 MAX_ID = 2**31 - 1
+STAFF_ROLES = frozenset({"admin", "operator", "mentor", "designer"})
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,9})"?\s*$')
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
             "schema": {"type": "string", "pattern": _IF_MATCH.pattern},
@@ -131,6 +132,23 @@ def _visible_case(case_id: int) -> Case:
     if case_id > MAX_ID:  # beyond any stored id (and beyond what the database's integer holds)
         abort(404)
     return access.visible_case_or_404(case_id)
+
+
+def _case_to_act_on(case_id: int) -> Case:
+    """Staff act on the cases they see; a worker of the case, or the holder of a role its pathway declares
+    (a notary, a bank...), acts where the engine's own rule lets them (its refusal names why not). Anyone
+    else gets 404, as for a case that does not exist."""
+    if case_id > MAX_ID:
+        abort(404)
+    case = db().get(Case, case_id)
+    if case is None:
+        abort(404)
+    if access.can_see_case(case):
+        return case
+    actor = _actor()
+    if any(services().cases.refusal(actor, case, role) is None for role in actor.roles - STAFF_ROLES):
+        return case
+    abort(404)
 
 
 def _expected_version() -> int:
@@ -257,7 +275,7 @@ def _operation(path: str, schema: Any, summary: str) -> Callable:
     """A case operation: POST with its arguments and If-Match, answering the receipt and the new ETag."""
     def decorator(run: Callable[[int, Any, int, dict[str, Any]], Any]) -> Callable:
         def view(body: dict[str, Any], case_id: int):  # noqa: ANN202
-            _visible_case(case_id)
+            _case_to_act_on(case_id)
             return _receipt(run(case_id, _actor(), _expected_version(), body))
 
         view.__name__ = run.__name__
@@ -316,6 +334,27 @@ def switch(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noq
                                            at=body.get("at"))
 
 
+@_operation("assessment", schemas.AssessmentAnswers, "Submit one person's answers to the stage's questionnaire.")
+def submit_assessment(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    return services().cases.submit_assessment(case_id, actor, version, person_id=body.get("person_id"),
+                                              answers=body["answers"])
+
+
+@_operation("pathway-choice", schemas.PathwayChoice, "Record the pathway chosen with the workers.")
+def choose_pathway(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    return services().cases.record_pathway_choice(case_id, actor, version, body["pathway"], body["reason"])
+
+
+@bp.get("/cases/<int:case_id>/recommendation")
+@bp.response(200, schemas.Recommendation)
+@problems(*READ_PROBLEMS)
+def recommendation(case_id: int):  # noqa: ANN201
+    """The pathways ranked by the points of the workers' submitted questionnaires."""
+    found = _visible_case(case_id)
+    ranked = services().cases.recommendation(found.id)
+    return {"pathways": [{"pathway": p, "points": points} for p, points in ranked]}, 200, _etag(found.version)
+
+
 @bp.post("/cases/<int:case_id>/documents")
 @bp.arguments(schemas.DocumentUpload, location="form", content_type="multipart/form-data")
 @bp.response(200, schemas.Receipt)
@@ -323,7 +362,7 @@ def switch(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noq
 @problems(413, *WRITE_PROBLEMS)
 def upload_document(form: dict[str, Any], case_id: int):  # noqa: ANN201
     """Upload a document for one of the stage's document requirements (multipart/form-data)."""
-    _visible_case(case_id)
+    _case_to_act_on(case_id)
     version = _expected_version()
     upload = form["file"]
     receipt = services().cases.attach_document(case_id, _actor(), version, form["requirement"],
