@@ -44,6 +44,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('key', name=op.f('pk_api_rate_windows')),
     )
     op.create_table(
+        'service_accounts',
+        sa.Column('user_id', sa.String(length=64), nullable=False),
+        sa.Column('created_by', sa.String(length=64), nullable=False),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_service_accounts_user_id_users'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('user_id', name=op.f('pk_service_accounts')),
+    )
+    op.create_table(
         'webhook_endpoints',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('url', sa.String(length=500), nullable=False),
@@ -83,6 +92,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('webhook_deliveries')
     op.drop_table('webhook_endpoints')
+    op.drop_table('service_accounts')
     op.drop_table('api_rate_windows')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))

@@ -36,6 +36,7 @@ class OperaApi(Api):
 
 def init_app(app: Flask) -> None:
     from .. import csrf
+    from .pages import bp as pages_bp
     from .views import bp
 
     app.config.setdefault("API_TITLE", "OPERA Pathways")
@@ -47,4 +48,5 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(bp)
     csrf.exempt(bp)
+    app.register_blueprint(pages_bp)
     app.extensions["opera_api"] = api

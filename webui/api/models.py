@@ -76,3 +76,13 @@ class WebhookDelivery(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class ServiceAccount(Base):
+    """An account of a partner system: it never logs in, works as an operator of its desks, and acts through
+    the tokens an admin creates for it."""
+
+    __tablename__ = "service_accounts"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
