@@ -156,3 +156,37 @@ def test_the_spec_is_openapi_3_1_and_served_without_a_token(app):  # noqa: ANN00
     assert spec["openapi"] == "3.1.0"
     assert "/api/v1/cases/{case_id}/advance" in spec["paths"]
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_pathways_their_diagram_and_checking_a_text(app, people, sessions):  # noqa: ANN001
+    operator = Api(app.test_client(), make_token(sessions))
+    listed = {p["id"]: p for p in operator.get("/pathways", headers={"Accept-Language": "fr"}).get_json()}
+    assert "wbo" in listed and listed["wbo"]["stages"]
+    svg = operator.get("/pathways/wbo/diagram.svg")
+    assert svg.status_code == 200 and svg.content_type.startswith("image/svg+xml") and b"<svg" in svg.data
+    assert operator.get("/pathways/nowhere/diagram.svg").status_code == 404
+    assert operator.post("/pathways/check", {"file_name": "x.yaml", "text": "id: x"}).status_code == 403
+    designer = Api(app.test_client(), make_token(sessions, "designer"))
+    checked = designer.post("/pathways/check", {"file_name": "broken.yaml", "text": "id: broken\nstages: 3\n"},
+                            headers={"Accept-Language": "it"}).get_json()
+    assert checked["valid"] is False and checked["problems"][0]["line"] >= 1 and checked["problems"][0]["message"]
+
+
+def test_monitoring_figures_are_the_dashboards_with_small_counts_suppressed(app, people, sessions, service):  # noqa: ANN001
+    for _ in range(2):
+        open_case(service)
+    for _ in range(6):
+        open_case(service, desk="nice")
+    from engine.monitoring import refresh
+
+    refresh(app.extensions["opera"].engine)
+    admin = Api(app.test_client(), make_token(sessions, "admin"))
+    figures = {(f["table"], f["item"]): f["value"] for f in admin.get("/monitoring").get_json()["figures"]}
+    assert figures[("totals", "opened")] == 8
+    genova = {(f["table"], f["item"]): f["value"]
+              for f in admin.get("/monitoring?desk=genova").get_json()["figures"]}
+    assert genova[("totals", "opened")] == "<5"
+    operator = Api(app.test_client(), make_token(sessions))
+    mine = {(f["table"], f["item"]): f["value"] for f in operator.get("/monitoring?desk=nice").get_json()["figures"]}
+    assert mine[("totals", "opened")] == 0  # not its desk: nothing of it
+    assert Api(app.test_client(), make_token(sessions, "mentor")).get("/monitoring").status_code == 403

@@ -39,6 +39,11 @@ ROUTES = [
     ("/api/v1/cases/<int:case_id>/pathway-choice", "POST", C + "/pathway-choice", {"pathway": "startup"},
      "case_write"),
     ("/api/v1/cases/<int:case_id>/documents", "POST", C + "/documents", "file", "case_write"),
+    ("/api/v1/pathways", "GET", "/pathways", None, "pathways"),
+    ("/api/v1/pathways/<string:pathway_id>/diagram.svg", "GET", "/pathways/wbo/diagram.svg", None, "pathways"),
+    ("/api/v1/pathways/check", "POST", "/pathways/check", {"file_name": "x.yaml", "text": "id: x"},
+     "pathways_edit"),
+    ("/api/v1/monitoring", "GET", "/monitoring", None, "monitoring"),
 ]
 REFUSED = (403, 404, 409, 422)  # a worker of the case reaches the engine, which refuses what it may not do
 EXPECTED = {
@@ -47,6 +52,11 @@ EXPECTED = {
              "other_mentor": 404, "designer": 404, "worker": 404},
     "case": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": "ok",
              "other_mentor": 404, "designer": 404, "worker": 404},
+    "pathways": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": "ok", "mentor": 403,
+                 "other_mentor": 403, "designer": "ok", "worker": 403},
+    "pathways_edit": {**{role: 403 for role in ROLES}, "anonymous": 401, "admin": "ok", "designer": "ok"},
+    "monitoring": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": "ok", "mentor": 403,
+                   "other_mentor": 403, "designer": 403, "worker": 403},
     "case_write": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": "ok",
                    "other_mentor": 404, "designer": 404, "worker": REFUSED},
 }

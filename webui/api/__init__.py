@@ -36,6 +36,7 @@ class OperaApi(Api):
 
 def init_app(app: Flask) -> None:
     from .. import csrf
+    from . import resources  # noqa: F401 (its routes join the blueprint before it is registered)
     from .pages import bp as pages_bp
     from .views import bp
 

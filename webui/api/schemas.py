@@ -194,3 +194,51 @@ class RankedPathway(Schema):
 
 class Recommendation(Schema):
     pathways = fields.List(fields.Nested(RankedPathway), required=True)
+
+
+class PathwaySummary(Schema):
+    id = fields.String(required=True)
+    version = fields.String(required=True)
+    title = fields.String(required=True)
+    stages = fields.List(fields.Dict(), required=True)
+
+
+class PathwayText(Schema):
+    file_name = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,62}\.(yaml|yml|json)$"))
+    text = fields.String(required=True, validate=validate.Length(max=1024 * 1024))
+
+
+class FileProblem(Schema):
+    file = fields.String(required=True)
+    line = fields.Integer(required=True)
+    column = fields.Integer(required=True)
+    severity = fields.String(required=True)
+    code = fields.String(required=True)
+    path = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class PathwayCheck(Schema):
+    valid = fields.Boolean(required=True)
+    problems = fields.List(fields.Nested(FileProblem), required=True)
+
+
+class MonitoringFilters(Schema):
+    desk = fields.String(validate=validate.Length(max=64))
+    region = fields.String(validate=validate.Length(max=100))
+    country = fields.String(validate=validate.Length(max=2))
+    pathway = fields.String(validate=validate.Length(max=64))
+    from_ = fields.Date(data_key="from")
+    until = fields.Date()
+
+
+class Figure(Schema):
+    table = fields.String(required=True)
+    pathway = fields.String(required=True)
+    item = fields.String(required=True)
+    label = fields.String(required=True)
+    value = fields.Raw(required=True, metadata={"oneOf": [{"type": "number"}, {"type": "string", "const": "<5"}]})
+
+
+class Figures(Schema):
+    figures = fields.List(fields.Nested(Figure), required=True)
