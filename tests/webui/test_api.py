@@ -190,3 +190,27 @@ def test_monitoring_figures_are_the_dashboards_with_small_counts_suppressed(app,
     mine = {(f["table"], f["item"]): f["value"] for f in operator.get("/monitoring?desk=nice").get_json()["figures"]}
     assert mine[("totals", "opened")] == 0  # not its desk: nothing of it
     assert Api(app.test_client(), make_token(sessions, "mentor")).get("/monitoring").status_code == 403
+
+
+def test_the_databank_search_matching_and_reserving_for_a_case(app, people, sessions, service):  # noqa: ANN001
+    from webui.services import databank
+
+    operator_actor = PEOPLE["operator"].actor
+    with app.app_context():
+        saved = databank().create_resource(operator_actor, {
+            "desk_id": "genova", "title": "Capannone di Sestri", "category": "shed", "region": "Liguria",
+            "province": "IT-GE", "municipality": "Genova", "status": "available", "offers": ["rent"],
+            "supply_chains": ["nautical_shipbuilding"], "surface_m2": 1200})
+    api = Api(app.test_client(), make_token(sessions))
+    page = api.get("/databank/resources?q=capannone").get_json()
+    assert page["total"] == 1 and page["facets"]
+    assert api.get(f"/databank/resources/{saved.id}").status_code == 200
+    assert api.get("/databank/resources/999999").status_code == 404
+    case_id, version = open_case(service)
+    suggested = api.get(f"/cases/{case_id}/matching").get_json()
+    assert [s["id"] for s in suggested["resources"]] == [saved.id] and suggested["resources"][0]["reasons"]
+    reserved = api.post(f"/cases/{case_id}/reservations", {"resource_id": saved.id}, version=version)
+    assert reserved.status_code == 200 and reserved.get_json()["version"] == version + 1
+    again = api.post(f"/cases/{case_id}/reservations", {"resource_id": saved.id}, version=version)
+    assert again.status_code == 409
+    assert Api(app.test_client(), make_token(sessions, "mentor")).get("/databank/resources").status_code == 403

@@ -44,6 +44,12 @@ ROUTES = [
     ("/api/v1/pathways/check", "POST", "/pathways/check", {"file_name": "x.yaml", "text": "id: x"},
      "pathways_edit"),
     ("/api/v1/monitoring", "GET", "/monitoring", None, "monitoring"),
+    ("/api/v1/databank/profiles", "GET", "/databank/profiles", None, "monitoring"),
+    ("/api/v1/databank/resources", "GET", "/databank/resources", None, "monitoring"),
+    ("/api/v1/databank/profiles/<int:profile_id>", "GET", "/databank/profiles/1", None, "databank_entry"),
+    ("/api/v1/databank/resources/<int:resource_id>", "GET", "/databank/resources/1", None, "databank_entry"),
+    ("/api/v1/cases/<int:case_id>/matching", "GET", C + "/matching", None, "case_manager"),
+    ("/api/v1/cases/<int:case_id>/reservations", "POST", C + "/reservations", {"resource_id": 1}, "case_manager"),
 ]
 REFUSED = (403, 404, 409, 422)  # a worker of the case reaches the engine, which refuses what it may not do
 EXPECTED = {
@@ -57,6 +63,11 @@ EXPECTED = {
     "pathways_edit": {**{role: 403 for role in ROLES}, "anonymous": 401, "admin": "ok", "designer": "ok"},
     "monitoring": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": "ok", "mentor": 403,
                    "other_mentor": 403, "designer": 403, "worker": 403},
+    # (no entry 1 exists: the roles that may read the databank get 404 like for any missing entry)
+    "databank_entry": {"anonymous": 401, "admin": 404, "operator": 404, "other_operator": 404, "mentor": 403,
+                       "other_mentor": 403, "designer": 403, "worker": 403},
+    "case_manager": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": 403,
+                     "other_mentor": 403, "designer": 403, "worker": 403},
     "case_write": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": "ok",
                    "other_mentor": 404, "designer": 404, "worker": REFUSED},
 }

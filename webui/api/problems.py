@@ -8,6 +8,7 @@ from flask import Response, current_app, g, json, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from databank.errors import EntryNotFound, StaleEntry
 from engine.errors import (
     ConflictError,
     EngineError,
@@ -59,7 +60,9 @@ def engine_problem(error: EngineError) -> Response:
     if isinstance(error, ConflictError):
         return problem(409, "conflict", error.message(lang), current_version=error.params.get("actual"),
                        changes=error.changes)
-    if isinstance(error, NotFound):
+    if isinstance(error, StaleEntry):
+        return problem(409, "conflict", error.message(lang), current_version=error.params.get("actual"), changes=[])
+    if isinstance(error, (NotFound, EntryNotFound)):
         return problem(404, error.code, error.message(lang))
     if isinstance(error, NotAllowed):
         return problem(403, error.reason_code, error.message(lang))

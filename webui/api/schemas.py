@@ -242,3 +242,49 @@ class Figure(Schema):
 
 class Figures(Schema):
     figures = fields.List(fields.Nested(Figure), required=True)
+
+
+class FacetValue(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class DatabankPage(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    items = fields.List(fields.Dict(), required=True)
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValue)), required=True)
+
+
+class DatabankSearch(Schema):
+    """The databank pages' filters (any facet may be repeated: ?region=Liguria&region=Sardegna)."""
+
+    q = fields.String(validate=validate.Length(max=200))
+    page = fields.Integer(validate=validate.Range(min=1, max=10000))
+    sort = fields.String(validate=validate.Length(max=20))
+
+    class Meta:
+        unknown = "include"
+
+
+class Suggestion(Schema):
+    kind = fields.String(required=True)
+    id = fields.Integer(required=True)
+    score = fields.Float(required=True)
+    reasons = fields.List(fields.String(), required=True)
+    record = fields.Dict(required=True)
+
+
+class Suggestions(Schema):
+    resources = fields.List(fields.Nested(Suggestion), required=True)
+    profiles = fields.List(fields.Nested(Suggestion), required=True)
+
+
+class Reservation(Schema):
+    resource_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class DatabankEntry(Schema):
+    entry = fields.Dict(required=True)  # the profile or resource as its page shows it to the caller
