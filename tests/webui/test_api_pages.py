@@ -90,3 +90,41 @@ def test_the_reference_page_loads_the_vendored_swagger_ui(app):  # noqa: ANN001
     assert page.status_code == 200 and "/api/v1/openapi.json" in page.text
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
         assert client.get(asset).status_code == 200, asset
+
+
+INTEGRATION_ROUTES = [  # rule, method, url, who may
+    ("/settings/api-tokens", "GET", "/settings/api-tokens", "account"),
+    ("/settings/api-tokens", "POST", "/settings/api-tokens", "account"),
+    ("/settings/api-tokens/<int:token_id>/revoke", "POST", "/settings/api-tokens/1/revoke", "account"),
+    ("/admin/integrations", "GET", "/admin/integrations", "admin"),
+    ("/admin/integrations/service-accounts", "POST", "/admin/integrations/service-accounts", "admin"),
+    ("/admin/integrations/service-accounts/<account_id>/tokens", "POST",
+     "/admin/integrations/service-accounts/svc.x/tokens", "admin"),
+    ("/admin/integrations/tokens/<int:token_id>/revoke", "POST", "/admin/integrations/tokens/1/revoke", "admin"),
+    ("/admin/integrations/webhooks", "POST", "/admin/integrations/webhooks", "admin"),
+    ("/admin/integrations/webhooks/<int:endpoint_id>", "GET", "/admin/integrations/webhooks/1", "admin"),
+    ("/admin/integrations/deliveries/<int:delivery_id>/replay", "POST",
+     "/admin/integrations/deliveries/1/replay", "admin"),
+    ("/api/docs", "GET", "/api/docs", "public"),
+]
+
+
+def test_the_integration_pages_matrix(app, as_role, browser):  # noqa: ANN001
+    declared = {(rule.rule, method) for rule in app.url_map.iter_rules()
+                if rule.endpoint.startswith("integrations.") and rule.endpoint != "integrations.static"
+                for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert declared == {(rule, method) for rule, method, _url, _who in INTEGRATION_ROUTES}
+    for _rule, method, url, who in INTEGRATION_ROUTES:
+        if who == "public":
+            continue
+        anonymous = browser.client.get(url) if method == "GET" else browser.client.post(url)
+        assert anonymous.status_code in (302, 400), url  # to the login page (or a POST without its CSRF token)
+    for role in ("operator", "other_operator", "mentor", "designer", "worker"):
+        user = as_role(role)
+        for _rule, method, url, who in INTEGRATION_ROUTES:
+            if who != "admin":
+                continue
+            answer = user.get(url) if method == "GET" else user.post(url, {})
+            assert answer.status_code == 403, (role, url, answer.status_code)
+    # nobody revokes a token that is not theirs: 404 as for one that does not exist
+    assert as_role("operator").post("/settings/api-tokens/1/revoke").status_code == 404

@@ -1,14 +1,13 @@
 """The API's resources beyond cases: pathways (read, check a text, the diagram), the monitoring figures and
 the databank (search with facets, profiles, resources, matching, reserving for a case).
 Each reads through the same functions as its pages (the designer's check, the dashboard's figures with their
-small-count suppression) and is gated by the same roles."""
+small-count suppression) and is gated by the same area of the access policy."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Response, abort, current_app, request
 from flask_babel import force_locale
-from flask_login import current_user
 
 from databank import textindex
 from databank.errors import EntryNotFound
@@ -19,11 +18,10 @@ from engine.i18n import localize
 
 from .. import access
 from ..databank.lists import ListArgs
-from ..databank.views import ROLES as DATABANK_ROLES
 
 from ..designer import operations as designer_operations
 from ..designer.diagram import render_pathway_svg
-from ..designer.views import EDIT_ROLES, READ_ROLES, _directory
+from ..designer.views import _directory
 from ..monitoring.views import export_rows, read_dashboard, read_filters, scope_of
 from ..services import current_pathways, databank, db, services
 from . import schemas
@@ -36,16 +34,13 @@ from .views import (
     _actor,
     _expected_version,
     _receipt,
-    _visible_case,
     bp,
     problems,
 )
 
-MONITORING_ROLES = ("admin", "operator")  # as the dashboard's pages
-
-
-def _require(roles: tuple[str, ...]) -> None:
-    if not any(current_user.has(r) for r in roles):
+def _require(area: str) -> None:
+    """The access policy's area, as the pages of the same things are gated (403 otherwise)."""
+    if not access.may_enter(area):
         abort(403)
 
 
@@ -61,7 +56,7 @@ def _pathway(pathway_id: str) -> Any:
 @problems(*READ_PROBLEMS)
 def pathways():  # noqa: ANN201
     """The active revision of every pathway, with its stages."""
-    _require(READ_ROLES)
+    _require("designer")
     lang = api_language()
     return [{"id": pid, "version": str(p.version), "title": localize(p.title, lang),
              "stages": [{"id": s.id, "title": localize(s.title, lang), "exits": [e.id for e in s.exits]}
@@ -73,7 +68,7 @@ def pathways():  # noqa: ANN201
 @problems(*READ_PROBLEMS)
 def pathway_diagram(pathway_id: str):  # noqa: ANN201
     """The pathway's diagram, as on the designer's pages."""
-    _require(READ_ROLES)
+    _require("designer")
     svg = render_pathway_svg(_pathway(pathway_id), api_language())
     return Response(svg, mimetype="image/svg+xml")
 
@@ -84,7 +79,7 @@ def pathway_diagram(pathway_id: str):  # noqa: ANN201
 @problems(400, 401, 403, 429)
 def check_pathway(body: dict[str, Any]):  # noqa: ANN201
     """Check a pathway text as the designer's editor does: valid or not, each problem with its line."""
-    _require(EDIT_ROLES)
+    _require("designer_edit")
     checked = designer_operations.check_text(services().library, _directory(), body["file_name"], body["text"])
     return {"valid": checked.valid,
             "problems": designer_operations.problem_dicts(checked.problems, api_language())}
@@ -96,7 +91,7 @@ def check_pathway(body: dict[str, Any]):  # noqa: ANN201
 @problems(400, *READ_PROBLEMS)
 def monitoring(_filters: dict[str, Any]):  # noqa: ANN201
     """The dashboard's figures for the desks the caller sees, counts from 1 to 4 written "<5"."""
-    _require(MONITORING_ROLES)
+    _require("monitoring")
     board = read_dashboard(scope_of(read_filters()))
     with force_locale(api_language()):
         rows = list(export_rows(board, dict(current_pathways())))
@@ -123,7 +118,7 @@ def _fresh_indexes() -> None:
 
 
 def _search(kind: str) -> dict[str, Any]:
-    _require(DATABANK_ROLES)
+    _require("databank")
     _fresh_indexes()
     args = ListArgs.read(kind, request.args)
     size = current_app.config["PAGE_SIZE"]
@@ -151,7 +146,7 @@ def databank_resources(_args: dict[str, Any]):  # noqa: ANN201
 
 
 def _entry(read: Any) -> dict[str, Any]:
-    _require(DATABANK_ROLES)
+    _require("databank")
     try:
         return {"entry": read()}
     except (EntryNotFound, NotAllowed):
@@ -180,11 +175,10 @@ def databank_resource(resource_id: int):  # noqa: ANN201
 
 def _managed_case(case_id: int) -> Any:
     """The databank's case pages are its operators' (as webui.databank's matching page)."""
-    _require(DATABANK_ROLES)
-    case = _visible_case(case_id)
-    if not access.is_manager_of(case):
+    _require("databank")
+    if case_id > MAX_ID:
         abort(404)
-    return case
+    return access.managed_case_or_404(case_id)
 
 
 @bp.get("/cases/<int:case_id>/matching")
