@@ -7,9 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import AuditEntry, utcnow
-from tests.webui.conftest import PEOPLE, open_case
+from tests.webui.conftest import PEOPLE, WORKERS, open_case
 from webui.api.models import ApiToken
 from webui.api.tokens import create_token, revoke
+from webui.portal.models import StaffAccessLog
+
+WORKER_IDS = {m.person_id for m in WORKERS}
 
 
 def make_token(sessions, person: str = "operator", scope: str = "write", days: int = 30) -> str:  # noqa: ANN001
@@ -67,14 +70,19 @@ def test_tokens_are_stored_hashed_and_revocable(app, people, sessions):  # noqa:
     assert api.get("/desks").status_code == 401
 
 
-def test_every_call_is_in_the_audit_log(api, sessions):  # noqa: ANN001
+def test_every_call_is_in_the_audit_log_and_case_reads_in_the_staff_view_log(api, sessions, service):  # noqa: ANN001
+    case_id, _v = open_case(service)
     api.get("/desks")
     api.get("/desks/genova/cases?status=all")
+    api.get(f"/cases/{case_id}")
     with sessions() as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.type == "api_call")
                                   .order_by(AuditEntry.seq)).all()
-    assert [e.data["path"] for e in entries] == ["/api/v1/desks?", "/api/v1/desks/genova/cases?status=all"]
+        views = session.scalars(select(StaffAccessLog).where(StaffAccessLog.case_id == case_id)).all()
+    assert [e.data["path"] for e in entries] == ["/api/v1/desks?", "/api/v1/desks/genova/cases?status=all",
+                                                 f"/api/v1/cases/{case_id}?"]
     assert {e.actor_id for e in entries} == {PEOPLE["operator"].id}
+    assert {(v.staff_id, v.person_id) for v in views} == {(PEOPLE["operator"].id, w) for w in WORKER_IDS}
 
 
 def test_a_read_token_cannot_write(app, people, sessions, service):  # noqa: ANN001
