@@ -1,7 +1,7 @@
 """JSON API: personal access tokens (stored hashed), the rate-limit windows shared by every app server, webhooks
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 03:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine.models import UTCDateTime
 
 revision = '0017'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
