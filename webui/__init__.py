@@ -71,6 +71,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
     app.register_blueprint(databank_bp, url_prefix="/databank")
     app.register_blueprint(public_bp, url_prefix="/catalogue")
+    from . import api
+
+    api.init_app(app)
     _register_pages(app)
     from . import templating
 

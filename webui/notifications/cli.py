@@ -1,13 +1,15 @@
-"""`opera notify`: queue what the event log and the due dates call for, then send what is due (for cron)."""
+"""`opera notify`: queue what the event log and the due dates call for, then send what is due — e-mails and
+the partners' webhooks (for cron)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Flask
 
 from engine.models import utcnow
 
+from ..api.webhooks import DeliveryReport, deliver_due, queue_events
 from . import enquiries, rules
 from .sender import SendReport, SmtpSettings, send_due
 
@@ -18,10 +20,12 @@ class NotifyReport:
     reminders: int
     sending: SendReport
     enquiries: int = 0  # public catalogue enquiries whose message was not queued yet
+    webhooks: int = 0  # deliveries queued for the partners' endpoints
+    webhook_sending: DeliveryReport = field(default_factory=DeliveryReport)
 
     def __str__(self) -> str:
         return (f"queued {self.from_events} from events, {self.reminders} reminders and {self.enquiries} "
-                f"enquiries; e-mail: {self.sending}")
+                f"enquiries; e-mail: {self.sending}; webhooks: {self.webhooks} queued, {self.webhook_sending}")
 
 
 def notify(app: Flask, now: datetime | None = None, send: bool = True) -> NotifyReport:
@@ -33,7 +37,9 @@ def notify(app: Flask, now: datetime | None = None, send: bool = True) -> Notify
         reminders = rules.queue_reminders(session, services.library, now,
                                           days_before=int(app.config.get("REMINDER_DAYS_BEFORE", 3)))
         missing_enquiries = enquiries.queue_missing(session, now)
+        webhooks = queue_events(session)
     # Sent "now" means after the queueing, so that what was just queued goes out in the same run.
     sending = (send_due(services.sessions, SmtpSettings.from_config(app.config), given or utcnow())
                if send else SendReport())
-    return NotifyReport(from_events, reminders, sending, missing_enquiries)
+    webhook_sending = deliver_due(services.sessions, given or utcnow()) if send else DeliveryReport()
+    return NotifyReport(from_events, reminders, sending, missing_enquiries, webhooks, webhook_sending)

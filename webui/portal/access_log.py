@@ -14,7 +14,7 @@ from engine.models import CaseMember, utcnow
 from ..services import db, services
 from .models import StaffAccessLog
 
-LOGGED_BLUEPRINTS = ("cases", "dossier")
+LOGGED_BLUEPRINTS = ("cases", "dossier", "api")  # the API: a token acts for its account
 
 
 def log_staff_view(response: Response) -> Response:

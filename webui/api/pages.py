@@ -1,0 +1,204 @@
+"""The pages around the API: a user's own tokens on the settings page; for admins, the partner systems'
+service accounts and their tokens, the webhooks and their delivery log (with a replay button).
+
+A new token or webhook secret is shown once, on the page that created it; only its hash (a token) is kept.
+Every change is one transaction with its audit entry."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.audit import record
+from engine.models import Desk, utcnow
+
+from ..access import roles_required
+from ..models import DeskMembership, User
+from ..services import db, services
+from .models import SCOPES, ApiToken, ServiceAccount, WebhookDelivery, WebhookEndpoint
+from .tokens import MAX_DAYS, create_token, revoke
+from .webhooks import register_endpoint, replay
+
+bp = Blueprint("integrations", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/integrations")
+ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,40}$")
+EVENT_TYPE = re.compile(r"^(\*|[a-z_]{2,32})$")
+
+
+def _audit(session: Session, subject_type: str, subject_id: Any, type_: str, **data: Any) -> None:
+    record(session.connection(), subject_type=subject_type, subject_id=subject_id, type=type_,
+           actor_id=current_user.id, actor_roles=current_user.roles, data=data)
+
+
+def _token_fields() -> tuple[str, str, int] | None:
+    name = (request.form.get("name") or "").strip()[:100]
+    scope = request.form.get("scope", "")
+    try:
+        days = int(request.form.get("days", ""))
+    except ValueError:
+        days = 0
+    if not name or scope not in SCOPES or not 1 <= days <= MAX_DAYS:
+        flash(_("Give the token a name, a scope and a validity between 1 and %(days)s days.", days=MAX_DAYS),
+              "error")
+        return None
+    return name, scope, days
+
+
+def _new_token(user_id: str, kind: str) -> str | None:
+    fields = _token_fields()
+    if fields is None:
+        return None
+    name, scope, days = fields
+    with services().sessions.begin() as session:
+        row, plain = create_token(session, user_id, name=name, scope=scope, days=days, created_by=current_user.id)
+        _audit(session, "api_token", row.id, "token_created", user=user_id, name=name, scope=scope, kind=kind)
+    return plain
+
+
+# --- a user's own tokens ----------------------------------------------------------------------------------
+
+@bp.route("/settings/api-tokens", methods=["GET", "POST"])
+@login_required
+def my_tokens():  # noqa: ANN201
+    plain = _new_token(current_user.id, "personal") if request.method == "POST" else None
+    tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                          .order_by(ApiToken.created_at.desc())).all()
+    return render_template("integrations/tokens.html", tokens=tokens, new_token=plain, scopes=SCOPES,
+                           max_days=MAX_DAYS, now=utcnow()), 200 if plain or request.method == "GET" else 400
+
+
+@bp.post("/settings/api-tokens/<int:token_id>/revoke")
+@login_required
+def revoke_my_token(token_id: int):  # noqa: ANN201
+    with services().sessions.begin() as session:
+        if not revoke(session, token_id, current_user.id):
+            abort(404)
+        _audit(session, "api_token", token_id, "token_revoked")
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("integrations.my_tokens"))
+
+
+# --- admins: service accounts, webhooks -------------------------------------------------------------------
+
+def _overview(**extra: Any) -> str:
+    accounts = db().execute(select(User, ServiceAccount).join(ServiceAccount, ServiceAccount.user_id == User.id)
+                            .order_by(User.id)).all()
+    tokens = db().scalars(select(ApiToken).where(ApiToken.user_id.in_([u.id for u, _s in accounts]))
+                          .order_by(ApiToken.created_at.desc())).all() if accounts else []
+    endpoints = db().scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
+    desks = db().scalars(select(Desk).order_by(Desk.id)).all()
+    return render_template("integrations/admin.html", accounts=[u for u, _s in accounts], tokens=tokens,
+                           endpoints=endpoints, desks=desks, scopes=SCOPES, max_days=MAX_DAYS, now=utcnow(),
+                           **extra)
+
+
+@bp.get("/admin/integrations")
+@roles_required("admin")
+def admin_overview():  # noqa: ANN201
+    return _overview()
+
+
+def _chosen_desks() -> list[str] | None:
+    known = set(db().scalars(select(Desk.id)))
+    chosen = request.form.getlist("desks")
+    return chosen if set(chosen) <= known else None
+
+
+@bp.post("/admin/integrations/service-accounts")
+@roles_required("admin")
+def create_service_account():  # noqa: ANN201
+    account_id = (request.form.get("account_id") or "").strip().lower()
+    display_name = (request.form.get("display_name") or "").strip()[:200]
+    desks = _chosen_desks()
+    if not ACCOUNT_ID.match(account_id) or not display_name or not desks:
+        flash(_("Give the service account an id (letters, digits, dots, dashes), a name and at least one desk."),
+              "error")
+        return _overview(), 400
+    if db().get(User, account_id) is not None:
+        flash(_("An account %(id)s exists already.", id=account_id), "error")
+        return _overview(), 400
+    if _token_fields() is None:
+        return _overview(), 400
+    with services().sessions.begin() as session:
+        user = User(id=account_id, email=None, display_name=display_name, password_hash=None, roles=["operator"],
+                    disabled=False, failed_logins=0)
+        user.desk_links = [DeskMembership(desk_id=d) for d in desks]
+        session.add(user)
+        session.flush()  # the account before the row that names it
+        session.add(ServiceAccount(user_id=account_id, created_by=current_user.id))
+        session.flush()
+        _audit(session, "user", account_id, "service_account_created", desks=sorted(desks))
+    plain = _new_token(account_id, "service")
+    return _overview(new_token=plain, new_token_for=account_id)
+
+
+@bp.post("/admin/integrations/service-accounts/<account_id>/tokens")
+@roles_required("admin")
+def create_service_token(account_id: str):  # noqa: ANN201
+    if db().get(ServiceAccount, account_id) is None:
+        abort(404)
+    plain = _new_token(account_id, "service")
+    return _overview(new_token=plain, new_token_for=account_id), 200 if plain else 400
+
+
+@bp.post("/admin/integrations/tokens/<int:token_id>/revoke")
+@roles_required("admin")
+def revoke_token(token_id: int):  # noqa: ANN201
+    with services().sessions.begin() as session:
+        if not revoke(session, token_id, None):
+            abort(404)
+        _audit(session, "api_token", token_id, "token_revoked")
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("integrations.admin_overview"))
+
+
+@bp.post("/admin/integrations/webhooks")
+@roles_required("admin")
+def create_webhook():  # noqa: ANN201
+    url = (request.form.get("url") or "").strip()
+    types = [t.strip() for t in (request.form.get("event_types") or "").replace(",", " ").split() if t.strip()]
+    desks = _chosen_desks()
+    if (not url.startswith(("https://", "http://")) or len(url) > 500 or not types or desks is None
+            or not all(EVENT_TYPE.match(t) for t in types)):
+        flash(_("Give the partner's address (https://...) and the event types it wants (* for all)."), "error")
+        return _overview(), 400
+    with services().sessions.begin() as session:
+        endpoint = register_endpoint(session, url, types, current_user.id, desks)
+        _audit(session, "webhook", endpoint.id, "webhook_registered", url=url, event_types=types, desks=desks)
+        secret = endpoint.secret
+    return _overview(new_secret=secret, new_secret_for=url)
+
+
+@bp.get("/admin/integrations/webhooks/<int:endpoint_id>")
+@roles_required("admin")
+def webhook_log(endpoint_id: int):  # noqa: ANN201
+    endpoint = db().get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        abort(404)
+    deliveries = db().scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+                              .order_by(WebhookDelivery.id.desc()).limit(200)).all()
+    return render_template("integrations/webhook.html", endpoint=endpoint, deliveries=deliveries)
+
+
+@bp.post("/admin/integrations/deliveries/<int:delivery_id>/replay")
+@roles_required("admin")
+def replay_delivery(delivery_id: int):  # noqa: ANN201
+    delivery = db().get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        abort(404)
+    with services().sessions.begin() as session:
+        replay(session, delivery_id)
+        _audit(session, "webhook", delivery.endpoint_id, "delivery_replayed", delivery=delivery_id)
+    flash(_("The delivery will be sent again at the next run of the notifications."), "success")
+    return redirect(url_for("integrations.webhook_log", endpoint_id=delivery.endpoint_id))
+
+
+@bp.get("/api/docs")
+def api_docs():  # noqa: ANN201
+    """The API's reference, browsable (Swagger UI, vendored), on the document the server builds."""
+    return render_template("integrations/docs.html")

@@ -1,0 +1,216 @@
+"""The API's resources beyond cases: pathways (read, check a text, the diagram), the monitoring figures and
+the databank (search with facets, profiles, resources, matching, reserving for a case).
+Each reads through the same functions as its pages (the designer's check, the dashboard's figures with their
+small-count suppression) and is gated by the same area of the access policy."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, request
+from flask_babel import force_locale
+
+from databank import textindex
+from databank.errors import EntryNotFound
+from databank.matching import need_for_case, suggest_profiles, suggest_resources
+from databank.search import search_profiles, search_resources
+from engine.errors import NotAllowed
+from engine.i18n import localize
+
+from .. import access
+from ..databank.lists import ListArgs
+
+from ..designer import operations as designer_operations
+from ..designer.diagram import render_pathway_svg
+from ..designer.views import _directory
+from ..monitoring.views import export_rows, read_dashboard, read_filters, scope_of
+from ..services import current_pathways, databank, db, services
+from . import schemas
+from .problems import api_language
+from .views import (
+    IF_MATCH,
+    MAX_ID,
+    READ_PROBLEMS,
+    WRITE_PROBLEMS,
+    _actor,
+    _expected_version,
+    _receipt,
+    bp,
+    problems,
+)
+
+def _require(area: str) -> None:
+    """The access policy's area, as the pages of the same things are gated (403 otherwise)."""
+    if not access.may_enter(area):
+        abort(403)
+
+
+def _pathway(pathway_id: str) -> Any:
+    found = dict(current_pathways()).get(pathway_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/pathways")
+@bp.response(200, schemas.PathwaySummary(many=True))
+@problems(*READ_PROBLEMS)
+def pathways():  # noqa: ANN201
+    """The active revision of every pathway, with its stages."""
+    _require("designer")
+    lang = api_language()
+    return [{"id": pid, "version": str(p.version), "title": localize(p.title, lang),
+             "stages": [{"id": s.id, "title": localize(s.title, lang), "exits": [e.id for e in s.exits]}
+                        for s in p.stages]} for pid, p in current_pathways()]
+
+
+@bp.get("/pathways/<string:pathway_id>/diagram.svg")
+@bp.response(200, {"type": "string"}, content_type="image/svg+xml")
+@problems(*READ_PROBLEMS)
+def pathway_diagram(pathway_id: str):  # noqa: ANN201
+    """The pathway's diagram, as on the designer's pages."""
+    _require("designer")
+    svg = render_pathway_svg(_pathway(pathway_id), api_language())
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.post("/pathways/check")
+@bp.arguments(schemas.PathwayText)
+@bp.response(200, schemas.PathwayCheck)
+@problems(400, 401, 403, 429)
+def check_pathway(body: dict[str, Any]):  # noqa: ANN201
+    """Check a pathway text as the designer's editor does: valid or not, each problem with its line."""
+    _require("designer_edit")
+    checked = designer_operations.check_text(services().library, _directory(), body["file_name"], body["text"])
+    return {"valid": checked.valid,
+            "problems": designer_operations.problem_dicts(checked.problems, api_language())}
+
+
+@bp.get("/monitoring")
+@bp.arguments(schemas.MonitoringFilters, location="query")
+@bp.response(200, schemas.Figures)
+@problems(400, *READ_PROBLEMS)
+def monitoring(_filters: dict[str, Any]):  # noqa: ANN201
+    """The dashboard's figures for the desks the caller sees, counts from 1 to 4 written "<5"."""
+    _require("monitoring")
+    board = read_dashboard(scope_of(read_filters()))
+    with force_locale(api_language()):
+        rows = list(export_rows(board, dict(current_pathways())))
+    return {"figures": [{"table": t, "pathway": p, "item": i, "label": str(label), "value": v}
+                        for t, p, i, label, v in rows]}
+
+
+
+
+
+# --- the databank ------------------------------------------------------------------------------------------
+
+def _page(result: Any) -> dict[str, Any]:
+    return {"total": result.total, "page": result.page, "per_page": result.per_page, "items": result.items,
+            "facets": {name: [{"code": v.code, "label": v.label, "count": v.count} for v in values]
+                       for name, values in result.facets.items()}}
+
+
+def _fresh_indexes() -> None:
+    """The full-text tables exist (SQLite creates them at first use, in a transaction of its own); the
+    request's session then takes a new snapshot that sees them."""
+    textindex.ensure_indexes(db())
+    db().rollback()
+
+
+def _search(kind: str) -> dict[str, Any]:
+    _require("databank")
+    _fresh_indexes()
+    args = ListArgs.read(kind, request.args)
+    size = current_app.config["PAGE_SIZE"]
+    if kind == "profiles":
+        return _page(search_profiles(db(), _actor(), args.profile_query(size), api_language()))
+    return _page(search_resources(db(), _actor(), args.resource_query(size), api_language()))
+
+
+@bp.get("/databank/profiles")
+@bp.arguments(schemas.DatabankSearch, location="query")
+@bp.response(200, schemas.DatabankPage)
+@problems(400, *READ_PROBLEMS)
+def databank_profiles(_args: dict[str, Any]):  # noqa: ANN201
+    """Professional profiles with the databank page's search and facets (personal parts as the page shows)."""
+    return _search("profiles")
+
+
+@bp.get("/databank/resources")
+@bp.arguments(schemas.DatabankSearch, location="query")
+@bp.response(200, schemas.DatabankPage)
+@problems(400, *READ_PROBLEMS)
+def databank_resources(_args: dict[str, Any]):  # noqa: ANN201
+    """Structural resources with the databank page's search and facets."""
+    return _search("resources")
+
+
+def _entry(read: Any) -> dict[str, Any]:
+    _require("databank")
+    try:
+        return {"entry": read()}
+    except (EntryNotFound, NotAllowed):
+        abort(404)
+
+
+@bp.get("/databank/profiles/<int:profile_id>")
+@bp.response(200, schemas.DatabankEntry)
+@problems(*READ_PROBLEMS)
+def databank_profile(profile_id: int):  # noqa: ANN201
+    """One profile, as much of it as its page shows the caller."""
+    if profile_id > MAX_ID:
+        abort(404)
+    return _entry(lambda: databank().get_profile(_actor(), profile_id, api_language()))
+
+
+@bp.get("/databank/resources/<int:resource_id>")
+@bp.response(200, schemas.DatabankEntry)
+@problems(*READ_PROBLEMS)
+def databank_resource(resource_id: int):  # noqa: ANN201
+    """One resource."""
+    if resource_id > MAX_ID:
+        abort(404)
+    return _entry(lambda: databank().get_resource(_actor(), resource_id, api_language()))
+
+
+def _managed_case(case_id: int) -> Any:
+    """The databank's case pages are its operators' (as webui.databank's matching page)."""
+    _require("databank")
+    if case_id > MAX_ID:
+        abort(404)
+    return access.managed_case_or_404(case_id)
+
+
+@bp.get("/cases/<int:case_id>/matching")
+@bp.response(200, schemas.Suggestions)
+@problems(*READ_PROBLEMS)
+def matching(case_id: int):  # noqa: ANN201
+    """Resources and profiles ranked for the case (what it knows: supply chains, region), with the reasons
+    of each score."""
+    case = _managed_case(case_id)
+    lang, me = api_language(), _actor()
+    _fresh_indexes()
+    need = need_for_case(db(), case.id)
+
+    def listed(found: list[Any]) -> list[dict[str, Any]]:
+        return [{"kind": s.kind, "id": s.id, "score": s.score, "reasons": s.explain(lang), "record": s.record}
+                for s in found]
+
+    return {"resources": listed(suggest_resources(db(), me, need, lang)),
+            "profiles": listed(suggest_profiles(db(), me, need, lang))}
+
+
+@bp.post("/cases/<int:case_id>/reservations")
+@bp.arguments(schemas.Reservation)
+@bp.response(200, schemas.Receipt)
+@bp.doc(parameters=[IF_MATCH])
+@problems(*WRITE_PROBLEMS)
+def reserve(body: dict[str, Any], case_id: int):  # noqa: ANN201
+    """Reserve an available resource for the case (an event in its timeline)."""
+    _managed_case(case_id)
+    version = _expected_version()
+    try:
+        receipt = databank().reserve_resource(_actor(), body["resource_id"], case_id, version)
+    except EntryNotFound:
+        abort(404)
+    return _receipt(receipt)
