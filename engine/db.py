@@ -3,12 +3,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 # One migration history for every package's tables (engine, web UI, databank): migrations/ at the top.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# How long a SQLite transaction waits for another one's write lock before giving up (well under the web
+# server's 60 s worker timeout; writes hold the lock for milliseconds, an import or a migration for seconds).
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# The execution option that marks a connection's transactions as writing ones (see `writing`).
+WRITES = "opera_writes"
+_Bind = TypeVar("_Bind", Engine, sessionmaker)
 
 
 def instance_path() -> Path:
@@ -30,7 +37,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -48,14 +55,35 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
         # Straight to the driver: this runs before every operation, and a full statement execution
         # through SQLAlchemy costs more than the BEGIN itself.
-        connection.connection.dbapi_connection.execute("BEGIN")
+        writes = connection.get_execution_options().get(WRITES)
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def writing(bind: _Bind) -> _Bind:
+    """The same engine (or session factory) for transactions that write.
+
+    On SQLite they begin with BEGIN IMMEDIATE: they take the database's write lock at once, waiting their
+    turn (up to the busy timeout) behind another writer. A transaction that began deferred, read, and then
+    wrote would instead fail at once with "database is locked" whenever another wrote since it read. The
+    plain engine's transactions stay deferred (BEGIN): in WAL mode readers never wait for a writer, and a
+    writer never waits for them. Connections and pool are shared; PostgreSQL ignores the mark (row locks
+    and its own isolation do this work there).
+    """
+    found = bind.__dict__.get("_opera_writing")
+    if found is None:
+        if isinstance(bind, Engine):
+            found = bind if bind.get_execution_options().get(WRITES) else bind.execution_options(**{WRITES: True})
+        else:
+            found = sessionmaker(class_=bind.class_, **{**bind.kw, "bind": writing(bind.kw["bind"])})
+        bind.__dict__["_opera_writing"] = found  # made once: the hot path asks for it on every operation
+    return found
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,0 +1,93 @@
+"""Transactions on SQLite: the ones that write take the write lock as they begin and wait their turn; the
+ones that only read never wait for a writer."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
+
+from engine.db import writing
+from engine.models import Desk
+from tests.conftest import database_kind
+
+sqlite_only = pytest.mark.skipif(database_kind() != "sqlite", reason="SQLite's locking (PostgreSQL locks rows)")
+DESKS = Desk.__table__
+
+
+def _hold_write_lock(engine, release: threading.Event, holding: threading.Event) -> None:  # noqa: ANN001
+    with writing(engine).begin() as connection:
+        connection.execute(insert(DESKS).values(id="first", name="First", country="IT", region=""))
+        holding.set()
+        release.wait(10)
+
+
+def _read_then_write(engine, started: threading.Event, outcome: dict) -> None:  # noqa: ANN001
+    try:
+        with engine.begin() as connection:
+            started.set()
+            outcome["seen"] = connection.execute(select(DESKS.c.id)).scalars().all()
+            connection.execute(insert(DESKS).values(id="second", name="Second", country="FR", region=""))
+        outcome["done"] = True
+    except OperationalError as exc:
+        outcome["error"] = str(exc.orig)
+
+
+@sqlite_only
+@pytest.mark.parametrize("kind", ["writing", "plain"])
+def test_a_transaction_that_reads_then_writes_waits_for_the_writer_when_it_is_a_writing_one(db_engine, kind):
+    engine = writing(db_engine) if kind == "writing" else db_engine
+    release, holding, started = threading.Event(), threading.Event(), threading.Event()
+    writer = threading.Thread(target=_hold_write_lock, args=(db_engine, release, holding))
+    writer.start()
+    assert holding.wait(10)
+    outcome: dict = {}
+    other = threading.Thread(target=_read_then_write, args=(engine, started, outcome))
+    other.start()
+    if kind == "writing":
+        # It begins by waiting for the lock: it has not read anything while the first one holds it.
+        time.sleep(0.3)
+        assert "seen" not in outcome
+    else:
+        assert started.wait(10)
+        time.sleep(0.3)
+    release.set()
+    writer.join()
+    other.join(20)
+    if kind == "writing":
+        assert outcome == {"seen": ["first"], "done": True}  # and it read what the first one wrote
+    else:
+        # The reason for writing transactions: a deferred one that read first cannot write after another did.
+        assert "locked" in outcome.get("error", ""), outcome
+    with db_engine.connect() as connection:
+        stored = sorted(connection.execute(select(DESKS.c.id)).scalars())
+    assert stored == (["first", "second"] if kind == "writing" else ["first"])
+
+
+@sqlite_only
+def test_a_reader_never_waits_for_a_writer(db_engine):
+    release, holding = threading.Event(), threading.Event()
+    writer = threading.Thread(target=_hold_write_lock, args=(db_engine, release, holding))
+    writer.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        with db_engine.connect() as connection:
+            seen = connection.execute(select(DESKS.c.id)).scalars().all()
+        assert time.monotonic() - started < 1
+        assert seen == []  # the writer has not committed yet
+    finally:
+        release.set()
+        writer.join()
+
+
+def test_writing_session_factories_share_the_engine_and_its_settings(sessions):
+    writes = writing(sessions)
+    assert writes is writing(sessions)  # made once, not on every operation
+    assert writes.kw["expire_on_commit"] is False and writes.kw["bind"].pool is sessions.kw["bind"].pool
+    with writes.begin() as session:
+        session.add(Desk(id="genova", name="Sportello Genova", country="IT", region="Liguria"))
+    with sessions() as session:
+        assert session.get(Desk, "genova").name == "Sportello Genova"
