@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from engine.cases import Actor
-from engine.db import make_engine, make_session_factory
+from engine.db import make_engine, make_session_factory, writing
 from engine.i18n import LANGUAGES
 
 from . import textindex
@@ -102,6 +102,6 @@ def export_command(file: Path, kind: str, text: str, regions: tuple[str, ...], p
 @url_option
 def reindex_command(database_url: str | None) -> None:
     """Rebuild the full-text index from the tables (SQLite; PostgreSQL keeps its own)."""
-    with _sessions(database_url).begin() as session:
+    with writing(_sessions(database_url)).begin() as session:
         textindex.rebuild_indexes(session)
     click.echo("full-text index rebuilt")

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.db import writing
 from engine.i18n import DEFAULT_LANGUAGE, FALLBACK, LANGUAGES
 
 from . import textindex
@@ -103,7 +104,7 @@ def import_esco(sessions: sessionmaker[Session], directory: Path | str) -> EscoI
         raise EscoImportError(problems)
 
     report = EscoImport()
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         textindex.ensure_indexes(session)
         known = dict(session.execute(select(EscoConcept.uri, EscoConcept.kind)).all())
         for path, kind, language, rows in parsed:

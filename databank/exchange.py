@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.cases import Actor
+from engine.db import writing
 from engine.i18n import DEFAULT_LANGUAGE
 
 from . import esco, textindex
@@ -232,7 +233,7 @@ def import_file(databank: Databank, actor: Actor, kind: str, filename: str, cont
     if not entries:
         report.file_problems.append(Problem("", "exchange.empty"))
         return report
-    with databank.sessions.begin() as session:
+    with writing(databank.sessions).begin() as session:
         taxonomy = Taxonomy(session)
         drafts = _check_rows(session, actor, kind, names, entries, desk_id, taxonomy, report)
         if not report.ok or dry_run:

@@ -23,6 +23,8 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from engine.db import writing
+
 from . import models
 
 
@@ -105,7 +107,7 @@ def ensure_indexes(session: Session) -> None:
     else:
         # Its own short write transaction, before the caller's read: creating tables inside a read
         # transaction would have to upgrade it to a write and could fail under concurrent writers.
-        with engine.begin() as connection:
+        with writing(engine).begin() as connection:
             _ensure(connection)
     _ready[engine] = True
 

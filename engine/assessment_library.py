@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .assessment import Assessment, CheckedAssessment, build_assessment
 from .assessment_scenarios import load_assessments
+from .db import writing
 from .errors import InvalidOperation
 from .models import AssessmentRevision
 
@@ -29,7 +30,7 @@ class AssessmentLibrary:
         if self.directory is None or not self.directory.is_dir():
             return []
         report = list(load_assessments(self.directory, known_pathways).values())
-        with self.session_factory.begin() as session:
+        with writing(self.session_factory).begin() as session:
             for checked in report:
                 if checked.assessment is not None and checked.source is not None:
                     self._store(session, checked.assessment, checked.source.text, checked.file)
@@ -37,7 +38,7 @@ class AssessmentLibrary:
         return report
 
     def register(self, assessment: Assessment, source_text: str = "", source_file: str = "") -> int:
-        with self.session_factory.begin() as session:
+        with writing(self.session_factory).begin() as session:
             return self._store(session, assessment, source_text, source_file).id
 
     @staticmethod

@@ -32,6 +32,7 @@ from .machine import build_machine
 from .models import PathwayRevision, PathwaySource, utcnow
 from .pathway import Pathway, build_pathway
 from .validation import CheckedPathway, Fragment, check_source, load_fragment, target_problems
+from .db import writing
 
 FRAGMENT_DIR = "shared"
 SCENARIO_DIR = "scenarios"
@@ -209,7 +210,7 @@ class PathwayLibrary:
         if self.directory is None:
             raise ValueError("this library has no directory")
         report, fragment_problems = check_directory(self.directory)
-        with self.session_factory.begin() as session:
+        with writing(self.session_factory).begin() as session:
             self.last_outcomes = [self._record(session, checked, author, force) for checked in report]
         self.last_report = report
         self.fragment_problems = fragment_problems
@@ -272,7 +273,7 @@ class PathwayLibrary:
     def register(self, pathway: Pathway, source_text: str = "", source_file: str = "",
                  author: str | None = None, activate: bool = True) -> int:
         """Store a checked pathway as a revision (used by tests, scenarios and the designer tools)."""
-        with self.session_factory.begin() as session:
+        with writing(self.session_factory).begin() as session:
             doc = SourceDocument(source_file, source_text, None, {})
             revision = self._store_revision(session, pathway, doc, author)
             if activate:

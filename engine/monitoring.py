@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
+from .db import writing
 from .models import (
     Case, CaseMember, CaseSupplyChain, Desk, Event, MonitoredCase, MonitoringCursor, StageVisit, UTCDateTime,
     utcnow,
@@ -216,7 +217,7 @@ def refresh(engine: Engine) -> int:
             return 0
         if newest > folded and engine.dialect.name == "postgresql":
             newest = _settled_horizon(engine)
-        with engine.begin() as connection:
+        with writing(engine).begin() as connection:
             claimed = connection.execute(update(CURSOR).where(
                 CURSOR.c.id == _CURSOR_ID, CURSOR.c.last_event_id == folded).values(
                 last_event_id=newest, folded_at=utcnow())).rowcount
@@ -231,7 +232,7 @@ def refresh(engine: Engine) -> int:
 
 def rebuild(engine: Engine) -> int:
     """Drop the projection and fold the whole event log again (returns the events read)."""
-    with engine.begin() as connection:
+    with writing(engine).begin() as connection:
         for table in (VISITS, CHAINS, MONITORED):
             connection.execute(delete(table))
         connection.execute(delete(CURSOR))
@@ -240,7 +241,7 @@ def rebuild(engine: Engine) -> int:
 
 def _create_cursor(engine: Engine) -> None:
     try:
-        with engine.begin() as connection:
+        with writing(engine).begin() as connection:
             connection.execute(insert(CURSOR).values(id=_CURSOR_ID, last_event_id=0))
     except IntegrityError:
         pass  # created by a concurrent refresh

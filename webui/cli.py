@@ -15,6 +15,7 @@ import click
 
 from databank.cli import CLI_ACTOR, databank as databank_group
 from engine.cli import main as engine_main
+from engine.db import writing
 
 # Same kind of group as the engine's (it turns a missing database into a sentence), with every command.
 main = type(engine_main)(name="opera", help=engine_main.help, commands=dict(engine_main.commands))
@@ -249,7 +250,7 @@ def retention_command(case_days: int | None, actor_id: str) -> None:
     app = _app()
     services = app.extensions["opera"]
     began = time.time()
-    with services.engine.begin() as connection:
+    with writing(services.engine).begin() as connection:
         report = apply_retention(connection, actor_id, case_days=days)
     services.files.delete_unused(services.engine, report.released_files, since=began)
     click.echo(str(report))

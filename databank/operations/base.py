@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.cases import CaseService
+from engine.db import writing
 from engine.files import FileStore
 from engine.models import utcnow
 
@@ -39,7 +40,7 @@ class DatabankBase:
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         try:
-            with self.sessions.begin() as session:
+            with writing(self.sessions).begin() as session:
                 yield session
         except StaleDataError as exc:  # two saves of the same version at once: the second one loses
             raise StaleEntry(0, 0) from exc

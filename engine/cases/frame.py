@@ -38,6 +38,7 @@ from .. import policy
 from ..pathway import Pathway, Stage
 from ..policy import MANAGER_ROLES
 from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Receipt
+from ..db import writing
 
 
 # The caller's own write that belongs to an operation (e.g. the account of a worker who joins a case): run on
@@ -199,7 +200,7 @@ class OperationFrame:
     def _operation(self, case_id: int, actor: Actor, expected_version: int, *,
                    allow_closed: bool = False, allow_on_hold: bool = False,
                    together: Together | None = None) -> Iterator[_Op]:
-        with self.engine.begin() as connection:
+        with writing(self.engine).begin() as connection:
             # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
             # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
             row = _CLAIM.first(connection, {"case_id": case_id, "expected": expected_version,

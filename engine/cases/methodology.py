@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from .. import policy
 from ..assessment import answer_errors, clean_answers, evaluate
+from ..db import writing
 from ..errors import (
     EngineError,
     FormInvalid,
@@ -33,7 +34,7 @@ class MethodologyOperations(OperationFrame):
                                 person_id: str | None = None) -> dict[str, Any]:
         """Keep answers as they are given (a page at a time; leaving and coming back loses nothing).
         A draft is not a change of the case: no version, no event — submitting is the operation."""
-        with self.engine.begin() as connection:
+        with writing(self.engine).begin() as connection:
             row = connection.execute(select(CASES).where(CASES.c.id == case_id)).first()
             if row is None:
                 raise NotFound(case_id=case_id)

@@ -31,6 +31,7 @@ from .frame import (
     insert_case,
 )
 from .values import Actor, Member, Receipt
+from ..db import writing
 
 _DESK = DriverStatement(select(Desk.__table__.c.id).where(Desk.__table__.c.id == bindparam("desk_id")))
 
@@ -45,7 +46,7 @@ class OpeningOperations(OperationFrame):
         """Open a case at the pathway's start, or `at` a later stage with the `forms` already filled in and
         the `assessments` already answered ({stage: {member: answers}}): a case taken over mid-way, a
         scenario that starts where it matters."""
-        with self.engine.begin() as connection:
+        with writing(self.engine).begin() as connection:
             if _DESK.first(connection, {"desk_id": desk_id}) is None:
                 raise InvalidOperation("unknown_desk", desk=desk_id)
             refusal = policy.open_case_refusal(actor, desk_id)

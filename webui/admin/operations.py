@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Actor
 from engine.audit import record
+from engine.db import writing
 from engine.models import Desk
 
 from ..models import DeskMembership, User
@@ -50,7 +51,7 @@ class AccountValues:
 
 
 def create_desk(sessions: sessionmaker[Session], actor: Actor, desk_id: str, values: DeskValues) -> None:
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         if session.get(Desk, desk_id) is not None:
             raise AdminRefused("id", _l("This identifier is taken."))
         session.add(Desk(id=desk_id, name=values.name.strip(), country=values.country, region=values.region.strip()))
@@ -59,7 +60,7 @@ def create_desk(sessions: sessionmaker[Session], actor: Actor, desk_id: str, val
 
 
 def change_desk(sessions: sessionmaker[Session], actor: Actor, desk_id: str, values: DeskValues) -> None:
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         desk = session.get(Desk, desk_id)
         if desk is None:
             raise AdminRefused("id", _l("There is no help desk %(id)s.", id=desk_id))
@@ -77,7 +78,7 @@ def create_user(sessions: sessionmaker[Session], actor: Actor, user_id: str, val
     """A new account with its first password."""
     email = values.email.strip().lower()
     try:
-        with sessions.begin() as session:
+        with writing(sessions).begin() as session:
             if session.get(User, user_id) is not None:
                 raise AdminRefused("id", _l("This identifier is taken."))
             _refuse_taken_email(session, email)
@@ -99,7 +100,7 @@ def change_user(sessions: sessionmaker[Session], actor: Actor, user_id: str, val
     """Change an account: its details, roles, desks, password (when given), lock."""
     email = values.email.strip().lower()
     try:
-        with sessions.begin() as session:
+        with writing(sessions).begin() as session:
             user = session.get(User, user_id)
             if user is None:
                 raise AdminRefused("id", _l("There is no account %(id)s.", id=user_id))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import record
+from engine.db import writing
 from engine.models import Desk, utcnow
 
 from ..access import roles_required
@@ -54,7 +55,7 @@ def _new_token(user_id: str, kind: str) -> str | None:
     if fields is None:
         return None
     name, scope, days = fields
-    with services().sessions.begin() as session:
+    with writing(services().sessions).begin() as session:
         row, plain = create_token(session, user_id, name=name, scope=scope, days=days, created_by=current_user.id)
         _audit(session, "api_token", row.id, "token_created", user=user_id, name=name, scope=scope, kind=kind)
     return plain
@@ -75,7 +76,7 @@ def my_tokens():  # noqa: ANN201
 @bp.post("/settings/api-tokens/<int:token_id>/revoke")
 @login_required
 def revoke_my_token(token_id: int):  # noqa: ANN201
-    with services().sessions.begin() as session:
+    with writing(services().sessions).begin() as session:
         if not revoke(session, token_id, current_user.id):
             abort(404)
         _audit(session, "api_token", token_id, "token_revoked")
@@ -124,7 +125,7 @@ def create_service_account():  # noqa: ANN201
         return _overview(), 400
     if _token_fields() is None:
         return _overview(), 400
-    with services().sessions.begin() as session:
+    with writing(services().sessions).begin() as session:
         user = User(id=account_id, email=None, display_name=display_name, password_hash=None, roles=["operator"],
                     disabled=False, failed_logins=0)
         user.desk_links = [DeskMembership(desk_id=d) for d in desks]
@@ -149,7 +150,7 @@ def create_service_token(account_id: str):  # noqa: ANN201
 @bp.post("/admin/integrations/tokens/<int:token_id>/revoke")
 @roles_required("admin")
 def revoke_token(token_id: int):  # noqa: ANN201
-    with services().sessions.begin() as session:
+    with writing(services().sessions).begin() as session:
         if not revoke(session, token_id, None):
             abort(404)
         _audit(session, "api_token", token_id, "token_revoked")
@@ -167,7 +168,7 @@ def create_webhook():  # noqa: ANN201
             or not all(EVENT_TYPE.match(t) for t in types)):
         flash(_("Give the partner's address (https://...) and the event types it wants (* for all)."), "error")
         return _overview(), 400
-    with services().sessions.begin() as session:
+    with writing(services().sessions).begin() as session:
         endpoint = register_endpoint(session, url, types, current_user.id, desks)
         _audit(session, "webhook", endpoint.id, "webhook_registered", url=url, event_types=types, desks=desks)
         secret = endpoint.secret
@@ -191,7 +192,7 @@ def replay_delivery(delivery_id: int):  # noqa: ANN201
     delivery = db().get(WebhookDelivery, delivery_id)
     if delivery is None:
         abort(404)
-    with services().sessions.begin() as session:
+    with writing(services().sessions).begin() as session:
         replay(session, delivery_id)
         _audit(session, "webhook", delivery.endpoint_id, "delivery_replayed", delivery=delivery_id)
     flash(_("The delivery will be sent again at the next run of the notifications."), "success")

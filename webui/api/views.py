@@ -16,6 +16,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, PreconditionRequired
 
 from engine import Member, policy
 from engine.audit import record
+from engine.db import writing
 from engine.errors import EngineError
 from engine.i18n import localize
 from engine.models import Case, Desk, Event, utcnow
@@ -75,7 +76,7 @@ def authenticate_call():  # noqa: ANN201
     if scheme.lower() != "bearer" or not plain.strip():
         return _unauthorized()
     now = utcnow()
-    with services().sessions.begin() as session:
+    with writing(services().sessions).begin() as session:
         bearer = authenticate(session, plain.strip(), now)
         if bearer is None:
             return _unauthorized()

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.db import writing
 from engine.models import Case, Event, utcnow
 
 from ..notifications.models import NotificationCursor
@@ -165,7 +166,7 @@ def deliver_due(sessions: sessionmaker[Session], now: datetime | None = None) ->
             blocked.add(key)
             continue
         status, error = _post(endpoint, row)
-        with sessions.begin() as session:
+        with writing(sessions).begin() as session:
             if status is not None and 200 <= status < 300:
                 session.execute(update(WebhookDelivery).where(WebhookDelivery.id == row.id).values(
                     status="delivered", attempts=row.attempts + 1, last_status=status, last_error="",

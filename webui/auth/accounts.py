@@ -13,6 +13,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit import record
+from engine.db import writing
 
 from ..models import User
 from ..portal import tokens
@@ -45,7 +46,7 @@ def _fresh_session() -> None:
 
 def change_settings(sessions: sessionmaker[Session], user_id: str, **values: Any) -> None:
     """Change the person's own name and/or language."""
-    with sessions.begin() as db_session:
+    with writing(sessions).begin() as db_session:
         user = _user(db_session, user_id)
         changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
         for name in changed:
@@ -55,7 +56,7 @@ def change_settings(sessions: sessionmaker[Session], user_id: str, **values: Any
 
 
 def change_password(sessions: sessionmaker[Session], user_id: str, password_hash: str) -> None:
-    with sessions.begin() as db_session:
+    with writing(sessions).begin() as db_session:
         user = _user(db_session, user_id)
         user.password_hash = password_hash
         _record(db_session, user, "password_changed", {})
@@ -64,7 +65,7 @@ def change_password(sessions: sessionmaker[Session], user_id: str, password_hash
 def accept_invitation(sessions: sessionmaker[Session], token: AccessToken, password_hash: str, *,
                       by_link: bool) -> bool:
     """Spend the invitation and set the first password, in one transaction; False if the link was used first."""
-    with sessions.begin() as db_session:
+    with writing(sessions).begin() as db_session:
         if not tokens.use(db_session, token):
             return False
         user = _user(db_session, token.user_id)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Actor, Member, Receipt
 from engine.audit import record
+from engine.db import writing
 from engine.models import utcnow
 
 from ..models import CaseNote, User, UserRole
@@ -125,7 +126,7 @@ def add_meeting(sessions: sessionmaker[Session], actor: Actor, case_id: int, whe
 
 
 def _note(sessions: sessionmaker[Session], actor: Actor, case_id: int, entry_type: str, note: CaseNote) -> int:
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         note.case_id, note.author_id = case_id, actor.id
         session.add(note)
         session.flush()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import PathwayLibrary
 from engine.audit import record
+from engine.db import writing
 from engine.errors import EngineError
 from engine.library import load_fragments, recommendation_problems
 from engine.loader import LoadError, Problem, parse_text
@@ -119,7 +120,7 @@ def active_revision(session: Session, pathway_id: str) -> int | None:
 
 def keep_draft(sessions: sessionmaker[Session], pathway_id: str, file_name: str, text: str, base: int | None,
                reason: str, author: str, problems: list[Problem] | None = None) -> int:
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         draft = PathwayDraft(pathway_id=pathway_id, file_name=file_name, text=text, base_revision_id=base,
                              reason=reason, author=author, problems=[p.as_dict() for p in problems or []])
         session.add(draft)
@@ -157,7 +158,7 @@ def save_pathway(library: PathwayLibrary, sessions: sessionmaker[Session], direc
     if revision_id == active:
         return SaveResult("unchanged", revision_id=revision_id)
     try:
-        with sessions.begin() as session:
+        with writing(sessions).begin() as session:
             session.add(PathwaySave(pathway_id=pathway.id, revision_id=revision_id, parent_save_id=parent,
                                     base_revision_id=base_revision_id, author=author))
             session.flush()  # a save from the same state by someone else fails here

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import Flask
 
+from engine.db import writing
 from engine.models import utcnow
 
 from ..api.webhooks import DeliveryReport, deliver_due, queue_events
@@ -32,7 +33,9 @@ def notify(app: Flask, now: datetime | None = None, send: bool = True) -> Notify
     given = now
     now = now or utcnow()
     services = app.extensions["opera"]
-    with app.app_context(), services.sessions() as session:
+    # Every transaction of this session writes: it starts holding SQLite's write lock, so two runs at once
+    # take turns instead of failing.
+    with app.app_context(), writing(services.sessions)() as session:
         from_events = rules.queue_from_events(session, services.library)
         reminders = rules.queue_reminders(session, services.library, now,
                                           days_before=int(app.config.get("REMINDER_DAYS_BEFORE", 3)))

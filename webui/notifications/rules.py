@@ -188,6 +188,7 @@ def queue_from_events(session: Session, library: PathwayLibrary, batch: int = 50
         session.flush()
     added = 0
     while True:
+        session.refresh(cursor)  # each batch starts where the last run stopped, even another run at once
         events = list(session.scalars(select(Event).where(Event.id > cursor.last_event_id)
                                       .order_by(Event.id).limit(batch)))
         if not events:

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.db import writing
 from engine.models import utcnow
 
 from .models import OutboxMessage
@@ -98,7 +99,8 @@ def send_due(sessions: sessionmaker[Session], settings: SmtpSettings, now: datet
     if not settings.host:
         return report  # no SMTP server configured: the rows wait (and show in the app)
     now = now or utcnow()
-    with sessions.begin() as session:
+    writes = writing(sessions)
+    with writes.begin() as session:
         session.execute(update(OutboxMessage).where(
             OutboxMessage.status == "sending", OutboxMessage.next_attempt_at < now - STALE_CLAIM)
             .values(status="pending"))
@@ -118,7 +120,7 @@ def send_due(sessions: sessionmaker[Session], settings: SmtpSettings, now: datet
         return report
     try:
         for message_id in ids:
-            with sessions.begin() as session:
+            with writes.begin() as session:
                 claimed = session.execute(update(OutboxMessage).where(
                     OutboxMessage.id == message_id, OutboxMessage.status == "pending")
                     .values(status="sending", next_attempt_at=now)).rowcount
@@ -141,7 +143,7 @@ def send_due(sessions: sessionmaker[Session], settings: SmtpSettings, now: datet
                         report.failed += len(rest)
                         return report
                 continue
-            with sessions.begin() as session:
+            with writes.begin() as session:
                 done = {"status": "sent", "sent_at": utcnow(), "attempts": OutboxMessage.attempts + 1, "last_error": ""}
                 if message.get("X-Opera-Kind") in SECRET_LINKS:
                     done["link"] = ""  # a sign-in link is kept only until it is sent
@@ -157,7 +159,7 @@ def send_due(sessions: sessionmaker[Session], settings: SmtpSettings, now: datet
 
 def _postpone(sessions: sessionmaker[Session], ids: list[int], now: datetime, error: str,
               from_status: str = "pending") -> None:
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         for row in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids),
                                                                OutboxMessage.status == from_status)):
             row.attempts += 1

@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 from flask_login import current_user
 from sqlalchemy import insert, select
 
+from engine.db import writing
 from engine.models import CaseMember, utcnow
 
 from ..services import db, services
@@ -34,9 +35,8 @@ def log_staff_view(response: Response) -> Response:
             for worker in (workers if person is None else [w for w in workers if w == person])
             if worker != current_user.id]
     if rows:
-        # A transaction of its own that starts by writing: on SQLite a transaction that read first could
-        # not take the write lock after another writer (it would fail instead of waiting its turn).
-        with services().engine.begin() as connection:
+        # A transaction of its own that writes (see engine.db.writing).
+        with writing(services().engine).begin() as connection:
             connection.execute(insert(StaffAccessLog), rows)
     return response
 

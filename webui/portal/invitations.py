@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit import record
+from engine.db import writing
 from engine.models import utcnow
 
 from ..models import User
@@ -50,7 +51,7 @@ def invite_each(sessions: sessionmaker[Session], user_ids: Iterable[str], create
     """Invite each of these accounts in one transaction (each invitation with its audit entry about the
     account): the outbox rows queued, and the ids of the accounts that cannot be invited."""
     queued, refused = [], []
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         for user_id in dict.fromkeys(user_ids):
             user = session.get(User, user_id)
             try:
@@ -64,7 +65,7 @@ def invite_each(sessions: sessionmaker[Session], user_ids: Iterable[str], create
 
 def request_sign_in_link(sessions: sessionmaker[Session], user_id: str) -> int:
     """A sign-in link the worker asked for, queued in its own transaction."""
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         return sign_in_link(session, session.get(User, user_id))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Actor, policy
+from engine.db import writing
 from engine.i18n import localize
 from engine.models import Case, Desk, Event, utcnow
 from engine.pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, Pathway, SignOffRule, Stage
@@ -156,6 +157,6 @@ def _contacts(session: Session, case: Case) -> list[Contact]:
 
 def mark_messages_read(sessions: sessionmaker[Session], person_id: str) -> None:
     """Every message of the person's list is read (a receipt, not a change the audit log keeps)."""
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         session.execute(update(OutboxMessage).where(OutboxMessage.recipient_id == person_id,
                                                     OutboxMessage.read_at.is_(None)).values(read_at=utcnow()))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.db import writing
 from engine.models import utcnow
 
 from ..models import User
@@ -53,7 +54,7 @@ def find(session: Session, token: str, purpose: str, now: datetime | None = None
 
 def spend(sessions: sessionmaker[Session], row: AccessToken) -> bool:
     """Use a link in its own transaction; False when someone used it first."""
-    with sessions.begin() as session:
+    with writing(sessions).begin() as session:
         return use(session, row)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine import policy
+from engine.db import writing
 from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 
 from ..access import (
@@ -423,7 +424,7 @@ def erase(person_id: str):  # noqa: ANN201
         db().rollback()
         released: set[str] = set()
         began = time.time()
-        with services().engine.begin() as connection:
+        with writing(services().engine).begin() as connection:
             erase_worker(connection, person_id, current_user.id, released=released)
         services().files.delete_unused(services().engine, released, since=began)
         flash(_("The person's data is erased."), "success")

@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from databank.models import ContactThrottle
+from engine.db import writing
 from engine.models import utcnow
 
 from ..services import services
@@ -25,7 +26,7 @@ def admit_enquiry(address: str, now: datetime | None = None) -> bool:
     key = hashlib.sha256(f"{current_app.secret_key}:{address}".encode()).hexdigest()
     for _attempt in range(2):
         try:
-            with services().sessions.begin() as session:
+            with writing(services().sessions).begin() as session:
                 session.execute(delete(ContactThrottle).where(ContactThrottle.window_start < now - CONTACT_WINDOW))
                 row = session.get(ContactThrottle, key, with_for_update=True)
                 if row is None:

@@ -35,6 +35,7 @@ from databank.public import (
 )
 from databank.territory import gazetteer
 from databank.vocabulary import CATEGORIES, CHAIN_BITS, OFFERS, label
+from engine.db import writing
 
 from ..i18n import select_locale
 from ..notifications.enquiries import queue_enquiry
@@ -241,7 +242,7 @@ def _contact(form: ContactForm, lang: str, resource_id: int | None) -> Response 
         return 400
     except EntryNotFound:
         abort(404)
-    with services().sessions.begin() as session:
+    with writing(services().sessions).begin() as session:
         message_ids = queue_enquiry(session, request_id)
     send_now(message_ids)  # what fails stays in the outbox for `opera notify`
     return redirect(sent, 303)
