@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from engine.cases import Actor
+from engine.cli import lang_option
 from engine.db import make_engine, make_session_factory, writing
-from engine.i18n import LANGUAGES
 
 from . import textindex
 from .esco import EscoImportError, import_esco
@@ -22,8 +22,6 @@ from .operations import Databank
 from .search import ProfileQuery, ResourceQuery
 
 CLI_ACTOR = Actor.of("cli", ["admin"])
-lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-                           help="Language of messages and exported labels.")
 url_option = click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None,
                           help="Database URL (default: OPERA_DATABASE_URL, else the instance's SQLite file).")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .i18n import LANGUAGES, localize, message
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localize, message
 from .library import check_directory, pathway_files
 from .pathway import Pathway
 
@@ -16,17 +16,40 @@ def default_pathways_dir() -> Path:
     return Path(os.environ.get("OPERA_PATHWAYS_DIR") or Path.cwd() / "pathways")
 
 
+def environment_language() -> str:
+    """The language of messages when no --lang is given: OPERA_LANG (it, fr or en), else English."""
+    value = os.environ.get("OPERA_LANG", "").strip().lower()
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _remember_language(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    ctx.meta["opera.lang"] = value  # shared with the group: its error messages speak the same language
+    return value
+
+
 class _Commands(click.Group):
-    """Turns a database that is not there yet into a sentence, not a stack trace."""
+    """Says what went wrong in a sentence, in the user's language, never with a stack trace: the database
+    (busy, not initialised, unreachable, a bad address) and the engine's refusals."""
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
-        from sqlalchemy.exc import OperationalError, ProgrammingError
+        from sqlalchemy.exc import ArgumentError, DBAPIError
+
+        from .db import database_problem
+        from .errors import EngineError
 
         try:
             return super().invoke(ctx)
-        except (OperationalError, ProgrammingError) as exc:
-            raise click.ClickException(
-                f"the database is not reachable or not initialised ({exc.orig}); run 'opera db upgrade'") from None
+        except DBAPIError as exc:
+            code, params = database_problem(exc)
+            raise click.ClickException(message(code, _language(ctx), **params)) from None
+        except ArgumentError as exc:
+            raise click.ClickException(message("cli.bad_database_url", _language(ctx), detail=exc)) from None
+        except EngineError as exc:
+            raise click.ClickException(exc.message(_language(ctx))) from None
+
+
+def _language(ctx: click.Context) -> str:
+    return ctx.meta.get("opera.lang") or environment_language()
 
 
 @click.group(cls=_Commands)
@@ -39,7 +62,8 @@ def pathways() -> None:
     """Validate, test and read pathway files."""
 
 
-lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default=environment_language,
+                           show_default="OPERA_LANG, else en", callback=_remember_language,
                            help="Language of messages and texts.")
 
 
@@ -299,6 +323,7 @@ def migrate_command(pathway_id: str, to_revision: int | None, case_ids: tuple[in
     sessions = make_session_factory(engine)
     library = PathwayLibrary(sessions)
     target = to_revision or library.active_revision_id(pathway_id)
+    _check_revisions(sessions, lang, target, pathway_id=pathway_id)
     service = CaseService(sessions, library, FileStore(instance_path() / "files"))
     actor = Actor.of(actor_id, ["admin"])
     refused = 0
@@ -349,6 +374,7 @@ def diff_command(old_revision: int, new_revision: int, text: bool, database_url:
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     library = PathwayLibrary(sessions)
+    _check_revisions(sessions, lang, old_revision, new_revision)
     for change in diff_pathways(library.revision(old_revision).pathway, library.revision(new_revision).pathway):
         click.echo("- " + change.message(lang))
     if text:
@@ -357,6 +383,20 @@ def diff_command(old_revision: int, new_revision: int, text: bool, database_url:
             for line in text_diff(old.source_text, new.source_text, f"revision {old.id}", f"revision {new.id}"):
                 click.echo(line)
     engine.dispose()
+
+
+def _check_revisions(sessions, lang: str, *revision_ids: int, pathway_id: str | None = None) -> None:  # noqa: ANN001
+    """Revisions named on the command line exist (and are of `pathway_id`), or a sentence says which not."""
+    from .models import PathwayRevision
+
+    with sessions() as session:
+        for revision_id in revision_ids:
+            stored = session.get(PathwayRevision, revision_id)
+            if stored is None:
+                raise click.ClickException(message("cli.revision_unknown", lang, revision=revision_id))
+            if pathway_id is not None and stored.pathway_id != pathway_id:
+                raise click.ClickException(message("cli.revision_of_other_pathway", lang, revision=revision_id,
+                                                   other=stored.pathway_id, pathway=pathway_id))
 
 
 def default_assessments_dir() -> Path:

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # One migration history for every package's tables (engine, web UI, databank): migrations/ at the top.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # How long a SQLite transaction waits for another one's write lock before giving up (well under the web
 # server's 60 s worker timeout; writes hold the lock for milliseconds, an import or a migration for seconds).
+# OPERA_SQLITE_BUSY_TIMEOUT (seconds) changes it.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # The execution option that marks a connection's transactions as writing ones (see `writing`).
 WRITES = "opera_writes"
@@ -37,15 +40,25 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
+        busy_timeout = _busy_timeout()
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", busy_timeout)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout)
         return engine
+    if not url.startswith("postgresql"):
+        raise ArgumentError(f"'{url.split(':', 1)[0]}' is not SQLite nor PostgreSQL, the two databases supported")
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _busy_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get("OPERA_SQLITE_BUSY_TIMEOUT") or SQLITE_BUSY_TIMEOUT_SECONDS))
+    except ValueError:
+        return SQLITE_BUSY_TIMEOUT_SECONDS
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
         # Let SQLAlchemy, not the driver, decide when transactions begin (the driver's own
@@ -55,15 +68,18 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
         # Straight to the driver: this runs before every operation, and a full statement execution
         # through SQLAlchemy costs more than the BEGIN itself.
-        writes = connection.get_execution_options().get(WRITES)
-        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITES) else "BEGIN"
+        try:
+            connection.connection.dbapi_connection.execute(statement)
+        except sqlite3.Error as exc:  # "database is locked" after the busy timeout: as SQLAlchemy reports it
+            raise OperationalError(statement, None, exc) from exc
 
 
 def writing(bind: _Bind) -> _Bind:
@@ -84,6 +100,30 @@ def writing(bind: _Bind) -> _Bind:
             found = sessionmaker(class_=bind.class_, **{**bind.kw, "bind": writing(bind.kw["bind"])})
         bind.__dict__["_opera_writing"] = found  # made once: the hot path asks for it on every operation
     return found
+
+
+# PostgreSQL error classes (SQLSTATE) by what they mean for the person running a command.
+_PG_BUSY = ("55P03", "40P01", "57014")  # lock not available, deadlock, statement/lock timeout
+_PG_NO_SCHEMA = ("42P01", "42703", "3F000")  # no such table, column, schema
+
+
+def database_problem(error: DBAPIError) -> tuple[str, dict[str, str]]:
+    """What a database error means, as a message code of engine.i18n and its parameters: the database is
+    busy (locked by another process for longer than the wait), has no schema yet, cannot be reached, or
+    refused the statement."""
+    original = error.orig
+    detail = str(original).strip().splitlines()[0][:200] if str(original).strip() else type(original).__name__
+    state = getattr(original, "sqlstate", None)
+    text = str(original).lower()
+    if "database is locked" in text or "database table is locked" in text or state in _PG_BUSY:
+        return "cli.db_busy", {}
+    if "no such table" in text or "no such column" in text or state in _PG_NO_SCHEMA:
+        return "cli.db_not_initialised", {"detail": detail}
+    unreachable = "unable to open database" in text or (state or "").startswith("08") or (
+        isinstance(error, OperationalError) and state is None and "connect" in text)
+    if unreachable:
+        return "cli.db_unreachable", {"detail": detail}
+    return "cli.db_error", {"detail": detail}
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,7 +3,7 @@ import importlib
 
 from alembic import context
 
-from engine.db import make_engine
+from engine.db import WRITES, make_engine
 from engine.models import Base
 
 # Each package that declares tables on Base is listed here, so autogenerate sees all of them.
@@ -14,6 +14,11 @@ for module in MODEL_MODULES:
 
 config = context.config
 target_metadata = Base.metadata
+# `opera db upgrade` run several times at once (by hand, by several servers starting): one upgrades, the
+# others wait for it and then find the schema up to date. PostgreSQL: this advisory lock; SQLite: the
+# database's write lock, taken as the upgrade's one transaction begins (BEGIN IMMEDIATE).
+UPGRADE_LOCK_KEY = 0x4F50455241  # "OPERA"
+UPGRADE_WAIT_SECONDS = 600
 
 
 def run_migrations_offline() -> None:
@@ -35,6 +40,22 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # noqa: ANN001
+    if connection.in_transaction():  # the caller's transaction: the caller decides
+        _migrate(connection)
+        return
+    if connection.dialect.name == "sqlite":
+        # Straight to the driver (no transaction begins): wait as long as another upgrade may take.
+        connection.connection.driver_connection.execute(f"PRAGMA busy_timeout = {UPGRADE_WAIT_SECONDS * 1000}")
+        connection.execution_options(**{WRITES: True})
+    # The whole upgrade is one transaction (DDL is transactional on both databases): all of it or nothing.
+    with connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{UPGRADE_WAIT_SECONDS}s'")
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK_KEY})")
+        _migrate(connection)
+
+
+def _migrate(connection) -> None:  # noqa: ANN001
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():

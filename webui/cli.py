@@ -244,6 +244,8 @@ def invite_command(user_ids: tuple[str, ...], case_id: int | None, created_by: s
 @click.option("--by", "actor_id", default="retention", show_default=True, help="Recorded as who erased.")
 def retention_command(case_days: int | None, actor_id: str) -> None:
     """Remove what is past its retention period (personal data of closed cases, old messages and links)."""
+    from engine.db import writing
+
     from .portal.personal_data import apply_retention
 
     days = case_days if case_days is not None else int(os.environ.get("OPERA_RETENTION_DAYS") or 1825)
