@@ -181,14 +181,9 @@ def _signoff_waiting(pathway: Any, stage_id: str, mentors: list[str], draft: Any
 
 def queue_from_events(session: Session, library: PathwayLibrary, batch: int = 500) -> int:
     """Turn the events after the cursor into outbox rows; the cursor moves in the same transaction."""
-    cursor = session.get(NotificationCursor, CURSOR)
-    if cursor is None:
-        cursor = NotificationCursor(name=CURSOR, last_event_id=0)
-        session.add(cursor)
-        session.flush()
     added = 0
     while True:
-        session.refresh(cursor)  # each batch starts where the last run stopped, even another run at once
+        cursor = _held_cursor(session)
         events = list(session.scalars(select(Event).where(Event.id > cursor.last_event_id)
                                       .order_by(Event.id).limit(batch)))
         if not events:
@@ -201,6 +196,20 @@ def queue_from_events(session: Session, library: PathwayLibrary, batch: int = 50
         session.commit()
     session.commit()
     return added
+
+
+def _held_cursor(session: Session) -> NotificationCursor:
+    """The cursor, read afresh and held until the transaction ends (the row lock on PostgreSQL; SQLite's
+    write lock is held already): two runs at once take turns, each batch starting where the other stopped."""
+    cursor = session.get(NotificationCursor, CURSOR, with_for_update=True, populate_existing=True)
+    if cursor is None:
+        try:
+            with session.begin_nested():
+                session.add(NotificationCursor(name=CURSOR, last_event_id=0))
+        except IntegrityError:
+            pass  # another run created it meanwhile
+        cursor = session.get(NotificationCursor, CURSOR, with_for_update=True, populate_existing=True)
+    return cursor
 
 
 def _fix_link(draft: Draft, case_id: int) -> Draft:
