@@ -43,7 +43,7 @@ class _Commands(click.Group):
             code, params = database_problem(exc)
             raise click.ClickException(message(code, _language(ctx), **params)) from None
         except ArgumentError as exc:
-            raise click.ClickException(message("cli.bad_database_url", _language(ctx), detail=exc)) from None
+            raise click.ClickException(message("database.bad_url", _language(ctx), detail=exc)) from None
         except EngineError as exc:
             raise click.ClickException(exc.message(_language(ctx))) from None
 

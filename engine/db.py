@@ -16,8 +16,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # server's 60 s worker timeout; writes hold the lock for milliseconds, an import or a migration for seconds).
 # OPERA_SQLITE_BUSY_TIMEOUT (seconds) changes it.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
-# The execution option that marks a connection's transactions as writing ones (see `writing`).
+# The execution options that mark a connection's transactions as writing ones, and as not waiting for
+# the write lock (see `writing`).
 WRITES = "opera_writes"
+NO_WAIT = "opera_no_wait"
 _Bind = TypeVar("_Bind", Engine, sessionmaker)
 
 
@@ -75,14 +77,21 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     def _on_begin(connection):  # noqa: ANN001
         # Straight to the driver: this runs before every operation, and a full statement execution
         # through SQLAlchemy costs more than the BEGIN itself.
-        statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITES) else "BEGIN"
+        options = connection.get_execution_options()
+        statement = "BEGIN IMMEDIATE" if options.get(WRITES) else "BEGIN"
+        driver = connection.connection.dbapi_connection
+        if options.get(NO_WAIT):
+            driver.execute("PRAGMA busy_timeout=0")
         try:
-            connection.connection.dbapi_connection.execute(statement)
+            driver.execute(statement)
         except sqlite3.Error as exc:  # "database is locked" after the busy timeout: as SQLAlchemy reports it
             raise OperationalError(statement, None, exc) from exc
+        finally:
+            if options.get(NO_WAIT):
+                driver.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
 
 
-def writing(bind: _Bind) -> _Bind:
+def writing(bind: _Bind, *, wait: bool = True) -> _Bind:
     """The same engine (or session factory) for transactions that write.
 
     On SQLite they begin with BEGIN IMMEDIATE: they take the database's write lock at once, waiting their
@@ -91,14 +100,18 @@ def writing(bind: _Bind) -> _Bind:
     plain engine's transactions stay deferred (BEGIN): in WAL mode readers never wait for a writer, and a
     writer never waits for them. Connections and pool are shared; PostgreSQL ignores the mark (row locks
     and its own isolation do this work there).
+
+    `wait=False`: when another writer holds the lock, fail at once ("database is locked") instead of waiting,
+    for a write that a page view must not wait for (it is then done after the page is sent).
     """
-    found = bind.__dict__.get("_opera_writing")
+    key = "_opera_writing" if wait else "_opera_writing_now"
+    found = bind.__dict__.get(key)
     if found is None:
         if isinstance(bind, Engine):
-            found = bind if bind.get_execution_options().get(WRITES) else bind.execution_options(**{WRITES: True})
+            found = bind.execution_options(**{WRITES: True, NO_WAIT: not wait})
         else:
-            found = sessionmaker(class_=bind.class_, **{**bind.kw, "bind": writing(bind.kw["bind"])})
-        bind.__dict__["_opera_writing"] = found  # made once: the hot path asks for it on every operation
+            found = sessionmaker(class_=bind.class_, **{**bind.kw, "bind": writing(bind.kw["bind"], wait=wait)})
+        bind.__dict__[key] = found  # made once: the hot path asks for it on every operation
     return found
 
 
@@ -116,14 +129,14 @@ def database_problem(error: DBAPIError) -> tuple[str, dict[str, str]]:
     state = getattr(original, "sqlstate", None)
     text = str(original).lower()
     if "database is locked" in text or "database table is locked" in text or state in _PG_BUSY:
-        return "cli.db_busy", {}
+        return "database.busy", {}
     if "no such table" in text or "no such column" in text or state in _PG_NO_SCHEMA:
-        return "cli.db_not_initialised", {"detail": detail}
+        return "database.not_initialised", {"detail": detail}
     unreachable = "unable to open database" in text or (state or "").startswith("08") or (
         isinstance(error, OperationalError) and state is None and "connect" in text)
     if unreachable:
-        return "cli.db_unreachable", {"detail": detail}
-    return "cli.db_error", {"detail": detail}
+        return "database.unreachable", {"detail": detail}
+    return "database.error", {"detail": detail}
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

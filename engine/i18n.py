@@ -553,16 +553,16 @@ define("simulation.role.operator", "Operator")
 define("simulation.worker", "Worker {number}")
 
 # --- what went wrong with the database (said by the command line), revisions named on it -----------------
-define("cli.db_busy",
+define("database.busy",
        "The database stayed locked by another process (an import, an upgrade, another command...) for too "
        "long: what this command was doing was undone. Run it again when the other one has finished.")
-define("cli.db_not_initialised",
+define("database.not_initialised",
        "The database has no tables yet, or an older schema ({detail}): run 'opera db upgrade'.")
-define("cli.db_unreachable",
+define("database.unreachable",
        "The database cannot be reached ({detail}): check OPERA_DATABASE_URL and that the database server is "
        "running.")
-define("cli.db_error", "The database refused the operation ({detail}).")
-define("cli.bad_database_url",
+define("database.error", "The database refused the operation ({detail}).")
+define("database.bad_url",
        "The database address is not valid ({detail}); for example sqlite:///instance/opera.sqlite or "
        "postgresql+psycopg://user@host/opera.")
 define("cli.revision_unknown",

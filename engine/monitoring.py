@@ -47,6 +47,7 @@ _SUMMED = ("jobs_created", "jobs_kept", *(f"sex_{k}" for k in SEX_KEYS), *(f"age
 # Events after which the workers of a case are counted again (the only ones that change members).
 MEMBER_EVENTS = ("case_opened", "members_changed", "person_erased")
 _CURSOR_ID = 1
+FOLD_BATCH = 5000  # events folded per transaction (see refresh)
 _CHUNK = 500  # ids per IN (...) list
 
 
@@ -205,28 +206,38 @@ def case_ids(connection: Connection, scope: Scope, figure: str, key: str | None 
 def refresh(engine: Engine) -> int:
     """Fold the events appended since the last refresh into the projection; returns how many events of the
     log it read (0 when it was up to date). Safe when several requests call it at once: each claims the
-    cursor row with `UPDATE ... WHERE last_event_id = <what it read>`, the others then find it advanced."""
-    for _attempt in range(100):
+    cursor row with `UPDATE ... WHERE last_event_id = <what it read>`, the others then find it advanced.
+
+    A long backlog (a first dashboard, a bulk import) is folded FOLD_BATCH events per transaction: the write
+    lock is held for a moment at a time, never for the whole backlog while a page waits."""
+    read = 0
+    horizon: int | None = None
+    for _claim_lost in range(100):
         with engine.connect() as connection:
             folded = connection.execute(select(CURSOR.c.last_event_id).where(CURSOR.c.id == _CURSOR_ID)).scalar()
             newest = connection.execute(select(func.coalesce(func.max(EVENTS.c.id), 0))).scalar_one()
         if folded is None:
             _create_cursor(engine)
             continue
-        if newest == folded:
-            return 0
         if newest > folded and engine.dialect.name == "postgresql":
-            newest = _settled_horizon(engine)
-        with writing(engine).begin() as connection:
-            claimed = connection.execute(update(CURSOR).where(
-                CURSOR.c.id == _CURSOR_ID, CURSOR.c.last_event_id == folded).values(
-                last_event_id=newest, folded_at=utcnow())).rowcount
-            if not claimed:
-                continue  # someone else folded meanwhile: look again from where they stopped
-            if newest < folded:
-                # The newest events went with their case; SQLite may hand their ids out again.
-                return 0
-            return _fold(connection, folded, newest)
+            if horizon is None or horizon <= folded:
+                horizon = _settled_horizon(engine)
+            newest = horizon
+        while newest != folded:
+            upto = min(newest, folded + FOLD_BATCH) if newest > folded else newest
+            with writing(engine).begin() as connection:
+                claimed = connection.execute(update(CURSOR).where(
+                    CURSOR.c.id == _CURSOR_ID, CURSOR.c.last_event_id == folded).values(
+                    last_event_id=upto, folded_at=utcnow())).rowcount
+                if not claimed:
+                    break  # someone else folded meanwhile: look again from where they stopped
+                if upto < folded:
+                    # The newest events went with their case; SQLite may hand their ids out again.
+                    return read
+                read += _fold(connection, folded, upto)
+            folded = upto
+        else:
+            return read
     raise RuntimeError("the monitoring projection could not be brought up to date")
 
 

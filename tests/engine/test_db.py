@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
 
-from engine.db import writing
+from engine.db import SQLITE_BUSY_TIMEOUT_SECONDS, make_engine, writing
 from engine.models import Desk
 from tests.conftest import database_kind
 
@@ -81,6 +81,27 @@ def test_a_reader_never_waits_for_a_writer(db_engine):
     finally:
         release.set()
         writer.join()
+
+
+@sqlite_only
+def test_a_writer_that_must_not_wait_fails_at_once_and_its_connection_waits_again_afterwards(db_engine, db_url):
+    one_connection = make_engine(db_url, pool_size=1, max_overflow=0)
+    release, holding = threading.Event(), threading.Event()
+    writer = threading.Thread(target=_hold_write_lock, args=(db_engine, release, holding))
+    writer.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"):
+            with writing(one_connection, wait=False).begin() as connection:
+                connection.execute(insert(DESKS).values(id="now", name="Now", country="IT", region=""))
+        assert time.monotonic() - started < 1
+    finally:
+        release.set()
+        writer.join()
+    with one_connection.connect() as connection:  # the same connection, back in the pool
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_SECONDS * 1000
+    one_connection.dispose()
 
 
 def test_writing_session_factories_share_the_engine_and_its_settings(sessions):

@@ -225,6 +225,39 @@ def test_two_refreshes_at_once_fold_every_event_once(service, sessions, db_engin
     assert (figures(sessions, T0 + timedelta(days=60)), stays(sessions)) == concurrent
 
 
+def test_a_backlog_is_folded_a_batch_per_transaction_with_the_figures_of_one_fold(service, sessions, db_engine,
+                                                                                 monkeypatch):
+    """The write lock is held for one batch at a time, never for the whole backlog."""
+    from sqlalchemy import event, func, select
+
+    from engine import monitoring
+    from engine.models import Event
+
+    clock = [T0]
+    service.clock = lambda: clock[0]
+    for _step in many_operations(service, clock):
+        pass
+    build(service, clock)
+    now = T0 + timedelta(days=60)
+    monitoring.rebuild(db_engine)
+    at_once = figures(sessions, now), stays(sessions)
+    with sessions() as session:
+        events = session.scalar(select(func.count()).select_from(Event))
+    monkeypatch.setattr(monitoring, "FOLD_BATCH", 4)
+    commits: list[int] = []
+
+    def count(_connection) -> None:  # noqa: ANN001
+        commits.append(1)
+
+    event.listen(db_engine, "commit", count)
+    try:
+        monitoring.rebuild(db_engine)
+    finally:
+        event.remove(db_engine, "commit", count)
+    assert len(commits) >= events // 4  # one transaction per batch of 4 events (and a few of its own)
+    assert (figures(sessions, now), stays(sessions)) == at_once
+
+
 def test_a_deleted_case_leaves_the_figures(service, sessions):
     from sqlalchemy import delete
 

@@ -1,9 +1,13 @@
 """Acting on a stale page: a clear "this case changed meanwhile" with what changed, and nothing typed is lost."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import insert, select
 
 from engine.models import Case, Event, FormData
+from tests.conftest import database_kind
 from tests.engine.test_check import assert_no_problems
 from tests.webui.conftest import WORKERS, open_case, version_of
 
@@ -67,8 +71,8 @@ def test_two_operators_advancing_the_same_case_one_wins_the_other_is_told(servic
 
 
 def test_many_staff_views_at_once_are_all_served_and_all_logged(service, sessions, as_role, files):
-    """Every case page view writes the staff-view log; views arriving together wait their turn to write
-    (SQLite allows one writer) instead of failing."""
+    """Every case page view writes the staff-view log; views arriving together never fail, and a view that
+    finds another writing logs itself once the page is sent (the server closes the response, as here)."""
     import threading
 
     from webui.portal.models import StaffAccessLog
@@ -79,7 +83,9 @@ def test_many_staff_views_at_once_are_all_served_and_all_logged(service, session
 
     def browse(client) -> None:  # noqa: ANN001
         for i in range(12):
-            statuses.append(client.get(f"/cases/{case_ids[i % len(case_ids)]}").status_code)
+            response = client.get(f"/cases/{case_ids[i % len(case_ids)]}")
+            statuses.append(response.status_code)
+            response.close()
 
     threads = [threading.Thread(target=browse, args=(c,)) for c in clients]
     for t in threads:
@@ -92,3 +98,63 @@ def test_many_staff_views_at_once_are_all_served_and_all_logged(service, session
     workers = len(WORKERS)
     assert sorted(logged) == sorted(case_ids[i % 4] for i in range(12) for _c in range(6) for _w in range(workers))
     assert_no_problems(sessions, files)
+
+
+@pytest.mark.skipif(database_kind() != "sqlite", reason="SQLite's one write lock (PostgreSQL inserts wait for nobody)")
+def test_a_case_page_view_does_not_wait_for_a_writer_and_is_logged_once_it_is_done(app, service, sessions,
+                                                                                db_engine, people):
+    """The staff-view log is written after the page is sent when another writer holds the lock."""
+    import http.client
+    import threading
+    import time
+
+    from werkzeug.serving import make_server
+
+    from engine.db import writing
+    from engine.models import Desk
+    from tests.webui.conftest import PASSWORD, csrf_from
+    from webui.portal.models import StaffAccessLog
+
+    case_id, _v = open_case(service)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    cookies: dict[str, str] = {}
+
+    def ask(method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            cookies[name] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, text
+
+    try:
+        token = csrf_from(ask("GET", "/login")[1])
+        assert ask("POST", "/login", urlencode({"email": people["operator"].email, "password": PASSWORD,
+                                                 "csrf_token": token}))[0] == 302
+        with writing(db_engine).connect() as other:
+            held = other.begin()  # another writer (an import, say) holds the lock for a while
+            other.execute(insert(Desk.__table__).values(id="held", name="Held", country="IT", region=""))
+            started = time.monotonic()
+            status, _page = ask("GET", f"/cases/{case_id}")
+            waited = time.monotonic() - started
+            assert status == 200 and waited < 5, waited  # served without waiting for the 30 s lock timeout
+            with sessions() as session:
+                assert session.scalars(select(StaffAccessLog)).all() == []  # not yet: the lock is held
+            held.commit()
+        deadline = time.monotonic() + 20
+        logged: list = []
+        while time.monotonic() < deadline and len(logged) < len(WORKERS):
+            time.sleep(0.1)
+            with sessions() as session:
+                logged = session.scalars(select(StaffAccessLog.person_id).where(
+                    StaffAccessLog.case_id == case_id)).all()
+        assert sorted(logged) == sorted(w.person_id for w in WORKERS)
+    finally:
+        server.shutdown()
