@@ -29,7 +29,8 @@ def _remember_language(ctx: click.Context, _param: click.Parameter, value: str) 
 
 class _Commands(click.Group):
     """Says what went wrong in a sentence, in the user's language, never with a stack trace: the database
-    (busy, not initialised, unreachable, a bad address) and the engine's refusals."""
+    (busy, not initialised, unreachable, a bad address), the engine's refusals, files that cannot be
+    read or written."""
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -46,6 +47,8 @@ class _Commands(click.Group):
             raise click.ClickException(message("database.bad_url", _language(ctx), detail=exc)) from None
         except EngineError as exc:
             raise click.ClickException(exc.message(_language(ctx))) from None
+        except OSError as exc:  # a file named on the command line that cannot be read or written
+            raise click.ClickException(message("cli.file_error", _language(ctx), detail=exc)) from None
 
 
 def _language(ctx: click.Context) -> str:

@@ -570,3 +570,6 @@ define("cli.revision_unknown",
        "revisions).")
 define("cli.revision_of_other_pathway",
        "Revision {revision} is a revision of the pathway '{other}', not of '{pathway}'.")
+
+# --- files named on the command line -------------------------------------------------------------------------
+define("cli.file_error", "A file cannot be read or written: {detail}")

@@ -157,3 +157,10 @@ def test_opera_check_replays_the_demo_to_0_problems_and_fails_on_a_state_changed
     assert result.exit_code == 1
     assert f"pratica {case_id} (dopo l'evento" in result.output and "version è" in result.output
     assert result.output.strip().endswith("problemi: 1")
+
+
+def test_a_file_that_cannot_be_written_is_a_sentence_not_a_traceback(db_url, tmp_path):
+    result = run(db_url, tmp_path, "databank", "export", str(tmp_path / "missing" / "out.csv"), "--kind", "profiles",
+                 "--lang", "fr")
+    assert result.exit_code == 1
+    assert "Un fichier ne peut pas être lu ou écrit" in result.output and "out.csv" in result.output
