@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from engine.db import writing
+from engine.db import WRITES, writing
 
 from . import models
 
@@ -104,6 +104,8 @@ def ensure_indexes(session: Session) -> None:
         return
     if isinstance(bind, Connection):
         _ensure(bind)
+    elif bind.get_execution_options().get(WRITES):
+        _ensure(session.connection())  # the caller's transaction writes already (holds SQLite's lock)
     else:
         # Its own short write transaction, before the caller's read: creating tables inside a read
         # transaction would have to upgrade it to a write and could fail under concurrent writers.

@@ -396,3 +396,18 @@ def test_resource_facets_totals_and_pages_agree_with_a_count_of_the_rows(session
         hits.sort(key=lambda h: -h[0])
     start = (query.page - 1) * query.per_page
     assert [item["id"] for item in result.items] == [i for i, _ in hits[start:start + query.per_page]]
+
+
+def test_the_full_text_tables_are_made_inside_a_transaction_that_writes_already(sessions, monkeypatch):
+    """Not in a second writing transaction, which would wait for the first one's lock (SQLite)."""
+    import weakref
+
+    from sqlalchemy import text
+
+    from databank import textindex
+    from engine.db import writing
+
+    monkeypatch.setattr(textindex, "_ready", weakref.WeakKeyDictionary())  # as in a process just started
+    with writing(sessions).begin() as session:
+        session.execute(text("SELECT 1"))  # the transaction has begun: on SQLite it holds the write lock
+        textindex.ensure_indexes(session)
