@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import CaseService, FileStore, Pathway, PathwayLibrary
 from engine.assessment_library import AssessmentLibrary
+from engine.db import WRITES
 from engine.models import PathwaySource
 
 if TYPE_CHECKING:
@@ -35,6 +36,21 @@ def db() -> Session:
     session = g.get("_db")
     if session is None:
         session = g._db = services().sessions()
+    return session
+
+
+def begin_writing() -> Session:
+    """The request's session, now in a transaction that writes: for the login counters, which the login page
+    writes itself. Call it just before changing anything.
+
+    The request's transaction so far only read (and on SQLite a read transaction that then writes fails at
+    once with "database is locked" if another wrote since it began). This ends it and begins one that holds
+    the write lock from its start (waiting its turn behind another writer); what the page had loaded is read
+    again, in that transaction, when next used."""
+    session = db()
+    session.commit()
+    session.connection(execution_options={WRITES: True})
+    session.expire_all()
     return session
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..models import User
 from ..security import hash_password, locked_for, record_failure, record_success, verify_password
-from ..services import db, services
+from ..services import begin_writing, db, services
 from . import accounts
 from .forms import LoginForm, PasswordForm, SettingsForm
 
@@ -47,9 +47,11 @@ def login():  # noqa: ANN201
         else:
             user = session_db.scalar(select(User).where(User.email == email))
             if verify_password(user, form.password.data) and user is not None and user.is_active:
+                session_db = begin_writing()
                 record_success(session_db, email, user)
                 accounts.start_session(user)
                 return redirect(safe_next(request.args.get("next")) or url_for("home"))
+            session_db = begin_writing()
             record_failure(session_db, email, address, user)
             error = _("Wrong e-mail or password.")
             status = 401
