@@ -20,8 +20,7 @@ from engine.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from engine.models import Case, Desk
 
 from . import esco, textindex
-from .errors import localized_params
-from .i18n import message
+from .errors import Explained
 from .models import Profile, ProfileOccupation, ProfileSkill, Resource
 from .operations import profile_access, profile_record, require_reader, resource_record
 from .territory import Point, gazetteer, haversine_km
@@ -63,13 +62,10 @@ class Need:
 
 
 @dataclass(frozen=True)
-class Reason:
+class Reason(Explained):
     code: str
     points: float
     params: dict[str, Any] = field(default_factory=dict)
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return message(self.code, lang, **localized_params(self.params, lang))
 
 
 @dataclass
