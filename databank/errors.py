@@ -22,16 +22,23 @@ def localized_params(params: dict[str, Any], lang: str) -> dict[str, Any]:
     return {k: one(v) for k, v in params.items()}
 
 
+class Explained:
+    """A code and its parameters, read as a sentence in the reader's language."""
+
+    code: str
+    params: dict[str, Any]
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return message(self.code, lang, **localized_params(self.params, lang))
+
+
 @dataclass(frozen=True)
-class Problem:
+class Problem(Explained):
     """What is wrong with one value: the field it is in, a code and its parameters."""
 
     field: str
     code: str
     params: dict[str, Any] = field(default_factory=dict)
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return message(self.code, lang, **localized_params(self.params, lang))
 
     def as_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         return {"field": self.field, "code": self.code, "message": self.message(lang)}

@@ -105,32 +105,25 @@ class Fields:
         return value
 
     def integer(self, name: str, low: int, high: int) -> int | None:
-        value = self.raw(name)
-        if value in (None, ""):
-            return None
-        try:
-            number = float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else value
-            if isinstance(number, bool) or number != int(number):
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError):
-            self.problem(name, "value.not_integer", value=value)
-            return None
-        if not low <= number <= high:
-            self.problem(name, "value.out_of_range", value=number, min=low, max=high)
-            return None
-        return number
+        return self._in_range(name, low, high, whole=True)
 
     def number(self, name: str, low: float, high: float) -> float | None:
+        return self._in_range(name, low, high, whole=False)
+
+    def _in_range(self, name: str, low: float, high: float, whole: bool) -> Any:
+        """The value as a number from low to high (a comma read as the decimal mark), else None and a problem."""
         value = self.raw(name)
         if value in (None, ""):
             return None
         try:
-            number = float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else float(value)
-            if number != number or isinstance(value, bool):  # NaN
+            if isinstance(value, bool):
                 raise ValueError
-        except (TypeError, ValueError):
-            self.problem(name, "value.not_number", value=value)
+            number = value if isinstance(value, (int, float)) else float(str(value).replace(",", "."))
+            if number != number or (whole and number != int(number)):  # NaN, or a fraction where a whole is due
+                raise ValueError
+            number = int(number) if whole else float(number)
+        except (TypeError, ValueError, OverflowError):
+            self.problem(name, "value.not_integer" if whole else "value.not_number", value=value)
             return None
         if not low <= number <= high:
             self.problem(name, "value.out_of_range", value=number, min=low, max=high)

@@ -20,8 +20,7 @@ from engine.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from engine.models import Case, Desk
 
 from . import esco, textindex
-from .errors import localized_params
-from .i18n import message
+from .errors import Explained
 from .models import Profile, ProfileOccupation, ProfileSkill, Resource
 from .operations import profile_access, profile_record, require_reader, resource_record
 from .territory import Point, gazetteer, haversine_km
@@ -63,13 +62,10 @@ class Need:
 
 
 @dataclass(frozen=True)
-class Reason:
+class Reason(Explained):
     code: str
     points: float
     params: dict[str, Any] = field(default_factory=dict)
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return message(self.code, lang, **localized_params(self.params, lang))
 
 
 @dataclass
@@ -215,14 +211,21 @@ def suggest_resources(session: Session, actor: Actor, need: Need, lang: str = DE
         if query_words(need.words):
             parts["words"] = _words(need, r.search_text)
         out.append(_scored("resource", r.id, RESOURCE_WEIGHTS, parts, {}))
-    out.sort(key=lambda s: (-s.score, s.id))
-    chosen = out[:limit]
-    by_id = {r.id: r for r in session.scalars(
-        select(Resource).where(Resource.id.in_([s.id for s in chosen]))
-        .options(selectinload(Resource.files), selectinload(Resource.links)).execution_options(populate_existing=True))}
+    chosen, by_id = _best(session, out, limit, Resource, Resource.files, Resource.links)
     for s in chosen:
         s.record = resource_record(by_id[s.id], lang)
     return chosen
+
+
+def _best(session: Session, scored: list[Suggestion], limit: int, model: Any,
+          *collections: Any) -> tuple[list[Suggestion], dict[int, Any]]:
+    """The `limit` best suggestions, and their records by id loaded afresh with these collections."""
+    scored.sort(key=lambda s: (-s.score, s.id))
+    chosen = scored[:limit]
+    records = session.scalars(
+        select(model).where(model.id.in_([s.id for s in chosen]))
+        .options(*(selectinload(c) for c in collections)).execution_options(populate_existing=True))
+    return chosen, {record.id: record for record in records}
 
 
 # --- profiles ----------------------------------------------------------------------------------------
@@ -274,12 +277,7 @@ def suggest_profiles(session: Session, actor: Actor, need: Need, lang: str = DEF
         if query_words(need.words):
             parts["words"] = _words(need, p.search_text)
         out.append(_scored("profile", p.id, PROFILE_WEIGHTS, parts, {}))
-    out.sort(key=lambda s: (-s.score, s.id))
-    chosen = out[:limit]
-    by_id = {p.id: p for p in session.scalars(
-        select(Profile).where(Profile.id.in_([s.id for s in chosen]))
-        .options(selectinload(Profile.occupations), selectinload(Profile.skills))
-        .execution_options(populate_existing=True))}
+    chosen, by_id = _best(session, out, limit, Profile, Profile.occupations, Profile.skills)
     uris = [c.esco_uri for s in chosen for c in [*by_id[s.id].occupations, *by_id[s.id].skills] if c.esco_uri]
     labels = esco.preferred_labels(session, uris, lang)
     for s in chosen:

@@ -135,25 +135,22 @@ def _profile_sets(session: Session, actor: Actor, query: ProfileQuery, matched: 
 
 def _profile_filters(query: ProfileQuery) -> list[ColumnElement[bool]]:
     """The conditions on the profile's own columns."""
-    conditions: list[ColumnElement[bool]] = []
-    if query.regions:
-        conditions.append(Profile.region.in_(list(query.regions)))
-    if query.provinces:
-        conditions.append(Profile.province.in_(list(query.provinces)))
+    conditions = _among((Profile.region, query.regions), (Profile.province, query.provinces),
+                        (Profile.availability, query.availability), (Profile.mobility, query.mobility),
+                        (Profile.desk_id, query.desks))
     if query.supply_chains:
         conditions.append(_any_bit(Profile.chain_mask, query.supply_chains, CHAIN_BITS))
-    if query.availability:
-        conditions.append(Profile.availability.in_(list(query.availability)))
     if query.available_by is not None:
         conditions.append(or_(Profile.availability == "available",
                               and_(Profile.availability == "from_date", Profile.available_from <= query.available_by)))
-    if query.mobility:
-        conditions.append(Profile.mobility.in_(list(query.mobility)))
     if query.min_years is not None:
         conditions.append(Profile.years_experience >= query.min_years)
-    if query.desks:
-        conditions.append(Profile.desk_id.in_(list(query.desks)))
     return conditions
+
+
+def _among(*column_choices: tuple[Any, Any]) -> list[ColumnElement[bool]]:
+    """`column IN (chosen values)` for each column whose filter has values chosen."""
+    return [column.in_(list(chosen)) for column, chosen in column_choices if chosen]
 
 
 def _profile_text(session: Session, actor: Actor, words: list[str]) -> Any:
@@ -318,24 +315,16 @@ def _competence_counts(session: Session, model: Any, profile_ids: Any) -> list[t
 # --- resources ---------------------------------------------------------------------------------------
 
 def resource_conditions(session: Session, query: ResourceQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions = _among((Resource.category, query.categories), (Resource.region, query.regions),
+                        (Resource.province, query.provinces), (Resource.condition, query.conditions),
+                        (Resource.status, query.statuses), (Resource.desk_id, query.desks))
     words = query_words(query.text)
     if words:
         conditions.append(textindex.RESOURCES.condition(textindex.dialect_of(session), words))
-    if query.categories:
-        conditions.append(Resource.category.in_(list(query.categories)))
-    if query.regions:
-        conditions.append(Resource.region.in_(list(query.regions)))
-    if query.provinces:
-        conditions.append(Resource.province.in_(list(query.provinces)))
     if query.supply_chains:
         conditions.append(_any_bit(Resource.chain_mask, query.supply_chains, CHAIN_BITS))
     if query.offers:
         conditions.append(_any_bit(Resource.offer_mask, query.offers, OFFER_BITS))
-    if query.conditions:
-        conditions.append(Resource.condition.in_(list(query.conditions)))
-    if query.statuses:
-        conditions.append(Resource.status.in_(list(query.statuses)))
     if query.min_surface is not None:
         conditions.append(Resource.surface_m2 >= query.min_surface)
     if query.max_surface is not None:
@@ -345,8 +334,6 @@ def resource_conditions(session: Session, query: ResourceQuery) -> list[ColumnEl
         conditions.append(or_(*bands))
     if query.available_by is not None:
         conditions.append(or_(Resource.available_from.is_(None), Resource.available_from <= query.available_by))
-    if query.desks:
-        conditions.append(Resource.desk_id.in_(list(query.desks)))
     if query.published_only:
         conditions.append(Resource.published.is_(True))
     return conditions

@@ -22,9 +22,8 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from .audit import chain_hash
 from .driver import DriverStatement
-from .models import Event
+from .models import EVENTS
 
-EVENTS = Event.__table__
 _INSERT = DriverStatement(insert(EVENTS))
 _SET_HASHES = update(EVENTS).where(EVENTS.c.id == bindparam("event_id")).values(
     prev_hash=bindparam("new_prev_hash"), hash=bindparam("new_hash"))

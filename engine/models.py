@@ -372,3 +372,15 @@ class AuditEntry(Base):
 
 # A document's file stays while the document is not removed (databank/models.py adds the databank's files).
 refer_to_files(CaseDocument.__table__.c.sha256, CaseDocument.__table__.c.removed_at.is_(None))
+
+
+# The tables themselves, for the prebuilt statements that run straight on the driver (engine/driver.py).
+CASES = Case.__table__
+MEMBERS = CaseMember.__table__
+TICKS = ChecklistTick.__table__
+DOCUMENTS = CaseDocument.__table__
+FORMS = FormData.__table__
+SIGNOFFS = SignOff.__table__
+EVENTS = Event.__table__
+RESPONSES = AssessmentResponse.__table__
+DESKS = Desk.__table__

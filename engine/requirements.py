@@ -18,15 +18,8 @@ from . import conditions
 from .driver import DriverStatement
 from .errors import Unmet
 from .i18n import LANGUAGES, localize, message
-from .models import AssessmentResponse, CaseDocument, ChecklistTick, Desk, FormData, SignOff, utcnow
+from .models import DESKS, DOCUMENTS, FORMS, RESPONSES, SIGNOFFS, TICKS, utcnow
 from .pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage
-
-TICKS = ChecklistTick.__table__
-DOCUMENTS = CaseDocument.__table__
-FORMS = FormData.__table__
-SIGNOFFS = SignOff.__table__
-DESKS = Desk.__table__
-RESPONSES = AssessmentResponse.__table__
 _SUBMITTED_RESPONSES = DriverStatement(select(RESPONSES).where(
     RESPONSES.c.case_id == bindparam("case_id"), RESPONSES.c.assessment_id == bindparam("assessment_id"),
     RESPONSES.c.submitted_at.is_not(None)))

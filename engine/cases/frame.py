@@ -24,14 +24,15 @@ from .. import events
 from ..files import FileStore
 from ..library import LoadedRevision, PathwayLibrary
 from ..models import (
-    AssessmentResponse,
+    CASES,
+    DOCUMENTS,
+    EVENTS,
+    FORMS,
+    MEMBERS,
+    RESPONSES,
+    SIGNOFFS,
+    TICKS,
     Case,
-    CaseDocument,
-    CaseMember,
-    ChecklistTick,
-    Event,
-    FormData,
-    SignOff,
     utcnow,
 )
 from .. import policy
@@ -49,13 +50,6 @@ Together = Callable[[Connection], "dict[str, Any] | None"]
 # The hot path of every operation runs prebuilt statements straight on the driver (engine/driver.py), on the
 # transaction's connection: the ORM's unit of work, and even a Core execution, cost several times the
 # database work for these one-row changes (see benchmarks/).
-CASES = Case.__table__
-MEMBERS = CaseMember.__table__
-TICKS = ChecklistTick.__table__
-DOCUMENTS = CaseDocument.__table__
-FORMS = FormData.__table__
-SIGNOFFS = SignOff.__table__
-EVENTS = Event.__table__
 # The claim also returns the hash of the case's last event (its `seq` is the version claimed), so that the
 # new event is chained without a statement of its own (engine/events.py).
 _PREVIOUS_HASH = select(EVENTS.c.hash).where(EVENTS.c.case_id == bindparam("case_id"),
@@ -81,7 +75,6 @@ _SIGNOFFS_OF_VISIT = DriverStatement(select(SIGNOFFS).where(
     SIGNOFFS.c.case_id == bindparam("case_id"), SIGNOFFS.c.stage_id == bindparam("stage_id"),
     SIGNOFFS.c.stage_visit == bindparam("stage_visit")))
 _INSERT_SIGNOFF = DriverStatement(insert(SIGNOFFS))
-RESPONSES = AssessmentResponse.__table__
 _RESPONSE = DriverStatement(select(RESPONSES).where(RESPONSES.c.case_id == bindparam("case_id"),
                                                     RESPONSES.c.person_id == bindparam("person_id"),
                                                     RESPONSES.c.assessment_id == bindparam("assessment_id")))

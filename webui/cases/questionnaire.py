@@ -5,7 +5,6 @@ and gives the localized messages shown next to the questions.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
 from flask_babel import gettext
@@ -17,10 +16,9 @@ from engine.assessment import SCALE, Assessment, Question
 from engine.i18n import localize
 
 from .forms import MultiCheckboxField
-from .stage_form import Marked
+from .stage_form import Marked, form_values, posted_boolean, posted_number, posted_values
 
 PREFIX = "q-"
-_NUMBER = re.compile(r"^[+-]?(\d+([.]\d*)?|[.]\d+)$")
 
 
 def build(assessment: Assessment, lang: str, formdata: MultiDict | None = None,
@@ -65,49 +63,16 @@ def _field(q: Question, lang: str) -> Any:
 
 
 def _values(assessment: Assessment, answers: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for q in assessment.questions:
-        if q.id not in answers:
-            continue
-        value = answers[q.id]
-        if q.type == "yes_no":
-            out[q.id] = "true" if value is True else "false" if value is False else None
-        elif q.type in ("scale", "number"):
-            out[q.id] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-        else:
-            out[q.id] = value
-    return out
+    return form_values(assessment.questions, answers, boolean_type="yes_no", number_types=("scale", "number"))
 
 
 def collect(assessment: Assessment, formdata: MultiDict) -> dict[str, Any]:
     """The posted answers as JSON values (unanswered questions left out)."""
-    answers: dict[str, Any] = {}
-    for q in assessment.questions:
-        key = PREFIX + q.id
-        if q.type == "choices":
-            values = [v for v in formdata.getlist(key) if v]
-            if values:
-                answers[q.id] = values
-            continue
-        raw = (formdata.get(key) or "").strip()
-        if raw == "":
-            continue
-        if q.type == "scale":
-            answers[q.id] = int(raw) if raw.isdigit() else raw
-        elif q.type == "number":
-            normalized = raw.replace(" ", "")
-            if "," in normalized and "." not in normalized:
-                normalized = normalized.replace(",", ".")
-            if _NUMBER.match(normalized):
-                number = float(normalized)
-                answers[q.id] = int(number) if number.is_integer() else number
-            else:
-                answers[q.id] = raw
-        elif q.type == "yes_no":
-            answers[q.id] = True if raw == "true" else False if raw == "false" else raw
-        else:
-            answers[q.id] = raw
-    return answers
+    return posted_values(assessment.questions, formdata, PREFIX, {
+        "scale": lambda raw: int(raw) if raw.isdigit() else raw,
+        "number": posted_number,
+        "yes_no": posted_boolean,
+    })
 
 
 def sample_answers(assessment: Assessment, seed: int = 0) -> dict[str, Any]:

@@ -7,7 +7,7 @@ so the same rules hold for the web page, the API and a scenario. Values are conv
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
@@ -89,17 +89,23 @@ def make_form(spec: StageFormSpec, lang: str, formdata: MultiDict | None = None,
 
 
 def to_form_values(spec: StageFormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
+    return form_values(spec.fields, data, boolean_type="boolean", number_types=("integer", "number"))
+
+
+def form_values(items: Iterable[Any], data: Mapping[str, Any], boolean_type: str,
+                number_types: tuple[str, ...]) -> dict[str, Any]:
+    """Saved JSON values as the strings a form shows (items have an `id` and a `type`)."""
     out: dict[str, Any] = {}
-    for f in spec.fields:
-        if f.id not in data:
+    for item in items:
+        if item.id not in data:
             continue
-        value = data[f.id]
-        if f.type == "boolean":
-            out[f.id] = "true" if value is True else "false" if value is False else None
-        elif f.type in ("integer", "number"):
-            out[f.id] = _plain_number(value)
+        value = data[item.id]
+        if item.type == boolean_type:
+            out[item.id] = "true" if value is True else "false" if value is False else None
+        elif item.type in number_types:
+            out[item.id] = _plain_number(value)
         else:
-            out[f.id] = value
+            out[item.id] = value
     return out
 
 
@@ -115,33 +121,48 @@ _NUMBER = re.compile(r"^[+-]?(\d+([.]\d*)?|[.]\d+)([eE][+-]?\d+)?$")
 
 def collect(spec: StageFormSpec, formdata: MultiDict) -> dict[str, Any]:
     """The posted values as JSON data for the engine (empty fields left out)."""
-    data: dict[str, Any] = {}
-    for f in spec.fields:
-        key = PREFIX + f.id
-        if f.type == "choices":
-            values = [v for v in formdata.getlist(key) if v]
-            if values:
-                data[f.id] = values
+    return posted_values(spec.fields, formdata, PREFIX, {
+        "integer": lambda raw: int(raw) if _INTEGER.match(raw) else raw,
+        "number": posted_number,
+        "boolean": posted_boolean,
+    })
+
+
+def posted_values(items: Iterable[Any], formdata: MultiDict, prefix: str,
+                  converters: Mapping[str, Callable[[str], Any]]) -> dict[str, Any]:
+    """The posted values of `items` (each with an `id` and a `type`) as JSON, empty ones left out.
+
+    Type "choices" gives a list; a type in `converters` is converted from the stripped text; any other stays text.
+    """
+    values: dict[str, Any] = {}
+    for item in items:
+        key = prefix + item.id
+        if item.type == "choices":
+            chosen = [v for v in formdata.getlist(key) if v]
+            if chosen:
+                values[item.id] = chosen
             continue
         raw = (formdata.get(key) or "").strip()
         if raw == "":
             continue
-        if f.type == "integer":
-            data[f.id] = int(raw) if _INTEGER.match(raw) else raw
-        elif f.type == "number":
-            normalized = raw.replace(" ", "").replace("\u00a0", "")
-            if "," in normalized and "." not in normalized:
-                normalized = normalized.replace(",", ".")  # 1234,5 as written in Italy and France
-            if _NUMBER.match(normalized):
-                number = float(normalized)
-                data[f.id] = int(number) if number.is_integer() and abs(number) < 2**53 else number
-            else:
-                data[f.id] = raw
-        elif f.type == "boolean":
-            data[f.id] = True if raw == "true" else False if raw == "false" else raw
-        else:
-            data[f.id] = raw
-    return data
+        convert = converters.get(item.type)
+        values[item.id] = convert(raw) if convert else raw
+    return values
+
+
+def posted_number(raw: str) -> Any:
+    """A number as typed (a comma or a point as decimal mark); what is not a number stays as typed."""
+    normalized = raw.replace(" ", "").replace("\u00a0", "")
+    if "," in normalized and "." not in normalized:
+        normalized = normalized.replace(",", ".")  # 1234,5 as written in Italy and France
+    if not _NUMBER.match(normalized):
+        return raw
+    number = float(normalized)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def posted_boolean(raw: str) -> Any:
+    return True if raw == "true" else False if raw == "false" else raw
 
 
 def validate(spec: StageFormSpec, data: dict[str, Any]) -> dict[str, list[Unmet]]:
