@@ -44,11 +44,14 @@ def record(connection: Connection, *, subject_type: str, subject_id: Any, type: 
            at: datetime | None = None) -> int:
     """Append one entry for `subject_type`/`subject_id` on the caller's connection (its transaction).
 
-    Two writers of the same subject at once: the second one's insert violates the (subject, seq) unique
-    key and its whole transaction fails, never a fork of the chain."""
+    Two writers of the same subject at once take turns: on SQLite the writing transaction holds the database's
+    write lock, on PostgreSQL an advisory lock on the subject, held until the transaction ends. Should one
+    still collide, the (subject, seq) unique key makes its transaction fail: never a fork of the chain."""
     subject_id = str(subject_id)
     roles = sorted(actor_roles)
     data = data or {}
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"audit:{subject_type}:{subject_id}"))))
     last = connection.execute(
         select(AUDIT.c.seq, AUDIT.c.hash).where(AUDIT.c.subject_type == subject_type,
                                                 AUDIT.c.subject_id == subject_id)
