@@ -26,6 +26,7 @@ from engine.db import writing
 from engine.models import Case, Event, utcnow
 
 from ..notifications.models import NotificationCursor
+from ..notifications.rules import held_cursor
 from ..notifications.sender import wait_after
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -71,13 +72,10 @@ def payload(event: Event, case: Case) -> str:
     }, sort_keys=True, separators=(",", ":"))
 
 
-def _start_cursor(session: Session) -> NotificationCursor:
-    """Webhooks start with the events after the first endpoint: the past is not replayed to partners."""
-    last = session.scalar(select(func.max(Event.id))) or 0
-    cursor = NotificationCursor(name=CURSOR, last_event_id=last)
-    session.add(cursor)
-    session.flush()
-    return cursor
+def _held_cursor(session: Session) -> NotificationCursor:
+    """The webhooks cursor, held (see held_cursor). Webhooks start with the events after the first endpoint:
+    the past is not replayed to partners."""
+    return held_cursor(session, CURSOR, start=lambda: session.scalar(select(func.max(Event.id))) or 0)
 
 
 def register_endpoint(session: Session, url: str, event_types: list[str], created_by: str,
@@ -86,7 +84,7 @@ def register_endpoint(session: Session, url: str, event_types: list[str], create
     if not url.startswith(("https://", "http://")) or len(url) > 500:
         raise ValueError(url)
     if session.get(NotificationCursor, CURSOR) is None:
-        _start_cursor(session)
+        _held_cursor(session)
     endpoint = WebhookEndpoint(url=url, secret=secret or new_secret(), event_types=sorted(set(event_types)),
                                desk_ids=sorted(set(desk_ids or [])), active=True, created_by=created_by,
                                created_at=utcnow())
@@ -97,7 +95,7 @@ def register_endpoint(session: Session, url: str, event_types: list[str], create
 
 def queue_events(session: Session, batch: int = 500) -> int:
     """Deliveries for the events after the cursor; the cursor moves in the same transaction."""
-    cursor = session.get(NotificationCursor, CURSOR, with_for_update=True) or _start_cursor(session)
+    cursor = _held_cursor(session)
     endpoints = list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))))
     queued = 0
     while True:

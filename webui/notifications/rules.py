@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from flask import current_app
 from flask_babel import force_locale
@@ -183,7 +183,7 @@ def queue_from_events(session: Session, library: PathwayLibrary, batch: int = 50
     """Turn the events after the cursor into outbox rows; the cursor moves in the same transaction."""
     added = 0
     while True:
-        cursor = _held_cursor(session)
+        cursor = held_cursor(session, CURSOR)
         events = list(session.scalars(select(Event).where(Event.id > cursor.last_event_id)
                                       .order_by(Event.id).limit(batch)))
         if not events:
@@ -198,17 +198,18 @@ def queue_from_events(session: Session, library: PathwayLibrary, batch: int = 50
     return added
 
 
-def _held_cursor(session: Session) -> NotificationCursor:
-    """The cursor, read afresh and held until the transaction ends (the row lock on PostgreSQL; SQLite's
-    write lock is held already): two runs at once take turns, each batch starting where the other stopped."""
-    cursor = session.get(NotificationCursor, CURSOR, with_for_update=True, populate_existing=True)
+def held_cursor(session: Session, name: str, start: Callable[[], int] = lambda: 0) -> NotificationCursor:
+    """The cursor `name`, read afresh and held until the transaction ends (the row lock on PostgreSQL;
+    SQLite's write lock is held already): two runs at once take turns, each batch starting where the other
+    stopped. Made at `start()` the first time, once even when two runs start together."""
+    cursor = session.get(NotificationCursor, name, with_for_update=True, populate_existing=True)
     if cursor is None:
         try:
             with session.begin_nested():
-                session.add(NotificationCursor(name=CURSOR, last_event_id=0))
+                session.add(NotificationCursor(name=name, last_event_id=start()))
         except IntegrityError:
             pass  # another run created it meanwhile
-        cursor = session.get(NotificationCursor, CURSOR, with_for_update=True, populate_existing=True)
+        cursor = session.get(NotificationCursor, name, with_for_update=True, populate_existing=True)
     return cursor
 
 
