@@ -37,6 +37,12 @@ class Api:
             headers["If-Match"] = f'"{version}"'
         return self.client.post(f"/api/v1{path}", json=json, headers=headers, **kwargs)
 
+    def delete(self, path: str, version: int | None = None, **kwargs):  # noqa: ANN003, ANN201
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        if version is not None:
+            headers["If-Match"] = f'"{version}"'
+        return self.client.delete(f"/api/v1{path}", headers=headers, **kwargs)
+
 
 @pytest.fixture
 def api(app, people, sessions):  # noqa: ANN001, ANN201

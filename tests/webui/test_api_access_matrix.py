@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from engine.models import Case
 from engine.scenarios import sample_file
 from tests.webui.conftest import PEOPLE, open_case
 from tests.webui.test_access_matrix import SECRET_TITLE, SECRET_WORKER, _counts
@@ -38,7 +39,20 @@ ROUTES = [
     ("/api/v1/cases/<int:case_id>/assessment", "POST", C + "/assessment", {"answers": {"x": 1}}, "case_write"),
     ("/api/v1/cases/<int:case_id>/pathway-choice", "POST", C + "/pathway-choice", {"pathway": "startup"},
      "case_write"),
-    ("/api/v1/cases/<int:case_id>/documents", "POST", C + "/documents", "file", "case_write"),
+    ("/api/v1/cases/<int:case_id>/documents", "POST", C + "/documents", "file", "worker_upload"),
+    ("/api/v1/cases/<int:case_id>/untick", "POST", C + "/untick", {"item": "interview_held"}, "case_write"),
+    ("/api/v1/cases/<int:case_id>/close", "POST", C + "/close", {"outcome": "x", "reason": "r"}, "case_write"),
+    ("/api/v1/cases/<int:case_id>/members", "POST", C + "/members", {"remove": ["w.x"]}, "case_write"),
+    ("/api/v1/cases/<int:case_id>/mentors", "POST", C + "/mentors", {"mentor": "x"}, "case_write"),
+    ("/api/v1/cases/<int:case_id>/documents", "GET", C + "/documents", None, "case"),
+    ("/api/v1/cases/<int:case_id>/documents/<int:document_id>", "GET", C + "/documents/{document}", None, "case"),
+    ("/api/v1/cases/<int:case_id>/documents/<int:document_id>", "DELETE", C + "/documents/{document}", None,
+     "case_write"),
+    ("/api/v1/cases/<int:case_id>/notes", "GET", C + "/notes", None, "case"),
+    ("/api/v1/cases/<int:case_id>/notes", "POST", C + "/notes", {"body": "n"}, "case"),
+    ("/api/v1/cases/<int:case_id>/assessments", "GET", C + "/assessments", None, "case"),
+    ("/api/v1/pathways/<string:pathway_id>/revisions", "GET", "/pathways/wbo/revisions", None, "pathways"),
+    ("/api/v1/pathway-revisions/<int:revision_id>", "GET", "/pathway-revisions/{revision}", None, "pathways"),
     ("/api/v1/pathways", "GET", "/pathways", None, "pathways"),
     ("/api/v1/pathways/<string:pathway_id>/diagram.svg", "GET", "/pathways/wbo/diagram.svg", None, "pathways"),
     ("/api/v1/pathways/check", "POST", "/pathways/check", {"file_name": "x.yaml", "text": "id: x"},
@@ -68,6 +82,9 @@ EXPECTED = {
                        "other_mentor": 403, "designer": 403, "worker": 403},
     "case_manager": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": 403,
                      "other_mentor": 403, "designer": 403, "worker": 403},
+    # the case waits for the workers' signed consent: a worker of the case may upload it
+    "worker_upload": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": "ok",
+                      "other_mentor": 404, "designer": 404, "worker": "ok"},
     "case_write": {"anonymous": 401, "admin": "ok", "operator": "ok", "other_operator": 404, "mentor": "ok",
                    "other_mentor": 404, "designer": 404, "worker": REFUSED},
 }
@@ -82,15 +99,28 @@ def test_the_matrix_covers_every_api_route(app):  # noqa: ANN001
 @pytest.fixture
 def world(app, service, people, sessions):  # noqa: ANN001, ANN201
     case_id, version = open_case(service, title=SECRET_TITLE)
+    operator = PEOPLE["operator"].actor
+    for item in ("interview_held", "service_explained"):  # to the stage with a document, which is attached
+        version = service.tick(case_id, operator, version, item).version
+    version = service.submit_form(case_id, operator, version, {"interview_date": "2026-01-10",
+                                                               "employment_status": "at_risk"}).version
+    version = service.advance(case_id, operator, version, "interview_done").version
+    receipt = service.attach_document(case_id, operator, version, "signed_consent", "consent.pdf",
+                                      sample_file("consent.pdf", 500))
+    with sessions() as session:
+        revision = session.get(Case, case_id).revision_id
     clients = {"anonymous": Api(app.test_client(), "none")}
     for role in ROLES[1:]:
         clients[role] = Api(app.test_client(), make_token(sessions, role))
-    return {"case": case_id, "version": version, "clients": clients}
+    return {"case": case_id, "version": receipt.version, "clients": clients,
+            "ids": {"case": case_id, "document": receipt.document_id, "revision": revision}}
 
 
 def _call(api: Api, method: str, url: str, body, version: int):  # noqa: ANN001, ANN201
     if method == "GET":
         return api.get(url)
+    if method == "DELETE":
+        return api.delete(url, version=version)
     if body == "file":
         return api.client.post(f"/api/v1{url}", content_type="multipart/form-data",
                                headers={**api.headers, "If-Match": f'"{version}"'},
@@ -108,7 +138,7 @@ def test_every_api_route_refuses_what_this_role_may_not_see_or_do(world, session
         expected = EXPECTED[area][role]
         if expected == "ok":
             continue
-        answer = _call(api, method, url.format(case=world["case"]), body, world["version"])
+        answer = _call(api, method, url.format(**world["ids"]), body, world["version"])
         allowed = expected if isinstance(expected, tuple) else (expected,)
         assert answer.status_code in allowed, (method, url, role, answer.status_code, answer.get_json())
         assert answer.content_type == "application/problem+json"
@@ -123,7 +153,7 @@ def test_every_api_read_lets_in_the_roles_it_serves(world, role):  # noqa: ANN00
     api = world["clients"][role]
     for _rule, method, url, _body, area in ROUTES:
         if method == "GET" and EXPECTED[area][role] == "ok":
-            answer = api.get(url.format(case=world["case"]))
+            answer = api.get(url.format(**world["ids"]))
             assert answer.status_code == 200, (url, role, answer.status_code)
             if area == "case" and url == C:
                 assert SECRET_TITLE in answer.text

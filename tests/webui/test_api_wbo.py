@@ -105,7 +105,14 @@ def test_a_whole_wbo_case_through_the_api_with_signed_webhooks(app, sessions):  
                 assert opener.get(f"/cases/{case_id}").get_json()["stage_id"] == expected_stage, (index, step)
         final = opener.get(f"/cases/{case_id}").get_json()
         assert final["status"] == "closed" and final["outcome"] == "coop_constituted"
-        timeline = [e["seq"] for e in opener.get(f"/cases/{case_id}/timeline").get_json()["events"]]
+        events = opener.get(f"/cases/{case_id}/timeline").get_json()["events"]
+        timeline = [e["seq"] for e in events]
+        # each person's questionnaire reads back with the scores its submission recorded
+        submitted = {e["data"]["member"]: e["data"]["scores"] for e in events if e["type"] == "assessment_submitted"}
+        assessments = opener.get(f"/cases/{case_id}/assessments").get_json()["assessments"]
+        assert submitted and {a["person_id"]: a["scores"] for a in assessments if a["submitted"]} == submitted
+        ranked = [a["pathways"] for a in assessments if a["submitted"] and a["pathways"]]
+        assert ranked and all(p[0]["target"] == "wbo" and p[0]["reasons"] for p in ranked)
 
         report = notify(app)
         assert report.webhook_sending.failed == 0

@@ -23,12 +23,13 @@ from ..models import DeskMembership, User
 from ..services import db, services
 from .models import SCOPES, ApiToken, ServiceAccount, WebhookDelivery, WebhookEndpoint
 from .tokens import MAX_DAYS, create_token, revoke
-from .webhooks import register_endpoint, replay
+from .webhooks import change_endpoint, register_endpoint, replay
 
 bp = Blueprint("integrations", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/integrations")
 ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,40}$")
 EVENT_TYPE = re.compile(r"^(\*|[a-z_]{2,32})$")
+MAX_ID = 2**31 - 1
 
 
 def _audit(session: Session, subject_type: str, subject_id: Any, type_: str, **data: Any) -> None:
@@ -158,16 +159,25 @@ def revoke_token(token_id: int):  # noqa: ANN201
     return redirect(url_for("integrations.admin_overview"))
 
 
-@bp.post("/admin/integrations/webhooks")
-@roles_required("admin")
-def create_webhook():  # noqa: ANN201
+def _webhook_fields() -> tuple[str, list[str], list[str]] | None:
+    """The address, event types and desks typed for a webhook; None (with the message) if not valid."""
     url = (request.form.get("url") or "").strip()
     types = [t.strip() for t in (request.form.get("event_types") or "").replace(",", " ").split() if t.strip()]
     desks = _chosen_desks()
     if (not url.startswith(("https://", "http://")) or len(url) > 500 or not types or desks is None
             or not all(EVENT_TYPE.match(t) for t in types)):
         flash(_("Give the partner's address (https://...) and the event types it wants (* for all)."), "error")
+        return None
+    return url, types, desks
+
+
+@bp.post("/admin/integrations/webhooks")
+@roles_required("admin")
+def create_webhook():  # noqa: ANN201
+    fields = _webhook_fields()
+    if fields is None:
         return _overview(), 400
+    url, types, desks = fields
     with writing(services().sessions).begin() as session:
         endpoint = register_endpoint(session, url, types, current_user.id, desks)
         _audit(session, "webhook", endpoint.id, "webhook_registered", url=url, event_types=types, desks=desks)
@@ -175,15 +185,43 @@ def create_webhook():  # noqa: ANN201
     return _overview(new_secret=secret, new_secret_for=url)
 
 
+def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
+    endpoint = db().get(WebhookEndpoint, endpoint_id) if endpoint_id <= MAX_ID else None
+    if endpoint is None:
+        abort(404)
+    return endpoint
+
+
+def _webhook_page(endpoint: WebhookEndpoint, status: int = 200):  # noqa: ANN202
+    deliveries = db().scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+                              .order_by(WebhookDelivery.id.desc()).limit(200)).all()
+    desks = db().scalars(select(Desk).order_by(Desk.id)).all()
+    return render_template("integrations/webhook.html", endpoint=endpoint, deliveries=deliveries,
+                           desks=desks), status
+
+
 @bp.get("/admin/integrations/webhooks/<int:endpoint_id>")
 @roles_required("admin")
 def webhook_log(endpoint_id: int):  # noqa: ANN201
-    endpoint = db().get(WebhookEndpoint, endpoint_id)
-    if endpoint is None:
-        abort(404)
-    deliveries = db().scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-                              .order_by(WebhookDelivery.id.desc()).limit(200)).all()
-    return render_template("integrations/webhook.html", endpoint=endpoint, deliveries=deliveries)
+    return _webhook_page(_endpoint_or_404(endpoint_id))
+
+
+@bp.post("/admin/integrations/webhooks/<int:endpoint_id>")
+@roles_required("admin")
+def change_webhook(endpoint_id: int):  # noqa: ANN201
+    """Change a partner's address, event types or desks, or switch its deliveries off and on."""
+    endpoint = _endpoint_or_404(endpoint_id)
+    fields = _webhook_fields()
+    if fields is None:
+        return _webhook_page(endpoint, 400)
+    url, types, desks = fields
+    with writing(services().sessions).begin() as session:
+        changes = change_endpoint(session.get(WebhookEndpoint, endpoint_id), url, types, desks,
+                                  active=request.form.get("active") == "on")
+        if changes:
+            _audit(session, "webhook", endpoint_id, "webhook_changed", changes=changes)
+    flash(_("The webhook is saved."), "success")
+    return redirect(url_for("integrations.webhook_log", endpoint_id=endpoint_id))
 
 
 @bp.post("/admin/integrations/deliveries/<int:delivery_id>/replay")

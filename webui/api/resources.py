@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, request
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from databank import textindex
 from databank.errors import EntryNotFound
@@ -15,6 +16,7 @@ from databank.matching import need_for_case, suggest_profiles, suggest_resources
 from databank.search import search_profiles, search_resources
 from engine.errors import NotAllowed
 from engine.i18n import localize
+from engine.models import PathwayRevision
 
 from .. import access
 from ..databank.lists import ListArgs
@@ -71,6 +73,40 @@ def pathway_diagram(pathway_id: str):  # noqa: ANN201
     _require("designer")
     svg = render_pathway_svg(_pathway(pathway_id), api_language())
     return Response(svg, mimetype="image/svg+xml")
+
+
+def _revision_summary(row: PathwayRevision, active: int | None) -> dict[str, Any]:
+    return {"id": row.id, "pathway_id": row.pathway_id, "version": row.version, "content_hash": row.content_hash,
+            "active": row.id == active, "created_at": row.created_at, "created_by": row.created_by}
+
+
+@bp.get("/pathways/<string:pathway_id>/revisions")
+@bp.response(200, schemas.Revisions)
+@problems(*READ_PROBLEMS)
+def pathway_revisions(pathway_id: str):  # noqa: ANN201
+    """Every stored revision of the pathway, newest first; `active` marks the one new cases start on."""
+    _require("designer")
+    rows = db().scalars(select(PathwayRevision).where(PathwayRevision.pathway_id == pathway_id)
+                        .order_by(PathwayRevision.id.desc())).all()
+    if not rows:
+        abort(404)
+    active = designer_operations.active_revision(db(), pathway_id)
+    return {"revisions": [_revision_summary(r, active) for r in rows]}
+
+
+@bp.get("/pathway-revisions/<int:revision_id>")
+@bp.response(200, schemas.Revision)
+@problems(*READ_PROBLEMS)
+def pathway_revision(revision_id: int):  # noqa: ANN201
+    """One stored revision: the file as written and the pathway as it runs (cases keep the revision they
+    were opened on)."""
+    _require("designer")
+    row = db().get(PathwayRevision, revision_id) if revision_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    active = designer_operations.active_revision(db(), row.pathway_id)
+    return {**_revision_summary(row, active), "source_file": row.source_file, "source_text": row.source_text,
+            "document": row.document}
 
 
 @bp.post("/pathways/check")

@@ -288,3 +288,101 @@ class Reservation(Schema):
 
 class DatabankEntry(Schema):
     entry = fields.Dict(required=True)  # the profile or resource as its page shows it to the caller
+
+
+# --- more of a case: closing, people, documents, notes, questionnaires -------------------------------------
+
+class Close(Reason):
+    outcome = fields.String(required=True, validate=_ID)
+    jobs_created = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
+    jobs_kept = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
+
+
+class MemberChange(Schema):
+    add = fields.List(fields.Nested(NewMember), load_default=list, validate=validate.Length(max=50))
+    remove = fields.List(fields.String(validate=_ID), load_default=list, validate=validate.Length(max=50))
+
+
+class MentorChoice(Schema):
+    mentor = fields.String(required=True, validate=_ID)  # the mentor's account id
+
+
+class Document(Schema):
+    id = fields.Integer(required=True)
+    stage_id = fields.String(required=True)
+    requirement = fields.String(required=True)
+    member = fields.String(allow_none=True, required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    uploaded_by = fields.String(required=True)
+    uploaded_at = fields.DateTime(required=True)
+
+
+class Documents(Schema):
+    documents = fields.List(fields.Nested(Document), required=True)
+
+
+class NewNote(Schema):
+    kind = fields.String(load_default="note", validate=validate.OneOf(("note", "meeting")))
+    body = fields.String(load_default="", validate=validate.Length(max=10000))
+    meeting_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    place = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class Note(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    author_id = fields.String(required=True)
+    body = fields.String(required=True)
+    meeting_at = fields.DateTime(allow_none=True, required=True)
+    place = fields.String(allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class Notes(Schema):
+    notes = fields.List(fields.Nested(Note), required=True)
+
+
+class RankedTarget(Schema):
+    target = fields.String(required=True)
+    points = fields.Float(required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class PersonAssessment(Schema):
+    person_id = fields.String(required=True)
+    assessment_id = fields.String(required=True)
+    revision_id = fields.Integer(required=True)
+    stage_id = fields.String(required=True)
+    submitted = fields.Boolean(required=True)
+    submitted_at = fields.DateTime(allow_none=True, required=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True, required=True)
+    pathways = fields.List(fields.Nested(RankedTarget), required=True)
+    supply_chains = fields.List(fields.Nested(RankedTarget), required=True)
+
+
+class Assessments(Schema):
+    assessments = fields.List(fields.Nested(PersonAssessment), required=True)
+
+
+# --- pathway revisions ---------------------------------------------------------------------------------------
+
+class RevisionSummary(Schema):
+    id = fields.Integer(required=True)
+    pathway_id = fields.String(required=True)
+    version = fields.String(required=True)
+    content_hash = fields.String(required=True)
+    active = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+    created_by = fields.String(allow_none=True, required=True)
+
+
+class Revisions(Schema):
+    revisions = fields.List(fields.Nested(RevisionSummary), required=True)
+
+
+class Revision(RevisionSummary):
+    source_file = fields.String(required=True)
+    source_text = fields.String(required=True)
+    document = fields.Dict(required=True)  # the pathway as it runs (shared fragments inlined)

@@ -7,6 +7,8 @@ import re
 from typing import Any, Callable
 
 from flask import abort, current_app, g, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,11 +21,14 @@ from engine.audit import record
 from engine.db import writing
 from engine.errors import EngineError
 from engine.i18n import localize
-from engine.models import Case, Desk, Event, utcnow
+from engine.models import AssessmentResponse, Case, CaseDocument, Desk, Event, utcnow
 
 from .. import access
 from ..cases.listing import Filters, desk_query
-from ..models import User
+from ..cases import operations as case_operations
+from ..cases.operations import mentor_member
+from ..models import CaseNote, User
+from ..security import send_private_file
 from ..services import db, services
 from . import schemas
 from .problems import api_language, engine_problem, http_problem
@@ -346,6 +351,33 @@ def choose_pathway(case_id: int, actor: Any, version: int, body: dict[str, Any])
     return services().cases.record_pathway_choice(case_id, actor, version, body["pathway"], body["reason"])
 
 
+@_operation("untick", schemas.Tick, "Untick a checklist item (for a member of the group, if per member).")
+def untick(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    return services().cases.untick(case_id, actor, version, body["item"], body.get("member"))
+
+
+@_operation("close", schemas.Close, "Close the case with one of its pathway's outcomes.")
+def close(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    return services().cases.close(case_id, actor, version, body["outcome"], body["reason"],
+                                  jobs_created=body.get("jobs_created"), jobs_kept=body.get("jobs_kept"))
+
+
+@_operation("members", schemas.MemberChange, "Add workers to the group, or remove them.")
+def change_members(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    return services().cases.change_members(
+        case_id, actor, version, add=[Member(m["person_id"], m["display_name"]) for m in body["add"]],
+        remove=body["remove"])
+
+
+@_operation("mentors", schemas.MentorChoice, "Assign a mentor (an account holding the mentor role) to the case.")
+def assign_mentor(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    mentor = mentor_member(db(), body["mentor"])
+    if mentor is None:
+        with force_locale(api_language()):
+            abort(http_problem(422, _("Choose a mentor."), code="not_a_mentor"))
+    return services().cases.assign_mentor(case_id, actor, version, mentor)
+
+
 @bp.get("/cases/<int:case_id>/recommendation")
 @bp.response(200, schemas.Recommendation)
 @problems(*READ_PROBLEMS)
@@ -369,3 +401,111 @@ def upload_document(form: dict[str, Any], case_id: int):  # noqa: ANN201
     receipt = services().cases.attach_document(case_id, _actor(), version, form["requirement"],
                                                upload.filename or "document", upload.read(), form.get("member"))
     return _receipt(receipt)
+
+
+# --- a case's documents, notes, questionnaires --------------------------------------------------------------
+
+def _document_of(case: Case, document_id: int) -> CaseDocument:
+    if document_id > MAX_ID:
+        abort(404)
+    return access.document_or_404(case, document_id)
+
+
+@bp.get("/cases/<int:case_id>/documents")
+@bp.response(200, schemas.Documents)
+@problems(*READ_PROBLEMS)
+def documents(case_id: int):  # noqa: ANN201
+    """The case's documents the caller may see (removed ones are gone), newest first."""
+    found = _visible_case(case_id)
+    actor = _actor()
+    rows = db().scalars(select(CaseDocument).where(CaseDocument.case_id == found.id,
+                                                   CaseDocument.removed_at.is_(None))
+                        .order_by(CaseDocument.id.desc()))
+    return {"documents": [{"id": d.id, "stage_id": d.stage_id, "requirement": d.requirement_id,
+                           "member": d.member_id or None, "filename": d.filename, "content_type": d.content_type,
+                           "size": d.size, "uploaded_by": d.uploaded_by, "uploaded_at": d.uploaded_at}
+                          for d in rows if policy.may_see_document(actor, found, d)]}, 200, _etag(found.version)
+
+
+@bp.get("/cases/<int:case_id>/documents/<int:document_id>")
+@bp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+@problems(*READ_PROBLEMS)
+def download_document(case_id: int, document_id: int):  # noqa: ANN201
+    """The document's file, as uploaded."""
+    document = _document_of(_visible_case(case_id), document_id)
+    return send_private_file(document.sha256, document.content_type, document.filename)
+
+
+@bp.delete("/cases/<int:case_id>/documents/<int:document_id>")
+@bp.response(200, schemas.Receipt)
+@bp.doc(parameters=[IF_MATCH])
+@problems(*WRITE_PROBLEMS)
+def remove_document(case_id: int, document_id: int):  # noqa: ANN201
+    """Remove a document from its requirement (its file is forgotten once nothing refers to it)."""
+    _case_to_act_on(case_id)
+    version = _expected_version()
+    if document_id > MAX_ID:
+        abort(404)
+    return _receipt(services().cases.remove_document(case_id, _actor(), version, document_id))
+
+
+def _note(note: CaseNote) -> dict[str, Any]:
+    return {"id": note.id, "kind": note.kind, "author_id": note.author_id, "body": note.body,
+            "meeting_at": note.meeting_at, "place": note.place or None, "created_at": note.created_at}
+
+
+@bp.get("/cases/<int:case_id>/notes")
+@bp.response(200, schemas.Notes)
+@problems(*READ_PROBLEMS)
+def notes(case_id: int):  # noqa: ANN201
+    """The notes and meetings of the staff on the case, oldest first."""
+    found = _visible_case(case_id)
+    rows = db().scalars(select(CaseNote).where(CaseNote.case_id == found.id).order_by(CaseNote.id))
+    return {"notes": [_note(n) for n in rows]}
+
+
+@bp.post("/cases/<int:case_id>/notes")
+@bp.arguments(schemas.NewNote)
+@bp.response(201, schemas.Note)
+@problems(400, 401, 403, 404, 422, 429)
+def add_note(body: dict[str, Any], case_id: int):  # noqa: ANN201
+    """A note, or a meeting (with its time and place) — beside the case, not a change of it: no If-Match."""
+    found = _visible_case(case_id)
+    if not access.may_enter("cases"):
+        abort(403)
+    with force_locale(api_language()):  # what the spec cannot say: a meeting has its time, a note its text
+        if body["kind"] == "meeting" and body["meeting_at"] is None:
+            abort(http_problem(422, _("Give the date of the meeting."), code="meeting_without_time"))
+        if body["kind"] == "note" and not body["body"].strip():
+            abort(http_problem(422, _("Write the note first."), code="empty_note"))
+    if body["kind"] == "meeting":
+        note_id = case_operations.add_meeting(services().sessions, _actor(), found.id, body["meeting_at"],
+                                              body["place"], body["body"])
+    else:
+        note_id = case_operations.add_note(services().sessions, _actor(), found.id, body["body"])
+    with services().sessions() as session:  # the request's own snapshot predates the note
+        return _note(session.get(CaseNote, note_id)), 201
+
+
+@bp.get("/cases/<int:case_id>/assessments")
+@bp.response(200, schemas.Assessments)
+@problems(*READ_PROBLEMS)
+def assessments(case_id: int):  # noqa: ANN201
+    """Each person's questionnaires on the case: submitted ones with their scores and ranked recommendations
+    (with reasons), drafts with none."""
+    found = _visible_case(case_id)
+    lang = api_language()
+    rows = db().scalars(select(AssessmentResponse).where(AssessmentResponse.case_id == found.id)
+                        .order_by(AssessmentResponse.id))
+
+    def ranked(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"target": r["target"], "points": r["points"],
+                 "reasons": [localize(reason["reason"], lang) for reason in r.get("reasons", [])]} for r in items]
+
+    return {"assessments": [
+        {"person_id": r.person_id, "assessment_id": r.assessment_id, "revision_id": r.revision_id,
+         "stage_id": r.stage_id, "submitted": r.submitted_at is not None, "submitted_at": r.submitted_at,
+         "scores": (r.result or {}).get("scores") if r.result else None,
+         "pathways": ranked((r.result or {}).get("pathways", [])),
+         "supply_chains": ranked((r.result or {}).get("supply_chains", []))} for r in rows]}, 200, \
+        _etag(found.version)

@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -91,6 +92,21 @@ def register_endpoint(session: Session, url: str, event_types: list[str], create
     session.add(endpoint)
     session.flush()
     return endpoint
+
+
+def change_endpoint(endpoint: WebhookEndpoint, url: str, event_types: list[str], desk_ids: list[str],
+                    active: bool) -> dict[str, Any]:
+    """Change where an endpoint receives, what, and whether at all (the caller commits); what changed, for
+    the audit entry. While inactive, no delivery is queued for it and its waiting ones wait."""
+    if not url.startswith(("https://", "http://")) or len(url) > 500:
+        raise ValueError(url)
+    before = {"url": endpoint.url, "event_types": endpoint.event_types, "desk_ids": endpoint.desk_ids,
+              "active": endpoint.active}
+    endpoint.url, endpoint.event_types = url, sorted(set(event_types))
+    endpoint.desk_ids, endpoint.active = sorted(set(desk_ids)), active
+    after = {"url": endpoint.url, "event_types": endpoint.event_types, "desk_ids": endpoint.desk_ids,
+             "active": endpoint.active}
+    return {key: {"from": before[key], "to": value} for key, value in after.items() if before[key] != value}
 
 
 def queue_events(session: Session, batch: int = 500) -> int:

@@ -113,6 +113,14 @@ def add_worker(actor: Actor, case_id: int, version: int, member: Member, new_acc
                                            together=accounts_together([new_account] if new_account else []))
 
 
+def mentor_member(session: Session, user_id: str) -> Member | None:
+    """The case member for an account that may be a case's mentor (holds the role, not disabled)."""
+    mentor = session.get(User, user_id) if user_id else None
+    if mentor is None or not mentor.has("mentor") or mentor.disabled:
+        return None
+    return Member(mentor.id, mentor.display_name)
+
+
 def add_note(sessions: sessionmaker[Session], actor: Actor, case_id: int, body: str) -> int:
     """A note on a case: its row and its audit entry, in one transaction."""
     return _note(sessions, actor, case_id, "note_added", CaseNote(kind="note", body=body))

@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from engine import Member
 
 from ...access import actor, document_or_404, roles_required, visible_case_or_404
 from ...i18n import lang
-from ...models import User
 from ...security import send_private_file
 from ...services import db, services
 from .. import operations, stage_form
@@ -159,10 +157,9 @@ def switch(case_id: int):  # noqa: ANN201
 @roles_required(*CASE_ROLES)
 def assign_mentor(case_id: int):  # noqa: ANN201
     case_row = visible_case_or_404(case_id)
-    mentor = db().get(User, request.form.get("mentor", ""))
-    if mentor is None or not mentor.has("mentor") or mentor.disabled:
+    member = operations.mentor_member(db(), request.form.get("mentor", ""))
+    if member is None:
         return render_case(case_row, 422, error=_("Choose a mentor."), keep={"action": "mentor"})
-    member = Member(mentor.id, mentor.display_name)
     return act(case_id, lambda a, v: services().cases.assign_mentor(case_id, a, v, member),
                _("The mentor is assigned."), keep={"action": "mentor"})
 
