@@ -103,6 +103,7 @@ INTEGRATION_ROUTES = [  # rule, method, url, who may
     ("/admin/integrations/tokens/<int:token_id>/revoke", "POST", "/admin/integrations/tokens/1/revoke", "admin"),
     ("/admin/integrations/webhooks", "POST", "/admin/integrations/webhooks", "admin"),
     ("/admin/integrations/webhooks/<int:endpoint_id>", "GET", "/admin/integrations/webhooks/1", "admin"),
+    ("/admin/integrations/webhooks/<int:endpoint_id>", "POST", "/admin/integrations/webhooks/1", "admin"),
     ("/admin/integrations/deliveries/<int:delivery_id>/replay", "POST",
      "/admin/integrations/deliveries/1/replay", "admin"),
     ("/api/docs", "GET", "/api/docs", "public"),
