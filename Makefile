@@ -64,7 +64,7 @@ bench-check: install-test
 # the code is the msgctxt, the English the msgid.
 PYBABEL := $(CURDIR)/$(BIN)/pybabel
 messages: install
-	cd webui && $(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext --no-location -w 120 -o translations/messages.pot . \
+	cd webui && $(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location -w 120 -o translations/messages.pot . \
 		&& $(PYBABEL) -q update -i translations/messages.pot -d translations -w 120 --previous --ignore-obsolete
 	for domain in engine databank; do \
 		$(PYBABEL) -q extract --no-default-keywords -k define:1c,2 --no-location -w 120 \

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from . import conditions
 from .errors import Unmet
-from .loader import LoadError, Problem, SourceDocument, dump_canonical, read_file
+from .loader import CheckedFile, LoadError, Problem, SourceDocument, dump_canonical, read_file
 from .pathway import SUPPLY_CHAINS, Text
 
 SCALE = (1, 5)
@@ -135,23 +135,11 @@ def build_assessment(doc: Mapping[str, Any]) -> Assessment:
 
 
 @dataclass
-class CheckedAssessment:
+class CheckedAssessment(CheckedFile):
     file: str
     source: SourceDocument | None
     problems: list[Problem]
     assessment: Assessment | None = None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
 
 
 def check_assessment_file(path: Path, known_pathways: set[str] | None = None,

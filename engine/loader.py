@@ -74,6 +74,24 @@ class Problem:
         }
 
 
+class CheckedFile:
+    """What checking a definition file found (its `problems`): errors make it invalid, warnings do not."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
 def format_path(path: DocPath) -> str:
     out = ""
     for part in path:

@@ -23,7 +23,7 @@ from referencing import Registry, Resource
 
 from . import conditions
 from .i18n import LANGUAGES
-from .loader import DocPath, LoadError, Problem, SourceDocument, read_file
+from .loader import CheckedFile, DocPath, LoadError, Problem, SourceDocument, read_file
 from .pathway import (
     BUILTIN_OUTCOMES, BUILTIN_ROLES, CASE_FACTS, FORM_REQUIREMENT_ID, Pathway, build_pathway,
 )
@@ -683,7 +683,7 @@ def _texts(node: Any, path: DocPath) -> Iterable[tuple[DocPath, dict]]:
 
 
 @dataclass
-class CheckedPathway:
+class CheckedPathway(CheckedFile):
     """The result of checking one pathway file: the spec if it is valid, and every problem found."""
 
     file: str
@@ -691,18 +691,6 @@ class CheckedPathway:
     problems: list[Problem]
     pathway: Pathway | None = None
     resolved: ResolvedDocument | None = None
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def pathway_id(self) -> str | None:

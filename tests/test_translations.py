@@ -18,7 +18,7 @@ from .conftest import ROOT
 
 TRANSLATED = ("it", "fr")
 # The same keywords as `make messages`.
-WEBUI_KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_l", "lazy_gettext"])}
+WEBUI_KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_l", "lazy_gettext", "lazy_pgettext:1c,2"])}
 DEFINE_KEYWORDS = parse_keywords(["define:1c,2"])
 # {name} in the engine's and the databank's texts, %(name)s in the web UI's.
 PLACEHOLDERS = (re.compile(r"\{(\w+)\}"), re.compile(r"%\((\w+)\)[sdif]"))

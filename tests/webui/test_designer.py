@@ -136,24 +136,25 @@ def test_revision_page_shows_the_diagram_in_the_chosen_language(as_role, app):  
 
 
 def test_diagram_draws_each_exit_and_outcome_and_highlights_the_current_stage(app, shipped_pathways):  # noqa: ANN001
-    wbo = next(c.pathway for c in shipped_pathways if c.pathway_id == "wbo")
-    svg = render_pathway_svg(wbo, "it", current=wbo.stages[3].id, compact=True)
-    for stage in wbo.stages:
-        assert f'data-stage="{stage.id}"' in svg
-        for exit_ in stage.exits:
-            assert f'data-exit="{exit_.id}"' in svg
-    assert svg.count("pd-current") == 1
-    assert "percorso startup" in svg, "an exit to another pathway names it"
-    others = {c.pathway_id: c.pathway for c in shipped_pathways}
-    titled = render_pathway_svg(wbo, "it", others=others)
-    startup = others["startup"]
-    at = next(e.at for s in wbo.stages for e in s.exits if e.pathway == "startup" and e.at)
-    targets = [e["target"] for stage in stage_panel(wbo, "it", others) for e in stage["exits"]]
-    assert f"→ percorso {startup.title['it']} (a {startup.stage(at).title['it']})" in targets
-    assert "percorso startup" not in titled, "with the other revisions at hand, titles instead of ids"
+    with app.app_context():  # the diagram's words come from the web UI's catalogue
+        wbo = next(c.pathway for c in shipped_pathways if c.pathway_id == "wbo")
+        svg = render_pathway_svg(wbo, "it", current=wbo.stages[3].id, compact=True)
+        for stage in wbo.stages:
+            assert f'data-stage="{stage.id}"' in svg
+            for exit_ in stage.exits:
+                assert f'data-exit="{exit_.id}"' in svg
+        assert svg.count("pd-current") == 1
+        assert "percorso startup" in svg, "an exit to another pathway names it"
+        others = {c.pathway_id: c.pathway for c in shipped_pathways}
+        titled = render_pathway_svg(wbo, "it", others=others)
+        startup = others["startup"]
+        at = next(e.at for s in wbo.stages for e in s.exits if e.pathway == "startup" and e.at)
+        targets = [e["target"] for stage in stage_panel(wbo, "it", others) for e in stage["exits"]]
+        assert f"→ percorso {startup.title['it']} (a {startup.stage(at).title['it']})" in targets
+        assert "percorso startup" not in titled, "with the other revisions at hand, titles instead of ids"
 
 
-def test_a_twenty_stage_pathway_is_drawn_without_overlapping_boxes(shipped_pathways):  # noqa: ANN001
+def test_a_twenty_stage_pathway_is_drawn_without_overlapping_boxes(app, shipped_pathways):  # noqa: ANN001
     from engine.pathway import build_pathway
 
     stages = [{"id": f"s{i}", "title": {"en": f"Stage {i}"},
@@ -162,7 +163,8 @@ def test_a_twenty_stage_pathway_is_drawn_without_overlapping_boxes(shipped_pathw
     stages.append({"id": "s19", "title": {"en": "Last"},
                    "exits": [{"id": "done", "label": {"en": "Done"}, "outcome": "employed"}]})
     pathway = build_pathway({"id": "long", "version": 1, "title": {"en": "Long"}, "stages": stages})
-    svg = render_pathway_svg(pathway, "en")
+    with app.app_context():
+        svg = render_pathway_svg(pathway, "en")
     boxes = [(float(y), float(h)) for y, h in re.findall(
         r'<rect x="\d+" y="([\d.]+)" width="\d+" height="([\d.]+)" rx="8"', svg)]
     assert len(boxes) == 20

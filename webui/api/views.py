@@ -314,19 +314,18 @@ def advance(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # no
                                     jobs_kept=body.get("jobs_kept"))
 
 
-@_operation("hold", schemas.Reason, "Put the case on hold.")
-def hold(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
-    return services().cases.hold(case_id, actor, version, body["reason"])
+def _with_reason(name: str, summary: str) -> None:
+    """An operation that takes only a reason: the engine's operation of the same name."""
+    def run(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN202
+        return getattr(services().cases, name)(case_id, actor, version, body["reason"])
+
+    run.__name__ = name
+    _operation(name, schemas.Reason, summary)(run)
 
 
-@_operation("resume", schemas.Reason, "Resume a case on hold.")
-def resume(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
-    return services().cases.resume(case_id, actor, version, body["reason"])
-
-
-@_operation("withdraw", schemas.Reason, "Withdraw the case (it closes).")
-def withdraw(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
-    return services().cases.withdraw(case_id, actor, version, body["reason"])
+_with_reason("hold", "Put the case on hold.")
+_with_reason("resume", "Resume a case on hold.")
+_with_reason("withdraw", "Withdraw the case (it closes).")
 
 
 @_operation("reopen", schemas.Reopen, "Reopen the case at an earlier stage.")

@@ -15,24 +15,27 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Mapping
 
+from flask_babel import force_locale
+from flask_babel import lazy_pgettext
+
 from engine.conditions import describe
 from engine.i18n import localize, message
 from engine.pathway import Exit, Pathway, Stage
 
-WORDS = {
-    "outcome": {"en": "outcome", "it": "esito", "fr": "issue"},
-    "pathway": {"en": "pathway", "it": "percorso", "fr": "parcours"},
-    "at": {"en": "at", "it": "a", "fr": "à"},
-    "when": {"en": "when", "it": "se", "fr": "si"},
-    "checklist": {"en": "checklist", "it": "checklist", "fr": "liste"},
-    "documents": {"en": "documents", "it": "documenti", "fr": "documents"},
-    "form": {"en": "form fields", "it": "campi modulo", "fr": "champs du formulaire"},
-    "signoffs": {"en": "sign-offs", "it": "firme", "fr": "visas"},
-    "assessment": {"en": "assessment", "it": "valutazione", "fr": "évaluation"},
-    "start": {"en": "start", "it": "inizio", "fr": "début"},
-    "current": {"en": "current stage", "it": "fase attuale", "fr": "étape actuelle"},
-    "requirements": {"en": "Requirements", "it": "Requisiti", "fr": "Conditions"},
-    "none": {"en": "no requirement", "it": "nessun requisito", "fr": "aucune condition"},
+WORDS = {  # in the web UI's catalogue: a diagram is drawn in the language asked for, not always the page's
+    "outcome": lazy_pgettext("diagram", "outcome"),
+    "pathway": lazy_pgettext("diagram", "pathway"),
+    "at": lazy_pgettext("diagram", "at"),
+    "when": lazy_pgettext("diagram", "when"),
+    "checklist": lazy_pgettext("diagram", "checklist"),
+    "documents": lazy_pgettext("diagram", "documents"),
+    "form": lazy_pgettext("diagram", "form fields"),
+    "signoffs": lazy_pgettext("diagram", "sign-offs"),
+    "assessment": lazy_pgettext("diagram", "assessment"),
+    "start": lazy_pgettext("diagram", "start"),
+    "current": lazy_pgettext("diagram", "current stage"),
+    "requirements": lazy_pgettext("diagram", "Requirements"),
+    "none": lazy_pgettext("diagram", "no requirement"),
 }
 
 
@@ -63,7 +66,8 @@ COMPACT = _Metrics(font=12, small=10, box_width=330, margin=10, lane_gap=10, row
 
 
 def word(key: str, lang: str) -> str:
-    return localize(WORDS[key], lang)
+    with force_locale(lang):
+        return str(WORDS[key])
 
 
 def wrap(text: str, width_chars: int, max_lines: int = 3) -> list[str]:
