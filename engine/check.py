@@ -88,12 +88,12 @@ def repair(engine: Engine, files: FileStore) -> list[str]:
         known = _referenced(connection)
         erased = _erased_files(connection)
     cutoff = time.time() - STALE_AFTER
-    for sha, path in files.stored():
-        if sha not in known and _mtime(path) < cutoff:
-            path.unlink(missing_ok=True)
-            removed.append(str(path))
+    for sha in files.stored():
+        if sha not in known and _mtime(files, sha) < cutoff:
+            files.delete(sha)
+            removed.append(files.describe(sha))
     # An erasure whose process stopped before deleting its files (after its commit) is finished here.
-    removed.extend(str(files.path_for(sha)) for sha in files.delete_unused(engine, erased, since=time.time()))
+    removed.extend(files.describe(sha) for sha in files.delete_unused(engine, erased, since=time.time()))
     return removed
 
 
@@ -330,11 +330,9 @@ def _erased_files(connection: Connection) -> set[str]:
     return found
 
 
-def _mtime(path: Any) -> float:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:
-        return time.time()
+def _mtime(files: FileStore, sha: str) -> float:
+    modified = files.modified(sha)
+    return time.time() if modified is None else modified
 
 
 def _check_files(engine: Engine, files: FileStore, report: CheckReport) -> None:
@@ -347,22 +345,22 @@ def _check_files(engine: Engine, files: FileStore, report: CheckReport) -> None:
                 query = query.where(keeps_file)
             for row in connection.execute(query):
                 sha = row[0]
-                path = files.path_for(sha)
+                stored_size = files.size(sha)
                 where = {"sha": sha, "table": table.name}
-                if not path.exists():
+                if stored_size is None:
                     report.problems.append(Problem("file", where, "file_missing"))
-                elif size is not None and path.stat().st_size != row[1]:
+                elif size is not None and stored_size != row[1]:
                     report.problems.append(Problem("file", where, "file_size", {
-                        "stored": path.stat().st_size, "expected": row[1]}))
+                        "stored": stored_size, "expected": row[1]}))
         known = _referenced(connection)
         erased = _erased_files(connection)
     for sha in sorted(erased):
         if files.exists(sha) and not referenced(engine, sha):
             report.problems.append(Problem("file", {"sha": sha, "table": "case_documents"}, "erased_file_kept"))
     cutoff = time.time() - STALE_AFTER
-    for sha, path in files.stored():
+    for sha in files.stored():
         report.files += 1
-        if sha not in known and _mtime(path) < cutoff:
+        if sha not in known and _mtime(files, sha) < cutoff:
             report.problems.append(Problem("file", {"sha": sha, "table": "-"}, "file_stray"))
     for path in files.stale_temporary_files():
         report.problems.append(Problem("temporary", {"path": str(path)}, "temporary_stale"))

@@ -311,9 +311,9 @@ def migrate_command(pathway_id: str, to_revision: int | None, case_ids: tuple[in
     from .cases import Actor, CaseService
     from .db import instance_path, make_engine, make_session_factory
     from .errors import EngineError
-    from .files import FileStore
     from .library import PathwayLibrary
     from .migration import plan_migration
+    from .stored_files import open_file_store
     from .models import Case
 
     stage_map = {}
@@ -327,7 +327,7 @@ def migrate_command(pathway_id: str, to_revision: int | None, case_ids: tuple[in
     library = PathwayLibrary(sessions)
     target = to_revision or library.active_revision_id(pathway_id)
     _check_revisions(sessions, lang, target, pathway_id=pathway_id)
-    service = CaseService(sessions, library, FileStore(instance_path() / "files"))
+    service = CaseService(sessions, library, open_file_store(engine, instance_path()))
     actor = Actor.of(actor_id, ["admin"])
     refused = 0
     with sessions() as session:
@@ -510,6 +510,34 @@ def refresh_monitoring_command(database_url: str | None, rebuild: bool) -> None:
     finally:
         engine.dispose()
     click.echo(f"monitoring up to date: {read} events folded")
+
+
+@main.group("files")
+def files_group() -> None:
+    """The store of uploaded files (OPERA_FILE_STORE: database or folder)."""
+
+
+@files_group.command("migrate")
+@click.option("--database-url", envvar="OPERA_DATABASE_URL", default=None,
+              help="Default: SQLite in ./instance, or OPERA_DATABASE_URL.")
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The folder store to copy (default: files/ in the instance folder).")
+def files_migrate_command(database_url: str | None, folder: Path | None) -> None:
+    """Copy the files of a folder store into the database store (the same names, so no row changes); the
+    folder is left as it is. Run it again at will: files already in the database are skipped."""
+    from .db import instance_path, make_engine
+    from .files import FileStore
+    from .stored_files import DatabaseFileStore, copy_into
+
+    source = FileStore(folder or instance_path() / "files")
+    if not source.root.is_dir():
+        raise click.ClickException(f"{source.root} is not a folder")
+    engine = make_engine(database_url)
+    try:
+        copied, present = copy_into(source, DatabaseFileStore(engine))
+    finally:
+        engine.dispose()
+    click.echo(f"{copied} files copied into the database, {present} were there already")
 
 
 def _hide_password(url: str) -> str:

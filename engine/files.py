@@ -24,7 +24,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Connection, Engine, exists, select
 
 # Accepted document types: extension -> MIME type.
 TYPES = {
@@ -59,6 +59,11 @@ def file_references() -> list[tuple[Any, Any]]:
 
 
 class FileStore:
+    """Files in a folder (the default on SQLite); engine/stored_files.py has the same interface in the
+    database."""
+
+    kind = "folder"
+
     def __init__(self, root: Path | str):
         self.root = Path(root)
 
@@ -99,6 +104,21 @@ class FileStore:
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
 
+    def size(self, sha256: str) -> int | None:
+        try:
+            return self.path_for(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def modified(self, sha256: str) -> float | None:
+        try:
+            return self.path_for(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def describe(self, sha256: str) -> str:
+        return str(self.path_for(sha256))
+
     def delete(self, sha256: str) -> None:
         self.path_for(sha256).unlink(missing_ok=True)
 
@@ -126,8 +146,8 @@ class FileStore:
             deleted.append(sha)
         return deleted
 
-    def stored(self) -> Iterator[tuple[str, Path]]:
-        """Every stored file: (its hash, its path)."""
+    def stored(self) -> Iterator[str]:
+        """The hash of every stored file."""
         if not self.root.is_dir():
             return
         for directory in sorted(self.root.iterdir()):
@@ -135,7 +155,7 @@ class FileStore:
                 continue
             for path in sorted(directory.iterdir()):
                 if re.fullmatch(r"[0-9a-f]{62}", path.name):
-                    yield directory.name + path.name, path
+                    yield directory.name + path.name
 
     def stale_temporary_files(self, now: float | None = None) -> list[Path]:
         """Temporary files left by a write or a deletion that did not finish (a crash)."""
@@ -163,13 +183,16 @@ class FileStore:
         return sorted(stale)
 
 
-def referenced(engine: Engine, sha256: str) -> bool:
-    """Whether a row that keeps its file refers to `sha256` (read in a transaction of its own)."""
-    with engine.connect() as connection:
-        for column, keeps_file in file_references():
-            condition = column == sha256 if keeps_file is None else (column == sha256) & keeps_file
-            if connection.execute(select(exists().where(condition))).scalar():
-                return True
+def referenced(bind: Engine | Connection, sha256: str) -> bool:
+    """Whether a row that keeps its file refers to `sha256` (read in a transaction of its own, given an
+    engine; in the connection's, given one)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            return referenced(connection, sha256)
+    for column, keeps_file in file_references():
+        condition = column == sha256 if keeps_file is None else (column == sha256) & keeps_file
+        if bind.execute(select(exists().where(condition))).scalar():
+            return True
     return False
 
 

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -368,6 +369,26 @@ class AuditEntry(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class StoredFile(Base):
+    """A file of the database file store (engine/stored_files.py): written with its chunks in one transaction,
+    so a reader never sees half a file. `touched_at` (seconds since the epoch) plays the part of a file's
+    modification time: an upload of the same bytes touches it, and a deletion leaves a file touched since."""
+
+    __tablename__ = "stored_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    touched_at: Mapped[float] = mapped_column(Float)
+
+
+class StoredFileChunk(Base):
+    """A piece of a stored file (1 MB but the last), by its offset: a large file never sits in one value."""
+
+    __tablename__ = "stored_file_chunks"
+    sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256", ondelete="CASCADE"), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 # A document's file stays while the document is not removed (databank/models.py adds the databank's files).

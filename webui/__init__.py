@@ -18,9 +18,10 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from engine import CaseService, FileStore, PathwayLibrary
+from engine import CaseService, PathwayLibrary
 from engine.assessment_library import AssessmentLibrary
 from engine.db import make_engine, make_session_factory, upgrade
+from engine.stored_files import open_file_store
 
 from . import config as config_module
 from . import i18n, security
@@ -93,7 +94,7 @@ def _init_engine(app: Flask) -> None:
     assessments = AssessmentLibrary(sessions, app.config["ASSESSMENTS_DIR"])
     if app.config["SYNC_PATHWAYS"] and Path(app.config["ASSESSMENTS_DIR"]).is_dir():
         _sync(lambda: assessments.sync(known_pathways=set(library.pathway_ids())))
-    files = FileStore(Path(app.instance_path) / "files")
+    files = open_file_store(engine, app.instance_path, app.config.get("FILE_STORE"))
     service = CaseService(sessions, library, files, assessments=assessments)
     app.extensions["opera"] = Services(engine, sessions, library, files, service, assessments)
 

@@ -3,7 +3,8 @@
 | setting | environment | default |
 |---|---|---|
 | DATABASE_URL | OPERA_DATABASE_URL | SQLite in the instance folder |
-| SECRET_KEY | OPERA_SECRET_KEY | required, except in demo mode (generated into the instance folder) |
+| SECRET_KEY | OPERA_SECRET_KEY | required, except in demo mode on SQLite (generated into the instance folder) |
+| FILE_STORE | OPERA_FILE_STORE (database/folder) | database on PostgreSQL, folder (instance/files) on SQLite |
 | INSTANCE_PATH | OPERA_INSTANCE_PATH | ./instance |
 | PATHWAYS_DIR | OPERA_PATHWAYS_DIR | ./pathways, else the project's pathways/ |
 | ASSESSMENTS_DIR | OPERA_ASSESSMENTS_DIR | ./assessments, else the project's assessments/ |
@@ -60,7 +61,7 @@ def from_environment() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, env in (("DATABASE_URL", "OPERA_DATABASE_URL"), ("SECRET_KEY", "OPERA_SECRET_KEY"),
                      ("INSTANCE_PATH", "OPERA_INSTANCE_PATH"), ("PATHWAYS_DIR", "OPERA_PATHWAYS_DIR"),
-                     ("ASSESSMENTS_DIR", "OPERA_ASSESSMENTS_DIR")):
+                     ("ASSESSMENTS_DIR", "OPERA_ASSESSMENTS_DIR"), ("FILE_STORE", "OPERA_FILE_STORE")):
         if os.environ.get(env):
             out[key] = os.environ[env]
     if os.environ.get("OPERA_PROXIES", "").strip().isdigit():
@@ -90,6 +91,12 @@ def resolve(config: Mapping[str, Any] | None) -> dict[str, Any]:
     if out.get("AUTO_UPGRADE") is None:
         out["AUTO_UPGRADE"] = str(out["DATABASE_URL"]).startswith("sqlite")
     if not out.get("SECRET_KEY"):
+        shared = not str(out["DATABASE_URL"]).startswith("sqlite")
+        if shared and not out.get("TESTING"):
+            # Every app server on the database must sign sessions with the same key: a key made up in one
+            # instance folder would log people out whenever the proxy sent them to another server.
+            raise RuntimeError("OPERA_SECRET_KEY is not set: on PostgreSQL every app server needs the same long "
+                               "random secret key (see docs/deploy.md)")
         if out.get("DEMO") or out.get("TESTING"):
             out["SECRET_KEY"] = instance_secret(instance)
         else:

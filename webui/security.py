@@ -126,16 +126,34 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-def send_private_file(sha256: str, content_type: str, filename: str, *, inline: bool = False) -> Response:
-    """A stored file (case document, databank file) for someone already allowed to see it: 404 when the bytes
-    are gone, shown sandboxed (an uploaded HTML or SVG runs nothing) and never cached."""
+def send_stored_file(sha256: str, content_type: str, *, max_age: int = 0, filename: str | None = None,
+                     inline: bool = True) -> Response:
+    """The bytes of a stored file, from the folder or the database (a chunk at a time), with their hash as the
+    ETag and byte ranges; 404 when they are gone."""
     from .services import services
 
     files = services().files
-    if not files.exists(sha256):
+    size = files.size(sha256)
+    try:
+        stream = files.open(sha256)
+    except FileNotFoundError:
         abort(404)
-    response = send_file(files.path_for(sha256), mimetype=content_type, as_attachment=not inline,
-                         download_name=filename, conditional=True, max_age=0)
+    if size is None:
+        stream.close()
+        abort(404)
+    response = send_file(stream, mimetype=content_type, as_attachment=not inline, download_name=filename,
+                         etag=sha256, conditional=False, max_age=max_age)
+    response.content_length = size
+    response = response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
+    if filename is None:
+        response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+def send_private_file(sha256: str, content_type: str, filename: str, *, inline: bool = False) -> Response:
+    """A stored file (case document, databank file) for someone already allowed to see it: 404 when the bytes
+    are gone, shown sandboxed (an uploaded HTML or SVG runs nothing) and never cached."""
+    response = send_stored_file(sha256, content_type, filename=filename, inline=inline)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Blueprint, Response, abort, current_app, g, redirect, render_template, request, send_file, url_for,
+    Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -40,6 +40,7 @@ from engine.db import writing
 from ..i18n import select_locale
 from ..notifications.enquiries import queue_enquiry
 from ..portal.invitations import send_now
+from ..security import send_stored_file
 from ..services import databank, db, services
 from .forms import ContactForm, ResourceFilterForm
 from .throttle import admit_enquiry
@@ -183,13 +184,9 @@ def skills_page(lang: str, area: str = "") -> str:
 def photo(resource_id: int, file_id: int) -> Response:
     """Only a photo marked public, of a published available resource; never a document or another file."""
     row = public_photo(db(), resource_id, file_id)
-    store = services().files
-    if row is None or not store.exists(row.sha256):
+    if row is None:
         abort(404)
-    response = send_file(store.path_for(row.sha256), mimetype=row.content_type, etag=row.sha256,
-                         conditional=True, max_age=PHOTO_MAX_AGE)
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return send_stored_file(row.sha256, row.content_type, max_age=PHOTO_MAX_AGE)
 
 
 @bp.get("/sitemap.xml")
