@@ -2,7 +2,7 @@
 
 `OPERA_FILE_STORE` chooses where uploaded files are kept: `database` (the default on PostgreSQL: every app
 server sees the same files, and one `pg_dump` saves the database and the files together) or `folder` (the
-default on SQLite: `files/` in the instance folder). Both stores share one interface (engine/files.py) and
+default and the only choice on SQLite: `files/` in the instance folder). Both stores share one interface (engine/files.py) and
 the same content addressing, so `opera files migrate` copies a folder into the database without changing a
 row that refers to a file.
 
@@ -165,6 +165,9 @@ def store_kind(database_url: str, configured: str | None = None) -> str:
         return "folder" if str(database_url).startswith("sqlite") else "database"
     if kind not in STORES:
         raise ValueError(f"OPERA_FILE_STORE must be one of {', '.join(STORES)}, not {kind!r}")
+    if kind == "database" and str(database_url).startswith("sqlite"):
+        # A file is written in a transaction of its own while the operation's holds SQLite's one write lock.
+        raise ValueError("OPERA_FILE_STORE=database needs PostgreSQL: on SQLite files are kept in the folder")
     return kind
 
 

@@ -15,6 +15,9 @@ from tests.webui.test_case_page import walk_to
 
 
 def stored_files(files) -> list:  # noqa: ANN001
+    """Every file of the store (in a folder, the temporary ones too)."""
+    if files.kind == "database":
+        return list(files.stored())
     return [p for p in files.root.rglob("*") if p.is_file()] if files.root.exists() else []
 
 
