@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engine.files import refer_to_files
 from engine.models import Base, Case, utcnow
 
 ROLES = ("admin", "operator", "mentor", "designer", "worker")
@@ -106,3 +107,21 @@ class CaseNote(Base):
 # index alone.
 Index("ix_cases_desk_status_due", Case.desk_id, Case.status, Case.due_at)
 Index("ix_cases_desk_status_pathway_stage", Case.desk_id, Case.status, Case.pathway_id, Case.stage_id)
+
+
+class PendingImportFile(Base):
+    """A databank import file checked and waiting for its uploader's confirmation (webui/databank/pending.py):
+    the bytes in the file store, so that the confirmation may reach any app server."""
+
+    __tablename__ = "pending_imports"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    desk_id: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+refer_to_files(PendingImportFile.__table__.c.sha256)
+

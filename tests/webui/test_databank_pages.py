@@ -5,6 +5,7 @@ the case."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 
@@ -20,7 +21,7 @@ from engine.models import Case, Event
 from engine.scenarios import sample_file
 from tests.databank.conftest import DRAWINGS, ESCO_FIXTURE, TIG, WELDER, WELDING, anna, shed
 from tests.webui.conftest import PEOPLE, Browser, csrf_from, open_case
-from webui.models import User
+from webui.models import PendingImportFile, User
 
 ROLES = ("anonymous", "admin", "operator", "other_operator", "mentor", "designer", "worker")
 LOGIN = 302
@@ -465,6 +466,8 @@ def test_an_import_is_written_only_once_confirmed_all_together(app, world, sessi
     assert "confirm-import" in checked.text
     assert "Checked: 2 would be created and 2 updated. Nothing was written." in checked.text
     assert counts(sessions) == before  # checked, not written
+    waiting = hashlib.sha256(out.getvalue().encode("utf-8")).hexdigest()
+    assert waiting in list(app.extensions["opera"].files.stored())  # kept where every app server finds it
     action = re.search(r'action="(/databank/import/[\w-]+)"', checked.text)[1]
     # Another operator cannot confirm someone else's upload.
     other = browser_for(app, "admin")
@@ -477,6 +480,13 @@ def test_an_import_is_written_only_once_confirmed_all_together(app, world, sessi
         capacity = session.scalar(select(Resource.capacity).where(Resource.id == world["cnc"]))
     assert {"Pressa piegatrice 200 t", "Area di stoccaggio"} <= titles
     assert capacity == "5 assi, 4000 x 2000 mm"
+    assert counts(sessions)[1] == before[1] + 2
+    # What waited for the confirmation is gone: its row, and its bytes from the file store.
+    files = app.extensions["opera"].files
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(PendingImportFile)) == 0
+    assert waiting not in list(files.stored())
+    assert op.post(action, data={"kind": "resources", "desk_id": "genova"}).status_code == 302  # not twice
     assert counts(sessions)[1] == before[1] + 2
     again = op.post(action, data={"kind": "resources", "desk_id": "genova"})
     assert again.status_code == 302 and counts(sessions)[1] == before[1] + 2

@@ -1,16 +1,24 @@
-"""Import files waiting for the operator's confirmation: kept on disk under a random token (never in the
-session cookie), with who uploaded them, for which desk and what they hold; removed once imported, and
-after a day in any case."""
+"""Import files waiting for the operator's confirmation: under a random token (never in the session cookie),
+with who uploaded them, for which desk and what they hold; a row in the database and the bytes in the file
+store, so that any app server can confirm what another one checked. Removed once imported, and after a day
+in any case."""
 from __future__ import annotations
 
-import json
-import os
+import hashlib
 import re
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import timedelta
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db import writing
+from engine.files import FileStore
+from engine.models import utcnow
+
+from ..models import PendingImportFile
 
 MAX_AGE_SECONDS = 24 * 3600
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -26,54 +34,49 @@ class PendingImport:
     content: bytes
 
 
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()  # a copy of the table lets no one confirm an import
+
+
 class PendingImports:
-    def __init__(self, directory: Path):
-        self.directory = directory
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], files: FileStore):
+        self.engine, self.sessions, self.files = engine, sessions, files
 
     def put(self, user_id: str, kind: str, desk_id: str, filename: str, content: bytes) -> str:
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.clean()
         token = secrets.token_urlsafe(32)
-        meta = {"user_id": user_id, "kind": kind, "desk_id": desk_id, "filename": filename}
-        self._write(self.directory / f"{token}.bin", content)
-        self._write(self.directory / f"{token}.json", json.dumps(meta).encode("utf-8"))
+        digest = self.files.put(content)  # the bytes first: the row only ever refers to a stored file
+        with writing(self.sessions).begin() as session:
+            session.add(PendingImportFile(token_hash=_hash(token), user_id=user_id, kind=kind, desk_id=desk_id,
+                                          filename=filename[:255], sha256=digest, created_at=utcnow()))
         return token
 
     def get(self, token: str, user_id: str) -> PendingImport | None:
         """The file of this token if this user uploaded it (someone else's token is as good as none)."""
         if not TOKEN.match(token or ""):
             return None
-        meta_path, data_path = self.directory / f"{token}.json", self.directory / f"{token}.bin"
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta["user_id"] != user_id or time.time() - meta_path.stat().st_mtime > MAX_AGE_SECONDS:
-                return None
-            content = data_path.read_bytes()
-        except (OSError, ValueError, KeyError):
+        with self.sessions() as session:
+            row = session.get(PendingImportFile, _hash(token))
+        if row is None or row.user_id != user_id or row.created_at < utcnow() - timedelta(seconds=MAX_AGE_SECONDS):
             return None
-        return PendingImport(token, meta["user_id"], meta["kind"], meta["desk_id"], meta["filename"], content)
+        try:
+            content = self.files.read(row.sha256)
+        except FileNotFoundError:
+            return None
+        return PendingImport(token, row.user_id, row.kind, row.desk_id, row.filename, content)
 
     def drop(self, token: str) -> None:
         if TOKEN.match(token or ""):
-            for suffix in (".json", ".bin"):
-                (self.directory / f"{token}{suffix}").unlink(missing_ok=True)
+            self._forget(PendingImportFile.token_hash == _hash(token))
 
     def clean(self) -> None:
-        limit = time.time() - MAX_AGE_SECONDS
-        for path in self.directory.glob("*.*"):
-            try:
-                if path.stat().st_mtime < limit:
-                    path.unlink(missing_ok=True)
-            except OSError:
-                continue
+        self._forget(PendingImportFile.created_at < utcnow() - timedelta(seconds=MAX_AGE_SECONDS))
 
-    @staticmethod
-    def _write(path: Path, content: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pending-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(content)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    def _forget(self, condition) -> None:  # noqa: ANN001
+        began = time.time()
+        with writing(self.sessions).begin() as session:
+            released = set(session.scalars(select(PendingImportFile.sha256).where(condition)))
+            if released:
+                session.execute(delete(PendingImportFile).where(condition))
+        if released:
+            self.files.delete_unused(self.engine, released, since=began)

@@ -1,9 +1,7 @@
 """Importing profiles or resources from CSV/XLSX: a report per row first, then all rows or none."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from databank.exchange import import_file
@@ -11,7 +9,7 @@ from engine import NotAllowed
 
 from ...access import actor, roles_required
 from ...i18n import lang
-from ...services import databank as bank
+from ...services import databank as bank, services
 from ..forms import ImportForm
 from ..pending import PendingImports
 from . import ROLES, bp
@@ -19,7 +17,8 @@ from .entries import _editable_desks, _fresh
 
 
 def pending_imports() -> PendingImports:
-    return PendingImports(Path(current_app.instance_path) / "databank-imports")
+    opera = services()
+    return PendingImports(opera.engine, opera.sessions, opera.files)
 
 
 @bp.route("/import", methods=["GET", "POST"])
