@@ -41,11 +41,16 @@ test-sqlite: install-test
 test-postgresql: install-test postgres
 	OPERA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
-test: install-test chromium postgres
-	$(BIN)/opera pathways validate pathways/
-	$(BIN)/opera pathways test -q
-	$(BIN)/python -m pytest
-	OPERA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+# Each phase says how long it took (scripts/phase.sh); .ci/run adds a summary of them all.
+PHASE := scripts/phase.sh
+test:
+	@$(PHASE) install $(MAKE) --no-print-directory install-test
+	@$(PHASE) chromium $(MAKE) --no-print-directory chromium
+	@$(PHASE) postgres $(MAKE) --no-print-directory postgres
+	@$(PHASE) "pathways validate" $(BIN)/opera pathways validate pathways/
+	@$(PHASE) scenarios $(BIN)/opera pathways test -q
+	@$(PHASE) "SQLite suite" $(BIN)/python -m pytest
+	@$(PHASE) "PostgreSQL suite" env OPERA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
 validate: install
 	$(BIN)/opera pathways validate pathways/
