@@ -57,13 +57,19 @@ def test_a_large_file_is_kept_in_chunks_and_read_back_whole_or_from_any_place(st
     assert not store.exists(sha) and chunk_sizes(sessions, sha) == []
 
 
-def test_check_and_repair_see_the_database_store_like_the_folder(service, sessions, store, db_engine):
+@pytest.fixture
+def attached(service, store) -> tuple[str, bytes]:  # noqa: ANN001
+    """A worker's document attached to a case by an operation of a service on the database store."""
     case_id, v = open_group(service, members=[Member("w9", "Piero Gialli")])
     v = finish_welcome(service, case_id, v, members=[Member("w9", "Piero Gialli")])
-    database_service = type(service)(service.session_factory, service.library, store)
     content = sample_file("piero.pdf", 400)
-    database_service.attach_document(case_id, OPERATOR, v, "plan", "piero.pdf", content)
-    kept = hashlib.sha256(content).hexdigest()
+    type(service)(service.session_factory, service.library, store).attach_document(
+        case_id, OPERATOR, v, "plan", "piero.pdf", content)
+    return hashlib.sha256(content).hexdigest(), content
+
+
+def test_check_and_repair_see_the_database_store_like_the_folder(attached, sessions, store, db_engine):
+    kept, content = attached
     assert store.read(kept) == content and check(db_engine, store).ok
     stray = store.put(b"bytes no row refers to")
     young = store.put(b"an upload whose row is being written")
@@ -80,13 +86,8 @@ def test_check_and_repair_see_the_database_store_like_the_folder(service, sessio
         f"file {kept} (case_documents): a row refers to it but the file is missing"]
 
 
-def test_a_file_goes_after_the_erasure_unless_the_same_bytes_came_again(service, sessions, store, db_engine):
-    case_id, v = open_group(service, members=[Member("w9", "Piero Gialli")])
-    v = finish_welcome(service, case_id, v, members=[Member("w9", "Piero Gialli")])
-    database_service = type(service)(service.session_factory, service.library, store)
-    content = sample_file("piero.pdf", 400)
-    database_service.attach_document(case_id, OPERATOR, v, "plan", "piero.pdf", content)
-    sha = hashlib.sha256(content).hexdigest()
+def test_a_file_goes_after_the_erasure_unless_the_same_bytes_came_again(attached, sessions, store, db_engine):
+    sha, content = attached
     began = time.time()
     assert store.delete_unused(db_engine, [sha], since=began) == []  # a row still refers to it
     released: set[str] = set()
