@@ -49,8 +49,7 @@ test:
 	@$(PHASE) postgres $(MAKE) --no-print-directory postgres
 	@$(PHASE) "pathways validate" $(BIN)/opera pathways validate pathways/
 	@$(PHASE) scenarios $(BIN)/opera pathways test -q
-	@$(PHASE) "SQLite suite" $(BIN)/python -m pytest
-	@$(PHASE) "PostgreSQL suite" env OPERA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+	@scripts/both_suites.sh $(BIN)/python $(PG_URL)
 
 validate: install
 	$(BIN)/opera pathways validate pathways/
