@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from engine import policy
 from engine.cases import Actor
 from engine.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from engine.models import Case, Desk
@@ -235,7 +236,8 @@ def suggest_profiles(session: Session, actor: Actor, need: Need, lang: str = DEF
     """Available profiles ranked by fit (each shown as the actor may see it)."""
     require_reader(actor)
     textindex.ensure_indexes(session)
-    stmt = select(Profile).where(Profile.availability != "unavailable")
+    stmt = select(Profile).where(Profile.availability != "unavailable", policy.listed_profiles_clause(
+        actor, Profile.desk_id, Profile.person_id, Profile.processing_stopped))
     wanted = [*need.skills, *need.occupations]
     if wanted:
         stmt = stmt.where(or_(

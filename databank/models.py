@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    DDL, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, func,
+    DDL, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, false, func,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -85,6 +85,9 @@ class Profile(ChainsMixin, Base):
     consent_to_share: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_recorded_at: Mapped[datetime | None] = mapped_column()
     consent_recorded_by: Mapped[str | None] = mapped_column(String(64))
+    # The worker withdrew their consent: only their desk (and they) still see the profile; not in the
+    # catalogue's counts nor in other desks' searches and matching.
+    processing_stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))

@@ -184,7 +184,7 @@ def area_skills(session: Session, area: str = "", lang: str = DEFAULT_LANGUAGE, 
     threshold = max(threshold, 3)
     places = gazetteer()
     place = places.get(area)
-    where = [Profile.availability != "unavailable"]
+    where = [Profile.availability != "unavailable", Profile.processing_stopped.is_(False)]
     if place is not None and place.level == "province":
         where.append(Profile.province == place.code)
         children: list[Any] = [place]

@@ -112,7 +112,12 @@ class SearchResult:
 
 def profile_conditions(session: Session, actor: Actor, query: ProfileQuery) -> list[ColumnElement[bool]]:
     """The WHERE of a profile search for this actor (also used by export and matching)."""
-    return [Profile.id.in_(ids) for ids in _profile_sets(session, actor, query)] + _profile_filters(query)
+    return [Profile.id.in_(ids) for ids in _profile_sets(session, actor, query)] + _profile_filters(query) + \
+        [_listed(actor)]
+
+
+def _listed(actor: Actor) -> ColumnElement[bool]:
+    return policy.listed_profiles_clause(actor, Profile.desk_id, Profile.person_id, Profile.processing_stopped)
 
 
 def _profile_sets(session: Session, actor: Actor, query: ProfileQuery, matched: Any = None) -> list[Any]:
@@ -187,7 +192,7 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     sqlite = textindex.dialect_of(session) == "sqlite"
     words = query_words(query.text)
     matched = _profile_text(session, actor, words) if words else None
-    sets, filters = _profile_sets(session, actor, query, matched), _profile_filters(query)
+    sets, filters = _profile_sets(session, actor, query, matched), _profile_filters(query) + [_listed(actor)]
     where = [Profile.id.in_(ids) for ids in sets] + filters
     counted = where
     if sets and (query.regions or query.provinces) and sqlite:

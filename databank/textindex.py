@@ -114,6 +114,15 @@ def ensure_indexes(session: Session) -> None:
     _ready[engine] = True
 
 
+def forget_deleted_words(connection: Connection) -> None:
+    """SQLite: merge the profiles' index into one segment, which drops the words of deleted rows (FTS5 keeps
+    them, marked deleted, until a merge); with `secure_delete` the freed pages are zeroed. For erasure."""
+    if connection.dialect.name != "sqlite" or connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (PROFILES.name,)).first() is None:
+        return
+    connection.exec_driver_sql(f"INSERT INTO {PROFILES.name}({PROFILES.name}) VALUES ('optimize')")
+
+
 def rebuild_indexes(session: Session) -> None:
     """Rebuild the SQLite full-text tables from their tables (`opera databank reindex`)."""
     if dialect_of(session) != "sqlite":

@@ -70,6 +70,8 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # What is deleted or overwritten is zeroed in the file, not left in free space (erasure).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
@@ -118,6 +120,19 @@ def writing(bind: _Bind, *, wait: bool = True) -> _Bind:
 # PostgreSQL error classes (SQLSTATE) by what they mean for the person running a command.
 _PG_BUSY = ("55P03", "40P01", "57014")  # lock not available, deadlock, statement/lock timeout
 _PG_NO_SCHEMA = ("42P01", "42703", "3F000")  # no such table, column, schema
+
+
+def checkpoint_after_erasure(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database file and empty it, so that the pages an erasure
+    rewrote leave no older copy in `-wal` (the file zeroed them: `secure_delete`). PostgreSQL: nothing here,
+    see the README (VACUUM)."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()  # outside any transaction: a reader's snapshot would keep the log
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
 
 
 def database_problem(error: DBAPIError) -> tuple[str, dict[str, str]]:

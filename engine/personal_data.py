@@ -7,15 +7,23 @@ is the anonymous structure: the cases, their stages, outcomes, dates, scores and
 so programme statistics keep counting. The event log is append-only except for this one legal duty (the
 database refuses any other UPDATE or DELETE: `erasure_gate`); each erased case is re-chained
 (engine/events.py) and gets a `person_erased` event saying what was rewritten and removed, without saying
-who.
+who. A case the person followed alone is closed (outcome `withdrawn`, a `closed` event whose reason is
+`person_erased`): left active it would run its deadlines for nobody.
+
+Names are scrubbed from free text with `NameScrubber`: whole words, longest name first, ignoring case and
+accents. Other kinds of personal data (the databank's profile, the web UI's notes, ...) join through
+`PERSONAL_DATA_KINDS` (`register_kind`): an exporter and an eraser each, run by the web UI's export and
+erasure in the same transaction as the engine's part.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
@@ -32,6 +40,110 @@ SIGNOFFS, RESPONSES = SignOff.__table__, AssessmentResponse.__table__
 GATE = AppendOnlyGate.__table__
 ERASED_NAME = "—"
 PERSONAL_EVENT_KEYS = ("data", "comment", "reason", "filename")  # free text that may name or describe someone
+DOCUMENT_EVENTS = ("document_attached", "document_removed")
+ERASURE_REASON = "person_erased"  # the reason of the `closed` event of a case left without its only worker
+ERASURE_OUTCOME = "withdrawn"
+
+
+class NameScrubber:
+    """Replaces a person's names (and contacts) in free text: whole words only, the longest name first (so
+    "Anna Rossi" goes whole, not as "— Rossi"), ignoring case and accents ("ANNA RÒSSI" too)."""
+
+    def __init__(self, names: Iterable[str]):
+        folded = sorted({_fold(n).strip() for n in names if n and n.strip() and n != ERASED_NAME},
+                        key=len, reverse=True)
+        folded = [f for f in folded if f]
+        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(
+            r"\s+".join(re.escape(part) for part in f.split()) for f in folded) + r")(?!\w)") if folded else None
+
+    def __call__(self, text: str | None) -> str:
+        text = text or ""
+        if self.pattern is None or not text:
+            return text
+        folded, origin = _fold_with_origin(text)
+        spans = [(origin[m.start()], origin[m.end() - 1] + 1) for m in self.pattern.finditer(folded)]
+        for start, end in reversed(spans):
+            text = text[:start] + ERASED_NAME + text[end:]
+        return text
+
+    def names_in(self, text: str | None) -> bool:
+        return bool(self.pattern and text and self.pattern.search(_fold_with_origin(text)[0]))
+
+
+def _fold_char(char: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)).casefold()
+
+
+def _fold(text: str) -> str:
+    return "".join(_fold_char(c) for c in text)
+
+
+def _fold_with_origin(text: str) -> tuple[str, list[int]]:
+    """The text without accents and case, with the index in `text` of each of its characters."""
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = _fold_char(char)
+        out.append(folded)
+        origin.extend([index] * len(folded))
+    return "".join(out), origin
+
+
+@dataclass
+class Erasure:
+    """One person's erasure, as the erasers of each kind of personal data see it (one transaction)."""
+
+    connection: Connection
+    person_id: str
+    pseudonym: str
+    actor_id: str
+    now: datetime
+    case_ids: list[int]
+    alone: set[int]  # the cases the person followed as the only worker
+    scrub: NameScrubber
+    released: set[str]  # file hashes to delete once the transaction committed
+
+
+@dataclass(frozen=True)
+class PersonalDataKind:
+    """A kind of personal data kept outside the engine's case tables: `export(connection, person_id, lang)`
+    gives its part of the person's download (JSON-ready), `erase(erasure)` erases or anonymises it, and
+    `words(connection, person_id)` says how it names or reaches the person (scrubbed from free text
+    everywhere before anything is erased)."""
+
+    name: str
+    export: Callable[[Connection, str, str], Any]
+    erase: Callable[[Erasure], None]
+    words: Callable[[Connection, str], Iterable[str]] = lambda _connection, _person_id: ()
+
+
+PERSONAL_DATA_KINDS: list[PersonalDataKind] = []
+
+
+def register_kind(kind: PersonalDataKind) -> PersonalDataKind:
+    """Adds (or replaces, by name) a kind of personal data to every export and erasure."""
+    PERSONAL_DATA_KINDS[:] = [k for k in PERSONAL_DATA_KINDS if k.name != kind.name] + [kind]
+    return kind
+
+
+def export_kinds(connection: Connection, person_id: str, lang: str = "en") -> dict[str, Any]:
+    return {kind.name: kind.export(connection, person_id, lang) for kind in PERSONAL_DATA_KINDS}
+
+
+def words_of_kinds(connection: Connection, person_id: str) -> set[str]:
+    return {word for kind in PERSONAL_DATA_KINDS for word in kind.words(connection, person_id) if word}
+
+
+def erase_kinds(erasure: Erasure) -> None:
+    for kind in PERSONAL_DATA_KINDS:
+        kind.erase(erasure)
+
+
+def alone_cases(connection: Connection, case_ids: list[int]) -> set[int]:
+    """The cases among `case_ids` with one worker."""
+    return set(connection.execute(
+        select(MEMBERS.c.case_id).where(MEMBERS.c.case_id.in_(case_ids), MEMBERS.c.kind == "worker")
+        .group_by(MEMBERS.c.case_id).having(func.count() == 1)).scalars())
 
 
 @dataclass
@@ -79,20 +191,26 @@ def export_person(connection: Connection, person_id: str) -> PersonalData:
     return out
 
 
+def names_of(connection: Connection, person_id: str, more: Iterable[str] = ()) -> NameScrubber:
+    """What stands for the person in free text: their names on every case, and `more` (account name,
+    e-mail, phone...)."""
+    names = set(connection.execute(select(MEMBERS.c.display_name).where(
+        MEMBERS.c.person_id == person_id)).scalars()) | set(more)
+    return NameScrubber(n for n in names if n)
+
+
 def erase_person(connection: Connection, person_id: str, actor_id: str, now: datetime | None = None,
-                 released: set[str] | None = None) -> str:
+                 released: set[str] | None = None, words: Iterable[str] = ()) -> str:
     """Erase one person from every case (in the caller's transaction); returns the pseudonym used.
+    `words`: more strings that stand for the person in free text (their e-mail, phone...).
 
     The hashes of the files whose documents were erased are added to `released`: once the transaction
     committed, the caller passes them to `FileStore.delete_unused` (never before: a rollback keeps the rows)."""
     now = now or utcnow()
     pseudonym = "erased-" + uuid.uuid4().hex[:12]
     case_ids = case_ids_of(connection, person_id)
-    alone = set(connection.execute(
-        select(MEMBERS.c.case_id).where(MEMBERS.c.case_id.in_(case_ids), MEMBERS.c.kind == "worker")
-        .group_by(MEMBERS.c.case_id).having(func.count() == 1)).scalars())
-    names = set(connection.execute(select(MEMBERS.c.display_name).where(
-        MEMBERS.c.person_id == person_id)).scalars()) - {""}
+    alone = alone_cases(connection, case_ids)
+    names = names_of(connection, person_id, words)
 
     # Documents: about or by the person (and every document of a case they followed alone).
     doomed = list(connection.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.case_id, DOCUMENTS.c.sha256).where(
@@ -123,24 +241,29 @@ def erase_person(connection: Connection, person_id: str, actor_id: str, now: dat
         connection.execute(delete(FORMS).where(FORMS.c.case_id.in_(alone)))
     for signoff in list(connection.execute(select(SIGNOFFS.c.id, SIGNOFFS.c.case_id, SIGNOFFS.c.comment).where(
             SIGNOFFS.c.case_id.in_(case_ids), SIGNOFFS.c.comment != ""))):
-        comment = ERASED_NAME if signoff.case_id in alone else _without_names(signoff.comment, names)
+        comment = ERASED_NAME if signoff.case_id in alone else names(signoff.comment)
         if comment != signoff.comment:
             connection.execute(update(SIGNOFFS).where(SIGNOFFS.c.id == signoff.id).values(comment=comment))
 
     rewritten: dict[int, list[int]] = {case_id: [] for case_id in case_ids}
+    doomed_ids = {d.id for d in doomed}
     with erasure_gate(connection):
         for event in list(connection.execute(select(EVENTS).where(EVENTS.c.case_id.in_(case_ids)))):
             data = _scrub(dict(event.data or {}), person_id, pseudonym, names, event.case_id in alone)
+            if event.type in DOCUMENT_EVENTS and data.get("document_id") in doomed_ids:
+                data["filename"] = ERASED_NAME  # a document about the person names them in its file name
             actor = pseudonym if event.actor_id == person_id else event.actor_id
             if data != event.data or actor != event.actor_id:
                 connection.execute(update(EVENTS).where(EVENTS.c.id == event.id).values(data=data, actor_id=actor))
                 rewritten[event.case_id].append(event.seq)
-        for case in list(connection.execute(select(CASES.c.id, CASES.c.title, EVENTS.c.hash).join(
+        for case in list(connection.execute(select(CASES.c.id, CASES.c.title, CASES.c.status, CASES.c.stage_id, EVENTS.c.hash).join(
                 EVENTS, (EVENTS.c.case_id == CASES.c.id) & (EVENTS.c.seq == CASES.c.version)).where(
                 CASES.c.id.in_(case_ids)))):
             connection.execute(update(CASES).where(CASES.c.id == case.id).values(
-                title=_without_names(case.title, names)))
+                title=names(case.title)))
             head = rechain(connection, case.id) if rewritten[case.id] else case.hash
+            if case.id in alone and case.status != "closed":
+                head = _close_without_worker(connection, case.id, case.stage_id, actor_id, now, head)
             _append_erasure_event(connection, case.id, actor_id, now, head, {
                 "rewritten": sorted(rewritten[case.id]), "replaced_hash": case.hash,
                 "removed_documents": sorted(d.id for d in doomed if d.case_id == case.id),
@@ -174,14 +297,17 @@ def erasure_gate(connection: Connection) -> Iterator[None]:
     connection.execute(delete(GATE).where(GATE.c.id == 1))
 
 
-def _scrub(data: dict[str, Any], person_id: str, pseudonym: str, names: set[str], alone: bool) -> dict[str, Any]:
+def _scrub(data: dict[str, Any], person_id: str, pseudonym: str, names: NameScrubber,
+           alone: bool) -> dict[str, Any]:
     def swap(value: Any) -> Any:
         if value == person_id:
             return pseudonym
         if isinstance(value, list):
             return [swap(v) for v in value]
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
         if isinstance(value, str):
-            return _without_names(value, names)
+            return names(value)
         return value
 
     out = {key: swap(value) for key, value in data.items()}
@@ -194,10 +320,16 @@ def _scrub(data: dict[str, Any], person_id: str, pseudonym: str, names: set[str]
     return out
 
 
-def _without_names(text: str, names: set[str]) -> str:
-    for name in names:
-        text = text.replace(name, ERASED_NAME)
-    return text
+def _close_without_worker(connection: Connection, case_id: int, stage_id: str | None, actor_id: str, now: datetime,
+                          head: str) -> str:
+    """The case loses its only worker: it is closed as withdrawn, with the erasure as its reason, like the
+    operator's withdrawal (the same `closed` event, which `opera check` replays)."""
+    version = connection.execute(update(CASES).where(CASES.c.id == case_id).values(
+        version=CASES.c.version + 1, status="closed", outcome=ERASURE_OUTCOME, closed_at=now, due_at=None,
+        held_at=None).returning(CASES.c.version)).scalar_one()
+    return append_event(connection, case_id=case_id, seq=version, type="closed", actor_id=actor_id,
+                        actor_roles=["admin"], at=now, stage_id=stage_id, prev_hash=head,
+                        data={"outcome": ERASURE_OUTCOME, "reason": ERASURE_REASON})
 
 
 def _append_erasure_event(connection: Connection, case_id: int, actor_id: str, now: datetime, head: str,

@@ -305,11 +305,13 @@ def is_own_profile(actor: Actor, person_id: str | None) -> bool:
     return bool(person_id) and person_id == actor.id
 
 
-def profile_access(actor: Actor, desk_id: str, person_id: str | None, consented: bool) -> str | None:
-    """How much of a profile the actor sees: `PERSONAL` (all), `LIMITED` (no personal part) or None."""
+def profile_access(actor: Actor, desk_id: str, person_id: str | None, consented: bool,
+                   stopped: bool = False) -> str | None:
+    """How much of a profile the actor sees: `PERSONAL` (all), `LIMITED` (no personal part) or None.
+    `stopped`: the worker withdrew their consent, only their desk and they still see it."""
     if may_edit_entry(actor, desk_id) or is_own_profile(actor, person_id):
         return PERSONAL
-    if reads_databank(actor):
+    if reads_databank(actor) and not stopped:
         return PERSONAL if consented else LIMITED
     return None
 
@@ -325,6 +327,17 @@ def personal_profiles_clause(actor: Actor, desk_id: Any, person_id: Any, consent
     clauses = [person_id == actor.id]
     if reads_databank(actor):
         clauses.append(consented.is_(True))
+    if actor.has("operator") and actor.desks:
+        clauses.append(desk_id.in_(sorted(actor.desks)))
+    return or_(*clauses)
+
+
+def listed_profiles_clause(actor: Actor, desk_id: Any, person_id: Any, stopped: Any) -> ColumnElement[bool]:
+    """`profile_access(...) is not None` for a reader, as SQL: a profile whose processing stopped is listed only
+    to its desk (searches, exports, matching)."""
+    if sees_every_profile_in_full(actor):
+        return true()
+    clauses = [stopped.is_(False), person_id == actor.id]
     if actor.has("operator") and actor.desks:
         clauses.append(desk_id.in_(sorted(actor.desks)))
     return or_(*clauses)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
-import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -15,7 +14,6 @@ import click
 
 from databank.cli import CLI_ACTOR, databank as databank_group
 from engine.cli import main as engine_main
-from engine.db import writing
 
 # Same kind of group as the engine's (it turns a missing database into a sentence), with every command.
 main = type(engine_main)(name="opera", help=engine_main.help, commands=dict(engine_main.commands))
@@ -244,18 +242,18 @@ def invite_command(user_ids: tuple[str, ...], case_id: int | None, created_by: s
 @click.option("--by", "actor_id", default="retention", show_default=True, help="Recorded as who erased.")
 def retention_command(case_days: int | None, actor_id: str) -> None:
     """Remove what is past its retention period (personal data of closed cases, old messages and links)."""
-    from engine.db import writing
-
-    from .portal.personal_data import apply_retention
+    from .portal.personal_data import apply_retention, erase_for_good
 
     days = case_days if case_days is not None else int(os.environ.get("OPERA_RETENTION_DAYS") or 1825)
     app = _app()
     services = app.extensions["opera"]
-    began = time.time()
-    with writing(services.engine).begin() as connection:
+
+    def sweep(connection, released):  # noqa: ANN001, ANN202
         report = apply_retention(connection, actor_id, case_days=days)
-    services.files.delete_unused(services.engine, report.released_files, since=began)
-    click.echo(str(report))
+        released.update(report.released_files)
+        return report
+
+    click.echo(str(erase_for_good(services.engine, services.files, sweep)))
 
 
 @main.command("check")

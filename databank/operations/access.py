@@ -19,7 +19,8 @@ def may_edit(actor: Actor, desk_id: str) -> bool:
 
 def profile_access(actor: Actor, profile: Profile) -> str | None:
     """"full", "limited" (no personal part) or None (may not see it at all)."""
-    return policy.profile_access(actor, profile.desk_id, profile.person_id, profile.consent_to_share)
+    return policy.profile_access(actor, profile.desk_id, profile.person_id, profile.consent_to_share,
+                                 bool(profile.processing_stopped))
 
 
 def refuse_edit(actor: Actor, desk_id: str, own: bool = False) -> None:

@@ -26,7 +26,8 @@ class AccessToken(Base):
 
 
 class ConsentRecord(Base):
-    """The consent a worker gave, with the exact text version and its digest, when they gave it."""
+    """The consent a worker gave, with the exact text version and its digest, when they gave it; or its
+    withdrawal (`kind` "withdrawn"), from the portal or recorded by the operator from a signed paper."""
 
     __tablename__ = "consent_records"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -36,7 +37,10 @@ class ConsentRecord(Base):
     text_version: Mapped[str] = mapped_column(String(20))
     text_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(5))
-    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)  # when given or withdrawn
+    kind: Mapped[str] = mapped_column(String(16), default="given", server_default="given")  # given / withdrawn
+    channel: Mapped[str] = mapped_column(String(16), default="portal", server_default="portal")  # portal / paper
+    recorded_by: Mapped[str | None] = mapped_column(String(64))  # the operator who recorded a paper one
 
 
 class StaffAccessLog(Base):

@@ -9,7 +9,6 @@ roles and other members' per-member requirements.
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import timedelta
 from typing import Any, Callable
 
@@ -22,7 +21,6 @@ from sqlalchemy import func, select
 
 from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine import policy
-from engine.db import writing
 from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 
 from ..access import (
@@ -38,7 +36,7 @@ from ..services import db, services
 from . import consent, invitations, page, tokens
 from .forms import ConfirmForm, NewPasswordForm, SignInLinkForm, WelcomeForm
 from .models import AccessToken
-from .personal_data import erase_worker, export_zip
+from .personal_data import erase_for_good, erase_worker, export_zip
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -422,11 +420,9 @@ def erase(person_id: str):  # noqa: ANN201
     form = ConfirmForm()
     if form.validate_on_submit() and request.form.get("confirm") == user.display_name:
         db().rollback()
-        released: set[str] = set()
-        began = time.time()
-        with writing(services().engine).begin() as connection:
-            erase_worker(connection, person_id, current_user.id, released=released)
-        services().files.delete_unused(services().engine, released, since=began)
+        erase_for_good(services().engine, services().files,
+                       lambda connection, released: erase_worker(connection, person_id, current_user.id,
+                                                                 released=released))
         flash(_("The person's data is erased."), "success")
         return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
