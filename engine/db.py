@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import TypeVar
 
@@ -122,15 +123,23 @@ _PG_BUSY = ("55P03", "40P01", "57014")  # lock not available, deadlock, statemen
 _PG_NO_SCHEMA = ("42P01", "42703", "3F000")  # no such table, column, schema
 
 
-def checkpoint_after_erasure(engine: Engine) -> None:
+CHECKPOINT_ATTEMPTS = 10
+
+
+def checkpoint_after_erasure(engine: Engine) -> bool:
     """SQLite: copy the write-ahead log into the database file and empty it, so that the pages an erasure
     rewrote leave no older copy in `-wal` (the file zeroed them: `secure_delete`). PostgreSQL: nothing here,
-    see the README (VACUUM)."""
+    see the README (VACUUM). False if readers kept the log busy (the next checkpoint empties it)."""
     if engine.dialect.name != "sqlite":
-        return
+        return True
     raw = engine.raw_connection()  # outside any transaction: a reader's snapshot would keep the log
     try:
-        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            busy, _log, _done = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))  # a reader still on an older snapshot: it ends soon
+        return False
     finally:
         raw.close()
 

@@ -212,11 +212,11 @@ def erase_person(connection: Connection, person_id: str, actor_id: str, now: dat
     alone = alone_cases(connection, case_ids)
     names = names_of(connection, person_id, words)
 
-    # Documents: about or by the person (and every document of a case they followed alone).
-    doomed = list(connection.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.case_id, DOCUMENTS.c.sha256).where(
-        DOCUMENTS.c.case_id.in_(case_ids),
-        or_(DOCUMENTS.c.member_id == person_id, DOCUMENTS.c.uploaded_by == person_id,
-            DOCUMENTS.c.case_id.in_(alone)))))
+    # Documents: about or by the person, or named after them (and every document of a case they followed alone).
+    doomed = [d for d in connection.execute(select(
+        DOCUMENTS.c.id, DOCUMENTS.c.case_id, DOCUMENTS.c.sha256, DOCUMENTS.c.filename, DOCUMENTS.c.member_id,
+        DOCUMENTS.c.uploaded_by).where(DOCUMENTS.c.case_id.in_(case_ids)))
+        if person_id in (d.member_id, d.uploaded_by) or d.case_id in alone or names.names_in(d.filename)]
     if doomed:
         connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.id.in_([d.id for d in doomed])).values(
             filename=ERASED_NAME, removed_at=func.coalesce(DOCUMENTS.c.removed_at, now), removed_by=actor_id))

@@ -419,10 +419,10 @@ def erase(person_id: str):  # noqa: ANN201
         abort(404)  # staff accounts are not erased from here
     form = ConfirmForm()
     if form.validate_on_submit() and request.form.get("confirm") == user.display_name:
-        db().rollback()
+        admin_id = current_user.id
+        db().rollback()  # and no read of this session until the erasure is done: its snapshot would keep the log
         erase_for_good(services().engine, services().files,
-                       lambda connection, released: erase_worker(connection, person_id, current_user.id,
-                                                                 released=released))
+                       lambda connection, released: erase_worker(connection, person_id, admin_id, released=released))
         flash(_("The person's data is erased."), "success")
         return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
