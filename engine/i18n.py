@@ -303,6 +303,9 @@ define("assessment_invalid", "Some answers are missing or not valid; nothing was
 define("already_submitted", "This assessment was already submitted.")
 define("event.person_erased", "The personal data of a person of this case were erased.")
 define("event.for_member", " for {member}")
+define("cause.consent_withdrawn", "{member} withdrew the consent to the processing of their personal data; "
+       "nothing more is done until it is given again")
+define("cause.person_erased", "the personal data of its only worker were erased")
 define("outcome.company_created", "company created")
 define("outcome.coop_constituted", "cooperative constituted")
 define("outcome.employed", "employed")

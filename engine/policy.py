@@ -48,6 +48,9 @@ AREAS: Mapping[str, tuple[str, ...]] = {
     "admin": ("admin",),
 }
 MANAGER_ROLES = ("operator",)  # who advances, holds, reopens... a case (admins may too)
+# Who records that a worker withdrew their consent: the worker themselves (the portal), or the operator from
+# the worker's signed paper. Either puts the case on hold.
+CONSENT_WITHDRAWAL_ROLES = ("worker", *MANAGER_ROLES)
 PERSONAL = "full"  # how much of a profile one sees: all of it,
 LIMITED = "limited"  # or its non-personal part
 

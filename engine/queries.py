@@ -38,7 +38,8 @@ def describe_event(event: Event, lang: str, name_of: Callable[[str], str]) -> st
     params: dict[str, Any] = {
         "actor": name_of(event.actor_id),
         "label": localize(d.get("label"), lang) if isinstance(d.get("label"), dict) else d.get("label", ""),
-        "for_member": message("event.for_member", lang, member=name_of(member)) if member else "",
+        "for_member": message("event.for_member", lang, member=name_of(member)) if member and not d.get("cause")
+        else "",
         "filename": d.get("filename", ""),
         "reason": d.get("reason", ""),
         "pathway": localize(d.get("pathway_title"), lang) or d.get("pathway", ""),
@@ -52,6 +53,10 @@ def describe_event(event: Event, lang: str, name_of: Callable[[str], str]) -> st
         "agreement": message("choice.agrees" if d.get("agrees") else "choice.differs", lang),
     }
     kind = event.type
+    if d.get("cause"):  # a hold with a known cause (a withdrawn consent)
+        params["reason"] = message("cause." + d["cause"], lang, member=name_of(member) if member else "")
+    if kind == "closed" and d.get("reason") == "person_erased":
+        params["reason"] = message("cause.person_erased", lang)
     if kind == "case_opened" and d.get("previous_case"):
         kind = "continued_from"
     if kind == "advanced" and d.get("outcome") and not d.get("to"):

@@ -27,6 +27,7 @@ from .frame import (
     RESPONSES,
     TICKS,
     OperationFrame,
+    Together,
     _check_group_size,
     _due,
     _jobs,
@@ -36,6 +37,8 @@ from .frame import (
     insert_case,
 )
 from .values import Actor, Member, Receipt
+
+CONSENT_WITHDRAWN = "consent_withdrawn"  # the cause of a hold when a worker withdrew their consent
 
 
 class MovingOperations(OperationFrame):
@@ -139,6 +142,23 @@ class MovingOperations(OperationFrame):
             op.case.status = "on_hold"
             op.case.held_at = op.now
             op.record("put_on_hold", reason=reason)
+            return self._receipt(op)
+
+    def hold_for_withdrawn_consent(self, case_id: int, actor: Actor, version: int, person_id: str, *,
+                                   together: Together | None = None) -> Receipt:
+        """A worker withdrew their consent to the processing of their personal data (in the portal, or the
+        operator records their signed paper): the processing of the case stops, it is put on hold, and the
+        event says why (`cause`); a case already on hold stays so, with the new cause. `together` writes the
+        consent record in the same transaction."""
+        with self._operation(case_id, actor, version, allow_on_hold=True, together=together) as op:
+            role = self._acting_role(op.actor, op.case, policy.CONSENT_WITHDRAWAL_ROLES)
+            policy.raise_for_other_member(op.actor, role, person_id)
+            if person_id not in {m.person_id for m in op.case.members if m.kind == "worker"}:
+                raise InvalidOperation("not_a_member", member=person_id)
+            if op.case.status != "on_hold":
+                op.case.status = "on_hold"
+                op.case.held_at = op.now
+            op.record("put_on_hold", cause=CONSENT_WITHDRAWN, member=person_id, reason="")
             return self._receipt(op)
 
     def resume(self, case_id: int, actor: Actor, version: int, reason: str) -> Receipt:

@@ -1,19 +1,29 @@
-"""A worker's consent: the tick of a consent item and the record of the exact words agreed to, one operation.
+"""A worker's consent: the tick of a consent item and the record of the exact words agreed to, one operation;
+and its withdrawal, at any time.
 
 The consent record is written inside the engine's tick (its `together` write), so the tick's event and the
 record land in one transaction or not at all; the event names the record. The tick's event is the one entry
 of this operation (a consent belongs to a case).
+
+A withdrawal (from the portal, or recorded by the operator from the worker's signed paper) stops the
+processing: each case of the worker that is not closed is put on hold with the withdrawal as its cause (the
+engine's `hold_for_withdrawn_consent`, whose `together` writes a `ConsentRecord` of kind "withdrawn"), and
+their databank profiles are hidden from other desks and from the catalogue (`databank.personal_data`).
 """
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Callable
 
-from sqlalchemy import Connection, insert
+from dataclasses import dataclass, field
 
-from engine import Actor, Receipt
+from sqlalchemy import Connection, insert, select
+
+from databank.personal_data import stop_processing
+from engine import Actor, ConflictError, EngineError, Receipt, audit
+from engine.db import writing
 from engine.i18n import localize
-from engine.models import Case
+from engine.models import Case, CaseMember
 from engine.pathway import ChecklistItem
 
 from ..services import db, services
@@ -21,6 +31,9 @@ from .models import ConsentRecord
 
 CONSENT_PREFIX = "consent"
 CONSENTS = ConsentRecord.__table__
+WITHDRAWAL = "withdrawal"  # the requirement_id of a withdrawal's record (it belongs to no requirement)
+CONSENT_SUBJECT = "consent"  # the audit log's subject of a withdrawal outside any case
+PORTAL, PAPER = "portal", "paper"
 
 
 def is_consent(item_id: str) -> bool:
@@ -47,3 +60,55 @@ def tick_consent(actor: Actor, case_id: int, version: int, item_id: str, languag
         return {"consent_record": consent_id}
 
     return services().cases.tick(case_id, actor, version, item_id, together=record_consent)
+
+
+@dataclass
+class Withdrawal:
+    held: list[int] = field(default_factory=list)  # cases put on hold
+    refused: list[int] = field(default_factory=list)  # cases the actor may not act on (another desk's)
+    profiles: list[int] = field(default_factory=list)  # databank profiles no longer shared
+
+
+def withdraw_consent(actor: Actor, person_id: str, language: str, text_version: str, text: str) -> Withdrawal:
+    """The worker `person_id` withdraws their consent (`actor` is the worker, or the operator recording their
+    paper): every case of theirs the actor may act on and that is not closed goes on hold, each with its
+    record of the words of the withdrawal; then their profiles stop being shared. Without any such case the
+    record is written with an audit entry of its own."""
+    channel = PORTAL if actor.id == person_id else PAPER
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    out = Withdrawal()
+
+    def record(case_id: int | None) -> Callable[[Connection], dict[str, Any]]:
+        def write(connection: Connection) -> dict[str, Any]:
+            consent_id = connection.execute(insert(CONSENTS).values(
+                person_id=person_id, case_id=case_id, requirement_id=WITHDRAWAL, text_version=text_version[:20],
+                text_sha256=digest, language=language, kind="withdrawn", channel=channel,
+                recorded_by=None if channel == PORTAL else actor.id)).inserted_primary_key[0]
+            return {"consent_record": consent_id}
+        return write
+
+    session = db()
+    session.rollback()
+    open_cases = list(session.execute(select(Case.id, Case.version).join(CaseMember, CaseMember.case_id == Case.id)
+                                      .where(CaseMember.person_id == person_id, CaseMember.kind == "worker",
+                                             Case.status != "closed").order_by(Case.id)))
+    session.rollback()
+    for case_id, version in open_cases:
+        for _attempt in range(3):
+            try:
+                services().cases.hold_for_withdrawn_consent(case_id, actor, version, person_id,
+                                                            together=record(case_id))
+                out.held.append(case_id)
+                break
+            except ConflictError as conflict:  # changed meanwhile: the withdrawal applies to the new version
+                version = conflict.params["actual"]
+            except EngineError:
+                out.refused.append(case_id)
+                break
+    with writing(services().engine).begin() as connection:
+        out.profiles = stop_processing(connection, person_id, actor.id, list(actor.roles))
+        if not out.held:
+            consent_id = record(None)(connection)["consent_record"]
+            audit.record(connection, subject_type=CONSENT_SUBJECT, subject_id=consent_id, type="consent_withdrawn",
+                         actor_id=actor.id, actor_roles=actor.roles, data={"channel": channel})
+    return out

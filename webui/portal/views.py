@@ -35,8 +35,8 @@ from ..security import hash_password, send_private_file, verify_password
 from ..services import db, services
 from . import consent, invitations, page, tokens
 from .forms import ConfirmForm, NewPasswordForm, SignInLinkForm, WelcomeForm
-from .models import AccessToken
-from .personal_data import erase_for_good, erase_worker, export_zip
+from .models import AccessToken, ConsentRecord
+from .personal_data import erase_for_good, erase_worker, export_data, export_zip
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -280,10 +280,42 @@ def mark_read():  # noqa: ANN201
 
 # --- my data ----------------------------------------------------------------------------------------
 
+def withdrawal_text() -> str:
+    """The words of a withdrawal, in the reader's language (their digest goes in the record)."""
+    return _("I withdraw my consent to the processing of my personal data. I know that my pathway is put on "
+             "hold and that my professional profile is no longer shown to other help desks.")
+
+
+def withdraw(person_id: str) -> consent.Withdrawal:
+    return consent.withdraw_consent(actor(), person_id, lang(), str(current_app.config.get("CONSENT_TEXT_VERSION", "v1")),
+                                    withdrawal_text())
+
+
 @bp.get("/my-data")
 @roles_required(*PORTAL_ROLES)
 def my_data():  # noqa: ANN201
-    return render_template("portal/my_data.html")
+    return render_template("portal/my_data.html", form=ConfirmForm(), withdrawal=withdrawal_text(),
+                           withdrawn=_consent_withdrawn(current_user.id))
+
+
+def _consent_withdrawn(person_id: str) -> bool:
+    """Whether the person's latest consent record is a withdrawal."""
+    latest = db().scalar(select(ConsentRecord.kind).where(ConsentRecord.person_id == person_id)
+                         .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc()).limit(1))
+    return latest == "withdrawn"
+
+
+@bp.post("/my-data/withdraw-consent")
+@roles_required(*PORTAL_ROLES)
+def withdraw_consent():  # noqa: ANN201
+    if not ConfirmForm().validate_on_submit() or request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm that you withdraw your consent."), "error")
+        return render_template("portal/my_data.html", form=ConfirmForm(), withdrawal=withdrawal_text(),
+                               withdrawn=_consent_withdrawn(current_user.id)), 400
+    person_id = current_user.id
+    withdraw(person_id)
+    flash(_("Your consent is withdrawn: your pathway is on hold and your help desk is told why."), "success")
+    return redirect(url_for("portal.my_data"))
 
 
 @bp.get("/my-data.zip")
@@ -292,9 +324,27 @@ def my_data_zip():  # noqa: ANN201
     import io
 
     with services().engine.connect() as connection:
-        content = export_zip(connection, services().files, current_user.id)
+        content = export_zip(connection, services().files, current_user.id, lang(), summary=_summary)
     response = send_file(io.BytesIO(content), mimetype="application/zip", as_attachment=True,
                          download_name="my-data.zip", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _summary(data: dict[str, Any]) -> str:
+    """The download's readable part, in the worker's language."""
+    known = {"exported_at", "account", "person", "cases", "memberships", "events", "forms", "documents",
+             "assessments", "notes", "meetings", "consents", "notifications", "staff_views", "databank_profiles"}
+    return render_template("portal/my_data_summary.html", data=data,
+                           others={k: v for k, v in data.items() if k not in known and v})
+
+
+@bp.get("/my-data/summary")
+@roles_required(*PORTAL_ROLES)
+def my_data_summary():  # noqa: ANN201
+    with services().engine.connect() as connection:
+        data = export_data(connection, current_user.id, lang())
+    response = current_app.make_response(_summary(data))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -409,6 +459,31 @@ def invite(case_id: int):  # noqa: ANN201
         return redirect(url_for("portal.invite", case_id=case_id))
     return render_template("portal/invite.html", case=case_row, workers=[
         (m, users.get(m.person_id)) for m in case_row.members if m.kind == "worker"], form=form)
+
+
+@bp.route("/staff/cases/<int:case_id>/consent-withdrawn", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def record_withdrawal(case_id: int):  # noqa: ANN201
+    """The operator records a worker's withdrawal of consent from their signed paper."""
+    case_row = managed_case_or_404(case_id)
+    workers = [m for m in case_row.members if m.kind == "worker"]
+    form = ConfirmForm()
+    status = 200
+    if request.method == "POST":
+        chosen = next((m for m in workers if m.person_id == request.form.get("person")), None)
+        if not form.validate_on_submit() or chosen is None or request.form.get("confirm") != "yes":
+            flash(_("Choose the worker and confirm that you hold their signed withdrawal."), "error")
+            status = 400
+        else:
+            name = chosen.display_name
+            done = withdraw(chosen.person_id)
+            flash(_("The withdrawal of %(name)s is recorded: %(n)d cases put on hold.", name=name, n=len(done.held)),
+                  "success")
+            if done.refused:
+                flash(_("Cases of other help desks were not put on hold: %(cases)s. Tell their help desks.",
+                        cases=", ".join(f"#{c}" for c in done.refused)), "error")
+            return redirect(url_for("cases.case", case_id=case_id))
+    return render_template("portal/record_withdrawal.html", case=case_row, workers=workers, form=form), status
 
 
 @bp.route("/staff/people/<person_id>/erase", methods=["GET", "POST"])
