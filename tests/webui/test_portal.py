@@ -304,20 +304,21 @@ def test_the_portal_gives_each_person_what_the_access_policy_says(app, two_cases
 def test_workers_never_reach_the_operators_pages(app, two_cases):
     anna = login(app, PEOPLE["worker"])
     for url in [f"/cases/{two_cases['mine']}", "/desks", "/admin/", "/mentor", "/designer/",
-                f"/me/staff/cases/{two_cases['mine']}/invite", "/me/staff/people/w.marco/erase"]:
+                f"/me/staff/cases/{two_cases['mine']}/invite", "/me/staff/people/w.marco/erase",
+                f"/me/staff/cases/{two_cases['mine']}/consent-withdrawn"]:
         assert anna.get(url).status_code in (403, 404), url
 
 
 @pytest.mark.parametrize("role", ["operator", "mentor", "admin", "designer"])
 def test_staff_have_no_worker_pages(role, as_role, two_cases):
     browser = as_role(role)
-    for url in WORKER_PAGES + ["/me/", "/me/my-data.zip"]:
+    for url in WORKER_PAGES + ["/me/", "/me/my-data.zip", "/me/my-data/summary"]:
         assert browser.get(url.format(case=two_cases["mine"], doc=two_cases["my_doc"])).status_code == 403, url
 
 
 def test_without_logging_in_the_portal_sends_to_the_login_page(app, two_cases):
     anonymous = app.test_client()
-    for url in WORKER_PAGES + ["/me/", "/me/my-data.zip", "/me/notifications"]:
+    for url in WORKER_PAGES + ["/me/", "/me/my-data.zip", "/me/my-data/summary", "/me/notifications"]:
         response = anonymous.get(url.format(case=two_cases["mine"], doc=two_cases["my_doc"]))
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
