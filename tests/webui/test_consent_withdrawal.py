@@ -139,3 +139,19 @@ def test_the_download_holds_the_profile_notes_meetings_and_consents_with_a_summa
     assert "revocato" in summary and "Luca Ferrari is late" not in summary
     page = anna.get("/me/my-data/summary")
     assert page.status_code == 200 and "Anna Rossi brought her papers" in page.text
+
+
+def test_a_worker_withdraws_only_their_own_consent_and_an_operator_only_on_their_desks_cases(anna_case, service,
+                                                                                            sessions):
+    from engine import Actor, NotAllowed
+
+    case_id, _profile_id, _databank = anna_case
+    with sessions() as session:
+        version = session.get(Case, case_id).version
+    for actor, person in ((Actor.of("w.luca", ["worker"]), ANNA.id), (OTHER_DESK, ANNA.id)):
+        with pytest.raises(NotAllowed):
+            service.hold_for_withdrawn_consent(case_id, actor, version, person)
+    with sessions() as session:
+        assert session.get(Case, case_id).status == "active"
+    receipt = service.hold_for_withdrawn_consent(case_id, Actor.of("w.luca", ["worker"]), version, "w.luca")
+    assert receipt.version == version + 1
