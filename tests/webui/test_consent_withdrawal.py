@@ -76,11 +76,12 @@ def test_a_worker_withdraws_consent_in_the_portal_and_processing_stops(anna_case
         record = session.scalar(select(ConsentRecord).where(ConsentRecord.kind == "withdrawn"))
         assert (record.person_id, record.case_id, record.channel, record.recorded_by) == \
             (ANNA.id, case_id, "portal", None)
-        assert last.data["consent_record"] == record.id if "consent_record" in last.data else True
+        assert last.data["consent_record"] == record.id  # the event names the record written with it
     assert "You withdrew your consent" in anna.get("/me/my-data").text
-    # The staff see why.
+    # The staff see why, on the case page's notice and in the timeline.
     page = as_role("operator").get(f"/cases/{case_id}")
-    assert "Anna Rossi withdrew the consent to the processing of their personal data" in page.text
+    notice = page.text.split('class="hold-reason">', 1)[1].split("</span>", 1)[0]
+    assert "Anna Rossi withdrew the consent to the processing of their personal data" in notice
     # The profile: still there for its desk and for Anna; gone for the other desks and the catalogue.
     assert databank.get_profile(OPERATOR, profile_id)["phone"] == PHONE
     with pytest.raises(EntryNotFound):

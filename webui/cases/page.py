@@ -86,6 +86,7 @@ class CaseView:
     documents_by_requirement: dict[str, list[Any]]
     drafts: dict[str, Any] = field(default_factory=dict)  # person id -> saved, not yet submitted answers
     recommendation: list[tuple[str, float]] = field(default_factory=list)  # pathways ranked by the answers
+    hold_reason: str = ""  # while on hold: the event that put it on hold, in words (e.g. a withdrawn consent)
 
     @property
     def pathway(self) -> Pathway:
@@ -165,6 +166,8 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         timeline.append(TimelineItem(n.created_at, n.kind, "", name_of(n.author_id), body=n.body, place=n.place,
                                      meeting_at=n.meeting_at))
     timeline.sort(key=lambda item: (item.at, item.seq or 0), reverse=True)
+    held_by = next((e for e in reversed(events) if e.type == "put_on_hold"), None) \
+        if case.status == "on_hold" else None
     form_spec = state.stage.form
     saved = state.forms.get(state.stage.id)
     drafts: dict[str, Any] = {}
@@ -177,6 +180,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     return CaseView(
         case=case, desk=state.desk, revision=revision, revision_hash=session.scalar(select(PathwayRevision.content_hash).where(PathwayRevision.id == case.revision_id)) or "",
         state=state, steps=steps, requirements=requirements, exits=exits, timeline=timeline, names=names,
+        hold_reason=describe_event(held_by, lang, name_of) if held_by is not None else "",
         manager=policy.is_manager(actor, case), mentor=policy.is_assigned_mentor(actor, case),
         visited_stage_ids=[s for s in visited if s != case.stage_id and pathway.stage(s) is not None],
         overdue=bool(case.status == "active" and case.due_at and case.due_at < now),
