@@ -72,5 +72,19 @@ def stop_processing(connection: Connection, person_id: str, actor_id: str, actor
     return ids
 
 
+def resume_processing(connection: Connection, person_id: str, actor_id: str, actor_roles: list[str]) -> list[int]:
+    """Consent given again: the profiles are listed to other desks again (sharing the personal part stays
+    off until the worker or their desk chooses it)."""
+    ids = list(connection.execute(select(PROFILES.c.id).where(
+        PROFILES.c.person_id == person_id, PROFILES.c.processing_stopped.is_(True))).scalars())
+    for profile_id in ids:
+        desk = connection.execute(update(PROFILES).where(PROFILES.c.id == profile_id).values(
+            processing_stopped=False, version=PROFILES.c.version + 1).returning(PROFILES.c.desk_id)).scalar_one()
+        audit.record(connection, subject_type=PROFILE_SUBJECT, subject_id=profile_id, type="profile_changed",
+                     actor_id=actor_id, actor_roles=actor_roles,
+                     data={"desk": desk, "fields": ["processing_stopped"], "processing_stopped": False})
+    return ids
+
+
 PROFILES_KIND = register_kind(PersonalDataKind(
     "databank_profiles", export=export_profiles, erase=erase_profiles, words=profile_words))

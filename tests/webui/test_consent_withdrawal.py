@@ -156,3 +156,22 @@ def test_a_worker_withdraws_only_their_own_consent_and_an_operator_only_on_their
         assert session.get(Case, case_id).status == "active"
     receipt = service.hold_for_withdrawn_consent(case_id, Actor.of("w.luca", ["worker"]), version, "w.luca")
     assert receipt.version == version + 1
+
+
+def test_a_worker_gives_consent_again_and_the_profile_is_listed_again_while_the_case_waits_for_the_desk(
+        anna_case, sessions, as_role):
+    case_id, profile_id, databank = anna_case
+    anna = as_role("worker")
+    assert anna.post("/me/my-data/withdraw-consent", data={"confirm": "yes"}).status_code == 302
+    assert "Give my consent again" in anna.get("/me/my-data").text
+    assert anna.post("/me/my-data/renew-consent", data={}).status_code == 400  # not confirmed
+    assert anna.post("/me/my-data/renew-consent", data={"confirm": "yes"}).status_code == 302
+    assert "Withdraw my consent" in anna.get("/me/my-data").text
+    with sessions() as session:
+        kinds = list(session.scalars(select(ConsentRecord.kind).where(ConsentRecord.requirement_id.in_(
+            ["withdrawal", "renewal"])).order_by(ConsentRecord.id)))
+        assert kinds == ["withdrawn", "given"]
+        assert session.get(Case, case_id).status == "on_hold"  # the desk resumes it
+    record = databank.get_profile(OTHER_DESK, profile_id)
+    assert record["personal"] is False  # listed again, its personal part no longer shared
+    assert liguria_people(sessions) == 3

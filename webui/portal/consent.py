@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, insert, select
 
-from databank.personal_data import stop_processing
+from databank.personal_data import resume_processing, stop_processing
 from engine import Actor, ConflictError, EngineError, Receipt, audit
 from engine.db import writing
 from engine.i18n import localize
@@ -32,6 +32,7 @@ from .models import ConsentRecord
 CONSENT_PREFIX = "consent"
 CONSENTS = ConsentRecord.__table__
 WITHDRAWAL = "withdrawal"  # the requirement_id of a withdrawal's record (it belongs to no requirement)
+RENEWAL = "renewal"  # and of consent given again after a withdrawal
 CONSENT_SUBJECT = "consent"  # the audit log's subject of a withdrawal outside any case
 PORTAL, PAPER = "portal", "paper"
 
@@ -112,3 +113,17 @@ def withdraw_consent(actor: Actor, person_id: str, language: str, text_version: 
             audit.record(connection, subject_type=CONSENT_SUBJECT, subject_id=consent_id, type="consent_withdrawn",
                          actor_id=actor.id, actor_roles=actor.roles, data={"channel": channel})
     return out
+
+
+def renew_consent(actor: Actor, language: str, text_version: str, text: str) -> int:
+    """The worker gives their consent again after withdrawing it: the record, and their profiles listed again.
+    Their cases stay on hold until their desk resumes them (the operator's decision, with a reason)."""
+    with writing(services().engine).begin() as connection:
+        consent_id = connection.execute(insert(CONSENTS).values(
+            person_id=actor.id, case_id=None, requirement_id=RENEWAL, text_version=text_version[:20],
+            text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), language=language, kind="given",
+            channel=PORTAL)).inserted_primary_key[0]
+        resume_processing(connection, actor.id, actor.id, list(actor.roles))
+        audit.record(connection, subject_type=CONSENT_SUBJECT, subject_id=consent_id, type="consent_given",
+                     actor_id=actor.id, actor_roles=actor.roles, data={"channel": PORTAL})
+    return consent_id

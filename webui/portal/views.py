@@ -295,7 +295,7 @@ def withdraw(person_id: str) -> consent.Withdrawal:
 @roles_required(*PORTAL_ROLES)
 def my_data():  # noqa: ANN201
     return render_template("portal/my_data.html", form=ConfirmForm(), withdrawal=withdrawal_text(),
-                           withdrawn=_consent_withdrawn(current_user.id))
+                           renewal=renewal_text(), withdrawn=_consent_withdrawn(current_user.id))
 
 
 def _consent_withdrawn(person_id: str) -> bool:
@@ -311,7 +311,7 @@ def withdraw_consent():  # noqa: ANN201
     if not ConfirmForm().validate_on_submit() or request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm that you withdraw your consent."), "error")
         return render_template("portal/my_data.html", form=ConfirmForm(), withdrawal=withdrawal_text(),
-                               withdrawn=_consent_withdrawn(current_user.id)), 400
+                               renewal=renewal_text(), withdrawn=_consent_withdrawn(current_user.id)), 400
     person_id = current_user.id
     withdraw(person_id)
     flash(_("Your consent is withdrawn: your pathway is on hold and your help desk is told why."), "success")
@@ -347,6 +347,22 @@ def my_data_summary():  # noqa: ANN201
     response = current_app.make_response(_summary(data))
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def renewal_text() -> str:
+    return _("I give my consent to the processing of my personal data again.")
+
+
+@bp.post("/my-data/renew-consent")
+@roles_required(*PORTAL_ROLES)
+def renew_consent():  # noqa: ANN201
+    if not ConfirmForm().validate_on_submit() or request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm that you give your consent again."), "error")
+        return render_template("portal/my_data.html", form=ConfirmForm(), withdrawal=withdrawal_text(),
+                               renewal=renewal_text(), withdrawn=_consent_withdrawn(current_user.id)), 400
+    consent.renew_consent(actor(), lang(), str(current_app.config.get("CONSENT_TEXT_VERSION", "v1")), renewal_text())
+    flash(_("Your consent is recorded. Your help desk resumes your pathway."), "success")
+    return redirect(url_for("portal.my_data"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
