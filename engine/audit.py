@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from .models import AuditEntry, utcnow
 
@@ -72,3 +72,16 @@ def entries(connection: Connection, subject_type: str, subject_id: Any) -> list[
 
 def count(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(AUDIT)).scalar_one())
+
+
+def rechain(connection: Connection, subject_type: str, subject_id: str) -> None:
+    """Recompute the chain of one subject from its stored entries: only the erasure does it, inside its gate
+    (engine/personal_data.py), after putting a pseudonym in place of the erased person."""
+    prev = ""
+    for entry in connection.execute(select(AUDIT).where(AUDIT.c.subject_type == subject_type,
+                                                        AUDIT.c.subject_id == subject_id).order_by(AUDIT.c.seq)):
+        digest = chain_hash(prev, entry_payload(entry.subject_type, entry.subject_id, entry.seq, entry.type,
+                                                entry.actor_id, entry.actor_roles or [], entry.data or {}))
+        if (entry.prev_hash, entry.hash) != (prev, digest):
+            connection.execute(update(AUDIT).where(AUDIT.c.id == entry.id).values(prev_hash=prev, hash=digest))
+        prev = digest

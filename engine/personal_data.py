@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Text, cast, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
+from . import audit
 from .events import append as append_event, rechain
 from .models import (
     AppendOnlyGate, AssessmentResponse, Case, CaseDocument, CaseMember, ChecklistTick, Event, FormData, SignOff,
@@ -38,6 +39,7 @@ CASES, MEMBERS, EVENTS = Case.__table__, CaseMember.__table__, Event.__table__
 TICKS, DOCUMENTS, FORMS = ChecklistTick.__table__, CaseDocument.__table__, FormData.__table__
 SIGNOFFS, RESPONSES = SignOff.__table__, AssessmentResponse.__table__
 GATE = AppendOnlyGate.__table__
+AUDIT = audit.AUDIT
 ERASED_NAME = "—"
 PERSONAL_EVENT_KEYS = ("data", "comment", "reason", "filename")  # free text that may name or describe someone
 DOCUMENT_EVENTS = ("document_attached", "document_removed")
@@ -248,6 +250,7 @@ def erase_person(connection: Connection, person_id: str, actor_id: str, now: dat
     rewritten: dict[int, list[int]] = {case_id: [] for case_id in case_ids}
     doomed_ids = {d.id for d in doomed}
     with erasure_gate(connection):
+        _pseudonymise_audit(connection, person_id, pseudonym, names)
         for event in list(connection.execute(select(EVENTS).where(EVENTS.c.case_id.in_(case_ids)))):
             data = _scrub(dict(event.data or {}), person_id, pseudonym, names, event.case_id in alone)
             if event.type in DOCUMENT_EVENTS and data.get("document_id") in doomed_ids:
@@ -318,6 +321,23 @@ def _scrub(data: dict[str, Any], person_id: str, pseudonym: str, names: NameScru
         if "changed" in out:
             out["changed"] = []
     return out
+
+
+def _pseudonymise_audit(connection: Connection, person_id: str, pseudonym: str, names: NameScrubber) -> None:
+    """The audit log names people by id (an account's id may be made from its name): where the person acted,
+    is the subject, or is mentioned, the pseudonym takes their place and the subjects touched are re-chained
+    (inside the erasure's gate)."""
+    touched: set[tuple[str, str]] = set()
+    for entry in list(connection.execute(select(AUDIT).where(or_(
+            AUDIT.c.actor_id == person_id, AUDIT.c.subject_id == person_id,
+            cast(AUDIT.c.data, Text).contains(person_id))))):
+        subject_id = pseudonym if entry.subject_id == person_id else entry.subject_id
+        connection.execute(update(AUDIT).where(AUDIT.c.id == entry.id).values(
+            subject_id=subject_id, actor_id=pseudonym if entry.actor_id == person_id else entry.actor_id,
+            data=_scrub(dict(entry.data or {}), person_id, pseudonym, names, False)))
+        touched.add((entry.subject_type, subject_id))
+    for subject_type, subject_id in sorted(touched):
+        audit.rechain(connection, subject_type, subject_id)
 
 
 def _close_without_worker(connection: Connection, case_id: int, stage_id: str | None, actor_id: str, now: datetime,

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from databank import Databank
 from databank.models import Profile
-from engine.cases import Member
+from engine.cases import Actor, Member
 from engine.models import Case, Event
 from engine.personal_data import ERASED_NAME, ERASURE_REASON, NameScrubber
 from tests.engine.test_check import assert_no_problems
@@ -24,7 +24,7 @@ from webui.models import CaseNote
 OPERATOR = PEOPLE["operator"].actor
 PRIVATE_EMAIL = "anna.private@example.org"
 PHONE = "+39 010 555 0101"
-NEEDLES = ("Anna Rossi", ANNA.email, PRIVATE_EMAIL, PHONE)
+NEEDLES = ("Anna Rossi", ANNA.email, PRIVATE_EMAIL, PHONE, ANNA.id)  # her id too: ids may be made of names
 
 
 def anna_profile(app, sessions, files, service) -> int:  # noqa: ANN001
@@ -69,6 +69,10 @@ def test_after_erasure_the_name_email_and_phone_are_nowhere_in_the_database_file
         app, service, sessions, db_engine, as_role, smtp, files):  # noqa: F811
     group_case = anna_everywhere(service, sessions, as_role, app)
     profile_id = anna_profile(app, sessions, files, service)
+    # She corrects her own profile: the audit log names her (by id) as who did it.
+    databank = Databank(sessions, files, service)
+    databank.update_profile(Actor.of(ANNA.id, ["worker"]), profile_id,
+                            databank.get_profile(OPERATOR, profile_id)["version"], {"years_experience": 21})
     with sessions() as session:
         v = session.get(Case, group_case).version
     # A document the operator uploads about her, named after her (its bytes name her too).
