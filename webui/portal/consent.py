@@ -37,6 +37,16 @@ CONSENT_SUBJECT = "consent"  # the audit log's subject of a withdrawal outside a
 PORTAL, PAPER = "portal", "paper"
 
 
+def write_record(connection: Connection, *, person_id: str, case_id: int | None, requirement_id: str, text: str,
+                 text_version: str, language: str, kind: str = "given", recorded_by: str | None = None) -> int:
+    """One consent record: the words (their digest) given or withdrawn, in which language, online or — when
+    an operator records it — on paper."""
+    return connection.execute(insert(CONSENTS).values(
+        person_id=person_id, case_id=case_id, requirement_id=requirement_id, text_version=text_version[:20],
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), language=language, kind=kind,
+        channel=PORTAL if recorded_by is None else PAPER, recorded_by=recorded_by)).inserted_primary_key[0]
+
+
 def is_consent(item_id: str) -> bool:
     return item_id.startswith(CONSENT_PREFIX)
 
@@ -54,11 +64,9 @@ def tick_consent(actor: Actor, case_id: int, version: int, item_id: str, languag
     text = localize(spec.label, language) + ("\n" + localize(spec.help, language) if spec.help else "")
 
     def record_consent(connection: Connection) -> dict[str, Any]:
-        consent_id = connection.execute(insert(CONSENTS).values(
-            person_id=actor.id, case_id=case_id, requirement_id=item_id, text_version=text_version[:20],
-            text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), language=language,
-        )).inserted_primary_key[0]
-        return {"consent_record": consent_id}
+        return {"consent_record": write_record(connection, person_id=actor.id, case_id=case_id,
+                                               requirement_id=item_id, text=text, text_version=text_version,
+                                               language=language)}
 
     return services().cases.tick(case_id, actor, version, item_id, together=record_consent)
 
@@ -75,17 +83,14 @@ def withdraw_consent(actor: Actor, person_id: str, language: str, text_version: 
     paper): every case of theirs the actor may act on and that is not closed goes on hold, each with its
     record of the words of the withdrawal; then their profiles stop being shared. Without any such case the
     record is written with an audit entry of its own."""
-    channel = PORTAL if actor.id == person_id else PAPER
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    recorded_by = None if actor.id == person_id else actor.id
     out = Withdrawal()
 
     def record(case_id: int | None) -> Callable[[Connection], dict[str, Any]]:
         def write(connection: Connection) -> dict[str, Any]:
-            consent_id = connection.execute(insert(CONSENTS).values(
-                person_id=person_id, case_id=case_id, requirement_id=WITHDRAWAL, text_version=text_version[:20],
-                text_sha256=digest, language=language, kind="withdrawn", channel=channel,
-                recorded_by=None if channel == PORTAL else actor.id)).inserted_primary_key[0]
-            return {"consent_record": consent_id}
+            return {"consent_record": write_record(
+                connection, person_id=person_id, case_id=case_id, requirement_id=WITHDRAWAL, text=text,
+                text_version=text_version, language=language, kind="withdrawn", recorded_by=recorded_by)}
         return write
 
     session = db()
@@ -111,7 +116,8 @@ def withdraw_consent(actor: Actor, person_id: str, language: str, text_version: 
         if not out.held:
             consent_id = record(None)(connection)["consent_record"]
             audit.record(connection, subject_type=CONSENT_SUBJECT, subject_id=consent_id, type="consent_withdrawn",
-                         actor_id=actor.id, actor_roles=actor.roles, data={"channel": channel})
+                         actor_id=actor.id, actor_roles=actor.roles,
+                         data={"channel": PORTAL if recorded_by is None else PAPER})
     return out
 
 
@@ -119,10 +125,8 @@ def renew_consent(actor: Actor, language: str, text_version: str, text: str) -> 
     """The worker gives their consent again after withdrawing it: the record, and their profiles listed again.
     Their cases stay on hold until their desk resumes them (the operator's decision, with a reason)."""
     with writing(services().engine).begin() as connection:
-        consent_id = connection.execute(insert(CONSENTS).values(
-            person_id=actor.id, case_id=None, requirement_id=RENEWAL, text_version=text_version[:20],
-            text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), language=language, kind="given",
-            channel=PORTAL)).inserted_primary_key[0]
+        consent_id = write_record(connection, person_id=actor.id, case_id=None, requirement_id=RENEWAL, text=text,
+                                  text_version=text_version, language=language)
         resume_processing(connection, actor.id, actor.id, list(actor.roles))
         audit.record(connection, subject_type=CONSENT_SUBJECT, subject_id=consent_id, type="consent_given",
                      actor_id=actor.id, actor_roles=actor.roles, data={"channel": PORTAL})
