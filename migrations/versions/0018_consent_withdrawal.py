@@ -2,14 +2,14 @@
 databank profile whose processing stopped is hidden from other desks and the catalogue
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0024
 Create Date: 2026-12-06 06:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0018'
-down_revision = '0017'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -57,11 +57,9 @@ def raw_hits(app, db_engine, files) -> list[str]:  # noqa: ANN001
                         {"n": needle}).scalar()
                     if found:
                         hits.append(f"{table}.{column}: {needle}")
-    root = getattr(files, "root", None)  # a store on disk: every file in it
-    for stored in (Path(root).rglob("*") if root else []):
-        if stored.is_file():
-            content = stored.read_bytes().lower()
-            hits += [f"file {stored.name}: {n}" for n in NEEDLES if n.lower().encode() in content]
+    for sha in files.stored():  # every stored file, on disk or in the database
+        content = files.read(sha).lower()
+        hits += [f"file {sha}: {n}" for n in NEEDLES if n.lower().encode() in content]
     return hits
 
 
