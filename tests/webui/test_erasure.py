@@ -4,7 +4,6 @@ of the file and its write-ahead log; PostgreSQL: every text column of every tabl
 while the case they followed alone is closed with the erasure as its reason."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from sqlalchemy import select, text
