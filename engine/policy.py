@@ -241,7 +241,8 @@ def signoff_refusals(rule: Any, person_id: str, given: Sequence[Any], *, form_su
             ref = other.split(":", 1)[1]
             same = any(s.signoff_id == ref and s.actor_id == person_id for s in given)
         if same:
-            refusals.append(InvalidOperation("signoff_distinct", signoff=rule.label, other=_distinct_label(other)))
+            refusals.append(InvalidOperation("signoff_distinct", signoff=rule.label,
+                                              other=_distinct_label(other, stage)))
     if stage is not None:
         refusals += four_eyes_refusals(stage, rule, person_id, given)
     return refusals
@@ -251,7 +252,7 @@ def four_eyes_refusals(stage: Any, rule: Any, person_id: str, given: Sequence[An
     """Four-eyes the other way round: this person gave a sign-off of the stage that must come from someone
     else than this one's signer (`distinct_signoffs`, or a `distinct_from` naming this sign-off)."""
     own = {o.split(":", 1)[1] for o in rule.distinct_from if o.startswith("signoff:")}  # said above already
-    return [InvalidOperation("signoff_distinct", signoff=rule.label, other=_distinct_label("signoff:" + ref))
+    return [InvalidOperation("signoff_distinct", signoff=rule.label, other=_distinct_label("signoff:" + ref, stage))
             for ref in stage.distinct_partners(rule.id)
             if ref not in own and any(s.signoff_id == ref and s.actor_id == person_id for s in given)]
 
@@ -270,11 +271,14 @@ def may_sign(actor: Actor, state: Any, rule: Any) -> bool:
     return not sign_refusals(actor, state, rule)
 
 
-def _distinct_label(other: str) -> dict[str, str]:
-    from .i18n import LANGUAGES, message
+def _distinct_label(other: str, stage: Any = None) -> dict[str, str]:
+    from .i18n import LANGUAGES, localize, message
 
     if other.startswith("signoff:"):
-        return {lang: message("signoff_distinct.signoff", lang, other=other.split(":", 1)[1]) for lang in LANGUAGES}
+        ref = other.split(":", 1)[1]
+        rule = stage.requirement(ref) if stage is not None else None  # its label, when the stage is known
+        return {lang: message("signoff_distinct.signoff", lang, other=localize(rule.label, lang) if rule else ref)
+                for lang in LANGUAGES}
     return {lang: message("signoff_distinct." + other, lang) for lang in LANGUAGES}
 
 
