@@ -158,15 +158,7 @@ class RequirementOperations(OperationFrame):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
             self._acting_role(actor, op.case, (rule.role,))
-            given = _SIGNOFFS_OF_VISIT.all(op.connection, {
-                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
-            form = (_FORM.first(op.connection, {"case_id": case_id, "stage_id": op.stage.id})
-                    if "form_submitter" in rule.distinct_from else None)
-            refusals = policy.signoff_refusals(rule, actor.id, given, case_opener=op.case.opened_by,
-                                               form_submitter=form.submitted_by if form is not None else None,
-                                               stage=op.stage)
-            if refusals:
-                raise refusals[0]
+            _raise_signoff_refusal(op, rule, actor.id)
             _INSERT_SIGNOFF.run(op.connection, {
                 "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
                 "signoff_id": signoff_id, "actor_id": actor.id, "role": rule.role, "comment": comment or "",
@@ -188,15 +180,7 @@ class SignOffRequests(OperationFrame):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
             kind = self._signoff_request_target(op, rule, person_id)
-            given = _SIGNOFFS_OF_VISIT.all(op.connection, {
-                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
-            form = (_FORM.first(op.connection, {"case_id": case_id, "stage_id": op.stage.id})
-                    if "form_submitter" in rule.distinct_from else None)
-            refusals = policy.signoff_refusals(rule, person_id, given, case_opener=op.case.opened_by,
-                                               form_submitter=form.submitted_by if form is not None else None,
-                                               stage=op.stage)
-            if refusals:  # asking someone who could not sign would only waste their time
-                raise refusals[0]
+            _raise_signoff_refusal(op, rule, person_id)  # asking someone who could not sign wastes their time
             op.record("signoff_requested", signoff=signoff_id, label=dict(rule.label), role=rule.role,
                       person=person_id, person_kind=kind, note=(note or "").strip())
             return self._receipt(op)
@@ -208,6 +192,19 @@ class SignOffRequests(OperationFrame):
         if rule.role == "mentor" and person_id in mentors:
             return "mentor"
         raise InvalidOperation("signoff_request_not_signer", person=person_id, signoff=rule.label)
+
+
+def _raise_signoff_refusal(op: _Op, rule: SignOffRule, person_id: str) -> None:
+    """The first reason why this person may not give this sign-off now, whatever their role (see the policy)."""
+    given = _SIGNOFFS_OF_VISIT.all(op.connection, {
+        "case_id": op.case.id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
+    form = (_FORM.first(op.connection, {"case_id": op.case.id, "stage_id": op.stage.id})
+            if "form_submitter" in rule.distinct_from else None)
+    refusals = policy.signoff_refusals(rule, person_id, given, case_opener=op.case.opened_by,
+                                       form_submitter=form.submitted_by if form is not None else None,
+                                       stage=op.stage)
+    if refusals:
+        raise refusals[0]
 
 
 def _lapse_signoffs(op: _Op) -> list[dict[str, Any]]:
