@@ -254,3 +254,15 @@ def test_the_pathway_file_is_checked_for_the_new_keys():
     assert alone.errors and "distinct_signoffs" in alone.errors[0].format()
     wrong = checked(BOARD.replace("lapses_on_change: false", "lapses_on_change: sometimes"))
     assert wrong.errors and "lapses_on_change" in wrong.errors[0].format()
+
+
+def test_the_revision_diff_says_when_four_eyes_or_the_group_size_change():
+    from engine.revisions import diff_pathways
+
+    before = checked(BOARD).pathway
+    after = checked(BOARD.replace("distinct_signoffs: [mentor_ok, bank_ok]", "distinct_signoffs: [mentor_ok, deed]")
+                    .replace("max_members: 5", "max_members: 3")).pathway
+    said = [c.message("en") for c in diff_pathways(before, after)]
+    assert "workers per case: 1–3 (was 1–5)" in said
+    assert 'stage \'plan\': sign-offs no one person gives two of: ["mentor_ok", "deed"] (was ["mentor_ok", "bank_ok"])' \
+        in said
