@@ -8,9 +8,9 @@ scenario or a script.
 Where things are:
 - `frame.py`: the frame every operation runs in (claim, who may act, the state and its one event) and the
   checks several operations share;
-- `opening.py`, `requirements.py` (ticks, documents, forms, sign-offs and asking for them), `moving.py` (exits, hold, reopen,
-  close, switch, migrate), `people.py` (mentors, group members, links), `methodology.py` (questionnaires and
-  the pathway chosen): the operations, one subject a module;
+- `opening.py`, `requirements.py` (ticks, documents, forms, sign-offs and asking for them), `moving.py`
+  (exits, hold, reopen, close, switch, migrate), `people.py` (mentors, group members, links),
+  `methodology.py` (questionnaires and the pathway chosen): the operations, one subject a module;
 - `queries.py`: reading a case and what is missing; `forms.py`: a form's answers checked against its schema;
 - `values.py`: `Actor`, `Member`, `Receipt`.
 """
