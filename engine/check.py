@@ -211,6 +211,8 @@ def _replay(case_id: int, events: list[Any], carried: dict[int, dict[str, tuple[
             state.signoffs.add((event.stage_id, state.stage_visit, data.get("signoff"), event.actor_id,
                                 data.get("role"), data.get("comment") or ""))
         elif kind in ("advanced", "reopened") and data.get("to"):
+            if kind == "reopened" and data.get("closed_outcome"):
+                state.status, state.outcome = "active", None
             state.enter(data["to"])
         elif kind in ("advanced", "closed", "switched", "pathway_chosen") and data.get("outcome"):
             state.close(data["outcome"])
@@ -228,6 +230,10 @@ def _replay(case_id: int, events: list[Any], carried: dict[int, dict[str, tuple[
                     state.documents[document_id].update(filename=ERASED_NAME, removed_by=event.actor_id)
             if data.get("forms_erased"):
                 state.forms = {}
+        if data.get("lapsed_signoffs"):
+            gone = {(event.stage_id, state.stage_visit, s.get("signoff"), s.get("actor"))
+                    for s in data["lapsed_signoffs"]}
+            state.signoffs = {s for s in state.signoffs if s[:4] not in gone}
         if data.get("new_case"):
             carried[data["new_case"]] = dict(state.forms)
     return state

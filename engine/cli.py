@@ -222,9 +222,12 @@ def describe_pathway(pathway: Pathway, lang: str) -> str:
             lines.append(f"   [assessment] {label} ({stage.assessment.assessment_id}; each worker; "
                          f"by {', '.join(stage.assessment.roles)})")
         for signoff in stage.signoffs:
-            distinct = f"; not {', '.join(signoff.distinct_from)}" if signoff.distinct_from else ""
+            partners = [p for p in stage.distinct_partners(signoff.id) if "signoff:" + p not in signoff.distinct_from]
+            excluded = list(signoff.distinct_from) + [f"signoff:{p}" for p in partners]
+            distinct = f"; not {', '.join(excluded)}" if excluded else ""
+            stays = "" if signoff.lapses_on_change else "; stays when the stage changes"
             lines.append(f"   [sign-off] {localize(signoff.label, lang)} ({signoff.id}; {signoff.count} × "
-                         f"{signoff.role}{distinct})")
+                         f"{signoff.role}{distinct}{stays})")
         for exit_ in stage.exits:
             if exit_.to:
                 target = f"→ {exit_.to}"

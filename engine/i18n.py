@@ -230,6 +230,9 @@ define("exit_not_allowed", "This exit cannot be taken yet.")
 define("reopen_not_visited",
        "The case can only be brought back to a stage it has already been through; '{stage}' is not one.")
 define("switch_same_pathway", "The case already follows this pathway.")
+define("reopen_referred", "This case was referred and goes on as case {case}: it cannot be reopened.")
+define("reopen_closed_stage", "A closed case is reopened in its last stage, '{stage}'.")
+define("signoff_request_not_signer", "{person} cannot be asked for '{signoff}': they cannot give it in this case.")
 
 # --- why a stage cannot be left -----------------------------------------------------------------------------
 define("missing.checklist", "Tick '{label}'.")
@@ -241,6 +244,8 @@ define("missing.assessment", "The assessment '{label}' is still to be completed 
 define("missing.signoff", "Sign-off '{label}' by {role}: {have} of {need} given.")
 define("missing.condition", "Condition not met: {condition}.")
 define("missing.status", "The case is {status}.")
+define("missing.pathway_refuses", "The pathway '{pathway}' would not take this case: {reason}")
+define("missing.pathway_unknown", "There is no valid pathway '{pathway}' to continue on.")
 
 # --- form validation ----------------------------------------------------------------------------------------
 define("form.required", "This field is required.")
@@ -276,6 +281,9 @@ define("event.form_submitted", "{actor} filled in the form '{label}'.")
 define("event.signed_off", "{actor} signed off '{label}'.")
 define("event.advanced", "{actor} moved the case from '{from_stage}' to '{to_stage}' ({exit}).")
 define("event.reopened", "{actor} brought the case back to '{to_stage}': {reason}")
+define("event.reopened_closed", "{actor} reopened the case ({outcome}) in '{to_stage}': {reason}")
+define("event.signoff_requested", "{actor} asked {person} for the sign-off '{label}'.")
+define("event.signoffs_lapsed", "Sign-offs that no longer count: {signoffs}.")
 define("event.put_on_hold", "{actor} put the case on hold: {reason}")
 define("event.resumed", "{actor} resumed the case: {reason}")
 define("event.closed", "{actor} closed the case with the outcome '{outcome}': {reason}")
@@ -409,6 +417,9 @@ define("change.version_changed", "version {before} → {after}")
 define("change.title_changed", "title changed: {before} → {after}")
 define("change.role_added", "role '{item}' added")
 define("change.role_removed", "role '{item}' removed")
+define("change.group_changed", "workers per case: {after} (was {before})")
+define("change.distinct_signoffs_changed",
+       "stage '{stage}': sign-offs no one person gives two of: {after} (was {before})")
 define("change.start_changed", "the pathway now starts at '{after}' (was '{before}')")
 define("change.stage_added", "stage '{stage}' added ({after})")
 define("change.stage_removed", "stage '{stage}' removed ({before})")

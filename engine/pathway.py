@@ -199,6 +199,7 @@ class SignOffRule:
     count: int = 1
     required: bool = True
     distinct_from: tuple[str, ...] = ()
+    lapses_on_change: bool = True  # a change of the stage's form or documents after it makes it count no more
     kind = "signoff"
 
 
@@ -239,6 +240,21 @@ class Stage:
     signoffs: tuple[SignOffRule, ...]
     exits: tuple[Exit, ...]
     assessment: AssessmentRequirement | None = None
+    distinct_signoffs: tuple[str, ...] = ()  # no person gives two of these sign-offs
+
+    def distinct_partners(self, signoff_id: str) -> tuple[str, ...]:
+        """The other sign-offs of the stage whose signers may not give `signoff_id`: four-eyes works both
+        ways, whichever of the two is given first."""
+        partners: list[str] = []
+        rule = self.requirement(signoff_id)
+        own = [o.split(":", 1)[1] for o in getattr(rule, "distinct_from", ()) if o.startswith("signoff:")]
+        for other in self.signoffs:
+            if other.id == signoff_id:
+                continue
+            if (other.id in own or "signoff:" + signoff_id in other.distinct_from
+                    or (signoff_id in self.distinct_signoffs and other.id in self.distinct_signoffs)):
+                partners.append(other.id)
+        return tuple(partners)
 
     @property
     def requirements(self) -> tuple[Requirement, ...]:
@@ -274,6 +290,14 @@ class Pathway:
 
     def stage(self, stage_id: str) -> Stage | None:
         return self._index.get(stage_id)  # type: ignore[attr-defined]
+
+    def group_refusal(self, members: int) -> tuple[str, dict[str, int]] | None:
+        """Why this pathway would not take a case of `members` workers (a code and its parameters), or None."""
+        if members < self.group_min:
+            return "group_too_small", {"min": self.group_min}
+        if self.group_max is not None and members > self.group_max:
+            return "group_too_large", {"max": self.group_max}
+        return None
 
     @property
     def stage_ids(self) -> tuple[str, ...]:
@@ -371,6 +395,7 @@ def _build_stage(s: Mapping[str, Any]) -> Stage:
             SignOffRule(
                 id=g["id"], label=g["label"], role=g["role"], count=g.get("count", 1),
                 required=g.get("required", True), distinct_from=tuple(g.get("distinct_from", ())),
+                lapses_on_change=g.get("lapses_on_change", True),
             )
             for g in s.get("signoffs", [])
         ),
@@ -387,6 +412,7 @@ def _build_stage(s: Mapping[str, Any]) -> Stage:
             roles=_tuple(s["assessment"].get("roles"), ("worker", "operator")),
             required=s["assessment"].get("required", True),
         ) if s.get("assessment") else None,
+        distinct_signoffs=tuple(s.get("distinct_signoffs", ())),
     )
 
 

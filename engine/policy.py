@@ -15,7 +15,8 @@ The rules:
 - a document of a case: whoever sees the case, and the workers of the case — a member's personal document
   only that member; of the case's timeline, a worker sees where the pathway goes and their own steps;
 - a sign-off: acting in its role, once per person, up to its count, by someone other than its
-  `distinct_from` people (`signoff_refusals`);
+  `distinct_from` people and the signers of the stage's sign-offs it is four-eyes with, both ways
+  (`signoff_refusals`);
 - the databank: admins and operators read it (mentors too, through the databank's own operations); an
   entry is changed by the operators of its desk and admins; a profile of another desk shows only its
   non-personal part unless the worker consented to sharing; a worker sees and corrects its own profile;
@@ -224,7 +225,7 @@ def may_see_document(actor: Actor, case: Any, document: Any) -> bool:
 SIGNOFF_DONE = ("already_signed", "signoff_complete")  # refusals meaning it no longer waits for this person
 
 def signoff_refusals(rule: Any, person_id: str, given: Sequence[Any], *, form_submitter: str | None,
-                     case_opener: str | None) -> list[InvalidOperation]:
+                     case_opener: str | None, stage: Any = None) -> list[InvalidOperation]:
     """Why this person may not give this sign-off now, whatever their role: already given by them, all the
     sign-offs it needs given, or given by someone it must be distinct from. `given`: the sign-offs of the
     stage's current visit (rows with `signoff_id` and `actor_id`)."""
@@ -243,8 +244,20 @@ def signoff_refusals(rule: Any, person_id: str, given: Sequence[Any], *, form_su
             ref = other.split(":", 1)[1]
             same = any(s.signoff_id == ref and s.actor_id == person_id for s in given)
         if same:
-            refusals.append(InvalidOperation("signoff_distinct", signoff=rule.label, other=_distinct_label(other)))
+            refusals.append(InvalidOperation("signoff_distinct", signoff=rule.label,
+                                              other=_distinct_label(other, stage)))
+    if stage is not None:
+        refusals += four_eyes_refusals(stage, rule, person_id, given)
     return refusals
+
+
+def four_eyes_refusals(stage: Any, rule: Any, person_id: str, given: Sequence[Any]) -> list[InvalidOperation]:
+    """Four-eyes the other way round: this person gave a sign-off of the stage that must come from someone
+    else than this one's signer (`distinct_signoffs`, or a `distinct_from` naming this sign-off)."""
+    own = {o.split(":", 1)[1] for o in rule.distinct_from if o.startswith("signoff:")}  # said above already
+    return [InvalidOperation("signoff_distinct", signoff=rule.label, other=_distinct_label("signoff:" + ref, stage))
+            for ref in stage.distinct_partners(rule.id)
+            if ref not in own and any(s.signoff_id == ref and s.actor_id == person_id for s in given)]
 
 
 def sign_refusals(actor: Actor, state: Any, rule: Any) -> list[EngineError]:
@@ -254,18 +267,21 @@ def sign_refusals(actor: Actor, state: Any, rule: Any) -> list[EngineError]:
     form = state.forms.get(state.stage.id)
     return ([role_refusal] if role_refusal else []) + signoff_refusals(
         rule, actor.id, state.signoffs, form_submitter=form.submitted_by if form is not None else None,
-        case_opener=state.case.opened_by)
+        case_opener=state.case.opened_by, stage=state.stage)
 
 
 def may_sign(actor: Actor, state: Any, rule: Any) -> bool:
     return not sign_refusals(actor, state, rule)
 
 
-def _distinct_label(other: str) -> dict[str, str]:
-    from .i18n import LANGUAGES, message
+def _distinct_label(other: str, stage: Any = None) -> dict[str, str]:
+    from .i18n import LANGUAGES, localize, message
 
     if other.startswith("signoff:"):
-        return {lang: message("signoff_distinct.signoff", lang, other=other.split(":", 1)[1]) for lang in LANGUAGES}
+        ref = other.split(":", 1)[1]
+        rule = stage.requirement(ref) if stage is not None else None  # its label, when the stage is known
+        return {lang: message("signoff_distinct.signoff", lang, other=localize(rule.label, lang) if rule else ref)
+                for lang in LANGUAGES}
     return {lang: message("signoff_distinct." + other, lang) for lang in LANGUAGES}
 
 

@@ -51,17 +51,26 @@ def describe_event(event: Event, lang: str, name_of: Callable[[str], str]) -> st
         "exit": localize(d.get("exit_label"), lang),
         "outcome": message("outcome." + d["outcome"], lang) if d.get("outcome") else "",
         "agreement": message("choice.agrees" if d.get("agrees") else "choice.differs", lang),
+        "person": name_of(d["person"]) if d.get("person") else "",
     }
     kind = event.type
     if d.get("cause"):  # a hold with a known cause (a withdrawn consent)
         params["reason"] = message("cause." + d["cause"], lang, member=name_of(member) if member else "")
     if kind == "closed" and d.get("reason") == "person_erased":
         params["reason"] = message("cause.person_erased", lang)
+    if kind == "reopened" and d.get("closed_outcome"):
+        kind = "reopened_closed"
+        params["outcome"] = message("outcome." + d["closed_outcome"], lang)
     if kind == "case_opened" and d.get("previous_case"):
         kind = "continued_from"
     if kind == "advanced" and d.get("outcome") and not d.get("to"):
         params["to_stage"] = params["outcome"] if not d.get("pathway") else params["pathway"]
-    return message("event." + kind, lang, **params)
+    text = message("event." + kind, lang, **params)
+    if d.get("lapsed_signoffs"):
+        lapsed = ", ".join(f"'{localize(s.get('label'), lang)}' ({name_of(s.get('actor', ''))})"
+                           for s in d["lapsed_signoffs"])
+        text += " " + message("event.signoffs_lapsed", lang, signoffs=lapsed)
+    return text
 
 
 def overdue(session: Session, now: datetime | None = None, desks: Iterable[str] | None = None) -> list[Case]:

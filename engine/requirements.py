@@ -67,10 +67,13 @@ class StageState:
     responses: list[Any]  # submitted answers to the stage's assessment
     now: datetime
     connection: Connection | None = None
+    # The pathways the stage's exits continue on (None: not a pathway the library knows). Without them
+    # (no library given) an exit to another pathway is judged on this stage alone.
+    targets: dict[str, Pathway | None] | None = None
 
     @classmethod
     def load(cls, session: Session | Connection, case: Any, pathway: Pathway, now: datetime | None = None,
-             stage_id: str | None = None, rows_of: str | None = None) -> "StageState":
+             stage_id: str | None = None, rows_of: str | None = None, library: Any = None) -> "StageState":
         """The state of the case's current stage — or, to preview a migration, of `stage_id` of another
         revision, reading the rows recorded for stage `rows_of`."""
         stage = pathway.stage(stage_id or case.stage_id)
@@ -89,7 +92,9 @@ class StageState:
             "case_id": case.id, "stage_id": stage.id, "stage_visit": case.stage_visit}) if stage.signoffs else []
         responses = _SUBMITTED_RESPONSES.all(connection, {
             "case_id": case.id, "assessment_id": stage.assessment.assessment_id}) if stage.assessment else []
-        return cls(case, pathway, stage, ticks, documents, forms, signoffs, responses, now or utcnow(), connection)
+        targets = _target_pathways(library, session, stage) if library is not None else None
+        return cls(case, pathway, stage, ticks, documents, forms, signoffs, responses, now or utcnow(), connection,
+                   targets)
 
     @cached_property
     def workers(self) -> list[tuple[str, str]]:
@@ -172,7 +177,21 @@ class StageState:
                 out.append(state.unmet)
         if exit_.when is not None and not conditions.evaluate(exit_.when, self.lookup):
             out.append(Unmet("missing.condition", "condition", {"condition": self.describe(exit_.when)}))
+        if exit_.pathway and self.targets is not None:
+            out += self.target_refusals(exit_.pathway)
         return out
+
+    def target_refusals(self, pathway_id: str) -> list[Unmet]:
+        """Why the pathway an exit continues on would not take this case (its group size...)."""
+        target = self.targets.get(pathway_id) if self.targets is not None else None
+        if target is None:
+            return [Unmet("missing.pathway_unknown", "pathway", {"pathway": pathway_id})]
+        refusal = target.group_refusal(len(self.workers))
+        if refusal is None:
+            return []
+        code, params = refusal
+        return [Unmet("missing.pathway_refuses", "pathway", {
+            "pathway": dict(target.title), "reason": {lang: message(code, lang, **params) for lang in LANGUAGES}})]
 
     def allows(self, exit_id: str) -> bool:
         exit_ = self.stage.exit(exit_id)
@@ -225,3 +244,18 @@ class StageState:
         if name == "today":
             return self.now.date().isoformat()
         return conditions.MISSING
+
+
+def _target_pathways(library: Any, session: Session | Connection, stage: Stage) -> dict[str, Pathway | None]:
+    from .errors import EngineError
+
+    out: dict[str, Pathway | None] = {}
+    reader = session if isinstance(session, Session) else None
+    for exit_ in stage.exits:
+        if exit_.pathway and exit_.pathway not in out:
+            try:
+                out[exit_.pathway] = library.revision(library.active_revision_id(exit_.pathway, session),
+                                                      reader).pathway
+            except EngineError:
+                out[exit_.pathway] = None
+    return out

@@ -50,6 +50,8 @@ def diff_pathways(old: Pathway, new: Pathway) -> list[Change]:
         changes.append(Change("role_added", item=role))
     for role in old.roles.keys() - new.roles.keys():
         changes.append(Change("role_removed", item=role))
+    if (old.group_min, old.group_max) != (new.group_min, new.group_max):
+        changes.append(Change("group_changed", before=_group(old), after=_group(new)))
     if old.start != new.start:
         changes.append(Change("start_changed", before=old.start, after=new.start))
     old_ids, new_ids = old.stage_ids, new.stage_ids
@@ -86,6 +88,9 @@ def _stage_changes(old: Stage, new: Stage) -> list[Change]:
             out.append(Change("requirement_removed", sid, rid, params={"kind": requirement.kind}))
         elif requirement != new_reqs[rid]:
             out.extend(_requirement_changes(sid, requirement, new_reqs[rid]))
+    if old.distinct_signoffs != new.distinct_signoffs:
+        out.append(Change("distinct_signoffs_changed", sid, before=list(old.distinct_signoffs),
+                          after=list(new.distinct_signoffs)))
     old_exits = {e.id: e for e in old.exits}
     new_exits = {e.id: e for e in new.exits}
     for eid in new_exits.keys() - old_exits.keys():
@@ -132,3 +137,7 @@ def _exit_changes(sid: str, old: Exit, new: Exit) -> list[Change]:
     if old.carry != new.carry:
         out.append(Change("exit_carry_changed", sid, old.id, before=list(old.carry), after=list(new.carry)))
     return out
+
+
+def _group(pathway: Pathway) -> str:
+    return f"{pathway.group_min}–{pathway.group_max if pathway.group_max is not None else '∞'}"

@@ -21,11 +21,11 @@ from .errors import EngineError, FormInvalid, NotAllowed, RequirementsNotMet
 from .files import FileStore
 from .library import SCENARIO_DIR, PathwayLibrary, pathway_files
 from .loader import LoadError, SourceDocument, read_file
-from .models import Base, Case, Desk, Event, FormData
+from .models import Base, Case, CaseDocument, Desk, Event, FormData
 from .validation import schema_problems
 
-ACTIONS = ("tick", "untick", "upload", "submit", "sign", "assess", "choose", "advance", "hold", "resume",
-           "withdraw", "reopen", "switch", "close")
+ACTIONS = ("tick", "untick", "upload", "remove", "submit", "sign", "request", "assess", "choose", "advance", "hold",
+           "resume", "withdraw", "reopen", "switch", "close")
 
 
 @dataclass
@@ -264,8 +264,12 @@ def perform(service: CaseService, case_id: int, version: int, actor: Actor, acti
         content = sample_file(arg["filename"], arg.get("bytes", 2048))
         return service.attach_document(case_id, actor, version, arg["document"], arg["filename"], content,
                                        member=member)
+    if action == "remove":
+        return service.remove_document(case_id, actor, version, _latest_document(service, case_id, arg))
     if action == "submit":
         return service.submit_form(case_id, actor, version, arg)
+    if action == "request":
+        return service.request_signoff(case_id, actor, version, arg["signoff"], arg["person"], arg.get("note", ""))
     if action == "sign":
         return service.sign_off(case_id, actor, version, arg)
     if action == "assess":
@@ -281,12 +285,21 @@ def perform(service: CaseService, case_id: int, version: int, actor: Actor, acti
     if action == "withdraw":
         return service.withdraw(case_id, actor, version, arg)
     if action == "reopen":
-        return service.reopen(case_id, actor, version, arg["stage"], arg["reason"])
+        return service.reopen(case_id, actor, version, arg.get("stage"), arg["reason"])
     if action == "switch":
         return service.switch_pathway(case_id, actor, version, arg["pathway"], arg["reason"])
     if action == "close":
         return service.close(case_id, actor, version, arg["outcome"], arg["reason"])
     raise ValueError(f"unknown action {action}")
+
+
+def _latest_document(service: CaseService, case_id: int, requirement_id: str) -> int:
+    """The id of the last document still attached for a requirement (0, refused as unknown, if none)."""
+    with service.session_factory() as session:
+        found = session.scalar(select(CaseDocument.id).where(
+            CaseDocument.case_id == case_id, CaseDocument.requirement_id == requirement_id,
+            CaseDocument.removed_at.is_(None)).order_by(CaseDocument.id.desc()).limit(1))
+    return found or 0
 
 
 def refusal_code(exc: EngineError) -> str:

@@ -436,6 +436,9 @@ def _stage_problems(rd: ResolvedDocument, i: int, stage: dict, roles: set[str], 
                 ref = other.split(":", 1)[1]
                 if ref not in signoff_ids or ref == signoff["id"]:
                     out.append(rd.problem("distinct_unknown_signoff", spath + ("distinct_from", k), id=ref))
+    for k, ref in enumerate(stage.get("distinct_signoffs", [])):
+        if ref not in signoff_ids:
+            out.append(rd.problem("distinct_unknown_signoff", base + ("distinct_signoffs", k), id=ref))
 
     exit_ids: set[str] = set()
     for j, exit_ in enumerate(stage.get("exits", [])):

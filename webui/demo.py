@@ -255,9 +255,10 @@ class Builder:
                                                self.form_data(requirement, overrides)).version
         else:
             assert isinstance(requirement, SignOffRule)
-            signer = mentor if requirement.role == "mentor" and mentor is not None else Actor.of(
-                f"ext.{requirement.role}", [requirement.role])
-            for _i in range(requirement.count - len(rs.rows)):
+            for i in range(len(rs.rows), requirement.count):
+                # a committee is several people: each sign-off after the first comes from another one
+                signer = mentor if requirement.role == "mentor" and mentor is not None and i == 0 else Actor.of(
+                    f"ext.{requirement.role}" + (f".{i + 1}" if i else ""), [requirement.role])
                 version = self.service.sign_off(case_id, signer, version, requirement.id,
                                                 comment=_comment(requirement.role)).version
         return version

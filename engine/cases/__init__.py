@@ -8,9 +8,9 @@ scenario or a script.
 Where things are:
 - `frame.py`: the frame every operation runs in (claim, who may act, the state and its one event) and the
   checks several operations share;
-- `opening.py`, `requirements.py` (ticks, documents, forms, sign-offs), `moving.py` (exits, hold, reopen,
-  close, switch, migrate), `people.py` (mentors, group members, links), `methodology.py` (questionnaires and
-  the pathway chosen): the operations, one subject a module;
+- `opening.py`, `requirements.py` (ticks, documents, forms, sign-offs and asking for them), `moving.py`
+  (exits, hold, reopen, close, switch, migrate), `people.py` (mentors, group members, links),
+  `methodology.py` (questionnaires and the pathway chosen): the operations, one subject a module;
 - `queries.py`: reading a case and what is missing; `forms.py`: a form's answers checked against its schema;
 - `values.py`: `Actor`, `Member`, `Receipt`.
 """
@@ -23,12 +23,12 @@ from .moving import MovingOperations
 from .opening import OpeningOperations
 from .people import PeopleOperations
 from .queries import CaseQueries
-from .requirements import RequirementOperations
+from .requirements import RequirementOperations, SignOffRequests
 from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Receipt
 
 
-class CaseService(OpeningOperations, RequirementOperations, MovingOperations, PeopleOperations,
-                  MethodologyOperations, CaseQueries, OperationFrame):
+class CaseService(OpeningOperations, RequirementOperations, SignOffRequests, MovingOperations,
+                  PeopleOperations, MethodologyOperations, CaseQueries, OperationFrame):
     """Every operation on cases, and the queries that read them (see the modules of this package)."""
 
 

@@ -264,10 +264,9 @@ class OperationFrame:
 
 
 def _check_group_size(pathway: Pathway, count: int) -> None:
-    if count < pathway.group_min:
-        raise InvalidOperation("group_too_small", min=pathway.group_min)
-    if pathway.group_max is not None and count > pathway.group_max:
-        raise InvalidOperation("group_too_large", max=pathway.group_max)
+    refusal = pathway.group_refusal(count)
+    if refusal is not None:
+        raise InvalidOperation(refusal[0], **refusal[1])
 
 
 def _check_personal_details(members: Sequence[Member], now: datetime) -> None:

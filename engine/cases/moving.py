@@ -52,7 +52,9 @@ class MovingOperations(OperationFrame):
             exit_ = stage.exit(exit_id)
             if exit_ is None:
                 raise InvalidOperation("unknown_exit", stage=stage.id, exit=exit_id)
-            state = StageState.load(op.connection, op.case, op.pathway, op.now)
+            # An exit to another pathway asks that pathway whether it would take the case.
+            state = StageState.load(op.session if exit_.pathway else op.connection, op.case, op.pathway, op.now,
+                                    library=self.library if exit_.pathway else None)
             target = fire(op.revision.machine, stage.id, exit_id, state)
             if target is None:
                 raise RequirementsNotMet(exit_id, state.unmet_for(exit_))
@@ -121,10 +123,16 @@ class MovingOperations(OperationFrame):
         op.case.next_case_id = new_case_id
         return new_case_id
 
-    def reopen(self, case_id: int, actor: Actor, version: int, stage_id: str, reason: str) -> Receipt:
-        with self._operation(case_id, actor, version) as op:
+    def reopen(self, case_id: int, actor: Actor, version: int, stage_id: str | None, reason: str) -> Receipt:
+        """Bring an active case back to a stage it visited, or a closed one (an outcome, withdrawn) back to life
+        in its last stage. A referred case lives on in its continuation and stays closed."""
+        with self._operation(case_id, actor, version, allow_closed=True) as op:
             self._manage(op)
             _require_reason(reason)
+            if op.case.status == "closed":
+                return self._reopen_closed(op, stage_id, reason)
+            if stage_id is None:
+                raise InvalidOperation("reopen_not_visited", stage="")
             visited = set(op.connection.execute(select(EVENTS.c.stage_id).where(EVENTS.c.case_id == case_id)).scalars())
             if stage_id not in visited or op.pathway.stage(stage_id) is None:
                 raise InvalidOperation("reopen_not_visited", stage=stage_id)
@@ -134,6 +142,21 @@ class MovingOperations(OperationFrame):
             op.record("reopened", **{"from": from_stage.id, "from_label": dict(from_stage.title), "to": stage_id,
                                      "to_label": dict(op.stage.title), "reason": reason})
             return self._receipt(op)
+
+    def _reopen_closed(self, op: _Op, stage_id: str | None, reason: str) -> Receipt:
+        if op.case.next_case_id is not None or op.case.outcome == "referred":
+            raise InvalidOperation("reopen_referred", case=op.case.next_case_id or "")
+        last = op.stage
+        if stage_id not in (None, last.id):
+            raise InvalidOperation("reopen_closed_stage", stage=dict(last.title))
+        outcome = op.case.outcome
+        op.case.status = "active"
+        op.case.outcome = None
+        op.case.closed_at = None
+        self._enter(op, last.id)  # a new visit: its due date runs again and its sign-offs are asked afresh
+        op.record("reopened", **{"from": last.id, "from_label": dict(last.title), "to": last.id,
+                                 "to_label": dict(last.title), "reason": reason, "closed_outcome": outcome})
+        return self._receipt(op)
 
     def hold(self, case_id: int, actor: Actor, version: int, reason: str) -> Receipt:
         with self._operation(case_id, actor, version) as op:

@@ -25,7 +25,8 @@ class CaseQueries(OperationFrame):
         return case
 
     def stage_state(self, session: Session, case: Case) -> StageState:
-        return StageState.load(session, case, self.library.revision(case.revision_id).pathway, self.clock())
+        return StageState.load(session, case, self.library.revision(case.revision_id).pathway, self.clock(),
+                               library=self.library)
 
     def missing(self, case_id: int) -> dict[str, list[Unmet]]:
         """For each exit of the current stage, what is missing to take it (empty list: it can be taken)."""

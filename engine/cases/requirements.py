@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import (
@@ -13,7 +13,7 @@ from ..errors import (
 )
 from .. import policy
 from ..files import TYPES, detect_type, safe_filename
-from ..pathway import ChecklistItem, DocumentRule
+from ..pathway import ChecklistItem, DocumentRule, SignOffRule
 from .forms import form_errors
 from .frame import (
     Together,
@@ -27,6 +27,7 @@ from .frame import (
     _UPDATE_FORM,
     DOCUMENTS,
     MANAGER_ROLES,
+    SIGNOFFS,
     OperationFrame,
     _Op,
 )
@@ -104,8 +105,10 @@ class RequirementOperations(OperationFrame):
                 "case_id": case_id, "stage_id": op.stage.id, "requirement_id": requirement_id,
                 "member_id": member_id, "sha256": digest, "filename": name, "content_type": TYPES[doc_type],
                 "size": len(content), "uploaded_by": actor.id, "uploaded_at": op.now}).scalar_one()
+            lapsed = _lapse_signoffs(op)
             op.record("document_attached", requirement=requirement_id, label=dict(rule.label), filename=name,
-                      document_id=document_id, sha256=digest, size=len(content), member=member_id or None)
+                      document_id=document_id, sha256=digest, size=len(content), member=member_id or None,
+                      **_lapsed_data(lapsed))
             return self._receipt(op, document_id=document_id)
 
     def remove_document(self, case_id: int, actor: Actor, version: int, document_id: int) -> Receipt:
@@ -120,8 +123,9 @@ class RequirementOperations(OperationFrame):
             policy.raise_for_other_member(actor, role, document.uploaded_by)
             op.connection.execute(update(DOCUMENTS).where(DOCUMENTS.c.id == document_id)
                                   .values(removed_at=op.now, removed_by=actor.id))
+            lapsed = _lapse_signoffs(op) if document.stage_id == op.stage.id else []
             op.record("document_removed", document_id=document_id, filename=document.filename,
-                      requirement=document.requirement_id)
+                      requirement=document.requirement_id, **_lapsed_data(lapsed))
             return self._receipt(op)
 
     def submit_form(self, case_id: int, actor: Actor, version: int, data: dict[str, Any]) -> Receipt:
@@ -142,26 +146,19 @@ class RequirementOperations(OperationFrame):
             else:
                 _UPDATE_FORM.run(op.connection, {"form_id": row.id, **values})
             changed = sorted(k for k in set(clean) | set(previous or {}) if (previous or {}).get(k) != clean.get(k))
-            op.record("form_submitted", label=dict(form.label or op.stage.title), data=clean, changed=changed)
+            lapsed = _lapse_signoffs(op) if changed else []
+            op.record("form_submitted", label=dict(form.label or op.stage.title), data=clean, changed=changed,
+                      **_lapsed_data(lapsed))
             return self._receipt(op)
 
     def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "") -> Receipt:
         with self._operation(case_id, actor, version) as op:
             rule = op.stage.requirement(signoff_id)
-            from ..pathway import SignOffRule
-
             if not isinstance(rule, SignOffRule):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
             self._acting_role(actor, op.case, (rule.role,))
-            given = _SIGNOFFS_OF_VISIT.all(op.connection, {
-                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
-            form = (_FORM.first(op.connection, {"case_id": case_id, "stage_id": op.stage.id})
-                    if "form_submitter" in rule.distinct_from else None)
-            refusals = policy.signoff_refusals(rule, actor.id, given, case_opener=op.case.opened_by,
-                                               form_submitter=form.submitted_by if form is not None else None)
-            if refusals:
-                raise refusals[0]
+            _raise_signoff_refusal(op, rule, actor.id)
             _INSERT_SIGNOFF.run(op.connection, {
                 "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
                 "signoff_id": signoff_id, "actor_id": actor.id, "role": rule.role, "comment": comment or "",
@@ -169,6 +166,66 @@ class RequirementOperations(OperationFrame):
             op.record("signed_off", signoff=signoff_id, label=dict(rule.label), role=rule.role,
                       comment=comment or "")
             return self._receipt(op)
+
+
+class SignOffRequests(OperationFrame):
+    """Asking someone for a sign-off of the current stage: an event the notifications turn into a message."""
+
+    def request_signoff(self, case_id: int, actor: Actor, version: int, signoff_id: str, person_id: str,
+                        note: str = "") -> Receipt:
+        with self._operation(case_id, actor, version) as op:
+            self._manage(op)
+            rule = op.stage.requirement(signoff_id)
+            if not isinstance(rule, SignOffRule):
+                raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
+                                       requirement=signoff_id)
+            kind = self._signoff_request_target(op, rule, person_id)
+            _raise_signoff_refusal(op, rule, person_id)  # asking someone who could not sign wastes their time
+            op.record("signoff_requested", signoff=signoff_id, label=dict(rule.label), role=rule.role,
+                      person=person_id, person_kind=kind, note=(note or "").strip())
+            return self._receipt(op)
+
+    def _signoff_request_target(self, op: _Op, rule: SignOffRule, person_id: str) -> str:
+        """What the person asked is to the case ("mentor"), or a refusal if they cannot give this sign-off.
+        Parties of the case (per-case roles) are recognised here too, as their own kind."""
+        mentors = {m.person_id for m in op.case.members if m.kind == "mentor"}
+        if rule.role == "mentor" and person_id in mentors:
+            return "mentor"
+        raise InvalidOperation("signoff_request_not_signer", person=person_id, signoff=rule.label)
+
+
+def _raise_signoff_refusal(op: _Op, rule: SignOffRule, person_id: str) -> None:
+    """The first reason why this person may not give this sign-off now, whatever their role (see the policy)."""
+    given = _SIGNOFFS_OF_VISIT.all(op.connection, {
+        "case_id": op.case.id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
+    form = (_FORM.first(op.connection, {"case_id": op.case.id, "stage_id": op.stage.id})
+            if "form_submitter" in rule.distinct_from else None)
+    refusals = policy.signoff_refusals(rule, person_id, given, case_opener=op.case.opened_by,
+                                       form_submitter=form.submitted_by if form is not None else None,
+                                       stage=op.stage)
+    if refusals:
+        raise refusals[0]
+
+
+def _lapse_signoffs(op: _Op) -> list[dict[str, Any]]:
+    """A sign-off covers the stage's form and documents as its signer saw them: when they change, the
+    sign-offs given in this visit of the stage stop counting (unless the pathway says `lapses_on_change:
+    false`). Their rows go; the event that changed the stage names them, for the log and to tell the signers."""
+    rules = {r.id: r for r in op.stage.signoffs if r.lapses_on_change}
+    if not rules:
+        return []
+    given = [s for s in _SIGNOFFS_OF_VISIT.all(op.connection, {
+        "case_id": op.case.id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
+        if s.signoff_id in rules]
+    if not given:
+        return []
+    op.connection.execute(delete(SIGNOFFS).where(SIGNOFFS.c.id.in_([s.id for s in given])))
+    return [{"signoff": s.signoff_id, "label": dict(rules[s.signoff_id].label), "actor": s.actor_id,
+             "signed_at": s.signed_at.isoformat()} for s in given]
+
+
+def _lapsed_data(lapsed: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"lapsed_signoffs": lapsed} if lapsed else {}
 
 
 def _tick_key(case_id: int, stage_id: str, item_id: str, member_id: str) -> dict[str, Any]:

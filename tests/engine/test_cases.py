@@ -258,7 +258,10 @@ def test_conditions_choose_the_branch_and_say_why_the_other_is_closed(service, s
         service.advance(case_id, OPERATOR, v, "positive")
     v = service.change_members(case_id, OPERATOR, v, add=[WORKERS[2]]).version
     assert service.missing(case_id)["positive"] == []
-    assert [u.requirement for u in service.missing(case_id)["negative"]] == ["condition"]
+    # The negative exit continues on "solo", a one-person pathway: it would not take a group of three.
+    negative = service.missing(case_id)["negative"]
+    assert [u.requirement for u in negative] == ["condition", "pathway"]
+    assert "at most 1" in negative[1].message("en") and "Solo" in negative[1].message("en")
     v = service.advance(case_id, OPERATOR, v, "positive").version
     case = case_row(sessions, case_id)
     assert case.stage_id == "deed" and case.stage_visit == 3

@@ -198,7 +198,7 @@ def test_a_signoff_is_refused_once_given_once_complete_and_to_the_people_it_must
 
 def test_may_sign_asks_the_role_on_the_case_first_then_the_signoff_rules():
     rule = SignOffRule("ok", {"en": "OK"}, "mentor", distinct_from=("form_submitter",))
-    stage = SimpleNamespace(id="study")
+    stage = SimpleNamespace(id="study", distinct_partners=lambda signoff_id: (), requirement=lambda rid: None)
     state = lambda signoffs=(), submitter=None: SimpleNamespace(  # noqa: E731
         case=case_of(), stage=stage, signoffs=list(signoffs),
         forms={"study": SimpleNamespace(submitted_by=submitter)} if submitter else {})

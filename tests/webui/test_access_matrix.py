@@ -43,6 +43,7 @@ ROUTES = [
      "case"),
     ("/cases/<int:case_id>/form", "POST", "/cases/{case}/form", "case"),
     ("/cases/<int:case_id>/signoffs", "POST", "/cases/{case}/signoffs", "case"),
+    ("/cases/<int:case_id>/signoffs/request", "POST", "/cases/{case}/signoffs/request", "case"),
     ("/cases/<int:case_id>/advance", "POST", "/cases/{case}/advance", "case"),
     ("/cases/<int:case_id>/hold", "POST", "/cases/{case}/hold", "case"),
     ("/cases/<int:case_id>/resume", "POST", "/cases/{case}/resume", "case"),
@@ -148,7 +149,7 @@ def _document(service, case_id: int, version: int) -> tuple[int, int]:  # noqa: 
 def _data(url: str, version: int) -> dict:
     return {
         "/checklist": {"item": "privacy_notice_given"}, "/form": {"field-consent_text_version": "v1"},
-        "/signoffs": {"signoff": "x"}, "/advance": {"exit": "consent_recorded"}, "/hold": {"reason": "r"},
+        "/signoffs": {"signoff": "x"}, "/request": {"signoff": "x", "person": "men.dubois"}, "/advance": {"exit": "consent_recorded"}, "/hold": {"reason": "r"},
         "/resume": {"reason": "r"}, "/withdraw": {"reason": "r"}, "/reopen": {"stage": "first_interview", "reason": "r"},
         "/switch": {"pathway": "startup", "reason": "r"}, "/mentors": {"mentor": "men.dubois"},
         "/members": {"name": "Intruder"}, "/notes": {"body": "intrusion"}, "/choice": {"pathway": "startup", "reason": "r"},

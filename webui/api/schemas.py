@@ -163,7 +163,9 @@ class Reason(Schema):
 
 
 class Reopen(Reason):
-    stage = fields.String(required=True, validate=_ID)
+    stage = fields.String(load_default=None, allow_none=True, validate=_ID,
+                          metadata={"description": "A stage the case visited; none for a closed case, which reopens "
+                                                   "in its last stage."})
 
 
 class Switch(Reason):

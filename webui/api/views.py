@@ -328,9 +328,9 @@ _with_reason("resume", "Resume a case on hold.")
 _with_reason("withdraw", "Withdraw the case (it closes).")
 
 
-@_operation("reopen", schemas.Reopen, "Reopen the case at an earlier stage.")
+@_operation("reopen", schemas.Reopen, "Reopen the case at an earlier stage, or a closed case in its last stage.")
 def reopen(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
-    return services().cases.reopen(case_id, actor, version, body["stage"], body["reason"])
+    return services().cases.reopen(case_id, actor, version, body.get("stage"), body["reason"])
 
 
 @_operation("switch", schemas.Switch, "Switch the case to another pathway.")

@@ -126,7 +126,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     revision = service.library.revision(case.revision_id, session)
     pathway = revision.pathway
     now = utcnow()
-    state = StageState.load(session, case, pathway, now)
+    state = StageState.load(session, case, pathway, now, library=service.library)
     events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
     notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)))
     people = {e.actor_id for e in events} | {n.author_id for n in notes} | {s.actor_id for s in state.signoffs}

@@ -166,6 +166,48 @@ def messages_for_event(session: Session, library: PathwayLibrary, event: Event) 
                   case_link(case.id))
     elif event.type == "members_changed" and data.get("added_mentor") and case.status == "active":
         _signoff_waiting(pathway, case.stage_id, [data["added_mentor"]], draft)
+    elif event.type == "signoff_requested":
+        out += signoff_request_messages(session, event, case)
+    if data.get("lapsed_signoffs"):
+        out += lapsed_signoff_messages(session, event, case)
+    return out
+
+
+def signoff_request_messages(session: Session, event: Event, case: Case) -> list[tuple[Draft, User | None]]:
+    """The person asked for a sign-off is told what and where. A mentor gets the case page; a party without
+    an account (`person_kind` other than "mentor") would get its signing link here instead."""
+    data = event.data or {}
+    person = data["person"]
+    user = _users(session, [person]).get(person)
+    lang = language_of(user)
+    with force_locale(lang):
+        label = localize(data.get("label"), lang)
+        subject = _("Your sign-off is asked: %(signoff)s", signoff=label)
+        body = _("The help desk asks you for the sign-off '%(signoff)s' on the case '%(case)s'.",
+                 signoff=label, case=case.title)
+        if data.get("note"):
+            body += "\n\n" + data["note"]
+    return [(Draft(f"signoff_requested:{event.id}:{person}", person, "signoff_requested", case.id, event.id,
+                   subject, body, "__staff__"), user)]
+
+
+def lapsed_signoff_messages(session: Session, event: Event, case: Case) -> list[tuple[Draft, User | None]]:
+    """Each signer whose sign-off lapsed because the stage changed after it is told to look again."""
+    lapsed = (event.data or {})["lapsed_signoffs"]
+    users = _users(session, [s["actor"] for s in lapsed])
+    out = []
+    for signed in lapsed:
+        person = signed["actor"]
+        user = users.get(person)
+        lang = language_of(user)
+        with force_locale(lang):
+            label = localize(signed.get("label"), lang)
+            subject = _("Your sign-off no longer counts: %(signoff)s", signoff=label)
+            body = _("The case '%(case)s' changed after you gave the sign-off '%(signoff)s' (its form or a "
+                     "document): the sign-off no longer counts. Please look at the case again and give it anew "
+                     "if you still agree.", case=case.title, signoff=label)
+        out.append((Draft(f"signoff_lapsed:{event.id}:{signed['signoff']}:{person}", person, "signoff_lapsed",
+                          case.id, event.id, subject, body, "__staff__"), user))
     return out
 
 

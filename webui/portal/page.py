@@ -80,7 +80,7 @@ class PathwayPage:
 def build(session: Session, library: Any, case: Case, reader: Actor, lang: str) -> PathwayPage:
     me = reader.id
     pathway = library.revision(case.revision_id, session).pathway
-    state = StageState.load(session, case, pathway, utcnow())
+    state = StageState.load(session, case, pathway, utcnow(), library=library)
     stage = state.stage
     visited: list[str] = []
     events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))

@@ -98,6 +98,17 @@ def sign_off(case_id: int):  # noqa: ANN201
                anchor="req-" + signoff)
 
 
+@bp.post("/cases/<int:case_id>/signoffs/request")
+@roles_required(*CASE_ROLES)
+def request_signoff(case_id: int):  # noqa: ANN201
+    signoff = request.form.get("signoff", "")
+    person = request.form.get("person", "")
+    note = (request.form.get("note") or "").strip()[:2000]
+    return act(case_id, lambda a, v: services().cases.request_signoff(case_id, a, v, signoff, person, note),
+               _("The sign-off is asked for: a message tells them."),
+               keep={"action": "request_signoff", "signoff": signoff, "note": note}, anchor="req-" + signoff)
+
+
 @bp.post("/cases/<int:case_id>/advance")
 @roles_required(*CASE_ROLES)
 def advance(case_id: int):  # noqa: ANN201
@@ -138,9 +149,9 @@ def withdraw(case_id: int):  # noqa: ANN201
 @roles_required(*CASE_ROLES)
 def reopen(case_id: int):  # noqa: ANN201
     reason = _reason()
-    stage = request.form.get("stage", "")
+    stage = request.form.get("stage") or None  # none given: a closed case reopens in its last stage
     return act(case_id, lambda a, v: services().cases.reopen(case_id, a, v, stage, reason),
-               _("The stage is reopened."), keep={"action": "reopen", "reason": reason, "stage": stage})
+               _("The stage is reopened."), keep={"action": "reopen", "reason": reason, "stage": stage or ""})
 
 
 @bp.post("/cases/<int:case_id>/switch")
