@@ -40,6 +40,8 @@ ROUTES = [
     ("/api/v1/cases/<int:case_id>/pathway-choice", "POST", C + "/pathway-choice", {"pathway": "startup"},
      "case_write"),
     ("/api/v1/cases/<int:case_id>/documents", "POST", C + "/documents", "file", "worker_upload"),
+    ("/api/v1/cases/<int:case_id>/signoff-requests", "POST", C + "/signoff-requests",
+     {"signoff": "x", "person": "y"}, "case_write"),
     ("/api/v1/cases/<int:case_id>/untick", "POST", C + "/untick", {"item": "interview_held"}, "case_write"),
     ("/api/v1/cases/<int:case_id>/close", "POST", C + "/close", {"outcome": "x", "reason": "r"}, "case_write"),
     ("/api/v1/cases/<int:case_id>/members", "POST", C + "/members", {"remove": ["w.x"]}, "case_write"),

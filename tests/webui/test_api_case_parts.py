@@ -179,3 +179,23 @@ def test_an_admin_changes_a_webhook_or_switches_it_off(app, people, sessions, se
                              {"url": partner.url, "event_types": "*"}).status_code in (403, 404)
     finally:
         partner.close()
+
+
+def test_an_operator_asks_a_mentor_for_a_sign_off_through_the_api(app, people, sessions, service):  # noqa: ANN001
+    from tests.webui.test_signoffs_and_reopen import at_diagnosis
+
+    api = Api(app.test_client(), make_token(sessions))
+    case_id, version = at_diagnosis(service)
+    refused = api.post(f"/cases/{case_id}/signoff-requests",
+                       {"signoff": "diagnosis_signoff", "person": PEOPLE["other_mentor"].id}, version=version)
+    assert refused.status_code == 422 and refused.content_type == "application/problem+json"
+    asked = api.post(f"/cases/{case_id}/signoff-requests",
+                     {"signoff": "diagnosis_signoff", "person": PEOPLE["mentor"].id, "note": "Pronto"},
+                     version=version)
+    assert asked.status_code == 200 and asked.get_json()["event_type"] == "signoff_requested"
+    last = api.get(f"/cases/{case_id}/timeline").get_json()["events"][-1]
+    assert (last["data"]["person"], last["data"]["note"]) == (PEOPLE["mentor"].id, "Pronto")
+    mentor = Api(app.test_client(), make_token(sessions, "mentor"))
+    again = mentor.post(f"/cases/{case_id}/signoff-requests",
+                        {"signoff": "diagnosis_signoff", "person": PEOPLE["mentor"].id}, version=version + 1)
+    assert again.status_code == 403  # a mentor does not ask

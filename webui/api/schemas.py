@@ -152,6 +152,12 @@ class SignOff(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class SignOffRequest(Schema):
+    signoff = fields.String(required=True, validate=_ID)
+    person = fields.String(required=True, validate=_ID)  # the account asked
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
 class Advance(Schema):
     exit = fields.String(required=True, validate=_ID)
     jobs_created = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))

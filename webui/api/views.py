@@ -308,6 +308,12 @@ def sign_off(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # n
     return services().cases.sign_off(case_id, actor, version, body["signoff"], body["comment"])
 
 
+@_operation("signoff-requests", schemas.SignOffRequest, "Ask a person (a mentor of the case) for a sign-off.")
+def request_signoff(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    return services().cases.request_signoff(case_id, actor, version, body["signoff"], body["person"],
+                                            body["note"])
+
+
 @_operation("advance", schemas.Advance, "Leave the stage through one of its exits.")
 def advance(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
     return services().cases.advance(case_id, actor, version, body["exit"], jobs_created=body.get("jobs_created"),
