@@ -41,6 +41,7 @@ class ChecklistItem:
     roles: tuple[str, ...] = ("operator",)
     per_member: bool = False
     help: Text | None = None
+    on_paper: bool = False  # an operator may record it for a worker, with the signed scan as evidence
     kind = "checklist"
 
 
@@ -199,6 +200,7 @@ class SignOffRule:
     count: int = 1
     required: bool = True
     distinct_from: tuple[str, ...] = ()
+    on_paper: bool = False  # an operator may record a decision given on paper, with the scan as evidence
     kind = "signoff"
 
 
@@ -268,6 +270,8 @@ class Pathway:
     stages: tuple[Stage, ...]
     document: Mapping[str, Any] = field(repr=False, compare=False)
     content_hash: str = ""
+    # Declared roles held by an account (like a mentor) rather than by a party of each case.
+    account_roles: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", MappingProxyType({s.id: s for s in self.stages}))
@@ -282,6 +286,11 @@ class Pathway:
     @property
     def all_roles(self) -> tuple[str, ...]:
         return BUILTIN_ROLES + tuple(self.roles)
+
+    @property
+    def party_roles(self) -> tuple[str, ...]:
+        """The declared roles held per case, by a party added to it (a bank, a notary)."""
+        return tuple(r for r in self.roles if r not in self.account_roles)
 
     def stage_number(self, stage_id: str) -> int:
         return self.stage_ids.index(stage_id) + 1 if stage_id in self.stage_ids else 0
@@ -323,6 +332,7 @@ def build_pathway(doc: Mapping[str, Any]) -> Pathway:
         stages=stages,
         document=doc,
         content_hash=content_hash(doc),
+        account_roles=frozenset(r["id"] for r in doc.get("roles", []) if r.get("kind") == "account"),
     )
 
 
@@ -353,7 +363,7 @@ def _build_stage(s: Mapping[str, Any]) -> Stage:
             ChecklistItem(
                 id=c["id"], label=c["label"], required=c.get("required", True),
                 roles=_tuple(c.get("roles"), ("operator",)), per_member=c.get("per_member", False),
-                help=c.get("help"),
+                help=c.get("help"), on_paper=c.get("on_paper", False),
             )
             for c in s.get("checklist", [])
         ),
@@ -371,6 +381,7 @@ def _build_stage(s: Mapping[str, Any]) -> Stage:
             SignOffRule(
                 id=g["id"], label=g["label"], role=g["role"], count=g.get("count", 1),
                 required=g.get("required", True), distinct_from=tuple(g.get("distinct_from", ())),
+                on_paper=g.get("on_paper", False),
             )
             for g in s.get("signoffs", [])
         ),

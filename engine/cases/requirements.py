@@ -15,14 +15,13 @@ from .. import policy
 from ..files import TYPES, detect_type, safe_filename
 from ..pathway import ChecklistItem, DocumentRule
 from .forms import form_errors
+from .parties import give_decision
 from .frame import (
     Together,
     _DELETE_TICK,
     _FORM,
     _INSERT_FORM,
-    _INSERT_SIGNOFF,
     _INSERT_TICK,
-    _SIGNOFFS_OF_VISIT,
     _TICK,
     _UPDATE_FORM,
     DOCUMENTS,
@@ -145,7 +144,8 @@ class RequirementOperations(OperationFrame):
             op.record("form_submitted", label=dict(form.label or op.stage.title), data=clean, changed=changed)
             return self._receipt(op)
 
-    def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "") -> Receipt:
+    def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "",
+                 decision: str = "approve") -> Receipt:
         with self._operation(case_id, actor, version) as op:
             rule = op.stage.requirement(signoff_id)
             from ..pathway import SignOffRule
@@ -153,21 +153,10 @@ class RequirementOperations(OperationFrame):
             if not isinstance(rule, SignOffRule):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
-            self._acting_role(actor, op.case, (rule.role,))
-            given = _SIGNOFFS_OF_VISIT.all(op.connection, {
-                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
-            form = (_FORM.first(op.connection, {"case_id": case_id, "stage_id": op.stage.id})
-                    if "form_submitter" in rule.distinct_from else None)
-            refusals = policy.signoff_refusals(rule, actor.id, given, case_opener=op.case.opened_by,
-                                               form_submitter=form.submitted_by if form is not None else None)
-            if refusals:
-                raise refusals[0]
-            _INSERT_SIGNOFF.run(op.connection, {
-                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
-                "signoff_id": signoff_id, "actor_id": actor.id, "role": rule.role, "comment": comment or "",
-                "signed_at": op.now})
-            op.record("signed_off", signoff=signoff_id, label=dict(rule.label), role=rule.role,
-                      comment=comment or "")
+            self._acting_role(actor, op.case, (rule.role,), op.pathway.account_roles)
+            party = next((p.id for p in op.case.parties if p.account_id == actor.id and p.role == rule.role), None)
+            give_decision(op, rule, actor.id, decision, comment, party_id=party,
+                          extra={"party": party} if party else None)
             return self._receipt(op)
 
 
