@@ -214,7 +214,7 @@ def _replay(case_id: int, events: list[Any], carried: dict[int, dict[str, tuple[
         elif kind == "form_submitted":
             state.forms[event.stage_id] = (data.get("data"), event.actor_id)
         elif kind in ("signed_off", "signoff_decided"):
-            signer = data.get("on_behalf_of") or event.actor_id
+            signer = data.get("signer") or event.actor_id
             state.signoffs[(event.stage_id, state.stage_visit, data.get("signoff"), signer)] = (
                 data.get("role"), data.get("comment") or "", data.get("decision") or "approve")
         elif kind in ("advanced", "reopened") and data.get("to"):

@@ -133,11 +133,15 @@ def may_follow_case(actor: Actor, case: Any) -> bool:
     return is_case_worker(actor, case)
 
 
+def party_of(actor: Actor, case: Any, role: str) -> Any | None:
+    """The case's party in `role` that the actor is: by the party's own signing link (`party:<id>`) or by
+    the account the party is linked to."""
+    return next((p for p in case.parties if p.role == role and (
+        actor.id == party_actor_id(p.id) or (p.account_id and p.account_id == actor.id))), None)
+
+
 def is_party(actor: Actor, case: Any, role: str) -> bool:
-    """The actor is the case's party in `role`: by the party's own signing link (`party:<id>`) or by the
-    account the party is linked to."""
-    return any(p.role == role and (actor.id == party_actor_id(p.id) or (p.account_id and p.account_id == actor.id))
-               for p in case.parties)
+    return party_of(actor, case, role) is not None
 
 
 def held_per_case(role: str, account_roles: Collection[str] = ()) -> bool:

@@ -250,6 +250,8 @@ def give_decision(op: _Op, rule: SignOffRule, signer: str, decision: str, commen
         op.connection.execute(update(SIGNOFFS).where(SIGNOFFS.c.id == previous.id).values(**values))
     data: dict[str, Any] = {"signoff": rule.id, "label": dict(rule.label), "role": rule.role,
                             "comment": values["comment"], "decision": decision}
+    if signer != op.actor.id:
+        data["signer"] = signer
     if recorded_by is not None:
         data.update(recorded_by=recorded_by, on_behalf_of=signer)
     data.update(extra or {})

@@ -13,6 +13,7 @@ from ..errors import (
 )
 from .. import policy
 from ..files import TYPES, detect_type, safe_filename
+from ..models import party_actor_id
 from ..pathway import ChecklistItem, DocumentRule
 from .forms import form_errors
 from .parties import give_decision
@@ -154,9 +155,11 @@ class RequirementOperations(OperationFrame):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
             self._acting_role(actor, op.case, (rule.role,), op.pathway.account_roles)
-            party = next((p.id for p in op.case.parties if p.account_id == actor.id and p.role == rule.role), None)
-            give_decision(op, rule, actor.id, decision, comment, party_id=party,
-                          extra={"party": party} if party else None)
+            # A party signs as itself, whether by its account, its link or on paper.
+            party = policy.party_of(actor, op.case, rule.role)
+            signer = party_actor_id(party.id) if party is not None else actor.id
+            give_decision(op, rule, signer, decision, comment, party_id=party.id if party is not None else None,
+                          extra={"party": party.id} if party is not None else None)
             return self._receipt(op)
 
 
