@@ -240,6 +240,13 @@ def may_see_document(actor: Actor, case: Any, document: Any) -> bool:
     return is_case_worker(actor, case) and document.member_id in ("", actor.id)
 
 
+def may_see_document_by_link(signing: Any, document: Any) -> bool:
+    """What a party's signing link shows: the documents of the stage it is asked to decide, not a member's
+    personal ones."""
+    return (document is not None and document.case_id == signing.case_id and document.stage_id == signing.stage_id
+            and document.removed_at is None and document.member_id == "")
+
+
 # --- sign-offs -----------------------------------------------------------------------------------------
 
 SIGNOFF_DONE = ("already_signed", "signoff_complete")
