@@ -22,8 +22,8 @@ from sqlalchemy.exc import DBAPIError
 
 from .events import append as append_event, rechain
 from .models import (
-    AppendOnlyGate, AssessmentResponse, Case, CaseDocument, CaseMember, ChecklistTick, Event, FormData, SignOff,
-    utcnow,
+    PARTIES, AppendOnlyGate, AssessmentResponse, Case, CaseDocument, CaseMember, ChecklistTick, Event, FormData,
+    SignOff, party_actor_id, utcnow,
 )
 
 CASES, MEMBERS, EVENTS = Case.__table__, CaseMember.__table__, Event.__table__
@@ -31,7 +31,7 @@ TICKS, DOCUMENTS, FORMS = ChecklistTick.__table__, CaseDocument.__table__, FormD
 SIGNOFFS, RESPONSES = SignOff.__table__, AssessmentResponse.__table__
 GATE = AppendOnlyGate.__table__
 ERASED_NAME = "—"
-PERSONAL_EVENT_KEYS = ("data", "comment", "reason", "filename")  # free text that may name or describe someone
+PERSONAL_EVENT_KEYS = ("data", "comment", "reason", "filename", "evidence_filename")  # free text that may name or describe someone
 
 
 @dataclass
@@ -208,3 +208,55 @@ def _append_erasure_event(connection: Connection, case_id: int, actor_id: str, n
                                  .returning(CASES.c.version)).scalar_one()
     append_event(connection, case_id=case_id, seq=version, type="person_erased", actor_id=actor_id,
                  actor_roles=["admin"], at=now, stage_id=None, data=data, prev_hash=head)
+
+
+# --- the parties of a case (a bank's or a notary's person) ---------------------------------------------
+
+PARTY_PERSONAL_COLUMNS = ("name", "email", "phone", "account_id")
+
+
+def export_party(connection: Connection, party_id: int) -> dict[str, Any]:
+    """What the engine holds about a party's person: its row, and the decisions it gave (with comments)."""
+    row = connection.execute(select(PARTIES).where(PARTIES.c.id == party_id)).first()
+    if row is None:
+        return {}
+    signoffs = connection.execute(select(SIGNOFFS).where(SIGNOFFS.c.party_id == party_id).order_by(SIGNOFFS.c.id))
+    return {"party": _plain(row), "decisions": [_plain(s) for s in signoffs]}
+
+
+def erase_party(connection: Connection, party_id: int, actor_id: str, now: datetime | None = None) -> bool:
+    """Erase a party's person (in the caller's transaction): its name, e-mail, phone and account link go,
+    the organisation and its decisions stay (anonymous: the role on the case is what counts); the events
+    that named the person are rewritten, re-chained and followed by a `person_erased` event. False if there
+    is no such party."""
+    now = now or utcnow()
+    row = connection.execute(select(PARTIES).where(PARTIES.c.id == party_id)).first()
+    if row is None:
+        return False
+    names = {row.name} - {"", ERASED_NAME}
+    connection.execute(update(PARTIES).where(PARTIES.c.id == party_id).values(
+        name=ERASED_NAME, email="", phone="", account_id=None))
+    for signoff in list(connection.execute(select(SIGNOFFS.c.id, SIGNOFFS.c.comment).where(
+            SIGNOFFS.c.party_id == party_id, SIGNOFFS.c.comment != ""))):
+        comment = _without_names(signoff.comment, names)
+        if comment != signoff.comment:
+            connection.execute(update(SIGNOFFS).where(SIGNOFFS.c.id == signoff.id).values(comment=comment))
+    head = connection.execute(select(EVENTS.c.hash).join(CASES, (EVENTS.c.case_id == CASES.c.id)
+                                                         & (EVENTS.c.seq == CASES.c.version))
+                              .where(CASES.c.id == row.case_id)).scalar_one()
+    rewritten, replaced = [], head
+    with erasure_gate(connection):
+        for event in list(connection.execute(select(EVENTS).where(EVENTS.c.case_id == row.case_id))):
+            data = dict(event.data or {})
+            if data.get("party") != party_id and data.get("signer") != party_actor_id(party_id):
+                continue
+            scrubbed = {k: (ERASED_NAME if k == "name" else _without_names(v, names) if isinstance(v, str) else v)
+                        for k, v in data.items()}
+            if scrubbed != data:
+                connection.execute(update(EVENTS).where(EVENTS.c.id == event.id).values(data=scrubbed))
+                rewritten.append(event.seq)
+        if rewritten:
+            head = rechain(connection, row.case_id)
+        _append_erasure_event(connection, row.case_id, actor_id, now, head, {
+            "rewritten": sorted(rewritten), "replaced_hash": replaced, "removed_documents": [], "forms_erased": False})
+    return True

@@ -99,3 +99,27 @@ def test_an_offline_worker_s_consent_is_recorded_on_paper_with_its_scan(runner, 
         consent = next(r for r in state.requirement_states() if r.id == "consent_personal_data")
     assert consent.met and v == receipt.version + 1
     assert check(sessions.kw["bind"], service.files).problems == []
+
+
+def test_a_party_s_person_is_exported_and_erased_and_the_log_still_checks(runner, sessions):
+    from engine.db import writing
+    from engine.models import CaseParty, Event
+    from engine.personal_data import ERASED_NAME, erase_party, export_party
+
+    service = runner.service
+    case_id, v = financing_case(runner)
+    receipt, token = service.send_signing_link(case_id, OPERATOR, v, 1, "financing_confirmed")
+    service.decide_by_link(token, receipt.version, "request_changes", "Paola Verdi asks for the 2025 accounts")
+    with sessions() as session:
+        exported = export_party(session.connection(), 1)
+    assert exported["party"]["email"] == "paola.verdi@carige.example"
+    assert [d["decision"] for d in exported["decisions"]] == ["request_changes"]
+    with writing(sessions).begin() as session:
+        assert erase_party(session.connection(), 1, "adm")
+    with sessions() as session:
+        party = session.get(CaseParty, 1)
+        assert (party.name, party.email, party.phone, party.organisation) == (ERASED_NAME, "", "", "Banca Carige")
+        texts = " ".join(str(e.data) for e in session.query(Event).filter_by(case_id=case_id))
+        assert "Paola Verdi" not in texts and "person_erased" in [e.type for e in session.query(Event)]
+        assert "Paola Verdi" not in session.query(SignOff).filter_by(case_id=case_id).one().comment
+    assert check(sessions.kw["bind"], service.files).problems == []
