@@ -112,3 +112,46 @@ def test_an_operator_records_a_decision_given_on_paper_only_with_its_scan(as_rol
     assert done.status_code == 302
     page = operator.get(f"/cases/{case_id}")
     assert re.search(r"on behalf of Banca Carige \(Paola Verdi\), on paper \(evidence #\d+\)", page.text)
+
+
+SIGNING_ROUTES = [("/sign/<token>", "GET"), ("/sign/<token>", "POST"), ("/sign/<token>/documents/<int:document_id>", "GET")]
+ROLES = ("admin", "operator", "other_operator", "mentor", "other_mentor", "designer", "worker")
+
+
+def test_the_signing_matrix_covers_every_route_and_answers_the_same_to_everyone(app, as_role, service, sessions):
+    """The link is the only authority on the signing pages: whoever holds a wrong, used or expired link —
+    anonymous or logged in with any role — gets the same refusal, and nothing of the case; nothing changes."""
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from engine.models import Event
+
+    declared = {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("signing.")
+                for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert declared == set(SIGNING_ROUTES)
+    case_id, v = financing_case(service)
+    operator = PEOPLE["operator"].actor
+    v = service.add_party(case_id, operator, v, "financing_body", "Banca Carige", "Paola Verdi",
+                          email="paola@carige.example").version
+    receipt, used = service.send_signing_link(case_id, operator, v, 1, "financing_confirmed")
+    v = service.decide_by_link(used, receipt.version, "request_changes", "Not yet").version
+    _receipt, expired = service.send_signing_link(case_id, operator, v, 1, "financing_confirmed",
+                                                  lifetime=timedelta(seconds=-1))
+    with sessions() as session:
+        events_before = session.scalar(select(func.count()).select_from(Event))
+    browsers = [Browser(app.test_client())] + [as_role(role) for role in ROLES]
+    for browser in browsers:
+        for token, status in (("forged", 404), (used, 410), (expired, 410)):
+            for url, method in ((f"/sign/{token}", "GET"), (f"/sign/{token}", "POST"),
+                                (f"/sign/{token}/documents/1", "GET")):
+                if method == "GET":
+                    response = browser.get(url)
+                else:
+                    response = browser.client.post(url, data={"decision": "approve", "version": 99})
+                expected = 400 if method == "POST" and response.status_code == 400 else status
+                assert response.status_code == expected, (url, method, response.status_code)
+                assert SECRET_TITLE not in response.text and "Banca Carige" not in response.text
+                assert "Paola" not in response.text and "piano.pdf" not in response.text
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Event)) == events_before
