@@ -123,3 +123,20 @@ def test_a_party_s_person_is_exported_and_erased_and_the_log_still_checks(runner
         assert "Paola Verdi" not in texts and "person_erased" in [e.type for e in session.query(Event)]
         assert "Paola Verdi" not in session.query(SignOff).filter_by(case_id=case_id).one().comment
     assert check(sessions.kw["bind"], service.files).problems == []
+
+
+def test_the_dossier_lists_the_parties_and_their_decisions(runner, sessions):
+    from engine.dossier import case_dossier
+
+    service = runner.service
+    case_id, v = financing_case(runner)
+    receipt, token = service.send_signing_link(case_id, OPERATOR, v, 1, "financing_confirmed")
+    service.decide_by_link(token, receipt.version, "decline", "Not financed")
+    with sessions() as session:
+        dossier = case_dossier(session, service.library, service.assessments, case_id, "it")
+    assert dossier.parties == ["Ente finanziatore (banca, microcredito, Invitalia): Banca Carige (Paola Verdi)"]
+    stage = next(s for s in dossier.stages if s.id == "legal_form_financing")
+    signoff = next(r for r in stage.requirements if r.kind == "signoff")
+    assert [(what, who) for what, who, _at in signoff.entries] == [("rifiutato: Not financed",
+                                                                    "Banca Carige (Paola Verdi)")]
+    assert any("Banca Carige (Paola Verdi)" in e.text for e in dossier.timeline)
