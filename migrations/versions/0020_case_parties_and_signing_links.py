@@ -1,7 +1,7 @@
 """Case parties (roles a pathway declares, held per case), single-use signing links, a sign-off's decision
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0024
 Create Date: 2026-12-06 05:40:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine.models import UTCDateTime
 
 revision = '0020'
-down_revision = '0017'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
