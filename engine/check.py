@@ -121,7 +121,8 @@ class _Replay:
     ticks: set[tuple[Any, ...]] = field(default_factory=set)
     documents: dict[int, dict[str, Any]] = field(default_factory=dict)
     forms: dict[str, tuple[Any, str]] = field(default_factory=dict)
-    signoffs: set[tuple[Any, ...]] = field(default_factory=set)
+    # (stage, visit, sign-off, signer) -> (role, comment, decision): a signer's latest decision
+    signoffs: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
 
     def enter(self, stage_id: str) -> None:
         self.stage_id = stage_id
@@ -188,6 +189,11 @@ def _replay(case_id: int, events: list[Any], carried: dict[int, dict[str, tuple[
         data = event.data or {}
         kind = event.type
         state.version = event.seq
+        if data.get("evidence"):  # a decision given on paper, with its scan
+            state.documents[data["evidence"]] = {
+                "stage_id": event.stage_id, "requirement_id": data.get("signoff") or data.get("item"),
+                "member_id": data.get("evidence_member") or "", "sha256": data.get("evidence_sha256"),
+                "filename": data.get("evidence_filename"), "uploaded_by": event.actor_id, "removed_by": None}
         if kind == "case_opened":
             state.enter(event.stage_id)
             previous = carried.pop(case_id, {})
@@ -207,9 +213,10 @@ def _replay(case_id: int, events: list[Any], carried: dict[int, dict[str, tuple[
                 state.documents[data["document_id"]]["removed_by"] = event.actor_id
         elif kind == "form_submitted":
             state.forms[event.stage_id] = (data.get("data"), event.actor_id)
-        elif kind == "signed_off":
-            state.signoffs.add((event.stage_id, state.stage_visit, data.get("signoff"), event.actor_id,
-                                data.get("role"), data.get("comment") or ""))
+        elif kind in ("signed_off", "signoff_decided"):
+            signer = data.get("signer") or event.actor_id
+            state.signoffs[(event.stage_id, state.stage_visit, data.get("signoff"), signer)] = (
+                data.get("role"), data.get("comment") or "", data.get("decision") or "approve")
         elif kind in ("advanced", "reopened") and data.get("to"):
             if kind == "reopened" and data.get("closed_outcome"):
                 state.status, state.outcome = "active", None
@@ -233,7 +240,7 @@ def _replay(case_id: int, events: list[Any], carried: dict[int, dict[str, tuple[
         if data.get("lapsed_signoffs"):
             gone = {(event.stage_id, state.stage_visit, s.get("signoff"), s.get("actor"))
                     for s in data["lapsed_signoffs"]}
-            state.signoffs = {s for s in state.signoffs if s[:4] not in gone}
+            state.signoffs = {key: value for key, value in state.signoffs.items() if key not in gone}
         if data.get("new_case"):
             carried[data["new_case"]] = dict(state.forms)
     return state
@@ -281,11 +288,12 @@ def _compare(case_id: int, case: Any, replay: _Replay, ticks: list[Any], documen
     for stage_id in sorted(set(stored_forms) | set(replay.forms)):
         if stored_forms.get(stage_id) != replay.forms.get(stage_id):
             differs(f"form {stage_id}", stored_forms.get(stage_id, "-"), replay.forms.get(stage_id, "-"))
-    stored_signoffs = {(s.stage_id, s.stage_visit, s.signoff_id, s.actor_id, s.role, s.comment or "")
+    stored_signoffs = {(s.stage_id, s.stage_visit, s.signoff_id, s.actor_id, s.role, s.comment or "", s.decision)
                        for s in signoffs}
-    for signoff in sorted(stored_signoffs ^ replay.signoffs, key=repr):
+    replayed_signoffs = {key + value for key, value in replay.signoffs.items()}
+    for signoff in sorted(stored_signoffs ^ replayed_signoffs, key=repr):
         differs("signoff", "/".join(map(str, signoff)) if signoff in stored_signoffs else "-",
-                "/".join(map(str, signoff)) if signoff in replay.signoffs else "-")
+                "/".join(map(str, signoff)) if signoff in replayed_signoffs else "-")
 
 
 def _shown(value: Any) -> str:

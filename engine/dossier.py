@@ -14,7 +14,7 @@ from .assessment_library import AssessmentLibrary
 from .i18n import localize, message
 from .library import PathwayLibrary
 from .models import (
-    AssessmentResponse, Case, CaseDocument, ChecklistTick, Desk, Event, FormData, PathwayRevision, SignOff,
+    AssessmentResponse, Case, CaseDocument, CaseParty, ChecklistTick, Desk, Event, FormData, PathwayRevision, SignOff,
 )
 from .progress import case_progress
 from .queries import TimelineEntry, timeline
@@ -84,6 +84,7 @@ class Dossier:
     timeline: list[TimelineEntry]
     lang: str
     progress: list[ProgressRecord] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)  # "role: organisation (person)", the case's parties now
 
 
 def case_dossier(session: Session, library: PathwayLibrary, assessments: AssessmentLibrary, case_id: int,
@@ -96,6 +97,8 @@ def case_dossier(session: Session, library: PathwayLibrary, assessments: Assessm
     revision = session.get(PathwayRevision, case.revision_id)
     desk = session.get(Desk, case.desk_id)
     members = {m.person_id: m.display_name or name(m.person_id) for m in case.members}
+    all_parties = list(session.scalars(select(CaseParty).where(CaseParty.case_id == case_id).order_by(CaseParty.id)))
+    members.update({p.actor_id: f"{p.organisation} ({p.name})" for p in all_parties})
     who = lambda person: members.get(person) or name(person)  # noqa: E731
 
     events = list(session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.seq)))
@@ -154,7 +157,10 @@ def case_dossier(session: Session, library: PathwayLibrary, assessments: Assessm
             done = Done("signoff", localize(rule.label, lang))
             for s in signoffs:
                 if s.stage_id == stage.id and s.signoff_id == rule.id:
-                    done.entries.append((s.comment or "✓", who(s.actor_id), s.signed_at))
+                    what = s.comment or "✓"
+                    if s.decision != "approve":  # a request for changes or a refusal says so
+                        what = f"{message('decision.' + s.decision, lang)}: {s.comment}"
+                    done.entries.append((what, who(s.actor_id), s.signed_at))
             record.requirements.append(done)
         stages.append(record)
 
@@ -170,6 +176,8 @@ def case_dossier(session: Session, library: PathwayLibrary, assessments: Assessm
         mentors=[m.display_name or name(m.person_id) for m in case.members if m.kind == "mentor"],
         stages=stages, assessments=assessment_records, timeline=timeline(session, case_id, lang, who), lang=lang,
         progress=progress_results(session, assessments, case_id, lang, who),
+        parties=[f"{localize(pathway.roles.get(p.role), lang) or p.role}: {p.organisation} ({p.name})"
+                 for p in all_parties if p.removed_at is None],
     )
 
 

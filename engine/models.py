@@ -127,6 +127,10 @@ class Case(Base):
 
     members: Mapped[list[CaseMember]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseMember.position")
+    # The parties now on the case (a removed party keeps its row, for the events that name it).
+    parties: Mapped[list[CaseParty]] = relationship(
+        primaryjoin="and_(CaseParty.case_id == Case.id, CaseParty.removed_at.is_(None))",
+        order_by="CaseParty.id", viewonly=True)
 
 
 class CaseMember(Base):
@@ -144,6 +148,53 @@ class CaseMember(Base):
     sex: Mapped[str | None] = mapped_column(String(16))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     case: Mapped[Case] = relationship(back_populates="members")
+
+
+class CaseParty(Base):
+    """Someone outside the help desk who acts on one case in a role its pathway declares (a bank, a notary):
+    an organisation and a person, reached by e-mail, optionally linked to an account."""
+
+    __tablename__ = "case_parties"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    organisation: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def actor_id(self) -> str:
+        """Who the party is in events and sign-offs when it acts without an account (by a signing link)."""
+        return party_actor_id(self.id)
+
+
+def party_actor_id(party_id: int) -> str:
+    return f"party:{party_id}"
+
+
+class SigningLink(Base):
+    """A single-use, expiring link that lets a party decide one sign-off without an account. Only the
+    token's SHA-256 is stored; using it marks it used in the transaction of the decision."""
+
+    __tablename__ = "signing_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_parties.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(64))
+    stage_visit: Mapped[int] = mapped_column(Integer)
+    signoff_id: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
 
 
 class ChecklistTick(Base):
@@ -204,6 +255,12 @@ class SignOff(Base):
     role: Mapped[str] = mapped_column(String(64))
     comment: Mapped[str] = mapped_column(Text, default="")
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The signer's latest decision (approve, request_changes, decline): only an approval counts toward the
+    # sign-off. A party's sign-off names the party; one given on paper, who recorded it and its evidence.
+    decision: Mapped[str] = mapped_column(String(16), default="approve", server_default="approve")
+    party_id: Mapped[int | None] = mapped_column(Integer)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    evidence_document_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Event(Base):
@@ -405,3 +462,5 @@ SIGNOFFS = SignOff.__table__
 EVENTS = Event.__table__
 RESPONSES = AssessmentResponse.__table__
 DESKS = Desk.__table__
+PARTIES = CaseParty.__table__
+SIGNING_LINKS = SigningLink.__table__

@@ -41,6 +41,7 @@ class ChecklistItem:
     roles: tuple[str, ...] = ("operator",)
     per_member: bool = False
     help: Text | None = None
+    on_paper: bool = False  # an operator may record it for a worker, with the signed scan as evidence
     kind = "checklist"
 
 
@@ -200,6 +201,7 @@ class SignOffRule:
     required: bool = True
     distinct_from: tuple[str, ...] = ()
     lapses_on_change: bool = True  # a change of the stage's form or documents after it makes it count no more
+    on_paper: bool = False  # an operator may record a decision given on paper, with the scan as evidence
     kind = "signoff"
 
 
@@ -284,6 +286,8 @@ class Pathway:
     stages: tuple[Stage, ...]
     document: Mapping[str, Any] = field(repr=False, compare=False)
     content_hash: str = ""
+    # Declared roles held by an account (like a mentor) rather than by a party of each case.
+    account_roles: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", MappingProxyType({s.id: s for s in self.stages}))
@@ -306,6 +310,11 @@ class Pathway:
     @property
     def all_roles(self) -> tuple[str, ...]:
         return BUILTIN_ROLES + tuple(self.roles)
+
+    @property
+    def party_roles(self) -> tuple[str, ...]:
+        """The declared roles held per case, by a party added to it (a bank, a notary)."""
+        return tuple(r for r in self.roles if r not in self.account_roles)
 
     def stage_number(self, stage_id: str) -> int:
         return self.stage_ids.index(stage_id) + 1 if stage_id in self.stage_ids else 0
@@ -347,6 +356,7 @@ def build_pathway(doc: Mapping[str, Any]) -> Pathway:
         stages=stages,
         document=doc,
         content_hash=content_hash(doc),
+        account_roles=frozenset(r["id"] for r in doc.get("roles", []) if r.get("kind") == "account"),
     )
 
 
@@ -377,7 +387,7 @@ def _build_stage(s: Mapping[str, Any]) -> Stage:
             ChecklistItem(
                 id=c["id"], label=c["label"], required=c.get("required", True),
                 roles=_tuple(c.get("roles"), ("operator",)), per_member=c.get("per_member", False),
-                help=c.get("help"),
+                help=c.get("help"), on_paper=c.get("on_paper", False),
             )
             for c in s.get("checklist", [])
         ),
@@ -396,6 +406,7 @@ def _build_stage(s: Mapping[str, Any]) -> Stage:
                 id=g["id"], label=g["label"], role=g["role"], count=g.get("count", 1),
                 required=g.get("required", True), distinct_from=tuple(g.get("distinct_from", ())),
                 lapses_on_change=g.get("lapses_on_change", True),
+                on_paper=g.get("on_paper", False),
             )
             for g in s.get("signoffs", [])
         ),

@@ -31,8 +31,8 @@ from sqlalchemy.exc import DBAPIError
 from . import audit
 from .events import append as append_event, rechain
 from .models import (
-    AppendOnlyGate, AssessmentResponse, Case, CaseDocument, CaseMember, ChecklistTick, Event, FormData, SignOff,
-    utcnow,
+    PARTIES, AppendOnlyGate, AssessmentResponse, Case, CaseDocument, CaseMember, ChecklistTick, Event, FormData,
+    SignOff, party_actor_id, utcnow,
 )
 
 CASES, MEMBERS, EVENTS = Case.__table__, CaseMember.__table__, Event.__table__
@@ -41,7 +41,7 @@ SIGNOFFS, RESPONSES = SignOff.__table__, AssessmentResponse.__table__
 GATE = AppendOnlyGate.__table__
 AUDIT = audit.AUDIT
 ERASED_NAME = "—"
-PERSONAL_EVENT_KEYS = ("data", "comment", "reason", "filename")  # free text that may name or describe someone
+PERSONAL_EVENT_KEYS = ("data", "comment", "reason", "filename", "evidence_filename")  # free text naming someone
 DOCUMENT_EVENTS = ("document_attached", "document_removed")
 ERASURE_REASON = "person_erased"  # the reason of the `closed` event of a case left without its only worker
 ERASURE_OUTCOME = "withdrawn"
@@ -159,11 +159,12 @@ class PersonalData:
     documents: list[dict[str, Any]] = field(default_factory=list)  # with sha256 to fetch the bytes
     assessments: list[dict[str, Any]] = field(default_factory=list)
     memberships: list[dict[str, Any]] = field(default_factory=list)  # as recorded on each case: name, sex, year
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # the sign-offs given on their cases, parties' too
 
     def as_dict(self) -> dict[str, Any]:
         return {"person": self.person_id, "cases": self.cases, "memberships": self.memberships,
                 "events": self.events, "forms": self.forms, "documents": self.documents,
-                "assessments": self.assessments}
+                "assessments": self.assessments, "decisions": self.decisions}
 
 
 def _plain(row: Any) -> dict[str, Any]:
@@ -190,6 +191,11 @@ def export_person(connection: Connection, person_id: str) -> PersonalData:
         or_(DOCUMENTS.c.member_id == person_id, DOCUMENTS.c.uploaded_by == person_id, DOCUMENTS.c.member_id == "")))]
     out.assessments = [_plain(r) for r in connection.execute(select(RESPONSES).where(
         RESPONSES.c.person_id == person_id))]
+    out.decisions = [_plain(r) for r in connection.execute(
+        select(SIGNOFFS.c.case_id, SIGNOFFS.c.stage_id, SIGNOFFS.c.signoff_id, SIGNOFFS.c.role, SIGNOFFS.c.decision,
+               SIGNOFFS.c.comment, SIGNOFFS.c.signed_at, PARTIES.c.organisation.label("party_organisation"))
+        .outerjoin(PARTIES, PARTIES.c.id == SIGNOFFS.c.party_id)
+        .where(SIGNOFFS.c.case_id.in_(case_ids)).order_by(SIGNOFFS.c.case_id, SIGNOFFS.c.id))]
     return out
 
 
@@ -360,3 +366,55 @@ def _append_erasure_event(connection: Connection, case_id: int, actor_id: str, n
                                  .returning(CASES.c.version)).scalar_one()
     append_event(connection, case_id=case_id, seq=version, type="person_erased", actor_id=actor_id,
                  actor_roles=["admin"], at=now, stage_id=None, data=data, prev_hash=head)
+
+
+# --- the parties of a case (a bank's or a notary's person) ---------------------------------------------
+
+PARTY_PERSONAL_COLUMNS = ("name", "email", "phone", "account_id")
+
+
+def export_party(connection: Connection, party_id: int) -> dict[str, Any]:
+    """What the engine holds about a party's person: its row, and the decisions it gave (with comments)."""
+    row = connection.execute(select(PARTIES).where(PARTIES.c.id == party_id)).first()
+    if row is None:
+        return {}
+    signoffs = connection.execute(select(SIGNOFFS).where(SIGNOFFS.c.party_id == party_id).order_by(SIGNOFFS.c.id))
+    return {"party": _plain(row), "decisions": [_plain(s) for s in signoffs]}
+
+
+def erase_party(connection: Connection, party_id: int, actor_id: str, now: datetime | None = None) -> bool:
+    """Erase a party's person (in the caller's transaction): its name, e-mail, phone and account link go,
+    the organisation and its decisions stay (anonymous: the role on the case is what counts); the events
+    that named the person are rewritten, re-chained and followed by a `person_erased` event. False if there
+    is no such party."""
+    now = now or utcnow()
+    row = connection.execute(select(PARTIES).where(PARTIES.c.id == party_id)).first()
+    if row is None:
+        return False
+    scrub = NameScrubber({row.name} - {"", ERASED_NAME})
+    connection.execute(update(PARTIES).where(PARTIES.c.id == party_id).values(
+        name=ERASED_NAME, email="", phone="", account_id=None))
+    for signoff in list(connection.execute(select(SIGNOFFS.c.id, SIGNOFFS.c.comment).where(
+            SIGNOFFS.c.party_id == party_id, SIGNOFFS.c.comment != ""))):
+        comment = scrub(signoff.comment)
+        if comment != signoff.comment:
+            connection.execute(update(SIGNOFFS).where(SIGNOFFS.c.id == signoff.id).values(comment=comment))
+    head = connection.execute(select(EVENTS.c.hash).join(CASES, (EVENTS.c.case_id == CASES.c.id)
+                                                         & (EVENTS.c.seq == CASES.c.version))
+                              .where(CASES.c.id == row.case_id)).scalar_one()
+    rewritten, replaced = [], head
+    with erasure_gate(connection):
+        for event in list(connection.execute(select(EVENTS).where(EVENTS.c.case_id == row.case_id))):
+            data = dict(event.data or {})
+            if data.get("party") != party_id and data.get("signer") != party_actor_id(party_id):
+                continue
+            scrubbed = {k: (ERASED_NAME if k == "name" else scrub(v) if isinstance(v, str) else v)
+                        for k, v in data.items()}
+            if scrubbed != data:
+                connection.execute(update(EVENTS).where(EVENTS.c.id == event.id).values(data=scrubbed))
+                rewritten.append(event.seq)
+        if rewritten:
+            head = rechain(connection, row.case_id)
+        _append_erasure_event(connection, row.case_id, actor_id, now, head, {
+            "rewritten": sorted(rewritten), "replaced_hash": replaced, "removed_documents": [], "forms_erased": False})
+    return True

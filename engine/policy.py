@@ -14,9 +14,13 @@ The rules:
   `case_refusal`;
 - a document of a case: whoever sees the case, and the workers of the case — a member's personal document
   only that member; of the case's timeline, a worker sees where the pathway goes and their own steps;
+- a role a pathway declares (a bank, a notary...) is held per case: only the case's party in that role acts
+  in it, by its signing link or the account it is linked to (`is_party`); the operator adds and removes
+  parties, sends them signing links and records on paper, with the scan as evidence, a decision a party or
+  an offline worker gave where the pathway allows it (`paper_refusal`);
 - a sign-off: acting in its role, once per person, up to its count, by someone other than its
   `distinct_from` people and the signers of the stage's sign-offs it is four-eyes with, both ways
-  (`signoff_refusals`);
+  (`signoff_refusals`); only an approval counts, a request for changes or a refusal keeps it waiting;
 - the databank: admins and operators read it (mentors too, through the databank's own operations); an
   entry is changed by the operators of its desk and admins; a profile of another desk shows only its
   non-personal part unless the worker consented to sharing; a worker sees and corrects its own profile;
@@ -24,13 +28,14 @@ The rules:
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from .errors import EngineError, InvalidOperation, NotAllowed
-from .models import Case, CaseMember
-from .pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, SignOffRule
+from .models import Case, CaseMember, party_actor_id
+from .pathway import BUILTIN_ROLES, AssessmentRequirement, ChecklistItem, DocumentRule, Form, SignOffRule
 
 if TYPE_CHECKING:  # the actor is defined with the case operations, which ask this module
     from .cases import Actor
@@ -132,9 +137,28 @@ def may_follow_case(actor: Actor, case: Any) -> bool:
     return is_case_worker(actor, case)
 
 
-def case_refusal(actor: Actor, case: Any, role: str) -> NotAllowed | None:
+def party_of(actor: Actor, case: Any, role: str) -> Any | None:
+    """The case's party in `role` that the actor is: by the party's own signing link (`party:<id>`) or by
+    the account the party is linked to."""
+    return next((p for p in case.parties if p.role == role and (
+        actor.id == party_actor_id(p.id) or (p.account_id and p.account_id == actor.id))), None)
+
+
+def is_party(actor: Actor, case: Any, role: str) -> bool:
+    return party_of(actor, case, role) is not None
+
+
+def held_per_case(role: str, account_roles: Collection[str] = ()) -> bool:
+    """A role a pathway declares (a notary, a bank...) is held on each case by a party added to it, unless the
+    pathway declares it an account's role (`kind: account`)."""
+    return role not in BUILTIN_ROLES and role not in account_roles
+
+
+def case_refusal(actor: Actor, case: Any, role: str, account_roles: Collection[str] = ()) -> NotAllowed | None:
     """Why `actor`, acting in `role`, may not act on `case` (None if they may). A role a pathway declares
-    (a notary, a bank...) is the account's."""
+    is the case's party's in that role, whatever roles the account holds (`held_per_case`)."""
+    if held_per_case(role, account_roles):
+        return None if is_party(actor, case, role) else NotAllowed("not_allowed.not_party", role=role)
     if actor.has("admin") and role in ("operator", "admin"):
         return None
     if not actor.has(role):
@@ -150,12 +174,12 @@ def case_refusal(actor: Actor, case: Any, role: str) -> NotAllowed | None:
     return None
 
 
-def acting_role(actor: Actor, case: Any, roles: Sequence[str]) -> str:
+def acting_role(actor: Actor, case: Any, roles: Sequence[str], account_roles: Collection[str] = ()) -> str:
     """The first of `roles` in which the actor may act on the case; else raises the most telling refusal
     (the case's desk or membership rather than the role)."""
     relationship_refusal: NotAllowed | None = None
     for role in roles:
-        refusal = case_refusal(actor, case, role)
+        refusal = case_refusal(actor, case, role, account_roles)
         if refusal is None:
             return role
         if refusal.reason_code != "not_allowed.role" and relationship_refusal is None:
@@ -169,8 +193,8 @@ def raise_for_other_member(actor: Actor, role: str, person_id: str | None) -> No
         raise NotAllowed("not_allowed.other_member")
 
 
-def may_act(actor: Actor, case: Any, roles: Iterable[str]) -> bool:
-    return any(case_refusal(actor, case, role) is None for role in roles)
+def may_act(actor: Actor, case: Any, roles: Iterable[str], account_roles: Collection[str] = ()) -> bool:
+    return any(case_refusal(actor, case, role, account_roles) is None for role in roles)
 
 
 def manage_refusal(actor: Actor, case: Any) -> NotAllowed | None:
@@ -220,16 +244,32 @@ def may_see_document(actor: Actor, case: Any, document: Any) -> bool:
     return is_case_worker(actor, case) and document.member_id in ("", actor.id)
 
 
+def may_see_document_by_link(signing: Any, document: Any) -> bool:
+    """What a party's signing link shows: the documents of the stage it is asked to decide, not a member's
+    personal ones."""
+    return (document is not None and document.case_id == signing.case_id and document.stage_id == signing.stage_id
+            and document.removed_at is None and document.member_id == "")
+
+
 # --- sign-offs -----------------------------------------------------------------------------------------
 
-SIGNOFF_DONE = ("already_signed", "signoff_complete")  # refusals meaning it no longer waits for this person
+SIGNOFF_DONE = ("already_signed", "signoff_complete")
+APPROVE = "approve"
+DECISIONS = (APPROVE, "request_changes", "decline")  # refusals meaning it no longer waits for this person
 
 def signoff_refusals(rule: Any, person_id: str, given: Sequence[Any], *, form_submitter: str | None,
-                     case_opener: str | None, stage: Any = None) -> list[InvalidOperation]:
+                     case_opener: str | None, stage: Any = None, parties: Sequence[Any] = ()) -> list[InvalidOperation]:
     """Why this person may not give this sign-off now, whatever their role: already given by them, all the
     sign-offs it needs given, or given by someone it must be distinct from. `given`: the sign-offs of the
-    stage's current visit (rows with `signoff_id` and `actor_id`)."""
+    stage's current visit (rows with `signoff_id` and `actor_id`). A party linked to an account is the same
+    person as that account (`parties`: the case's): four-eyes holds across the two."""
     refusals: list[InvalidOperation] = []
+    accounts = {party_actor_id(p.id): p.account_id for p in parties if p.account_id}
+    if accounts:
+        person_id = accounts.get(person_id, person_id)
+        given = [SimpleNamespace(signoff_id=s.signoff_id, actor_id=accounts.get(s.actor_id, s.actor_id),
+                                 decision=getattr(s, "decision", APPROVE)) for s in given]
+    given = approvals(given)
     mine = [s for s in given if s.signoff_id == rule.id]
     if any(s.actor_id == person_id for s in mine):
         refusals.append(InvalidOperation("already_signed", signoff=rule.label))
@@ -260,14 +300,41 @@ def four_eyes_refusals(stage: Any, rule: Any, person_id: str, given: Sequence[An
             if ref not in own and any(s.signoff_id == ref and s.actor_id == person_id for s in given)]
 
 
+def approvals(rows: Sequence[Any]) -> list[Any]:
+    """The sign-off rows that approve: a request for changes or a refusal keeps the sign-off waiting."""
+    return [s for s in rows if getattr(s, "decision", APPROVE) == APPROVE]
+
+
+def decision_refusal(decision: str, comment: str) -> InvalidOperation | None:
+    """A decision is one of `DECISIONS`; anything but an approval says why, in a comment."""
+    if decision not in DECISIONS:
+        return InvalidOperation("decision_unknown", decision=decision)
+    if decision != APPROVE and not (comment or "").strip():
+        return InvalidOperation("decision_comment_required")
+    return None
+
+
+def paper_refusal(actor: Actor, case: Any, requirement: Any, evidence: bytes | None) -> EngineError | None:
+    """Recording on paper a decision a party or a worker gave: the case's operator, where the pathway allows
+    it for this requirement (`on_paper`), always with the scanned document as evidence."""
+    refusal = manage_refusal(actor, case)
+    if refusal is not None:
+        return refusal
+    if not getattr(requirement, "on_paper", False):
+        return InvalidOperation("paper_not_allowed", requirement=requirement.label)
+    if not evidence:
+        return InvalidOperation("paper_evidence_required", requirement=requirement.label)
+    return None
+
+
 def sign_refusals(actor: Actor, state: Any, rule: Any) -> list[EngineError]:
     """Every reason why the actor may not give this sign-off of the stage `state` (a `StageState`), its role
     first; empty when they may."""
-    role_refusal = case_refusal(actor, state.case, rule.role)
+    role_refusal = case_refusal(actor, state.case, rule.role, state.pathway.account_roles)
     form = state.forms.get(state.stage.id)
     return ([role_refusal] if role_refusal else []) + signoff_refusals(
         rule, actor.id, state.signoffs, form_submitter=form.submitted_by if form is not None else None,
-        case_opener=state.case.opened_by, stage=state.stage)
+        case_opener=state.case.opened_by, stage=state.stage, parties=state.case.parties)
 
 
 def may_sign(actor: Actor, state: Any, rule: Any) -> bool:

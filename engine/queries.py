@@ -52,6 +52,13 @@ def describe_event(event: Event, lang: str, name_of: Callable[[str], str]) -> st
         "outcome": message("outcome." + d["outcome"], lang) if d.get("outcome") else "",
         "agreement": message("choice.agrees" if d.get("agrees") else "choice.differs", lang),
         "person": name_of(d["person"]) if d.get("person") else "",
+        "on_behalf": message("event.on_behalf", lang, person=name_of(d["on_behalf_of"]), evidence=d.get("evidence", ""))
+        if d.get("recorded_by") else "",
+        "decision": message("decision." + d["decision"], lang) if d.get("decision") else "",
+        "comment": d.get("comment", ""),
+        "organisation": d.get("organisation", ""),
+        "name": d.get("name", ""),
+        "role": localize(d.get("role_label"), lang) or d.get("role", ""),
     }
     kind = event.type
     if d.get("cause"):  # a hold with a known cause (a withdrawn consent)

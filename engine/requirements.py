@@ -19,6 +19,7 @@ from .driver import DriverStatement
 from .errors import Unmet
 from .i18n import LANGUAGES, localize, message
 from .models import DESKS, DOCUMENTS, FORMS, RESPONSES, SIGNOFFS, TICKS, utcnow
+from .policy import approvals
 from .pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Exit, Form, Pathway, SignOffRule, Stage
 _SUBMITTED_RESPONSES = DriverStatement(select(RESPONSES).where(
     RESPONSES.c.case_id == bindparam("case_id"), RESPONSES.c.assessment_id == bindparam("assessment_id"),
@@ -131,7 +132,7 @@ class StageState:
             unmet = None if row else Unmet("missing.form", "form", {"label": requirement.label or self.stage.title})
             return RequirementState(requirement, row is not None, unmet, rows=[row] if row else [])
         assert isinstance(requirement, SignOffRule)
-        rows = [s for s in self.signoffs if s.signoff_id == requirement.id]
+        rows = [s for s in approvals(self.signoffs) if s.signoff_id == requirement.id]
         met = len(rows) >= requirement.count
         unmet = None if met else Unmet("missing.signoff", requirement.id, {
             "label": requirement.label, "role": self.role_label(requirement.role),

@@ -170,6 +170,9 @@ def simulate(pathway: Pathway, steps: Sequence[Mapping[str, Any]], members: int 
         receipt = service.open_case(actors[OPERATOR], pathway_id=pathway.id, desk_id=SIMULATION_DESK,
                                     members=[Member(w.id, w.id) for w in workers], mentors=[Member(MENTOR, MENTOR)])
         case_id, version = receipt.case_id, receipt.version
+        for role in pathway.party_roles:  # each declared role's simulated person is the case's party in it
+            version = service.add_party(case_id, actors[OPERATOR], version, role, role, role,
+                                        account_id=actors[role].id).version
         outcomes = []
         for step in steps:
             action = next((a for a in ACTIONS if a in step), None)
@@ -220,7 +223,8 @@ def scenario_text(name: str, pathway: Pathway, state: SimulationState, country: 
         "description": f"Recorded from a simulation of {pathway.id} v{pathway.version}",
         "actors": actors,
         "case": {"desk": SIMULATION_DESK, "country": country, "members": state.members, "mentors": [MENTOR],
-                 "opened_by": OPERATOR},
+                 "opened_by": OPERATOR, **({"parties": {role: role for role in pathway.party_roles}}
+                                          if pathway.party_roles else {})},
         "steps": steps or [{"expect": expect}],
         "expect": expect,
     }

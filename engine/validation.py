@@ -409,6 +409,8 @@ def _stage_problems(rd: ResolvedDocument, i: int, stage: dict, roles: set[str], 
     for j, item in enumerate(stage.get("checklist", [])):
         claim(item["id"], base + ("checklist", j, "id"))
         check_roles(base + ("checklist", j, "roles"), item.get("roles", []))
+        if item.get("on_paper") and "worker" not in item.get("roles", ["operator"]):
+            out.append(rd.problem("paper_without_worker", base + ("checklist", j, "on_paper")))
     for j, document in enumerate(stage.get("documents", [])):
         claim(document["id"], base + ("documents", j, "id"))
         check_roles(base + ("documents", j, "uploaded_by"), document.get("uploaded_by", []))
@@ -429,6 +431,8 @@ def _stage_problems(rd: ResolvedDocument, i: int, stage: dict, roles: set[str], 
         claim(signoff["id"], spath + ("id",))
         if signoff["role"] not in roles:
             out.append(rd.problem("unknown_role", spath + ("role",), role=signoff["role"], known=", ".join(sorted(roles))))
+        if signoff.get("on_paper") and signoff["role"] in BUILTIN_ROLES:
+            out.append(rd.problem("paper_not_party", spath + ("on_paper",), role=signoff["role"]))
         for k, other in enumerate(signoff.get("distinct_from", [])):
             if other == "form_submitter" and not form:
                 out.append(rd.problem("distinct_no_form", spath + ("distinct_from", k)))

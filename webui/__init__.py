@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .portal.views import bp as portal_bp
     from .databank.views import bp as databank_bp
     from .public.views import bp as public_bp
+    from .signing.views import bp as signing_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
@@ -72,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
     app.register_blueprint(databank_bp, url_prefix="/databank")
     app.register_blueprint(public_bp, url_prefix="/catalogue")
+    app.register_blueprint(signing_bp)
     from . import api
 
     api.init_app(app)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Actor, CaseService, FileStore, Member, PathwayLibrary
-from engine.models import Desk, utcnow
+from engine.models import Case, Desk, utcnow
 from engine.pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, FormField, SignOffRule
 from engine.requirements import StageState
 from engine.scenarios import sample_file
@@ -259,10 +259,24 @@ class Builder:
                 # a committee is several people: each sign-off after the first comes from another one
                 signer = mentor if requirement.role == "mentor" and mentor is not None and i == 0 else Actor.of(
                     f"ext.{requirement.role}" + (f".{i + 1}" if i else ""), [requirement.role])
+                if requirement.role != "mentor":  # a party of the case signs in the roles a pathway declares
+                    version = self.party(case_id, version, requirement.role, signer.id, who(("operator",), None))
                 version = self.service.sign_off(case_id, signer, version, requirement.id,
                                                 comment=_comment(requirement.role)).version
         return version
 
+
+    def party(self, case_id: int, version: int, role: str, account_id: str, operator: Actor) -> int:
+        """The case's party in `role` for this external account, added once (linked to the account)."""
+        with self.sessions() as session:
+            case = session.get(Case, case_id)
+            same_role = [p for p in case.parties if p.role == role and p.removed_at is None]
+            if any(p.account_id == account_id for p in same_role):
+                return version
+        # a committee's second member is another organisation of the same kind
+        name = _PARTY_NAMES.get(role, role) + (f" ({len(same_role) + 1})" if same_role else "")
+        return self.service.add_party(case_id, operator, version, role, organisation=name, name=name,
+                                      email=f"{account_id}@parties.example", account_id=account_id).version
 
     def assess(self, case_id: int, version: int, requirement: AssessmentRequirement, member: str, actor: Actor) -> int:
         """One worker's answers, submitted through the engine; a re-assessment's answers grow from the
@@ -309,6 +323,12 @@ class Builder:
             AssessmentResponse.assessment_id == assessment_id, AssessmentResponse.submitted_at.is_not(None))
             .order_by(AssessmentResponse.submitted_at, AssessmentResponse.id).limit(1)).first()
         return dict((first.result or {}).get("scores", {})) if first is not None else {}
+
+
+_PARTY_NAMES = {"notary": "Studio notarile Ferrando", "financing_body": "CFI — Cooperazione Finanza Impresa",
+                "cooperative_association": "Legacoop Liguria", "former_employer": "Cantiere Navale Ligure S.p.A.",
+                "insolvency_administrator": "Dott. Bruzzone, curatore", "parent_firm": "Azienda madre",
+                "municipality": "Comune"}
 
 
 def _comment(role: str) -> str:

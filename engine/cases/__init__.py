@@ -9,8 +9,9 @@ Where things are:
 - `frame.py`: the frame every operation runs in (claim, who may act, the state and its one event) and the
   checks several operations share;
 - `opening.py`, `requirements.py` (ticks, documents, forms, sign-offs and asking for them), `moving.py`
-  (exits, hold, reopen, close, switch, migrate), `people.py` (mentors, group members, links),
-  `methodology.py` (questionnaires and the pathway chosen): the operations, one subject a module;
+  (exits, hold, reopen, close, switch, migrate), `people.py` (mentors, group members, links), `parties.py`
+  (the case's parties, signing links, decisions, what is recorded on paper), `methodology.py`
+  (questionnaires and the pathway chosen): the operations, one subject a module;
 - `queries.py`: reading a case and what is missing; `forms.py`: a form's answers checked against its schema;
 - `values.py`: `Actor`, `Member`, `Receipt`.
 """
@@ -21,6 +22,7 @@ from .frame import MANAGER_ROLES, CaseState, OperationFrame
 from .methodology import MethodologyOperations
 from .moving import MovingOperations
 from .opening import OpeningOperations
+from .parties import PartyOperations, SigningRequest
 from .people import PeopleOperations
 from .queries import CaseQueries
 from .requirements import RequirementOperations, SignOffRequests
@@ -28,11 +30,11 @@ from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Recei
 
 
 class CaseService(OpeningOperations, RequirementOperations, SignOffRequests, MovingOperations,
-                  PeopleOperations, MethodologyOperations, CaseQueries, OperationFrame):
+                  PeopleOperations, PartyOperations, MethodologyOperations, CaseQueries, OperationFrame):
     """Every operation on cases, and the queries that read them (see the modules of this package)."""
 
 
 __all__ = [
     "MANAGER_ROLES", "OLDEST_BIRTH_YEAR", "SEXES", "YOUNGEST_AGE", "Actor", "CaseQueries", "CaseService",
-    "CaseState", "Member", "OperationFrame", "Receipt", "form_errors",
+    "CaseState", "Member", "OperationFrame", "PartyOperations", "Receipt", "SigningRequest", "form_errors",
 ]

@@ -29,6 +29,7 @@ from ..models import (
     EVENTS,
     FORMS,
     MEMBERS,
+    PARTIES,
     RESPONSES,
     SIGNOFFS,
     TICKS,
@@ -78,6 +79,8 @@ _INSERT_SIGNOFF = DriverStatement(insert(SIGNOFFS))
 _RESPONSE = DriverStatement(select(RESPONSES).where(RESPONSES.c.case_id == bindparam("case_id"),
                                                     RESPONSES.c.person_id == bindparam("person_id"),
                                                     RESPONSES.c.assessment_id == bindparam("assessment_id")))
+_PARTIES_OF = DriverStatement(select(PARTIES).where(PARTIES.c.case_id == bindparam("case_id"),
+                                                   PARTIES.c.removed_at.is_(None)).order_by(PARTIES.c.id))
 _MEMBERS_OF = DriverStatement(select(MEMBERS).where(MEMBERS.c.case_id == bindparam("case_id")).order_by(
     MEMBERS.c.kind, MEMBERS.c.position))
 
@@ -91,6 +94,7 @@ class CaseState:
         object.__setattr__(self, "_changes", {})
         object.__setattr__(self, "_connection", connection)
         object.__setattr__(self, "_members", None)
+        object.__setattr__(self, "_parties", None)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -112,6 +116,13 @@ class CaseState:
 
     def forget_members(self) -> None:
         object.__setattr__(self, "_members", None)
+
+    @property
+    def parties(self) -> list[Any]:
+        """The parties now on the case (read only if a rule asks)."""
+        if self._parties is None:
+            object.__setattr__(self, "_parties", _PARTIES_OF.all(self._connection, {"case_id": self.id}))
+        return self._parties
 
 
 
@@ -255,8 +266,8 @@ class OperationFrame:
         return policy.case_refusal(actor, case, role)
 
     @staticmethod
-    def _acting_role(actor: Actor, case: Case, roles: Sequence[str]) -> str:
-        return policy.acting_role(actor, case, roles)
+    def _acting_role(actor: Actor, case: Case, roles: Sequence[str], account_roles: Sequence[str] = ()) -> str:
+        return policy.acting_role(actor, case, roles, account_roles)
 
     def _manage(self, op: _Op) -> None:
         self._acting_role(op.actor, op.case, MANAGER_ROLES)

@@ -13,14 +13,15 @@ from ..errors import (
 )
 from .. import policy
 from ..files import TYPES, detect_type, safe_filename
+from ..models import party_actor_id
 from ..pathway import ChecklistItem, DocumentRule, SignOffRule
 from .forms import form_errors
+from .parties import give_decision
 from .frame import (
     Together,
     _DELETE_TICK,
     _FORM,
     _INSERT_FORM,
-    _INSERT_SIGNOFF,
     _INSERT_TICK,
     _SIGNOFFS_OF_VISIT,
     _TICK,
@@ -151,20 +152,19 @@ class RequirementOperations(OperationFrame):
                       **_lapsed_data(lapsed))
             return self._receipt(op)
 
-    def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "") -> Receipt:
+    def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "",
+                 decision: str = "approve") -> Receipt:
         with self._operation(case_id, actor, version) as op:
             rule = op.stage.requirement(signoff_id)
             if not isinstance(rule, SignOffRule):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
-            self._acting_role(actor, op.case, (rule.role,))
-            _raise_signoff_refusal(op, rule, actor.id)
-            _INSERT_SIGNOFF.run(op.connection, {
-                "case_id": case_id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
-                "signoff_id": signoff_id, "actor_id": actor.id, "role": rule.role, "comment": comment or "",
-                "signed_at": op.now})
-            op.record("signed_off", signoff=signoff_id, label=dict(rule.label), role=rule.role,
-                      comment=comment or "")
+            self._acting_role(actor, op.case, (rule.role,), op.pathway.account_roles)
+            # A party signs as itself, whether by its account, its link or on paper.
+            party = policy.party_of(actor, op.case, rule.role)
+            signer = party_actor_id(party.id) if party is not None else actor.id
+            give_decision(op, rule, signer, decision, comment, party_id=party.id if party is not None else None,
+                          extra={"party": party.id} if party is not None else None)
             return self._receipt(op)
 
 
@@ -202,7 +202,7 @@ def _raise_signoff_refusal(op: _Op, rule: SignOffRule, person_id: str) -> None:
             if "form_submitter" in rule.distinct_from else None)
     refusals = policy.signoff_refusals(rule, person_id, given, case_opener=op.case.opened_by,
                                        form_submitter=form.submitted_by if form is not None else None,
-                                       stage=op.stage)
+                                       stage=op.stage, parties=op.case.parties)
     if refusals:
         raise refusals[0]
 

@@ -276,6 +276,11 @@ def test_an_external_role_signs_and_the_exit_closes_the_case_with_its_outcome(se
     v = service.advance(case_id, OPERATOR, v, "positive").version
     with pytest.raises(NotAllowed):
         service.sign_off(case_id, MENTOR, v, "notary_deed")
+    with pytest.raises(NotAllowed) as refused:  # a notary's account is not this case's notary
+        service.sign_off(case_id, NOTARY, v, "notary_deed")
+    assert refused.value.reason_code == "not_allowed.not_party"
+    v = service.add_party(case_id, OPERATOR, v, "notary", "Studio notarile Rossi", "Mario Rossi",
+                          account_id=NOTARY.id).version
     v = service.sign_off(case_id, NOTARY, v, "notary_deed").version
     v = service.advance(case_id, OPERATOR, v, "constituted").version
     case = case_row(sessions, case_id)

@@ -39,7 +39,11 @@ def build_history(service, sessions, finish_erasure: bool = True) -> dict[str, i
     v = service.hold(group, OPERATOR, v, "waiting for the bank").version
     v = service.resume(group, OPERATOR, v, "the bank answered").version
     v = service.advance(group, OPERATOR, v, "positive").version
-    v = service.sign_off(group, NOTARY, v, "notary_deed").version
+    v = service.add_party(group, OPERATOR, v, "notary", "Studio Rossi", "Mario Rossi", email="rossi@notai.example").version
+    receipt, token = service.send_signing_link(group, OPERATOR, v, 1, "notary_deed")
+    v = service.decide_by_link(token, receipt.version, "request_changes", "The statute lacks article 5").version
+    receipt, token = service.send_signing_link(group, OPERATOR, v, 1, "notary_deed")
+    v = service.decide_by_link(token, receipt.version, "approve").version
     service.advance(group, OPERATOR, v, "constituted")
 
     alone, v = open_group(service, members=[Member("w9", "Piero Gialli")])

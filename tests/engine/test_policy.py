@@ -27,10 +27,11 @@ EVERYONE = {"admin": ADMIN, "operator": OPERATOR, "other_operator": OTHER_OPERAT
             "other_worker": W2, "stranger": STRANGER}
 
 
-def case_of(desk_id: str = "genova", workers=("w1", "w2"), mentors=("men1",), opened_by: str = "op1"):  # noqa: ANN001, ANN201
+def case_of(desk_id: str = "genova", workers=("w1", "w2"), mentors=("men1",), opened_by: str = "op1",  # noqa: ANN001, ANN201
+            parties=()):  # noqa: ANN001
     members = [SimpleNamespace(kind="worker", person_id=p) for p in workers]
     members += [SimpleNamespace(kind="mentor", person_id=p) for p in mentors]
-    return SimpleNamespace(id=7, desk_id=desk_id, members=members, opened_by=opened_by)
+    return SimpleNamespace(id=7, desk_id=desk_id, members=members, opened_by=opened_by, parties=list(parties))
 
 
 def who(rule, **kwargs) -> set[str]:  # noqa: ANN001
@@ -98,12 +99,43 @@ def test_acting_in_a_role_on_a_case_and_the_reason_of_each_refusal():
     assert policy.case_refusal(OTHER_MENTOR, case, "mentor").reason_code == "not_allowed.not_assigned"
     assert policy.case_refusal(W1, case, "worker") is None
     assert policy.case_refusal(STRANGER, case, "worker").reason_code == "not_allowed.not_member"
-    assert policy.case_refusal(NOTARY, case, "notary") is None  # a pathway's own role is the account's
-    assert policy.case_refusal(OPERATOR, case, "notary").reason_code == "not_allowed.role"
+    # A pathway's own role is held per case: a notary's account is nobody's notary until made a party.
+    assert policy.case_refusal(NOTARY, case, "notary").reason_code == "not_allowed.not_party"
+    assert policy.case_refusal(OPERATOR, case, "notary").reason_code == "not_allowed.not_party"
     assert policy.case_refusal(ADMIN, case, "mentor").reason_code == "not_allowed.role"  # admins manage only
     assert policy.case_refusal(DESIGNER, case, "designer").reason_code == "not_allowed.role"
     assert who(policy.may_act, case=case, roles=("worker", "operator")) == {"admin", "operator", "worker",
                                                                             "other_worker"}
+
+
+def test_a_role_a_pathway_declares_is_held_by_the_case_s_party_in_that_role():
+    notary_party = SimpleNamespace(id=3, role="notary", account_id=NOTARY.id)
+    bank_party = SimpleNamespace(id=4, role="financing_body", account_id=None)
+    case = case_of(parties=[notary_party, bank_party])
+    assert policy.case_refusal(NOTARY, case, "notary") is None  # by the account the party is linked to
+    assert policy.case_refusal(NOTARY, case, "financing_body").reason_code == "not_allowed.not_party"
+    by_link = Actor.of("party:4", ["financing_body"])  # the bank's signing link, no account
+    assert policy.case_refusal(by_link, case, "financing_body") is None
+    assert policy.case_refusal(by_link, case_of(), "financing_body").reason_code == "not_allowed.not_party"
+    assert policy.case_refusal(Actor.of("party:3", ["financing_body"]), case, "financing_body") is not None
+    # A role the pathway declares an account's (`kind: account`) stays the account's.
+    assert policy.case_refusal(NOTARY, case_of(), "notary", account_roles={"notary"}) is None
+
+
+def test_a_decision_other_than_approve_needs_a_comment_and_paper_needs_evidence_where_allowed():
+    assert policy.decision_refusal("approve", "") is None
+    assert policy.decision_refusal("request_changes", "  ").code == "decision_comment_required"
+    assert policy.decision_refusal("decline", "Not financed") is None
+    assert policy.decision_refusal("maybe", "x").code == "decision_unknown"
+    case = case_of()
+    allowed = SimpleNamespace(on_paper=True, label={"en": "Deed"})
+    assert policy.paper_refusal(OPERATOR, case, allowed, b"%PDF") is None
+    assert policy.paper_refusal(OPERATOR, case, allowed, b"").code == "paper_evidence_required"
+    assert policy.paper_refusal(OPERATOR, case, SimpleNamespace(on_paper=False, label={}), b"%PDF").code == \
+        "paper_not_allowed"
+    assert policy.paper_refusal(MENTOR, case, allowed, b"%PDF").reason_code == "not_allowed.role"
+    rows = [SimpleNamespace(decision="approve"), SimpleNamespace(decision="request_changes")]
+    assert policy.approvals(rows) == rows[:1]
 
 
 def test_the_most_telling_refusal_is_the_relationship_not_the_role():
@@ -200,7 +232,7 @@ def test_may_sign_asks_the_role_on_the_case_first_then_the_signoff_rules():
     rule = SignOffRule("ok", {"en": "OK"}, "mentor", distinct_from=("form_submitter",))
     stage = SimpleNamespace(id="study", distinct_partners=lambda signoff_id: (), requirement=lambda rid: None)
     state = lambda signoffs=(), submitter=None: SimpleNamespace(  # noqa: E731
-        case=case_of(), stage=stage, signoffs=list(signoffs),
+        case=case_of(), stage=stage, pathway=SimpleNamespace(account_roles=frozenset()), signoffs=list(signoffs),
         forms={"study": SimpleNamespace(submitted_by=submitter)} if submitter else {})
     assert policy.may_sign(MENTOR, state(), rule)
     assert [e.reason_code for e in policy.sign_refusals(OTHER_MENTOR, state(), rule)] == ["not_allowed.not_assigned"]

@@ -24,7 +24,7 @@ id: board
 version: 1
 title: {it: Consiglio, fr: Conseil, en: Board}
 roles:
-  - {id: bank, title: {it: Banca, fr: Banque, en: Bank}}
+  - {id: bank, title: {it: Banca, fr: Banque, en: Bank}, kind: account}  # held by accounts here (see parties)
 outcomes:
   - {id: funded, title: {it: Finanziato, fr: Financé, en: Funded}}
 group: {min_members: 1, max_members: 5}

@@ -122,6 +122,45 @@ def test_an_unknown_start_stage_is_reported(tmp_path):
     assert problem.path == ("start",) and problem.params["stage"] == "begin"
 
 
+def test_on_paper_is_for_what_a_worker_gives_and_the_sign_offs_of_declared_roles(tmp_path):
+    path = write(tmp_path, "p.yaml", HEAD + body("""
+    roles:
+      - id: notary
+        title: @
+    stages:
+      - id: start
+        title: @
+        checklist:
+          - id: consent
+            label: @
+            roles: [worker, operator]
+            on_paper: true
+          - id: visit
+            label: @
+            on_paper: true
+        signoffs:
+          - id: review
+            label: @
+            role: mentor
+            on_paper: true
+          - id: deed
+            label: @
+            role: notary
+            on_paper: true
+        exits:
+          - id: done
+            label: @
+            outcome: withdrawn
+    """))
+    problems = [p for p in check(tmp_path).problems if p.code.startswith("paper_")]
+    assert [(p.code, p.path) for p in problems] == [
+        ("paper_without_worker", ("stages", 0, "checklist", 1, "on_paper")),
+        ("paper_not_party", ("stages", 0, "signoffs", 0, "on_paper")),
+    ]
+    on_paper_lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "on_paper" in line]
+    assert [p.line for p in problems] == [on_paper_lines[1], on_paper_lines[2]]
+
+
 def test_unknown_roles_are_reported_wherever_roles_are_named(tmp_path):
     path = write(tmp_path, "p.yaml", HEAD + body("""
     roles:

@@ -58,6 +58,11 @@ ROUTES = [
     ("/cases/<int:case_id>/assessments/<person_id>", "POST", "/cases/{case}/assessments/w.luca", "case"),
     ("/cases/<int:case_id>/choice", "POST", "/cases/{case}/choice", "case"),
     ("/cases/<int:case_id>/dossier.pdf", "GET", "/cases/{case}/dossier.pdf", "case"),
+    ("/cases/<int:case_id>/parties", "POST", "/cases/{case}/parties", "case"),
+    ("/cases/<int:case_id>/parties/<int:party_id>/remove", "POST", "/cases/{case}/parties/1/remove", "case"),
+    ("/cases/<int:case_id>/parties/<int:party_id>/signing-link", "POST", "/cases/{case}/parties/1/signing-link",
+     "case"),
+    ("/cases/<int:case_id>/paper", "POST", "/cases/{case}/paper", "case"),
     ("/mentor", "GET", "/mentor", "mentor"),
     ("/monitoring/", "GET", "/monitoring/?desk=genova", "monitoring"),
     ("/monitoring/cases", "GET", "/monitoring/cases?figure=opened&desk=genova", "monitoring"),
@@ -154,7 +159,9 @@ def _data(url: str, version: int) -> dict:
         "/switch": {"pathway": "startup", "reason": "r"}, "/mentors": {"mentor": "men.dubois"},
         "/members": {"name": "Intruder"}, "/notes": {"body": "intrusion"}, "/choice": {"pathway": "startup", "reason": "r"},
         "/w.luca": {"action": "submit", "q-x": "1"}, "/invite": {"person": "w.luca"},
-        "/meetings": {"date": "2026-01-01"}, "/documents": {"requirement": "signed_consent",
+        "/meetings": {"date": "2026-01-01"}, "/parties": {"role": "financing_body", "organisation": "Intruder",
+                                                          "name": "Intruder"},
+        "/signing-link": {"signoff": "x"}, "/paper": {"requirement": "consent_personal_data", "member": "w.luca"}, "/documents": {"requirement": "signed_consent",
                                                             "file": (io.BytesIO(sample_file("x.pdf", 500)), "x.pdf")},
     }.get("/" + url.rsplit("/", 1)[-1], {}) | {"version": version}
 

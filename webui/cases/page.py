@@ -13,7 +13,7 @@ from engine import Actor, CaseService, policy
 from engine.errors import Unmet
 from engine.i18n import localize
 from engine.library import LoadedRevision
-from engine.models import Case, Desk, Event, PathwayRevision, utcnow
+from engine.models import Case, CaseParty, Desk, Event, PathwayRevision, utcnow
 from engine.pathway import DocumentRule, Exit, Form, Pathway, Stage
 from engine.queries import describe_event
 from engine.requirements import RequirementState, StageState
@@ -115,6 +115,9 @@ class CaseView:
 
 def names_for(session: Session, ids: set[str], case: Case) -> dict[str, str]:
     names = {m.person_id: m.display_name or m.person_id for m in case.members}
+    # Every party the case had, removed ones included: the timeline names them.
+    for party in session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)):
+        names[party.actor_id] = f"{party.organisation} ({party.name})"
     wanted = [i for i in ids if i and i not in names]
     if wanted:
         for user_id, name in session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))):

@@ -23,7 +23,7 @@ from engine.library import PathwayLibrary
 from engine.models import Case, Event, utcnow
 from engine.queries import due_between, overdue
 
-from ..models import User
+from ..models import DeskMembership, User, UserRole
 from ..portal.tasks import asked_of_workers, signoffs_for
 from .models import NotificationCursor, OutboxMessage
 
@@ -166,6 +166,8 @@ def messages_for_event(session: Session, library: PathwayLibrary, event: Event) 
                   case_link(case.id))
     elif event.type == "members_changed" and data.get("added_mentor") and case.status == "active":
         _signoff_waiting(pathway, case.stage_id, [data["added_mentor"]], draft)
+    elif event.type == "signoff_decided":
+        _decision_not_approved(session, case, event, users, draft)
     elif event.type == "signoff_requested":
         out += signoff_request_messages(session, event, case)
     if data.get("lapsed_signoffs"):
@@ -209,6 +211,29 @@ def lapsed_signoff_messages(session: Session, event: Event, case: Case) -> list[
         out.append((Draft(f"signoff_lapsed:{event.id}:{signed['signoff']}:{person}", person, "signoff_lapsed",
                           case.id, event.id, subject, body, "__staff__"), user))
     return out
+
+
+def _decision_not_approved(session: Session, case: Case, event: Event, users: dict[str, User], draft: Any) -> None:
+    """A request for changes or a refusal of a sign-off: the case's operators (its desk's) are told."""
+    data = event.data or {}
+    operators = list(session.scalars(select(User).join(UserRole).join(DeskMembership, DeskMembership.user_id == User.id)
+                                     .where(UserRole.role == "operator", DeskMembership.desk_id == case.desk_id,
+                                            User.disabled.is_(False))))
+    users.update({u.id: u for u in operators})
+    for operator in operators:
+        lang = language_of(operator)
+        label = localize(data.get("label"), lang)
+        declined = data.get("decision") == "decline"
+        draft(operator.id, "signoff_decision",
+              (lambda: _("Sign-off declined: %(label)s", label=label)) if declined else
+              (lambda: _("Changes requested: %(label)s", label=label)),
+              lambda: "\n\n".join([
+                  _("Case #%(case)d: %(label)s was declined, with this comment:", case=case.id, label=label)
+                  if declined else
+                  _("Case #%(case)d: changes were requested to %(label)s, with this comment:", case=case.id,
+                    label=label),
+                  data.get("comment", "")]),
+              "__staff__")
 
 
 def _signoff_waiting(pathway: Any, stage_id: str, mentors: list[str], draft: Any) -> None:

@@ -93,8 +93,11 @@ def submit_form(case_id: int):  # noqa: ANN201
 def sign_off(case_id: int):  # noqa: ANN201
     signoff = request.form.get("signoff", "")
     comment = (request.form.get("comment") or "").strip()[:2000]
-    return act(case_id, lambda a, v: services().cases.sign_off(case_id, a, v, signoff, comment=comment),
-               _("Your sign-off is recorded."), keep={"signoff": signoff, "comment": comment},
+    decision = request.form.get("decision") or "approve"
+    return act(case_id, lambda a, v: services().cases.sign_off(case_id, a, v, signoff, comment=comment,
+                                                               decision=decision),
+               _("Your sign-off is recorded.") if decision == "approve" else _("Your decision is recorded."),
+               keep={"signoff": signoff, "comment": comment, "decision": decision},
                anchor="req-" + signoff)
 
 

@@ -18,7 +18,7 @@ from engine.pathway import SignOffRule
 from ...access import actor, can_see_case, roles_required, visible_case_or_404
 from ...i18n import lang
 from ...services import db, services
-from .. import page as case_page, stage_form
+from .. import page as case_page, parties as case_parties, stage_form
 from ..forms import MeetingForm, NoteForm, SUPPLY_CHAIN_LABELS
 from . import CASE_ROLES, bp
 from .desks import _mentors, _pathways
@@ -56,7 +56,7 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
         signoff_blocks=signoff_blocks, other_pathways=other_pathways, mentors=mentors,
         note_form=NoteForm(formdata=None, data={"body": keep.get("note", "")}),
         meeting_form=MeetingForm(formdata=None) if "meeting" not in keep else keep["meeting"],
-        supply_chain_labels=SUPPLY_CHAIN_LABELS,
+        supply_chain_labels=SUPPLY_CHAIN_LABELS, parties=case_parties.build(session, view.case, view),
         pathway_titles={pid: localize(p.title, lang()) for pid, p in _pathways()},
     ), status
 
