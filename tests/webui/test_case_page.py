@@ -337,7 +337,8 @@ def test_the_chosen_pathway_is_recorded_against_the_suggestion_only_with_a_reaso
     assert "Pathway suggested by the questionnaires" in page
     ranking = service.recommendation(case_id)
     other = next(p for p in ("startup", "spinoff", "wbo", "community_coop") if p != ranking[0][0])
-    refused = operator.post(f"/cases/{case_id}/choice", data={"version": v, "pathway": other, "reason": ""})
+    refused = operator.post(f"/cases/{case_id}/choice", data={"version": v, "pathway": other, "reason": "",
+                                                              "confirmed": "1"})
     assert refused.status_code == 422
     response = operator.post(f"/cases/{case_id}/choice", data={"version": v, "pathway": "wbo",
                                                                "reason": "The group wants to buy the branch"})
@@ -486,3 +487,22 @@ def test_an_error_shows_next_to_the_form_that_caused_it(service, as_role):
     assert note.status_code == 422
     section = note.text.index('id="notes"')
     assert section < note.text.index("Write the note first.") < note.text.index('id="timeline"')
+
+
+def test_a_case_on_hold_says_why_at_the_top(service, as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    assert operator.post(f"/cases/{case_id}/hold", data={"version": v, "reason": "Waiting for the bank"}
+                         ).status_code == 302
+    page = operator.get(f"/cases/{case_id}").text
+    held = page[page.index('id="on-hold"'):page.index('id="stage"')]
+    assert "The case is on hold" in held and "Waiting for the bank" in held
+
+
+def test_choosing_another_pathway_is_asked_first(service, sessions, as_role):
+    case_id, v = walk_to(service, "pathway_choice")
+    operator = as_role("operator")
+    asked = operator.post(f"/cases/{case_id}/choice", data={"version": case_row(sessions, case_id).version,
+                                                            "pathway": "startup", "reason": "Only two left"})
+    assert asked.status_code == 200 and "This cannot be undone." in asked.text
+    assert case_row(sessions, case_id).next_case_id is None

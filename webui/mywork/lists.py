@@ -79,7 +79,7 @@ def build(session: Session, library: PathwayLibrary, actor: Actor, lang: str, no
     mine, others = signoffs_waiting(session, library, actor, _active_cases(session, actor), lang, now)
     due = list(session.scalars(_due_query(actor, now).order_by(Case.due_at, Case.id).limit(2 * LIMIT)))
     return MyWork(
-        mine=mine, others=others,
+        mine=mine[:LIMIT], others=others[:LIMIT],
         overdue=[c for c in due if c.due_at < now][:LIMIT], due_soon=[c for c in due if c.due_at >= now][:LIMIT],
         arrivals=_arrivals(session, actor, since, lang), enquiries=list(session.scalars(
             _enquiries_query(actor).order_by(ContactRequest.created_at.desc()).limit(LIMIT))),
@@ -154,10 +154,11 @@ def _staff_ids():  # noqa: ANN202
 
 def _arrivals_query(actor: Actor, since: datetime):  # noqa: ANN202
     """Events on the actor's cases after `since`, by someone outside the staff (a worker, a party), or a
-    sign-off (a decision) given by someone else."""
+    sign-off or any event carrying a `decision` (one recorded on someone's behalf) by someone else."""
     return (select(Event).join(Case, Case.id == Event.case_id)
             .where(policy.visible_cases_clause(actor), Event.at > since, Event.actor_id != actor.id,
-                   or_(Event.actor_id.not_in(_staff_ids()), Event.type == "signed_off")))
+                   or_(Event.actor_id.not_in(_staff_ids()), Event.type == "signed_off",
+                       Event.data["decision"].as_string().is_not(None))))
 
 
 def _arrivals(session: Session, actor: Actor, since: datetime, lang: str) -> list[Arrival]:

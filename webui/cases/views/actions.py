@@ -253,6 +253,13 @@ def add_meeting(case_id: int):  # noqa: ANN201
 @roles_required(*CASE_ROLES)
 def choose_pathway(case_id: int):  # noqa: ANN201
     pathway = request.form.get("pathway", "")
+    case_row = visible_case_or_404(case_id)
+    if pathway and pathway != case_row.pathway_id and is_manager_of(case_row):
+        # Another pathway closes this case for a continuation: the page asks (the same pathway does not).
+        asked = unconfirmed(_("Close this case and open a new one on the chosen pathway? This cannot be undone."),
+                            _case_url(case_id, "choice"))
+        if asked is not None:
+            return asked
     reason = _reason()
     return act(case_id, lambda a, v: services().cases.record_pathway_choice(case_id, a, v, pathway, reason=reason),
                _("The chosen pathway is recorded."), keep={"action": "choice", "reason": reason, "pathway": pathway},
