@@ -1,7 +1,7 @@
 """My work: when each staff user last marked the page as seen
 
 Revision ID: 0022
-Revises: 0024
+Revises: 0018
 Create Date: 2026-12-06 05:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine.models import UTCDateTime
 
 revision = '0022'
-down_revision = '0024'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
