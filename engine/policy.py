@@ -45,6 +45,7 @@ AREAS: Mapping[str, tuple[str, ...]] = {
     "desks": ("admin", "operator"),  # desk pages, opening cases, inviting workers
     "cases": ("admin", "operator", "mentor"),  # the case page, its actions, its dossier
     "mentor": ("mentor",),  # the mentor's own page
+    "my_work": ("admin", "operator", "mentor"),  # the staff's landing page: what waits for them
     "portal": ("worker",),  # a worker's pathway
     "own_profile": ("worker",),  # a worker's professional profile
     "databank": ("admin", "operator"),  # the databank pages
@@ -53,6 +54,7 @@ AREAS: Mapping[str, tuple[str, ...]] = {
     "designer_edit": ("designer", "admin"),  # editing, simulating and migrating them
     "admin": ("admin",),
 }
+STAFF_ROLES = ("admin", "operator", "mentor", "designer")  # account roles of the help desks' own people
 MANAGER_ROLES = ("operator",)  # who advances, holds, reopens... a case (admins may too)
 # Who records that a worker withdrew their consent: the worker themselves (the portal), or the operator from
 # the worker's signed paper. Either puts the case on hold.

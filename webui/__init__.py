@@ -63,9 +63,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .databank.views import bp as databank_bp
     from .public.views import bp as public_bp
     from .signing.views import bp as signing_bp
+    from .mywork import bp as mywork_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(mywork_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(designer_bp, url_prefix="/designer")
     app.register_blueprint(dossier_bp)
@@ -139,10 +141,8 @@ def _register_pages(app: Flask) -> None:
     def home():  # noqa: ANN202
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
-        if may_enter("desks"):
-            return redirect(url_for("cases.desks"))
-        if may_enter("mentor"):
-            return redirect(url_for("cases.mentor"))
+        if may_enter("my_work"):
+            return redirect(url_for("mywork.index"))
         return render_template("nothing_here.html")
 
     for code in (400, 403, 404, 405, 413, 429):

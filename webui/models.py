@@ -125,3 +125,11 @@ class PendingImportFile(Base):
 
 refer_to_files(PendingImportFile.__table__.c.sha256)
 
+
+class WorkSeen(Base):
+    """When a staff user last marked their "My work" page as seen: what workers and parties sent after it is new.
+    A receipt, like a message marked read, not a change the audit log keeps."""
+
+    __tablename__ = "work_seen"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

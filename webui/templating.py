@@ -65,6 +65,8 @@ def nav_items() -> list[tuple[str, str, bool]]:
     if not current_user.is_authenticated:
         return []
     items: list[tuple[str, str]] = []
+    if may_enter("my_work"):
+        items.append((_my_work_label(), url_for("mywork.index")))
     if may_enter("desks"):
         items.append((gettext("Desks"), url_for("cases.desks")))
         items.append((gettext("Open a case"), url_for("cases.new_case")))
@@ -76,6 +78,15 @@ def nav_items() -> list[tuple[str, str, bool]]:
         items.append((gettext("Administration"), url_for("admin.index")))
     path = request.path
     return [(label, url, path == url or (url != "/" and path.startswith(url + "/"))) for label, url in items]
+
+
+def _my_work_label() -> str:
+    from .access import actor
+    from .mywork.lists import count
+    from .services import db
+
+    waiting = count(db(), actor())
+    return gettext("My work (%(count)d)", count=waiting) if waiting else gettext("My work")
 
 
 def init_app(app: Flask) -> None:

@@ -20,9 +20,9 @@ def test_the_main_pages_have_no_serious_accessibility_violations(new_page, live_
     case_id, _v = walk_to(service, "feasibility_study")
     open_case(service, pathway="startup", title="Second case")
     pages = {
-        "operator": ["/desks", "/desks/genova", "/desks/genova?pathway=wbo&status=all", "/cases/new",
+        "operator": ["/my-work", "/desks", "/desks/genova", "/desks/genova?pathway=wbo&status=all", "/cases/new",
                      f"/cases/{case_id}", "/settings"],
-        "mentor": ["/mentor", f"/cases/{case_id}"],
+        "mentor": ["/my-work", "/mentor", f"/cases/{case_id}"],
         "admin": ["/admin/", "/admin/users", "/admin/users/new", "/admin/desks", "/admin/desks/genova"],
     }
     anonymous = new_page(locale=locale)
@@ -63,7 +63,7 @@ def test_the_case_page_fits_a_phone_screen(chromium, live_server, service, peopl
     try:
         page = context.new_page()
         login(page, live_server, PEOPLE["operator"].email)
-        for url in (f"/cases/{case_id}", "/desks/genova"):
+        for url in (f"/cases/{case_id}", "/desks/genova", "/my-work"):
             page.goto(live_server + url)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 380, (url, width)

@@ -112,6 +112,9 @@ def test_a_worker_leaves_the_questionnaire_halfway_comes_back_submits_and_the_op
     choice.get_by_text("Record the chosen pathway").click()
     assert operator.locator("#choice-pathway").input_value() == "spinoff"
     go(operator, lambda: choice.get_by_role("button", name="Record the choice").click())
+    # Another pathway than the case's closes it for a continuation: asked first.
+    assert "This cannot be undone." in operator.locator("main").inner_text()
+    go(operator, lambda: operator.get_by_role("button", name="Yes, go on").click())
     assert "The chosen pathway is recorded." in operator.content()
     new_case_id = int(operator.url.split("/cases/")[1].split("#")[0].split("?")[0])
     assert new_case_id != case_id

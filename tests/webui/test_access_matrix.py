@@ -64,6 +64,8 @@ ROUTES = [
      "case"),
     ("/cases/<int:case_id>/paper", "POST", "/cases/{case}/paper", "case"),
     ("/mentor", "GET", "/mentor", "mentor"),
+    ("/my-work", "GET", "/my-work", "my_work"),
+    ("/my-work/seen", "POST", "/my-work/seen", "my_work"),
     ("/monitoring/", "GET", "/monitoring/?desk=genova", "monitoring"),
     ("/monitoring/cases", "GET", "/monitoring/cases?figure=opened&desk=genova", "monitoring"),
     ("/monitoring/export.csv", "GET", "/monitoring/export.csv", "monitoring"),
@@ -88,7 +90,7 @@ ROUTES = [
 ]
 LOGIN = 302
 # The part of the application (policy.AREAS) each area of routes belongs to.
-GATES = {"desks": "desks", "desk": "desks", "case": "cases", "document": "cases", "mentor": "mentor",
+GATES = {"desks": "desks", "desk": "desks", "case": "cases", "document": "cases", "mentor": "mentor", "my_work": "my_work",
          "monitoring": "monitoring", "managed": "desks", "admin": "admin"}
 
 
@@ -110,7 +112,7 @@ def expected(area: str, role: str, case: Case, document: Any) -> str | int:
     return "ok" if sees() else 404
 
 
-AREAS = ("auth.", "cases.", "admin.", "monitoring.", "dossier.")  # others have their own matrix
+AREAS = ("auth.", "cases.", "admin.", "monitoring.", "dossier.", "mywork.")  # others have their own matrix
 
 
 def test_the_matrix_covers_every_route_of_these_areas(app):

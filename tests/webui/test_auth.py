@@ -18,7 +18,7 @@ def test_an_operator_logs_in_and_gets_a_secure_httponly_samesite_session_cookie(
     cookie = response.headers["Set-Cookie"]
     assert "opera_session=" in cookie
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert browser.get("/").headers["Location"] == "/desks"
+    assert browser.get("/").headers["Location"] == "/my-work"
 
 
 def test_a_wrong_password_is_refused_with_the_same_words_as_an_unknown_account(browser, people):

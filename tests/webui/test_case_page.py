@@ -215,7 +215,8 @@ def test_hold_resume_reopen_and_withdraw_each_need_a_reason(service, sessions, a
     response = operator.post(f"/cases/{case_id}/reopen", data={"version": v + 2, "stage": "first_interview",
                                                                "reason": "Missing notes"})
     assert response.status_code == 302 and case_row(sessions, case_id).stage_id == "first_interview"
-    response = operator.post(f"/cases/{case_id}/withdraw", data={"version": v + 3, "reason": "Found a job"})
+    response = operator.post(f"/cases/{case_id}/withdraw", data={"version": v + 3, "reason": "Found a job",
+                                                                 "confirmed": "1"})
     assert response.status_code == 302
     closed = case_row(sessions, case_id)
     assert closed.status == "closed" and closed.outcome == "withdrawn"
@@ -228,7 +229,7 @@ def test_switching_pathway_opens_the_continuation_and_shows_it(service, sessions
     case_id, v = open_case(service)
     operator = as_role("operator")
     response = operator.post(f"/cases/{case_id}/switch", data={"version": v, "pathway": "startup",
-                                                               "reason": "Only one promoter left"})
+                                                               "reason": "Only one promoter left", "confirmed": "1"})
     assert response.status_code == 302
     new_id = case_row(sessions, case_id).next_case_id
     assert response.headers["Location"].endswith(f"/cases/{new_id}")
@@ -336,7 +337,8 @@ def test_the_chosen_pathway_is_recorded_against_the_suggestion_only_with_a_reaso
     assert "Pathway suggested by the questionnaires" in page
     ranking = service.recommendation(case_id)
     other = next(p for p in ("startup", "spinoff", "wbo", "community_coop") if p != ranking[0][0])
-    refused = operator.post(f"/cases/{case_id}/choice", data={"version": v, "pathway": other, "reason": ""})
+    refused = operator.post(f"/cases/{case_id}/choice", data={"version": v, "pathway": other, "reason": "",
+                                                              "confirmed": "1"})
     assert refused.status_code == 422
     response = operator.post(f"/cases/{case_id}/choice", data={"version": v, "pathway": "wbo",
                                                                "reason": "The group wants to buy the branch"})
@@ -361,7 +363,7 @@ def test_the_case_page_shows_each_workers_progress_as_paired_bars_with_tables(se
     case_id, _v = reassessed_case(service, sessions)
     page = as_role("operator").get(f"/cases/{case_id}").text
     assert "Progress since the intake" in page
-    section = page[page.index('id="progress-title"'):page.index('id="stage-title"')]
+    section = page[page.index('id="progress-title"'):page.index('id="notes-title"')]
     assert section.count('class="bar-chart progress-chart"') == 2  # Sara has only the intake: no comparison
     assert "Anna Rossi" in section and "Luca Ferrari" in section and "Sara Verdi" not in section
     assert '<desc id="progress-0-d">Spotting opportunities: Intake 2.0, Follow-up 4.0 (+2.0)' in section
@@ -432,3 +434,75 @@ def test_a_worker_joins_the_group_with_sex_and_year_of_birth_when_given(service,
         marta = session.scalar(select(CaseMember).where(CaseMember.case_id == case_id,
                                                         CaseMember.display_name == "Marta Neri"))
         assert (marta.sex, marta.birth_year) == ("female", 1978)
+
+
+def test_closing_withdrawing_and_switching_are_asked_first_and_a_page_asks_without_a_script(service, sessions,
+                                                                                            as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    page = operator.get(f"/cases/{case_id}").text
+    assert 'data-confirm="Close this case as withdrawn? This cannot be undone."' in page
+    assert 'data-confirm="Close this case and open a new one on the chosen pathway?' in page
+    for url, data in ((f"/cases/{case_id}/withdraw", {"reason": "Found a job"}),
+                      (f"/cases/{case_id}/switch", {"pathway": "startup", "reason": "One promoter left"})):
+        asked = operator.post(url, data={"version": v, "confirmed": ""} | data)
+        assert asked.status_code == 200 and "This cannot be undone." in asked.text
+        # the same fields, posted again once confirmed; going back is a link to the case
+        assert f'action="{url}"' in asked.text and 'name="confirmed" value="1"' in asked.text
+        assert f'value="{data["reason"]}"' in asked.text and f'href="/cases/{case_id}#actions"' in asked.text
+        row = case_row(sessions, case_id)
+        assert row.status == "active" and row.version == v and row.next_case_id is None
+    done = operator.post(f"/cases/{case_id}/withdraw", data={"version": v, "reason": "Found a job", "confirmed": "1"})
+    assert done.status_code == 302 and case_row(sessions, case_id).outcome == "withdrawn"
+
+
+def test_an_exit_that_closes_the_case_is_asked_first(service, sessions, as_role):
+    case_id, v = walk_to(service, "feasibility_study")
+    operator = as_role("operator")
+    row = case_row(sessions, case_id)
+    closing = [e for e in service.library.revision(row.revision_id).pathway.stage(row.stage_id).exits if not e.to]
+    assert closing, "the stage has an exit that closes the case"
+    page = operator.get(f"/cases/{case_id}").text
+    assert page.count("This cannot be undone. Go on?") == len(closing)
+    asked = operator.post(f"/cases/{case_id}/advance", data={"version": row.version, "exit": closing[0].id})
+    assert asked.status_code == 200 and "It closes this case. This cannot be undone." in asked.text
+    assert case_row(sessions, case_id).status == "active"
+
+
+def test_an_error_shows_next_to_the_form_that_caused_it(service, as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    refused = operator.post(f"/cases/{case_id}/advance", data={"version": v, "exit": "interview_done"})
+    assert refused.status_code == 422
+    exits = refused.text.index('id="exits-title"')
+    problem = refused.text.index('id="problem"')
+    assert exits < problem < refused.text.index('class="exits"')  # under "Leave the stage", before the exits
+    assert 'href="#problem"' in refused.text  # the top of the page only points at it
+    v = complete_first_interview(service, case_id, v)
+    no_file = operator.post(f"/cases/{case_id}/documents", data={"version": v, "requirement": "signed_consent"})
+    assert no_file.status_code == 422
+    start = no_file.text.index('id="req-signed_consent"')
+    assert start < no_file.text.index("Choose a file to upload.") < no_file.text.index("</li>", start)
+    note = operator.post(f"/cases/{case_id}/notes", data={"body": " "})
+    assert note.status_code == 422
+    section = note.text.index('id="notes"')
+    assert section < note.text.index("Write the note first.") < note.text.index('id="timeline"')
+
+
+def test_a_case_on_hold_says_why_at_the_top(service, as_role):
+    case_id, v = open_case(service)
+    operator = as_role("operator")
+    assert operator.post(f"/cases/{case_id}/hold", data={"version": v, "reason": "Waiting for the bank"}
+                         ).status_code == 302
+    page = operator.get(f"/cases/{case_id}").text
+    held = page[page.index('id="on-hold"'):page.index('id="stage"')]
+    assert "The case is on hold" in held and "Waiting for the bank" in held
+
+
+def test_choosing_another_pathway_is_asked_first(service, sessions, as_role):
+    case_id, v = walk_to(service, "pathway_choice")
+    operator = as_role("operator")
+    asked = operator.post(f"/cases/{case_id}/choice", data={"version": case_row(sessions, case_id).version,
+                                                            "pathway": "startup", "reason": "Only two left"})
+    assert asked.status_code == 200 and "This cannot be undone." in asked.text
+    assert case_row(sessions, case_id).next_case_id is None

@@ -44,7 +44,8 @@ def test_a_stale_reason_is_kept_in_its_form(service, sessions, as_role, files):
     first, second = as_role("operator"), as_role("admin")
     second.post(f"/cases/{case_id}/notes", data={"version": v, "body": "a note changes no version"})
     second.post(f"/cases/{case_id}/hold", data={"version": v, "reason": "Waiting for documents"})
-    response = first.post(f"/cases/{case_id}/withdraw", data={"version": v, "reason": "Moved to Milan"})
+    response = first.post(f"/cases/{case_id}/withdraw", data={"version": v, "reason": "Moved to Milan",
+                                                              "confirmed": "1"})
     assert response.status_code == 409
     assert "This case changed meanwhile" in response.text and "Waiting for documents" in response.text
     assert "Moved to Milan</textarea>" in response.text

@@ -13,7 +13,7 @@ from engine import Actor, CaseService, policy
 from engine.errors import Unmet
 from engine.i18n import localize
 from engine.library import LoadedRevision
-from engine.models import Case, CaseParty, Desk, Event, PathwayRevision, utcnow
+from engine.models import Case, CaseDocument, CaseParty, Desk, Event, PathwayRevision, utcnow
 from engine.pathway import DocumentRule, Exit, Form, Pathway, Stage
 from engine.queries import describe_event
 from engine.requirements import RequirementState, StageState
@@ -38,6 +38,11 @@ class ExitChoice:
     @property
     def allowed(self) -> bool:
         return not self.unmet
+
+    @property
+    def final(self) -> bool:
+        """Taking it closes the case (with an outcome, or to go on along another pathway): asked first."""
+        return not self.exit.to
 
 
 @dataclass
@@ -87,6 +92,7 @@ class CaseView:
     drafts: dict[str, Any] = field(default_factory=dict)  # person id -> saved, not yet submitted answers
     recommendation: list[tuple[str, float]] = field(default_factory=list)  # pathways ranked by the answers
     hold_reason: str = ""  # while on hold: the event that put it on hold, in words (e.g. a withdrawn consent)
+    documents: list[Any] = field(default_factory=list)  # every document of the case the actor may see, newest first
 
     @property
     def pathway(self) -> Pathway:
@@ -132,8 +138,11 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     state = StageState.load(session, case, pathway, now, library=service.library)
     events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
     notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)))
+    documents = [d for d in session.scalars(select(CaseDocument).where(
+        CaseDocument.case_id == case.id, CaseDocument.removed_at.is_(None)).order_by(
+        CaseDocument.uploaded_at.desc(), CaseDocument.id.desc())) if policy.may_see_document(actor, case, d)]
     people = {e.actor_id for e in events} | {n.author_id for n in notes} | {s.actor_id for s in state.signoffs}
-    people |= {d.uploaded_by for d in state.documents} | {t.ticked_by for t in state.ticks}
+    people |= {d.uploaded_by for d in [*documents, *state.documents]} | {t.ticked_by for t in state.ticks}
     people |= {e.data.get("member") for e in events if isinstance(e.data, dict) and e.data.get("member")}
     people |= {case.opened_by}
     names = names_for(session, people, case)
@@ -189,7 +198,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         overdue=bool(case.status == "active" and case.due_at and case.due_at < now),
         form_spec=form_spec, can_fill_form=bool(form_spec and editable and policy.may_act(actor, case, form_spec.roles)),
         saved_form=dict(saved.data) if saved else None, documents_by_requirement=documents_by_requirement,
-        drafts=drafts, recommendation=recommendation,
+        drafts=drafts, recommendation=recommendation, documents=documents,
     )
 
 

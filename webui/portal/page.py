@@ -155,6 +155,16 @@ def _contacts(session: Session, case: Case) -> list[Contact]:
     return out
 
 
+NOT_IN_APP = ("invitation", "sign_in")  # messages that only make sense by e-mail
+
+
+def unread_messages(person_id: str):  # noqa: ANN201 - a select of outbox rows
+    """The person's in-app messages not read yet, newest first."""
+    return (select(OutboxMessage).where(OutboxMessage.recipient_id == person_id, OutboxMessage.read_at.is_(None),
+                                        OutboxMessage.kind.not_in(NOT_IN_APP))
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
+
+
 def mark_messages_read(sessions: sessionmaker[Session], person_id: str) -> None:
     """Every message of the person's list is read (a receipt, not a change the audit log keeps)."""
     with writing(sessions).begin() as session:

@@ -40,7 +40,7 @@ from .personal_data import erase_for_good, erase_worker, export_data, export_zip
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
-NOT_IN_APP = ("invitation", "sign_in")
+NOT_IN_APP = page.NOT_IN_APP
 PORTAL_ROLES = policy.AREAS["portal"]
 STAFF_ROLES = policy.AREAS["desks"]
 
@@ -255,9 +255,7 @@ def questionnaire(case_id: int):  # noqa: ANN201
 # --- notifications ----------------------------------------------------------------------------------
 
 def _unread() -> int:
-    return db().scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient_id == current_user.id, OutboxMessage.read_at.is_(None),
-        OutboxMessage.kind.not_in(NOT_IN_APP))) or 0
+    return db().scalar(select(func.count()).select_from(page.unread_messages(current_user.id).subquery())) or 0
 
 
 @bp.get("/notifications")

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from engine.i18n import localize
 
-from ...access import actor, document_or_404, roles_required, visible_case_or_404
+from ...access import actor, document_or_404, is_manager_of, roles_required, visible_case_or_404
+from ...confirmation import unconfirmed
 from ...i18n import lang
 from ...security import send_private_file
 from ...services import db, services
@@ -45,7 +47,8 @@ def upload(case_id: int):  # noqa: ANN201
     member = _member_arg()
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
-        return render_case(visible_case_or_404(case_id), 422, error=_("Choose a file to upload."))
+        return render_case(visible_case_or_404(case_id), 422, error=_("Choose a file to upload."),
+                           where="req-" + requirement)
     filename = upload_file.filename
     content = upload_file.read()
     return act(case_id, lambda a, v: services().cases.attach_document(
@@ -73,7 +76,7 @@ def submit_form(case_id: int):  # noqa: ANN201
     case_row = visible_case_or_404(case_id)
     spec = services().library.revision(case_row.revision_id).pathway.stage(case_row.stage_id)
     if spec is None or spec.form is None:
-        return render_case(case_row, 422, error=_("This stage has no form."))
+        return render_case(case_row, 422, error=_("This stage has no form."), where="req-form")
     data = stage_form.collect(spec.form, request.form)
     keep = {"stage_form": request.form}
     if _version() != case_row.version:
@@ -83,7 +86,7 @@ def submit_form(case_id: int):  # noqa: ANN201
     if problems:
         messages = {name: [u.message(lang()) for u in items] for name, items in problems.items()}
         return render_case(case_row, 422, error=_("Some fields need to be corrected."), keep=keep,
-                           form_errors=messages)
+                           form_errors=messages, where="req-form")
     return act(case_id, lambda a, v: services().cases.submit_form(case_id, a, v, data),
                _("The form is saved."), keep=keep, anchor="req-form")
 
@@ -115,9 +118,21 @@ def request_signoff(case_id: int):  # noqa: ANN201
 @bp.post("/cases/<int:case_id>/advance")
 @roles_required(*CASE_ROLES)
 def advance(case_id: int):  # noqa: ANN201
+    case_row = visible_case_or_404(case_id)
     exit_id = request.form.get("exit", "")
+    stage = services().library.revision(case_row.revision_id).pathway.stage(case_row.stage_id)
+    chosen = next((e for e in (stage.exits if stage else ()) if e.id == exit_id), None)
+    if chosen is not None and not chosen.to and is_manager_of(case_row):
+        asked = unconfirmed(_("Take the exit “%(exit)s”? It closes this case. This cannot be undone.",
+                              exit=localize(chosen.label, lang())), _case_url(case_id, "exits"))
+        if asked is not None:
+            return asked
     return act(case_id, lambda a, v: services().cases.advance(case_id, a, v, exit_id),
-               _("The case has moved on."))
+               _("The case has moved on."), where="exits")
+
+
+def _case_url(case_id: int, anchor: str) -> str:
+    return url_for("cases.case", case_id=case_id, _anchor=anchor)
 
 
 def _reason() -> str:
@@ -143,6 +158,9 @@ def resume(case_id: int):  # noqa: ANN201
 @bp.post("/cases/<int:case_id>/withdraw")
 @roles_required(*CASE_ROLES)
 def withdraw(case_id: int):  # noqa: ANN201
+    asked = unconfirmed(_("Close this case as withdrawn? This cannot be undone."), _case_url(case_id, "actions"))
+    if asked is not None and is_manager_of(visible_case_or_404(case_id)):
+        return asked
     reason = _reason()
     return act(case_id, lambda a, v: services().cases.withdraw(case_id, a, v, reason),
                _("The case is closed as withdrawn."), keep={"action": "withdraw", "reason": reason})
@@ -160,6 +178,10 @@ def reopen(case_id: int):  # noqa: ANN201
 @bp.post("/cases/<int:case_id>/switch")
 @roles_required(*CASE_ROLES)
 def switch(case_id: int):  # noqa: ANN201
+    asked = unconfirmed(_("Close this case and open a new one on the chosen pathway? This cannot be undone."),
+                        _case_url(case_id, "actions"))
+    if asked is not None and is_manager_of(visible_case_or_404(case_id)):
+        return asked
     reason = _reason()
     pathway = request.form.get("pathway", "")
     return act(case_id, lambda a, v: services().cases.switch_pathway(case_id, a, v, pathway, reason),
@@ -173,7 +195,8 @@ def assign_mentor(case_id: int):  # noqa: ANN201
     case_row = visible_case_or_404(case_id)
     member = operations.mentor_member(db(), request.form.get("mentor", ""))
     if member is None:
-        return render_case(case_row, 422, error=_("Choose a mentor."), keep={"action": "mentor"})
+        return render_case(case_row, 422, error=_("Choose a mentor."), keep={"action": "mentor"},
+                           where="action-mentor")
     return act(case_id, lambda a, v: services().cases.assign_mentor(case_id, a, v, member),
                _("The mentor is assigned."), keep={"action": "mentor"})
 
@@ -192,12 +215,12 @@ def change_members(case_id: int):  # noqa: ANN201
             "sex": typed.sex or "", "birth_year": typed.birth_year_text.strip()}
     member, new_user, error = operations.worker_from(db(), typed)
     if error:
-        return render_case(case_row, 422, error=error, keep=keep)
+        return render_case(case_row, 422, error=error, keep=keep, where="action-members")
     try:
         return act(case_id, lambda a, v: operations.add_worker(a, case_id, v, member, new_user),
                    _("The worker joins the group."), keep=keep)
     except operations.AccountTaken as exc:
-        return render_case(case_row, 422, error=exc.message(), keep=keep)
+        return render_case(case_row, 422, error=exc.message(), keep=keep, where="action-members")
 
 
 @bp.post("/cases/<int:case_id>/notes")
@@ -206,7 +229,8 @@ def add_note(case_id: int):  # noqa: ANN201
     case_row = visible_case_or_404(case_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return render_case(case_row, 422, error=_("Write the note first."), keep={"note": form.body.data or ""})
+        return render_case(case_row, 422, error=_("Write the note first."), keep={"note": form.body.data or ""},
+                           where="notes")
     operations.add_note(services().sessions, actor(), case_id, form.body.data.strip())
     flash(_("The note is saved."), "success")
     return redirect(url_for("cases.case", case_id=case_id, _anchor="timeline"))
@@ -218,7 +242,8 @@ def add_meeting(case_id: int):  # noqa: ANN201
     case_row = visible_case_or_404(case_id)
     form = MeetingForm()
     if not form.validate_on_submit():
-        return render_case(case_row, 422, error=_("Give the date of the meeting."), keep={"meeting": form})
+        return render_case(case_row, 422, error=_("Give the date of the meeting."), keep={"meeting": form},
+                           where="meeting")
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     when = datetime.combine(form.date.data, form.time.data or time(0, 0), tzinfo=zone).astimezone(timezone.utc)
     operations.add_meeting(services().sessions, actor(), case_id, when, (form.place.data or "").strip(),
@@ -231,6 +256,13 @@ def add_meeting(case_id: int):  # noqa: ANN201
 @roles_required(*CASE_ROLES)
 def choose_pathway(case_id: int):  # noqa: ANN201
     pathway = request.form.get("pathway", "")
+    case_row = visible_case_or_404(case_id)
+    if pathway and pathway != case_row.pathway_id and is_manager_of(case_row):
+        # Another pathway closes this case for a continuation: the page asks (the same pathway does not).
+        asked = unconfirmed(_("Close this case and open a new one on the chosen pathway? This cannot be undone."),
+                            _case_url(case_id, "choice"))
+        if asked is not None:
+            return asked
     reason = _reason()
     return act(case_id, lambda a, v: services().cases.record_pathway_choice(case_id, a, v, pathway, reason=reason),
                _("The chosen pathway is recorded."), keep={"action": "choice", "reason": reason, "pathway": pathway},

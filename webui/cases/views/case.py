@@ -26,7 +26,9 @@ from .desks import _mentors, _pathways
 
 def render_case(case: Case, status: int = 200, *, error: str | None = None, errors: list[str] | None = None,
                 conflict: list[str] | None = None, keep: dict[str, Any] | None = None,
-                form_errors: dict[str, list[str]] | None = None):  # noqa: ANN201
+                form_errors: dict[str, list[str]] | None = None, where: str | None = None):  # noqa: ANN201
+    """The case page; `error` is shown at `where` (the id of the place whose form was posted: `req-<id>`,
+    `exits`, `action-<name>`, `choice`, `notes`, `meeting`), at the top when the page has no such place."""
     session = db()
     if request.method != "GET":
         session.rollback()  # a fresh snapshot: the engine wrote in its own transaction
@@ -47,9 +49,14 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
                 refusals = policy.sign_refusals(actor(), view.state, r.spec)
                 signoff_blocks[r.spec.id] = [refusal.message(lang()) for refusal in refusals]
     other_pathways = [(pid, p) for pid, p in _pathways(services().library) if pid != view.pathway.id]
+    if not view.manager or view.closed:
+        other_pathways = []
+    if where not in _places(view, other_pathways):
+        where = None
     mentors = _mentors() if view.manager else []
     return render_template(
         "cases/case.html", view=view, case=view.case, error=error, errors=errors or [], conflict=conflict,
+        error_where=where if error else None,
         assessment_results=_assessment_results(view.case),
         progress=_progress(view.case),
         keep=keep, stage_form=stage_form_obj, general_form_errors=general_form_errors,
@@ -59,6 +66,23 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
         supply_chain_labels=SUPPLY_CHAIN_LABELS, parties=case_parties.build(session, view.case, view),
         pathway_titles={pid: localize(p.title, lang()) for pid, p in _pathways()},
     ), status
+
+
+def _places(view: case_page.CaseView, other_pathways: list[Any]) -> set[str]:
+    """The places of the page an error can be shown at (see `render_case`)."""
+    places = {"req-" + r.spec.id for r in view.requirements} | {"notes", "meeting"}
+    if view.exits:
+        places.add("exits")
+    if view.manager and not view.closed:
+        places |= {"action-hold" if view.active else "action-resume", "action-withdraw", "action-mentor",
+                   "action-members"}
+        if view.visited_stage_ids and view.active:
+            places.add("action-reopen")
+        if other_pathways:
+            places.add("action-switch")
+        if view.recommendation and view.active and not view.stage.assessment:
+            places.add("choice")
+    return places
 
 
 @bp.get("/cases/<int:case_id>")
@@ -75,23 +99,26 @@ def _version() -> int:
 
 
 def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, *, keep: dict[str, Any] | None = None,
-        anchor: str = "") -> Any:
-    """Run one engine operation on the case with the version the page showed; show the outcome."""
+        anchor: str = "", where: str | None = None) -> Any:
+    """Run one engine operation on the case with the version the page showed; show the outcome — a refusal
+    at `where`, the place of the page the action was posted from (by default its anchor, or its `action`)."""
     case_row = visible_case_or_404(case_id)
     version = _version()
+    where = where or anchor or ("action-" + keep["action"] if keep and keep.get("action") else None)
     try:
         receipt = operation(actor(), version)
     except ConflictError:
         return _conflict(case_row, version, keep)
     except FormInvalid as exc:
-        return render_case(case_row, 422, error=exc.message(lang()), keep=keep, form_errors=exc.messages(lang()))
+        return render_case(case_row, 422, error=exc.message(lang()), keep=keep, form_errors=exc.messages(lang()),
+                           where=where)
     except RequirementsNotMet as exc:
         return render_case(case_row, 422, error=_("This exit cannot be taken yet."),
-                           errors=[u.message(lang()) for u in exc.unmet], keep=keep)
+                           errors=[u.message(lang()) for u in exc.unmet], keep=keep, where=where)
     except NotAllowed as exc:
-        return render_case(case_row, 403, error=exc.message(lang()), keep=keep)
+        return render_case(case_row, 403, error=exc.message(lang()), keep=keep, where=where)
     except EngineError as exc:
-        return render_case(case_row, 422, error=exc.message(lang()), keep=keep)
+        return render_case(case_row, 422, error=exc.message(lang()), keep=keep, where=where)
     flash(done, "success")
     target = receipt.new_case_id or case_id
     if target != case_id:
