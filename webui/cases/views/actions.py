@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from engine.i18n import message
 
 from ...access import actor, document_or_404, roles_required, visible_case_or_404
 from ...i18n import lang
@@ -102,8 +103,17 @@ def sign_off(case_id: int):  # noqa: ANN201
 @roles_required(*CASE_ROLES)
 def advance(case_id: int):  # noqa: ANN201
     exit_id = request.form.get("exit", "")
-    return act(case_id, lambda a, v: services().cases.advance(case_id, a, v, exit_id),
-               _("The case has moved on."))
+    typed = {key: (request.form.get(key) or "").strip()[:20] for key in ("jobs_created", "jobs_kept")}
+    keep = {"action": "exit", "exit": exit_id, **typed}
+    jobs: dict[str, int] = {}
+    for key, text in typed.items():
+        if not text:
+            continue  # not recorded: monitoring counts only what was said
+        if not (text.isascii() and text.isdigit()) or int(text) > 100000:
+            return render_case(visible_case_or_404(case_id), 422, error=message("jobs_invalid", lang()), keep=keep)
+        jobs[key] = int(text)
+    return act(case_id, lambda a, v: services().cases.advance(case_id, a, v, exit_id, **jobs),
+               _("The case has moved on."), keep=keep)
 
 
 def _reason() -> str:
