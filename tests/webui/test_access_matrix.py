@@ -33,6 +33,9 @@ ROUTES = [
     ("/settings", "POST", "/settings", "account"),
     ("/desks", "GET", "/desks", "desks"),
     ("/desks/<desk_id>", "GET", "/desks/genova", "desk"),
+    ("/desks/<desk_id>/bulk", "POST", "/desks/genova/bulk", "desk"),
+    ("/desks/<desk_id>/filters", "POST", "/desks/genova/filters", "desk"),
+    ("/desks/<desk_id>/filters/<int:filter_id>/delete", "POST", "/desks/genova/filters/1/delete", "desk"),
     ("/cases/new", "GET", "/cases/new", "desks"),
     ("/cases/new", "POST", "/cases/new", "desks"),
     ("/cases/<int:case_id>", "GET", "/cases/{case}", "case"),
@@ -149,7 +152,8 @@ def _data(url: str, version: int) -> dict:
         "/switch": {"pathway": "startup", "reason": "r"}, "/mentors": {"mentor": "men.dubois"},
         "/members": {"name": "Intruder"}, "/notes": {"body": "intrusion"}, "/choice": {"pathway": "startup", "reason": "r"},
         "/w.luca": {"action": "submit", "q-x": "1"}, "/invite": {"person": "w.luca"},
-        "/meetings": {"date": "2026-01-01"}, "/documents": {"requirement": "signed_consent",
+        "/meetings": {"date": "2026-01-01"}, "/bulk": {"action": "mentor", "mentor": "men.dubois", "confirmed": "1"},
+        "/filters": {"name": "intrusion", "status": "all"}, "/documents": {"requirement": "signed_consent",
                                                             "file": (io.BytesIO(sample_file("x.pdf", 500)), "x.pdf")},
     }.get("/" + url.rsplit("/", 1)[-1], {}) | {"version": version}
 
