@@ -1,4 +1,4 @@
-"""Saved filters of the desk list, per user
+"""Saved filters of the desk list, per user; translations of the databank resources' titles and descriptions
 
 Revision ID: 0023
 Revises: 0017
@@ -30,9 +30,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('saved_filters', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_saved_filters_user_id'), ['user_id'], unique=False)
+    op.create_table(
+        'databank_resource_translations',
+        sa.Column('resource_id', sa.Integer(), nullable=False),
+        sa.Column('language', sa.String(length=2), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('description', sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(['resource_id'], ['databank_resources.id'],
+                                name=op.f('fk_databank_resource_translations_resource_id_databank_resources'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('resource_id', 'language', name=op.f('pk_databank_resource_translations')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('databank_resource_translations')
     with op.batch_alter_table('saved_filters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_saved_filters_user_id'))
     op.drop_table('saved_filters')
