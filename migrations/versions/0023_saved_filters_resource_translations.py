@@ -1,7 +1,7 @@
 """Saved filters of the desk list, per user; translations of the databank resources' titles and descriptions
 
 Revision ID: 0023
-Revises: 0017
+Revises: 0024
 Create Date: 2026-12-06 05:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine.models import UTCDateTime
 
 revision = '0023'
-down_revision = '0017'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
