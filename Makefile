@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-test chromium postgres test-sqlite test-postgresql validate bench bench-check messages clean
+.PHONY: run test install install-test chromium postgres test-sqlite test-postgresql validate bench bench-check messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ messages: install
 		&& $(PYBABEL) -q update -D $$domain -i $$domain/translations/$$domain.pot -d $$domain/translations -w 120 \
 			--previous --ignore-obsolete || exit 1; \
 	done
+
+# PNGs of the main pages of the demo at 1366 and 390 px, per role, into screenshots/ (git-ignored);
+# SCREENSHOTS_LANG=fr for another language. Lists the pages that would scroll sideways on a phone.
+SCREENSHOTS_LANG ?= it
+screenshots: install-test chromium
+	$(BIN)/python -m tests.e2e.screenshots screenshots --lang $(SCREENSHOTS_LANG)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

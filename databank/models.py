@@ -152,6 +152,17 @@ class ProfileSkill(_Competence, Base):
     profile: Mapped[Profile] = relationship(back_populates="skills")
 
 
+class ResourceTranslation(Base):
+    """A resource's title and description in another language than its owner's, for the public catalogue."""
+
+    __tablename__ = "databank_resource_translations"
+    resource_id: Mapped[int] = mapped_column(ForeignKey("databank_resources.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
 class Resource(ChainsMixin, Base):
     """A structural resource. The contact person is personal data: never in the public catalogue."""
 
@@ -207,8 +218,23 @@ class Resource(ChainsMixin, Base):
     links: Mapped[list[ResourceLink]] = relationship(
         back_populates="resource", cascade="all, delete-orphan", order_by="ResourceLink.id")
     text: Mapped[ResourceText | None] = relationship(cascade="all, delete-orphan", uselist=False)
+    translations: Mapped[list[ResourceTranslation]] = relationship(
+        cascade="all, delete-orphan", order_by="ResourceTranslation.language", lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def text_language(self) -> str:
+        """The language its owner wrote the title and description in: the one of the country it is in."""
+        return {"FR": "fr"}.get(self.country, "it")
+
+    def translated(self, lang: str) -> tuple[str, str, str]:
+        """(title, description, language they are in) for a reader of `lang`: a translation when there is one,
+        else the owner's text."""
+        for t in self.translations:
+            if t.language == lang:
+                return t.title, t.description, lang
+        return self.title, self.description, self.text_language
 
     @property
     def search_text(self) -> str:

@@ -43,6 +43,7 @@ PUBLIC_RESOURCE_FIELDS = (
 def public_record(resource: Resource, lang: str) -> dict[str, Any]:
     places = gazetteer()
     record = {name: getattr(resource, name) for name in PUBLIC_RESOURCE_FIELDS}
+    record["title"], record["description"], record["text_language"] = resource.translated(lang)
     record.update({
         "offers": resource.offers, "supply_chains": resource.supply_chains,
         "category_label": label("category", resource.category, lang),

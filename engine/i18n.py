@@ -66,8 +66,22 @@ def message(code: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
 def fill(entry: Mapping[str, str] | str, lang: str, params: Mapping[str, object],
          fmt: Callable[[object], str] | None = None) -> str:
     """A localized template with its parameters filled in; a missing parameter stays visible as {name}."""
-    fmt = fmt or _fmt
+    fmt = fmt or (lambda value: _fmt_in(value, lang))
     return localize(entry, lang).format_map(_SafeDict({k: fmt(v) for k, v in params.items()}))
+
+
+def megabytes(size: int) -> float:
+    """A size in bytes as megabytes for a sentence (two decimals at most, never a bare 0 for a real file)."""
+    return max(round(size / (1024 * 1024), 2), 0.01) if size else 0.0
+
+
+def _fmt_in(value: object, lang: str) -> str:
+    """A parameter as the reader writes it: decimals with their own separator (1,5 in Italian and French)."""
+    if isinstance(value, float):
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, format="#,##0.##", locale=lang)
+    return _fmt(value)
 
 
 def _fmt(value: object) -> str:
@@ -238,7 +252,7 @@ define("signoff_distinct.signoff", "whoever signed '{other}'")
 define("stage_has_no_form", "The stage '{stage}' has no form.")
 define("form_invalid", "The form has errors; nothing was saved.")
 define("document_not_found", "Document {document} is not attached to this case.")
-define("document_too_big", "The file is too big ({size} bytes); '{requirement}' accepts at most {max} bytes.")
+define("document_too_big", "The file is too big ({size} MB); '{requirement}' accepts at most {max} MB.")
 define("document_empty", "The file is empty.")
 define("document_type", "'{requirement}' accepts {types} files; this file is {found}.")
 define("document_name", "The file name is not acceptable.")

@@ -96,6 +96,7 @@ class DemoCase:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     then: list[tuple[str, ...]] = field(default_factory=list)  # further steps: ("hold", reason)...
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # per assessment id: answers given as such
+    jobs: dict[str, int] = field(default_factory=dict)  # recorded at the outcome: jobs_created, jobs_kept
 
 
 def demo_cases() -> list[DemoCase]:
@@ -110,7 +111,8 @@ def demo_cases() -> list[DemoCase]:
         DemoCase("genova", "startup", 1, "mentor.rossi", INTAKE + [
             "idea_clear", "model_ready", "market_ok", "plan_approved", "financing_complete", "registered_it",
             "company_running"], 700, 25, ("blue_green_energy",),
-            answers={"entrecomp-followup": {"activity_status": "running", "jobs_created": 2}}),
+            answers={"entrecomp-followup": {"activity_status": "running", "jobs_created": 2}},
+            jobs={"jobs_created": 2, "jobs_kept": 1}),
         # A WBO whose feasibility study was negative: the group continues as a start-up (a new case).
         DemoCase("genova", "wbo", 3, "mentor.bianchi", INTAKE + ["branch_viable", "group_formed", "to_startup"],
                  160, 10, ("nautical_shipbuilding",), "Officine meccaniche Val Polcevera",
@@ -154,7 +156,8 @@ def demo_cases() -> list[DemoCase]:
             "branch_viable", "group_formed", "feasible", "financed", "constituted_it", "agreement_with_owner",
             "operations_started", "coop_running"], 820, 60, ("blue_green_energy",), "Cooperativa Pale Eoliche Sulcis",
             overrides={"branch_agreement": {"counterparty": "owner"}},
-            answers={"entrecomp-followup": {"activity_status": "running", "jobs_created": 11}}),
+            answers={"entrecomp-followup": {"activity_status": "running", "jobs_created": 11}},
+            jobs={"jobs_created": 11, "jobs_kept": 3}),
         # A French SCIC in its first year, overdue: two of its members have answered the follow-up so far.
         DemoCase("bastia", "community_coop", 3, "mentor.dubois", INTAKE + [
             "mapping_done", "founders_enough", "feasible", "constituted_fr", "services_started"], 980, 55,
@@ -203,8 +206,17 @@ class Builder:
         return {k: v for k, v in data.items() if v is not None}
 
     def complete(self, case_id: int, version: int, exit_id: str, operator: Actor, mentor: Actor | None,
-                 overrides: dict[str, dict[str, Any]]) -> int:
+                 overrides: dict[str, dict[str, Any]], jobs: dict[str, int] | None = None) -> int:
         """Meet what the exit needs, as the right people, then take it."""
+        version = self.prepare(case_id, version, exit_id, operator, mentor, overrides)
+        if jobs:
+            exit_ = self.state(case_id).stage.exit(exit_id)
+            jobs = jobs if exit_ is not None and exit_.outcome else {}  # jobs are counted at an outcome only
+        return self.service.advance(case_id, operator, version, exit_id, **(jobs or {})).version
+
+    def prepare(self, case_id: int, version: int, exit_id: str, operator: Actor, mentor: Actor | None,
+                overrides: dict[str, dict[str, Any]]) -> int:
+        """Meet what the exit needs, as the right people, without taking it."""
         state = self.state(case_id)
         stage = state.stage
         exit_ = stage.exit(exit_id)
@@ -216,7 +228,7 @@ class Builder:
         for requirement in needed:
             version = self.meet(case_id, version, state, requirement, operator, mentor, overrides.get(stage.id, {}))
             self.clock.now += timedelta(hours=self.rng.randint(2, 30))
-        return self.service.advance(case_id, operator, version, exit_id).version
+        return version
 
     def meet(self, case_id: int, version: int, state: StageState, requirement: Any, operator: Actor,
              mentor: Actor | None, overrides: dict[str, Any]) -> int:
@@ -425,7 +437,8 @@ def load(sessions: sessionmaker[Session], library: PathwayLibrary, files: FileSt
         opened.append(case_id)
         for exit_id in spec.exits:
             clock.now += timedelta(days=spec.step_days)
-            result = builder.complete(case_id, version, exit_id, operator, mentor_actor, spec.overrides)
+            result = builder.complete(case_id, version, exit_id, operator, mentor_actor, spec.overrides,
+                                      spec.jobs)
             version = result
             with sessions() as session:
                 case = service.get(session, case_id)

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from engine.i18n import message
-from engine.models import utcnow
+from engine.models import Desk, utcnow
 
 from .access import may_enter
 from .i18n import lang
@@ -60,6 +61,16 @@ def outcome_label(outcome: str | None, pathway: Any = None) -> str:
     return outcome if text.startswith("outcome.") else text
 
 
+def desk_name(desk_id: str) -> str:
+    """A help desk's name for a page (its code only if it is gone); read once per request."""
+    from .services import db
+
+    names = g.get("_desk_names")
+    if names is None:
+        names = g._desk_names = {row.id: row.name for row in db().execute(select(Desk.id, Desk.name))}
+    return names.get(desk_id, desk_id)
+
+
 def nav_items() -> list[tuple[str, str, bool]]:
     """(label, url, current) of the main navigation for the logged-in user."""
     if not current_user.is_authenticated:
@@ -93,5 +104,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dt=fmt_datetime, date=fmt_date, num=fmt_number, filesize=fmt_size)
     app.jinja_env.globals.update(
         engine_text=engine_text, status_label=status_label, outcome_label=outcome_label, nav_items=nav_items,
-        now=utcnow, may_enter=may_enter,
+        now=utcnow, may_enter=may_enter, desk_name=desk_name,
     )

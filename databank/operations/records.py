@@ -61,5 +61,8 @@ def resource_record(resource: Resource, lang: str) -> dict[str, Any]:
                   for f in resource.files],
         "links": [{"case_id": link.case_id, "reserved_at": link.reserved_at, "taken_at": link.taken_at,
                    "released_at": link.released_at, "reserved_by": link.reserved_by} for link in resource.links],
+        "text_language": resource.text_language,
+        "translations": {t.language: {"title": t.title, "description": t.description}
+                         for t in resource.translations},
     })
     return record

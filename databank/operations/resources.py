@@ -10,7 +10,7 @@ from engine.files import TYPES, detect_type, safe_filename
 from engine.i18n import DEFAULT_LANGUAGE
 
 from ..errors import DatabankError, EntryInvalid, EntryNotFound, Problem, StaleEntry
-from ..models import Resource, ResourceFile
+from ..models import Resource, ResourceFile, ResourceTranslation
 from .access import refuse_edit, require_reader
 from .base import DatabankBase, Saved
 from .recording import RESOURCE_SUBJECT, given_fields, record_change
@@ -25,6 +25,7 @@ DOCUMENT_TYPES = ("pdf", "docx", "odt", "xlsx", "ods", "txt", "jpg", "png")
 
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+TRANSLATED_LANGUAGES = ("it", "fr", "en")
 
 
 class ResourceOperations(DatabankBase):
@@ -76,6 +77,40 @@ class ResourceOperations(DatabankBase):
             session.delete(resource)
             session.flush()
             record_change(session, actor, RESOURCE_SUBJECT, resource_id, "resource_deleted", {"desk": resource.desk_id})
+
+    def translate_resource(self, actor: Actor, resource_id: int, language: str, title: str,
+                           description: str) -> None:
+        """The title and description in another language than the owner's (for the public catalogue); both
+        empty remove the translation."""
+        with self._transaction() as session:
+            resource = self._resource(session, resource_id)
+            refuse_edit(actor, resource.desk_id)
+            title, description = " ".join(title.split()), description.strip()
+            problems = []
+            if language not in TRANSLATED_LANGUAGES or language == resource.text_language:
+                problems.append(Problem("language", "value.unknown_code", {
+                    "value": language, "known": ", ".join(sorted(set(TRANSLATED_LANGUAGES) - {resource.text_language}))}))
+            if description and not title:
+                problems.append(Problem("title", "value.required"))
+            if len(title) > 200:
+                problems.append(Problem("title", "value.too_long", {"max": 200, "length": len(title)}))
+            if len(description) > 5000:
+                problems.append(Problem("description", "value.too_long", {"max": 5000, "length": len(description)}))
+            if problems:
+                raise EntryInvalid(problems)
+            existing = next((t for t in resource.translations if t.language == language), None)
+            if not title:
+                if existing is None:
+                    return
+                resource.translations.remove(existing)
+            elif existing is None:
+                resource.translations.append(ResourceTranslation(language=language, title=title,
+                                                                 description=description))
+            else:
+                existing.title, existing.description = title, description
+            session.flush()
+            record_change(session, actor, RESOURCE_SUBJECT, resource.id, "resource_translated",
+                          {"desk": resource.desk_id, "language": language, "removed": not title})
 
     def get_resource(self, actor: Actor, resource_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
         require_reader(actor)

@@ -13,6 +13,7 @@ from ..errors import (
 )
 from .. import policy
 from ..files import TYPES, detect_type, safe_filename
+from ..i18n import megabytes
 from ..models import party_actor_id
 from ..pathway import ChecklistItem, DocumentRule, SignOffRule
 from .forms import form_errors
@@ -96,7 +97,8 @@ class RequirementOperations(OperationFrame):
             if not content:
                 raise DocumentRefused("document_empty")
             if len(content) > rule.max_bytes:
-                raise DocumentRefused("document_too_big", size=len(content), max=rule.max_bytes, requirement=rule.label)
+                raise DocumentRefused("document_too_big", size=megabytes(len(content)), max=megabytes(rule.max_bytes),
+                                      requirement=rule.label)
             doc_type, found = detect_type(name, content, rule.types)
             if doc_type is None:
                 raise DocumentRefused("document_type", requirement=rule.label, types=list(rule.types), found=found)

@@ -33,6 +33,9 @@ ROUTES = [
     ("/settings", "POST", "/settings", "account"),
     ("/desks", "GET", "/desks", "desks"),
     ("/desks/<desk_id>", "GET", "/desks/genova", "desk"),
+    ("/desks/<desk_id>/bulk", "POST", "/desks/genova/bulk", "desk"),
+    ("/desks/<desk_id>/filters", "POST", "/desks/genova/filters", "desk"),
+    ("/desks/<desk_id>/filters/<int:filter_id>/delete", "POST", "/desks/genova/filters/1/delete", "desk"),
     ("/cases/new", "GET", "/cases/new", "desks"),
     ("/cases/new", "POST", "/cases/new", "desks"),
     ("/cases/<int:case_id>", "GET", "/cases/{case}", "case"),
@@ -163,6 +166,8 @@ def _data(url: str, version: int) -> dict:
         "/w.luca": {"action": "submit", "q-x": "1"}, "/invite": {"person": "w.luca"},
         "/meetings": {"date": "2026-01-01"}, "/parties": {"role": "financing_body", "organisation": "Intruder",
                                                           "name": "Intruder"},
+        "/bulk": {"action": "mentor", "mentor": "men.dubois", "confirmed": "1"},
+        "/filters": {"name": "intrusion", "status": "all"},
         "/signing-link": {"signoff": "x"}, "/paper": {"requirement": "consent_personal_data", "member": "w.luca"}, "/documents": {"requirement": "signed_consent",
                                                             "file": (io.BytesIO(sample_file("x.pdf", 500)), "x.pdf")},
     }.get("/" + url.rsplit("/", 1)[-1], {}) | {"version": version}

@@ -88,6 +88,16 @@ def test_the_demo_has_desks_in_both_countries_every_role_and_cases_of_every_path
             assert all(r.answers for r in drafts)
             if drafts:
                 assert case.stage_id == "entrepreneurial_assessment", case.id
+    # Cases closed with a successful outcome recorded their jobs, which monitoring counts.
+    assert run(db_url, tmp_path, "db", "refresh-monitoring").exit_code == 0
+    with sessions() as session:
+        from engine.models import MonitoredCase
+
+        successful = [c.id for c in session.scalars(select(Case).where(
+            Case.outcome.in_(("company_created", "coop_constituted"))))]
+        jobs = {m.case_id: (m.jobs_created, m.jobs_kept) for m in session.scalars(
+            select(MonitoredCase).where(MonitoredCase.case_id.in_(successful)))}
+        assert successful and all(jobs[i][0] > 0 for i in successful), jobs
     assert run(db_url, tmp_path, "demo", "load").exit_code == 1  # not twice
 
 

@@ -106,6 +106,8 @@ ROUTES = [
     ("/databank/resources/<int:resource_id>/delete", "POST", "/databank/resources/{shed}/delete", "edit"),
     ("/databank/resources/<int:resource_id>/status", "POST", "/databank/resources/{shed}/status", "edit"),
     ("/databank/resources/<int:resource_id>/files", "POST", "/databank/resources/{shed}/files", "edit"),
+    ("/databank/resources/<int:resource_id>/translations", "POST", "/databank/resources/{shed}/translations",
+     "edit"),
     ("/databank/resources/<int:resource_id>/files/<int:file_id>/remove", "POST",
      "/databank/resources/{shed}/files/{file}/remove", "edit"),
     ("/databank/cases/<int:case_id>/matching", "GET", "/databank/cases/{case}/matching", "case"),
@@ -144,6 +146,8 @@ def _post_data(url: str, world: dict) -> dict:
         return {"resource_id": world["cnc"], "version": world["case_version"]}
     if url.endswith("/status"):
         return {"status": "taken", "version": 1}
+    if url.endswith("/translations"):
+        return {"language": "en", "title": "Intruder", "description": ""}
     if url.endswith("/me"):
         return {"version": 1, "phone": "+39 010 555 0303", "mobility": "region", "availability": "available"}
     if url.endswith("/files"):

@@ -5,7 +5,7 @@ from math import ceil
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -42,7 +42,8 @@ def login():  # noqa: ANN201
         wait = locked_for(session_db, email, address)
         if wait is not None:
             minutes = max(1, ceil(wait.total_seconds() / 60))
-            error = _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
+            error = ngettext("Too many failed attempts. Try again in %(num)d minute.",
+                             "Too many failed attempts. Try again in %(num)d minutes.", minutes)
             status = 429
         else:
             user = session_db.scalar(select(User).where(User.email == email))

@@ -24,9 +24,14 @@ STATUS_FILTERS = [
     ("open", _l("Open (active or on hold)")), ("active", _l("Active")), ("on_hold", _l("On hold")),
     ("closed", _l("Closed")), ("all", _l("All")),
 ]
+# Each choice says which way it goes, in words (a column and "ascending" meant little for dates).
 SORTS = [
-    ("due", _l("Due date")), ("opened", _l("Opening date")), ("stage_entered", _l("Time in stage")),
-    ("title", _l("Name")), ("id", _l("Number")),
+    ("due:asc", _l("Due date, soonest first")), ("due:desc", _l("Due date, latest first")),
+    ("opened:desc", _l("Newest cases first")), ("opened:asc", _l("Oldest cases first")),
+    ("stage_entered:asc", _l("Longest in their stage first")),
+    ("stage_entered:desc", _l("Most recently moved first")),
+    ("title:asc", _l("Name, A to Z")), ("title:desc", _l("Name, Z to A")),
+    ("id:desc", _l("Number, highest first")), ("id:asc", _l("Number, lowest first")),
 ]
 
 
@@ -46,9 +51,7 @@ class DeskFilterForm(Form):
     mentor = SelectField(_l("Mentor"), choices=[], validate_choice=False)
     overdue = SelectField(_l("Due date"), choices=[("", _l("Any")), ("1", _l("Overdue only"))],
                           validate_choice=False)
-    sort = SelectField(_l("Sort by"), choices=SORTS, default="due", validate_choice=False)
-    order = SelectField(_l("Order"), choices=[("asc", _l("Ascending")), ("desc", _l("Descending"))],
-                        default="asc", validate_choice=False)
+    sort = SelectField(_l("Sort by"), choices=SORTS, default="due:asc", validate_choice=False)
 
 
 class WorkerEntry(Form):

@@ -15,6 +15,10 @@ SORT_COLUMNS = {
     "due": Case.due_at, "opened": Case.opened_at, "stage_entered": Case.stage_entered_at,
     "title": Case.title, "id": Case.id,
 }
+# The order a column header starts with when clicked: what one most likely wants first.
+FIRST_ORDER = {"due": "asc", "opened": "desc", "stage_entered": "asc", "title": "asc", "id": "desc"}
+# What a saved filter keeps: everything but the name search (no worker's name is stored) and the page.
+SAVED_KEYS = ("pathway", "stage", "status", "supply_chain", "mentor", "overdue", "sort", "order")
 
 
 @dataclass
@@ -41,6 +45,8 @@ class Filters:
             page = 1
         sort = pick("sort", "due")
         order = pick("order", "asc")
+        if ":" in sort:  # the sort menu's one value, e.g. "opened:desc"
+            sort, order = sort.split(":", 1)
         status = pick("status", "open")
         return cls(q=pick("q")[:100], pathway=pick("pathway"), stage=pick("stage"),
                    status=status if status in ("open", "active", "on_hold", "closed", "all") else "open",
@@ -55,6 +61,29 @@ class Filters:
                   "sort": self.sort, "order": self.order, "page": self.page}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None, 1) or k == "status"}
+
+    def sorted_by(self, column: str) -> dict[str, Any]:
+        """The query string of a column header's link: this column, or the other order if it is the current."""
+        if self.sort == column:
+            order = "desc" if self.order == "asc" else "asc"
+        else:
+            order = FIRST_ORDER[column]
+        return self.args(sort=column, order=order, page=1)
+
+    def aria_sort(self, column: str) -> str:
+        if self.sort != column:
+            return "none"
+        return "ascending" if self.order == "asc" else "descending"
+
+    def saved(self) -> dict[str, str]:
+        """What a saved filter keeps of these filters."""
+        args = self.args()
+        return {k: str(args[k]) for k in SAVED_KEYS if k in args}
+
+    @property
+    def more_used(self) -> bool:
+        """A filter of the folded panel is in use (the panel opens)."""
+        return bool(self.pathway or self.stage or self.supply_chain or self.mentor)
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The case page's changes that are not engine operations alone: workers registered while a case is opened or
-its group changes, notes and meetings.
+its group changes, notes and meetings; from the desk list, reminders to the workers and saved filters.
 
 Each is one transaction. A worker's new account is written inside the engine's operation (its `together`
 write), so the account and the case land together or not at all, and the case's event lists the accounts it
@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Actor, Member, Receipt
 from engine.audit import record
 from engine.db import writing
-from engine.models import utcnow
+from engine.models import Case, utcnow
 
-from ..models import CaseNote, User, UserRole
+from ..models import CaseNote, SavedFilter, User, UserRole
 from ..services import services
 
 USERS = User.__table__
@@ -141,3 +141,57 @@ def _note(sessions: sessionmaker[Session], actor: Actor, case_id: int, entry_typ
         record(session.connection(), subject_type="case", subject_id=case_id, type=entry_type, actor_id=actor.id,
                actor_roles=actor.roles, data={"note": note.id, "kind": note.kind})
         return note.id
+
+
+class NotActive(Exception):
+    """A reminder about a case that is on hold or closed: there is no step to remind of."""
+
+
+def remind_workers(sessions: sessionmaker[Session], actor: Actor, case_id: int) -> int:
+    """A reminder of the case's current step to each of its workers (outbox rows, at most one a day per step)
+    and the case's audit entry, in one transaction; returns how many messages were queued."""
+    from engine import policy
+
+    from ..notifications.rules import reminder_drafts, write
+
+    with writing(sessions).begin() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise LookupError(case_id)
+        refusal = policy.manage_refusal(actor, case)
+        if refusal is not None:
+            raise refusal
+        if case.status != "active":
+            raise NotActive(case_id)
+        today = utcnow().date().isoformat()
+        key = f"desk_reminder:{case.id}:{case.stage_id}:{case.stage_visit}:{today}"
+        added = write(session, reminder_drafts(session, services().library, case, "desk_reminder", key))
+        record(session.connection(), subject_type="case", subject_id=case_id, type="reminder_sent",
+               actor_id=actor.id, actor_roles=actor.roles, data={"stage": case.stage_id, "messages": added})
+        return added
+
+
+def save_filter(sessions: sessionmaker[Session], actor: Actor, name: str, query: dict[str, str]) -> int:
+    """Keep the desk list's filters under a name (the same name replaces them) and the user's audit entry."""
+    with writing(sessions).begin() as session:
+        saved = session.scalar(select(SavedFilter).where(SavedFilter.user_id == actor.id, SavedFilter.name == name))
+        if saved is None:
+            saved = SavedFilter(user_id=actor.id, name=name)
+            session.add(saved)
+        saved.query = dict(query)
+        session.flush()
+        record(session.connection(), subject_type="user", subject_id=actor.id, type="filter_saved",
+               actor_id=actor.id, actor_roles=actor.roles, data={"filter": saved.id})
+        return saved.id
+
+
+def delete_filter(sessions: sessionmaker[Session], actor: Actor, filter_id: int) -> bool:
+    """Forget one of the user's own saved filters; False when it is not theirs (or gone)."""
+    with writing(sessions).begin() as session:
+        saved = session.get(SavedFilter, filter_id)
+        if saved is None or saved.user_id != actor.id:
+            return False
+        session.delete(saved)
+        record(session.connection(), subject_type="user", subject_id=actor.id, type="filter_deleted",
+               actor_id=actor.id, actor_roles=actor.roles, data={"filter": filter_id})
+        return True

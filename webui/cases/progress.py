@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.dossier import ProgressRecord, progress_results
 
-from ..monitoring.chart import BAR_WIDTH, LABEL_WIDTH
+from ..monitoring.chart import BAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, label_lines, label_text
 
 BAR, PAIR_GAP, ROW_GAP, LEGEND, VALUE_WIDTH = 11, 2, 10, 30, 150
 SCALE_TOP = 5
@@ -34,8 +34,10 @@ def progress_chart(rows: Sequence[tuple[str, float, float, float]], title: str, 
     """rows: (label, intake, follow-up, change) on the 1-5 scale. An inline <svg role="img">."""
     before_label, after_label = _("Intake"), _("Follow-up")
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
-    row_height = 2 * BAR + PAIR_GAP + ROW_GAP
-    height = LEGEND + max(1, len(rows)) * row_height + ROW_GAP
+    pair = 2 * BAR + PAIR_GAP
+    labels = [label_lines(row[0]) for row in rows]
+    heights = [max(pair, len(lines) * LINE_HEIGHT) + ROW_GAP for lines in labels]
+    height = LEGEND + (sum(heights) if rows else pair + ROW_GAP) + ROW_GAP
     desc = "; ".join(f"{label}: {before_label} {score_text(b)}, {after_label} {score_text(a)} ({signed(c)})"
                      for label, b, a, c in rows)
     cid = escape(chart_id)
@@ -51,11 +53,11 @@ def progress_chart(rows: Sequence[tuple[str, float, float, float]], title: str, 
         f'<rect x="{LABEL_WIDTH + 130}" y="8" width="14" height="{BAR}" fill="#1f1f1f" stroke="#000000"/>',
         f'<text x="{LABEL_WIDTH + 150}" y="{8 + BAR - 1}" font-size="12" fill="#000000">{escape(after_label)}</text>',
     ]
-    for i, (label, before, after, change) in enumerate(rows):
-        y = LEGEND + ROW_GAP + i * row_height
-        short = label if len(label) <= 34 else label[:33] + "…"
-        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR + PAIR_GAP / 2 + 4:.1f}" text-anchor="end" '
-                     f'font-size="13" fill="#000000">{escape(short)}</text>')
+    top_of_row = LEGEND + ROW_GAP
+    for (label, before, after, change), lines, row_height in zip(rows, labels, heights):
+        y = top_of_row + (row_height - ROW_GAP - pair) / 2
+        top_of_row += row_height
+        parts.append(label_text(lines, LABEL_WIDTH - 6, y + pair / 2))
         for offset, value, fill in ((0, before, "#ffffff"), (BAR + PAIR_GAP, after, "#1f1f1f")):
             length = max(1, round(BAR_WIDTH * value / SCALE_TOP))
             parts.append(f'<rect x="{LABEL_WIDTH}" y="{y + offset}" width="{length}" height="{BAR}" '

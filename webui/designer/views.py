@@ -467,7 +467,7 @@ def migrate(pathway_id: str):  # noqa: ANN201
                 else:
                     results[case_id] = _("Migrated.")
             done = sum(1 for r in results.values() if r == _("Migrated."))
-            flash(_("%(done)d of %(total)d cases migrated.", done=done, total=len(results)),
+            flash(ngettext("%(done)d of %(num)d case migrated.", "%(done)d of %(num)d cases migrated.", len(results), done=done),
                   "success" if done == len(results) else "error")
             cases = list(session.scalars(select(Case).where(Case.id.in_(list(results))).order_by(Case.id))) + [
                 c for c in session.scalars(select(Case).where(

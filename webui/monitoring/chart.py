@@ -3,11 +3,26 @@ after each bar) and with a text alternative (<title>/<desc>, and the same number
 Pure Python, no script and no inline style: it passes the page's Content Security Policy."""
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 from markupsafe import Markup, escape
 
 ROW, GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 6, 220, 300, 60
+LABEL_CHARS, LINE_HEIGHT = 32, 15  # a label wraps at about this many characters of 13 px text
+
+
+def label_lines(label: str) -> list[str]:
+    """A label on as many lines as it needs, whole (never cut short)."""
+    return textwrap.wrap(label, LABEL_CHARS, break_long_words=True) or [""]
+
+
+def label_text(lines: list[str], right: float, middle: float) -> str:
+    """A right-aligned label of one or more lines, centred on `middle`."""
+    first = middle + 4 - (len(lines) - 1) * LINE_HEIGHT / 2
+    spans = "".join(f'<tspan x="{right}" y="{first + i * LINE_HEIGHT:.1f}">{escape(line)}</tspan>'
+                    for i, line in enumerate(lines))
+    return f'<text text-anchor="end" font-size="13" fill="#000000">{spans}</text>'
 
 
 def bar_chart(rows: Sequence[tuple[str, float]], title: str, chart_id: str, value_text=str,  # noqa: ANN001
@@ -17,7 +32,9 @@ def bar_chart(rows: Sequence[tuple[str, float]], title: str, chart_id: str, valu
     rows = list(rows)
     top = top or max([n for _, n in rows] + [1])
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
-    height = max(1, len(rows)) * (ROW + GAP) + GAP
+    labels = [label_lines(label) for label, _n in rows]
+    heights = [max(ROW, len(lines) * LINE_HEIGHT + 4) for lines in labels]
+    height = sum(h + GAP for h in heights) + GAP if rows else ROW + 2 * GAP
     desc = "; ".join(f"{label}: {value_text(n)}" for label, n in rows)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="bar-chart" '
@@ -26,18 +43,18 @@ def bar_chart(rows: Sequence[tuple[str, float]], title: str, chart_id: str, valu
         f'<desc id="{escape(chart_id)}-d">{escape(desc)}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
-    for i, (label, n) in enumerate(rows):
-        y = GAP + i * (ROW + GAP)
+    top_of_row = GAP
+    for (label, n), lines, row_height in zip(rows, labels, heights):
+        y = top_of_row + (row_height - ROW) / 2
         bar = round(BAR_WIDTH * n / top) if n else 0
-        short = label if len(label) <= 34 else label[:33] + "…"
-        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + ROW * 0.7:.1f}" text-anchor="end" font-size="13" '
-                     f'fill="#000000">{escape(short)}</text>')
+        parts.append(label_text(lines, LABEL_WIDTH - 6, y + ROW / 2))
         if bar:
-            parts.append(f'<rect x="{LABEL_WIDTH}" y="{y}" width="{bar}" height="{ROW}" fill="#1f1f1f" '
+            parts.append(f'<rect x="{LABEL_WIDTH}" y="{y:.1f}" width="{bar}" height="{ROW}" fill="#1f1f1f" '
                          f'stroke="#000000"/>')
         else:
-            parts.append(f'<line x1="{LABEL_WIDTH}" y1="{y}" x2="{LABEL_WIDTH}" y2="{y + ROW}" stroke="#000000"/>')
+            parts.append(f'<line x1="{LABEL_WIDTH}" y1="{y:.1f}" x2="{LABEL_WIDTH}" y2="{y + ROW:.1f}" stroke="#000000"/>')
         parts.append(f'<text x="{LABEL_WIDTH + bar + 6}" y="{y + ROW * 0.7:.1f}" font-size="13" '
                      f'fill="#000000">{escape(value_text(n))}</text>')
+        top_of_row += row_height + GAP
     parts.append("</svg>")
     return Markup("".join(parts))

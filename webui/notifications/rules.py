@@ -295,28 +295,40 @@ def queue_reminders(session: Session, library: PathwayLibrary, now: datetime | N
     for kind, cases in (("due_soon", due_between(session, now, now + timedelta(days=days_before))),
                         ("overdue", overdue(session, now))):
         for case in cases:
-            pathway = library.revision(case.revision_id, session).pathway
-            stage = pathway.stage(case.stage_id)
-            workers = [m.person_id for m in case.members if m.kind == "worker"]
-            users = _users(session, workers)
-            drafts = []
-            for person in workers:
-                user = users.get(person)
-                lang = language_of(user)
-                with force_locale(lang):
-                    title = localize(stage.title, lang) if stage else case.stage_id
-                    if kind == "due_soon":
-                        subject = _("Reminder: the step %(stage)s is due soon", stage=title)
-                        body = _("The step %(stage)s of your pathway should be completed within a few days.",
-                                 stage=title)
-                    else:
-                        subject = _("The step %(stage)s is late", stage=title)
-                        body = _("The step %(stage)s of your pathway is past its due date. "
-                                 "Please contact your help desk.", stage=title)
-                    body = "\n\n".join([body, _tasks_text(stage, lang)])
-                key = f"{kind}:{case.id}:{case.stage_id}:{case.stage_visit}:{person}"
-                drafts.append((Draft(key, person, kind, case.id, None, subject, body, case_link(case.id)), user))
-            added += write(session, drafts)
+            added += write(session, reminder_drafts(session, library, case, kind,
+                                                    f"{kind}:{case.id}:{case.stage_id}:{case.stage_visit}"))
     session.commit()
     return added
+
+
+def reminder_drafts(session: Session, library: PathwayLibrary, case: Case, kind: str,
+                    key: str) -> list[tuple[Draft, User | None]]:
+    """The reminder of the case's current step to each of its workers, in their language: `due_soon`,
+    `overdue`, or `desk_reminder` (sent by an operator from the desk page)."""
+    pathway = library.revision(case.revision_id, session).pathway
+    stage = pathway.stage(case.stage_id)
+    workers = [m.person_id for m in case.members if m.kind == "worker"]
+    users = _users(session, workers)
+    drafts = []
+    for person in workers:
+        user = users.get(person)
+        lang = language_of(user)
+        with force_locale(lang):
+            title = localize(stage.title, lang) if stage else case.stage_id
+            if kind == "due_soon":
+                subject = _("Reminder: the step %(stage)s is due soon", stage=title)
+                body = _("The step %(stage)s of your pathway should be completed within a few days.",
+                         stage=title)
+            elif kind == "overdue":
+                subject = _("The step %(stage)s is late", stage=title)
+                body = _("The step %(stage)s of your pathway is past its due date. "
+                         "Please contact your help desk.", stage=title)
+            else:
+                subject = _("Your help desk reminds you of the step %(stage)s", stage=title)
+                body = _("Your help desk reminds you of what the step %(stage)s of your pathway still asks.",
+                         stage=title)
+            body = "\n\n".join([body, _tasks_text(stage, lang)])
+        drafts.append((Draft(f"{key}:{person}", person, kind, case.id, None, subject, body, case_link(case.id)),
+                       user))
+    return drafts
 

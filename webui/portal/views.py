@@ -15,7 +15,7 @@ from typing import Any, Callable
 from flask import (
     Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for,
 )
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -466,7 +466,7 @@ def invite(case_id: int):  # noqa: ANN201
         skipped = [users[user_id].display_name for user_id in refused]
         invitations.send_now(queued)
         if queued:
-            flash(_("%(n)d invitations sent.", n=len(queued)), "success")
+            flash(ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", len(queued)), "success")
         if skipped:
             flash(_("No invitation for: %(names)s (no e-mail, or the account is disabled).",
                     names=", ".join(skipped)), "error")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from engine.i18n import localize
+from engine.i18n import localize, message
 
 from ...access import actor, document_or_404, is_manager_of, roles_required, visible_case_or_404
 from ...confirmation import unconfirmed
@@ -120,6 +120,16 @@ def request_signoff(case_id: int):  # noqa: ANN201
 def advance(case_id: int):  # noqa: ANN201
     case_row = visible_case_or_404(case_id)
     exit_id = request.form.get("exit", "")
+    typed = {key: (request.form.get(key) or "").strip()[:20] for key in ("jobs_created", "jobs_kept")}
+    keep = {"action": "exit", "exit": exit_id, **typed}
+    jobs: dict[str, int] = {}
+    for key, text in typed.items():
+        if not text:
+            continue  # not recorded: monitoring counts only what was said
+        if not (text.isascii() and text.isdigit()) or int(text) > 100000:
+            return render_case(visible_case_or_404(case_id), 422, error=message("jobs_invalid", lang()), keep=keep,
+                               where="exits")
+        jobs[key] = int(text)
     stage = services().library.revision(case_row.revision_id).pathway.stage(case_row.stage_id)
     chosen = next((e for e in (stage.exits if stage else ()) if e.id == exit_id), None)
     if chosen is not None and not chosen.to and is_manager_of(case_row):
@@ -127,8 +137,8 @@ def advance(case_id: int):  # noqa: ANN201
                               exit=localize(chosen.label, lang())), _case_url(case_id, "exits"))
         if asked is not None:
             return asked
-    return act(case_id, lambda a, v: services().cases.advance(case_id, a, v, exit_id),
-               _("The case has moved on."), where="exits")
+    return act(case_id, lambda a, v: services().cases.advance(case_id, a, v, exit_id, **jobs),
+               _("The case has moved on."), keep=keep, where="exits")
 
 
 def _case_url(case_id: int, anchor: str) -> str:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, request
-from flask_babel import gettext as _
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -15,10 +15,13 @@ from engine.queries import counts
 
 from ...access import actor, roles_required, visible_desk_ids, visible_desk_or_404
 from ...i18n import lang
-from ...models import User, UserRole
+from engine import Member
+
+from ...models import SavedFilter, User, UserRole
 from ...services import current_pathways, db, services
+from .. import bulk, operations
 from ..forms import DeskFilterForm, SUPPLY_CHAIN_LABELS
-from ..listing import Filters, desk_page
+from ..listing import SAVED_KEYS, Filters, desk_page
 from . import DESK_ROLES, bp
 
 
@@ -76,12 +79,88 @@ def desk(desk_id: str):  # noqa: ANN201
     form.supply_chain.choices = [("", _("All supply chains"))] + [(k, str(v)) for k, v in SUPPLY_CHAIN_LABELS.items()]
     mentors = _mentors()
     form.mentor.choices = [("", _("Any mentor"))] + [(m.id, m.display_name) for m in mentors]
-    for name in ("status", "sort", "order"):
-        getattr(form, name).data = getattr(f, name)
+    form.status.data = f.status
+    form.sort.data = f"{f.sort}:{f.order}"
+    saved = list(session.scalars(select(SavedFilter).where(SavedFilter.user_id == actor().id)
+                                 .order_by(SavedFilter.name)))
     return render_template(
         "cases/desk.html", desk=desk_row, result=result, filters=f, form=form, per_pathway=per_pathway,
         overdue_count=overdue_count, now=now, revision_of=lambda rid: library.revision(rid, session).pathway,
+        saved_filters=saved, mentors=mentors, back=request.full_path.rstrip("?"),
     )
+
+
+def _back(desk_id: str) -> str:
+    """Where to return after an action of the desk list: the list as it was (only this desk's page)."""
+    back = request.form.get("back", "")
+    prefix = url_for("cases.desk", desk_id=desk_id)
+    return back if back == prefix or back.startswith(prefix + "?") else prefix
+
+
+@bp.post("/desks/<desk_id>/bulk")
+@roles_required(*DESK_ROLES)
+def bulk_action(desk_id: str):  # noqa: ANN201
+    desk_row = visible_desk_or_404(desk_id)
+    action = request.form.get("action", "")
+    ids = bulk.case_ids(request.form.getlist("case"))
+    back = _back(desk_id)
+    if action not in bulk.ACTIONS:
+        abort(400)
+    if not ids:
+        flash(_("Select at least one case in the list first."), "error")
+        return redirect(back)
+    mentor = None
+    if action == "mentor":
+        mentor = db().get(User, request.form.get("mentor", ""))
+        if mentor is None or not mentor.has("mentor") or mentor.disabled:
+            flash(_("Choose a mentor."), "error")
+            return redirect(back)
+    selection = bulk.select_cases(db(), actor(), desk_id, ids)
+    page = {"desk": desk_row, "action": action, "mentor": mentor, "selection": selection, "back": back}
+    if selection.refused:
+        # Nothing is done: the user sees which cases are not theirs to act on.
+        return render_template("cases/bulk.html", **page), 403
+    if request.form.get("confirmed") != "1":
+        return render_template("cases/bulk.html", **page)
+    if mentor is not None:
+        outcome = bulk.assign_mentor(services().cases, actor(), selection.cases,
+                                     Member(mentor.id, mentor.display_name), lang())
+        done = ngettext("%(num)d case has a new mentor.", "%(num)d cases have a new mentor.", len(outcome.done))
+    else:
+        outcome = bulk.remind(services().sessions, actor(), selection.cases,
+                              _("The case is not active: there is no step to remind of."))
+        done = ngettext("A reminder is sent to the workers of %(num)d case.",
+                        "A reminder is sent to the workers of %(num)d cases.", len(outcome.done))
+    if outcome.done:
+        flash(done, "success")
+    for case_id, why in outcome.failed:
+        flash(_("Case #%(id)s: %(why)s", id=case_id, why=why), "error")
+    return redirect(back)
+
+
+@bp.post("/desks/<desk_id>/filters")
+@roles_required(*DESK_ROLES)
+def save_filter(desk_id: str):  # noqa: ANN201
+    visible_desk_or_404(desk_id)
+    name = " ".join((request.form.get("name") or "").split())[:80]
+    back = _back(desk_id)
+    if not name:
+        flash(_("Give the saved filters a name."), "error")
+        return redirect(back)
+    query = {k: v[:200] for k in SAVED_KEYS if (v := request.form.get(k, ""))}
+    operations.save_filter(services().sessions, actor(), name, query)
+    flash(_("The filters are saved as “%(name)s”.", name=name), "success")
+    return redirect(back)
+
+
+@bp.post("/desks/<desk_id>/filters/<int:filter_id>/delete")
+@roles_required(*DESK_ROLES)
+def delete_filter(desk_id: str, filter_id: int):  # noqa: ANN201
+    visible_desk_or_404(desk_id)
+    if not operations.delete_filter(services().sessions, actor(), filter_id):
+        abort(404)
+    flash(_("The saved filters are deleted."), "success")
+    return redirect(_back(desk_id))
 
 
 def _pathways(_library: Any = None) -> list[tuple[str, Any]]:

@@ -36,14 +36,15 @@ def resource(resource_id: int):  # noqa: ANN201
 
 
 def _resource_page(resource_id: int, status: int = 200, error: str | None = None,
-                   file_form: FileForm | None = None):  # noqa: ANN202
+                   file_form: FileForm | None = None, typed: dict[str, str] | None = None):  # noqa: ANN202
     record = _or_404(lambda: bank().get_resource(actor(), resource_id, lang()))
     case = db().get(Case, record["reserved_case_id"]) if record["reserved_case_id"] else None
     cases = {c.id: c for c in db().scalars(select(Case).where(Case.id.in_({x["case_id"] for x in record["links"]})))}
     return render_template(
         "databank/resource.html", resource=record, editable=may_edit(actor(), record["desk_id"]), case=case,
         manages=lambda c: c is not None and is_manager_of(c), cases=cases, error=error,
-        file_form=file_form or FileForm(formdata=None), desk=db().get(Desk, record["desk_id"])), status
+        file_form=file_form or FileForm(formdata=None), desk=db().get(Desk, record["desk_id"]),
+        typed=typed or {}), status
 
 
 @bp.route("/resources/new", methods=["GET", "POST"])
@@ -139,6 +140,26 @@ def resource_status(resource_id: int):  # noqa: ANN201
     _fresh()
     flash(_("The status is now: %(status)s.", status=label("status", wanted, lang())), "success")
     return redirect(url_for("databank.resource", resource_id=resource_id))
+
+
+@bp.post("/resources/<int:resource_id>/translations")
+@roles_required(*ROLES)
+def translate_resource(resource_id: int):  # noqa: ANN201
+    """The title and description for the public catalogue in another language (both empty: removed)."""
+    language = request.form.get("language", "")
+    title = (request.form.get("title") or "")[:1000]
+    description = (request.form.get("description") or "")[:20000]
+    try:
+        bank().translate_resource(actor(), resource_id, language, title, description)
+    except EntryNotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    except EntryInvalid as exc:
+        return _resource_page(resource_id, 422, " ".join(m for ms in exc.field_errors(lang()).values() for m in ms),
+                              typed={"language": language, "title": title, "description": description})
+    flash(_("The translation is saved.") if title.strip() else _("The translation is removed."), "success")
+    return redirect(url_for("databank.resource", resource_id=resource_id, _anchor="translations"))
 
 
 def _version_of(form: MultiDict) -> int:
