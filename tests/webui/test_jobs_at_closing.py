@@ -39,11 +39,13 @@ def test_closing_with_an_outcome_records_the_jobs_and_monitoring_counts_them(ser
     page = operator.get(f"/cases/{first}").text
     assert 'name="jobs_created"' in page and 'name="jobs_kept"' in page
     response = operator.post(f"/cases/{first}/advance", data={
-        "version": version_of(page), "exit": "company_running", "jobs_created": "4", "jobs_kept": "1"})
+        "version": version_of(page), "exit": "company_running", "jobs_created": "4", "jobs_kept": "1",
+        "confirmed": "1"})  # the exit closes the case: confirmed
     assert response.status_code == 302
     page = operator.get(f"/cases/{second}").text
     operator.post(f"/cases/{second}/advance", data={
-        "version": version_of(page), "exit": "company_running", "jobs_created": "3", "jobs_kept": ""})
+        "version": version_of(page), "exit": "company_running", "jobs_created": "3", "jobs_kept": "",
+        "confirmed": "1"})
     assert "Closed" in operator.get(f"/cases/{second}").text
     assert jobs_shown(operator.get("/monitoring/").text) == {"created": 7, "kept": 1}
     rows = {(r[0], r[2]): r[4] for r in csv.reader(io.StringIO(
