@@ -1105,3 +1105,17 @@ def test_a_pathway_no_intake_rule_recommends_is_a_warning_until_a_rule_names_it(
     """)
     intake.write_text(text + "".join("  " + line + "\n" for line in rule.splitlines()), encoding="utf-8")
     assert "never_recommended" not in codes(check(directory))
+
+
+def test_a_pathway_of_300_stages_as_dense_as_the_shipped_ones_is_admitted_and_valid(tmp_path: Path) -> None:
+    """The size limit admits a real large pathway (about 1 MB of YAML), and the checker finds it valid."""
+    from benchmarks.generate import branching_pathway, write_pathway
+
+    path = write_pathway(branching_pathway(300), tmp_path / "large")
+    shipped = sum(p.stat().st_size for p in SHIPPED_PATHWAYS.glob("*.yaml")) / sum(
+        len(check_directory(SHIPPED_PATHWAYS, [p])[0][0].pathway.stages) for p in SHIPPED_PATHWAYS.glob("*.yaml"))
+    assert path.stat().st_size > max(300 * shipped, 900_000)  # as dense per stage as the shipped files
+    results, problems = check_directory(path.parent)
+    assert not problems and [r.valid for r in results] == [True], [p.format() for p in results[0].problems[:5]]
+    assert not results[0].warnings
+    assert len(results[0].pathway.stages) == 300
