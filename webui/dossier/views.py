@@ -13,6 +13,7 @@ from ..access import area_required, visible_case_or_404
 from ..i18n import lang as current_lang
 from ..models import User
 from ..services import db, services
+from .cache import cached_pdf, keep_pdf, source_key
 
 bp = Blueprint("dossier", __name__, template_folder="templates")
 STYLESHEET = Path(__file__).parent / "dossier.css"
@@ -21,8 +22,6 @@ STYLESHEET = Path(__file__).parent / "dossier.css"
 @bp.route("/cases/<int:case_id>/dossier.pdf")
 @area_required("cases")
 def dossier(case_id: int):  # noqa: ANN201
-    import weasyprint  # imported here: only this page needs the PDF engine
-
     visible_case_or_404(case_id)
     lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else current_lang()
     names = dict(db().execute(select(User.id, User.display_name)).all())
@@ -32,8 +31,14 @@ def dossier(case_id: int):  # noqa: ANN201
 
     charts = [progress_chart(p.competences, p.person, f"progress-{i}") for i, p in enumerate(data.progress)]
     html = render_template("dossier/dossier.html", dossier=data, lang=lang, progress_charts=charts)
-    pdf = weasyprint.HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(
-        stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
+    key = source_key(html, STYLESHEET.read_bytes())
+    pdf = cached_pdf(db().connection(), services().files, case_id, lang, key)
+    if pdf is None:
+        import weasyprint  # imported here: only this page needs the PDF engine
+
+        pdf = weasyprint.HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(
+            stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
+        keep_pdf(services().engine, services().files, case_id, lang, key, pdf)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="dossier-{case_id}-{lang}.pdf"',
         "Cache-Control": "no-store"})
