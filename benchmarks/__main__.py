@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", type=int, default=300, help="stages of the large generated pathway")
     parser.add_argument("--only", action="append", choices=SECTIONS,
                         help="run only these sections (repeatable; default: all)")
+    parser.add_argument("--database", metavar="URL",
+                        help="a PostgreSQL URL: the databank section runs on scratch databases beside it "
+                             "(URL's name + _databank), made and dropped by the run; default: SQLite files")
     args = parser.parse_args(argv)
     sections = set(args.only or SECTIONS)
     seconds = args.seconds if args.seconds is not None else (0.5 if args.quick else 3.0)
@@ -80,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if "databank" in sections:
             from . import databank_search
 
-            for r in databank_search.run(args.quick):
+            for r in databank_search.run(args.quick, args.database):
                 row(r["name"], f"{r['value']} {r['unit']}".strip(), r["target"], r["ok"])
         if "dashboard" in sections:
             from . import dashboard
