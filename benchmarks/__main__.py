@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import engine_steps, validation
 
-SECTIONS = ("engine", "validation", "webui", "databank", "dashboard")
+SECTIONS = ("engine", "validation", "webui", "databank", "dashboard", "demo")
 
 SHIPPED = Path(__file__).resolve().parent.parent / "pathways"
 ENGINE_TARGET = 8.0  # floor / engine, at most
@@ -89,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
             from . import dashboard
 
             for name, value, target, ok in dashboard.rows(work, args.quick):
+                row(name, value, target, ok)
+        if "demo" in sections:
+            from . import demo_crawl
+
+            for name, value, target, ok in demo_crawl.rows(work, args.quick):
                 row(name, value, target, ok)
 
     _print_table(rows, ("benchmark", "value", "target", "result"))

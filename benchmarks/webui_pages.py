@@ -249,6 +249,11 @@ def _wait_for(port: int, server: subprocess.Popen) -> None:
 
 
 def _login(port: int, user_id: str) -> str:
+    return login(port, f"{user_id}@bench.example", PASSWORD)
+
+
+def login(port: int, email: str, password: str) -> str:
+    """The session cookie of a real login on the served app."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     connection.request("GET", "/login")
     response = connection.getresponse()
@@ -257,7 +262,7 @@ def _login(port: int, user_id: str) -> str:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     from urllib.parse import urlencode
 
-    body = urlencode({"email": f"{user_id}@bench.example", "password": PASSWORD, "csrf_token": token})
+    body = urlencode({"email": email, "password": password, "csrf_token": token})
     connection.request("POST", "/login", body=body, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
     response = connection.getresponse()
