@@ -1,8 +1,6 @@
 """The case dossier as a PDF, in the chosen language, for whoever may see the case."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 
@@ -14,9 +12,9 @@ from ..i18n import lang as current_lang
 from ..models import User
 from ..services import db, services
 from .cache import cached_pdf, keep_pdf, source_key
+from .render import STYLESHEET, render_pdf
 
 bp = Blueprint("dossier", __name__, template_folder="templates")
-STYLESHEET = Path(__file__).parent / "dossier.css"
 
 
 @bp.route("/cases/<int:case_id>/dossier.pdf")
@@ -34,10 +32,7 @@ def dossier(case_id: int):  # noqa: ANN201
     key = source_key(html, STYLESHEET.read_bytes())
     pdf = cached_pdf(db().connection(), services().files, case_id, lang, key)
     if pdf is None:
-        import weasyprint  # imported here: only this page needs the PDF engine
-
-        pdf = weasyprint.HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(
-            stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
+        pdf = render_pdf(html)  # in a process of its own: the worker does not keep the PDF engine
         keep_pdf(services().engine, services().files, case_id, lang, key, pdf)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="dossier-{case_id}-{lang}.pdf"',
