@@ -1,7 +1,7 @@
 """The dossier PDFs already made, one per case and language (a cache of the slow PDF layout)
 
 Revision ID: 0025
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-06 05:40:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine.models import UTCDateTime
 
 revision = '0025'
-down_revision = '0018'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
