@@ -94,8 +94,9 @@ def generate(path: Path, cases: int, seed: int = 7) -> int:
     db.executemany("INSERT INTO cases (id, pathway_id, revision_id, desk_id, title, status, stage_id, stage_visit, "
                    "outcome, version, supply_chains, opened_by, opened_at, stage_entered_at, due_at, closed_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", case_rows)
-    db.executemany("INSERT INTO events (case_id, seq, type, actor_id, actor_roles, at, stage_id, data) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", event_rows)
+    # No hash chain (as the ORM's defaults in webui_pages): figures are folded, the log is not verified here.
+    db.executemany("INSERT INTO events (case_id, seq, type, actor_id, actor_roles, at, stage_id, data, prev_hash, hash) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '')", event_rows)
     db.executemany("INSERT INTO case_members (case_id, person_id, kind, display_name, position, sex, birth_year) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)", member_rows)
     db.commit()
@@ -163,8 +164,8 @@ def append_events(path: Path, count: int) -> float:
     last = db.execute("SELECT id, version, stage_id FROM cases WHERE status = 'active' ORDER BY id LIMIT ?",
                       (count,)).fetchall()
     moment = "2026-11-02 00:00:00.000000"
-    db.executemany("INSERT INTO events (case_id, seq, type, actor_id, actor_roles, at, stage_id, data) "
-                   "VALUES (?, ?, 'reopened', 'op', '[]', ?, ?, ?)",
+    db.executemany("INSERT INTO events (case_id, seq, type, actor_id, actor_roles, at, stage_id, data, prev_hash, hash) "
+                   "VALUES (?, ?, 'reopened', 'op', '[]', ?, ?, ?, '', '')",
                    [(case_id, version + 1, moment, stage, json.dumps({"from": stage, "to": stage}))
                     for case_id, version, stage in last])
     db.executemany("UPDATE cases SET version = version + 1 WHERE id = ?", [(case_id,) for case_id, _v, _s in last])

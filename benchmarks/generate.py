@@ -18,6 +18,28 @@ def text(words: str) -> dict[str, str]:
     return {"it": words, "fr": words, "en": words}
 
 
+# Texts as long as the shipped pathways' labels and guidance, so that a generated stage weighs what a
+# shipped one does (about 3.5 KB of YAML).
+_LABEL_TAIL = {"it": "da completare con l'operatore dello sportello", "fr": "à compléter avec le conseiller du guichet",
+               "en": "to be completed with the help desk's operator"}
+_GUIDANCE = {
+    "it": "Con il tutor e l'operatore guardiamo insieme che cosa serve in questa fase, chi lo prepara e entro quando; "
+          "i documenti restano nel fascicolo del caso.",
+    "fr": "Avec le mentor et le conseiller, nous voyons ensemble ce qu'il faut à cette étape, qui le prépare et pour "
+          "quand ; les documents restent dans le dossier.",
+    "en": "With the mentor and the operator we look together at what this stage needs, who prepares it and by when; "
+          "the documents stay in the case's file.",
+}
+
+
+def label(words: str) -> dict[str, str]:
+    return {lang: f"{words}: {tail}" for lang, tail in _LABEL_TAIL.items()}
+
+
+def guidance(words: str) -> dict[str, str]:
+    return {lang: f"{words}. {tail}" for lang, tail in _GUIDANCE.items()}
+
+
 def stage_id(i: int) -> str:
     return f"s{i:03d}"
 
@@ -72,7 +94,7 @@ def linear_plan(doc: dict[str, Any], case_no: int = 0) -> list[StagePlan]:
 
 
 def branching_pathway(stages: int = 300, pathway_id: str = "bench_large") -> dict[str, Any]:
-    """Many stages with checklists, documents, forms, sign-offs and conditional, branching exits.
+    """Many stages, as dense as the shipped ones, with checklists, documents, forms, sign-offs and conditional, branching exits.
 
     Every stage is reachable (the `advance` chain) and can reach an outcome, so the document is VALID;
     `skip` and `back` make the graph branch and loop, and conditions refer to this and earlier stages' fields.
@@ -83,29 +105,30 @@ def branching_pathway(stages: int = 300, pathway_id: str = "bench_large") -> dic
         stage: dict[str, Any] = {
             "id": sid,
             "title": text(f"Stage {i + 1}"),
+            "guidance": guidance(f"Stage {i + 1}"),
             "due_days": 30,
             "checklist": [
-                {"id": "prepared", "label": text("Prepared")},
-                {"id": "consent", "label": text("Consent"), "roles": ["worker", "operator"],
+                {"id": "prepared", "label": label("Prepared")},
+                {"id": "consent", "label": label("Consent"), "roles": ["worker", "operator"],
                  "per_member": i % 5 == 0},
             ],
             "form": {"roles": ["worker", "operator"], "fields": [
-                {"id": "score", "type": "integer", "label": text("Score"), "required": True,
+                {"id": "score", "type": "integer", "label": label("Score"), "required": True,
                  "minimum": 0, "maximum": 10},
-                {"id": "track", "type": "choice", "label": text("Track"),
+                {"id": "track", "type": "choice", "label": label("Track"),
                  "options": [{"value": "fast", "label": text("Fast")}, {"value": "slow", "label": text("Slow")}]},
-                {"id": "ok", "type": "boolean", "label": text("OK")},
-                {"id": "note", "type": "string", "label": text("Note"), "max_length": 200},
+                {"id": "ok", "type": "boolean", "label": label("OK")},
+                {"id": "note", "type": "string", "label": label("Note"), "max_length": 200},
             ]},
             "exits": [],
         }
         if i % 4 == 0:
-            stage["documents"] = [{"id": "evidence", "label": text("Evidence"), "types": ["pdf", "docx"],
+            stage["documents"] = [{"id": "evidence", "label": label("Evidence"), "types": ["pdf", "docx"],
                                    "max_mb": 5}]
         if i % 3 == 0:
-            stage["signoffs"] = [{"id": "review", "label": text("Review"), "role": "mentor",
+            stage["signoffs"] = [{"id": "review", "label": label("Review"), "role": "mentor",
                                   "distinct_from": ["form_submitter"]}]
-        advance: dict[str, Any] = {"id": "advance", "label": text("Advance"),
+        advance: dict[str, Any] = {"id": "advance", "label": label("Advance"),
                                    "when": {"field": f"{sid}.score", "gte": 5}}
         if i == stages - 1:
             advance["outcome"] = OUTCOME
@@ -115,15 +138,15 @@ def branching_pathway(stages: int = 300, pathway_id: str = "bench_large") -> dic
             advance["when"] = {"all": [advance["when"], {"field": f"{stage_id(i - 1)}.track", "in": ["fast", "slow"]}]}
         stage["exits"].append(advance)
         if i + 2 < stages:
-            stage["exits"].append({"id": "skip", "label": text("Skip"), "to": stage_id(i + 2), "requires": ["form"],
+            stage["exits"].append({"id": "skip", "label": label("Skip"), "to": stage_id(i + 2), "requires": ["form"],
                                    "when": {"all": [{"field": f"{sid}.track", "eq": "fast"},
                                                     {"field": f"{sid}.ok", "eq": True}]}})
         if i > 0:
-            stage["exits"].append({"id": "back", "label": text("Back"), "to": stage_id(i - 1), "requires": "none",
+            stage["exits"].append({"id": "back", "label": label("Back"), "to": stage_id(i - 1), "requires": "none",
                                    "when": {"any": [{"field": f"{sid}.score", "lt": 5},
                                                     {"not": {"field": f"{sid}.ok", "eq": True}}]}})
         if i % 10 == 9:
-            stage["exits"].append({"id": "stop", "label": text("Stop"), "outcome": "withdrawn", "requires": "none",
+            stage["exits"].append({"id": "stop", "label": label("Stop"), "outcome": "withdrawn", "requires": "none",
                                    "when": {"field": "case.days_in_stage", "gt": 90}})
         out.append(stage)
     return {"id": pathway_id, "version": 1, "title": text("Large benchmark pathway"),

@@ -1,11 +1,16 @@
-"""How long checking pathway files takes: the shipped directory, and a generated 300-stage pathway.
+"""How long checking pathway files takes: the shipped directory, and a generated 300-stage pathway as dense
+as the shipped ones — each as the whole `opera pathways validate` process (what a designer waits for), and
+in process.
 
 The 300-stage figure is also given as a ratio to parsing the same file alone, so that it says how much the
 checks add to the unavoidable cost of reading the YAML, whatever the machine.
 """
 from __future__ import annotations
 
+import resource
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,3 +78,31 @@ def time_large(workdir: Path, stages: int, repeats: int) -> LargeTiming:
         check=median_seconds(lambda: check_source(parse_text(text, str(path)), {}), repeats),
         validate=median_seconds(lambda: check_directory(path.parent), repeats, first=first),
     )
+
+
+@dataclass(frozen=True)
+class ProcessTiming:
+    wall: float  # median seconds, start to exit
+    cpu: float  # median CPU seconds of the process (user + system)
+
+
+def opera_command() -> list[str]:
+    """The `opera` entry point of this environment (the script pip installed beside the interpreter)."""
+    script = Path(sys.executable).parent / "opera"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "webui.cli"]
+
+
+def time_command(args: list[str], repeats: int) -> ProcessTiming:
+    """`opera ARGS` as a whole process, `repeats` times after one untimed run (it fills the cache folder of
+    compiled checks, as the first run on a machine does once); exit status 0 required."""
+    command = opera_command() + args
+    subprocess.run(command, check=True, capture_output=True)
+    walls, cpus = [], []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return ProcessTiming(statistics.median(walls), statistics.median(cpus))

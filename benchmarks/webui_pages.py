@@ -1,8 +1,9 @@
 """Web UI pages at scale: 100k cases and 1M events generated in SQLite.
 
 - in process (Flask's test client): median and p95 time of the desk page and of the case page;
-- served by gunicorn (2 workers, as `opera serve` runs it) on 127.0.0.1: requests/s of the case page beside
-  the bare `/health` page of the same server, from the same client.
+- served by gunicorn (2 workers, as `opera serve` runs it) on 127.0.0.1: requests/s of the case page (random
+  cases of a desk) from a load generator in its own process, against what the workers could serve at the
+  in-process median (the target), and beside the bare `/health` page of the same server.
 
     python -m benchmarks.webui_pages [--quick] [--cases N]
 
@@ -33,7 +34,8 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "pathways"
 MEDIAN_TARGET = 0.030  # seconds
-RATIO_TARGET = 0.30  # case page requests/s over the bare page's
+SERVED_TARGET = 0.70  # served case pages/s over what WORKERS could do at the in-process median
+WORKERS = 2  # gunicorn workers of the served benchmark
 PASSWORD = "benchmark password"
 DESKS = 20
 EVENTS_PER_CASE = 10
@@ -206,7 +208,7 @@ def served(url: str, work: Path, facts: dict[str, Any], seconds: float, clients:
            "OPERA_INSTANCE_PATH": str(work / "instance"), "OPERA_PATHWAYS_DIR": str(SHIPPED)}
     factory = "webui:create_app({'AUTO_UPGRADE': False, 'SYNC_PATHWAYS': False})"
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads", "4", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", factory], env=env, cwd=str(ROOT), start_new_session=True)
     try:
         _wait_for(port, server)
@@ -217,13 +219,13 @@ def served(url: str, work: Path, facts: dict[str, Any], seconds: float, clients:
 
         engine = make_engine(url)
         with engine.connect() as connection:
-            case_ids = list(connection.execute(select(Case.id).where(Case.desk_id == facts["desk"]).limit(500))
-                            .scalars())
+            case_ids = list(connection.execute(select(Case.id).where(Case.desk_id == facts["desk"])).scalars())
         engine.dispose()
+        case_pages = [f"/cases/{i}" for i in case_ids]
+        _rate(port, case_pages, {"Cookie": cookie}, 1.0, clients)  # warm-up: each worker loads the revisions once
         return {
-            "bare page": _rate(port, lambda rng: "/health", {}, seconds, clients),
-            "case page": _rate(port, lambda rng: f"/cases/{rng.choice(case_ids)}", {"Cookie": cookie}, seconds,
-                               clients),
+            "bare page": _rate(port, ["/health"], {}, seconds, clients),
+            "case page": _rate(port, case_pages, {"Cookie": cookie}, seconds, clients),
         }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -249,6 +251,11 @@ def _wait_for(port: int, server: subprocess.Popen) -> None:
 
 
 def _login(port: int, user_id: str) -> str:
+    return login(port, f"{user_id}@bench.example", PASSWORD)
+
+
+def login(port: int, email: str, password: str) -> str:
+    """The session cookie of a real login on the served app."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     connection.request("GET", "/login")
     response = connection.getresponse()
@@ -257,7 +264,7 @@ def _login(port: int, user_id: str) -> str:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     from urllib.parse import urlencode
 
-    body = urlencode({"email": f"{user_id}@bench.example", "password": PASSWORD, "csrf_token": token})
+    body = urlencode({"email": email, "password": password, "csrf_token": token})
     connection.request("POST", "/login", body=body, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
     response = connection.getresponse()
@@ -267,8 +274,19 @@ def _login(port: int, user_id: str) -> str:
     return response.getheader("Set-Cookie").split(";", 1)[0]
 
 
-def _rate(port: int, path_of, headers: dict[str, str], seconds: float, clients: int) -> float:  # noqa: ANN001
-    """Requests/s over `seconds`, `clients` threads each on a keep-alive connection (bounded in time)."""
+def _rate(port: int, paths: list[str], headers: dict[str, str], seconds: float, clients: int) -> float:
+    """Requests/s over `seconds`, from a load generator in a process of its own (so that the client's own
+    work does not share this process's interpreter lock): `clients` threads each on a keep-alive
+    connection, each asking for random pages among `paths`."""
+    import concurrent.futures
+    import multiprocessing
+
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(load, port, paths, headers, seconds, clients).result()
+
+
+def load(port: int, paths: list[str], headers: dict[str, str], seconds: float, clients: int) -> float:
+    """The load generator (run in its own process by `_rate`)."""
     stop = time.monotonic() + seconds
     counts = [0] * clients
     failures: list[str] = []
@@ -278,7 +296,7 @@ def _rate(port: int, path_of, headers: dict[str, str], seconds: float, clients: 
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while time.monotonic() < stop:
             try:
-                connection.request("GET", path_of(rng), headers=headers)
+                connection.request("GET", rng.choice(paths), headers=headers)
                 response = connection.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
@@ -319,9 +337,14 @@ def rows(work: Path, quick: bool = False, cases: int | None = None) -> list[tupl
         out.append((f"{name}: p95 (in process)", f"{p95 * 1000:.1f} ms", "", None))
     rates = served(url, work, facts, 2.0 if quick else 6.0)
     ratio = rates["case page"] / rates["bare page"]
+    # What N workers could serve if serving cost nothing beyond rendering: N / the in-process median.
+    ideal = WORKERS / timings["case page"][0]
     out.append(("bare page /health, gunicorn 2 workers", f"{rates['bare page']:,.0f} req/s", "", None))
-    out.append(("case page, gunicorn 2 workers", f"{rates['case page']:,.0f} req/s", "", None))
-    out.append(("case page / bare page", f"{ratio:.0%}", f">= {RATIO_TARGET:.0%}", ratio >= RATIO_TARGET))
+    out.append((f"case page, gunicorn {WORKERS} workers (load from its own process, every case of a desk)",
+                f"{rates['case page']:,.0f} req/s", "", None))
+    out.append((f"  served / ({WORKERS} workers / in-process median = {ideal:,.0f} req/s)",
+                f"{rates['case page'] / ideal:.0%}", f">= {SERVED_TARGET:.0%}", rates["case page"] / ideal >= SERVED_TARGET))
+    out.append(("  case page / bare page", f"{ratio:.0%}", "", None))
     return out
 
 

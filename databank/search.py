@@ -11,18 +11,17 @@ where the actor may see it; others find the profile by its public part only.
 Speed (see benchmarks/databank_search.py): the database counts the facets, one grouped pass over the
 matching rows whose groups it adds up per column itself, so only counts come back, never the matching
 rows; supply chains and offers are counted as sums of mask bits in the same pass; the whole databank
-(no filter) is counted from narrow indexes in their own order. The latest 1000 results are read once, as
-ids: the sample for the occupation and skill facets and, usually, the page.
+(no filter) is counted from narrow indexes in their own order. Occupations and skills are counted over the
+whole result too (grouped by key over the matching profiles' rows), never over a sample.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Sequence
 
 from sqlalchemy import (
-    JSON, Integer, Select, String, and_, bindparam, case, cast, except_, false, func, literal_column, or_, select, union,
+    Select, String, and_, case, cast, except_, false, func, literal_column, or_, select, union,
     union_all,
 )
 from sqlalchemy.orm import Session, selectinload
@@ -42,9 +41,6 @@ from .vocabulary import CHAIN_BITS, OFFER_BITS, SIZE_BANDS, label
 
 FACET_TOP = 12
 MAX_PER_PAGE = 200
-# Occupations and skills are counted over the most recent results only, when there are more: counting
-# them over tens of thousands of profiles would cost more than the rest of the search together.
-FACET_SAMPLE = 1000
 
 
 @dataclass(frozen=True)
@@ -101,7 +97,6 @@ class SearchResult:
     per_page: int
     items: list[dict[str, Any]]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
-    sampled: int | None = None  # occupation and skill facets counted on the latest `sampled` results only
 
     @property
     def pages(self) -> int:
@@ -206,26 +201,20 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     offset = (page - 1) * per_page
     found: dict[str, list[FacetValue]] = {}
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
-    sampled = None
-    latest: list[int] | None = None
     if facets:
         # Facets are counted by the database, grouped, over the whole result: only counts come back,
         # never the matching rows (thousands of them for a common word).
         counts, total = _profile_counts(session, counted)
         found = _profile_facets(session, counts, lang)
-        sampled = FACET_SAMPLE if total > FACET_SAMPLE else None
-        # The latest results, read once: the sample for occupations and skills, and the page itself when
-        # it is sorted by recency and among them.
-        # (plain Core results: ids need no ORM)
-        latest = list(session.connection().execute(_latest(where, matched if sqlite else None, where[1:])
-                                                   .limit(FACET_SAMPLE)).scalars()) if total else []
-        sample = id_list(session, latest)
+        matching = select(Profile.id).where(*counted).scalar_subquery() if counted else None
         for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
-            competences[name] = _competence_counts(session, model, sample) if latest else []
+            competences[name] = _competence_counts(session, model, matching) if total else []
     else:
         total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
-    if query.sort != "experience" and latest is not None and (offset + per_page <= len(latest) or len(latest) == total):
-        page_ids = latest[offset:offset + per_page]
+    if query.sort != "experience":
+        # (plain Core results: ids need no ORM)
+        page_ids = list(session.connection().execute(_latest(where, matched if sqlite else None, where[1:])
+                                                     .limit(per_page).offset(offset)).scalars()) if total else []
     else:
         order = [Profile.id.desc()] if query.sort != "experience" else \
             [func.coalesce(Profile.years_experience, -1).desc(), Profile.id.desc()]
@@ -240,7 +229,7 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
         found[name] = [FacetValue(key, labels.get(uri, (text,))[0] if uri else text, n)
                        for key, n, text, uri in counts]
     items = [profile_record(p, profile_access(actor, p) or "limited", lang, labels) for p in rows]
-    return SearchResult(total, page, per_page, items, found, sampled)
+    return SearchResult(total, page, per_page, items, found)
 
 
 def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[ColumnElement[bool]]) -> Any:
@@ -271,17 +260,6 @@ def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple
     return counts, sum(counts["region"].values())
 
 
-def id_list(session: Session, ids: list[int]) -> Any:
-    """A subquery of these ids, passed as one JSON parameter (a thousand bound values would cost more to
-    compile than to run)."""
-    payload = bindparam(None, json.dumps(ids))
-    if textindex.dialect_of(session) == "postgresql":
-        values = func.json_array_elements_text(cast(payload, JSON)).table_valued("value")
-        return select(cast(values.c.value, Integer)).scalar_subquery()
-    values = func.json_each(payload).table_valued("value")
-    return select(values.c.value).scalar_subquery()
-
-
 def _by_ids(session: Session, model: Any, ids: list[int], options: list[Any]) -> list[Any]:
     """The entries with these ids, in this order."""
     if not ids:
@@ -303,11 +281,13 @@ def _profile_facets(session: Session, counts: dict[str, dict[Any, int]], lang: s
 
 
 def _competence_counts(session: Session, model: Any, profile_ids: Any) -> list[tuple[str, int, str, str | None]]:
-    """(key, count, a label, ESCO URI) of the most frequent occupations or skills of these profiles."""
+    """(key, count, a label, ESCO URI) of the most frequent occupations or skills of these profiles (a
+    subquery of their ids; None: every profile)."""
     count = func.count().label("n")
     # key only: the (profile_id, key) index answers without reading the rows
-    stmt = select(model.key, count).where(model.profile_id.in_(profile_ids)).group_by(model.key) \
-        .order_by(count.desc(), model.key).limit(FACET_TOP)
+    stmt = select(model.key, count).group_by(model.key).order_by(count.desc(), model.key).limit(FACET_TOP)
+    if profile_ids is not None:
+        stmt = stmt.where(model.profile_id.in_(profile_ids))
     counts = session.connection().execute(stmt).all()
     free = [key for key, _ in counts if key.startswith("text:")]
     texts: dict[str, str] = {}

@@ -156,7 +156,7 @@ def check_assessment_file(path: Path, known_pathways: set[str] | None = None,
 
 def library_ids(directory: Path) -> set[str]:
     """The assessment ids of a directory: its files are named after the assessments they hold."""
-    from .library import PATHWAY_SUFFIXES
+    from .checking import PATHWAY_SUFFIXES
 
     return {p.stem for p in directory.iterdir() if p.is_file() and p.suffix in PATHWAY_SUFFIXES} \
         if directory.is_dir() else set()

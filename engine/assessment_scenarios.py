@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .assessment import Assessment, answer_errors, check_assessment_file, clean_answers, evaluate
-from .library import PATHWAY_SUFFIXES
+from .checking import PATHWAY_SUFFIXES
 from .loader import LoadError, SourceDocument, read_file
 from .validation import schema_problems
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localize, message
-from .library import check_directory, pathway_files
+from .checking import check_directory, pathway_files
 from .pathway import Pathway
 
 
@@ -33,22 +33,27 @@ class _Commands(click.Group):
     read or written."""
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
-        from sqlalchemy.exc import ArgumentError, DBAPIError
-
-        from .db import database_problem
         from .errors import EngineError
 
         try:
             return super().invoke(ctx)
-        except DBAPIError as exc:
-            code, params = database_problem(exc)
-            raise click.ClickException(message(code, _language(ctx), **params)) from None
-        except ArgumentError as exc:
-            raise click.ClickException(message("database.bad_url", _language(ctx), detail=exc)) from None
         except EngineError as exc:
             raise click.ClickException(exc.message(_language(ctx))) from None
         except OSError as exc:  # a file named on the command line that cannot be read or written
             raise click.ClickException(message("cli.file_error", _language(ctx), detail=exc)) from None
+        except Exception as exc:
+            # A command that checks files never imports SQLAlchemy: its errors can only come from one that did.
+            sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+            if sqlalchemy_errors is None:
+                raise
+            if isinstance(exc, sqlalchemy_errors.DBAPIError):
+                from .db import database_problem
+
+                code, params = database_problem(exc)
+                raise click.ClickException(message(code, _language(ctx), **params)) from None
+            if isinstance(exc, sqlalchemy_errors.ArgumentError):
+                raise click.ClickException(message("database.bad_url", _language(ctx), detail=exc)) from None
+            raise
 
 
 def _language(ctx: click.Context) -> str:

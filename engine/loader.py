@@ -16,9 +16,9 @@ import yaml
 
 from .i18n import DEFAULT_LANGUAGE, message
 
-MAX_FILE_BYTES = 1024 * 1024  # a pathway of 300 stages is about 300 KB
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a pathway of 300 stages as dense as the shipped ones is about 1 MB
 MAX_DEPTH = 64  # nesting of mappings and lists
-MAX_NODES = 200_000  # nodes after expanding aliases: stops "billion laughs"
+MAX_NODES = 200_000  # nodes after expanding aliases: stops "billion laughs" (300 real stages: ~70k)
 # Integers beyond what JSON consumers (browsers, IEEE doubles) hold exactly. Also keeps Python from
 # raising on str() of a many-thousand-digit integer later (content hash, messages).
 MAX_INTEGER = 2**53 - 1

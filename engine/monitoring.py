@@ -10,8 +10,9 @@ the cases behind any figure.
 The figures that would need the whole event log (jobs, funnel, days per stage, supply chains) are read from
 a projection folded from it: `stage_visits` (one row per stay of a case in a stage), `monitored_cases`
 (jobs, workers per sex and age band) and `case_supply_chains`. Events are append-only and ordered by id,
-so `refresh()` folds only the events after the cursor, in one short transaction; `dashboard()` and
-`case_ids()` call it first.
+so `refresh()` folds only the events after the cursor, in short transactions; `dashboard()` and
+`case_ids()` call it first unless told not to (a page folds what it may without waiting, see
+webui/monitoring/views.py, and leaves the rest for after the page is sent).
 """
 from __future__ import annotations
 
@@ -102,12 +103,16 @@ class Dashboard:
     supply_chains: dict[str, int] = field(default_factory=dict)
     workers_by_sex: dict[str, int] = field(default_factory=dict)  # SEX_KEYS, in that order
     workers_by_age: dict[str, int] = field(default_factory=dict)  # AGE_KEYS, in that order
+    complete: bool = True  # False: the newest events are not in the projected figures yet
 
 
-def dashboard(connection: Connection, scope: Scope, now: datetime | None = None) -> Dashboard:
+def dashboard(connection: Connection, scope: Scope, now: datetime | None = None, *,
+              refresh_first: bool = True) -> Dashboard:
     """The figures for `scope`. The projection is brought up to date first (in transactions of its own), so
-    read on a connection whose transaction has not read yet: on SQLite an older snapshot would not see it."""
-    refresh(connection.engine)
+    read on a connection whose transaction has not read yet: on SQLite an older snapshot would not see it.
+    `refresh_first=False`: as folded so far (the caller folded, or leaves it for later)."""
+    if refresh_first:
+        refresh(connection.engine)
     now = now or utcnow()
     where = scope.where()
     out = Dashboard()
@@ -171,7 +176,7 @@ def _p90_index(count: int) -> int:
 
 
 def case_ids(connection: Connection, scope: Scope, figure: str, key: str | None = None,
-             now: datetime | None = None, limit: int = 1000) -> list[int]:
+             now: datetime | None = None, limit: int = 1000, *, refresh_first: bool = True) -> list[int]:
     """The cases behind a figure of the dashboard (for those allowed to see them)."""
     where = scope.where()
     query = select(CASES.c.id).where(where)
@@ -184,17 +189,20 @@ def case_ids(connection: Connection, scope: Scope, figure: str, key: str | None 
     elif figure == "pathway":
         query = query.where(CASES.c.pathway_id == key)
     elif figure == "stage":
-        refresh(connection.engine)
+        if refresh_first:
+            refresh(connection.engine)
         pathway_id, _, stage_id = (key or "").partition("/")
         query = select(VISITS.c.case_id).where(scope.where(VISITS), VISITS.c.first_in_stage.is_(True),
                                                VISITS.c.pathway_id == pathway_id, VISITS.c.stage_id == stage_id)
     elif figure == "supply_chain":
-        refresh(connection.engine)
+        if refresh_first:
+            refresh(connection.engine)
         query = select(CHAINS.c.case_id).where(scope.where(CHAINS), CHAINS.c.chain == key)
     elif figure in ("sex", "age"):
         if key not in (SEX_KEYS if figure == "sex" else AGE_KEYS):
             raise ValueError(f"unknown {figure} {key}")
-        refresh(connection.engine)
+        if refresh_first:
+            refresh(connection.engine)
         query = select(MONITORED.c.case_id).where(scope.where(MONITORED), MONITORED.c[f"{figure}_{key}"] > 0)
     elif figure != "opened":
         raise ValueError(f"unknown figure {figure}")
@@ -203,13 +211,16 @@ def case_ids(connection: Connection, scope: Scope, figure: str, key: str | None 
 
 # --- the projection -----------------------------------------------------------------------------------
 
-def refresh(engine: Engine) -> int:
+def refresh(engine: Engine, *, wait: bool = True, most: int | None = None) -> int:
     """Fold the events appended since the last refresh into the projection; returns how many events of the
     log it read (0 when it was up to date). Safe when several requests call it at once: each claims the
     cursor row with `UPDATE ... WHERE last_event_id = <what it read>`, the others then find it advanced.
 
     A long backlog (a first dashboard, a bulk import) is folded FOLD_BATCH events per transaction: the write
-    lock is held for a moment at a time, never for the whole backlog while a page waits."""
+    lock is held for a moment at a time, never for the whole backlog while a page waits.
+
+    `most`: fold the events of at most that many ids, and leave the rest (see `behind`). `wait=False`: when
+    another writer holds the write lock, raise at once (database busy) instead of waiting for it."""
     read = 0
     horizon: int | None = None
     for _claim_lost in range(100):
@@ -223,9 +234,11 @@ def refresh(engine: Engine) -> int:
             if horizon is None or horizon <= folded:
                 horizon = _settled_horizon(engine)
             newest = horizon
+        if most is not None and newest > folded:
+            newest = min(newest, folded + most)
         while newest != folded:
             upto = min(newest, folded + FOLD_BATCH) if newest > folded else newest
-            with writing(engine).begin() as connection:
+            with writing(engine, wait=wait).begin() as connection:
                 claimed = connection.execute(update(CURSOR).where(
                     CURSOR.c.id == _CURSOR_ID, CURSOR.c.last_event_id == folded).values(
                     last_event_id=upto, folded_at=utcnow())).rowcount
@@ -239,6 +252,14 @@ def refresh(engine: Engine) -> int:
         else:
             return read
     raise RuntimeError("the monitoring projection could not be brought up to date")
+
+
+def behind(engine: Engine) -> bool:
+    """Whether events of the log are not folded into the projection yet."""
+    with engine.connect() as connection:
+        folded = connection.execute(select(CURSOR.c.last_event_id).where(CURSOR.c.id == _CURSOR_ID)).scalar()
+        newest = connection.execute(select(func.coalesce(func.max(EVENTS.c.id), 0))).scalar_one()
+    return folded is None or newest != folded
 
 
 def rebuild(engine: Engine) -> int:

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 import json
+import marshal
+import os
 import re
+import sys
+import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from jsonschema.validators import extend
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from . import conditions
 from .i18n import LANGUAGES
@@ -27,6 +27,10 @@ from .loader import CheckedFile, DocPath, LoadError, Problem, SourceDocument, re
 from .pathway import (
     BUILTIN_OUTCOMES, BUILTIN_ROLES, CASE_FACTS, FORM_REQUIREMENT_ID, Pathway, build_pathway,
 )
+
+if TYPE_CHECKING:  # jsonschema is imported when a document needs its errors explained (valid ones do not)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 NEXT = "$next"
@@ -56,20 +60,24 @@ def _unique_items(validator: Any, unique: bool, instance: Any, schema: Mapping[s
     if unique and validator.is_type(instance, "array"):
         keys = [_canonical(item) for item in instance]
         if len(set(keys)) != len(keys):
+            from jsonschema.exceptions import ValidationError
+
             yield ValidationError("has non-unique elements")
-
-
-_Validator = extend(Draft202012Validator, {"uniqueItems": _unique_items})
 
 
 @lru_cache(maxsize=None)
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
+    from referencing import Registry, Resource
+
+    checker = extend(Draft202012Validator, {"uniqueItems": _unique_items})
     registry: Registry = Registry()
     for schema_file in SCHEMA_DIR.glob("*.schema.json"):
         schema = _schema(schema_file.name)
         resource = Resource.from_contents(schema)
         registry = registry.with_resource(schema["$id"], resource).with_resource(schema_file.name, resource)
-    return _Validator(_schema(name), registry=registry)
+    return checker(_schema(name), registry=registry)
 
 
 @lru_cache(maxsize=None)
@@ -80,9 +88,54 @@ def fast_validator(name: str) -> Callable[[Any], Any] | None:
         import fastjsonschema
 
         schemas = {_schema(p.name)["$id"]: _schema(p.name) for p in SCHEMA_DIR.glob("*.schema.json")}
-        return fastjsonschema.compile(_schema(name), handlers={"https": schemas.__getitem__})
+        handlers = {"https": schemas.__getitem__}
+        try:
+            return _cached_check(name, lambda: fastjsonschema.compile_to_code(_schema(name), handlers=handlers),
+                                 fastjsonschema.VERSION)
+        except OSError:  # no cache here: compiled in memory (a few hundred ms)
+            return fastjsonschema.compile(_schema(name), handlers=handlers)
     except Exception:  # noqa: BLE001 - any trouble: the full validator alone still gives the answer
         return None
+
+
+def cache_dir() -> Path:
+    """Where compiled checks are kept between processes: OPERA_CACHE_DIR, else the user's cache folder."""
+    configured = os.environ.get("OPERA_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "opera-pathways"
+
+
+def _cached_check(name: str, generate: Callable[[], str], version: str) -> Callable[[Any], Any]:
+    """The compiled check of a schema, kept as bytecode in the cache folder under the digest of the schema
+    files it was made from: generating and compiling it would cost a command most of its start. Only files
+    of this user that nobody else may write are trusted (raises OSError otherwise)."""
+    digest = hashlib.sha256(f"{version} {name} {sys.implementation.cache_tag}".encode())
+    for schema_file in sorted(SCHEMA_DIR.glob("*.schema.json")):  # the files: the parsed schemas get annotated
+        digest.update(schema_file.read_bytes())
+    directory = cache_dir()
+    path = directory / f"check-{name.split('.')[0]}-{digest.hexdigest()[:24]}.bin"
+    if path.exists():
+        for owned in (directory, path):
+            status = owned.stat()
+            if status.st_uid != os.getuid() or status.st_mode & 0o022:
+                raise OSError(f"{owned} may be written by others")
+        code = marshal.loads(path.read_bytes())
+    else:
+        code = compile(generate(), f"<check of {name}>", "exec")
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".check-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(marshal.dumps(code))
+        os.replace(temporary, path)  # whole or not at all, even with several processes at once
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # noqa: S102 - the code fastjsonschema generated from our own schema files
+    return namespace[_main_function(code)]
+
+
+def _main_function(code: Any) -> str:
+    """The first function the generated module defines: the check of the schema itself."""
+    return next(const.co_name for const in code.co_consts if hasattr(const, "co_name"))
 
 
 def schema_problems(doc: SourceDocument, schema_name: str) -> list[Problem]:

@@ -8,7 +8,7 @@ from engine.models import Base
 
 # Each package that declares tables on Base is listed here, so autogenerate sees all of them.
 MODEL_MODULES = ["engine.models", "webui.models", "databank.models", "webui.designer.models",
-                 "webui.notifications.models", "webui.portal.models", "webui.api.models"]
+                 "webui.notifications.models", "webui.portal.models", "webui.api.models", "webui.dossier.models"]
 for module in MODEL_MODULES:
     importlib.import_module(module)
 

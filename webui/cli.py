@@ -12,12 +12,25 @@ from typing import Any, Iterator
 
 import click
 
-from databank.cli import CLI_ACTOR, databank as databank_group
 from engine.cli import main as engine_main
 
-# Same kind of group as the engine's (it turns a missing database into a sentence), with every command.
-main = type(engine_main)(name="opera", help=engine_main.help, commands=dict(engine_main.commands))
-main.add_command(databank_group)
+
+class _Opera(type(engine_main)):  # type: ignore[misc]
+    """The engine's kind of group (it turns a missing database into a sentence), with every command; the
+    databank's group is imported when asked for, so that checking files loads no database layer."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "databank"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "databank" and cmd_name not in self.commands:
+            from databank.cli import databank
+
+            self.add_command(databank)
+        return super().get_command(ctx, cmd_name)
+
+
+main = _Opera(name="opera", help=engine_main.help, commands=dict(engine_main.commands))
 
 
 def _app(config: dict[str, Any] | None = None):  # noqa: ANN202
@@ -144,6 +157,8 @@ def users_group() -> None:
 def users_create(user_id: str, email: str, name: str, roles: tuple[str, ...], desks: tuple[str, ...],
                  language: str | None, password: str) -> None:
     """Create an account (e.g. the first administrator)."""
+    from databank.cli import CLI_ACTOR
+
     from .admin import operations
     from .security import MIN_PASSWORD_LENGTH, hash_password
 
@@ -169,6 +184,8 @@ def desks_group() -> None:
 @click.option("--region", default="")
 def desks_create(desk_id: str, name: str, country: str, region: str) -> None:
     """Create a help desk."""
+    from databank.cli import CLI_ACTOR
+
     from .admin import operations
 
     app = _app()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
 
 from databank import ProfileQuery, ResourceQuery, search_profiles, search_resources
-from databank.models import Profile, ProfileSkill, ProfileText, Resource, ResourceText
+from databank.models import Profile, ProfileOccupation, ProfileSkill, ProfileText, Resource, ResourceText
 from databank.search import band_of
 from databank.text import matches, normalized, words
 from databank.textindex import RESOURCES, dialect_of, ensure_indexes
@@ -213,17 +213,41 @@ def test_text_searches_sort_and_page_like_the_others(sessions, ids):
     assert names(largest, ids) == ["area", "shed"]
 
 
-def test_occupation_and_skill_facets_count_the_latest_results_when_there_are_many(sessions, ids, monkeypatch):
-    from databank import search
-
-    monkeypatch.setattr(search, "FACET_SAMPLE", 2)
+def test_occupation_and_skill_facets_count_every_result_not_only_the_latest(sessions, ids):
     for text in ("", "cantieri"):
-        result = found(sessions, GENOVA_OPERATOR, ProfileQuery(text=text))
-        assert result.sampled == 2 and result.total > 2
-        latest = {item["id"] for item in result.items[:2]}
-        counted = sum(v.count for v in result.facets["occupation"])
-        assert counted == len(latest)  # one occupation each among the two latest
-        assert sum(v.count for v in result.facets["region"]) == result.total  # the others count everything
+        page = found(sessions, GENOVA_OPERATOR, ProfileQuery(text=text, per_page=1))
+        everything = found(sessions, GENOVA_OPERATOR, ProfileQuery(text=text, per_page=200))
+        assert page.total > 1 and len(everything.items) == page.total
+        for name, part in (("occupation", "occupations"), ("skill", "skills")):
+            expected = Counter(c["key"] for item in everything.items for c in item[part])
+            wanted = sorted(expected.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
+            assert wanted and [(v.code, v.count) for v in page.facets[name]] == wanted, (text, name)
+
+
+def test_occupation_facets_are_exact_over_thousands_of_results(sessions, desks):
+    """More results than any page or sample: every one of them counts (a text, a filter, or none)."""
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
+            session.execute(delete(model))
+        many = 1500
+        session.execute(insert(Profile), [{
+            "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
+            "province": "IT-GE" if i % 3 else "IT-SP", "availability": "available", "chain_mask": 0,
+            "consent_to_share": False, "created_by": "t", "updated_by": "t"} for i in range(1, many + 1)])
+        session.execute(insert(ProfileText), [{"profile_id": i, "search_text": "saldatore" if i % 2 else "guida",
+                                               "personal_text": ""} for i in range(1, many + 1)])
+        # the oldest profiles are welders by trade, the newest drivers
+        session.execute(insert(ProfileOccupation), [{
+            "profile_id": i, "key": "text:saldatore" if i <= 1000 else "text:autista", "esco_uri": None,
+            "label": "x", "level": None, "position": 0} for i in range(1, many + 1)])
+    profiles = range(1, many + 1)
+    for query, kept in ((ProfileQuery(), lambda i: True), (ProfileQuery(text="saldatore"), lambda i: i % 2),
+                        (ProfileQuery(provinces=("IT-GE",)), lambda i: i % 3)):
+        result = found(sessions, ADMIN, query)
+        expected = Counter("text:saldatore" if i <= 1000 else "text:autista" for i in profiles if kept(i))
+        assert result.total == sum(expected.values()) > 700
+        assert {v.code: v.count for v in result.facets["occupation"]} == dict(expected), query
 
 
 # --- facet counts, totals and pages against a brute-force count in Python ------------------------------

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,20 @@ def test_a_file_checked_away_from_the_pathways_says_how_to_point_at_its_shared_s
     pointed = run("pathways", "validate", "--shared", str(SHIPPED_PATHWAYS / "shared"), str(elsewhere / "startup.yaml"))
     assert "no shared stages" not in pointed.output and "there are no shared stages" not in pointed.output
     assert "startup.yaml: valid" in pointed.output, pointed.output
+
+
+def test_validate_loads_no_web_framework_nor_database_layer() -> None:
+    """`opera pathways validate` as its own process (the `opera` entry point): checking files imports
+    neither Flask nor SQLAlchemy, and says the same as in-process."""
+    probe = ("import sys\n"
+             "from webui.cli import main\n"
+             "sys.argv = ['opera', 'pathways', 'validate', sys.argv[1]]\n"
+             "try:\n"
+             "    main()\n"
+             "except SystemExit as end:\n"
+             "    loaded = sorted(m for m in ('flask', 'sqlalchemy', 'weasyprint', 'databank') if m in sys.modules)\n"
+             "    print('LOADED', ','.join(loaded), 'EXIT', end.code)\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(SHIPPED)], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.stdout.strip().splitlines()[-1] == "LOADED  EXIT 0", (done.stdout, done.stderr)
+    assert "wbo.yaml: valid" in done.stderr

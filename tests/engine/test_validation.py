@@ -1105,3 +1105,49 @@ def test_a_pathway_no_intake_rule_recommends_is_a_warning_until_a_rule_names_it(
     """)
     intake.write_text(text + "".join("  " + line + "\n" for line in rule.splitlines()), encoding="utf-8")
     assert "never_recommended" not in codes(check(directory))
+
+
+def test_a_pathway_of_300_stages_as_dense_as_the_shipped_ones_is_admitted_and_valid(tmp_path: Path) -> None:
+    """The size limit admits a real large pathway (about 1 MB of YAML), and the checker finds it valid."""
+    from benchmarks.generate import branching_pathway, write_pathway
+
+    path = write_pathway(branching_pathway(300), tmp_path / "large")
+    shipped = sum(p.stat().st_size for p in SHIPPED_PATHWAYS.glob("*.yaml")) / sum(
+        len(check_directory(SHIPPED_PATHWAYS, [p])[0][0].pathway.stages) for p in SHIPPED_PATHWAYS.glob("*.yaml"))
+    assert path.stat().st_size > max(300 * shipped, 900_000)  # as dense per stage as the shipped files
+    results, problems = check_directory(path.parent)
+    assert not problems and [r.valid for r in results] == [True], [p.format() for p in results[0].problems[:5]]
+    assert not results[0].warnings
+    assert len(results[0].pathway.stages) == 300
+
+
+def test_the_compiled_schema_check_is_kept_between_processes_and_only_trusted_when_nobody_else_may_write_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from engine import validation
+
+    monkeypatch.setenv("OPERA_CACHE_DIR", str(tmp_path / "cache"))
+    generated: list[str] = []
+
+    def generate() -> str:
+        generated.append("once")
+        return "def validate_it(data):\n    if data != 'ok':\n        raise ValueError(data)\n    return data\n"
+
+    check = validation._cached_check("pathway.schema.json", generate, "1")
+    assert check("ok") == "ok" and generated == ["once"]
+    (kept,) = (tmp_path / "cache").iterdir()
+    again = validation._cached_check("pathway.schema.json", generate, "1")  # another process: read back
+    assert again("ok") == "ok" and generated == ["once"]
+    with pytest.raises(ValueError):
+        again("no")
+    os.chmod(kept, 0o666)  # anyone could have put code there: not run
+    with pytest.raises(OSError):
+        validation._cached_check("pathway.schema.json", generate, "1")
+    # The shipped files still check the same through the cache.
+    validation.fast_validator.cache_clear()
+    try:
+        assert all(r.valid for r in check_directory(SHIPPED_PATHWAYS)[0])
+        assert any(p.name.startswith("check-pathway-") for p in (tmp_path / "cache").iterdir())
+    finally:
+        validation.fast_validator.cache_clear()

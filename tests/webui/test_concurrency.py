@@ -101,29 +101,28 @@ def test_many_staff_views_at_once_are_all_served_and_all_logged(service, session
     assert_no_problems(sessions, files)
 
 
-@pytest.mark.skipif(database_kind() != "sqlite", reason="SQLite's one write lock (PostgreSQL inserts wait for nobody)")
-def test_a_case_page_view_does_not_wait_for_a_writer_and_is_logged_once_it_is_done(app, service, sessions,
-                                                                                db_engine, people):
-    """The staff-view log is written after the page is sent when another writer holds the lock."""
-    import http.client
-    import threading
-    import time
+class Served:
+    """The app served by a real threaded server (responses closed as in production), a logged-in client."""
 
-    from werkzeug.serving import make_server
+    def __init__(self, app, person):  # noqa: ANN001
+        import threading
 
-    from engine.db import writing
-    from engine.models import Desk
-    from tests.webui.conftest import PASSWORD, csrf_from
-    from webui.portal.models import StaffAccessLog
+        from werkzeug.serving import make_server
 
-    case_id, _v = open_case(service)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    cookies: dict[str, str] = {}
+        from tests.webui.conftest import PASSWORD, csrf_from
 
-    def ask(method: str, path: str, body: str | None = None) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.cookies: dict[str, str] = {}
+        token = csrf_from(self.ask("GET", "/login")[1])
+        assert self.ask("POST", "/login", urlencode({"email": person.email, "password": PASSWORD,
+                                                      "csrf_token": token}))[0] == 302
+
+    def ask(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.server_port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection.request(method, path, body=body, headers=headers)
@@ -131,31 +130,114 @@ def test_a_case_page_view_does_not_wait_for_a_writer_and_is_logged_once_it_is_do
         text = response.read().decode()
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
-            cookies[name] = rest.split(";", 1)[0]
+            self.cookies[name] = rest.split(";", 1)[0]
         connection.close()
         return response.status, text
 
+    def timed_get(self, path: str) -> tuple[int, str, float]:
+        import time
+
+        started = time.monotonic()
+        status, text = self.ask("GET", path)
+        return status, text, time.monotonic() - started
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def wait_until(condition, seconds: float = 20) -> bool:  # noqa: ANN001
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.skipif(database_kind() != "sqlite", reason="SQLite's one write lock (PostgreSQL inserts wait for nobody)")
+def test_a_case_page_view_does_not_wait_for_a_writer_and_is_logged_once_it_is_done(app, service, sessions,
+                                                                                db_engine, people):
+    """The staff-view log is written after the page is sent when another writer holds the lock."""
+    from engine.db import writing
+    from engine.models import Desk
+    from webui.portal.models import StaffAccessLog
+
+    case_id, _v = open_case(service)
+    served = Served(app, people["operator"])
     try:
-        token = csrf_from(ask("GET", "/login")[1])
-        assert ask("POST", "/login", urlencode({"email": people["operator"].email, "password": PASSWORD,
-                                                 "csrf_token": token}))[0] == 302
         with writing(db_engine).connect() as other:
             held = other.begin()  # another writer (an import, say) holds the lock for a while
             other.execute(insert(Desk.__table__).values(id="held", name="Held", country="IT", region=""))
-            started = time.monotonic()
-            status, _page = ask("GET", f"/cases/{case_id}")
-            waited = time.monotonic() - started
+            status, _page, waited = served.timed_get(f"/cases/{case_id}")
             assert status == 200 and waited < 5, waited  # served without waiting for the 30 s lock timeout
             with sessions() as session:
                 assert session.scalars(select(StaffAccessLog)).all() == []  # not yet: the lock is held
             held.commit()
-        deadline = time.monotonic() + 20
         logged: list = []
-        while time.monotonic() < deadline and len(logged) < len(WORKERS):
-            time.sleep(0.1)
+
+        def all_logged() -> bool:
+            nonlocal logged
             with sessions() as session:
                 logged = session.scalars(select(StaffAccessLog.person_id).where(
                     StaffAccessLog.case_id == case_id)).all()
+            return len(logged) >= len(WORKERS)
+
+        wait_until(all_logged)
         assert sorted(logged) == sorted(w.person_id for w in WORKERS)
     finally:
-        server.shutdown()
+        served.close()
+
+
+@pytest.mark.skipif(database_kind() != "sqlite", reason="SQLite's one write lock (PostgreSQL inserts wait for nobody)")
+def test_the_monitoring_pages_do_not_wait_for_a_writer_and_fold_the_new_events_once_sent(app, service, db_engine,
+                                                                                         people):
+    """While another writer holds the lock, the dashboard and its case lists are served at once with the figures
+    folded so far, saying they are being brought up to date; the fold happens after the page, once the lock
+    is free. A case page served meanwhile is not held up either."""
+    from engine import monitoring
+    from engine.db import writing
+    from engine.models import Desk
+
+    monitoring.refresh(db_engine)
+    case_id, _v = open_case(service)  # new events, not folded yet
+    assert monitoring.behind(db_engine)
+    served = Served(app, people["operator"])
+    try:
+        with writing(db_engine).connect() as other:
+            held = other.begin()
+            other.execute(insert(Desk.__table__).values(id="held", name="Held", country="IT", region=""))
+            for path in ("/monitoring/", "/monitoring/cases?figure=supply_chain&key=shipbuilding", f"/cases/{case_id}"):
+                status, page, waited = served.timed_get(path)
+                assert status == 200 and waited < 5, (path, waited)
+                if path.startswith("/monitoring/"):
+                    assert 'data-figures="incomplete"' in page, path
+            assert monitoring.behind(db_engine)
+            held.commit()
+        assert wait_until(lambda: not monitoring.behind(db_engine))  # folded after the pages were sent
+        status, page, _waited = served.timed_get("/monitoring/")
+        assert status == 200 and 'data-figures="incomplete"' not in page
+    finally:
+        served.close()
+
+
+def test_a_page_folds_a_small_backlog_itself_and_leaves_a_large_one_for_after_it_is_sent(app, service, db_engine,
+                                                                                        people, monkeypatch):
+    from engine import monitoring
+    from webui.monitoring import views
+
+    monitoring.refresh(db_engine)
+    open_case(service)
+    served = Served(app, people["operator"])
+    try:
+        status, page, _waited = served.timed_get("/monitoring/")  # a few events: folded for this very page
+        assert status == 200 and 'data-figures="incomplete"' not in page and not monitoring.behind(db_engine)
+        monkeypatch.setattr(views, "PAGE_FOLD", 1)
+        open_case(service)
+        open_case(service)  # two events at least: more than a page folds
+        status, page, _waited = served.timed_get("/monitoring/")
+        assert status == 200 and 'data-figures="incomplete"' in page
+        assert wait_until(lambda: not monitoring.behind(db_engine))
+    finally:
+        served.close()

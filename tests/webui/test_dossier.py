@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from pypdf import PdfReader
+from sqlalchemy import select, text
 
 from tests.webui.conftest import WORKERS, open_case, version_of  # noqa: F401
 
@@ -76,3 +77,42 @@ def test_the_dossier_shows_each_workers_progress_with_the_change(service, sessio
     assert "2.0 → 4.0 (+2.0)" in text  # the chart is drawn in the PDF, with its numbers
     italian = pdf_text(as_role("operator").get(f"/cases/{case_id}/dossier.pdf?lang=it").data)
     assert "Idee e opportunità 2 4 +2" in italian
+
+
+def _kept(sessions, case_id):  # noqa: ANN001, ANN202
+    from webui.dossier.models import DossierPdf
+
+    with sessions() as session:
+        return {row.lang: row.sha256 for row in session.scalars(select(DossierPdf).where(DossierPdf.case_id == case_id))}
+
+
+def test_a_dossier_is_laid_out_once_per_content_and_again_when_the_case_changes(service, sessions, files, as_role,
+                                                                                  people):
+    case_id, v = open_case(service, title="Cantiere Sestri")
+    operator = as_role("operator")
+    first = operator.get(f"/cases/{case_id}/dossier.pdf?lang=it")
+    kept = _kept(sessions, case_id)
+    assert list(kept) == ["it"] and files.read(kept["it"]) == first.data
+    # The same content is served from the store: a stand-in file under the kept row shows it is read back.
+    stand_in = files.put(b"%PDF-1.7 kept")
+    with sessions.begin() as session:
+        session.execute(text("UPDATE dossier_pdfs SET sha256 = :sha WHERE case_id = :case"),
+                        {"sha": stand_in, "case": case_id})
+    assert operator.get(f"/cases/{case_id}/dossier.pdf?lang=it").data == b"%PDF-1.7 kept"
+    # A change of the case changes the document: laid out again, the replaced file leaves the store.
+    service.tick(case_id, people["operator"].actor, v, "interview_held")
+    again = operator.get(f"/cases/{case_id}/dossier.pdf?lang=it")
+    assert again.data != b"%PDF-1.7 kept" and "Giulia Parodi ha spuntato" in pdf_text(again.data)
+    assert files.read(_kept(sessions, case_id)["it"]) == again.data and not files.exists(stand_in)
+
+
+def test_erasing_a_worker_drops_the_dossiers_of_their_cases(service, sessions, files, as_role):
+    case_id, _v = open_case(service)
+    operator = as_role("operator")
+    assert "Anna Rossi" in pdf_text(operator.get(f"/cases/{case_id}/dossier.pdf?lang=en").data)
+    assert "Anna Rossi" in pdf_text(operator.get(f"/cases/{case_id}/dossier.pdf?lang=fr").data)
+    kept = _kept(sessions, case_id)
+    assert sorted(kept) == ["en", "fr"] and all(files.exists(sha) for sha in kept.values())
+    assert as_role("admin").post("/me/staff/people/w.anna/erase", data={"confirm": "Anna Rossi"}).status_code == 302
+    assert _kept(sessions, case_id) == {} and not any(files.exists(sha) for sha in kept.values())
+    assert "Anna Rossi" not in pdf_text(operator.get(f"/cases/{case_id}/dossier.pdf?lang=en").data)

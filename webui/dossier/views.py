@@ -1,8 +1,6 @@
 """The case dossier as a PDF, in the chosen language, for whoever may see the case."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 
@@ -13,16 +11,15 @@ from ..access import area_required, visible_case_or_404
 from ..i18n import lang as current_lang
 from ..models import User
 from ..services import db, services
+from .cache import cached_pdf, keep_pdf, source_key
+from .render import STYLESHEET, render_pdf
 
 bp = Blueprint("dossier", __name__, template_folder="templates")
-STYLESHEET = Path(__file__).parent / "dossier.css"
 
 
 @bp.route("/cases/<int:case_id>/dossier.pdf")
 @area_required("cases")
 def dossier(case_id: int):  # noqa: ANN201
-    import weasyprint  # imported here: only this page needs the PDF engine
-
     visible_case_or_404(case_id)
     lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else current_lang()
     names = dict(db().execute(select(User.id, User.display_name)).all())
@@ -32,8 +29,11 @@ def dossier(case_id: int):  # noqa: ANN201
 
     charts = [progress_chart(p.competences, p.person, f"progress-{i}") for i, p in enumerate(data.progress)]
     html = render_template("dossier/dossier.html", dossier=data, lang=lang, progress_charts=charts)
-    pdf = weasyprint.HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(
-        stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
+    key = source_key(html, STYLESHEET.read_bytes())
+    pdf = cached_pdf(db().connection(), services().files, case_id, lang, key)
+    if pdf is None:
+        pdf = render_pdf(html)  # in a process of its own: the worker does not keep the PDF engine
+        keep_pdf(services().engine, services().files, case_id, lang, key, pdf)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="dossier-{case_id}-{lang}.pdf"',
         "Cache-Control": "no-store"})

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, after_this_request, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
+from engine import monitoring
+from engine.db import database_problem
 from engine.i18n import localize
 from engine.models import Case, Desk
 from engine.monitoring import AGE_KEYS, SEX_KEYS, Dashboard, Scope, case_ids, dashboard
@@ -26,6 +30,9 @@ from .chart import bar_chart
 
 bp = Blueprint("monitoring", __name__, template_folder="templates")
 ROLES = policy.AREAS["monitoring"]
+# Events a page folds into the figures itself (one short transaction, see fold_for_the_page).
+PAGE_FOLD = 1000
+log = logging.getLogger(__name__)
 FIGURES = ("opened", "active", "on_hold", "closed", "overdue", "outcome", "pathway", "stage", "supply_chain", "sex",
            "age")
 FILTER_KEYS = ("desk", "region", "country", "pathway", "from", "until")
@@ -76,11 +83,44 @@ def scope_of(filters: Filters) -> Scope:
                  opened_until=moment(filters.until + timedelta(days=1)) if filters.until else None)
 
 
+def fold_for_the_page() -> bool:
+    """Bring the figures up to date as far as a page may: a small backlog is folded at once, if the write
+    lock is free (never waiting for it: a page never waits for another writer, nor holds the lock long);
+    a larger backlog, or a busy lock, is folded once the page has been sent. True when the figures are
+    complete."""
+    engine = services().engine
+    try:
+        monitoring.refresh(engine, wait=False, most=PAGE_FOLD)
+    except OperationalError as exc:
+        if database_problem(exc)[0] != "database.busy":
+            raise
+    if not monitoring.behind(engine):
+        return True
+
+    @after_this_request
+    def fold_later(response: Response) -> Response:
+        response.call_on_close(lambda: _fold_after_the_page(engine))
+        return response
+
+    return False
+
+
+def _fold_after_the_page(engine: Engine) -> None:
+    try:
+        monitoring.refresh(engine)
+    except OperationalError:
+        # The next page, `opera db refresh-monitoring` or `opera db upgrade` fold them.
+        log.exception("the monitoring figures could not be brought up to date")
+
+
 def read_dashboard(scope: Scope) -> Dashboard:
     """The figures, read on a connection of their own: the request's session may already hold a snapshot
     taken before the monitoring projection caught up with the latest events (SQLite)."""
+    complete = fold_for_the_page()
     with services().engine.connect() as connection:
-        return dashboard(connection, scope)
+        board = dashboard(connection, scope, refresh_first=False)
+    board.complete = complete
+    return board
 
 
 def sex_label(key: str) -> str:
@@ -166,12 +206,14 @@ def cases():  # noqa: ANN201
     key = request.args.get("key") or None
     if figure not in FIGURES or (figure == "sex" and key not in SEX_KEYS) or (figure == "age" and key not in AGE_KEYS):
         abort(404)
+    complete = fold_for_the_page()
     with services().engine.connect() as connection:
-        ids = case_ids(connection, scope_of(filters), figure, key)
+        ids = case_ids(connection, scope_of(filters), figure, key, refresh_first=False)
     found = list(db().scalars(select(Case).where(Case.id.in_(ids), policy.visible_cases_clause(actor()))
                               .order_by(Case.id))) if ids else []
     pathways = dict(current_pathways())
     return render_template("monitoring/cases.html", cases=found, filters=filters, figure=figure, key=key,
+                           complete=complete,
                            figure_label=_figure_label(figure, key, pathways), status_label=status_label,
                            pathway_title=lambda p: _pathway_title(pathways, p),
                            stage_title=lambda p, s: _stage_title(pathways, p, s))

@@ -27,6 +27,7 @@ from engine.personal_data import (
     export_person, names_of, words_of_kinds,
 )
 
+from ..dossier.cache import forget_pdfs
 from ..models import CaseNote, DeskMembership, LoginThrottle, User, UserRole
 from ..notifications.models import OutboxMessage
 from .models import AccessToken, ConsentRecord, StaffAccessLog
@@ -114,6 +115,7 @@ def erase_worker(connection: Connection, person_id: str, actor_id: str, now: dat
 
     pseudonym = erase_person(connection, person_id, actor_id, now, released, words)
     erase_kinds(Erasure(connection, person_id, pseudonym, actor_id, now, case_ids, alone, scrub, released))
+    forget_pdfs(connection, case_ids, released)  # their dossiers name the person
 
     # Notes and meetings: on a case the person followed alone they are about them; elsewhere, names go.
     for note in list(connection.execute(select(NOTES).where(NOTES.c.case_id.in_(case_ids)))):

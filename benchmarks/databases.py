@@ -1,0 +1,36 @@
+"""The database a benchmark section fills: a SQLite file in the run's folder, or, with `--database URL`, a
+scratch PostgreSQL database beside the one named (`<name>_<section>`, made afresh and dropped after)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def scratch_database(base_url: str | None, section: str, work: Path) -> Iterator[str]:
+    if base_url is None or base_url.startswith("sqlite"):
+        yield f"sqlite:///{work / f'{section}.sqlite'}"
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    scratch = f"{url.database}_{section}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def run(statement: str) -> None:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(statement)
+
+    run(f'DROP DATABASE IF EXISTS "{scratch}"')
+    run(f'CREATE DATABASE "{scratch}"')
+    try:
+        yield url.set(database=scratch).render_as_string(hide_password=False)
+    finally:
+        run(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        admin.dispose()
+
+
+def kind(url: str) -> str:
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
