@@ -125,10 +125,11 @@ def _log_refused(report: Any, outcomes: Any = ()) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):  # noqa: ANN202
+    from .auth.accounts import session_is_current
     from .models import User
 
     user = db().get(User, user_id)
-    return user if user is not None and user.is_active else None
+    return user if user is not None and user.is_active and session_is_current(user) else None
 
 
 def _register_pages(app: Flask) -> None:

@@ -41,8 +41,10 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Rome"  # Italy, France and Corsica share it
     LANGUAGES = ("it", "fr", "en")
     PAGE_SIZE = 25
-    # Login throttling: per account (e-mail) and per client address, within a window.
+    # Login throttling: per account and address, per account, per client address; free failures, then a
+    # delay that doubles up to the lock time. A quiet window forgets the failures.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_FIRST_DELAY_SECONDS = 2
     LOGIN_IP_MAX_FAILURES = 50
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCK_SECONDS = 15 * 60

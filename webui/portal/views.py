@@ -378,6 +378,8 @@ def password():  # noqa: ANN201
             status = 400
         elif form.validate_on_submit():
             accounts.change_password(services().sessions, user.id, hash_password(form.password.data))
+            db().rollback()  # a fresh read: the epoch moved on in the operation's transaction
+            accounts.keep_session(user)  # every other session of the account has ended
             session.pop(accounts.SIGNED_IN_BY_LINK, None)
             flash(_("Your new password is saved."), "success")
             return redirect(url_for("portal.home"))
