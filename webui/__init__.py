@@ -24,7 +24,7 @@ from engine.db import make_engine, make_session_factory, upgrade
 from engine.stored_files import open_file_store
 
 from . import config as config_module
-from . import i18n, security
+from . import i18n, routing, security
 from .access import may_enter
 from .services import Services, close_db, db
 
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         proxies = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
+    routing.init_app(app)
     _init_engine(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -23,6 +23,7 @@ from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine import policy
 from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 
+from ..routing import posted_number
 from ..access import (
     actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
 )
@@ -105,10 +106,7 @@ def case(case_id: int):  # noqa: ANN201
 
 
 def _version() -> int:
-    try:
-        return int(request.form["version"])
-    except (KeyError, ValueError):
-        abort(400)
+    return posted_number(request.form.get("version"))
 
 
 def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, anchor: str = "",

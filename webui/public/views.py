@@ -37,6 +37,7 @@ from databank.territory import gazetteer
 from databank.vocabulary import CATEGORIES, CHAIN_BITS, OFFERS, label
 from engine.db import writing
 
+from ..routing import database_id
 from ..i18n import select_locale
 from ..notifications.enquiries import queue_enquiry
 from ..portal.invitations import send_now
@@ -163,8 +164,8 @@ def contact_page(lang: str) -> Any:
 
 @bp.get(f"/{LANG}/contact/sent")
 def contact_sent(lang: str) -> str:
-    resource_id = request.args.get("resource", "")
-    record = public_resource(db(), int(resource_id), lang) if resource_id.isdigit() else None
+    resource_id = database_id(request.args.get("resource"))
+    record = public_resource(db(), resource_id, lang) if resource_id is not None else None
     return render_template("public/sent.html", resource=record, alternates=_alternates(".contact_sent"))
 
 

@@ -15,6 +15,7 @@ from engine import NotAllowed, policy
 from engine.models import Desk
 
 from ...access import actor
+from ...routing import posted_number
 from ...i18n import lang
 from ...services import db
 from ..forms import set_errors
@@ -102,11 +103,7 @@ def _version(form: Any) -> int:
 
 
 def _posted_int(value: Any) -> int:
-    """A number the page itself sent (a version, an id): anything else is a malformed request."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        abort(400)
+    return posted_number(value)
 
 
 def _or_404(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:

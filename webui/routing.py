@@ -1,0 +1,40 @@
+"""Ids in addresses and forms: a number the database's integer column cannot hold names nothing (404 in a
+path, nothing in a form or query), never a database error."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer, the type of every id column
+
+
+def database_id(value: Any) -> int | None:
+    """The id a text names, or None when it is not a number a row can have."""
+    try:
+        number = int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 <= number <= MAX_ID else None
+
+
+def posted_number(value: Any) -> int:
+    """An id or version the page itself sent: anything else is a malformed request (400)."""
+    number = database_id(value)
+    if number is None:
+        abort(400)
+    return number
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: digits within the integer column's range, else the route does not match."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Before any blueprint adds its routes: they are compiled with the converter known at that moment."""
+    app.url_map.converters["int"] = DatabaseIdConverter
