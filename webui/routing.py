@@ -1,10 +1,12 @@
-"""Ids in addresses and forms: a number the database's integer column cannot hold names nothing (404 in a
-path, nothing in a form or query), never a database error."""
+"""Addresses: ids in them and in forms (a number the database's integer column cannot hold names nothing:
+404 in a path, 400 or nothing in a form or query, never a database error), and absolute addresses, which
+come from the configured OPERA_BASE_URL, never from the request's Host header (which anyone can set)."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app, url_for
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer, the type of every id column
@@ -33,6 +35,16 @@ class DatabaseIdConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def base_url() -> str:
+    configured = current_app.config.get("BASE_URL") or os.environ.get("OPERA_BASE_URL")
+    return (configured or "http://localhost:5000").rstrip("/")
+
+
+def absolute_url_for(endpoint: str, **values: Any) -> str:
+    """The page's address on the configured site (for sitemaps, language alternates, e-mails)."""
+    return base_url() + url_for(endpoint, _external=False, **values)
 
 
 def init_app(app: Flask) -> None:

@@ -373,6 +373,19 @@ def test_the_sitemap_lists_every_public_page_in_each_language(app, catalogue):  
     assert "Allow: /catalogue/" in robots and "Sitemap: http://localhost/catalogue/sitemap.xml" in robots
 
 
+def test_absolute_addresses_come_from_the_configured_base_url_never_the_host_header(app, catalogue):  # noqa: ANN001
+    app.config["BASE_URL"] = "https://catalogo.opera.example/"
+    client = app.test_client()
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    texts = [client.get("/catalogue/sitemap.xml", headers=forged).text, client.get("/robots.txt", headers=forged).text,
+             client.get("/catalogue/en/", headers=forged).text,
+             client.get(f"/catalogue/fr/resources/{catalogue['cnc']}-x", headers=forged, follow_redirects=True).text]
+    assert all("evil.example" not in text for text in texts)
+    assert "Sitemap: https://catalogo.opera.example/catalogue/sitemap.xml" in texts[1]
+    assert "<loc>https://catalogo.opera.example/catalogue/it/</loc>" in texts[0]
+    assert 'hreflang="it" href="https://catalogo.opera.example/catalogue/it/"' in texts[2]
+
+
 # --- the crawl: no personal data on any public page --------------------------------------------------
 
 class Links(HTMLParser):

@@ -37,7 +37,7 @@ from databank.territory import gazetteer
 from databank.vocabulary import CATEGORIES, CHAIN_BITS, OFFERS, label
 from engine.db import writing
 
-from ..routing import database_id
+from ..routing import absolute_url_for, database_id
 from ..i18n import select_locale
 from ..notifications.enquiries import queue_enquiry
 from ..portal.invitations import send_now
@@ -75,7 +75,7 @@ def _robots(state: Any) -> None:
 def robots() -> Response:
     """Crawlers may read the catalogue; everything else is behind a login and of no use to them."""
     text = "\n".join(["User-agent: *", "Allow: /catalogue/", "Disallow: /catalogue/photos/", "Disallow: /",
-                      f"Sitemap: {url_for('public.sitemap', _external=True)}", ""])
+                      f"Sitemap: {absolute_url_for('public.sitemap')}", ""])
     return _cacheable(Response(text, mimetype="text/plain"), 3600)
 
 
@@ -259,7 +259,7 @@ def _map(records: list[dict[str, Any]], lang: str) -> Markup:
 def _alternates(endpoint: str, **values: Any) -> dict[str, str]:
     """The same page in each language (absolute URLs, for hreflang and the canonical link)."""
     values = {k: v for k, v in values.items() if v is not None}
-    return {code: url_for(endpoint, lang=code, _external=True, **values) for code in LANGUAGES}
+    return {code: absolute_url_for(endpoint, lang=code, **values) for code in LANGUAGES}
 
 
 def _urls(endpoint: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -274,8 +274,8 @@ def _cacheable(response: Response, seconds: int) -> Response:
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     def resource_url(record: dict[str, Any], external: bool = False) -> str:
-        return url_for("public.resource_page", resource_id=record["id"], title_slug=slug(record["title"]),
-                       _external=external)
+        build = absolute_url_for if external else url_for
+        return build("public.resource_page", resource_id=record["id"], title_slug=slug(record["title"]))
 
     def photo_url(record: dict[str, Any], photo: dict[str, Any]) -> str:
         return url_for("public.photo", resource_id=record["id"], file_id=photo["id"])
