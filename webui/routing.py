@@ -21,7 +21,7 @@ def database_id(value: Any) -> int | None:
     return number if number is not None and 0 <= number <= MAX_ID else None
 
 
-def posted_number(value: Any) -> int:
+def posted_id(value: Any) -> int:
     """An id or version the page itself sent: anything else is a malformed request (400)."""
     number = database_id(value)
     if number is None:

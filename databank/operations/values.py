@@ -190,12 +190,13 @@ class ProfileDraft:
 
 
 def check_profile(session: Session, actor: Actor, data: dict[str, Any], current: Profile | None = None,
-                  taxonomy: Taxonomy | None = None, from_file: bool = False) -> tuple[ProfileDraft, list[Problem]]:
+                  taxonomy: Taxonomy | None = None, from_file: bool = False,
+                  locale: str | None = None) -> tuple[ProfileDraft, list[Problem]]:
     """The values a profile would have with `data` (all of them for a new one, the changed ones for
     `current`), and what is wrong with them. Writes nothing."""
     taxonomy = taxonomy or Taxonomy(session)
     merged = _merged_profile(current, data) if current is not None else dict(data)
-    f = Fields(merged, PROFILE_FIELDS, from_file)
+    f = Fields(merged, PROFILE_FIELDS, from_file, locale)
     values: dict[str, Any] = {
         "display_name": f.line("display_name", 200, required=True),
         "email": f.email("email"),
@@ -292,13 +293,13 @@ class ResourceDraft:
 
 
 def check_resource(session: Session, actor: Actor, data: dict[str, Any], current: Resource | None = None,
-                   from_file: bool = False) -> tuple[ResourceDraft, list[Problem]]:
+                   from_file: bool = False, locale: str | None = None) -> tuple[ResourceDraft, list[Problem]]:
     merged = dict(data)
     if current is not None:
         merged = {name: getattr(current, name) for name in RESOURCE_FIELDS}
         merged = {k: v for k, v in merged.items() if v not in (None, "", [])}
         merged.update(data)
-    f = Fields(merged, RESOURCE_FIELDS, from_file)
+    f = Fields(merged, RESOURCE_FIELDS, from_file, locale)
     values: dict[str, Any] = {
         "category": f.choice("category", "category", required=True),
         "title": f.line("title", 200, required=True),

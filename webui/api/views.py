@@ -23,7 +23,7 @@ from engine.errors import EngineError
 from engine.i18n import localize
 from engine.models import AssessmentResponse, Case, CaseDocument, Desk, Event, utcnow
 
-from ..routing import MAX_ID, posted_number
+from ..routing import MAX_ID, posted_id
 from .. import access
 from ..cases.listing import Filters, desk_query
 from ..cases import operations as case_operations
@@ -165,7 +165,7 @@ def _expected_version() -> int:
     found = _IF_MATCH.match(header)
     if found is None:
         raise BadRequest()
-    return posted_number(found.group(1))
+    return posted_id(found.group(1))
 
 
 def _etag(version: int) -> dict[str, str]:

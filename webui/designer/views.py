@@ -375,7 +375,7 @@ def simulation(revision_id: int):  # noqa: ANN201
             if step is not None:
                 steps.append(step)
         else:
-            step = simulation_steps.step_from_form(pathway, request.form)
+            step = simulation_steps.step_from_form(pathway, request.form, lang())
             if step is not None:
                 steps.append(step)
     state = simulate(pathway, steps, members=members, others=_others(pathway), assessments=_assessments())

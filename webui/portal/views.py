@@ -23,7 +23,7 @@ from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine import policy
 from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 
-from ..routing import posted_number
+from ..routing import posted_id
 from ..access import (
     actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
 )
@@ -106,7 +106,7 @@ def case(case_id: int):  # noqa: ANN201
 
 
 def _version() -> int:
-    return posted_number(request.form.get("version"))
+    return posted_id(request.form.get("version"))
 
 
 def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, anchor: str = "",
