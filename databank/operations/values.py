@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases import Actor
 from engine.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from engine.models import Case, Desk
+from engine import policy
+from engine.models import Case, CaseMember, Desk
 
 from .. import esco
 from ..errors import Problem
@@ -222,8 +224,16 @@ def check_profile(session: Session, actor: Actor, data: dict[str, Any], current:
     if desk_id and session.get(Desk, desk_id) is None:
         f.problem("desk_id", "value.unknown_desk", value=desk_id)
     values["desk_id"] = desk_id
-    if values["case_id"] is not None and session.get(Case, values["case_id"]) is None:
-        f.problem("case_id", "value.unknown_case", value=values["case_id"])
+    if values["case_id"] is not None:
+        case = session.get(Case, values["case_id"])
+        # A case of a desk the actor does not serve is as unknown to it as a case that does not exist.
+        if case is None or not policy.may_link_profile_to_case(actor, case):
+            f.problem("case_id", "value.unknown_case", value=values["case_id"])
+    if values["person_id"] is not None and not policy.is_own_profile(actor, values["person_id"]):
+        desks = session.scalars(select(Case.desk_id).join(CaseMember, CaseMember.case_id == Case.id).where(
+            CaseMember.person_id == values["person_id"], CaseMember.kind == "worker").distinct())
+        if not policy.may_link_profile_to_worker(actor, desks):
+            f.problem("person_id", "value.unknown_worker", value=values["person_id"])
     occupations = _competences(f, "occupations", "occupation", taxonomy) \
         if current is None or "occupations" in data else None
     skills = _competences(f, "skills", "skill", taxonomy) if current is None or "skills" in data else None

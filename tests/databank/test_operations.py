@@ -366,3 +366,20 @@ def test_numbers_typed_in_a_form_are_read_in_the_typists_language(databank):
     [problem] = refused.value.problems
     assert problem.code == "value.number_ambiguous" and "1,5" in problem.message("it")
     assert databank.get_resource(GENOVA_OPERATOR, italian.id)["surface_m2"] == 1500  # nothing changed
+
+
+def test_an_operator_links_a_profile_only_to_a_case_or_worker_of_a_desk_they_serve(databank, service):
+    nice_case, _v = open_case(service, desk="nice")  # w-anna is followed at Nice only
+    refused_case = anna(person_id=None, case_id=nice_case)
+    with pytest.raises(EntryInvalid) as refused:
+        databank.create_profile(GENOVA_OPERATOR, refused_case)
+    assert [(p.field, p.code) for p in refused.value.problems] == [("case_id", "value.unknown_case")]
+    with pytest.raises(EntryInvalid) as refused:
+        databank.create_profile(GENOVA_OPERATOR, anna(person_id="w-anna"))
+    assert [(p.field, p.code) for p in refused.value.problems] == [("person_id", "value.unknown_worker")]
+    saved = databank.create_profile(GENOVA_OPERATOR, anna(person_id=None))
+    with pytest.raises(EntryInvalid):
+        databank.update_profile(GENOVA_OPERATOR, saved.id, saved.version, {"case_id": nice_case})
+    # The desk that follows them links both; so does an administrator.
+    assert databank.create_profile(NICE_OPERATOR, anna(desk_id="nice", case_id=nice_case)).id
+    assert databank.create_profile(ADMIN, anna(case_id=nice_case)).id
