@@ -42,7 +42,7 @@ RESOURCE_FIELDS = (
     "desk_id", "category", "title", "description", "country", "region", "province", "municipality", "address",
     "latitude", "longitude", "surface_m2", "capacity", "condition", "offers", "available_from", "terms",
     "owner_kind", "owner_name", "contact_name", "contact_email", "contact_phone", "origin_firm",
-    "origin_firm_nace", "supply_chains", "status", "published",
+    "origin_firm_nace", "supply_chains", "status", "published", "exact_location_public",
 )
 
 
@@ -332,6 +332,7 @@ def check_resource(session: Session, actor: Actor, data: dict[str, Any], current
         "supply_chains": f.choices("supply_chains", "supply_chain"),
         "status": f.choice("status", "status", default="available"),
         "published": f.boolean("published", default=True),
+        "exact_location_public": f.boolean("exact_location_public"),
     }
     desk_id = f.line("desk_id", 64, required=True)
     if desk_id and session.get(Desk, desk_id) is None:

@@ -1,4 +1,5 @@
-"""Sessions that end (an epoch per account) and the addresses an account signed in from
+"""Sessions that end (an epoch per account), the addresses an account signed in from, and whether a
+resource's exact place may be shown publicly
 
 Revision ID: 0019
 Revises: 0017
@@ -29,7 +30,13 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table('databank_resources', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('exact_location_public', sa.Boolean(), nullable=False, server_default='0'))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('databank_resources', schema=None) as batch_op:
+        batch_op.drop_column('exact_location_public')
     op.drop_table('login_known_addresses')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_epoch')

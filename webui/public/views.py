@@ -33,6 +33,8 @@ from databank.public import (
     THRESHOLD, area_map_svg, area_skills, catalogue, mapped_resources, overview, public_photo, public_resource,
     slug,
 )
+from databank.photos import SIZES as PHOTO_SIZES
+from databank.photos import PhotoUnreadable, public_rendition
 from databank.territory import gazetteer
 from databank.vocabulary import CATEGORIES, CHAIN_BITS, OFFERS, label
 from engine.db import writing
@@ -41,7 +43,6 @@ from ..routing import absolute_url_for, database_id
 from ..i18n import select_locale
 from ..notifications.enquiries import queue_enquiry
 from ..portal.invitations import send_now
-from ..security import send_stored_file
 from ..services import databank, db, services
 from .forms import ContactForm, ResourceFilterForm
 from .throttle import admit_enquiry
@@ -182,12 +183,26 @@ def skills_page(lang: str, area: str = "") -> str:
 # --- photos, sitemap ---------------------------------------------------------------------------------
 
 @bp.get("/photos/<int:resource_id>/<int:file_id>")
-def photo(resource_id: int, file_id: int) -> Response:
-    """Only a photo marked public, of a published available resource; never a document or another file."""
+@bp.get("/photos/<int:resource_id>/<int:file_id>/<int:size>")
+def photo(resource_id: int, file_id: int, size: int = 1280) -> Response:
+    """Only a photo marked public, of a published available resource; never a document or another file. Never
+    the uploaded bytes either: a rendition re-encoded at one of the catalogue's sizes, without metadata."""
+    if size not in PHOTO_SIZES:
+        abort(404)
     row = public_photo(db(), resource_id, file_id)
     if row is None:
         abort(404)
-    return send_stored_file(row.sha256, row.content_type, max_age=PHOTO_MAX_AGE)
+    etag = f"{row.sha256[:32]}-{size}"
+    if request.if_none_match.contains(etag):
+        return _cacheable(Response(status=304, headers={"ETag": f'"{etag}"'}), PHOTO_MAX_AGE)
+    try:
+        content, content_type = public_rendition(services().files.read(row.sha256), size)
+    except (PhotoUnreadable, FileNotFoundError):
+        abort(404)
+    response = Response(content, mimetype=content_type)
+    response.set_etag(etag)
+    response.headers["Content-Disposition"] = "inline"
+    return _cacheable(response, PHOTO_MAX_AGE)
 
 
 @bp.get("/sitemap.xml")
@@ -277,8 +292,8 @@ def _helpers() -> dict[str, Any]:
         build = absolute_url_for if external else url_for
         return build("public.resource_page", resource_id=record["id"], title_slug=slug(record["title"]))
 
-    def photo_url(record: dict[str, Any], photo: dict[str, Any]) -> str:
-        return url_for("public.photo", resource_id=record["id"], file_id=photo["id"])
+    def photo_url(record: dict[str, Any], photo: dict[str, Any], size: int = 1280) -> str:
+        return url_for("public.photo", resource_id=record["id"], file_id=photo["id"], size=size)
 
     return {"resource_url": resource_url, "photo_url": photo_url, "languages": LANGUAGE_NAMES}
 
