@@ -4,6 +4,7 @@ come from the configured OPERA_BASE_URL, never from the request's Host header (w
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 from typing import Any
 
 from flask import Flask, abort, current_app, url_for
@@ -47,6 +48,13 @@ def absolute_url_for(endpoint: str, **values: Any) -> str:
     return base_url() + url_for(endpoint, _external=False, **values)
 
 
+def site_path(url: str) -> str:
+    """The path (and query) of an address on this site: links between its pages stay on the host serving them."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def init_app(app: Flask) -> None:
     """Before any blueprint adds its routes: they are compiled with the converter known at that moment."""
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.add_template_filter(site_path)
