@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, Response, abort, current_app, request, send_file
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -127,10 +128,14 @@ def record_success(session: Session, email: str, user: User, address: str | None
         if row is not None:
             session.delete(row)
         known = session.get(KnownAddress, (user.id, _digest(address)))
-        if known is None:
-            session.add(KnownAddress(user_id=user.id, address_hash=_digest(address), last_seen_at=now))
-        else:
+        if known is not None:
             known.last_seen_at = now
+        else:
+            try:
+                with session.begin_nested():  # the same address signing in twice at once: one row
+                    session.add(KnownAddress(user_id=user.id, address_hash=_digest(address), last_seen_at=now))
+            except IntegrityError:
+                pass
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
