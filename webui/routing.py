@@ -30,8 +30,24 @@ def posted_id(value: Any) -> int:
     return number
 
 
+def _digits_up_to(largest: int) -> str:
+    """A regular expression of the decimal numbers 0..largest (so an address with a larger one matches no route
+    at all: a converter that refused it after matching would let another method's route answer 405)."""
+    text = str(largest)
+    choices = ["0"] + [r"[1-9]" + (rf"[0-9]{{{n - 1}}}" if n > 1 else "") for n in range(1, len(text))]
+    for i, digit in enumerate(map(int, text)):
+        lowest = 1 if i == 0 else 0
+        if digit > lowest:
+            rest = len(text) - i - 1
+            smaller = f"[{lowest}-{digit - 1}]" if digit - 1 > lowest else str(lowest)
+            choices.append(text[:i] + smaller + (rf"[0-9]{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join(choices + [text]) + ")"
+
+
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:...>` in every route: digits within the integer column's range, else the route does not match."""
+    """`<int:...>` in every route: a number the integer column can hold, else the route does not match (404)."""
+
+    regex = _digits_up_to(MAX_ID)
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", MAX_ID)
