@@ -2,7 +2,7 @@
 resource's exact place may be shown publicly
 
 Revision ID: 0019
-Revises: 0024
+Revises: 0022
 Create Date: 2026-12-06 05:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from engine.models import UTCDateTime
 
 revision = '0019'
-down_revision = '0024'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
