@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -57,6 +58,15 @@ COLUMNS = {"profiles": PROFILE_COLUMNS, "resources": RESOURCE_COLUMNS}
 REQUIRED = {"profiles": ("display_name",), "resources": ("title", "category")}
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
+# What a file may unpack to, and the shape of its rows: a small file made to be huge when unpacked (or wide,
+# or long, or slow) is refused before it is read into memory, or as soon as a bound is passed while reading.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024      # every part of an XLSX together
+MAX_PART_BYTES = {"sharedStrings": 16 * 1024 * 1024, "sheet": 48 * 1024 * 1024, "other": 4 * 1024 * 1024}
+MAX_PARTS = 200
+MAX_SHARED_STRINGS = 300_000
+MAX_COLUMNS = max(len(PROFILE_COLUMNS), len(RESOURCE_COLUMNS)) + 20  # some spare (empty) columns are fine
+MAX_CELL_CHARS = 32_767                    # a spreadsheet's own limit
+MAX_READ_SECONDS = 20
 MAX_EXPORT = 200_000
 _URI_IN_TEXT = re.compile(r"\(?\s*(http://data\.europa\.eu/esco/(?:occupation|skill)/[A-Za-z0-9.\-]+)\s*\)?")
 
@@ -139,17 +149,75 @@ def _read_csv(content: bytes) -> tuple[list[str], list[list[Any]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    bounds = _Bounds()
     rows: list[list[Any]] = []
     try:
         for record in reader:
+            bounds.check_row(record, reader.line_num, len(rows) + 1)
             rows.append(record)
-            if len(rows) > MAX_ROWS + 1:
-                raise _Refused(Problem("", "exchange.too_many_rows", {"rows": f"> {MAX_ROWS}", "max": MAX_ROWS}))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _Refused(Problem("", "exchange.cell_too_long", {"cell": f"{reader.line_num}",
+                                                                  "max": MAX_CELL_CHARS})) from exc
         raise _Refused(Problem("", "exchange.csv_syntax", {"line": reader.line_num, "reason": str(exc)})) from exc
     if not rows:
         raise _Refused(Problem("", "exchange.empty"))
     return [str(h) for h in rows[0]], rows[1:]
+
+
+class _Bounds:
+    """The rows, columns, cell lengths and time a file may take, checked row by row as it is read."""
+
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + MAX_READ_SECONDS
+
+    def check_row(self, values: Iterable[Any] | list[Any], where: int | str, count: int) -> None:
+        if count > MAX_ROWS + 1:
+            raise _Refused(Problem("", "exchange.too_many_rows", {"rows": f"> {MAX_ROWS}", "max": MAX_ROWS}))
+        if len(values) > MAX_COLUMNS:  # type: ignore[arg-type]
+            raise _Refused(Problem("", "exchange.too_many_columns", {"row": where, "max": MAX_COLUMNS}))
+        for value in values:
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise _Refused(Problem("", "exchange.cell_too_long", {"cell": where, "max": MAX_CELL_CHARS}))
+        if time.monotonic() > self.deadline:
+            raise _Refused(Problem("", "exchange.too_slow", {"seconds": MAX_READ_SECONDS}))
+
+
+def _check_archive(content: bytes) -> None:
+    """Refuse an XLSX whose parts would unpack beyond the bounds, before any of it is unpacked. The sizes come
+    from the archive's directory; a part that unpacks to more than it declares fails its read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_PARTS:
+                raise _Refused(Problem("", "exchange.unpacked_too_large", {"max_mb": MAX_UNPACKED_BYTES // 2**20}))
+            total = 0
+            for part in parts:
+                name = part.filename.rsplit("/", 1)[-1]
+                kind = "sharedStrings" if name.startswith("sharedStrings") else \
+                    "sheet" if part.filename.startswith("xl/worksheets/") else "other"
+                total += part.file_size
+                if part.file_size > MAX_PART_BYTES[kind] or total > MAX_UNPACKED_BYTES:
+                    raise _Refused(Problem("", "exchange.unpacked_too_large",
+                                           {"max_mb": MAX_UNPACKED_BYTES // 2**20}))
+                if kind == "sharedStrings" and _count_in_part(archive, part, b"<si") > MAX_SHARED_STRINGS:
+                    raise _Refused(Problem("", "exchange.unpacked_too_large",
+                                           {"max_mb": MAX_UNPACKED_BYTES // 2**20}))
+    except zipfile.BadZipFile as exc:
+        raise _Refused(Problem("", "exchange.xlsx_unreadable", {"reason": type(exc).__name__})) from exc
+
+
+def _count_in_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, needle: bytes) -> int:
+    """How often `needle` occurs in a part, unpacked a chunk at a time (a million tiny strings are slow to
+    parse, not to count)."""
+    count, tail = 0, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            block = tail + chunk
+            count += block.count(needle)
+            tail = block[-(len(needle) - 1):]
+            count -= tail.count(needle)  # counted again with the next chunk
+    return count + tail.count(needle)
 
 
 def _read_xlsx(content: bytes) -> tuple[list[str], list[list[Any]]]:
@@ -157,25 +225,35 @@ def _read_xlsx(content: bytes) -> tuple[list[str], list[list[Any]]]:
     from openpyxl.utils import get_column_letter
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_archive(content)
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise _Refused(Problem("", "exchange.xlsx_unreadable", {"reason": type(exc).__name__})) from exc
     except Exception as exc:  # noqa: BLE001 - a malformed or hostile file may fail anywhere inside the reader
         raise _Refused(Problem("", "exchange.xlsx_unreadable", {"reason": type(exc).__name__})) from exc
+    bounds = _Bounds()
     try:
         sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # the size the file claims is not trusted: rows are as long as their cells
         rows: list[list[Any]] = []
         for row in sheet.iter_rows():
+            bounds.check_row(row, len(rows) + 1, len(rows) + 1)
             values = []
             for cell in row:
                 if getattr(cell, "data_type", None) == "f":
                     where = f"{get_column_letter(cell.column)}{cell.row}"
                     raise _Refused(Problem("", "exchange.formula_cell", {"cell": where}))
-                values.append(_cell_value(cell.value))
+                value = _cell_value(cell.value)
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    raise _Refused(Problem("", "exchange.cell_too_long", {"cell": f"{len(rows) + 1}",
+                                                                          "max": MAX_CELL_CHARS}))
+                values.append(value)
             rows.append(values)
-            if len(rows) > MAX_ROWS + 1:
-                raise _Refused(Problem("", "exchange.too_many_rows", {"rows": f"> {MAX_ROWS}", "max": MAX_ROWS}))
+    except _Refused:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:  # a part that lies about its size
+        raise _Refused(Problem("", "exchange.xlsx_unreadable", {"reason": type(exc).__name__})) from exc
     finally:
         book.close()
     while rows and all(v in (None, "") for v in rows[-1]):
@@ -276,6 +354,12 @@ def _check_rows(session: Session, actor: Actor, kind: str, names: list[str], ent
         data = {name: _text(value) for name, value in zip(names, record) if name}
         raw_id = data.pop("id", "")
         row = RowReport(number, "create")
+        beyond = [v for v in record[len(names):] if v not in (None, "") and str(v).strip()]
+        if beyond:  # never cut silently: a shifted row would put its values under the wrong columns
+            row.problems.append(Problem("", "exchange.extra_cells", {"cells": len(names) + len(beyond),
+                                                                    "columns": len(names)}))
+            report.rows.append(row)
+            continue
         current = None
         if raw_id:
             current = loaded.get(entry_id) if entry_id else None

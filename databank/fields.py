@@ -9,6 +9,8 @@ import re
 from datetime import date, datetime
 from typing import Any, Iterable
 
+from engine.numbers import NumberNotRead, read_number
+
 from .errors import Problem
 from .territory import gazetteer
 from .vocabulary import VOCABULARIES, code_of
@@ -47,8 +49,10 @@ def split_list(value: Any) -> list[Any]:
 class Fields:
     """Reads typed values out of a dict and collects the problems (never raises)."""
 
-    def __init__(self, data: dict[str, Any], known: Iterable[str], from_file: bool = False):
+    def __init__(self, data: dict[str, Any], known: Iterable[str], from_file: bool = False,
+                 locale: str | None = None):
         self.data = data
+        self.locale = locale  # the language typed numbers are read in (None: plain notation)
         self.problems: list[Problem] = []
         known = set(known)
         for name in data:
@@ -111,17 +115,23 @@ class Fields:
         return self._in_range(name, low, high, whole=False)
 
     def _in_range(self, name: str, low: float, high: float, whole: bool) -> Any:
-        """The value as a number from low to high (a comma read as the decimal mark), else None and a problem."""
+        """The value as a number from low to high (typed text read by engine.numbers), else None and a problem."""
         value = self.raw(name)
         if value in (None, ""):
             return None
         try:
             if isinstance(value, bool):
                 raise ValueError
-            number = value if isinstance(value, (int, float)) else float(str(value).replace(",", "."))
+            number = value if isinstance(value, (int, float)) else read_number(str(value), self.locale)
             if number != number or (whole and number != int(number)):  # NaN, or a fraction where a whole is due
                 raise ValueError
             number = int(number) if whole else float(number)
+        except NumberNotRead as unread:
+            if unread.suggestions:
+                self.problem(name, "value.number_ambiguous", value=value, suggestions=" / ".join(unread.suggestions))
+            else:
+                self.problem(name, "value.not_integer" if whole else "value.not_number", value=value)
+            return None
         except (TypeError, ValueError, OverflowError):
             self.problem(name, "value.not_integer" if whole else "value.not_number", value=value)
             return None

@@ -207,6 +207,8 @@ class Resource(ChainsMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="available")
     reserved_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
     published: Mapped[bool] = mapped_column(Boolean, default=True)  # shown in the public catalogue
+    # The owner agreed to show the exact place publicly; otherwise the catalogue shows its municipality's.
+    exact_location_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))

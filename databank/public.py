@@ -55,6 +55,12 @@ def public_record(resource: Resource, lang: str) -> dict[str, Any]:
         "photos": [{"id": f.id, "sha256": f.sha256, "caption": f.caption, "content_type": f.content_type}
                    for f in resource.files if f.kind == "photo" and f.public],
     })
+    if not resource.exact_location_public:
+        # Only the municipality's place, never the owner's yard (without a known municipality, no place: the
+        # map then shows the province or the region, as for an entry that gave no coordinates).
+        town = places.point(municipality=resource.municipality, province=resource.province, region=resource.region)
+        near = town is not None and town.precision == "municipality"
+        record["latitude"], record["longitude"] = (town.lat, town.lon) if near else (None, None)
     return record
 
 

@@ -389,6 +389,18 @@ def profile_fields_locked_for(actor: Actor, desk_id: str) -> tuple[str, ...]:
     return () if may_edit_entry(actor, desk_id) else ("desk_id", "person_id", "case_id")
 
 
+def may_link_profile_to_case(actor: Actor, case: Any) -> bool:
+    """A profile says which case it comes from only by someone who manages that case."""
+    return is_manager(actor, case)
+
+
+def may_link_profile_to_worker(actor: Actor, worker_case_desks: Iterable[str]) -> bool:
+    """A profile is made a worker's only by someone serving a desk that accompanies them (`worker_case_desks`:
+    the desks of the cases the person follows as a worker; a person no desk accompanies belongs to none)."""
+    desks = set(worker_case_desks)
+    return not desks or actor.has("admin") or any(works_at(actor, desk_id) for desk_id in desks)
+
+
 def is_own_profile(actor: Actor, person_id: str | None) -> bool:
     return bool(person_id) and person_id == actor.id
 

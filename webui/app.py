@@ -16,7 +16,7 @@ from engine.db import make_engine, make_session_factory, upgrade
 from engine.stored_files import open_file_store
 
 from . import config as config_module
-from . import i18n, security
+from . import i18n, routing, security
 from .access import may_enter
 from .services import Services, close_db, db
 
@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         proxies = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
+    routing.init_app(app)
     _init_engine(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -117,10 +118,11 @@ def _log_refused(report: Any, outcomes: Any = ()) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):  # noqa: ANN202
+    from .auth.accounts import session_is_current
     from .models import User
 
     user = db().get(User, user_id)
-    return user if user is not None and user.is_active else None
+    return user if user is not None and user.is_active and session_is_current(user) else None
 
 
 def _register_pages(app: Flask) -> None:

@@ -9,6 +9,7 @@
 | PATHWAYS_DIR | OPERA_PATHWAYS_DIR | ./pathways, else the project's pathways/ |
 | ASSESSMENTS_DIR | OPERA_ASSESSMENTS_DIR | ./assessments, else the project's assessments/ |
 | SESSION_COOKIE_SECURE | OPERA_COOKIE_SECURE (0/1) | on |
+| BASE_URL | OPERA_BASE_URL | http://localhost:5000: the site's address in sitemaps, alternates and e-mails |
 | PROXIES | OPERA_PROXIES | 0: how many reverse proxies set X-Forwarded-For/-Proto in front of the app |
 """
 from __future__ import annotations
@@ -41,8 +42,10 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Rome"  # Italy, France and Corsica share it
     LANGUAGES = ("it", "fr", "en")
     PAGE_SIZE = 25
-    # Login throttling: per account (e-mail) and per client address, within a window.
+    # Login throttling: per account and address, per account, per client address; free failures, then a
+    # delay that doubles up to the lock time. A quiet window forgets the failures.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_FIRST_DELAY_SECONDS = 2
     LOGIN_IP_MAX_FAILURES = 50
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCK_SECONDS = 15 * 60
@@ -61,7 +64,8 @@ def from_environment() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, env in (("DATABASE_URL", "OPERA_DATABASE_URL"), ("SECRET_KEY", "OPERA_SECRET_KEY"),
                      ("INSTANCE_PATH", "OPERA_INSTANCE_PATH"), ("PATHWAYS_DIR", "OPERA_PATHWAYS_DIR"),
-                     ("ASSESSMENTS_DIR", "OPERA_ASSESSMENTS_DIR"), ("FILE_STORE", "OPERA_FILE_STORE")):
+                     ("ASSESSMENTS_DIR", "OPERA_ASSESSMENTS_DIR"), ("FILE_STORE", "OPERA_FILE_STORE"),
+                     ("BASE_URL", "OPERA_BASE_URL")):
         if os.environ.get(env):
             out[key] = os.environ[env]
     if os.environ.get("OPERA_PROXIES", "").strip().isdigit():

@@ -30,6 +30,8 @@ class User(UserMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every login session carries the epoch it began in; raising it ends all of them at once (on every server).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     desk_links: Mapped[list[DeskMembership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
@@ -84,6 +86,16 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class KnownAddress(Base):
+    """An address (hashed) from which the account signed in successfully: failures from elsewhere do not
+    lock its owner out from here."""
+
+    __tablename__ = "login_known_addresses"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CaseNote(Base):

@@ -5,12 +5,14 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, abort, current_app, request, send_file
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.models import utcnow
 
-from .models import LoginThrottle, User
+from .models import KnownAddress, LoginThrottle, User
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -43,21 +45,54 @@ def verify_password(user: User | None, password: str) -> bool:
 
 
 # --- throttling -------------------------------------------------------------------------------------
+# Failures are counted per account and address, per account from anywhere, and per address across accounts,
+# each with a delay that doubles with every failure past its free ones. The account-wide count never holds
+# back an address the account signed in from before: nobody can lock an owner out from elsewhere.
 
-def throttle_keys(email: str, address: str | None) -> list[tuple[str, int]]:
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _account_key(email: str) -> str:
+    return "email:" + _digest(email.strip().lower())[:40]
+
+
+def _pair_prefix(email: str) -> str:
+    return "pair:" + _digest(email.strip().lower())[:40] + ":"
+
+
+def throttle_keys(email: str, address: str | None, *, known_address: bool = False) -> list[tuple[str, int]]:
+    """The counters a login attempt is held to, each with its number of free failures."""
     config = current_app.config
-    keys = [("email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40],
-             config["LOGIN_MAX_FAILURES"])]
+    keys = []
     if address:
+        keys.append((_pair_prefix(email) + _digest(address)[:40], config["LOGIN_MAX_FAILURES"]))
         keys.append(("ip:" + address[:90], config["LOGIN_IP_MAX_FAILURES"]))
+    if not known_address:
+        keys.append((_account_key(email), config["LOGIN_MAX_FAILURES"]))
     return keys
 
 
-def locked_for(session: Session, email: str, address: str | None, now: datetime | None = None) -> timedelta | None:
-    """How long logins for this e-mail or from this address are refused, if they are."""
+def is_known_address(session: Session, user: User | None, address: str | None) -> bool:
+    return user is not None and bool(address) and \
+        session.get(KnownAddress, (user.id, _digest(address or ""))) is not None
+
+
+def delay_after(failures: int, free: int) -> timedelta | None:
+    """No wait for the free failures, then 2 s, 4 s, 8 s... up to the lock time."""
+    if failures < free:
+        return None
+    config = current_app.config
+    seconds = config["LOGIN_FIRST_DELAY_SECONDS"] * 2 ** min(failures - free, 30)
+    return timedelta(seconds=min(seconds, config["LOGIN_LOCK_SECONDS"]))
+
+
+def locked_for(session: Session, email: str, address: str | None, user: User | None = None,
+               now: datetime | None = None) -> timedelta | None:
+    """How long logins for this e-mail from this address are refused, if they are."""
     now = now or utcnow()
     longest: timedelta | None = None
-    for key, _limit in throttle_keys(email, address):
+    for key, _free in throttle_keys(email, address, known_address=is_known_address(session, user, address)):
         row = session.get(LoginThrottle, key)
         if row is not None and row.locked_until is not None and row.locked_until > now:
             remaining = row.locked_until - now
@@ -69,41 +104,49 @@ def record_failure(session: Session, email: str, address: str | None, user: User
     config = current_app.config
     now = utcnow()
     window = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    lock = timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
-    for key, limit in throttle_keys(email, address):
+    for key, free in throttle_keys(email, address):
         row = session.get(LoginThrottle, key)
         if row is None:
             row = LoginThrottle(key=key, failures=0, window_start=now)
             session.add(row)
-        if now - row.window_start > window:
-            row.failures = 0
+        if now - row.window_start > window and (row.locked_until is None or row.locked_until <= now):
+            row.failures = 0  # a quiet window forgets the earlier failures
             row.window_start = now
         row.failures += 1
-        if row.failures >= limit:
-            row.locked_until = now + lock
-            row.failures = 0
-            row.window_start = now
+        delay = delay_after(row.failures, free)
+        row.locked_until = now + delay if delay is not None else None
+        row.window_start = now if delay is not None else row.window_start
     if user is not None:
         user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + lock
     session.commit()  # counters, not changes of record: no audit entry (a flood of failures must not fill it)
 
 
-def record_success(session: Session, email: str, user: User) -> None:
-    row = session.get(LoginThrottle, throttle_keys(email, None)[0][0])
-    if row is not None:
-        session.delete(row)
+def record_success(session: Session, email: str, user: User, address: str | None = None) -> None:
+    now = utcnow()
+    if address:
+        row = session.get(LoginThrottle, _pair_prefix(email) + _digest(address)[:40])
+        if row is not None:
+            session.delete(row)
+        known = session.get(KnownAddress, (user.id, _digest(address)))
+        if known is not None:
+            known.last_seen_at = now
+        else:
+            try:
+                with session.begin_nested():  # the same address signing in twice at once: one row
+                    session.add(KnownAddress(user_id=user.id, address_hash=_digest(address), last_seen_at=now))
+            except IntegrityError:
+                pass
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = utcnow()
+    user.last_login_at = now
     session.commit()
 
 
 def unlock(session: Session, user: User) -> None:
-    row = session.get(LoginThrottle, throttle_keys(user.email, None)[0][0]) if user.email else None
-    if row is not None:
-        session.delete(row)
+    """The administrator lifts every wait of the account (from anywhere)."""
+    if user.email:
+        session.execute(delete(LoginThrottle).where(
+            (LoginThrottle.key == _account_key(user.email)) | LoginThrottle.key.startswith(_pair_prefix(user.email))))
     user.failed_logins = 0
     user.locked_until = None
 

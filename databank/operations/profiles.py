@@ -23,11 +23,12 @@ from .values import PROFILE_FIELDS, ProfileDraft, Taxonomy, apply_profile, check
 class ProfileOperations(DatabankBase):
     """Creating, changing, erasing and reading professional profiles."""
 
-    def create_profile(self, actor: Actor, data: dict[str, Any]) -> Saved:
+    def create_profile(self, actor: Actor, data: dict[str, Any], locale: str | None = None) -> Saved:
+        """`locale`: the language typed numbers are written in (None: plain notation, as in files)."""
         with self._transaction() as session:
             refuse_edit(actor, str(data.get("desk_id") or ""))
             taxonomy = Taxonomy(session)
-            draft, problems = check_profile(session, actor, data, taxonomy=taxonomy)
+            draft, problems = check_profile(session, actor, data, taxonomy=taxonomy, locale=locale)
             if problems:
                 raise EntryInvalid(problems)
             profile = self._new_profile(session, actor, draft, taxonomy)
@@ -45,7 +46,8 @@ class ProfileOperations(DatabankBase):
         session.flush()
         return profile
 
-    def update_profile(self, actor: Actor, profile_id: int, version: int, changes: dict[str, Any]) -> Saved:
+    def update_profile(self, actor: Actor, profile_id: int, version: int, changes: dict[str, Any],
+                       locale: str | None = None) -> Saved:
         with self._transaction() as session:
             profile = self._profile(session, profile_id)
             own = policy.is_own_profile(actor, profile.person_id)
@@ -58,7 +60,7 @@ class ProfileOperations(DatabankBase):
             if profile.version != version:
                 raise StaleEntry(version, profile.version)
             taxonomy = Taxonomy(session)
-            draft, problems = check_profile(session, actor, changes, profile, taxonomy)
+            draft, problems = check_profile(session, actor, changes, profile, taxonomy, locale=locale)
             if problems:
                 raise EntryInvalid(problems)
             consent_before = profile.consent_to_share

@@ -31,10 +31,11 @@ TRANSLATED_LANGUAGES = ("it", "fr", "en")
 class ResourceOperations(DatabankBase):
     """Creating, changing, deleting and reading structural resources, and their photos and documents."""
 
-    def create_resource(self, actor: Actor, data: dict[str, Any]) -> Saved:
+    def create_resource(self, actor: Actor, data: dict[str, Any], locale: str | None = None) -> Saved:
+        """`locale`: the language typed numbers are written in (None: plain notation, as in files)."""
         with self._transaction() as session:
             refuse_edit(actor, str(data.get("desk_id") or ""))
-            draft, problems = check_resource(session, actor, data)
+            draft, problems = check_resource(session, actor, data, locale=locale)
             if problems:
                 raise EntryInvalid(problems)
             resource = self._new_resource(session, actor, draft)
@@ -49,7 +50,8 @@ class ResourceOperations(DatabankBase):
         session.flush()
         return resource
 
-    def update_resource(self, actor: Actor, resource_id: int, version: int, changes: dict[str, Any]) -> Saved:
+    def update_resource(self, actor: Actor, resource_id: int, version: int, changes: dict[str, Any],
+                        locale: str | None = None) -> Saved:
         with self._transaction() as session:
             resource = self._resource(session, resource_id)
             refuse_edit(actor, resource.desk_id)
@@ -57,7 +59,7 @@ class ResourceOperations(DatabankBase):
                 refuse_edit(actor, str(changes["desk_id"] or ""))
             if resource.version != version:
                 raise StaleEntry(version, resource.version)
-            draft, problems = check_resource(session, actor, changes, resource)
+            draft, problems = check_resource(session, actor, changes, resource, locale=locale)
             if problems:
                 raise EntryInvalid(problems)
             with session.no_autoflush:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases import Actor
 from engine.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from engine.models import Case, Desk
+from engine import policy
+from engine.models import Case, CaseMember, Desk
 
 from .. import esco
 from ..errors import Problem
@@ -40,7 +42,7 @@ RESOURCE_FIELDS = (
     "desk_id", "category", "title", "description", "country", "region", "province", "municipality", "address",
     "latitude", "longitude", "surface_m2", "capacity", "condition", "offers", "available_from", "terms",
     "owner_kind", "owner_name", "contact_name", "contact_email", "contact_phone", "origin_firm",
-    "origin_firm_nace", "supply_chains", "status", "published",
+    "origin_firm_nace", "supply_chains", "status", "published", "exact_location_public",
 )
 
 
@@ -190,12 +192,13 @@ class ProfileDraft:
 
 
 def check_profile(session: Session, actor: Actor, data: dict[str, Any], current: Profile | None = None,
-                  taxonomy: Taxonomy | None = None, from_file: bool = False) -> tuple[ProfileDraft, list[Problem]]:
+                  taxonomy: Taxonomy | None = None, from_file: bool = False,
+                  locale: str | None = None) -> tuple[ProfileDraft, list[Problem]]:
     """The values a profile would have with `data` (all of them for a new one, the changed ones for
     `current`), and what is wrong with them. Writes nothing."""
     taxonomy = taxonomy or Taxonomy(session)
     merged = _merged_profile(current, data) if current is not None else dict(data)
-    f = Fields(merged, PROFILE_FIELDS, from_file)
+    f = Fields(merged, PROFILE_FIELDS, from_file, locale)
     values: dict[str, Any] = {
         "display_name": f.line("display_name", 200, required=True),
         "email": f.email("email"),
@@ -221,8 +224,16 @@ def check_profile(session: Session, actor: Actor, data: dict[str, Any], current:
     if desk_id and session.get(Desk, desk_id) is None:
         f.problem("desk_id", "value.unknown_desk", value=desk_id)
     values["desk_id"] = desk_id
-    if values["case_id"] is not None and session.get(Case, values["case_id"]) is None:
-        f.problem("case_id", "value.unknown_case", value=values["case_id"])
+    if values["case_id"] is not None:
+        case = session.get(Case, values["case_id"])
+        # A case of a desk the actor does not serve is as unknown to it as a case that does not exist.
+        if case is None or not policy.may_link_profile_to_case(actor, case):
+            f.problem("case_id", "value.unknown_case", value=values["case_id"])
+    if values["person_id"] is not None and not policy.is_own_profile(actor, values["person_id"]):
+        desks = session.scalars(select(Case.desk_id).join(CaseMember, CaseMember.case_id == Case.id).where(
+            CaseMember.person_id == values["person_id"], CaseMember.kind == "worker").distinct())
+        if not policy.may_link_profile_to_worker(actor, desks):
+            f.problem("person_id", "value.unknown_worker", value=values["person_id"])
     occupations = _competences(f, "occupations", "occupation", taxonomy) \
         if current is None or "occupations" in data else None
     skills = _competences(f, "skills", "skill", taxonomy) if current is None or "skills" in data else None
@@ -292,13 +303,13 @@ class ResourceDraft:
 
 
 def check_resource(session: Session, actor: Actor, data: dict[str, Any], current: Resource | None = None,
-                   from_file: bool = False) -> tuple[ResourceDraft, list[Problem]]:
+                   from_file: bool = False, locale: str | None = None) -> tuple[ResourceDraft, list[Problem]]:
     merged = dict(data)
     if current is not None:
         merged = {name: getattr(current, name) for name in RESOURCE_FIELDS}
         merged = {k: v for k, v in merged.items() if v not in (None, "", [])}
         merged.update(data)
-    f = Fields(merged, RESOURCE_FIELDS, from_file)
+    f = Fields(merged, RESOURCE_FIELDS, from_file, locale)
     values: dict[str, Any] = {
         "category": f.choice("category", "category", required=True),
         "title": f.line("title", 200, required=True),
@@ -321,6 +332,7 @@ def check_resource(session: Session, actor: Actor, data: dict[str, Any], current
         "supply_chains": f.choices("supply_chains", "supply_chain"),
         "status": f.choice("status", "status", default="available"),
         "published": f.boolean("published", default=True),
+        "exact_location_public": f.boolean("exact_location_public"),
     }
     desk_id = f.line("desk_id", 64, required=True)
     if desk_id and session.get(Desk, desk_id) is None:

@@ -353,3 +353,33 @@ def test_a_contact_request_goes_to_the_desk_of_the_resource_or_of_the_region(dat
     assert problems_of(refused) == {"name": ["value.required"], "email": ["value.email"], "message": ["value.required"]}
     with pytest.raises(NotAllowed):
         databank.contact_requests(WORKER)
+
+
+def test_numbers_typed_in_a_form_are_read_in_the_typists_language(databank):
+    italian = databank.create_resource(GENOVA_OPERATOR, shed(surface_m2="1.500", latitude="44,1025"), locale="it")
+    french = databank.create_resource(GENOVA_OPERATOR, shed(surface_m2="1 234,50"), locale="fr")
+    assert databank.get_resource(GENOVA_OPERATOR, italian.id)["surface_m2"] == 1500
+    assert databank.get_resource(GENOVA_OPERATOR, italian.id)["latitude"] == 44.1025
+    assert databank.get_resource(GENOVA_OPERATOR, french.id)["surface_m2"] == 1234.5
+    with pytest.raises(EntryInvalid) as refused:
+        databank.update_resource(GENOVA_OPERATOR, italian.id, italian.version, {"surface_m2": "1.5"}, locale="it")
+    [problem] = refused.value.problems
+    assert problem.code == "value.number_ambiguous" and "1,5" in problem.message("it")
+    assert databank.get_resource(GENOVA_OPERATOR, italian.id)["surface_m2"] == 1500  # nothing changed
+
+
+def test_an_operator_links_a_profile_only_to_a_case_or_worker_of_a_desk_they_serve(databank, service):
+    nice_case, _v = open_case(service, desk="nice")  # w-anna is followed at Nice only
+    refused_case = anna(person_id=None, case_id=nice_case)
+    with pytest.raises(EntryInvalid) as refused:
+        databank.create_profile(GENOVA_OPERATOR, refused_case)
+    assert [(p.field, p.code) for p in refused.value.problems] == [("case_id", "value.unknown_case")]
+    with pytest.raises(EntryInvalid) as refused:
+        databank.create_profile(GENOVA_OPERATOR, anna(person_id="w-anna"))
+    assert [(p.field, p.code) for p in refused.value.problems] == [("person_id", "value.unknown_worker")]
+    saved = databank.create_profile(GENOVA_OPERATOR, anna(person_id=None))
+    with pytest.raises(EntryInvalid):
+        databank.update_profile(GENOVA_OPERATOR, saved.id, saved.version, {"case_id": nice_case})
+    # The desk that follows them links both; so does an administrator.
+    assert databank.create_profile(NICE_OPERATOR, anna(desk_id="nice", case_id=nice_case)).id
+    assert databank.create_profile(ADMIN, anna(case_id=nice_case)).id

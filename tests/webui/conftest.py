@@ -76,6 +76,7 @@ def app(db_url: str, tmp_path: Path, sessions, shipped_pathways, shipped_assessm
         "TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test secret key, long enough to sign",
         "INSTANCE_PATH": str(tmp_path / "instance"), "PATHWAYS_DIR": str(SHIPPED_PATHWAYS),
         "AUTO_UPGRADE": False, "SYNC_PATHWAYS": False, "PASSWORD_METHOD": TEST_PASSWORD_METHOD,
+        "BASE_URL": "http://localhost",
     })
     library = application.extensions["opera"].library
     for checked in shipped_pathways:  # what `library.sync()` records, without checking the files again

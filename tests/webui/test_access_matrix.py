@@ -90,6 +90,7 @@ ROUTES = [
     ("/admin/users/new", "POST", "/admin/users/new", "admin"),
     ("/admin/users/<user_id>", "GET", "/admin/users/op.genova", "admin"),
     ("/admin/users/<user_id>", "POST", "/admin/users/op.genova", "admin"),
+    ("/admin/users/<user_id>/sign-out", "POST", "/admin/users/op.genova/sign-out", "admin"),
 ]
 LOGIN = 302
 # The part of the application (policy.AREAS) each area of routes belongs to.
@@ -242,3 +243,47 @@ def test_a_case_that_does_not_exist_answers_like_a_foreign_one(world):
     assert operator.get("/cases/999999").status_code == 404
     assert operator.get("/desks/nowhere").status_code == 404
     assert world["browsers"]["admin"].get("/admin/users/nobody").status_code == 404
+
+
+# --- ids beyond the database's integer range ------------------------------------------------------------
+
+HUGE_IDS = (2**31, 2**63, 10**30)
+
+
+def _with_ids(rule, number: int) -> str:  # noqa: ANN001
+    """The rule's path with `number` for each id and a plausible value for every other part."""
+    import re
+
+    def value(match):  # noqa: ANN001, ANN202
+        converter, name = match.group(1), match.group(2)
+        if converter == "int":
+            return str(number)
+        return "en" if name == "lang" else "x"
+
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule.rule)
+
+
+def test_ids_out_of_the_databases_range_are_not_found_on_every_route(app, people, as_role):
+    from werkzeug.routing import IntegerConverter
+
+    rules = [r for r in app.url_map.iter_rules() if any(isinstance(c, IntegerConverter)
+                                                         for c in r._converters.values())]
+    assert len(rules) >= 11
+    public = [r for r in rules if r.rule.startswith("/catalogue/")]
+    assert len(public) >= 2
+    admin = as_role("admin")
+    anonymous = app.test_client()
+    for rule in rules:
+        for number in HUGE_IDS:
+            path = _with_ids(rule, number)
+            for client in (admin.client, anonymous):
+                for method in sorted(rule.methods & {"GET", "POST"}):
+                    response = client.open(path, method=method)
+                    assert response.status_code == 404, (method, path, response.status_code)
+
+
+def test_ids_out_of_range_in_forms_and_queries_are_refused_not_crashing(app, people, as_role):
+    designer = as_role("designer")
+    for query in (f"old={2**63}&new={2**63}", f"old=1&new={10**30}"):
+        assert designer.get(f"/designer/diff?{query}").status_code < 500
+    assert app.test_client().get(f"/catalogue/en/contact/sent?resource={10**30}").status_code == 200

@@ -38,7 +38,7 @@ def test_logins_are_throttled_after_repeated_failures_even_with_the_right_passwo
     assert "Too many failed attempts" in locked.text
     with sessions() as session:
         user = session.get(User, people["operator"].id)
-        assert user.failed_logins == app.config["LOGIN_MAX_FAILURES"] and user.locked_until is not None
+        assert user.failed_logins == app.config["LOGIN_MAX_FAILURES"]
     # Another account is not locked by it.
     assert Browser(app.test_client()).login(people["mentor"]).status_code == 302
 
@@ -152,3 +152,128 @@ def test_the_language_is_the_users_setting_else_the_browsers(app, browser, peopl
 def test_the_login_page_speaks_the_browsers_language(browser):
     assert "Se connecter" in browser.get("/login", headers={"Accept-Language": "fr"}).text
     assert "Accedi" in browser.get("/login", headers={"Accept-Language": "it"}).text
+
+
+# --- sessions that end ----------------------------------------------------------------------------------
+
+def _copied(app, browser):  # noqa: ANN001, ANN202
+    """A second client carrying a copy of the browser's session cookie (a stolen or copied cookie)."""
+    thief = app.test_client()
+    cookie = browser.client.get_cookie("opera_session")
+    thief.set_cookie("opera_session", cookie.value)
+    return Browser(thief)
+
+
+def test_a_copied_cookie_stops_opening_admin_pages_after_logout(app, browser, people):
+    assert browser.login(people["admin"]).status_code == 302
+    thief = _copied(app, browser)
+    assert thief.get("/admin/users").status_code == 200
+    assert browser.post("/logout").status_code == 302
+    assert thief.get("/admin/users").status_code == 302  # to the login page
+    assert "/login" in thief.get("/admin/users").headers["Location"]
+
+
+def test_changing_ones_password_ends_the_other_sessions_but_keeps_this_one(app, browser, people, sessions):
+    assert browser.login(people["operator"]).status_code == 302
+    other = Browser(app.test_client())
+    assert other.login(people["operator"]).status_code == 302
+    response = browser.post("/settings", data={"password-current_password": PASSWORD,
+                                               "password-new_password": "another long password",
+                                               "password-confirm": "another long password"})
+    assert response.status_code == 302, response.text
+    assert browser.get("/desks").status_code == 200
+    assert other.get("/desks").status_code == 302
+    with sessions() as session:
+        assert [e.type for e in audit.entries(session.connection(), "user", people["operator"].id)][-1] == \
+            "password_changed"
+
+
+def test_a_role_or_desk_change_and_sign_out_everywhere_end_the_accounts_sessions(app, browser, people, sessions,
+                                                                                 as_role):
+    from webui.admin import operations
+
+    operator = as_role("operator")
+    assert operator.get("/desks").status_code == 200
+    admin = as_role("admin")
+    page = admin.get(f"/admin/users/{people['operator'].id}")
+    assert "Sign out everywhere" in page.text
+    # Saving the account without changing its rights keeps its sessions.
+    with sessions() as session:
+        user = session.get(User, people["operator"].id)
+        values = operations.AccountValues(email=user.email, display_name=user.display_name, roles=user.roles,
+                                          desks=user.desk_ids, language=user.language, disabled=False)
+    admin_actor = people["admin"].actor
+    operations.change_user(sessions, admin_actor, people["operator"].id, values)
+    assert operator.get("/desks").status_code == 200
+    # Another desk: the sessions opened with the old desks end.
+    operations.change_user(sessions, admin_actor, people["operator"].id,
+                           operations.AccountValues(**{**values.__dict__, "desks": ["genova", "nice"]}))
+    assert operator.get("/desks").status_code == 302
+    # Signed in again, then signed out everywhere by the administrator.
+    operator = as_role("operator")
+    assert operator.get("/desks").status_code == 200
+    response = admin.post(f"/admin/users/{people['operator'].id}/sign-out")
+    assert response.status_code == 302
+    assert operator.get("/desks").status_code == 302
+    assert admin.get("/admin/users").status_code == 200  # the administrator's own session goes on
+    with sessions() as session:
+        entries = audit.entries(session.connection(), "user", people["operator"].id)
+    assert (entries[-1].type, entries[-1].actor_id, entries[-1].data) == \
+        ("sessions_ended", people["admin"].id, {"reason": "admin"})
+
+
+def test_only_an_administrator_signs_an_account_out_everywhere(app, people, as_role):
+    operator = as_role("operator")
+    assert operator.post(f"/admin/users/{people['mentor'].id}/sign-out").status_code == 403
+    admin = as_role("admin")
+    assert admin.post("/admin/users/nobody/sign-out").status_code == 404
+
+
+# --- throttling nobody can turn into a lockout ----------------------------------------------------------
+
+def _from(app, address: str) -> Browser:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return Browser(client)
+
+
+def test_failures_from_elsewhere_do_not_lock_the_owner_out_of_a_known_address(app, people):
+    owner = people["operator"]
+    assert _from(app, "192.0.2.10").login(owner).status_code == 302  # the owner's usual address, now known
+    for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        attacker = _from(app, address)
+        for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+            attacker.login(owner, password="guess")
+    # The account is held back from unknown addresses, even with the right password...
+    assert _from(app, "203.0.113.9").login(owner).status_code == 429
+    # ...but its owner, from the address they signed in from before, gets in.
+    assert _from(app, "192.0.2.10").login(owner).status_code == 302
+
+
+def test_the_wait_grows_with_every_failure_past_the_free_ones(app, people, sessions):
+    from webui.models import LoginThrottle
+
+    owner = people["mentor"]
+    attacker = _from(app, "198.51.100.7")
+    free = app.config["LOGIN_MAX_FAILURES"]
+    for _attempt in range(free - 1):
+        assert attacker.login(owner, password="guess").status_code == 401
+    assert attacker.login(owner, password="guess").status_code == 401  # the last free one starts a wait
+    assert attacker.login(owner).status_code == 429  # even the right password waits
+    waits = []
+    with app.test_request_context():
+        from webui.security import throttle_keys
+
+        pair_key = throttle_keys(owner.email, "198.51.100.7")[0][0]
+    for _round in range(3):
+        with sessions.begin() as session:  # let the present waits pass, as time would
+            row = session.get(LoginThrottle, pair_key)
+            waits.append((row.locked_until - row.window_start).total_seconds())
+            for each in session.scalars(select(LoginThrottle)):
+                each.locked_until = each.window_start
+        assert attacker.login(owner, password="guess").status_code == 401
+    with sessions() as session:
+        row = session.get(LoginThrottle, pair_key)
+        waits.append((row.locked_until - row.window_start).total_seconds())
+    first = app.config["LOGIN_FIRST_DELAY_SECONDS"]
+    assert waits == [first, first * 2, first * 4, first * 8]

@@ -117,22 +117,37 @@ def test_a_valid_form_is_saved_and_shown_with_localized_numbers(service, session
     assert "The form is saved." in operator.get(f"/cases/{case_id}").text
 
 
-def test_numbers_are_read_as_numbers_even_with_a_decimal_comma(service, sessions, as_role, people):
-    case_id, v = open_case(service)
-    v = service.advance  # noqa: F841 - readability: the case is walked to the group formation below
+def test_numbers_are_read_by_the_rules_of_the_pages_language(service, sessions, as_role, people):
     case_id, v = walk_to(service, "group_formation")
     operator = as_role("operator")
+
+    def capital_share():  # noqa: ANN202
+        with sessions() as session:
+            row = session.scalar(select(FormData).where(FormData.case_id == case_id,
+                                                        FormData.stage_id == "group_formation"))
+            return row.data["capital_share"] if row is not None else None
+
+    # In English "2500,50" is no number (a comma groups thousands there): refused, kept as typed, nothing saved.
+    response = operator.post(f"/cases/{case_id}/form", data={"version": v, "field-capital_share": "2500,50",
+                                                             "field-share_funding": ["severance_pay"]})
+    assert response.status_code in (400, 409, 422) and 'value="2500,50"' in response.text
+    assert capital_share() is None
+    operator.post("/language", data={"language": "it"})
     response = operator.post(f"/cases/{case_id}/form", data={"version": v, "field-capital_share": "2500,50",
                                                              "field-share_funding": ["severance_pay"]})
     assert response.status_code == 302, response.text
-    with sessions() as session:
-        row = session.scalar(select(FormData).where(FormData.case_id == case_id,
-                                                    FormData.stage_id == "group_formation"))
-        assert row.data["capital_share"] == 2500.5 and row.data["share_funding"] == ["severance_pay"]
-    page = operator.get(f"/cases/{case_id}")
-    assert "2,500.5" in page.text
-    operator.post("/language", data={"language": "it"})
+    assert capital_share() == 2500.5
     assert "2.500,5" in operator.get(f"/cases/{case_id}").text
+    # "1.500" in Italian is one thousand five hundred, never 1.5.
+    page = operator.get(f"/cases/{case_id}")
+    version = int(re.search(r'name="version" value="(\d+)"', page.text).group(1))
+    assert 'value="2500,5"' in page.text  # the form shows the saved number as it is typed in Italian
+    response = operator.post(f"/cases/{case_id}/form", data={"version": version, "field-capital_share": "1.500",
+                                                             "field-share_funding": ["severance_pay"]})
+    assert response.status_code == 302, response.text
+    assert capital_share() == 1500
+    operator.post("/language", data={"language": "en"})
+    assert "1,500" in operator.get(f"/cases/{case_id}").text
 
 
 def walk_to(service, stage_id: str, pathway: str = "wbo", desk: str = "genova"):  # noqa: ANN201

@@ -131,3 +131,24 @@ def test_opera_invite_sends_an_invitation_to_every_worker_of_a_case_with_an_emai
     assert result.exit_code == 0, result.output
     assert "2 invitations queued" in result.output  # Luca has no e-mail
     assert {r for m in smtp.inbox.messages for r in m.recipients} == {MARCO.email, PEOPLE["worker"].email}
+
+
+def test_a_newer_invitation_makes_the_older_one_stop_working(app, smtp, sessions, service, as_role):
+    case_id, first = invite_marco(app, smtp, sessions, service, as_role)
+    operator = as_role("operator")
+    assert operator.post(f"/me/staff/cases/{case_id}/invite", data={"person": MARCO.id}).status_code == 302
+    second = link_in(smtp.inbox.to(MARCO.email)[-1], "/me/welcome/")
+    assert second != first
+    assert app.test_client().get(first).status_code == 410
+    assert app.test_client().get(second).status_code == 200
+
+
+def test_an_invitation_stops_working_once_the_account_is_set_up(app, smtp, sessions, service, as_role):
+    from webui.auth import accounts
+
+    _case_id, link = invite_marco(app, smtp, sessions, service, as_role)
+    with app.test_request_context():
+        from webui.security import hash_password
+
+        accounts.change_password(sessions, MARCO.id, hash_password(NEW_PASSWORD))
+    assert app.test_client().get(link).status_code == 410

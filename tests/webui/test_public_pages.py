@@ -138,7 +138,7 @@ def test_a_resource_page_shows_public_fields_photos_and_the_map_never_the_contac
     client = app.test_client()
     text = page_of(client, resource_url(client, "en", catalogue["cnc"])).text
     assert "Centro di lavoro CNC a 5 assi" in text and "3000 × 1500 mm" in text and "Sale" in text
-    assert f'src="/catalogue/photos/{catalogue["cnc"]}/{catalogue["photo"]}"' in text and "Vista frontale" in text
+    assert f'src="/catalogue/photos/{catalogue["cnc"]}/{catalogue["photo"]}/640"' in text and "Vista frontale" in text
     assert f'/{catalogue["private_photo"]}"' not in text and f'/{catalogue["document"]}"' not in text
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in text and 'class="marker"' in text
     for secret in ("Ottavio Rebora", "ottavio.rebora@example.org", "555 0123", "Via del Molo", "Officine Rebora",
@@ -213,12 +213,89 @@ def test_only_public_photos_of_public_resources_are_served(app, catalogue):  # n
     client = app.test_client()
     url = f"/catalogue/photos/{catalogue['cnc']}/{catalogue['photo']}"
     response = client.get(url)
-    assert response.status_code == 200 and response.mimetype == "image/png" and response.data == png(1)
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"  # re-encoded, never the upload
+    assert response.data != png(1) and _image(response.data).size == (8, 6)
     assert "public" in response.headers["Cache-Control"] and "max-age=86400" in response.headers["Cache-Control"]
     assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     for resource, file_id in (("cnc", "private_photo"), ("cnc", "document"), ("hidden", "hidden_photo"),
                               ("hangar", "photo"), ("cnc", "hidden_photo")):
         assert client.get(f"/catalogue/photos/{catalogue[resource]}/{catalogue[file_id]}").status_code == 404
+
+
+def _image(data: bytes):  # noqa: ANN202
+    import io
+
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data))
+
+
+def _camera_photo() -> bytes:
+    """A 2000 x 1500 JPEG as a phone writes it: the camera, the place (GPS) and a comment in its metadata."""
+    import io
+
+    from PIL import Image
+
+    picture = Image.new("RGB", (2000, 1500), (90, 140, 190))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x9286] = "Capannone di Mario, via segreta 3"  # UserComment
+    exif[0x8825] = {1: "N", 2: (44.0, 24.0, 36.0), 3: "E", 4: (8.0, 55.0, 12.0)}  # GPS IFD
+    out = io.BytesIO()
+    picture.save(out, "JPEG", exif=exif, comment=b"shot at the owner's home")
+    return out.getvalue()
+
+
+def test_a_public_photo_loses_its_metadata_and_is_served_at_the_catalogues_sizes(app, bank, catalogue):  # noqa: ANN001
+    upload = _camera_photo()
+    assert b"PhoneMaker" in upload and _image(upload).getexif().get_ifd(0x8825)
+    file_id = bank.add_resource_file(OPERATOR, catalogue["cnc"], "photo", "gps.jpg", upload, "Dal cortile")
+    client = app.test_client()
+    for size, expected in ((320, (320, 240)), (640, (640, 480)), (1280, (1280, 960))):
+        response = client.get(f"/catalogue/photos/{catalogue['cnc']}/{file_id}/{size}")
+        assert response.status_code == 200 and response.mimetype == "image/jpeg"
+        served = _image(response.data)
+        assert served.size == expected
+        assert not served.getexif() and not served.getexif().get_ifd(0x8825)
+        assert b"PhoneMaker" not in response.data and b"via segreta" not in response.data
+        assert b"owner's home" not in response.data and b"Exif" not in response.data
+    assert client.get(f"/catalogue/photos/{catalogue['cnc']}/{file_id}/5000").status_code == 404
+
+
+def test_a_photo_made_to_be_huge_when_decoded_is_not_served(app, bank, catalogue):  # noqa: ANN001
+    import io
+    import time
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, "PNG")  # 400 M pixels in a few kilobytes
+    assert len(out.getvalue()) < 200_000
+    file_id = bank.add_resource_file(OPERATOR, catalogue["cnc"], "photo", "bomb.png", out.getvalue())
+    started = time.monotonic()
+    assert app.test_client().get(f"/catalogue/photos/{catalogue['cnc']}/{file_id}/320").status_code == 404
+    assert time.monotonic() - started < 2
+
+
+def test_exact_coordinates_are_public_only_when_the_owner_agreed(app, bank, catalogue):  # noqa: ANN001
+    from databank.territory import gazetteer
+
+    genova = gazetteer().point(municipality="Genova", region="IT-42")
+    assert (genova.lat, genova.lon) != (44.41, 8.93)
+    client = app.test_client()
+    page = client.get(f"/catalogue/en/resources/{catalogue['cnc']}-x", follow_redirects=True).text
+    assert "44.41" not in page and "8.93" not in page
+    with app.app_context():
+        from databank.public import public_resource
+        from webui.services import db
+
+        record = public_resource(db(), catalogue["cnc"], "en")
+        assert (record["latitude"], record["longitude"]) == (genova.lat, genova.lon)
+        saved = bank.get_resource(OPERATOR, catalogue["cnc"])
+        bank.update_resource(OPERATOR, catalogue["cnc"], saved["version"], {"exact_location_public": True})
+        db().rollback()
+        record = public_resource(db(), catalogue["cnc"], "en")
+        assert (record["latitude"], record["longitude"]) == (44.41, 8.93)
 
 
 # --- the skills of the area --------------------------------------------------------------------------
@@ -373,6 +450,19 @@ def test_the_sitemap_lists_every_public_page_in_each_language(app, catalogue):  
     assert "Allow: /catalogue/" in robots and "Sitemap: http://localhost/catalogue/sitemap.xml" in robots
 
 
+def test_absolute_addresses_come_from_the_configured_base_url_never_the_host_header(app, catalogue):  # noqa: ANN001
+    app.config["BASE_URL"] = "https://catalogo.opera.example/"
+    client = app.test_client()
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    texts = [client.get("/catalogue/sitemap.xml", headers=forged).text, client.get("/robots.txt", headers=forged).text,
+             client.get("/catalogue/en/", headers=forged).text,
+             client.get(f"/catalogue/fr/resources/{catalogue['cnc']}-x", headers=forged, follow_redirects=True).text]
+    assert all("evil.example" not in text for text in texts)
+    assert "Sitemap: https://catalogo.opera.example/catalogue/sitemap.xml" in texts[1]
+    assert "<loc>https://catalogo.opera.example/catalogue/it/</loc>" in texts[0]
+    assert 'hreflang="it" href="https://catalogo.opera.example/catalogue/it/"' in texts[2]
+
+
 # --- the crawl: no personal data on any public page --------------------------------------------------
 
 class Links(HTMLParser):
@@ -427,7 +517,7 @@ def test_no_personal_data_appears_on_any_page_of_the_demo_catalogue(app, session
     queue = deque(["/catalogue/", "/robots.txt"] + [urlsplit(u).path for u in re.findall(r"<loc>([^<]+)</loc>",
                                                                                               sitemap)])
     seen: set[str] = set()
-    pages, photos = 0, 0
+    pages, photos = 0, set()
     while queue:
         url = queue.popleft()
         if url in seen:
@@ -439,7 +529,7 @@ def test_no_personal_data_appears_on_any_page_of_the_demo_catalogue(app, session
             continue
         assert response.status_code == 200, (url, response.status_code)
         if response.mimetype.startswith("image/"):
-            photos += 1
+            photos.add(re.match(r"/catalogue/photos/(\d+)/(\d+)", url).groups())  # each photo, at any size
             continue
         pages += 1
         text = html.unescape(response.get_data(as_text=True)).casefold()
@@ -455,5 +545,5 @@ def test_no_personal_data_appears_on_any_page_of_the_demo_catalogue(app, session
                     queue.append(target.path + (f"?{target.query}" if target.query else ""))
     visited_resources = {int(m) for u in seen for m in re.findall(r"/resources/(\d+)-", u)}
     assert visited_resources == public_ids
-    assert photos == photo_count >= 5
+    assert len(photos) == photo_count >= 5
     assert pages > 50  # every page of three languages: overview, lists and their filters, resources, skills...

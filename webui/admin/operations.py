@@ -20,7 +20,9 @@ from engine.audit import record
 from engine.db import writing
 from engine.models import Desk
 
+from ..auth.accounts import end_all_sessions, raise_epoch
 from ..models import DeskMembership, User
+from ..portal import tokens
 from ..security import unlock
 
 
@@ -109,6 +111,7 @@ def change_user(sessions: sessionmaker[Session], actor: Actor, user_id: str, val
             if user.id == actor.id and ("admin" not in values.roles or values.disabled):
                 raise AdminRefused("roles", _l("You cannot remove your own administrator role or disable yourself."))
             before = {"email": user.email, "display_name": user.display_name, "language": user.language}
+            access_before = (user.roles, user.desk_ids, user.disabled)
             user.email, user.display_name = email, values.display_name.strip()
             user.language, user.disabled = values.language or None, values.disabled
             user.roles = list(values.roles)
@@ -118,7 +121,10 @@ def change_user(sessions: sessionmaker[Session], actor: Actor, user_id: str, val
             changed = [name for name, value in before.items() if getattr(user, name) != value]
             if password_hash:
                 user.password_hash = password_hash
+                tokens.withdraw_invitations(session, user.id)
                 changed.append("password")
+            if password_hash or (user.roles, user.desk_ids, user.disabled) != access_before:
+                raise_epoch(user)  # sessions opened with the old rights or password end
             if clear_failed_logins:
                 unlock(session, user)
             session.flush()
@@ -127,6 +133,14 @@ def change_user(sessions: sessionmaker[Session], actor: Actor, user_id: str, val
                 "unlocked": clear_failed_logins})
     except IntegrityError:
         raise AdminRefused("email", _l("This e-mail belongs to another account.")) from None
+
+
+def end_sessions(sessions: sessionmaker[Session], actor: Actor, user_id: str) -> None:
+    """Sign the account out everywhere (a lost laptop, a copied cookie)."""
+    try:
+        end_all_sessions(sessions, user_id, actor_id=actor.id, actor_roles=list(actor.roles), reason="admin")
+    except LookupError:
+        raise AdminRefused("id", _l("There is no account %(id)s.", id=user_id)) from None
 
 
 def _refuse_taken_email(session: Session, email: str, user_id: str | None = None) -> None:

@@ -5,17 +5,20 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine import ConflictError, EngineError, Member
 from engine.models import Case, Desk
 
 from ..access import actor, area_required
+from ..auth.accounts import keep_session
 from ..i18n import lang
 from ..models import User, UserRole
 from ..security import hash_password
 from ..services import db, services
 from . import operations
+from ..portal.forms import ConfirmForm
 from .forms import AssignMentorForm, DeskForm, UserForm
 
 bp = Blueprint("admin", __name__, template_folder="templates")
@@ -182,10 +185,27 @@ def edit_user(user_id: str):  # noqa: ANN201
         except operations.AdminRefused as refused:
             _show(form, refused)
         else:
+            if user.id == current_user.id:
+                db().rollback()  # a fresh read: the epoch moved on in the operation's transaction
+                keep_session(user)  # one's own changed rights end the other sessions, not this one
             flash(_("The account is saved."), "success")
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    return render_template("admin/user_form.html", form=form, user=user, sign_out_form=ConfirmForm()), status
+
+
+@bp.post("/users/<user_id>/sign-out")
+@area_required("admin")
+def sign_out_everywhere(user_id: str):  # noqa: ANN201
+    """Every login session of the account ends (for one's own account, this one too)."""
+    if db().get(User, user_id) is None:
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    operations.end_sessions(services().sessions, actor(), user_id)
+    flash(_("The account is signed out everywhere."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
 def _account_values(form: UserForm) -> operations.AccountValues:

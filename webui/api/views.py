@@ -23,6 +23,7 @@ from engine.errors import EngineError
 from engine.i18n import localize
 from engine.models import AssessmentResponse, Case, CaseDocument, Desk, Event, utcnow
 
+from ..routing import MAX_ID, posted_id
 from .. import access
 from ..cases.listing import Filters, desk_query
 from ..cases import operations as case_operations
@@ -164,7 +165,7 @@ def _expected_version() -> int:
     found = _IF_MATCH.match(header)
     if found is None:
         raise BadRequest()
-    return int(found.group(1))
+    return posted_id(found.group(1))
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -213,7 +214,7 @@ def desk_cases(filters: dict[str, Any], desk_id: str):  # noqa: ANN201
                      mentor=filters.get("mentor", ""), overdue=filters["overdue"])
     query = desk_query(desk_id, wanted, utcnow())
     if filters.get("cursor"):
-        query = query.where(Case.id > int(filters["cursor"]))
+        query = query.where(Case.id > min(int(filters["cursor"]), MAX_ID))
     limit = filters["limit"]
     ids = list(db().scalars(query.with_only_columns(Case.id).order_by(Case.id).limit(limit + 1)))
     more = len(ids) > limit

@@ -20,21 +20,53 @@ from ..portal import tokens
 from ..portal.models import AccessToken
 
 SIGNED_IN_BY_LINK = "signed_in_by_link"
+SESSION_EPOCH = "epoch"
 
 
 def start_session(user: User, *, by_link: bool = False) -> None:
     """A fresh login session for `user` (nothing of the session before it survives but the language), so a
-    session id planted before the login is worthless."""
+    session id planted before the login is worthless. It carries the account's session epoch: raising the
+    epoch in the database ends it, wherever its cookie was copied to."""
     _fresh_session()
     login_user(user)
     session.permanent = True
+    session[SESSION_EPOCH] = user.session_epoch or 0
     if by_link:
         session[SIGNED_IN_BY_LINK] = True
 
 
-def end_session() -> None:
+def session_is_current(user: User) -> bool:
+    """Whether the request's session began in the account's present epoch."""
+    return session.get(SESSION_EPOCH) == (user.session_epoch or 0)
+
+
+def keep_session(user: User) -> None:
+    """After one's own change ended every session of the account, this one goes on in the new epoch."""
+    session[SESSION_EPOCH] = user.session_epoch or 0
+
+
+def end_session(sessions: sessionmaker[Session] | None = None, user_id: str | None = None) -> None:
+    """Log out; with the account given, every other session of it (a copied cookie too) ends as well."""
+    if sessions is not None and user_id is not None:
+        end_all_sessions(sessions, user_id, actor_id=user_id, actor_roles=None, reason="logout")
     logout_user()
     _fresh_session()
+
+
+def end_all_sessions(sessions: sessionmaker[Session], user_id: str, *, actor_id: str,
+                     actor_roles: list[str] | None, reason: str) -> None:
+    """Every login session of the account ends (its next request finds the epoch moved on)."""
+    with writing(sessions).begin() as db_session:
+        user = _user(db_session, user_id)
+        raise_epoch(user)
+        db_session.flush()
+        record(db_session.connection(), subject_type="user", subject_id=user.id, type="sessions_ended",
+               actor_id=actor_id, actor_roles=actor_roles if actor_roles is not None else user.roles,
+               data={"reason": reason})
+
+
+def raise_epoch(user: User) -> None:
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def _fresh_session() -> None:
@@ -59,6 +91,8 @@ def change_password(sessions: sessionmaker[Session], user_id: str, password_hash
     with writing(sessions).begin() as db_session:
         user = _user(db_session, user_id)
         user.password_hash = password_hash
+        raise_epoch(user)
+        tokens.withdraw_invitations(db_session, user.id)
         _record(db_session, user, "password_changed", {})
 
 
@@ -71,6 +105,8 @@ def accept_invitation(sessions: sessionmaker[Session], token: AccessToken, passw
         user = _user(db_session, token.user_id)
         user.password_hash = password_hash  # with `by_link`, a password nobody knows
         user.failed_logins = 0
+        raise_epoch(user)
+        tokens.withdraw_invitations(db_session, user.id)  # the account is set up: older links are worthless
         _record(db_session, user, "invitation_accepted", {"invitation": token.id, "by_link": by_link})
         return True
 

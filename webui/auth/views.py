@@ -39,17 +39,18 @@ def login():  # noqa: ANN201
         email = form.email.data.strip().lower()
         address = request.remote_addr
         session_db = db()
-        wait = locked_for(session_db, email, address)
+        user = session_db.scalar(select(User).where(User.email == email))
+        wait = locked_for(session_db, email, address, user)
         if wait is not None:
             minutes = max(1, ceil(wait.total_seconds() / 60))
             error = ngettext("Too many failed attempts. Try again in %(num)d minute.",
                              "Too many failed attempts. Try again in %(num)d minutes.", minutes)
             status = 429
         else:
-            user = session_db.scalar(select(User).where(User.email == email))
             if verify_password(user, form.password.data) and user is not None and user.is_active:
                 session_db = begin_writing()
-                record_success(session_db, email, user)
+                user = session_db.get(User, user.id)
+                record_success(session_db, email, user, address)
                 accounts.start_session(user)
                 return redirect(safe_next(request.args.get("next")) or url_for("home"))
             session_db = begin_writing()
@@ -63,7 +64,10 @@ def login():  # noqa: ANN201
 
 @bp.post("/logout")
 def logout():  # noqa: ANN201
-    accounts.end_session()
+    if current_user.is_authenticated:
+        accounts.end_session(services().sessions, current_user.id)
+    else:
+        accounts.end_session()
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"))
 
@@ -107,6 +111,8 @@ def settings():  # noqa: ANN201
                 else:
                     accounts.change_password(services().sessions, user.id,
                                              hash_password(password_form.new_password.data))
+                    db().rollback()  # a fresh read: the epoch moved on in the operation's transaction
+                    accounts.keep_session(user)  # every other session of the account has ended
                     flash(_("Your password is changed."), "success")
                     return redirect(url_for("auth.settings"))
             else:

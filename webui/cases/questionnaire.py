@@ -10,7 +10,6 @@ from typing import Any, Mapping
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
-from wtforms.widgets import NumberInput
 
 from engine.assessment import SCALE, Assessment, Question
 from engine.i18n import localize
@@ -44,11 +43,8 @@ def _field(q: Question, lang: str) -> Any:
             choices.append((str(value), f"{value} — {localize(anchor, lang)}" if anchor else str(value)))
         return RadioField(label, choices=choices, validate_choice=False, **kwargs)
     if q.type == "number":
-        render_kw = {"step": "any", "inputmode": "decimal"}
-        for key, attr in (("minimum", "min"), ("maximum", "max")):
-            if key in q.raw:
-                render_kw[attr] = q.raw[key]
-        return StringField(label, widget=NumberInput(), render_kw=render_kw, **kwargs)
+        # Text, not type="number": the number is typed as written in the person's language.
+        return StringField(label, render_kw={"inputmode": "decimal", "autocomplete": "off"}, **kwargs)
     if q.type == "yes_no":
         return RadioField(label, choices=[("true", gettext("Yes")), ("false", gettext("No"))], validate_choice=False,
                           **kwargs)

@@ -6,19 +6,21 @@ so the same rules hold for the web page, the API and a scenario. Values are conv
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Iterable, Mapping
 
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from wtforms import EmailField, Form, RadioField, SelectField, StringField, TextAreaField
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from engine.cases import form_errors
 from engine.errors import Unmet
 from engine.i18n import localize
+from engine.numbers import NumberNotRead, read_number, write_number
 from engine.pathway import Form as StageFormSpec
 from engine.pathway import FormField
+
+from ..i18n import lang as request_language
 
 from .forms import MultiCheckboxField
 
@@ -60,11 +62,9 @@ def _field(f: FormField, schema: Mapping[str, Any], lang: str) -> Any:
     if f.type == "date":
         return StringField(label, validators=validators, widget=DateInput(), **kwargs)
     if f.type in ("integer", "number"):
-        render_kw = {"step": "1" if f.type == "integer" else "any", "inputmode": "decimal"}
-        for key, attr in (("minimum", "min"), ("maximum", "max")):
-            if key in schema:
-                render_kw[attr] = schema[key]
-        return StringField(label, validators=validators, widget=NumberInput(), render_kw=render_kw, **kwargs)
+        # Text, not type="number": people type the number as written in their language ("1.500,5").
+        render_kw = {"inputmode": "numeric" if f.type == "integer" else "decimal", "autocomplete": "off"}
+        return StringField(label, validators=validators, render_kw=render_kw, **kwargs)
     if f.type == "boolean":
         return RadioField(label, choices=[("true", gettext("Yes")), ("false", gettext("No"))],
                           validators=validators, validate_choice=False, **kwargs)
@@ -110,19 +110,17 @@ def form_values(items: Iterable[Any], data: Mapping[str, Any], boolean_type: str
 
 
 def _plain_number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return write_number(value, request_language())
     return str(value)
 
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+([.]\d*)?|[.]\d+)([eE][+-]?\d+)?$")
 
 
 def collect(spec: StageFormSpec, formdata: MultiDict) -> dict[str, Any]:
     """The posted values as JSON data for the engine (empty fields left out)."""
     return posted_values(spec.fields, formdata, PREFIX, {
-        "integer": lambda raw: int(raw) if _INTEGER.match(raw) else raw,
+        "integer": posted_integer,
         "number": posted_number,
         "boolean": posted_boolean,
     })
@@ -151,14 +149,17 @@ def posted_values(items: Iterable[Any], formdata: MultiDict, prefix: str,
 
 
 def posted_number(raw: str) -> Any:
-    """A number as typed (a comma or a point as decimal mark); what is not a number stays as typed."""
-    normalized = raw.replace(" ", "").replace("\u00a0", "")
-    if "," in normalized and "." not in normalized:
-        normalized = normalized.replace(",", ".")  # 1234,5 as written in Italy and France
-    if not _NUMBER.match(normalized):
+    """A number as typed in the page's language ("1.500" is 1500 in Italian); what is not one stays as typed,
+    for the form's check to refuse."""
+    try:
+        return read_number(raw, request_language())
+    except NumberNotRead:
         return raw
-    number = float(normalized)
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def posted_integer(raw: str) -> Any:
+    number = posted_number(raw)
+    return number if isinstance(number, int) else raw
 
 
 def posted_boolean(raw: str) -> Any:

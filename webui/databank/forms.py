@@ -92,6 +92,8 @@ class ResourceForm(FlaskForm):
     origin_firm_nace = StringField(_l("Sector of the firm (NACE code)"), description=_l("For example C30.11."))
     supply_chains = MultiCheckboxField(_l("Supply chains"), choices=[], validate_choice=False)
     published = BooleanField(_l("Show in the public catalogue (without the contact person)"), default=True)
+    exact_location_public = BooleanField(_l("The owner agrees to show the exact place publicly (otherwise the "
+                                            "catalogue shows only the municipality)"), default=False)
 
 
 class FileForm(FlaskForm):

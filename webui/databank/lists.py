@@ -9,6 +9,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from databank.search import MAX_PER_PAGE, ProfileQuery, ResourceQuery
+from engine.numbers import read_number
+
+from ..i18n import lang
 
 PROFILE_FACETS = ("occupation", "skill", "region", "province", "supply_chain", "availability", "mobility", "desk")
 RESOURCE_FACETS = ("category", "status", "region", "province", "supply_chain", "offer", "condition", "size_band",
@@ -56,8 +59,8 @@ class ListArgs:
         if value is None:
             return None
         try:
-            number = int(value) if whole else float(value.replace(",", "."))
-            if number < 0 or number != number:
+            number = read_number(value, lang())
+            if number < 0 or (whole and not isinstance(number, int)):
                 raise ValueError
             return number
         except ValueError:

@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from engine import PathwayLibrary
+from engine.numbers import NumberNotRead, read_number
 from engine.pathway import Pathway
 from engine.scenarios import ACTIONS
 
@@ -75,8 +76,9 @@ def quick_step(pathway: Pathway, stage_id: str, members: list[str], quick: str) 
     return step
 
 
-def step_from_form(pathway: Pathway, form: Any) -> dict[str, Any] | None:
-    """The step the "Next step" form describes (`form`: the posted fields, with `get` and `getlist`)."""
+def step_from_form(pathway: Pathway, form: Any, lang: str | None = None) -> dict[str, Any] | None:
+    """The step the "Next step" form describes (`form`: the posted fields, with `get` and `getlist`; numbers
+    typed as written in `lang`)."""
     action, who = form.get("action", ""), form.get("as", "")
     if action not in ACTIONS or not who:
         return None
@@ -88,7 +90,7 @@ def step_from_form(pathway: Pathway, form: Any) -> dict[str, Any] | None:
     elif action == "upload":
         step[action] = {"document": item, "filename": (form.get("filename") or "document.pdf").strip()}
     elif action == "submit":
-        step[action] = submitted_values(pathway, form.get("stage", ""), form)
+        step[action] = submitted_values(pathway, form.get("stage", ""), form, lang)
     elif action == "assess":
         try:
             answers = yaml.safe_load(form.get("answers") or "{}") or {}
@@ -108,7 +110,8 @@ def step_from_form(pathway: Pathway, form: Any) -> dict[str, Any] | None:
     return step
 
 
-def submitted_values(pathway: Pathway, stage_id: str, form: Mapping[str, Any]) -> dict[str, Any]:
+def submitted_values(pathway: Pathway, stage_id: str, form: Mapping[str, Any],
+                     lang: str | None = None) -> dict[str, Any]:
     """The form values of the posted "field.<id>" inputs, typed as the stage's form says (a value that
     does not parse is kept as typed: the engine refuses it with the field's message)."""
     stage = pathway.stage(stage_id)
@@ -129,8 +132,9 @@ def submitted_values(pathway: Pathway, stage_id: str, form: Mapping[str, Any]) -
             values[f.id] = raw in ("true", "yes", "1", "on")
         elif f.type in ("integer", "number"):
             try:
-                values[f.id] = int(raw) if f.type == "integer" else float(raw)
-            except ValueError:
+                number = read_number(raw, lang)
+                values[f.id] = number if f.type == "number" or isinstance(number, int) else raw
+            except NumberNotRead:
                 values[f.id] = raw
         else:
             values[f.id] = raw

@@ -33,6 +33,7 @@ from engine.scenarios import ACTIONS, ScenarioRunner
 from engine.simulation import describe_step, scenario_text, simulate, simulation_actors
 
 from ..access import actor, may_enter, roles_required
+from ..routing import database_id
 from ..i18n import lang
 from ..services import db, services
 from . import operations
@@ -171,8 +172,8 @@ def download(revision_id: int):  # noqa: ANN201
 @bp.get("/diff")
 @roles_required(*READ_ROLES)
 def diff():  # noqa: ANN201
-    old_id = request.args.get("old", type=int)
-    new_id = request.args.get("new", type=int)
+    old_id = request.args.get("old", type=database_id)
+    new_id = request.args.get("new", type=database_id)
     if old_id is None or new_id is None:
         abort(400)
     old_row, new_row = _revision_row(old_id), _revision_row(new_id)
@@ -204,14 +205,14 @@ def _render_editor(*, pathway_id: str, file_name: str, text: str, base: int | No
 @bp.get("/edit/<pathway_id>")
 @roles_required(*EDIT_ROLES)
 def edit(pathway_id: str):  # noqa: ANN201
-    draft_id = request.args.get("draft", type=int)
+    draft_id = request.args.get("draft", type=database_id)
     if draft_id is not None:
         draft = db().get(PathwayDraft, draft_id)
         if draft is None or draft.pathway_id != pathway_id:
             abort(404)
         return _render_editor(pathway_id=pathway_id, file_name=draft.file_name, text=draft.text,
                               base=operations.active_revision(db(), pathway_id), problems=draft.problems)[0]
-    base = request.args.get("revision", type=int) or operations.active_revision(db(), pathway_id)
+    base = request.args.get("revision", type=database_id) or operations.active_revision(db(), pathway_id)
     if base is None:
         abort(404)
     row = _revision_row(base)
@@ -237,7 +238,7 @@ def _editor_fields() -> tuple[str, str, str, int | None]:
     file_name = request.form.get("file_name", "")
     if not operations.FILE_NAME.match(file_name):
         abort(400)
-    base = request.form.get("base", type=int)
+    base = request.form.get("base", type=database_id)
     return Path(file_name).stem, file_name, text, base
 
 
@@ -374,7 +375,7 @@ def simulation(revision_id: int):  # noqa: ANN201
             if step is not None:
                 steps.append(step)
         else:
-            step = simulation_steps.step_from_form(pathway, request.form)
+            step = simulation_steps.step_from_form(pathway, request.form, lang())
             if step is not None:
                 steps.append(step)
     state = simulate(pathway, steps, members=members, others=_others(pathway), assessments=_assessments())
@@ -437,7 +438,7 @@ def migrate(pathway_id: str):  # noqa: ANN201
                                      .order_by(PathwayRevision.id.desc())))
     if not revisions:
         abort(404)
-    target_id = request.values.get("target", type=int) or operations.active_revision(session, pathway_id)
+    target_id = request.values.get("target", type=database_id) or operations.active_revision(session, pathway_id)
     if target_id not in {r.id for r in revisions}:
         abort(400)
     cases = list(session.scalars(select(Case).where(Case.pathway_id == pathway_id, Case.status != "closed",

@@ -6,7 +6,6 @@ Both are idempotent: each row has a unique key, and a row that exists already is
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
@@ -24,6 +23,7 @@ from engine.models import Case, Event, utcnow
 from engine.queries import due_between, overdue
 
 from ..models import DeskMembership, User, UserRole
+from ..routing import base_url
 from ..portal.tasks import asked_of_workers, signoffs_for
 from .models import NotificationCursor, OutboxMessage
 
@@ -43,11 +43,6 @@ class Draft:
     subject: str
     body: str
     link: str
-
-
-def base_url() -> str:
-    configured = current_app.config.get("BASE_URL") or os.environ.get("OPERA_BASE_URL")
-    return (configured or "http://localhost:5000").rstrip("/")
 
 
 def language_of(user: User | None) -> str:

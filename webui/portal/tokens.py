@@ -31,6 +31,8 @@ def issue(session: Session, user: User, purpose: str, created_by: str, now: date
           lifetime: timedelta | None = None) -> tuple[str, AccessToken]:
     """A new token for `user` (the raw token goes in the e-mail and nowhere else)."""
     now = now or utcnow()
+    if purpose == INVITATION:
+        withdraw_invitations(session, user.id, now)  # only the newest invitation works
     token = secrets.token_urlsafe(32)
     row = AccessToken(token_hash=digest(token), user_id=user.id, purpose=purpose, created_by=created_by,
                       created_at=now, expires_at=now + (lifetime or LIFETIME[purpose]))
@@ -64,3 +66,11 @@ def use(session: Session, row: AccessToken, now: datetime | None = None) -> bool
     done = session.execute(update(AccessToken).where(AccessToken.id == row.id, AccessToken.used_at.is_(None))
                            .values(used_at=now)).rowcount
     return bool(done)
+
+
+def withdraw_invitations(session: Session, user_id: str, now: datetime | None = None) -> None:
+    """Every unused invitation of the account stops working (it was set up, or a newer one was sent)."""
+    now = now or utcnow()
+    session.execute(update(AccessToken).where(
+        AccessToken.user_id == user_id, AccessToken.purpose == INVITATION, AccessToken.used_at.is_(None),
+        AccessToken.expires_at > now).values(expires_at=now))

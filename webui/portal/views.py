@@ -23,6 +23,7 @@ from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine import policy
 from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 
+from ..routing import posted_id
 from ..access import (
     actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
 )
@@ -105,10 +106,7 @@ def case(case_id: int):  # noqa: ANN201
 
 
 def _version() -> int:
-    try:
-        return int(request.form["version"])
-    except (KeyError, ValueError):
-        abort(400)
+    return posted_id(request.form.get("version"))
 
 
 def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, anchor: str = "",
@@ -378,6 +376,8 @@ def password():  # noqa: ANN201
             status = 400
         elif form.validate_on_submit():
             accounts.change_password(services().sessions, user.id, hash_password(form.password.data))
+            db().rollback()  # a fresh read: the epoch moved on in the operation's transaction
+            accounts.keep_session(user)  # every other session of the account has ended
             session.pop(accounts.SIGNED_IN_BY_LINK, None)
             flash(_("Your new password is saved."), "success")
             return redirect(url_for("portal.home"))

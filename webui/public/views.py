@@ -33,14 +33,16 @@ from databank.public import (
     THRESHOLD, area_map_svg, area_skills, catalogue, mapped_resources, overview, public_photo, public_resource,
     slug,
 )
+from databank.photos import SIZES as PHOTO_SIZES
+from databank.photos import PhotoUnreadable, public_rendition
 from databank.territory import gazetteer
 from databank.vocabulary import CATEGORIES, CHAIN_BITS, OFFERS, label
 from engine.db import writing
 
+from ..routing import absolute_url_for, database_id
 from ..i18n import select_locale
 from ..notifications.enquiries import queue_enquiry
 from ..portal.invitations import send_now
-from ..security import send_stored_file
 from ..services import databank, db, services
 from .forms import ContactForm, ResourceFilterForm
 from .throttle import admit_enquiry
@@ -74,7 +76,7 @@ def _robots(state: Any) -> None:
 def robots() -> Response:
     """Crawlers may read the catalogue; everything else is behind a login and of no use to them."""
     text = "\n".join(["User-agent: *", "Allow: /catalogue/", "Disallow: /catalogue/photos/", "Disallow: /",
-                      f"Sitemap: {url_for('public.sitemap', _external=True)}", ""])
+                      f"Sitemap: {absolute_url_for('public.sitemap')}", ""])
     return _cacheable(Response(text, mimetype="text/plain"), 3600)
 
 
@@ -163,8 +165,8 @@ def contact_page(lang: str) -> Any:
 
 @bp.get(f"/{LANG}/contact/sent")
 def contact_sent(lang: str) -> str:
-    resource_id = request.args.get("resource", "")
-    record = public_resource(db(), int(resource_id), lang) if resource_id.isdigit() else None
+    resource_id = database_id(request.args.get("resource"))
+    record = public_resource(db(), resource_id, lang) if resource_id is not None else None
     return render_template("public/sent.html", resource=record, alternates=_alternates(".contact_sent"))
 
 
@@ -181,12 +183,26 @@ def skills_page(lang: str, area: str = "") -> str:
 # --- photos, sitemap ---------------------------------------------------------------------------------
 
 @bp.get("/photos/<int:resource_id>/<int:file_id>")
-def photo(resource_id: int, file_id: int) -> Response:
-    """Only a photo marked public, of a published available resource; never a document or another file."""
+@bp.get("/photos/<int:resource_id>/<int:file_id>/<int:size>")
+def photo(resource_id: int, file_id: int, size: int = 1280) -> Response:
+    """Only a photo marked public, of a published available resource; never a document or another file. Never
+    the uploaded bytes either: a rendition re-encoded at one of the catalogue's sizes, without metadata."""
+    if size not in PHOTO_SIZES:
+        abort(404)
     row = public_photo(db(), resource_id, file_id)
     if row is None:
         abort(404)
-    return send_stored_file(row.sha256, row.content_type, max_age=PHOTO_MAX_AGE)
+    etag = f"{row.sha256[:32]}-{size}"
+    if request.if_none_match.contains(etag):
+        return _cacheable(Response(status=304, headers={"ETag": f'"{etag}"'}), PHOTO_MAX_AGE)
+    try:
+        content, content_type = public_rendition(services().files.read(row.sha256), size)
+    except (PhotoUnreadable, FileNotFoundError):
+        abort(404)
+    response = Response(content, mimetype=content_type)
+    response.set_etag(etag)
+    response.headers["Content-Disposition"] = "inline"
+    return _cacheable(response, PHOTO_MAX_AGE)
 
 
 @bp.get("/sitemap.xml")
@@ -258,7 +274,7 @@ def _map(records: list[dict[str, Any]], lang: str) -> Markup:
 def _alternates(endpoint: str, **values: Any) -> dict[str, str]:
     """The same page in each language (absolute URLs, for hreflang and the canonical link)."""
     values = {k: v for k, v in values.items() if v is not None}
-    return {code: url_for(endpoint, lang=code, _external=True, **values) for code in LANGUAGES}
+    return {code: absolute_url_for(endpoint, lang=code, **values) for code in LANGUAGES}
 
 
 def _urls(endpoint: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -273,11 +289,11 @@ def _cacheable(response: Response, seconds: int) -> Response:
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     def resource_url(record: dict[str, Any], external: bool = False) -> str:
-        return url_for("public.resource_page", resource_id=record["id"], title_slug=slug(record["title"]),
-                       _external=external)
+        build = absolute_url_for if external else url_for
+        return build("public.resource_page", resource_id=record["id"], title_slug=slug(record["title"]))
 
-    def photo_url(record: dict[str, Any], photo: dict[str, Any]) -> str:
-        return url_for("public.photo", resource_id=record["id"], file_id=photo["id"])
+    def photo_url(record: dict[str, Any], photo: dict[str, Any], size: int = 1280) -> str:
+        return url_for("public.photo", resource_id=record["id"], file_id=photo["id"], size=size)
 
     return {"resource_url": resource_url, "photo_url": photo_url, "languages": LANGUAGE_NAMES}
 

@@ -15,6 +15,7 @@ from engine.i18n import localize
 from engine.models import Case
 from engine.pathway import SignOffRule
 
+from ...routing import posted_id
 from ...access import actor, can_see_case, roles_required, visible_case_or_404
 from ...i18n import lang
 from ...services import db, services
@@ -92,10 +93,7 @@ def case(case_id: int):  # noqa: ANN201
 
 
 def _version() -> int:
-    try:
-        return int(request.form["version"])
-    except (KeyError, ValueError):
-        abort(400)
+    return posted_id(request.form.get("version"))
 
 
 def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, *, keep: dict[str, Any] | None = None,

@@ -15,6 +15,7 @@ from engine import NotAllowed, policy
 from engine.models import Desk
 
 from ...access import actor
+from ...routing import posted_id
 from ...i18n import lang
 from ...services import db
 from ..forms import set_errors
@@ -72,11 +73,11 @@ def _save_entry(form: Any, desks: list[tuple[str, str]], record: dict[str, Any] 
                 if not data["desk_id"]:
                     raise EntryInvalid([Problem("desk_id", "value.required")])
                 if record is None:
-                    saved = create(actor(), data)
+                    saved = create(actor(), data, locale=lang())
                 else:
                     before = baseline()
                     changes = {k: v for k, v in data.items() if v != before.get(k)}
-                    saved = update(actor(), record["id"], _version(form), changes) if changes else None
+                    saved = update(actor(), record["id"], _version(form), changes, locale=lang()) if changes else None
             except EntryInvalid as exc:
                 errors = set_errors(form, exc.field_errors(lang()))
                 status = 422
@@ -102,11 +103,7 @@ def _version(form: Any) -> int:
 
 
 def _posted_int(value: Any) -> int:
-    """A number the page itself sent (a version, an id): anything else is a malformed request."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        abort(400)
+    return posted_id(value)
 
 
 def _or_404(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from databank.text import normalized
 from databank.vocabulary import CATEGORIES, OFFERS
 from engine import ConflictError, EngineError, NotAllowed
 from engine.models import Case
+from engine.numbers import read_number
 
 from ...access import actor, managed_case_or_404, roles_required
 from ...i18n import lang
@@ -67,7 +68,7 @@ def _need_from(form: MatchingForm, problems: list[str]) -> dict[str, Any]:
     surface = (form.min_surface_m2.data or "").strip()
     if surface:
         try:
-            given["min_surface_m2"] = float(surface.replace(",", "."))
+            given["min_surface_m2"] = float(read_number(surface, lang()))
             if not 0 <= given["min_surface_m2"] < 1e9:
                 raise ValueError
         except ValueError:

@@ -37,7 +37,7 @@ def own_profile():  # noqa: ANN201
             changes = {k: v for k, v in data.items() if v != _own_data(OwnProfileForm(formdata=None, data=initial))[k]}
             try:
                 if changes:
-                    bank().update_profile(actor(), record["id"], _version(form), changes)
+                    bank().update_profile(actor(), record["id"], _version(form), changes, locale=lang())
             except EntryInvalid as exc:
                 errors, status = set_errors(form, exc.field_errors(lang())), 422
             except StaleEntry:

@@ -12,6 +12,7 @@ from databank.operations import may_edit
 from databank.text import normalized
 from engine import NotAllowed
 from engine.models import Case
+from engine.numbers import write_number
 
 from ...access import actor, is_manager_of, roles_required
 from ...i18n import lang
@@ -129,7 +130,7 @@ def _profile_initial(record: dict[str, Any]) -> dict[str, Any]:
         if hasattr(value, "isoformat"):
             return value.isoformat()
         if isinstance(value, float):
-            return f"{value:g}"
+            return write_number(value, lang())  # as typed in the page's language, read back the same
         return str(value)
 
     data = {name: text(record.get(name)) for name in PROFILE_TEXT_FIELDS if name not in ("qualifications", "languages")}

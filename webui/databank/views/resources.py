@@ -13,6 +13,7 @@ from databank.operations import may_edit
 from databank.vocabulary import CATEGORIES, label
 from engine import NotAllowed
 from engine.models import Case, Desk
+from engine.numbers import write_number
 
 from ...access import actor, is_manager_of, roles_required
 from ...i18n import lang
@@ -86,6 +87,7 @@ def resource_data(form: ResourceForm) -> dict[str, Any]:
     data["offers"] = list(form.offers.data or [])
     data["supply_chains"] = list(form.supply_chains.data or [])
     data["published"] = bool(form.published.data)
+    data["exact_location_public"] = bool(form.exact_location_public.data)
     return data
 
 
@@ -96,12 +98,13 @@ def _resource_initial(record: dict[str, Any]) -> dict[str, Any]:
         if hasattr(value, "isoformat"):
             return value.isoformat()
         if isinstance(value, float):
-            return f"{value:g}"
+            return write_number(value, lang())  # as typed in the page's language, read back the same
         return str(value)
 
     data: dict[str, Any] = {name: text(record.get(name)) for name in RESOURCE_TEXT_FIELDS}
     data.update({"version": str(record["version"]), "offers": list(record["offers"]),
-                 "supply_chains": list(record["supply_chains"]), "published": bool(record["published"])})
+                 "supply_chains": list(record["supply_chains"]), "published": bool(record["published"]),
+                 "exact_location_public": bool(record.get("exact_location_public"))})
     return data
 
 
