@@ -42,6 +42,13 @@ ROUTES = [
     ("/api/v1/cases/<int:case_id>/documents", "POST", C + "/documents", "file", "worker_upload"),
     ("/api/v1/cases/<int:case_id>/signoff-requests", "POST", C + "/signoff-requests",
      {"signoff": "x", "person": "y"}, "case_write"),
+    ("/api/v1/cases/<int:case_id>/parties", "GET", C + "/parties", None, "case"),
+    ("/api/v1/cases/<int:case_id>/parties", "POST", C + "/parties",
+     {"role": "financing_body", "organisation": "Intruder", "name": "Intruder"}, "case_write"),
+    ("/api/v1/cases/<int:case_id>/parties/<int:party_id>", "DELETE", C + "/parties/1", None, "case_write"),
+    ("/api/v1/cases/<int:case_id>/signing-links", "POST", C + "/signing-links", {"party": 1, "signoff": "x"},
+     "case_write"),
+    ("/api/v1/cases/<int:case_id>/paper", "POST", C + "/paper", "paper", "case_write"),
     ("/api/v1/cases/<int:case_id>/untick", "POST", C + "/untick", {"item": "interview_held"}, "case_write"),
     ("/api/v1/cases/<int:case_id>/close", "POST", C + "/close", {"outcome": "x", "reason": "r"}, "case_write"),
     ("/api/v1/cases/<int:case_id>/members", "POST", C + "/members", {"remove": ["w.x"]}, "case_write"),
@@ -123,6 +130,11 @@ def _call(api: Api, method: str, url: str, body, version: int):  # noqa: ANN001,
         return api.get(url)
     if method == "DELETE":
         return api.delete(url, version=version)
+    if body == "paper":  # the worker's consent, given on paper, with its scan
+        return api.client.post(f"/api/v1{url}", content_type="multipart/form-data",
+                               headers={**api.headers, "If-Match": f'"{version}"'},
+                               data={"requirement": "consent_personal_data", "member": "w.luca",
+                                     "evidence": (io.BytesIO(sample_file("scan.pdf", 500)), "scan.pdf")})
     if body == "file":
         return api.client.post(f"/api/v1{url}", content_type="multipart/form-data",
                                headers={**api.headers, "If-Match": f'"{version}"'},

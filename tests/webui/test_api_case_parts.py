@@ -199,3 +199,42 @@ def test_an_operator_asks_a_mentor_for_a_sign_off_through_the_api(app, people, s
     again = mentor.post(f"/cases/{case_id}/signoff-requests",
                         {"signoff": "diagnosis_signoff", "person": PEOPLE["mentor"].id}, version=version + 1)
     assert again.status_code == 403  # a mentor does not ask
+
+
+def test_parties_are_added_sent_a_signing_link_recorded_on_paper_and_removed(app, people, sessions, service):  # noqa: ANN001
+    from webui.notifications.models import OutboxMessage
+
+    api = Api(app.test_client(), make_token(sessions))
+    opened = service.open_case(PEOPLE["operator"].actor, pathway_id="startup", desk_id="genova",
+                               members=[WORKERS[0]], at="legal_form_financing")
+    case_id, version = opened.case_id, opened.version
+    unknown = api.post(f"/cases/{case_id}/parties", {"role": "notary", "organisation": "Studio", "name": "X"},
+                       version=version)
+    assert unknown.status_code == 422 and unknown.get_json()["code"] == "party_role_unknown"
+    added = api.post(f"/cases/{case_id}/parties", {"role": "financing_body", "organisation": "Banca Carige",
+                                                   "name": "Paola Verdi", "email": "Paola@Carige.example",
+                                                   "language": "it"}, version=version)
+    assert added.status_code == 200, added.get_json()
+    version = added.get_json()["version"]
+    [party] = api.get(f"/cases/{case_id}/parties").get_json()["parties"]
+    assert (party["role"], party["organisation"], party["email"], party["language"]) == (
+        "financing_body", "Banca Carige", "paola@carige.example", "it")
+    sent = api.post(f"/cases/{case_id}/signing-links", {"party": party["id"], "signoff": "financing_confirmed"},
+                    version=version)
+    assert sent.status_code == 200, sent.get_json()
+    version = sent.get_json()["version"]
+    assert "token" not in sent.get_json()  # the link goes only by e-mail
+    with sessions() as session:
+        [mail] = session.query(OutboxMessage).filter_by(kind="signing_link").all()
+        assert mail.email == "paola@carige.example" and "/sign/" in mail.link and mail.language == "it"
+    scan = sample_file("delibera.pdf", 2000)
+    paper = api.client.post(f"/api/v1/cases/{case_id}/paper", content_type="multipart/form-data",
+                            headers={**api.headers, "If-Match": f'"{version}"'},
+                            data={"requirement": "financing_confirmed", "party": str(party["id"]),
+                                  "evidence": (__import__("io").BytesIO(scan), "delibera.pdf")})
+    assert paper.status_code == 200, paper.get_json()
+    version = paper.get_json()["version"]
+    last = api.get(f"/cases/{case_id}/timeline").get_json()["events"][-1]
+    assert last["type"] == "signed_off" and last["data"]["recorded_by"] == PEOPLE["operator"].id
+    removed = api.delete(f"/cases/{case_id}/parties/{party['id']}", version=version)
+    assert removed.status_code == 200 and api.get(f"/cases/{case_id}/parties").get_json()["parties"] == []

@@ -394,3 +394,44 @@ class Revision(RevisionSummary):
     source_file = fields.String(required=True)
     source_text = fields.String(required=True)
     document = fields.Dict(required=True)  # the pathway as it runs (shared fragments inlined)
+
+
+# --- parties -------------------------------------------------------------------------------------------------
+
+class Party(Schema):
+    id = fields.Integer(required=True)
+    role = fields.String(required=True)
+    organisation = fields.String(required=True)
+    name = fields.String(required=True)
+    email = fields.String(allow_none=True, required=True)
+    phone = fields.String(allow_none=True, required=True)
+    language = fields.String(required=True)
+    account_id = fields.String(allow_none=True, required=True)
+    added_at = fields.DateTime(required=True)
+
+
+class Parties(Schema):
+    parties = fields.List(fields.Nested(Party), required=True)
+
+
+class NewParty(Schema):
+    role = fields.String(required=True, validate=_ID)
+    organisation = fields.String(required=True, validate=validate.Length(max=200))
+    name = fields.String(required=True, validate=validate.Length(max=200))
+    email = fields.String(load_default="", validate=validate.Length(max=254))  # the engine checks it
+    phone = fields.String(load_default="", validate=validate.Length(max=40))
+    language = fields.String(load_default="en", validate=validate.OneOf(("it", "fr", "en")))
+
+
+class SigningLink(Schema):
+    party = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    signoff = fields.String(required=True, validate=_ID)
+
+
+class PaperDecision(Schema):
+    requirement = fields.String(required=True, validate=_ID)
+    party = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))  # a party's sign-off
+    member = fields.String(validate=_ID)  # or a worker's checklist item
+    decision = fields.String(load_default="approve", validate=validate.OneOf(("approve", "request_changes", "decline")))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+    evidence = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})

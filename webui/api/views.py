@@ -515,3 +515,61 @@ def assessments(case_id: int):  # noqa: ANN201
          "pathways": ranked((r.result or {}).get("pathways", [])),
          "supply_chains": ranked((r.result or {}).get("supply_chains", []))} for r in rows]}, 200, \
         _etag(found.version)
+
+
+# --- a case's parties: a bank, a notary... (roles the pathway declares, held on this case) ------------------
+
+def _party(p: Any) -> dict[str, Any]:
+    return {"id": p.id, "role": p.role, "organisation": p.organisation, "name": p.name, "email": p.email or None,
+            "phone": p.phone or None, "language": p.language, "account_id": p.account_id, "added_at": p.added_at}
+
+
+@bp.get("/cases/<int:case_id>/parties")
+@bp.response(200, schemas.Parties)
+@problems(*READ_PROBLEMS)
+def parties(case_id: int):  # noqa: ANN201
+    """The parties now on the case, with their roles."""
+    found = _visible_case(case_id)
+    return {"parties": [_party(p) for p in found.parties]}, 200, _etag(found.version)
+
+
+@_operation("parties", schemas.NewParty, "Add a party to the case in one of the roles its pathway declares.")
+def add_party(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    return services().cases.add_party(case_id, actor, version, body["role"], body["organisation"], body["name"],
+                                      email=body["email"].lower(), phone=body["phone"], language=body["language"])
+
+
+@bp.delete("/cases/<int:case_id>/parties/<int:party_id>")
+@bp.response(200, schemas.Receipt)
+@bp.doc(parameters=[IF_MATCH])
+@problems(*WRITE_PROBLEMS)
+def remove_party(case_id: int, party_id: int):  # noqa: ANN201
+    """Remove a party from the case (its signing links stop working)."""
+    _case_to_act_on(case_id)
+    version = _expected_version()
+    if party_id > MAX_ID:
+        abort(404)
+    return _receipt(services().cases.remove_party(case_id, _actor(), version, party_id))
+
+
+@_operation("signing-links", schemas.SigningLink,
+            "E-mail a party a single-use signing link for a sign-off of the current stage (the link is only in "
+            "the e-mail).")
+def send_signing_link(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # noqa: ANN201
+    return case_operations.send_signing_link(actor, case_id, version, body["party"], body["signoff"])
+
+
+@bp.post("/cases/<int:case_id>/paper")
+@bp.arguments(schemas.PaperDecision, location="form", content_type="multipart/form-data")
+@bp.response(200, schemas.Receipt)
+@bp.doc(parameters=[IF_MATCH])
+@problems(413, *WRITE_PROBLEMS)
+def record_on_paper(form: dict[str, Any], case_id: int):  # noqa: ANN201
+    """Record a decision given on paper — a party's sign-off or an offline worker's item — with the scan as
+    evidence (multipart/form-data), where the pathway allows it."""
+    _case_to_act_on(case_id)
+    version = _expected_version()
+    scan = form["evidence"]
+    return _receipt(services().cases.record_on_paper(
+        case_id, _actor(), version, form["requirement"], filename=scan.filename or "evidence", content=scan.read(),
+        decision=form["decision"], comment=form["comment"], party_id=form.get("party"), member=form.get("member")))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Actor, Member, Receipt
 from engine.audit import record
 from engine.db import writing
+from engine.i18n import localize
 from engine.models import Case, utcnow
 
 from ..models import CaseNote, SavedFilter, User, UserRole
@@ -195,3 +197,37 @@ def delete_filter(sessions: sessionmaker[Session], actor: Actor, filter_id: int)
         record(session.connection(), subject_type="user", subject_id=actor.id, type="filter_deleted",
                actor_id=actor.id, actor_roles=actor.roles, data={"filter": filter_id})
         return True
+
+
+def send_signing_link(actor: Actor, case_id: int, version: int, party_id: int, signoff_id: str) -> Receipt:
+    """Send a party a signing link for a sign-off of the current stage: the operation and the e-mail in the
+    outbox (in the party's language), in one transaction; the link itself is only in the e-mail."""
+    from ..notifications.models import OutboxMessage  # the notifications read the cases' operations
+    from ..notifications.rules import base_url
+
+    with services().sessions() as session:
+        case = session.get(Case, case_id)
+        stage = services().library.revision(case.revision_id).pathway.stage(case.stage_id) if case else None
+    rule = stage.requirement(signoff_id) if stage is not None else None
+
+    def queue_email(connection: Connection, token: str, party: Any) -> None:
+        link = f"{base_url()}/sign/{token}"
+        label = localize(rule.label, party.language) if rule is not None else signoff_id
+        with force_locale(party.language):
+            subject = _("Your decision is asked for: %(label)s", label=label)
+            body = "\n\n".join([
+                _("Dear %(name)s,", name=party.name),
+                _("the help desk following case #%(case)d asks %(organisation)s for a decision on: %(label)s.",
+                  case=case_id, organisation=party.organisation, label=label),
+                _("Open this link to read what you are asked to approve, then approve it, request changes or "
+                  "decline. The link works once and expires in 14 days:"),
+                link])
+        connection.execute(insert(OutboxMessage.__table__), {
+            "key": f"signing_link:{token[:16]}", "recipient_id": f"party:{party.id}", "email": party.email,
+            "kind": "signing_link", "case_id": case_id, "event_id": None, "language": party.language,
+            "subject": subject[:300], "body": body, "link": link[:500], "status": "pending", "attempts": 0,
+            "next_attempt_at": utcnow(), "last_error": "", "created_at": utcnow()})
+
+    receipt, _token = services().cases.send_signing_link(case_id, actor, version, party_id, signoff_id,
+                                                         together=queue_email)
+    return receipt

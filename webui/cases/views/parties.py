@@ -2,20 +2,12 @@
 outbox in the same transaction), and recording on paper a decision a party or an offline worker gave."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import request
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Connection, insert
-
-from engine.i18n import localize
-from engine.models import utcnow
 
 from ...access import roles_required, visible_case_or_404
-from ...notifications.models import OutboxMessage
-from ...notifications.rules import base_url
 from ...services import services
+from .. import operations
 from . import CASE_ROLES, bp
 from .case import act, render_case
 
@@ -46,35 +38,10 @@ def remove_party(case_id: int, party_id: int):  # noqa: ANN201
 @bp.post("/cases/<int:case_id>/parties/<int:party_id>/signing-link")
 @roles_required(*CASE_ROLES)
 def send_signing_link(case_id: int, party_id: int):  # noqa: ANN201
-    case_row = visible_case_or_404(case_id)
+    visible_case_or_404(case_id)
     signoff = request.form.get("signoff", "")
-    pathway = services().library.revision(case_row.revision_id).pathway
-    rule = pathway.stage(case_row.stage_id).requirement(signoff) if pathway.stage(case_row.stage_id) else None
-
-    def queue_email(connection: Connection, token: str, party: Any) -> None:
-        link = f"{base_url()}/sign/{token}"
-        label = localize(rule.label, party.language) if rule is not None else signoff
-        with force_locale(party.language):
-            subject = _("Your decision is asked for: %(label)s", label=label)
-            body = "\n\n".join([
-                _("Dear %(name)s,", name=party.name),
-                _("the help desk following case #%(case)d asks %(organisation)s for a decision on: %(label)s.",
-                  case=case_id, organisation=party.organisation, label=label),
-                _("Open this link to read what you are asked to approve, then approve it, request changes or "
-                  "decline. The link works once and expires in 14 days:"),
-                link])
-        connection.execute(insert(OutboxMessage.__table__), {
-            "key": f"signing_link:{token[:16]}", "recipient_id": f"party:{party.id}", "email": party.email,
-            "kind": "signing_link", "case_id": case_id, "event_id": None, "language": party.language,
-            "subject": subject[:300], "body": body, "link": link[:500], "status": "pending", "attempts": 0,
-            "next_attempt_at": utcnow(), "last_error": "", "created_at": utcnow()})
-
-    def operation(actor: Any, version: int) -> Any:
-        receipt, _token = services().cases.send_signing_link(case_id, actor, version, party_id, signoff,
-                                                             together=queue_email)
-        return receipt
-
-    return act(case_id, operation, _("The signing link is on its way by e-mail."), anchor="parties")
+    return act(case_id, lambda a, v: operations.send_signing_link(a, case_id, v, party_id, signoff),
+               _("The signing link is on its way by e-mail."), anchor="parties")
 
 
 @bp.post("/cases/<int:case_id>/paper")
