@@ -22,6 +22,7 @@ class User(UserMixin, Base):
     __tablename__ = "users"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower-case; workers may have none
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")  # a worker's, noted by the desk
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))  # None: cannot log in (yet)
     language: Mapped[str | None] = mapped_column(String(5))  # it / fr / en; None: the browser's

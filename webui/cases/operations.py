@@ -80,6 +80,30 @@ def worker_from(session: Session, typed: TypedWorker) -> tuple[Member | None, Us
     return Member(account.id, name, typed.sex, birth_year), account, None
 
 
+def set_worker_contact(sessions: sessionmaker[Session], actor: Actor, person_id: str, email: str,
+                       phone: str) -> str | None:
+    """The e-mail and phone of a worker, noted by their help desk (an offline worker gets an e-mail address
+    later, or is reached by phone): one transaction with its audit entry, which names the fields changed,
+    never their values. None, or the localized reason it is refused."""
+    email, phone = email.strip().lower(), " ".join(phone.split())
+    if email and ("@" not in email or any(c.isspace() for c in email) or len(email) > 254):
+        return _("Write a valid e-mail address, or leave it empty.")
+    if len(phone) > 40 or any(c.isalpha() for c in phone):
+        return _("Write the phone number with digits (at most 40 characters), or leave it empty.")
+    with writing(sessions).begin() as session:
+        user = session.get(User, person_id)
+        if email and email != (user.email or "") and session.scalar(select(User.id).where(User.email == email)):
+            return _("%(email)s is the e-mail of another account.", email=email)
+        changed = [name for name, old, new in (("email", user.email or "", email), ("phone", user.phone, phone))
+                   if old != new]
+        if changed:
+            user.email, user.phone = email or None, phone
+            session.flush()
+            record(session.connection(), subject_type="user", subject_id=person_id, type="contact_changed",
+                   actor_id=actor.id, actor_roles=actor.roles, data={"fields": changed})
+    return None
+
+
 def _slug(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:30] or "worker"

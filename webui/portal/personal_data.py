@@ -46,7 +46,8 @@ def notes_about(connection: Connection, person_id: str, case_ids: list[int]) -> 
     """The notes and meetings about the person: all those of the cases they follow alone, and those of group
     cases that name them (the others are about the group, and may be about other people)."""
     alone = alone_cases(connection, case_ids)
-    user = connection.execute(select(USERS.c.display_name, USERS.c.email).where(USERS.c.id == person_id)).first()
+    user = connection.execute(select(USERS.c.display_name, USERS.c.email, USERS.c.phone).where(
+        USERS.c.id == person_id)).first()
     names = names_of(connection, person_id, [*(user or ()), *words_of_kinds(connection, person_id)])
     return [_plain(r) for r in connection.execute(select(
         NOTES.c.id, NOTES.c.case_id, NOTES.c.kind, NOTES.c.body, NOTES.c.meeting_at, NOTES.c.place,
@@ -107,7 +108,7 @@ def erase_worker(connection: Connection, person_id: str, actor_id: str, now: dat
     # Every way the person is named or reached, read before anything is erased.
     words = words_of_kinds(connection, person_id)
     if user is not None:
-        words |= {user.display_name, user.email or ""}
+        words |= {user.display_name, user.email or "", user.phone or ""}
     words = {w for w in words if w and w != ERASED_NAME}
     scrub = names_of(connection, person_id, words)
     case_ids = case_ids_of(connection, person_id)

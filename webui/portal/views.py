@@ -28,6 +28,7 @@ from ..access import (
     actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
 )
 from ..auth import accounts
+from ..cases import operations as case_operations
 from ..cases import stage_form
 from ..i18n import lang
 from ..models import User
@@ -471,8 +472,36 @@ def invite(case_id: int):  # noqa: ANN201
             flash(_("No invitation for: %(names)s (no e-mail, or the account is disabled).",
                     names=", ".join(skipped)), "error")
         return redirect(url_for("portal.invite", case_id=case_id))
+    return _invite_page(case_row, form)
+
+
+def _invite_page(case_row: Case, form: ConfirmForm) -> str:
+    worker_ids = [m.person_id for m in case_row.members if m.kind == "worker"]
+    users = {u.id: u for u in db().scalars(select(User).where(User.id.in_(worker_ids)))}
     return render_template("portal/invite.html", case=case_row, workers=[
-        (m, users.get(m.person_id)) for m in case_row.members if m.kind == "worker"], form=form)
+        (m, users.get(m.person_id)) for m in case_row.members if m.kind == "worker"], form=form,
+        keep=request.form if request.method == "POST" else {})
+
+
+@bp.post("/staff/cases/<int:case_id>/contact")
+@roles_required(*STAFF_ROLES)
+def worker_contact(case_id: int):  # noqa: ANN201
+    """The case's operator notes a worker's e-mail and phone (a worker without e-mail or internet)."""
+    case_row = managed_case_or_404(case_id)
+    person = request.form.get("person", "")
+    if person not in {m.person_id for m in case_row.members if m.kind == "worker"}:
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refusal = case_operations.set_worker_contact(services().sessions, actor(), person,
+                                                 (request.form.get("email") or "")[:300],
+                                                 (request.form.get("phone") or "")[:100])
+    if refusal:
+        flash(refusal, "error")
+        return _invite_page(case_row, form), 422
+    flash(_("The contact details are saved."), "success")
+    return redirect(url_for("portal.invite", case_id=case_id))
 
 
 @bp.route("/staff/cases/<int:case_id>/consent-withdrawn", methods=["GET", "POST"])
