@@ -75,6 +75,7 @@ ROUTES = [
     ("/monitoring/export.xlsx", "GET", "/monitoring/export.xlsx", "monitoring"),
     ("/me/staff/cases/<int:case_id>/invite", "GET", "/me/staff/cases/{case}/invite", "managed"),
     ("/me/staff/cases/<int:case_id>/invite", "POST", "/me/staff/cases/{case}/invite", "managed"),
+    ("/me/staff/cases/<int:case_id>/contact", "POST", "/me/staff/cases/{case}/contact", "managed"),
     ("/me/staff/cases/<int:case_id>/consent-withdrawn", "GET", "/me/staff/cases/{case}/consent-withdrawn", "managed"),
     ("/me/staff/cases/<int:case_id>/consent-withdrawn", "POST", "/me/staff/cases/{case}/consent-withdrawn",
      "managed"),
@@ -122,7 +123,8 @@ AREAS = ("auth.", "cases.", "admin.", "monitoring.", "dossier.", "mywork.")  # o
 def test_the_matrix_covers_every_route_of_these_areas(app):
     declared = {(rule.rule, method) for rule in app.url_map.iter_rules()
                 if rule.endpoint.startswith(AREAS) or rule.endpoint in ("home", "health", "portal.invite",
-                                                                                     "portal.record_withdrawal")
+                                                                                     "portal.record_withdrawal",
+                                                                                     "portal.worker_contact")
                 for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert declared == {(rule, method) for rule, method, _url, _area in ROUTES}
 
