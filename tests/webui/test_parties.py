@@ -155,3 +155,21 @@ def test_the_signing_matrix_covers_every_route_and_answers_the_same_to_everyone(
                 assert "Paola" not in response.text and "piano.pdf" not in response.text
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Event)) == events_before
+
+
+def test_a_party_whose_decision_lapsed_is_told_by_e_mail_in_its_language(app, as_role, service, sessions):
+    case_id, _v = financing_case(service)
+    operator = as_role("operator")
+    token = add_bank_and_send_link(operator, case_id, sessions)
+    with sessions() as session:
+        version = session.get(Case, case_id).version
+    version = service.decide_by_link(token, version, "approve").version
+    service.submit_form(case_id, PEOPLE["operator"].actor, version, {
+        "legal_form": "sole_trader", "financing_sources": ["bank_loan"], "total_financing": 60000,
+        "financing_covered": True})  # the figures change after the bank's approval: it lapses
+    notify(app)
+    with sessions() as session:
+        [told] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "signoff_lapsed")).all()
+        assert session.scalars(select(SignOff).where(SignOff.case_id == case_id)).all() == []
+    assert (told.email, told.language, told.link) == ("paola.verdi@carige.example", "it", "")
+    assert f"n. {case_id} " in told.body and "nuovo link" in told.body

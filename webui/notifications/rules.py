@@ -7,6 +7,7 @@ Both are idempotent: each row has a unique key, and a row that exists already is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.i18n import localize
 from engine.library import PathwayLibrary
-from engine.models import Case, Event, utcnow
+from engine.models import Case, CaseParty, Event, utcnow
 from engine.queries import due_between, overdue
 
 from ..models import DeskMembership, User, UserRole
@@ -196,16 +197,31 @@ def lapsed_signoff_messages(session: Session, event: Event, case: Case) -> list[
     for signed in lapsed:
         person = signed["actor"]
         user = users.get(person)
+        party = _party_signer(session, person)
+        if party is not None:  # a party without an account: its e-mail, in its language; no page to open
+            user = SimpleNamespace(email=party.email or None, disabled=False, language=party.language)
         lang = language_of(user)
         with force_locale(lang):
             label = localize(signed.get("label"), lang)
             subject = _("Your sign-off no longer counts: %(signoff)s", signoff=label)
             body = _("The case '%(case)s' changed after you gave the sign-off '%(signoff)s' (its form or a "
                      "document): the sign-off no longer counts. Please look at the case again and give it anew "
-                     "if you still agree.", case=case.title, signoff=label)
+                     "if you still agree.", case=case.title, signoff=label) if party is None else _(
+                "Case #%(case)d changed after your decision on '%(signoff)s' (its form or a document): the "
+                "decision no longer counts. The help desk will send you a new link to decide again.",
+                case=case.id, signoff=label)
         out.append((Draft(f"signoff_lapsed:{event.id}:{signed['signoff']}:{person}", person, "signoff_lapsed",
-                          case.id, event.id, subject, body, "__staff__"), user))
+                          case.id, event.id, subject, body, "" if party is not None else "__staff__"), user))
     return out
+
+
+def _party_signer(session: Session, signer: str) -> CaseParty | None:
+    """The party behind a signer id `party:<id>` (one that signed through its link or on paper)."""
+    kind, _sep, number = signer.partition(":")
+    if kind != "party" or not number.isdigit():
+        return None
+    party = session.get(CaseParty, int(number))
+    return party if party is not None and party.removed_at is None else None
 
 
 def _decision_not_approved(session: Session, case: Case, event: Event, users: dict[str, User], draft: Any) -> None:
