@@ -391,7 +391,7 @@ def erase_party(connection: Connection, party_id: int, actor_id: str, now: datet
     row = connection.execute(select(PARTIES).where(PARTIES.c.id == party_id)).first()
     if row is None:
         return False
-    scrub = NameScrubber({row.name} - {"", ERASED_NAME})
+    scrub = NameScrubber({row.name, row.email, row.phone} - {"", ERASED_NAME})
     connection.execute(update(PARTIES).where(PARTIES.c.id == party_id).values(
         name=ERASED_NAME, email="", phone="", account_id=None))
     for signoff in list(connection.execute(select(SIGNOFFS.c.id, SIGNOFFS.c.comment).where(

@@ -273,6 +273,44 @@ def retention_command(case_days: int | None, actor_id: str) -> None:
     click.echo(str(erase_for_good(services.engine, services.files, sweep)))
 
 
+@main.group("parties")
+def parties_group() -> None:
+    """The people of the parties of cases (a bank's, a notary's): their data on request."""
+
+
+@parties_group.command("export")
+@click.argument("party_id", type=int)
+def parties_export(party_id: int) -> None:
+    """Print as JSON what is held about a party's person: its row and the decisions it gave."""
+    import json
+
+    from engine.personal_data import export_party
+
+    services = _app().extensions["opera"]
+    with services.engine.connect() as connection:
+        data = export_party(connection, party_id)
+    if not data:
+        raise click.ClickException(f"no party {party_id}")
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@parties_group.command("erase")
+@click.argument("party_id", type=int)
+@click.option("--by", "actor_id", default="cli", show_default=True, help="Recorded as who erased.")
+def parties_erase(party_id: int, actor_id: str) -> None:
+    """Erase a party's person: name, e-mail, phone and account link go, and its name leaves the case's events
+    and comments (the organisation and its decisions stay, for the case's history)."""
+    from engine.personal_data import erase_party
+
+    from .portal.personal_data import erase_for_good
+
+    services = _app().extensions["opera"]
+    if not erase_for_good(services.engine, services.files,
+                          lambda connection, _released: erase_party(connection, party_id, actor_id)):
+        raise click.ClickException(f"no party {party_id}")
+    click.echo(f"party {party_id}: its person is erased")
+
+
 @main.command("check")
 @click.option("--repair", is_flag=True,
               help="Also remove what a crash leaves in the file store: stale temporary files and old files no row "

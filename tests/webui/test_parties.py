@@ -173,3 +173,37 @@ def test_a_party_whose_decision_lapsed_is_told_by_e_mail_in_its_language(app, as
         assert session.scalars(select(SignOff).where(SignOff.case_id == case_id)).all() == []
     assert (told.email, told.language, told.link) == ("paola.verdi@carige.example", "it", "")
     assert f"n. {case_id} " in told.body and "nuovo link" in told.body
+
+
+def test_a_party_s_person_is_exported_and_erased_from_the_command_line(app, people, service, sessions,  # noqa: ANN001
+                                                                       monkeypatch, db_url, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    import webui.cli as cli
+    from engine.models import CaseParty, Event
+
+    case_id, v = financing_case(service)
+    operator = PEOPLE["operator"].actor
+    v = service.add_party(case_id, operator, v, "financing_body", "Banca Carige", "Paola Verdi",
+                          email="paola.verdi@carige.example", phone="+39 010 555", language="it").version
+    receipt, token = service.send_signing_link(case_id, operator, v, 1, "financing_confirmed")
+    service.decide_by_link(token, receipt.version, "request_changes", "Paola Verdi (+39 010 555) asks for more")
+    for name, value in {"OPERA_DATABASE_URL": db_url, "OPERA_INSTANCE_PATH": str(tmp_path / "cli"),
+                        "OPERA_SECRET_KEY": "a secret long enough for the tests of the command line"}.items():
+        monkeypatch.setenv(name, value)
+    exported = CliRunner().invoke(cli.main, ["parties", "export", "1"])
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.output)
+    assert data["party"]["email"] == "paola.verdi@carige.example" and data["decisions"][0]["decision"] == \
+        "request_changes"
+    erased = CliRunner().invoke(cli.main, ["parties", "erase", "1"])
+    assert erased.exit_code == 0, erased.output
+    with sessions() as session:
+        party = session.get(CaseParty, 1)
+        assert (party.email, party.phone, party.organisation) == ("", "", "Banca Carige") and "Paola" not in party.name
+        texts = " ".join(str(e.data) for e in session.query(Event).filter_by(case_id=case_id))
+        texts += " ".join(s.comment for s in session.query(SignOff).filter_by(case_id=case_id))
+    assert "Paola Verdi" not in texts and "+39 010 555" not in texts
+    assert CliRunner().invoke(cli.main, ["parties", "erase", "99"]).exit_code == 1
