@@ -312,3 +312,22 @@ def _require_reason(reason: str) -> None:
 
 def _due(stage: Stage, now: datetime) -> datetime | None:
     return now + timedelta(days=stage.due_days) if stage.due_days else None
+
+
+def signoffs_of_visit(op: _Op) -> list[Any]:
+    """The sign-off rows of the stage's current visit (every decision, not only approvals)."""
+    return _SIGNOFFS_OF_VISIT.all(op.connection, {
+        "case_id": op.case.id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
+
+
+def raise_signoff_refusal(op: _Op, rule: Any, person_id: str, given: list[Any] | None = None) -> None:
+    """The first reason why this person may not give this sign-off now, whatever their role (the policy's
+    `signoff_refusals`: already given, complete, four-eyes — a party linked to an account counting as it)."""
+    form = (_FORM.first(op.connection, {"case_id": op.case.id, "stage_id": op.stage.id})
+            if "form_submitter" in rule.distinct_from else None)
+    refusals = policy.signoff_refusals(rule, person_id, signoffs_of_visit(op) if given is None else given,
+                                       case_opener=op.case.opened_by,
+                                       form_submitter=form.submitted_by if form is not None else None,
+                                       stage=op.stage, parties=op.case.parties)
+    if refusals:
+        raise refusals[0]

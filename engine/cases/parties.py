@@ -16,7 +16,15 @@ from ..errors import DocumentRefused, InvalidOperation, NotAllowed
 from ..files import TYPES, detect_type, safe_filename
 from ..models import DOCUMENTS, PARTIES, SIGNING_LINKS, SIGNOFFS, party_actor_id
 from ..pathway import ChecklistItem, SignOffRule
-from .frame import _FORM, _INSERT_SIGNOFF, _INSERT_TICK, _SIGNOFFS_OF_VISIT, OperationFrame, Together, _Op
+from .frame import (
+    _INSERT_SIGNOFF,
+    _INSERT_TICK,
+    OperationFrame,
+    Together,
+    _Op,
+    raise_signoff_refusal,
+    signoffs_of_visit,
+)
 from .values import Actor, Receipt
 
 SIGNING_LINK_LIFETIME = timedelta(days=14)
@@ -228,16 +236,9 @@ def give_decision(op: _Op, rule: SignOffRule, signer: str, decision: str, commen
     refusal = policy.decision_refusal(decision, comment)
     if refusal is not None:
         raise refusal
-    given = _SIGNOFFS_OF_VISIT.all(op.connection, {
-        "case_id": op.case.id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
+    given = signoffs_of_visit(op)
     if decision == policy.APPROVE:
-        form = (_FORM.first(op.connection, {"case_id": op.case.id, "stage_id": op.stage.id})
-                if "form_submitter" in rule.distinct_from else None)
-        refusals = policy.signoff_refusals(rule, signer, given, case_opener=op.case.opened_by,
-                                           form_submitter=form.submitted_by if form is not None else None,
-                                           stage=op.stage, parties=op.case.parties)
-        if refusals:
-            raise refusals[0]
+        raise_signoff_refusal(op, rule, signer, given)
     elif any(s.signoff_id == rule.id and s.actor_id == signer for s in policy.approvals(given)):
         raise InvalidOperation("already_signed", signoff=rule.label)
     values = {"role": rule.role, "comment": (comment or "").strip(), "signed_at": op.now, "decision": decision,

@@ -24,7 +24,6 @@ from .frame import (
     _FORM,
     _INSERT_FORM,
     _INSERT_TICK,
-    _SIGNOFFS_OF_VISIT,
     _TICK,
     _UPDATE_FORM,
     DOCUMENTS,
@@ -32,6 +31,8 @@ from .frame import (
     SIGNOFFS,
     OperationFrame,
     _Op,
+    raise_signoff_refusal,
+    signoffs_of_visit,
 )
 from .values import Actor, Receipt
 
@@ -182,7 +183,7 @@ class SignOffRequests(OperationFrame):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
                                        requirement=signoff_id)
             kind = self._signoff_request_target(op, rule, person_id)
-            _raise_signoff_refusal(op, rule, person_id)  # asking someone who could not sign wastes their time
+            raise_signoff_refusal(op, rule, person_id)  # asking someone who could not sign wastes their time
             op.record("signoff_requested", signoff=signoff_id, label=dict(rule.label), role=rule.role,
                       person=person_id, person_kind=kind, note=(note or "").strip())
             return self._receipt(op)
@@ -196,19 +197,6 @@ class SignOffRequests(OperationFrame):
         raise InvalidOperation("signoff_request_not_signer", person=person_id, signoff=rule.label)
 
 
-def _raise_signoff_refusal(op: _Op, rule: SignOffRule, person_id: str) -> None:
-    """The first reason why this person may not give this sign-off now, whatever their role (see the policy)."""
-    given = _SIGNOFFS_OF_VISIT.all(op.connection, {
-        "case_id": op.case.id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
-    form = (_FORM.first(op.connection, {"case_id": op.case.id, "stage_id": op.stage.id})
-            if "form_submitter" in rule.distinct_from else None)
-    refusals = policy.signoff_refusals(rule, person_id, given, case_opener=op.case.opened_by,
-                                       form_submitter=form.submitted_by if form is not None else None,
-                                       stage=op.stage, parties=op.case.parties)
-    if refusals:
-        raise refusals[0]
-
-
 def _lapse_signoffs(op: _Op) -> list[dict[str, Any]]:
     """A sign-off covers the stage's form and documents as its signer saw them: when they change, the
     sign-offs given in this visit of the stage stop counting (unless the pathway says `lapses_on_change:
@@ -216,9 +204,7 @@ def _lapse_signoffs(op: _Op) -> list[dict[str, Any]]:
     rules = {r.id: r for r in op.stage.signoffs if r.lapses_on_change}
     if not rules:
         return []
-    given = [s for s in _SIGNOFFS_OF_VISIT.all(op.connection, {
-        "case_id": op.case.id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit})
-        if s.signoff_id in rules]
+    given = [s for s in signoffs_of_visit(op) if s.signoff_id in rules]
     if not given:
         return []
     op.connection.execute(delete(SIGNOFFS).where(SIGNOFFS.c.id.in_([s.id for s in given])))
