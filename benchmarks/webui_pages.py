@@ -175,6 +175,7 @@ def in_process(url: str, work: Path, facts: dict[str, Any], requests: int) -> di
     with client.session_transaction() as session:
         session["_user_id"] = facts["operator"]
         session["_fresh"] = True
+        session["epoch"] = 0  # the account's session epoch (webui.auth.accounts): a session of its present one
     pages = {
         "desk page": lambda i: f"/desks/{facts['desk']}" + ("" if i % 2 else f"?page={1 + i % 7}"),
         "desk page, filtered and searched": lambda i: f"/desks/{facts['desk']}?q=ross&pathway=wbo&sort=opened",

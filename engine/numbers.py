@@ -11,7 +11,6 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, format_decimal, get_group_symbol, parse_decimal
 
 _PLAIN = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _SPACES = re.compile(r"[ \u00a0\u202f\u2009]")
@@ -35,6 +34,8 @@ def read_number(text: str, locale: str | None = None) -> int | float:
             raise NumberNotRead(text, None)
         decimal = Decimal(compact.replace(",", "."))
     else:
+        from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal  # loaded when first read
+
         group = get_group_symbol(locale)
         # People type a plain or no-break space where the language groups with a narrow one.
         typed = _SPACES.sub(group, raw) if _SPACES.match(group) else raw
@@ -62,4 +63,6 @@ def write_number(value: int | float, locale: str | None = None) -> str:
         value = int(value)
     if locale is None or isinstance(value, bool):
         return str(value)
+    from babel.numbers import format_decimal
+
     return format_decimal(value, locale=locale, group_separator=False, decimal_quantization=False)
