@@ -32,7 +32,7 @@ from webui.models import CaseNote, DeskMembership, User
 
 CLIENTS = 50
 LOAD_SECONDS = 30
-ACCOUNTS = 10
+ACCOUNTS = CLIENTS  # one person per browser: a logout ends every session of its account
 CASES = 5
 NOTES_PER_LOGIN = 8
 SERVER_WORKERS = 4
@@ -69,6 +69,7 @@ class Client:
         self.port = port
         self.tally = tally
         self.cookies: dict[str, str] = {}
+        self.location = ""
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
@@ -87,6 +88,7 @@ class Client:
             with self.tally.lock:
                 self.tally.failures.append(f"{type(exc).__name__} {method} {path}: {exc}")
             return 0, ""
+        self.location = response.headers.get("Location", "")
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
@@ -118,7 +120,7 @@ def _work(number: int, port: int, case_ids: list[int], deadline: float, tally: T
             body = f"load note {number}-{written}"
             written += 1
             status, _ = client.request("POST", case_path + "/notes", {"body": body, "csrf_token": token})
-            if status == 302:
+            if status == 302 and case_path in client.location:  # back to the case, not to the login page
                 with tally.lock:
                     tally.notes_saved.append(body)
         client.request("POST", "/logout", {"csrf_token": token or ""})
