@@ -152,6 +152,12 @@ def test_diagram_draws_each_exit_and_outcome_and_highlights_the_current_stage(ap
         targets = [e["target"] for stage in stage_panel(wbo, "it", others) for e in stage["exits"]]
         assert f"→ percorso {startup.title['it']} (a {startup.stage(at).title['it']})" in targets
         assert "percorso startup" not in titled, "with the other revisions at hand, titles instead of ids"
+        # who signs off is named by the role's title, not its id
+        lines = [line for stage in stage_panel(wbo, "fr", others) for line in stage["requirements"]]
+        financing = wbo.roles["financing_body"]["fr"]
+        assert f"✍ Confirmation de deux financeurs (2 × {financing})" in lines
+        assert "✍ Plan validé par le mentor (un mentor)" in lines
+        assert not [line for line in lines if "financing_body" in line or "× mentor" in line]
 
 
 def test_a_twenty_stage_pathway_is_drawn_without_overlapping_boxes(app, shipped_pathways):  # noqa: ANN001

@@ -123,7 +123,13 @@ def condition_text(pathway: Pathway, exit_: Exit, lang: str) -> str:
     return f"{word('when', lang)} {describe(exit_.when, lang, label_of)}"
 
 
-def requirement_lines(stage: Stage, lang: str) -> list[str]:
+def role_text(pathway: Pathway, role: str, lang: str) -> str:
+    """Who signs off, by the pathway's own title of the role or the engine's word for it."""
+    declared = pathway.roles.get(role)
+    return localize(declared, lang) if declared else message("role." + role, lang)
+
+
+def requirement_lines(pathway: Pathway, stage: Stage, lang: str) -> list[str]:
     """One line per requirement, for the hover text and the side panel."""
     lines = []
     for item in stage.checklist:
@@ -136,7 +142,8 @@ def requirement_lines(stage: Stage, lang: str) -> list[str]:
     if stage.assessment:
         lines.append(f"◈ {word('assessment', lang)}: {stage.assessment.assessment_id}")
     for signoff in stage.signoffs:
-        lines.append(f"✍ {localize(signoff.label, lang)} ({signoff.count} × {signoff.role})")
+        who = role_text(pathway, signoff.role, lang)
+        lines.append(f"✍ {localize(signoff.label, lang)} ({who if signoff.count == 1 else f'{signoff.count} × {who}'})")
     return lines
 
 
@@ -257,7 +264,7 @@ def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, 
         is_current = stage.id == current
         is_start = stage.id == pathway.start
         hover = "\n".join([localize(stage.title, lang), f"{word('requirements', lang)}:"]
-                          + (requirement_lines(stage, lang) or [word("none", lang)]))
+                          + (requirement_lines(pathway, stage, lang) or [word("none", lang)]))
         out.append(f'<g class="pd-stage{" pd-current" if is_current else ""}" id="pd-stage-{escape(stage.id)}" '
                    f'data-stage="{escape(stage.id)}" tabindex="0">')
         out.append(f'<title>{escape(hover)}</title>')
@@ -302,7 +309,7 @@ def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, 
 def stage_panel(pathway: Pathway, lang: str, others: Mapping[str, Pathway] | None = None) -> list[dict[str, Any]]:
     """What the side panel beside the diagram lists: each stage with its requirements and exits."""
     return [{
-        "id": s.id, "title": localize(s.title, lang), "requirements": requirement_lines(s, lang),
+        "id": s.id, "title": localize(s.title, lang), "requirements": requirement_lines(pathway, s, lang),
         "exits": [{"id": e.id, "label": localize(e.label, lang), "target": exit_target_text(pathway, e, lang, others),
                    "condition": condition_text(pathway, e, lang)} for e in s.exits],
     } for s in pathway.stages]
