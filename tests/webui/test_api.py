@@ -181,6 +181,7 @@ def test_pathways_their_diagram_and_checking_a_text(app, people, sessions):  # n
     # an exit to another pathway names it and its stage by title, not by id
     svg = operator.get("/pathways/wbo/diagram.svg", headers={"Accept-Language": "fr"}).data.decode()
     assert "Idée et motivation" in svg and "idea_motivation)" not in svg
+    assert "(EntreComp) - accueil" in svg and "entrecomp-intake" not in svg
     assert operator.get("/pathways/nowhere/diagram.svg").status_code == 404
     assert operator.post("/pathways/check", {"file_name": "x.yaml", "text": "id: x"}).status_code == 403
     designer = Api(app.test_client(), make_token(sessions, "designer"))

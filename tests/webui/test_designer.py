@@ -133,6 +133,13 @@ def test_revision_page_shows_the_diagram_in_the_chosen_language(as_role, app):  
     svg = designer.get(f"/designer/revisions/{rid}/diagram.svg?lang=fr")
     assert svg.mimetype == "image/svg+xml"
     assert "Étude de faisabilité" in svg.text
+    # the questionnaire a stage asks for is named by its title, on the diagram and in the side panel
+    assert "Bilan des compétences entrepreneuriales (EntreComp) - accueil" in svg.text
+    assert "entrecomp-intake" not in svg.text
+    designer.post("/language", data={"language": "it"})
+    page = designer.get(f"/designer/revisions/{rid}").text
+    assert "Valutazione delle competenze imprenditoriali (EntreComp) - accoglienza" in page
+    assert ": entrecomp-intake" not in page
 
 
 def test_diagram_draws_each_exit_and_outcome_and_highlights_the_current_stage(app, shipped_pathways):  # noqa: ANN001
