@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Actor, CaseService, FileStore, Member, PathwayLibrary
+from engine.i18n import localize
 from engine.models import Case, Desk, utcnow
 from engine.pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, FormField, SignOffRule
 from engine.requirements import StageState
@@ -344,17 +345,45 @@ _PARTY_NAMES = {"notary": "Studio notarile Ferrando", "financing_body": "CFI —
 
 
 def _comment(role: str) -> str:
-    return {"mentor": "Approvato / approuvé", "notary": "Atto rogato", "financing_body": "Delibera positiva"}.get(
-        role, "OK")
+    return {"mentor": "Piano verificato con il gruppo", "notary": "Atto rogato",
+            "financing_body": "Delibera positiva"}.get(role, "Parere favorevole")
+
+
+_SAMPLE_TEXTS = {
+    "activity": "Manutenzione di imbarcazioni da diporto e refitting degli interni.",
+    "area_name": "Borgo di Lavagnina",
+    "assets_included": "Due carriponte, il magazzino ricambi e i contratti di assistenza con i porticcioli.",
+    "company_name": "Officina Mare S.r.l.",
+    "coop_name": "Cooperativa di comunità Lavagnina",
+    "crisis_firm": "Cantiere Navale Ligure S.p.A.",
+    "difficulties": "Accesso al credito lento; ricerca di un capannone in affitto.",
+    "firm_name": "Cantiere Navale Ligure S.p.A.",
+    "idea_summary": "Riparazione e rimessaggio di piccole imbarcazioni, con un servizio di ritiro nei porti vicini.",
+    "learning_needs": "Gestione d'impresa, contabilità di base, sicurezza sul lavoro.",
+    "main_risks": "Dipendenza da pochi clienti; stagionalità degli ordini.",
+    "motivation": "Mettere a frutto vent'anni di esperienza in cantiere e restare sul territorio.",
+    "notes": "Lavoratore motivato, con esperienza da capo reparto; disponibile a formarsi.",
+    "occupation": "Carpentiere navale",
+    "parent_firm_name": "Cantiere Navale Ligure S.p.A.",
+    "perimeter": "Reparto di allestimento interni e falegnameria navale.",
+    "promoters": "Pro loco, parrocchia e dodici famiglie del borgo.",
+    "rationale": "Competenze tecniche solide e un gruppo di colleghi pronto a partecipare.",
+    "registration_number": "GE-512345",
+    "spokesperson": "Marco Bruzzone",
+    "strengths": "Esperienza tecnica, rete di clienti, spirito di squadra.",
+    "summary": "Il mercato locale regge; servono un socio commerciale e un primo finanziamento.",
+    "target_customers": "Diportisti e piccoli porti turistici del Tigullio",
+}
 
 
 def sample_value(f: FormField, now: datetime) -> Any:
     raw = f.raw
     low, high = raw.get("minimum"), raw.get("maximum")
-    if f.type == "string":
-        return "v2.1" if str(raw.get("pattern", "")).startswith("^v") else "Demo"
-    if f.type == "text":
-        return "Demo: sintesi / synthèse / summary."
+    if f.type in ("string", "text"):
+        if str(raw.get("pattern", "")).startswith("^v"):
+            return "v2.1"
+        # what a desk would write: the dossier and the pages show it as the case's own
+        return _SAMPLE_TEXTS.get(f.id) or localize(f.label, "it")
     if f.type == "email":
         return "demo@example.org"
     if f.type == "date":

@@ -71,6 +71,13 @@ def desk_name(desk_id: str) -> str:
     return names.get(desk_id, desk_id)
 
 
+def supply_chain_name(code: str) -> str:
+    """A supply chain's name in the language of the request (the databank's vocabulary)."""
+    from databank.vocabulary import label
+
+    return label("supply_chain", code, lang())
+
+
 def nav_items() -> list[tuple[str, str, bool]]:
     """(label, url, current) of the main navigation for the logged-in user."""
     if not current_user.is_authenticated:
@@ -104,5 +111,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dt=fmt_datetime, date=fmt_date, num=fmt_number, filesize=fmt_size)
     app.jinja_env.globals.update(
         engine_text=engine_text, status_label=status_label, outcome_label=outcome_label, nav_items=nav_items,
-        now=utcnow, may_enter=may_enter, desk_name=desk_name,
+        now=utcnow, may_enter=may_enter, desk_name=desk_name, supply_chain_name=supply_chain_name,
     )

@@ -178,6 +178,10 @@ def test_pathways_their_diagram_and_checking_a_text(app, people, sessions):  # n
     assert "wbo" in listed and listed["wbo"]["stages"]
     svg = operator.get("/pathways/wbo/diagram.svg")
     assert svg.status_code == 200 and svg.content_type.startswith("image/svg+xml") and b"<svg" in svg.data
+    # an exit to another pathway names it and its stage by title, not by id
+    svg = operator.get("/pathways/wbo/diagram.svg", headers={"Accept-Language": "fr"}).data.decode()
+    assert "Idée et motivation" in svg and "idea_motivation)" not in svg
+    assert "(EntreComp) - accueil" in svg and "entrecomp-intake" not in svg
     assert operator.get("/pathways/nowhere/diagram.svg").status_code == 404
     assert operator.post("/pathways/check", {"file_name": "x.yaml", "text": "id: x"}).status_code == 403
     designer = Api(app.test_client(), make_token(sessions, "designer"))

@@ -88,7 +88,11 @@ def test_an_invalid_form_shows_localized_messages_next_to_the_fields_and_saves_n
     assert response.status_code == 422
     html = response.text
     assert 'id="field-interview_date-error"' in html and 'aria-invalid="true"' in html
-    assert 'id="field-employment_status-error"' in html and 'id="field-notes-error"' in html
+    assert 'id="field-notes-error"' in html
+    # the empty required field is marked and named in the form's one message, not told under itself
+    assert html.count("Fill in the required fields: Employment status.") == 1
+    assert 'id="field-employment_status-error"' not in html and "This field is required." not in html
+    assert re.search(r'<fieldset aria-invalid="true"[^>]*>\s*<legend>Employment status', html)
     assert 'value="not a date"' in html  # what was typed is kept
     with sessions() as session:
         assert session.scalar(select(FormData).where(FormData.case_id == case_id)) is None
@@ -97,8 +101,12 @@ def test_an_invalid_form_shows_localized_messages_next_to_the_fields_and_saves_n
     operator.post("/language", data={"language": "it"})
     html = operator.post(f"/cases/{case_id}/form", data={"version": v, "field-interview_date": ""}).text
     assert "Alcuni campi vanno corretti." in html
-    error = re.search(r'id="field-interview_date-error" class="field-error">([^<]+)<', html).group(1)
-    assert error and "required" not in error
+    assert html.count("Compila i campi obbligatori: Data del colloquio, Situazione lavorativa.") == 1
+    assert "Campo obbligatorio" not in html and 'id="field-interview_date-error"' not in html
+    assert re.search(r'<input aria-invalid="true"[^>]*name="field-interview_date"', html)
+    operator.post("/language", data={"language": "fr"})
+    html = operator.post(f"/cases/{case_id}/form", data={"version": v, "field-interview_date": ""}).text
+    assert "Remplissez les champs obligatoires : Date de l&#39;entretien, Situation professionnelle." in html
 
 
 def test_a_valid_form_is_saved_and_shown_with_localized_numbers(service, sessions, as_role):
@@ -331,7 +339,9 @@ def test_the_operator_answers_the_questionnaire_with_each_worker_saving_as_they_
     assert "answers saved, not submitted yet" in operator.get(f"/cases/{case_id}").text
     assert case_row(sessions, case_id).version == v  # a draft is not a change of the case
     refused = operator.post(url, data={"version": v, "action": "submit"})
-    assert refused.status_code == 422 and "field-error" in refused.text
+    assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text
+    # the unanswered questions are named once at the top, not each under a copy of the same sentence
+    assert refused.text.count("Fill in the required fields: ") == 1 and "This field is required." not in refused.text
     done = operator.post(url, data={"version": v, "action": "submit", **as_form_data(assessment, answers)})
     assert done.status_code == 302, done.text
     with sessions() as session:

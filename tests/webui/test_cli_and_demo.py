@@ -98,6 +98,13 @@ def test_the_demo_has_desks_in_both_countries_every_role_and_cases_of_every_path
         jobs = {m.case_id: (m.jobs_created, m.jobs_kept) for m in session.scalars(
             select(MonitoredCase).where(MonitoredCase.case_id.in_(successful)))}
         assert successful and all(jobs[i][0] > 0 for i in successful), jobs
+        # What the demo wrote reads like a desk's own notes (the dossier prints it), no placeholder.
+        from engine.models import FormData, SignOff
+
+        texts = [v for row in session.scalars(select(FormData)) for v in row.data.values() if isinstance(v, str)]
+        texts += [c for c in session.scalars(select(SignOff.comment)) if c]
+        assert texts and "Officina Mare S.r.l." in texts
+        assert not [t for t in texts if "demo" in t.lower() or " / " in t]
     assert run(db_url, tmp_path, "demo", "load").exit_code == 1  # not twice
 
 

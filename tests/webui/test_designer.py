@@ -133,6 +133,13 @@ def test_revision_page_shows_the_diagram_in_the_chosen_language(as_role, app):  
     svg = designer.get(f"/designer/revisions/{rid}/diagram.svg?lang=fr")
     assert svg.mimetype == "image/svg+xml"
     assert "Étude de faisabilité" in svg.text
+    # the questionnaire a stage asks for is named by its title, on the diagram and in the side panel
+    assert "Bilan des compétences entrepreneuriales (EntreComp) - accueil" in svg.text
+    assert "entrecomp-intake" not in svg.text
+    designer.post("/language", data={"language": "it"})
+    page = designer.get(f"/designer/revisions/{rid}").text
+    assert "Valutazione delle competenze imprenditoriali (EntreComp) - accoglienza" in page
+    assert ": entrecomp-intake" not in page
 
 
 def test_diagram_draws_each_exit_and_outcome_and_highlights_the_current_stage(app, shipped_pathways):  # noqa: ANN001
@@ -152,6 +159,12 @@ def test_diagram_draws_each_exit_and_outcome_and_highlights_the_current_stage(ap
         targets = [e["target"] for stage in stage_panel(wbo, "it", others) for e in stage["exits"]]
         assert f"→ percorso {startup.title['it']} (a {startup.stage(at).title['it']})" in targets
         assert "percorso startup" not in titled, "with the other revisions at hand, titles instead of ids"
+        # who signs off is named by the role's title, not its id
+        lines = [line for stage in stage_panel(wbo, "fr", others) for line in stage["requirements"]]
+        financing = wbo.roles["financing_body"]["fr"]
+        assert f"✍ Confirmation de deux financeurs (2 × {financing})" in lines
+        assert "✍ Plan validé par le mentor (un mentor)" in lines
+        assert not [line for line in lines if "financing_body" in line or "× mentor" in line]
 
 
 def test_a_twenty_stage_pathway_is_drawn_without_overlapping_boxes(app, shipped_pathways):  # noqa: ANN001

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import re
+from datetime import datetime, timezone
 
 from pypdf import PdfReader
 from sqlalchemy import select, text
@@ -26,6 +28,14 @@ def test_the_dossier_is_a_pdf_of_the_case_in_the_chosen_language(service, as_rol
     assert "Giulia Parodi ha spuntato" in text  # the timeline, with the operator's name
     french = pdf_text(as_role("operator").get(f"/cases/{case_id}/dossier.pdf?lang=fr").data)
     assert "Premier entretien" in french
+    # The chosen language, not the page's (English here), writes the headings and the dates.
+    from babel.dates import get_month_names
+
+    month = datetime.now(timezone.utc).month
+    assert "Fasi" in text and "Cronologia" in text and "Timeline" not in text
+    assert get_month_names("abbreviated", locale="it")[month] in text and not re.search(r"\d\s?[AP]M\b", text)
+    assert "Étapes" in french and "Historique" in french
+    assert get_month_names("abbreviated", locale="fr")[month] in french and not re.search(r"\d\s?[AP]M\b", french)
 
 
 def test_the_dossier_is_refused_to_whoever_may_not_see_the_case(service, as_role):

@@ -115,6 +115,22 @@ def test_the_page_speaks_the_users_language(service, as_role):
     assert "Primo colloquio" in page and "Monitoraggio del programma" in page
 
 
+def test_supply_chains_are_shown_by_name_not_code(service, as_role):
+    open_case(service)
+    operator = as_role("operator")
+    page = operator.get("/monitoring/").text
+    assert '<th scope="row">Nautical and shipbuilding</th>' in page
+    assert '<th scope="row">nautical_shipbuilding</th>' not in page
+    cases = operator.get("/monitoring/cases?figure=supply_chain&key=nautical_shipbuilding").text
+    assert "Supply chain: Nautical and shipbuilding" in cases
+    operator.post("/language", data={"language": "fr"})
+    rows = {(r[0], r[2]): r[3] for r in csv.reader(io.StringIO(
+        operator.get("/monitoring/export.csv").data.decode("utf-8-sig")))}
+    assert rows[("supply_chains", "nautical_shipbuilding")] == "Nautisme et construction navale"
+    operator.post("/language", data={"language": "it"})
+    assert '<th scope="row">Nautica e cantieristica</th>' in operator.get("/monitoring/").text
+
+
 def test_outcomes_link_to_their_cases_and_the_period_filters_by_opening(service, as_role, people):
     from datetime import datetime, timedelta, timezone
 

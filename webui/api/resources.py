@@ -23,6 +23,7 @@ from ..databank.lists import ListArgs
 
 from ..designer import operations as designer_operations
 from ..designer.diagram import render_pathway_svg
+from ..designer.simulation import assessment_titles, target_pathways
 from ..designer.views import _directory
 from ..monitoring.views import export_rows, read_dashboard, read_filters, scope_of
 from ..services import current_pathways, databank, db, services
@@ -71,7 +72,11 @@ def pathways():  # noqa: ANN201
 def pathway_diagram(pathway_id: str):  # noqa: ANN201
     """The pathway's diagram, as on the designer's pages."""
     _require("designer")
-    svg = render_pathway_svg(_pathway(pathway_id), api_language())
+    pathway = _pathway(pathway_id)
+    # the pathways its exits lead to, so that their stages show by title
+    others = target_pathways(services().library, db(), pathway)
+    titles = assessment_titles(services().assessments, db(), pathway)
+    svg = render_pathway_svg(pathway, api_language(), others=others, assessment_titles=titles)
     return Response(svg, mimetype="image/svg+xml")
 
 

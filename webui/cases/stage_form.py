@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from engine.cases import form_errors
 from engine.errors import Unmet
-from engine.i18n import localize
+from engine.i18n import localize, message
 from engine.numbers import NumberNotRead, read_number, write_number
 from engine.pathway import Form as StageFormSpec
 from engine.pathway import FormField
@@ -172,12 +172,20 @@ def validate(spec: StageFormSpec, data: dict[str, Any]) -> dict[str, list[Unmet]
 
 
 def attach_errors(form: Form, errors: Mapping[str, list[str]]) -> list[str]:
-    """Put each message next to its field; return those that belong to no field."""
+    """Put each message next to its field; return those that belong to no field. Empty required fields are
+    marked and named in one message for the form, not told one by one the same sentence."""
+    required = message("form.required", request_language())
     general: list[str] = []
+    missing: list[str] = []
     for name, messages in errors.items():
         field = form._fields.get(name)  # noqa: SLF001
         if field is None:
             general.extend(messages)
-        else:
-            field.errors = list(messages)
+            continue
+        if required in messages:
+            missing.append(field.label.text)
+            field.flags.missing = True
+        field.errors = [m for m in messages if m != required]
+    if missing:
+        general.insert(0, gettext("Fill in the required fields: %(fields)s.", fields=", ".join(missing)))
     return general

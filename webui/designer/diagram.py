@@ -123,8 +123,16 @@ def condition_text(pathway: Pathway, exit_: Exit, lang: str) -> str:
     return f"{word('when', lang)} {describe(exit_.when, lang, label_of)}"
 
 
-def requirement_lines(stage: Stage, lang: str) -> list[str]:
-    """One line per requirement, for the hover text and the side panel."""
+def role_text(pathway: Pathway, role: str, lang: str) -> str:
+    """Who signs off, by the pathway's own title of the role or the engine's word for it."""
+    declared = pathway.roles.get(role)
+    return localize(declared, lang) if declared else message("role." + role, lang)
+
+
+def requirement_lines(pathway: Pathway, stage: Stage, lang: str,
+                      assessment_titles: Mapping[str, Any] | None = None) -> list[str]:
+    """One line per requirement, for the hover text and the side panel; `assessment_titles`: id -> title of
+    the questionnaires (the id stands in for one that is not stored)."""
     lines = []
     for item in stage.checklist:
         lines.append(f"☐ {localize(item.label, lang)}")
@@ -134,9 +142,12 @@ def requirement_lines(stage: Stage, lang: str) -> list[str]:
         for f in stage.form.fields:
             lines.append(f"✎ {localize(f.label, lang)}{' *' if f.required else ''}")
     if stage.assessment:
-        lines.append(f"◈ {word('assessment', lang)}: {stage.assessment.assessment_id}")
+        assessment_id = stage.assessment.assessment_id
+        title = (assessment_titles or {}).get(assessment_id)
+        lines.append(f"◈ {word('assessment', lang)}: {localize(title, lang) if title else assessment_id}")
     for signoff in stage.signoffs:
-        lines.append(f"✍ {localize(signoff.label, lang)} ({signoff.count} × {signoff.role})")
+        who = role_text(pathway, signoff.role, lang)
+        lines.append(f"✍ {localize(signoff.label, lang)} ({who if signoff.count == 1 else f'{signoff.count} × {who}'})")
     return lines
 
 
@@ -192,7 +203,8 @@ def _assign_lanes(edges: list[tuple[float, float, int]]) -> dict[int, int]:
 
 
 def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, compact: bool = False,
-                       others: Mapping[str, Pathway] | None = None) -> str:
+                       others: Mapping[str, Pathway] | None = None,
+                       assessment_titles: Mapping[str, Any] | None = None) -> str:
     """The SVG (a string, safe to embed in HTML) of a pathway revision's stages and exits."""
     m = COMPACT if compact else FULL
     inner = m.box_width - 24
@@ -257,7 +269,7 @@ def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, 
         is_current = stage.id == current
         is_start = stage.id == pathway.start
         hover = "\n".join([localize(stage.title, lang), f"{word('requirements', lang)}:"]
-                          + (requirement_lines(stage, lang) or [word("none", lang)]))
+                          + (requirement_lines(pathway, stage, lang, assessment_titles) or [word("none", lang)]))
         out.append(f'<g class="pd-stage{" pd-current" if is_current else ""}" id="pd-stage-{escape(stage.id)}" '
                    f'data-stage="{escape(stage.id)}" tabindex="0">')
         out.append(f'<title>{escape(hover)}</title>')
@@ -299,10 +311,11 @@ def render_pathway_svg(pathway: Pathway, lang: str, current: str | None = None, 
     return "\n".join(out)
 
 
-def stage_panel(pathway: Pathway, lang: str, others: Mapping[str, Pathway] | None = None) -> list[dict[str, Any]]:
+def stage_panel(pathway: Pathway, lang: str, others: Mapping[str, Pathway] | None = None,
+                assessment_titles: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """What the side panel beside the diagram lists: each stage with its requirements and exits."""
     return [{
-        "id": s.id, "title": localize(s.title, lang), "requirements": requirement_lines(s, lang),
+        "id": s.id, "title": localize(s.title, lang), "requirements": requirement_lines(pathway, s, lang, assessment_titles),
         "exits": [{"id": e.id, "label": localize(e.label, lang), "target": exit_target_text(pathway, e, lang, others),
                    "condition": condition_text(pathway, e, lang)} for e in s.exits],
     } for s in pathway.stages]

@@ -11,6 +11,8 @@ import yaml
 from sqlalchemy.orm import Session
 
 from engine import PathwayLibrary
+from engine.assessment_library import AssessmentLibrary
+from engine.errors import InvalidOperation
 from engine.numbers import NumberNotRead, read_number
 from engine.pathway import Pathway
 from engine.scenarios import ACTIONS
@@ -43,6 +45,19 @@ def target_pathways(library: PathwayLibrary, session: Session, pathway: Pathway)
         revision_id = operations.active_revision(session, pathway_id)
         if revision_id:
             out[pathway_id] = library.revision(revision_id, session).pathway
+    return out
+
+
+def assessment_titles(assessments: AssessmentLibrary, session: Session, pathway: Pathway) -> dict[str, Any]:
+    """id -> title of the questionnaires the pathway's stages ask for (their newest stored revision)."""
+    out = {}
+    for stage in pathway.stages:
+        if stage.assessment:
+            try:
+                revision_id = assessments.current_revision_id(stage.assessment.assessment_id, session)
+            except InvalidOperation:  # not stored (yet): the diagram shows its id
+                continue
+            out[stage.assessment.assessment_id] = assessments.revision(revision_id, session).title
     return out
 
 

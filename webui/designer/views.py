@@ -73,6 +73,10 @@ def _others(pathway) -> dict[str, Any]:  # noqa: ANN001
     return simulation_steps.target_pathways(services().library, db(), pathway)
 
 
+def _assessment_titles(pathway) -> dict[str, Any]:  # noqa: ANN001
+    return simulation_steps.assessment_titles(services().assessments, db(), pathway)
+
+
 def _steps_from(raw: str | None) -> list[dict[str, Any]]:
     try:
         return simulation_steps.steps_from(raw)
@@ -81,7 +85,8 @@ def _steps_from(raw: str | None) -> list[dict[str, Any]]:
 
 
 def _svg(pathway, **kwargs) -> Markup:  # noqa: ANN001, ANN003
-    return Markup(render_pathway_svg(pathway, lang(), others=_others(pathway), **kwargs))  # noqa: S704 - escaped
+    return Markup(render_pathway_svg(pathway, lang(), others=_others(pathway),  # noqa: S704 - escaped
+                                     assessment_titles=_assessment_titles(pathway), **kwargs))
 
 
 # --- the library ------------------------------------------------------------------------------------
@@ -130,7 +135,7 @@ def revision(revision_id: int):  # noqa: ANN201
     active = operations.active_revision(db(), row.pathway_id)
     return render_template("designer/revision.html", row=row, pathway=pathway, svg=_svg(pathway),
                            not_in_directory=_not_in_directory(row) if row.id == active else None,
-                           panel=stage_panel(pathway, lang(), _others(pathway)),
+                           panel=stage_panel(pathway, lang(), _others(pathway), _assessment_titles(pathway)),
                            text=describe_pathway(pathway, lang()),
                            others=others, saves=saves, cases=cases, may_edit=_may_edit(), active=active)
 
@@ -155,7 +160,7 @@ def _not_in_directory(row: PathwayRevision) -> str | None:
 def diagram(revision_id: int):  # noqa: ANN201
     pathway = _pathway(revision_id)
     svg = render_pathway_svg(pathway, request.args.get("lang") or lang(), current=request.args.get("current"),
-                             others=_others(pathway),
+                             others=_others(pathway), assessment_titles=_assessment_titles(pathway),
                              compact=request.args.get("compact") == "1")
     return Response(svg, mimetype="image/svg+xml")
 
@@ -300,7 +305,8 @@ def check_json():  # noqa: ANN201
         "valid": checked.valid,
         "problems": _problems_by_line(operations.problem_dicts(checked.problems, lang(), file_name)),
         "summary": ngettext("%(num)d problem found.", "%(num)d problems found.", len(checked.problems)),
-        "svg": render_pathway_svg(checked.pathway, lang(), others=_others(checked.pathway))
+        "svg": render_pathway_svg(checked.pathway, lang(), others=_others(checked.pathway),
+                                  assessment_titles=_assessment_titles(checked.pathway))
         if data.get("preview") and checked.pathway else None,
     })
 

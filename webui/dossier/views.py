@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from engine.dossier import case_dossier
@@ -28,7 +29,8 @@ def dossier(case_id: int):  # noqa: ANN201
     from ..cases.progress import progress_chart
 
     charts = [progress_chart(p.competences, p.person, f"progress-{i}") for i, p in enumerate(data.progress)]
-    html = render_template("dossier/dossier.html", dossier=data, lang=lang, progress_charts=charts)
+    with force_locale(lang):  # its words, dates and numbers in the chosen language, not the page's
+        html = render_template("dossier/dossier.html", dossier=data, lang=lang, progress_charts=charts)
     key = source_key(html, STYLESHEET.read_bytes())
     pdf = cached_pdf(db().connection(), services().files, case_id, lang, key)
     if pdf is None:

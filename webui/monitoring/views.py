@@ -25,7 +25,7 @@ from engine import policy
 from ..access import actor, roles_required, visible_desk_ids
 from ..i18n import lang
 from ..services import current_pathways, db, services
-from ..templating import fmt_number, outcome_label, status_label
+from ..templating import fmt_number, outcome_label, status_label, supply_chain_name
 from .chart import bar_chart
 
 bp = Blueprint("monitoring", __name__, template_folder="templates")
@@ -227,7 +227,7 @@ def _figure_label(figure: str, key: str | None, pathways: dict) -> str:
     if figure == "outcome":
         return _("Outcome: %(outcome)s", outcome=outcome_label(key) or key or "")
     if figure == "supply_chain":
-        return _("Supply chain: %(chain)s", chain=key or "")
+        return _("Supply chain: %(chain)s", chain=supply_chain_name(key or ""))
     if figure == "sex":
         return _("Workers per sex: %(sex)s", sex=sex_label(key) if key in SEX_KEYS else key or "")
     if figure == "age":
@@ -269,7 +269,7 @@ def export_rows(board: Dashboard, pathways: dict) -> Iterator[tuple[str, str, st
                     SMALL if small else time.median_days
                 yield "stage_times", pathway_id, stage_id + ":p90_days", stage_title, SMALL if small else time.p90_days
     for chain, n in sorted(board.supply_chains.items()):
-        yield "supply_chains", "", chain, chain, suppress(n)
+        yield "supply_chains", "", chain, supply_chain_name(chain), suppress(n)
     for figure, rows in worker_rows(board).items():
         for key, label, n in rows:
             yield "workers_" + figure, "", key, label, suppress(n)

@@ -91,7 +91,7 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
         saved = dict(view.form_row.data) if view.form_row else None
         form = stage_form.make_form(stage_spec, lang(), formdata=formdata, saved=saved)
         if form_errors:
-            stage_form.attach_errors(form, form_errors)
+            errors = [*(errors or []), *stage_form.attach_errors(form, form_errors)]
     from ..cases.progress import progress_with_charts
 
     progress = progress_with_charts(session, services().assessments, case.id, lang(),
@@ -238,7 +238,7 @@ def questionnaire(case_id: int):  # noqa: ANN201
         except FormInvalid as exc:
             status, error = 422, _("Some answers are missing or need to be corrected.")
             form = q.build(assessment, lang(), formdata=formdata)
-            stage_form.attach_errors(form, exc.messages(lang()))
+            error = " ".join([error, *stage_form.attach_errors(form, exc.messages(lang()))])
         except EngineError as exc:
             status, error = 422, exc.message(lang())
         db().rollback()

@@ -63,7 +63,7 @@ def questionnaire(case_id: int, person_id: str):  # noqa: ANN201
         except FormInvalid as exc:
             status, error = 422, _("Some answers are missing or need to be corrected.")
             form = q.build(assessment, lang(), formdata=formdata)
-            stage_form.attach_errors(form, exc.messages(lang()))
+            error = " ".join([error, *stage_form.attach_errors(form, exc.messages(lang()))])
             return _render_questionnaire(case_row, stage, requirement, worker, assessment, form, error, status)
         except NotAllowed as exc:
             status, error = 403, exc.message(lang())
