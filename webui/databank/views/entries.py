@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from databank.errors import DatabankError, EntryInvalid, EntryNotFound, Problem,
 from databank.operations import may_edit
 from engine import NotAllowed, policy
 from engine.models import Desk
+from engine.numbers import write_number
 
 from ...access import actor
 from ...routing import posted_id
@@ -96,6 +97,34 @@ def _save_entry(form: Any, desks: list[tuple[str, str]], record: dict[str, Any] 
             errors = [_("The form has expired: send it again.")] if form.csrf_token.errors else []
     fill(form, lang(), desks, _texts())
     return render_template(template, form=form, record=record, errors=errors), status
+
+
+def _initial_text(value: Any) -> str:
+    """A stored value as the entry's form shows it."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float):
+        return write_number(value, lang())  # as typed in the page's language, read back the same
+    return str(value)
+
+
+def _delete_entry(delete: Callable[[Any, int], Any], entry_id: int, erased_text: str, listing: str,
+                  refused: Callable[[DatabankError], Any] | None = None):  # noqa: ANN202
+    """Erase a profile or a resource, then back to its list; a refusal of the databank goes to `refused`."""
+    try:
+        delete(actor(), entry_id)
+    except EntryNotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    except DatabankError as exc:
+        if refused is None:
+            raise
+        return refused(exc)
+    flash(erased_text, "success")
+    return redirect(url_for(listing))
 
 
 def _version(form: Any) -> int:

@@ -1,6 +1,8 @@
 """The lists of profiles and resources: full-text search, filters with facet counts, CSV/XLSX export."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from flask import Response, current_app, render_template, request
 from flask_babel import gettext as _
 
@@ -22,20 +24,21 @@ EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
 @bp.get("/profiles")
 @roles_required(*ROLES)
 def profiles():  # noqa: ANN201
-    args = ListArgs.read("profiles", request.args)
-    query = args.profile_query(current_app.config["PAGE_SIZE"])
-    result = search_profiles(db(), actor(), query, lang())
-    return render_template("databank/profiles.html", args=args, result=result, facet_names=PROFILE_FACETS,
-                           facet_titles=_facet_titles(), editable=bool(_editable_desks()))
+    return _listing("profiles", search_profiles, PROFILE_FACETS)
 
 
 @bp.get("/resources")
 @roles_required(*ROLES)
 def resources():  # noqa: ANN201
-    args = ListArgs.read("resources", request.args)
-    query = args.resource_query(current_app.config["PAGE_SIZE"])
-    result = search_resources(db(), actor(), query, lang())
-    return render_template("databank/resources.html", args=args, result=result, facet_names=RESOURCE_FACETS,
+    return _listing("resources", search_resources, RESOURCE_FACETS)
+
+
+def _listing(kind: str, search: Callable[..., Any], facet_names: Any) -> str:
+    args = ListArgs.read(kind, request.args)
+    page_size = current_app.config["PAGE_SIZE"]
+    query = args.profile_query(page_size) if kind == "profiles" else args.resource_query(page_size)
+    result = search(db(), actor(), query, lang())
+    return render_template(f"databank/{kind}.html", args=args, result=result, facet_names=facet_names,
                            facet_titles=_facet_titles(), editable=bool(_editable_desks()))
 
 

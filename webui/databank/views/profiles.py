@@ -3,23 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from databank import esco
-from databank.errors import EntryNotFound
 from databank.operations import may_edit
 from databank.text import normalized
-from engine import NotAllowed
 from engine.models import Case
-from engine.numbers import write_number
 
 from ...access import actor, is_manager_of, roles_required
 from ...i18n import lang
 from ...services import databank as bank, db
 from ..forms import MAX_ROWS, ProfileForm, fill_profile_choices
 from . import ROLES, bp
-from .entries import _or_404, _save_entry, _texts, desks_to_create, desks_to_edit
+from .entries import _delete_entry, _initial_text, _or_404, _save_entry, _texts, desks_to_create, desks_to_edit
 
 
 PROFILE_TEXT_FIELDS = ("desk_id", "display_name", "email", "phone", "summary", "years_experience", "qualifications",
@@ -124,16 +121,7 @@ def _competences(rows: Any) -> list[dict[str, Any]]:
 
 
 def _profile_initial(record: dict[str, Any]) -> dict[str, Any]:
-    def text(value: Any) -> str:
-        if value is None:
-            return ""
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
-        if isinstance(value, float):
-            return write_number(value, lang())  # as typed in the page's language, read back the same
-        return str(value)
-
-    data = {name: text(record.get(name)) for name in PROFILE_TEXT_FIELDS if name not in ("qualifications", "languages")}
+    data = {name: _initial_text(record.get(name)) for name in PROFILE_TEXT_FIELDS if name not in ("qualifications", "languages")}
     data.update({
         "version": str(record["version"]),
         "qualifications": "\n".join(record["qualifications"]),
@@ -155,11 +143,4 @@ def _competence_initial(c: dict[str, Any]) -> dict[str, str]:
 @bp.post("/profiles/<int:profile_id>/delete")
 @roles_required(*ROLES)
 def delete_profile(profile_id: int):  # noqa: ANN201
-    try:
-        bank().delete_profile(actor(), profile_id)
-    except EntryNotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    flash(_("The profile is erased."), "success")
-    return redirect(url_for("databank.profiles"))
+    return _delete_entry(bank().delete_profile, profile_id, _("The profile is erased."), "databank.profiles")

@@ -13,7 +13,6 @@ from databank.operations import may_edit
 from databank.vocabulary import CATEGORIES, label
 from engine import NotAllowed
 from engine.models import Case, Desk
-from engine.numbers import write_number
 
 from ...access import actor, is_manager_of, roles_required
 from ...i18n import lang
@@ -21,7 +20,7 @@ from ...security import send_private_file
 from ...services import databank as bank, db
 from ..forms import FileForm, ResourceForm, fill_resource_choices
 from . import ROLES, bp
-from .entries import _fresh, _or_404, _posted_int, _save_entry, desks_to_create, desks_to_edit
+from .entries import _delete_entry, _fresh, _initial_text, _or_404, _posted_int, _save_entry, desks_to_create, desks_to_edit
 
 
 RESOURCE_TEXT_FIELDS = ("desk_id", "category", "title", "description", "region", "province", "municipality",
@@ -92,16 +91,7 @@ def resource_data(form: ResourceForm) -> dict[str, Any]:
 
 
 def _resource_initial(record: dict[str, Any]) -> dict[str, Any]:
-    def text(value: Any) -> str:
-        if value is None:
-            return ""
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
-        if isinstance(value, float):
-            return write_number(value, lang())  # as typed in the page's language, read back the same
-        return str(value)
-
-    data: dict[str, Any] = {name: text(record.get(name)) for name in RESOURCE_TEXT_FIELDS}
+    data: dict[str, Any] = {name: _initial_text(record.get(name)) for name in RESOURCE_TEXT_FIELDS}
     data.update({"version": str(record["version"]), "offers": list(record["offers"]),
                  "supply_chains": list(record["supply_chains"]), "published": bool(record["published"]),
                  "exact_location_public": bool(record.get("exact_location_public"))})
@@ -111,16 +101,8 @@ def _resource_initial(record: dict[str, Any]) -> dict[str, Any]:
 @bp.post("/resources/<int:resource_id>/delete")
 @roles_required(*ROLES)
 def delete_resource(resource_id: int):  # noqa: ANN201
-    try:
-        bank().delete_resource(actor(), resource_id)
-    except EntryNotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    except DatabankError as exc:
-        return _resource_page(resource_id, 409, exc.message(lang()))
-    flash(_("The resource is erased."), "success")
-    return redirect(url_for("databank.resources"))
+    return _delete_entry(bank().delete_resource, resource_id, _("The resource is erased."), "databank.resources",
+                         refused=lambda exc: _resource_page(resource_id, 409, exc.message(lang())))
 
 
 @bp.post("/resources/<int:resource_id>/status")
