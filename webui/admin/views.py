@@ -1,7 +1,7 @@
 """Administration: help desks, user accounts and their roles and desks, mentors of cases."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -80,16 +80,9 @@ def desks():  # noqa: ANN201
 @area_required("admin")
 def new_desk():  # noqa: ANN201
     form = DeskForm()
-    if form.validate_on_submit():
-        try:
-            operations.create_desk(services().sessions, actor(), form.id.data, _desk_values(form))
-        except operations.AdminRefused as refused:
-            _show(form, refused)
-        else:
-            flash(_("The help desk is created."), "success")
-            return redirect(url_for("admin.desks"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/desk_form.html", form=form, desk=None), status
+    return _submit(form, lambda: operations.create_desk(services().sessions, actor(), form.id.data,
+                                                        _desk_values(form)),
+                   _("The help desk is created."), "admin.desks", "admin/desk_form.html", desk=None)
 
 
 @bp.route("/desks/<desk_id>", methods=["GET", "POST"])
@@ -100,16 +93,8 @@ def edit_desk(desk_id: str):  # noqa: ANN201
         abort(404)
     form = DeskForm(obj=desk)
     form.id.data = desk.id
-    if form.validate_on_submit():
-        try:
-            operations.change_desk(services().sessions, actor(), desk.id, _desk_values(form))
-        except operations.AdminRefused as refused:
-            _show(form, refused)
-        else:
-            flash(_("The help desk is saved."), "success")
-            return redirect(url_for("admin.desks"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/desk_form.html", form=form, desk=desk), status
+    return _submit(form, lambda: operations.change_desk(services().sessions, actor(), desk.id, _desk_values(form)),
+                   _("The help desk is saved."), "admin.desks", "admin/desk_form.html", desk=desk)
 
 
 def _desk_values(form: DeskForm) -> operations.DeskValues:
@@ -119,6 +104,21 @@ def _desk_values(form: DeskForm) -> operations.DeskValues:
 def _show(form: Any, refused: operations.AdminRefused) -> None:
     """The refusal under the field it is about."""
     getattr(form, refused.field).errors = [refused.message]
+
+
+def _submit(form: Any, save: Callable[[], Any], saved_text: str, listing: str, template: str,
+            **context: Any):  # noqa: ANN202
+    """A create or edit form: saved, back to the list; refused, the form again with the refusal under its field."""
+    if form.validate_on_submit():
+        try:
+            save()
+        except operations.AdminRefused as refused:
+            _show(form, refused)
+        else:
+            flash(saved_text, "success")
+            return redirect(url_for(listing))
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
 
 
 # --- users ------------------------------------------------------------------------------------------
@@ -147,20 +147,13 @@ def _desk_choices() -> list[tuple[str, str]]:
 def new_user():  # noqa: ANN201
     form = UserForm()
     form.desks.choices = _desk_choices()
-    if form.validate_on_submit():
+
+    def create() -> None:
         if not form.password.data:
-            form.password.errors = [_("Give a first password.")]
-        else:
-            try:
-                operations.create_user(services().sessions, actor(), form.id.data, _account_values(form),
-                                       hash_password(form.password.data))
-            except operations.AdminRefused as refused:
-                _show(form, refused)
-            else:
-                flash(_("The account is created."), "success")
-                return redirect(url_for("admin.users"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+            raise operations.AdminRefused("password", _("Give a first password."))
+        operations.create_user(services().sessions, actor(), form.id.data, _account_values(form),
+                               hash_password(form.password.data))
+    return _submit(form, create, _("The account is created."), "admin.users", "admin/user_form.html", user=None)
 
 
 @bp.route("/users/<user_id>", methods=["GET", "POST"])
@@ -176,22 +169,17 @@ def edit_user(user_id: str):  # noqa: ANN201
         form.desks.data = user.desk_ids
         form.language.data = user.language or ""
         form.email.data = user.email or ""
-    if form.validate_on_submit():
-        try:
-            operations.change_user(
-                services().sessions, actor(), user.id, _account_values(form),
-                password_hash=hash_password(form.password.data) if form.password.data else None,
-                clear_failed_logins=bool(form.unlock.data))
-        except operations.AdminRefused as refused:
-            _show(form, refused)
-        else:
-            if user.id == current_user.id:
-                db().rollback()  # a fresh read: the epoch moved on in the operation's transaction
-                keep_session(user)  # one's own changed rights end the other sessions, not this one
-            flash(_("The account is saved."), "success")
-            return redirect(url_for("admin.users"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user, sign_out_form=ConfirmForm()), status
+
+    def change() -> None:
+        operations.change_user(
+            services().sessions, actor(), user.id, _account_values(form),
+            password_hash=hash_password(form.password.data) if form.password.data else None,
+            clear_failed_logins=bool(form.unlock.data))
+        if user.id == current_user.id:
+            db().rollback()  # a fresh read: the epoch moved on in the operation's transaction
+            keep_session(user)  # one's own changed rights end the other sessions, not this one
+    return _submit(form, change, _("The account is saved."), "admin.users", "admin/user_form.html", user=user,
+                   sign_out_form=ConfirmForm())
 
 
 @bp.post("/users/<user_id>/sign-out")
