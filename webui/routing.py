@@ -7,7 +7,7 @@ import os
 from urllib.parse import urlsplit
 from typing import Any
 
-from flask import Flask, abort, current_app, url_for
+from flask import Flask, abort, current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer, the type of every id column
@@ -28,6 +28,14 @@ def posted_id(value: Any) -> int:
     if number is None:
         abort(400)
     return number
+
+
+def posted_file(name: str = "file") -> tuple[str, bytes] | None:
+    """The name and content of the file a form sent, or None when none was chosen."""
+    upload = request.files.get(name)
+    if upload is None or not upload.filename:
+        return None
+    return upload.filename, upload.read()
 
 
 def _digits_up_to(largest: int) -> str:

@@ -23,7 +23,7 @@ from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine import policy
 from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 
-from ..routing import posted_id
+from ..routing import posted_file, posted_id
 from ..access import (
     actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
 )
@@ -139,7 +139,7 @@ def checklist(case_id: int):  # noqa: ANN201
         return act(case_id, lambda a, v: services().cases.untick(case_id, a, v, item), _("Done: it is undone."),
                    anchor="task-" + item)
     if consent.is_consent(item):
-        text_version = str(current_app.config.get("CONSENT_TEXT_VERSION", "v1"))
+        text_version = _consent_text_version()
         return act(case_id, lambda a, v: consent.tick_consent(a, case_id, v, item, lang(), text_version),
                    _("Done, thank you."), anchor="task-" + item)
     return act(case_id, lambda a, v: services().cases.tick(case_id, a, v, item), _("Done, thank you."),
@@ -151,10 +151,10 @@ def checklist(case_id: int):  # noqa: ANN201
 def upload(case_id: int):  # noqa: ANN201
     case_row = followed_case_or_404(case_id)
     requirement = request.form.get("requirement", "")
-    upload_file = request.files.get("file")
-    if upload_file is None or not upload_file.filename:
+    posted = posted_file()
+    if posted is None:
         return render_case(case_row, 422, error=_("Choose a file first."))
-    filename, content = upload_file.filename, upload_file.read()
+    filename, content = posted
     return act(case_id, lambda a, v: services().cases.attach_document(case_id, a, v, requirement, filename, content),
                _("Your document is sent, thank you."), anchor="task-" + requirement)
 
@@ -277,6 +277,10 @@ def mark_read():  # noqa: ANN201
 
 # --- my data ----------------------------------------------------------------------------------------
 
+def _consent_text_version() -> str:
+    return str(current_app.config.get("CONSENT_TEXT_VERSION", "v1"))
+
+
 def withdrawal_text() -> str:
     """The words of a withdrawal, in the reader's language (their digest goes in the record)."""
     return _("I withdraw my consent to the processing of my personal data. I know that my pathway is put on "
@@ -284,15 +288,19 @@ def withdrawal_text() -> str:
 
 
 def withdraw(person_id: str) -> consent.Withdrawal:
-    return consent.withdraw_consent(actor(), person_id, lang(), str(current_app.config.get("CONSENT_TEXT_VERSION", "v1")),
+    return consent.withdraw_consent(actor(), person_id, lang(), _consent_text_version(),
                                     withdrawal_text())
 
 
 @bp.get("/my-data")
 @roles_required(*PORTAL_ROLES)
 def my_data():  # noqa: ANN201
+    return _my_data_page()
+
+
+def _my_data_page(status: int = 200):  # noqa: ANN202
     return render_template("portal/my_data.html", form=ConfirmForm(), withdrawal=withdrawal_text(),
-                           renewal=renewal_text(), withdrawn=_consent_withdrawn(current_user.id))
+                           renewal=renewal_text(), withdrawn=_consent_withdrawn(current_user.id)), status
 
 
 def _consent_withdrawn(person_id: str) -> bool:
@@ -307,8 +315,7 @@ def _consent_withdrawn(person_id: str) -> bool:
 def withdraw_consent():  # noqa: ANN201
     if not ConfirmForm().validate_on_submit() or request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm that you withdraw your consent."), "error")
-        return render_template("portal/my_data.html", form=ConfirmForm(), withdrawal=withdrawal_text(),
-                               renewal=renewal_text(), withdrawn=_consent_withdrawn(current_user.id)), 400
+        return _my_data_page(400)
     person_id = current_user.id
     withdraw(person_id)
     flash(_("Your consent is withdrawn: your pathway is on hold and your help desk is told why."), "success")
@@ -355,9 +362,8 @@ def renewal_text() -> str:
 def renew_consent():  # noqa: ANN201
     if not ConfirmForm().validate_on_submit() or request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm that you give your consent again."), "error")
-        return render_template("portal/my_data.html", form=ConfirmForm(), withdrawal=withdrawal_text(),
-                               renewal=renewal_text(), withdrawn=_consent_withdrawn(current_user.id)), 400
-    consent.renew_consent(actor(), lang(), str(current_app.config.get("CONSENT_TEXT_VERSION", "v1")), renewal_text())
+        return _my_data_page(400)
+    consent.renew_consent(actor(), lang(), _consent_text_version(), renewal_text())
     flash(_("Your consent is recorded. Your help desk resumes your pathway."), "success")
     return redirect(url_for("portal.my_data"))
 

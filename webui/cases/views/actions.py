@@ -4,6 +4,7 @@ notes and meetings. Each is one operation (engine, or webui/cases/operations.py)
 from __future__ import annotations
 
 from datetime import datetime, time, timezone
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, request, url_for
@@ -15,6 +16,7 @@ from ...access import actor, document_or_404, is_manager_of, roles_required, vis
 from ...confirmation import unconfirmed
 from ...i18n import lang
 from ...security import send_private_file
+from ...routing import posted_file
 from ...services import db, services
 from .. import operations, stage_form
 from ..forms import MeetingForm, NoteForm
@@ -45,12 +47,11 @@ def upload(case_id: int):  # noqa: ANN201
     visible_case_or_404(case_id)
     requirement = request.form.get("requirement", "")
     member = _member_arg()
-    upload_file = request.files.get("file")
-    if upload_file is None or not upload_file.filename:
+    posted = posted_file()
+    if posted is None:
         return render_case(visible_case_or_404(case_id), 422, error=_("Choose a file to upload."),
                            where="req-" + requirement)
-    filename = upload_file.filename
-    content = upload_file.read()
+    filename, content = posted
     return act(case_id, lambda a, v: services().cases.attach_document(
         case_id, a, v, requirement, filename, content, member=member),
         _("The document is attached."), anchor="req-" + requirement)
@@ -149,20 +150,22 @@ def _reason() -> str:
     return (request.form.get("reason") or "").strip()[:2000]
 
 
+def _act_with_reason(case_id: int, action: str, operation: Callable[..., Any], done: str):  # noqa: ANN202
+    """An operation whose only input is the reason typed (kept in the form if it is refused)."""
+    reason = _reason()
+    return act(case_id, lambda a, v: operation(case_id, a, v, reason), done, keep={"action": action, "reason": reason})
+
+
 @bp.post("/cases/<int:case_id>/hold")
 @roles_required(*CASE_ROLES)
 def hold(case_id: int):  # noqa: ANN201
-    reason = _reason()
-    return act(case_id, lambda a, v: services().cases.hold(case_id, a, v, reason),
-               _("The case is on hold."), keep={"action": "hold", "reason": reason})
+    return _act_with_reason(case_id, "hold", services().cases.hold, _("The case is on hold."))
 
 
 @bp.post("/cases/<int:case_id>/resume")
 @roles_required(*CASE_ROLES)
 def resume(case_id: int):  # noqa: ANN201
-    reason = _reason()
-    return act(case_id, lambda a, v: services().cases.resume(case_id, a, v, reason),
-               _("The case is active again."), keep={"action": "resume", "reason": reason})
+    return _act_with_reason(case_id, "resume", services().cases.resume, _("The case is active again."))
 
 
 @bp.post("/cases/<int:case_id>/withdraw")
@@ -171,9 +174,7 @@ def withdraw(case_id: int):  # noqa: ANN201
     asked = unconfirmed(_("Close this case as withdrawn? This cannot be undone."), _case_url(case_id, "actions"))
     if asked is not None and is_manager_of(visible_case_or_404(case_id)):
         return asked
-    reason = _reason()
-    return act(case_id, lambda a, v: services().cases.withdraw(case_id, a, v, reason),
-               _("The case is closed as withdrawn."), keep={"action": "withdraw", "reason": reason})
+    return _act_with_reason(case_id, "withdraw", services().cases.withdraw, _("The case is closed as withdrawn."))
 
 
 @bp.post("/cases/<int:case_id>/reopen")
