@@ -26,6 +26,7 @@ from engine.i18n import DEFAULT_LANGUAGE
 from . import esco
 from .i18n import message
 from .models import Profile, ProfileOccupation, Resource, ResourceFile
+from .operations.records import resource_labels
 from .search import FacetValue, ResourceQuery, SearchResult, resource_search
 from .territory import gazetteer
 from .vocabulary import CHAIN_BITS, label
@@ -41,24 +42,18 @@ PUBLIC_RESOURCE_FIELDS = (
 # --- resources ---------------------------------------------------------------------------------------
 
 def public_record(resource: Resource, lang: str) -> dict[str, Any]:
-    places = gazetteer()
     record = {name: getattr(resource, name) for name in PUBLIC_RESOURCE_FIELDS}
     record["title"], record["description"], record["text_language"] = resource.translated(lang)
+    record.update(resource_labels(resource, lang))
     record.update({
         "offers": resource.offers, "supply_chains": resource.supply_chains,
-        "category_label": label("category", resource.category, lang),
-        "condition_label": label("condition", resource.condition, lang),
-        "owner_kind_label": label("owner_kind", resource.owner_kind, lang),
-        "offer_labels": [label("offer", o, lang) for o in resource.offers],
-        "supply_chain_labels": [label("supply_chain", c, lang) for c in resource.supply_chains],
-        "region_name": places.name(resource.region, lang), "province_name": places.name(resource.province, lang),
         "photos": [{"id": f.id, "sha256": f.sha256, "caption": f.caption, "content_type": f.content_type}
                    for f in resource.files if f.kind == "photo" and f.public],
     })
     if not resource.exact_location_public:
         # Only the municipality's place, never the owner's yard (without a known municipality, no place: the
         # map then shows the province or the region, as for an entry that gave no coordinates).
-        town = places.point(municipality=resource.municipality, province=resource.province, region=resource.region)
+        town = gazetteer().point(municipality=resource.municipality, province=resource.province, region=resource.region)
         near = town is not None and town.precision == "municipality"
         record["latitude"], record["longitude"] = (town.lat, town.lon) if near else (None, None)
     return record

@@ -43,19 +43,26 @@ def profile_record(profile: Profile, access: str, lang: str, labels: dict[str, t
     return record
 
 
-def resource_record(resource: Resource, lang: str) -> dict[str, Any]:
+def resource_labels(resource: Resource, lang: str) -> dict[str, Any]:
+    """The words, in `lang`, of a resource's coded values and places (its page and the public catalogue)."""
     places = gazetteer()
-    record = {name: getattr(resource, name) for name in RESOURCE_FIELDS}
-    record.update({
-        "id": resource.id, "version": resource.version, "updated_at": resource.updated_at,
-        "reserved_case_id": resource.reserved_case_id,
+    return {
         "category_label": label("category", resource.category, lang),
         "condition_label": label("condition", resource.condition, lang),
-        "status_label": label("status", resource.status, lang),
         "owner_kind_label": label("owner_kind", resource.owner_kind, lang),
         "offer_labels": [label("offer", o, lang) for o in resource.offers],
         "supply_chain_labels": [label("supply_chain", c, lang) for c in resource.supply_chains],
         "region_name": places.name(resource.region, lang), "province_name": places.name(resource.province, lang),
+    }
+
+
+def resource_record(resource: Resource, lang: str) -> dict[str, Any]:
+    record = {name: getattr(resource, name) for name in RESOURCE_FIELDS}
+    record.update(resource_labels(resource, lang))
+    record.update({
+        "id": resource.id, "version": resource.version, "updated_at": resource.updated_at,
+        "reserved_case_id": resource.reserved_case_id,
+        "status_label": label("status", resource.status, lang),
         "files": [{"id": f.id, "kind": f.kind, "sha256": f.sha256, "filename": f.filename,
                    "content_type": f.content_type, "size": f.size, "caption": f.caption, "public": f.public}
                   for f in resource.files],

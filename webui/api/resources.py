@@ -186,10 +186,13 @@ def databank_resources(_args: dict[str, Any]):  # noqa: ANN201
     return _search("resources")
 
 
-def _entry(read: Any) -> dict[str, Any]:
+def _entry(read: Any, entry_id: int) -> dict[str, Any]:
+    """A databank entry the caller may see (404 for one that is not, or not theirs to see)."""
+    if entry_id > MAX_ID:
+        abort(404)
     _require("databank")
     try:
-        return {"entry": read()}
+        return {"entry": read(_actor(), entry_id, api_language())}
     except (EntryNotFound, NotAllowed):
         abort(404)
 
@@ -199,9 +202,7 @@ def _entry(read: Any) -> dict[str, Any]:
 @problems(*READ_PROBLEMS)
 def databank_profile(profile_id: int):  # noqa: ANN201
     """One profile, as much of it as its page shows the caller."""
-    if profile_id > MAX_ID:
-        abort(404)
-    return _entry(lambda: databank().get_profile(_actor(), profile_id, api_language()))
+    return _entry(databank().get_profile, profile_id)
 
 
 @bp.get("/databank/resources/<int:resource_id>")
@@ -209,9 +210,7 @@ def databank_profile(profile_id: int):  # noqa: ANN201
 @problems(*READ_PROBLEMS)
 def databank_resource(resource_id: int):  # noqa: ANN201
     """One resource."""
-    if resource_id > MAX_ID:
-        abort(404)
-    return _entry(lambda: databank().get_resource(_actor(), resource_id, api_language()))
+    return _entry(databank().get_resource, resource_id)
 
 
 def _managed_case(case_id: int) -> Any:
