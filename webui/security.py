@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, Response, abort, current_app, request, send_file
 from sqlalchemy import delete
@@ -191,6 +192,11 @@ def send_stored_file(sha256: str, content_type: str, *, max_age: int = 0, filena
     if filename is None:
         response.headers["Content-Disposition"] = "inline"
     return response
+
+
+def send_document(document: Any) -> Response:
+    """A case document for someone already allowed to see it."""
+    return send_private_file(document.sha256, document.content_type, document.filename)
 
 
 def send_private_file(sha256: str, content_type: str, filename: str, *, inline: bool = False) -> Response:

@@ -29,7 +29,7 @@ from ..cases.listing import Filters, desk_query
 from ..cases import operations as case_operations
 from ..cases.operations import mentor_member
 from ..models import CaseNote, User
-from ..security import send_private_file
+from ..security import send_document
 from ..services import db, services
 from . import schemas
 from .problems import api_language, engine_problem, http_problem
@@ -439,7 +439,7 @@ def documents(case_id: int):  # noqa: ANN201
 def download_document(case_id: int, document_id: int):  # noqa: ANN201
     """The document's file, as uploaded."""
     document = _document_of(_visible_case(case_id), document_id)
-    return send_private_file(document.sha256, document.content_type, document.filename)
+    return send_document(document)
 
 
 @bp.delete("/cases/<int:case_id>/documents/<int:document_id>")

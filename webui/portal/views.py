@@ -33,7 +33,7 @@ from ..cases import stage_form
 from ..i18n import lang
 from ..models import User
 from ..notifications.models import OutboxMessage
-from ..security import hash_password, send_private_file, verify_password
+from ..security import hash_password, send_document, verify_password
 from ..services import db, services
 from . import consent, invitations, page, tokens
 from .forms import ConfirmForm, NewPasswordForm, SignInLinkForm, WelcomeForm
@@ -162,8 +162,7 @@ def upload(case_id: int):  # noqa: ANN201
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>")
 @roles_required(*PORTAL_ROLES)
 def download(case_id: int, document_id: int):  # noqa: ANN201
-    document = document_or_404(followed_case_or_404(case_id), document_id)
-    return send_private_file(document.sha256, document.content_type, document.filename)
+    return send_document(document_or_404(followed_case_or_404(case_id), document_id))
 
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")
@@ -395,12 +394,22 @@ def password():  # noqa: ANN201
 
 # --- invitations and sign-in links ------------------------------------------------------------------
 
+def _link(token: str, purpose: str) -> tuple[AccessToken, User] | None:
+    """The valid link a token names (see tokens.find), and the account it is for."""
+    row = tokens.find(db(), token, purpose)
+    return None if row is None else (row, db().get(User, row.user_id))
+
+
+def _link_expired():  # noqa: ANN202
+    return render_template("portal/link_expired.html"), 410
+
+
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
 def welcome(token: str):  # noqa: ANN201
-    row = tokens.find(db(), token, tokens.INVITATION)
-    if row is None:
-        return render_template("portal/link_expired.html"), 410
-    user = db().get(User, row.user_id)
+    found = _link(token, tokens.INVITATION)
+    if found is None:
+        return _link_expired()
+    row, user = found
     form = WelcomeForm()
     status = 200
     if form.validate_on_submit():
@@ -411,7 +420,7 @@ def welcome(token: str):  # noqa: ANN201
             by_link = form.way.data == "link"
             chosen = secrets.token_urlsafe(32) if by_link else form.password.data
             if not accounts.accept_invitation(services().sessions, row, hash_password(chosen), by_link=by_link):
-                return render_template("portal/link_expired.html"), 410
+                return _link_expired()
             db().rollback()  # a fresh read: the account changed in the operation's transaction
             accounts.start_session(db().get(User, row.user_id), by_link=by_link)
             flash(_("Welcome! Here is your pathway."), "success")
@@ -444,14 +453,14 @@ def _asked_recently(user_id: str) -> bool:
 @bp.route("/sign-in/<token>", methods=["GET", "POST"])
 def sign_in(token: str):  # noqa: ANN201
     # GET only shows a button: mail scanners that open links must not spend them.
-    row = tokens.find(db(), token, tokens.SIGN_IN)
-    if row is None:
-        return render_template("portal/link_expired.html"), 410
-    user = db().get(User, row.user_id)
+    found = _link(token, tokens.SIGN_IN)
+    if found is None:
+        return _link_expired()
+    row, user = found
     form = ConfirmForm()
     if form.validate_on_submit():
         if not user.is_active or not tokens.spend(services().sessions, row):
-            return render_template("portal/link_expired.html"), 410
+            return _link_expired()
         accounts.start_session(user, by_link=True)
         return redirect(url_for("portal.home"))
     return render_template("portal/sign_in_confirm.html", form=form, user=user)

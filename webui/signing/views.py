@@ -20,7 +20,7 @@ from engine import ConflictError, EngineError, NotAllowed, policy
 from engine.models import Case, CaseDocument, FormData
 
 from ..i18n import lang
-from ..security import send_private_file
+from ..security import send_document
 from ..services import db, services
 
 bp = Blueprint("signing", __name__, template_folder="templates")
@@ -97,4 +97,4 @@ def document(token: str, document_id: int):  # noqa: ANN201
     row = db().get(CaseDocument, document_id)
     if not policy.may_see_document_by_link(signing, row):
         abort(404)
-    return send_private_file(row.sha256, row.content_type, row.filename)
+    return send_document(row)

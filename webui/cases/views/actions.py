@@ -15,7 +15,7 @@ from engine.i18n import localize, message
 from ...access import actor, document_or_404, is_manager_of, roles_required, visible_case_or_404
 from ...confirmation import unconfirmed
 from ...i18n import lang
-from ...security import send_private_file
+from ...security import send_document
 from ...routing import posted_file
 from ...services import db, services
 from .. import operations, stage_form
@@ -60,8 +60,7 @@ def upload(case_id: int):  # noqa: ANN201
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>")
 @roles_required(*CASE_ROLES)
 def download(case_id: int, document_id: int):  # noqa: ANN201
-    document = document_or_404(visible_case_or_404(case_id), document_id)
-    return send_private_file(document.sha256, document.content_type, document.filename)
+    return send_document(document_or_404(visible_case_or_404(case_id), document_id))
 
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")

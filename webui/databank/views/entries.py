@@ -52,6 +52,12 @@ def desks_to_edit(record: dict[str, Any]) -> list[tuple[str, str]]:
     return desks
 
 
+def desk_asked(desks: list[tuple[str, str]]) -> str:
+    """The desk a new entry starts in: the one the address names if it may be, else the first."""
+    asked = request.args.get("desk")
+    return asked if asked in dict(desks) else desks[0][0]
+
+
 def _fresh() -> None:
     """A new snapshot for the request's session: the databank wrote in its own transaction."""
     db().rollback()

@@ -16,7 +16,7 @@ from ...i18n import lang
 from ...services import databank as bank, db
 from ..forms import MAX_ROWS, ProfileForm, fill_profile_choices
 from . import ROLES, bp
-from .entries import _delete_entry, _initial_text, _or_404, _save_entry, _texts, desks_to_create, desks_to_edit
+from .entries import _delete_entry, _initial_text, _or_404, _save_entry, _texts, desk_asked, desks_to_create, desks_to_edit
 
 
 PROFILE_TEXT_FIELDS = ("desk_id", "display_name", "email", "phone", "summary", "years_experience", "qualifications",
@@ -39,7 +39,7 @@ def new_profile():  # noqa: ANN201
     desks = desks_to_create()
     form = ProfileForm()
     if request.method == "GET":
-        form.desk_id.data = request.args.get("desk") if request.args.get("desk") in dict(desks) else desks[0][0]
+        form.desk_id.data = desk_asked(desks)
         form.availability.data, form.mobility.data = "available", "region"
         for name in ("case_id", "person_id", "display_name"):
             if request.args.get(name):

@@ -20,7 +20,7 @@ from ...security import send_private_file
 from ...services import databank as bank, db
 from ..forms import FileForm, ResourceForm, fill_resource_choices
 from . import ROLES, bp
-from .entries import _delete_entry, _fresh, _initial_text, _or_404, _posted_int, _save_entry, desks_to_create, desks_to_edit
+from .entries import _delete_entry, _fresh, _initial_text, _or_404, _posted_int, _save_entry, desk_asked, desks_to_create, desks_to_edit
 
 
 RESOURCE_TEXT_FIELDS = ("desk_id", "category", "title", "description", "region", "province", "municipality",
@@ -53,7 +53,7 @@ def new_resource():  # noqa: ANN201
     desks = desks_to_create()
     form = ResourceForm()
     if request.method == "GET":
-        form.desk_id.data = request.args.get("desk") if request.args.get("desk") in dict(desks) else desks[0][0]
+        form.desk_id.data = desk_asked(desks)
         form.condition.data, form.owner_kind.data = "good", "firm"
         if request.args.get("category") in CATEGORIES:
             form.category.data = request.args["category"]
