@@ -162,10 +162,8 @@ def _search(kind: str) -> dict[str, Any]:
     _require("databank")
     _fresh_indexes()
     args = ListArgs.read(kind, request.args)
-    size = current_app.config["PAGE_SIZE"]
-    if kind == "profiles":
-        return _page(search_profiles(db(), _actor(), args.profile_query(size), api_language()))
-    return _page(search_resources(db(), _actor(), args.resource_query(size), api_language()))
+    search = search_profiles if kind == "profiles" else search_resources
+    return _page(search(db(), _actor(), args.query(current_app.config["PAGE_SIZE"]), api_language()))
 
 
 @bp.get("/databank/profiles")

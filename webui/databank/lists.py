@@ -69,6 +69,10 @@ class ListArgs:
             self.errors.append(message)
             return None
 
+    def query(self, per_page: int) -> ProfileQuery | ResourceQuery:
+        """The search these arguments ask for, of the list's kind."""
+        return self.profile_query(per_page) if self.kind == "profiles" else self.resource_query(per_page)
+
     def profile_query(self, per_page: int) -> ProfileQuery:
         v = self.values
         return ProfileQuery(

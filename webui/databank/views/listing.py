@@ -35,9 +35,7 @@ def resources():  # noqa: ANN201
 
 def _listing(kind: str, search: Callable[..., Any], facet_names: Any) -> str:
     args = ListArgs.read(kind, request.args)
-    page_size = current_app.config["PAGE_SIZE"]
-    query = args.profile_query(page_size) if kind == "profiles" else args.resource_query(page_size)
-    result = search(db(), actor(), query, lang())
+    result = search(db(), actor(), args.query(current_app.config["PAGE_SIZE"]), lang())
     return render_template(f"databank/{kind}.html", args=args, result=result, facet_names=facet_names,
                            facet_titles=_facet_titles(), editable=bool(_editable_desks()))
 
@@ -53,20 +51,18 @@ def _facet_titles() -> dict[str, str]:
 @bp.get("/profiles/export.<any(csv, xlsx):fmt>")
 @roles_required(*ROLES)
 def export_profile_list(fmt: str):  # noqa: ANN201
-    args = ListArgs.read("profiles", request.args)
-    body = export_profiles(db(), actor(), args.profile_query(1), fmt, lang())
-    return _download(body, fmt, "profiles")
+    return _download("profiles", export_profiles, fmt)
 
 
 @bp.get("/resources/export.<any(csv, xlsx):fmt>")
 @roles_required(*ROLES)
 def export_resource_list(fmt: str):  # noqa: ANN201
-    args = ListArgs.read("resources", request.args)
-    body = export_resources(db(), actor(), args.resource_query(1), fmt, lang())
-    return _download(body, fmt, "resources")
+    return _download("resources", export_resources, fmt)
 
 
-def _download(body: bytes, fmt: str, name: str) -> Response:
+def _download(kind: str, export: Callable[..., bytes], fmt: str) -> Response:
+    """The whole list the filters select (no page), as a file."""
+    body = export(db(), actor(), ListArgs.read(kind, request.args).query(1), fmt, lang())
     return Response(body, mimetype=EXPORT_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{name}.{fmt}"', "Cache-Control": "private, no-store",
+        "Content-Disposition": f'attachment; filename="{kind}.{fmt}"', "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff"})
