@@ -30,6 +30,12 @@ def posted_id(value: Any) -> int:
     return number
 
 
+def posted_text(name: str, limit: int = 2000, *, one_line: bool = False) -> str:
+    """A text a form sent, trimmed and cut to `limit` (one_line: its runs of blanks made one space)."""
+    text = request.form.get(name) or ""
+    return (" ".join(text.split()) if one_line else text.strip())[:limit]
+
+
 def posted_file(name: str = "file") -> tuple[str, bytes] | None:
     """The name and content of the file a form sent, or None when none was chosen."""
     upload = request.files.get(name)

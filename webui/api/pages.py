@@ -20,6 +20,7 @@ from engine.models import Desk, utcnow
 
 from ..access import roles_required
 from ..models import DeskMembership, User
+from ..routing import posted_text
 from ..services import db, services
 from .models import SCOPES, ApiToken, ServiceAccount, WebhookDelivery, WebhookEndpoint
 from .tokens import MAX_DAYS, create_token, revoke
@@ -38,7 +39,7 @@ def _audit(session: Session, subject_type: str, subject_id: Any, type_: str, **d
 
 
 def _token_fields() -> tuple[str, str, int] | None:
-    name = (request.form.get("name") or "").strip()[:100]
+    name = posted_text("name", 100)
     scope = request.form.get("scope", "")
     try:
         days = int(request.form.get("days", ""))
@@ -115,7 +116,7 @@ def _chosen_desks() -> list[str] | None:
 @roles_required("admin")
 def create_service_account():  # noqa: ANN201
     account_id = (request.form.get("account_id") or "").strip().lower()
-    display_name = (request.form.get("display_name") or "").strip()[:200]
+    display_name = posted_text("display_name", 200)
     desks = _chosen_desks()
     if not ACCOUNT_ID.match(account_id) or not display_name or not desks:
         flash(_("Give the service account an id (letters, digits, dots, dashes), a name and at least one desk."),

@@ -20,6 +20,7 @@ from engine import ConflictError, EngineError, NotAllowed, policy
 from engine.models import Case, CaseDocument, FormData
 
 from ..i18n import lang
+from ..routing import posted_text
 from ..security import send_document
 from ..services import db, services
 
@@ -54,7 +55,7 @@ def sign(token: str):  # noqa: ANN201
     error, keep = None, {}
     if request.method == "POST":
         decision = request.form.get("decision") or ""
-        comment = (request.form.get("comment") or "").strip()[:2000]
+        comment = posted_text("comment")
         keep = {"decision": decision, "comment": comment}
         try:
             version = int(request.form.get("version", ""))

@@ -16,7 +16,7 @@ from ...access import actor, document_or_404, is_manager_of, roles_required, vis
 from ...confirmation import unconfirmed
 from ...i18n import lang
 from ...security import send_document
-from ...routing import posted_file
+from ...routing import posted_file, posted_text
 from ...services import db, services
 from .. import operations, stage_form
 from ..forms import MeetingForm, NoteForm
@@ -95,7 +95,7 @@ def submit_form(case_id: int):  # noqa: ANN201
 @roles_required(*CASE_ROLES)
 def sign_off(case_id: int):  # noqa: ANN201
     signoff = request.form.get("signoff", "")
-    comment = (request.form.get("comment") or "").strip()[:2000]
+    comment = posted_text("comment")
     decision = request.form.get("decision") or "approve"
     return act(case_id, lambda a, v: services().cases.sign_off(case_id, a, v, signoff, comment=comment,
                                                                decision=decision),
@@ -109,7 +109,7 @@ def sign_off(case_id: int):  # noqa: ANN201
 def request_signoff(case_id: int):  # noqa: ANN201
     signoff = request.form.get("signoff", "")
     person = request.form.get("person", "")
-    note = (request.form.get("note") or "").strip()[:2000]
+    note = posted_text("note")
     return act(case_id, lambda a, v: services().cases.request_signoff(case_id, a, v, signoff, person, note),
                _("The sign-off is asked for: a message tells them."),
                keep={"action": "request_signoff", "signoff": signoff, "note": note}, anchor="req-" + signoff)
@@ -120,7 +120,7 @@ def request_signoff(case_id: int):  # noqa: ANN201
 def advance(case_id: int):  # noqa: ANN201
     case_row = visible_case_or_404(case_id)
     exit_id = request.form.get("exit", "")
-    typed = {key: (request.form.get(key) or "").strip()[:20] for key in ("jobs_created", "jobs_kept")}
+    typed = {key: posted_text(key, 20) for key in ("jobs_created", "jobs_kept")}
     keep = {"action": "exit", "exit": exit_id, **typed}
     jobs: dict[str, int] = {}
     for key, text in typed.items():
@@ -146,7 +146,7 @@ def _case_url(case_id: int, anchor: str) -> str:
 
 
 def _reason() -> str:
-    return (request.form.get("reason") or "").strip()[:2000]
+    return posted_text("reason")
 
 
 def _act_with_reason(case_id: int, action: str, operation: Callable[..., Any], done: str):  # noqa: ANN202

@@ -18,6 +18,7 @@ from ...i18n import lang
 from engine import Member
 
 from ...models import SavedFilter, User, UserRole
+from ...routing import posted_text
 from ...services import current_pathways, db, services
 from .. import bulk, operations
 from ..forms import DeskFilterForm, SUPPLY_CHAIN_LABELS
@@ -142,7 +143,7 @@ def bulk_action(desk_id: str):  # noqa: ANN201
 @roles_required(*DESK_ROLES)
 def save_filter(desk_id: str):  # noqa: ANN201
     visible_desk_or_404(desk_id)
-    name = " ".join((request.form.get("name") or "").split())[:80]
+    name = posted_text("name", 80, one_line=True)
     back = _back(desk_id)
     if not name:
         flash(_("Give the saved filters a name."), "error")

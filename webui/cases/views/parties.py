@@ -6,6 +6,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from ...access import roles_required, visible_case_or_404
+from ...routing import posted_text
 from ...services import services
 from .. import operations
 from . import CASE_ROLES, bp
@@ -14,16 +15,13 @@ from .case import act, render_case
 LANGUAGES = ("it", "fr", "en")
 
 
-def _text(name: str, limit: int) -> str:
-    return " ".join((request.form.get(name) or "").split())[:limit]
-
-
 @bp.post("/cases/<int:case_id>/parties")
 @roles_required(*CASE_ROLES)
 def add_party(case_id: int):  # noqa: ANN201
-    values = {"role": _text("role", 64), "organisation": _text("organisation", 200), "name": _text("name", 200),
-              "email": _text("email", 254).lower(), "phone": _text("phone", 40),
-              "language": request.form.get("language") if request.form.get("language") in LANGUAGES else "en"}
+    values = {name: posted_text(name, limit, one_line=True)
+              for name, limit in (("role", 64), ("organisation", 200), ("name", 200), ("phone", 40))}
+    values["email"] = posted_text("email", 254, one_line=True).lower()
+    values["language"] = request.form.get("language") if request.form.get("language") in LANGUAGES else "en"
     return act(case_id, lambda a, v: services().cases.add_party(case_id, a, v, **values),
                _("The party is added to the case."), keep={"action": "party", **values}, anchor="parties")
 
@@ -49,7 +47,7 @@ def send_signing_link(case_id: int, party_id: int):  # noqa: ANN201
 def record_on_paper(case_id: int):  # noqa: ANN201
     requirement = request.form.get("requirement", "")
     decision = request.form.get("decision") or "approve"
-    comment = (request.form.get("comment") or "").strip()[:2000]
+    comment = posted_text("comment")
     party = request.form.get("party")
     member = request.form.get("member") or None
     upload = request.files.get("evidence")
