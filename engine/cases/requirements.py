@@ -209,7 +209,7 @@ def _lapse_signoffs(op: _Op) -> list[dict[str, Any]]:
         return []
     op.connection.execute(delete(SIGNOFFS).where(SIGNOFFS.c.id.in_([s.id for s in given])))
     return [{"signoff": s.signoff_id, "label": dict(rules[s.signoff_id].label), "actor": s.actor_id,
-             "signed_at": s.signed_at.isoformat()} for s in given]
+             "signed_at": s.signed_at.isoformat(), "decision": s.decision} for s in given]
 
 
 def _lapsed_data(lapsed: list[dict[str, Any]]) -> dict[str, Any]:

@@ -190,8 +190,9 @@ def signoff_request_messages(session: Session, event: Event, case: Case) -> list
 
 
 def lapsed_signoff_messages(session: Session, event: Event, case: Case) -> list[tuple[Draft, User | None]]:
-    """Each signer whose sign-off lapsed because the stage changed after it is told to look again."""
-    lapsed = (event.data or {})["lapsed_signoffs"]
+    """Each signer whose approval lapsed because the stage changed after it is told to look again (a request
+    for changes or a refusal that the change answers is not an approval lost)."""
+    lapsed = [s for s in (event.data or {})["lapsed_signoffs"] if s.get("decision", "approve") == "approve"]
     users = _users(session, [s["actor"] for s in lapsed])
     out = []
     for signed in lapsed:
