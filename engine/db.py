@@ -5,9 +5,9 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,20 +78,85 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
-        # Straight to the driver: this runs before every operation, and a full statement execution
+        # Straight to the driver: this runs before every transaction, and a full statement execution
         # through SQLAlchemy costs more than the BEGIN itself.
-        options = connection.get_execution_options()
-        statement = "BEGIN IMMEDIATE" if options.get(WRITES) else "BEGIN"
         driver = connection.connection.dbapi_connection
+        if driver.in_transaction:  # begun on the driver by a DriverTransaction, which this Connection joins
+            return
+        options = connection.get_execution_options()
         if options.get(NO_WAIT):
             driver.execute("PRAGMA busy_timeout=0")
         try:
-            driver.execute(statement)
-        except sqlite3.Error as exc:  # "database is locked" after the busy timeout: as SQLAlchemy reports it
-            raise OperationalError(statement, None, exc) from exc
+            _begin_sqlite(driver, writes=bool(options.get(WRITES)))
         finally:
             if options.get(NO_WAIT):
                 driver.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+
+
+def _begin_sqlite(driver: sqlite3.Connection, *, writes: bool) -> None:
+    statement = "BEGIN IMMEDIATE" if writes else "BEGIN"
+    try:
+        driver.execute(statement)
+    except sqlite3.Error as exc:  # "database is locked" after the busy timeout: as SQLAlchemy reports it
+        raise OperationalError(statement, None, exc) from exc
+
+
+class DriverTransaction:
+    """One writing transaction begun and ended on the database driver: the frame of the engine's case
+    operations (engine/cases/frame.py), whose statements go straight to the driver (engine/driver.py).
+
+    SQLAlchemy's own Connection and transaction cost several times the database work of a one-row
+    operation (its pool checkout is all that is kept), so one is made only when something needs it: a Core
+    statement or an ORM session (`core`, which joins this transaction), or any other attribute of a
+    Connection, handed on to `core`. Leaving the block commits; an exception rolls back. On SQLite the
+    transaction begins with BEGIN IMMEDIATE, as `writing` transactions do (PostgreSQL begins one itself).
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = writing(engine)
+        self.dialect = engine.dialect
+        self._core: Connection | None = None
+
+    def __enter__(self) -> "DriverTransaction":
+        self.connection = self.engine.raw_connection()  # `connection` as on a Connection: the pool's proxy
+        if self.dialect.name == "sqlite":
+            try:
+                _begin_sqlite(self.connection.dbapi_connection, writes=True)
+            except BaseException:
+                self.connection.close()
+                raise
+        return self
+
+    @property
+    def core(self) -> Connection:
+        """A SQLAlchemy Connection in this transaction, made on first use."""
+        if self._core is None:
+            self._core = Connection(self.engine, connection=self.connection)
+            self._core.begin()  # joins the driver's transaction: no BEGIN of its own (see _on_begin)
+        return self._core
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.core, name)
+
+    def __exit__(self, kind: type | None, error: BaseException | None, _trace: Any) -> None:
+        if self._core is not None:
+            # The Connection now owns the pool's connection: it commits (or rolls back) and gives it back.
+            with self._core:
+                if kind is None:
+                    self._core.commit()
+            return
+        driver = self.connection.dbapi_connection
+        try:
+            if kind is None:
+                try:
+                    driver.commit()
+                except self.dialect.loaded_dbapi.Error as failure:
+                    raise DBAPIError.instance("COMMIT", None, failure, self.dialect.loaded_dbapi.Error,
+                                              dialect=self.dialect) from failure
+            else:
+                driver.rollback()
+        finally:
+            self.connection.close()
 
 
 def writing(bind: _Bind, *, wait: bool = True) -> _Bind:

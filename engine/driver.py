@@ -23,7 +23,7 @@ from sqlalchemy.sql import ClauseElement
 class _Plan:
     """One statement compiled for one dialect: its SQL, how to bind its parameters, how to read its rows."""
 
-    __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers")
+    __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers", "slots", "processed")
 
     def __init__(self, statement: ClauseElement, dialect: Any, keys: Sequence[str] | None):
         compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
@@ -43,20 +43,27 @@ class _Plan:
             if bind.value is not None or not bind.required:
                 # Values written in the statement itself (e.g. kind == "worker").
                 self.constants[name] = bind.effective_value
+        # Flattened once, for the loops below that run on every statement.
+        self.slots = [(name, self.binders[name], self.constants.get(name)) for name in self.names]
         columns = list(getattr(statement, "exported_columns", []) or [])
         self.row_type = _row_type([c.key for c in columns]) if columns else None
         self.readers = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        self.processed = [(i, reader) for i, reader in enumerate(self.readers) if reader is not None]
 
     def parameters(self, values: dict[str, Any]) -> Any:
-        bound = []
-        for name in self.names:
-            value = values[name] if name in values else self.constants.get(name)
-            binder = self.binders[name]
-            bound.append(binder(value) if binder is not None else value)
+        get = values.get
+        bound = [get(name, constant) if binder is None else binder(get(name, constant))
+                 for name, binder, constant in self.slots]
         return bound if self.positional else dict(zip(self.names, bound))
 
     def row(self, raw: Sequence[Any]) -> Any:
-        return self.row_type._make(reader(v) if reader is not None else v for reader, v in zip(self.readers, raw))
+        if not self.processed:
+            return self.row_type._make(raw)
+        values = list(raw)
+        for i, reader in self.processed:
+            if values[i] is not None:  # every reader gives None back for None
+                values[i] = reader(values[i])
+        return self.row_type._make(values)
 
 
 def _row_type(names: list[str]) -> type:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 from transitions import Machine
 
@@ -36,6 +36,14 @@ from .checking import (  # noqa: F401 - the library's file checks, importable fr
 )
 from .validation import CheckedPathway
 from .db import writing
+from .driver import DriverStatement
+
+
+# The revision a pathway's newest source row names as active (read on every case opening).
+_ACTIVE_REVISION = DriverStatement(
+    select(PathwaySource.active_revision_id)
+    .where(PathwaySource.pathway_id == bindparam("pathway_id"), PathwaySource.active_revision_id.is_not(None))
+    .order_by(PathwaySource.checked_at.desc()).limit(1))
 
 
 @dataclass(frozen=True)
@@ -130,10 +138,9 @@ class PathwayLibrary:
 
     @staticmethod
     def _active_in(session: Session | Connection, pathway_id: str) -> int | None:
-        return session.scalar(
-            select(PathwaySource.active_revision_id)
-            .where(PathwaySource.pathway_id == pathway_id, PathwaySource.active_revision_id.is_not(None))
-            .order_by(PathwaySource.checked_at.desc()).limit(1))
+        if isinstance(session, Session):
+            return session.scalar(_ACTIVE_REVISION.statement, {"pathway_id": pathway_id})
+        return _ACTIVE_REVISION.execute(session, {"pathway_id": pathway_id}).scalar()  # e.g. opening a case
 
     def _store_revision(self, session: Session, pathway: Pathway, source: SourceDocument,
                         author: str | None) -> PathwayRevision:

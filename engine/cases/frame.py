@@ -40,7 +40,7 @@ from .. import policy
 from ..pathway import Pathway, Stage
 from ..policy import MANAGER_ROLES
 from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Receipt
-from ..db import writing
+from ..db import DriverTransaction
 
 
 # The caller's own write that belongs to an operation (e.g. the account of a worker who joins a case): run on
@@ -128,7 +128,7 @@ class CaseState:
 
 @dataclass
 class _Op:
-    connection: Connection
+    connection: DriverTransaction
     case: CaseState
     revision: LoadedRevision  # set right after the claim
     actor: Actor
@@ -150,7 +150,7 @@ class _Op:
     @cached_property
     def session(self) -> Session:
         """An ORM session in the operation's transaction, for the rarer operations that create cases."""
-        return Session(bind=self.connection, expire_on_commit=False)
+        return Session(bind=self.connection.core, expire_on_commit=False)
 
     def record(self, event_type: str, **data: Any) -> None:
         self.event_type = event_type
@@ -204,7 +204,7 @@ class OperationFrame:
     def _operation(self, case_id: int, actor: Actor, expected_version: int, *,
                    allow_closed: bool = False, allow_on_hold: bool = False,
                    together: Together | None = None) -> Iterator[_Op]:
-        with writing(self.engine).begin() as connection:
+        with DriverTransaction(self.engine) as connection:
             # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
             # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
             row = _CLAIM.first(connection, {"case_id": case_id, "expected": expected_version,
@@ -226,7 +226,7 @@ class OperationFrame:
                 if "session" in op.__dict__:
                     op.session.flush()  # rows an operation wrote through the ORM (new cases) come first
                 if together is not None:
-                    op.event_data.update(together(connection) or {})
+                    op.event_data.update(together(connection.core) or {})
                 if case._changes:
                     _UPDATE_CASE.run(connection, {**case._changes, "case_id": case_id}, columns=case._changes)
                 append_event(connection, case_id, expected_version + 1, op.event_type, actor, op.now,

@@ -31,7 +31,7 @@ from .frame import (
     insert_case,
 )
 from .values import Actor, Member, Receipt
-from ..db import writing
+from ..db import DriverTransaction
 
 _DESK = DriverStatement(select(Desk.__table__.c.id).where(Desk.__table__.c.id == bindparam("desk_id")))
 
@@ -46,7 +46,7 @@ class OpeningOperations(OperationFrame):
         """Open a case at the pathway's start, or `at` a later stage with the `forms` already filled in and
         the `assessments` already answered ({stage: {member: answers}}): a case taken over mid-way, a
         scenario that starts where it matters."""
-        with writing(self.engine).begin() as connection:
+        with DriverTransaction(self.engine) as connection:
             if _DESK.first(connection, {"desk_id": desk_id}) is None:
                 raise InvalidOperation("unknown_desk", desk=desk_id)
             refusal = policy.open_case_refusal(actor, desk_id)
@@ -56,7 +56,7 @@ class OpeningOperations(OperationFrame):
             if self.library.is_cached(revision_id):
                 revision = self.library.revision(revision_id)
             else:
-                with Session(bind=connection) as session:
+                with Session(bind=connection.core) as session:
                     revision = self.library.revision(revision_id, session)
             if revision.pathway.id != pathway_id:
                 raise InvalidOperation("unknown_pathway", pathway=pathway_id)
@@ -72,15 +72,15 @@ class OpeningOperations(OperationFrame):
             for stage_id, form_data in given.items():
                 _INSERT_FORM.run(connection, {"case_id": case_id, "stage_id": stage_id, "data": form_data,
                                               "submitted_by": actor.id, "submitted_at": now})
-            answered = self._given_assessments(connection, case_id, revision.pathway, members, assessments or {},
-                                               actor, now)
+            answered = self._given_assessments(connection.core, case_id, revision.pathway, members, assessments,
+                                               actor, now) if assessments else []
             data = {"pathway": revision.pathway.id, "pathway_title": dict(revision.pathway.title),
                     "revision_id": revision.revision_id, "version": revision.pathway.version,
                     "members": [m.person_id for m in members]}
             if at or given or answered:
                 data.update(given_forms=sorted(given), given_assessments=answered)
             if together is not None:
-                data.update(together(connection) or {})
+                data.update(together(connection.core) or {})
             append_event(connection, case_id, 1, "case_opened", actor, now, start, data)
             return Receipt(case_id, 1, "case_opened")
 

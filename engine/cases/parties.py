@@ -117,7 +117,7 @@ class PartyOperations(OperationFrame):
                 "stage_id": op.stage.id, "stage_visit": op.case.stage_visit, "signoff_id": signoff_id,
                 "created_by": actor.id, "created_at": op.now, "expires_at": op.now + lifetime}).scalar_one()
             if together is not None:
-                together(op.connection, token, party)
+                together(op.connection.core, token, party)
             op.record("signing_link_sent", party=party.id, signoff=signoff_id, label=dict(rule.label), link=link_id,
                       organisation=party.organisation, name=party.name)
             return self._receipt(op), token

@@ -66,7 +66,7 @@ class PeopleOperations(OperationFrame):
         with self._operation(case_id, actor, version, allow_on_hold=True) as op:
             self._manage(op)
             if together is not None:
-                label = together(op.connection) or label
+                label = together(op.connection.core) or label
             op.record("reference_linked" if linked else "reference_unlinked", kind=kind, ref=ref, label=label)
             return self._receipt(op)
 
