@@ -33,8 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=SECTIONS,
                         help="run only these sections (repeatable; default: all)")
     parser.add_argument("--database", metavar="URL",
-                        help="a PostgreSQL URL: the databank section runs on scratch databases beside it "
-                             "(URL's name + _databank), made and dropped by the run; default: SQLite files")
+                        help="a PostgreSQL URL: the engine and databank sections run on scratch databases "
+                             "beside it (URL's name + _engine, _floor, _peer, _databank), made and dropped by "
+                             "the run; default: SQLite files")
     args = parser.parse_args(argv)
     sections = set(args.only or SECTIONS)
     seconds = args.seconds if args.seconds is not None else (0.5 if args.quick else 3.0)
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="opera-bench-") as tmp:
         work = Path(tmp)
         if "engine" in sections:
-            for name, value, target, ok in _engine_rows(work, seconds, args.quick, args.cases):
+            for name, value, target, ok in _engine_rows(work, seconds, args.quick, args.cases, args.database):
                 row(name, value, target, ok)
 
         if "validation" in sections:
@@ -102,40 +103,59 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if args.check and missed else 0
 
 
-def _engine_rows(work: Path, seconds: float, quick: bool, existing: int | None) -> list[tuple[str, str, str, bool | None]]:
-    """The engine against the two reference scripts, in paired runs (engine, floor, peer; three times), medians."""
+def _engine_rows(work: Path, seconds: float, quick: bool, existing: int | None,
+                 database: str | None = None) -> list[tuple[str, str, str, bool | None]]:
+    """The engine against the two reference scripts, in paired runs (engine, floor, peer; three times), medians,
+    on SQLite files or, with `database`, on scratch PostgreSQL databases beside it (the references' ports)."""
+    from .databases import kind, scratch_database
+
     existing = existing if existing is not None else (5_000 if quick else 100_000)
     pairs = 1 if quick else 3
     engine_runs, floor_runs, peer_runs = [], [], []
     for i in range(pairs):
         run_dir = work / f"engine-{i}"
         run_dir.mkdir()
-        rate, _ = engine_steps.measure_engine(run_dir, ENGINE_STAGES, seconds, 3 if quick else 20, existing)
+        with scratch_database(database, "engine", run_dir) as url:
+            rate, _ = engine_steps.measure_engine(run_dir, ENGINE_STAGES, seconds, 3 if quick else 20, existing,
+                                                  url if database else None)
         engine_runs.append(rate)
-        floor_runs.append(engine_steps.measure_reference("floor_sqlite.py", run_dir, 2_000))
-        peer_runs.append(engine_steps.measure_reference("peer_spiff.py", run_dir, 50 if quick else 150))
+        with scratch_database(database, "floor", run_dir) as url:
+            floor_runs.append(engine_steps.measure_reference(engine_steps.FLOOR, run_dir, 2_000, url))
+        with scratch_database(database, "peer", run_dir) as url:
+            peer_runs.append(engine_steps.measure_reference(engine_steps.PEER, run_dir, 50 if quick else 150, url))
+    on = kind(url)
     engine = _median_rate(engine_runs)
     rows: list[tuple[str, str, str, bool | None]] = [
-        (f"engine steps/s ({existing:,} cases in the database, {pairs} runs, median)",
+        (f"engine steps/s on {on} ({existing:,} cases in the database, {pairs} runs, median)",
          f"{engine.per_second:,.0f} /s", "", None),
         ("  operations of a case", engine_steps.operation_mix(ENGINE_STAGES), "", None)]
     floor = _median_rate([r for r in floor_runs if r])
-    rows.append(("raw SQLite floor steps/s (reference/floor_sqlite.py)", f"{floor.per_second:,.0f} /s", "", None))
+    rows.append((f"raw {on} floor steps/s ({_script(engine_steps.FLOOR, database)})", f"{floor.per_second:,.0f} /s",
+                 "", None))
     rows.append(("  floor / engine, wall clock", f"{floor.per_second / engine.per_second:.1f}x", "", None))
     cpu_ratio = floor.per_cpu_second / engine.per_cpu_second
-    rows.append(("  floor / engine, CPU time", f"{cpu_ratio:.1f}x", f"<= {ENGINE_TARGET:g}x", cpu_ratio <= ENGINE_TARGET))
+    rows.append((f"  floor / engine, CPU time{_server_note(database)}", f"{cpu_ratio:.1f}x", f"<= {ENGINE_TARGET:g}x",
+                 cpu_ratio <= ENGINE_TARGET))
     peers = [r for r in peer_runs if r]
+    peer_name = f"SpiffWorkflow steps/s on {on} ({_script(engine_steps.PEER, database)})"
     if not peers:
-        rows.append(("SpiffWorkflow steps/s (reference/peer_spiff.py)", "not installed: pip install -e '.[bench]'",
-                     f">= {PEER_TARGET:g}x", False))
+        rows.append((peer_name, "not installed: pip install -e '.[bench]'", f">= {PEER_TARGET:g}x", False))
         return rows
     peer = _median_rate(peers)
-    rows.append(("SpiffWorkflow steps/s (reference/peer_spiff.py)", f"{peer.per_second:,.0f} /s", "", None))
+    rows.append((peer_name, f"{peer.per_second:,.0f} /s", "", None))
     rows.append(("  engine / SpiffWorkflow, wall clock", f"{engine.per_second / peer.per_second:.1f}x", "", None))
     peer_ratio = engine.per_cpu_second / peer.per_cpu_second
-    rows.append(("  engine / SpiffWorkflow, CPU time", f"{peer_ratio:.1f}x", f">= {PEER_TARGET:g}x",
-                 peer_ratio >= PEER_TARGET))
+    rows.append((f"  engine / SpiffWorkflow, CPU time{_server_note(database)}", f"{peer_ratio:.1f}x",
+                 f">= {PEER_TARGET:g}x", peer_ratio >= PEER_TARGET))
     return rows
+
+
+def _script(which: str, database: str | None) -> str:
+    return str(engine_steps.reference_script(which, database).relative_to(Path(__file__).resolve().parent))
+
+
+def _server_note(database: str | None) -> str:
+    return " (client + server)" if database else ""
 
 
 def _median_rate(rates: list) -> "engine_steps.Rate":  # noqa: ANN001

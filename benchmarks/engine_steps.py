@@ -3,6 +3,9 @@ the raw sqlite3 floor (the least a versioned, audited step can cost) and SpiffWo
 
 All run on an SQLite *file* in WAL mode with synchronous=NORMAL and one transaction per step; the engine does
 every check, writes its requirement state and its event, on a database already holding a region's cases.
+With a PostgreSQL URL, all three run on PostgreSQL instead: the engine on a scratch database, the references
+as their ports (benchmarks/floor_postgres.py, benchmarks/peer_postgres.py), each on a scratch database of its
+own; their CPU time then adds that of the server processes (benchmarks/postgres_cpu.py).
 """
 from __future__ import annotations
 
@@ -16,12 +19,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.engine import make_url
 
 from engine import Actor, CaseService, FileStore, Member, PathwayLibrary
 from engine.db import make_engine, make_session_factory
 from engine.models import Base, Case, Desk, Event
 
 from .generate import linear_pathway, linear_plan, write_pathway
+from .postgres_cpu import database_cpu_seconds
 
 OPERATOR = Actor.of("op1", ["operator"], ["bench"])
 MENTOR = Actor.of("men1", ["mentor"])
@@ -46,11 +51,12 @@ def steps_per_case(stages: int) -> int:
     return 1 + 4 * stages  # open, then tick, submit, sign off, advance per stage
 
 
-def make_service(workdir: Path, stages: int) -> tuple[CaseService, dict, Engine]:
-    """A fresh file database with the generated pathway synced in, as the application would have it."""
+def make_service(workdir: Path, stages: int, url: str | None = None) -> tuple[CaseService, dict, Engine]:
+    """A fresh database (a file, or the empty database `url`) with the generated pathway synced in, as the
+    application would have it."""
     doc = linear_pathway(stages)
     write_pathway(doc, workdir / "pathways")
-    engine = make_engine(f"sqlite:///{workdir / 'engine.sqlite'}")
+    engine = make_engine(url or f"sqlite:///{workdir / 'engine.sqlite'}")
     Base.metadata.create_all(engine)
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
@@ -77,21 +83,48 @@ def run_case(service: CaseService, doc: dict, case_no: int) -> int:
 
 
 def measure_engine(workdir: Path, stages: int, min_seconds: float, min_cases: int,
-                   existing_cases: int = 0) -> tuple[Rate, int]:
+                   existing_cases: int = 0, url: str | None = None) -> tuple[Rate, int]:
     """Drive cases until both limits are passed, on a database already holding `existing_cases` running
-    cases; return the rate and the number of cases driven."""
-    service, doc, engine = make_service(workdir, stages)
+    cases (a file in `workdir`, or the empty PostgreSQL database `url`); return the rate and the number of
+    cases driven. On PostgreSQL the CPU time adds that of the server processes serving the database."""
+    service, doc, engine = make_service(workdir, stages, url)
     if existing_cases:
         preload(engine, service.library.active_revision_id(doc["id"]), doc["id"], existing_cases)
     run_case(service, doc, 0)  # warm-up: revision cache, compiled SQL, first pages of the file
+    server = _ServerCpu(engine) if engine.dialect.name == "postgresql" else None
     steps = cases = 0
     start, cpu = time.perf_counter(), time.process_time()
+    server_start = server.seconds() if server else 0.0
     while cases < min_cases or time.perf_counter() - start < min_seconds:
         cases += 1
         steps += run_case(service, doc, cases)
-    rate = Rate(steps, time.perf_counter() - start, time.process_time() - cpu)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if server:
+        cpu += server.seconds() - server_start
+        server.close()
     engine.dispose()
-    return rate, cases
+    return Rate(steps, wall, cpu), cases
+
+
+class _ServerCpu:
+    """The CPU time of the PostgreSQL processes serving the engine's database, read over a connection to
+    another database (the engine's pool keeps its connections for the whole run)."""
+
+    def __init__(self, engine: Engine):
+        import psycopg
+
+        self.database = engine.url.database
+        self.connection = psycopg.connect(engine.url.set(drivername="postgresql", database="postgres")
+                                          .render_as_string(hide_password=False), autocommit=True)
+
+    def seconds(self) -> float:
+        found = database_cpu_seconds(self.connection, self.database)
+        if found is None:
+            raise RuntimeError("the PostgreSQL server's processes cannot be read: run the benchmark on its machine")
+        return found
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 # --- a realistic database ------------------------------------------------------------------------------
@@ -113,33 +146,52 @@ def preload(engine: Engine, revision_id: int, pathway_id: str, cases: int, batch
             connection.execute(insert(events_table), [{
                 "case_id": i, "seq": 1, "type": "case_opened", "actor_id": "op1", "actor_roles": ["operator"],
                 "at": now, "stage_id": "s000", "data": {"pathway": pathway_id, "members": ["w1"]}} for i in ids])
+        if connection.dialect.name == "postgresql":  # ids were given: the next case takes the one after
+            connection.exec_driver_sql("SELECT setval(pg_get_serial_sequence('cases', 'id'), max(id)) FROM cases")
 
 
 # --- the reference engines, run as their own processes ------------------------------------------------
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
+FLOOR, PEER = "floor", "peer"
+# The reference scripts (kept as given) and their PostgreSQL ports, beside this file.
+SCRIPTS = {(FLOOR, "SQLite"): REFERENCE / "floor_sqlite.py", (PEER, "SQLite"): REFERENCE / "peer_spiff.py",
+           (FLOOR, "PostgreSQL"): REFERENCE.parent / "floor_postgres.py",
+           (PEER, "PostgreSQL"): REFERENCE.parent / "peer_postgres.py"}
 
 
-def measure_reference(script: str, workdir: Path, cases: int) -> Rate | None:
-    """Run one reference script (benchmarks/reference/) with N and then 2N cases, each on a fresh database,
-    and keep the difference: the work of N cases, without the process's start-up and imports (in wall and in
-    CPU time). None if it cannot run here (SpiffWorkflow missing: install the `bench` extra)."""
-    small, large = _run_reference(script, workdir, cases), _run_reference(script, workdir, 2 * cases)
+def reference_script(which: str, url: str | None = None) -> Path:
+    return SCRIPTS[which, "PostgreSQL" if url and url.startswith("postgresql") else "SQLite"]
+
+
+def measure_reference(which: str, workdir: Path, cases: int, url: str | None = None) -> Rate | None:
+    """Run one reference script (FLOOR or PEER, on SQLite or, given a PostgreSQL `url`, its port) with N and
+    then 2N cases, each on a fresh database (a new file; on PostgreSQL tables made afresh), and keep the
+    difference: the work of N cases, without the process's start-up and imports (in wall and in CPU time).
+    None if it cannot run here (SpiffWorkflow missing: install the `bench` extra)."""
+    small, large = _run_reference(which, workdir, cases, url), _run_reference(which, workdir, 2 * cases, url)
     if small is None or large is None:
         return None
     return Rate(large.steps - small.steps, large.seconds - small.seconds, large.cpu_seconds - small.cpu_seconds)
 
 
-def _run_reference(script: str, workdir: Path, cases: int) -> Rate | None:
-    db = workdir / f"{Path(script).stem}-{time.monotonic_ns()}.sqlite"
+def _run_reference(which: str, workdir: Path, cases: int, url: str | None) -> Rate | None:
+    script = reference_script(which, url)
+    if url and url.startswith("postgresql"):
+        db = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    else:
+        db = str(workdir / f"{script.stem}-{time.monotonic_ns()}.sqlite")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([sys.executable, str(REFERENCE / script), str(cases), str(db)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, str(script), str(cases), db], capture_output=True, text=True, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         return None
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if "server_cpu_seconds" in figures:  # PostgreSQL: the server's share of the work
+        if figures["server_cpu_seconds"] is None:
+            raise RuntimeError("the PostgreSQL server's processes cannot be read: run the benchmark on its machine")
+        cpu += figures["server_cpu_seconds"]
     return Rate(figures["steps"], figures["seconds"], cpu)
 
 
