@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
 
-from engine.db import SQLITE_BUSY_TIMEOUT_SECONDS, make_engine, writing
-from engine.models import Desk
+from engine.db import SQLITE_BUSY_TIMEOUT_SECONDS, DriverTransaction, make_engine, writing
+from engine.driver import DriverStatement
+from engine.models import Desk, utcnow
 from tests.conftest import database_kind
 
 sqlite_only = pytest.mark.skipif(database_kind() != "sqlite", reason="SQLite's locking (PostgreSQL locks rows)")
@@ -112,3 +113,63 @@ def test_writing_session_factories_share_the_engine_and_its_settings(sessions):
         session.add(Desk(id="genova", name="Sportello Genova", country="IT", region="Liguria"))
     with sessions() as session:
         assert session.get(Desk, "genova").name == "Sportello Genova"
+
+
+# --- the transaction of a case operation, begun and ended on the driver ----------------------------------
+
+_DESK_ROW = DriverStatement(insert(DESKS))
+
+
+def _desk(desk_id: str) -> dict:
+    return {"id": desk_id, "name": desk_id, "country": "IT", "region": "", "contact_email": "",
+            "created_at": utcnow()}
+
+
+def _desk_ids(engine) -> list[str]:  # noqa: ANN001
+    with engine.connect() as connection:
+        return sorted(connection.execute(select(DESKS.c.id)).scalars())
+
+
+def test_a_driver_transaction_commits_its_driver_statements_and_the_core_ones_together(db_engine):
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("driver"))
+        # A Core statement joins the same transaction: it sees the driver's row before the commit.
+        transaction.core.execute(insert(DESKS).values(**_desk("core")))
+        assert transaction.execute(select(DESKS.c.id).order_by(DESKS.c.id)).scalars().all() == ["core", "driver"]
+    assert _desk_ids(db_engine) == ["core", "driver"]
+
+
+@pytest.mark.parametrize("with_core", [False, True])
+def test_a_driver_transaction_that_fails_leaves_nothing_and_gives_its_connection_back(db_engine, with_core):
+    with pytest.raises(RuntimeError), DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("lost"))
+        if with_core:
+            transaction.core.execute(insert(DESKS).values(**_desk("lost too")))
+        raise RuntimeError("refused")
+    assert _desk_ids(db_engine) == []
+    assert db_engine.pool.checkedout() == 0
+    with DriverTransaction(db_engine) as transaction:  # the pool's connection is usable again
+        _DESK_ROW.run(transaction, _desk("kept"))
+    assert _desk_ids(db_engine) == ["kept"]
+
+
+@sqlite_only
+def test_a_driver_transaction_takes_the_write_lock_as_it_begins(db_engine):
+    release, holding = threading.Event(), threading.Event()
+    writer = threading.Thread(target=_hold_write_lock, args=(db_engine, release, holding))
+    writer.start()
+    assert holding.wait(10)
+    outcome: dict = {}
+
+    def operation() -> None:
+        with DriverTransaction(db_engine) as transaction:
+            outcome["seen"] = [r.id for r in DriverStatement(select(DESKS.c.id)).all(transaction, {})]
+
+    other = threading.Thread(target=operation)
+    other.start()
+    time.sleep(0.3)
+    assert "seen" not in outcome  # still waiting for the lock, having read nothing
+    release.set()
+    writer.join()
+    other.join(20)
+    assert outcome == {"seen": ["first"]}
