@@ -5,7 +5,7 @@ All run on an SQLite *file* in WAL mode with synchronous=NORMAL and one transact
 every check, writes its requirement state and its event, on a database already holding a region's cases.
 With a PostgreSQL URL, all three run on PostgreSQL instead: the engine on a scratch database, the references
 as their ports (benchmarks/floor_postgres.py, benchmarks/peer_postgres.py), each on a scratch database of its
-own; their CPU time then adds that of the server processes (benchmarks/postgres_cpu.py).
+own; their CPU time then adds that of the server processes (benchmarks/postgres_store.py).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from engine.db import make_engine, make_session_factory
 from engine.models import Base, Case, Desk, Event
 
 from .generate import linear_pathway, linear_plan, write_pathway
-from .postgres_cpu import database_cpu_seconds
+from .postgres_store import database_cpu_seconds
 
 OPERATOR = Actor.of("op1", ["operator"], ["bench"])
 MENTOR = Actor.of("men1", ["mentor"])

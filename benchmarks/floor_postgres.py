@@ -4,15 +4,11 @@ step), through psycopg on PostgreSQL instead of sqlite3 on a file. Its tables ar
 Prints one JSON line like the original, with the CPU time of the server process that served it
 (`server_cpu_seconds`, None when that process cannot be read: a server on another machine).
 Usage: floor_postgres.py N URL"""
-import json, sys, time
-import psycopg
-from postgres_cpu import backend_cpu_seconds
+import sys, time
+from postgres_store import backend_cpu_seconds, fresh_store, print_figures
 n, url = int(sys.argv[1]), sys.argv[2]
-db = psycopg.connect(url, autocommit=True)  # transactions begun by `db.transaction()`, as sqlite3's `with db`
-with db.transaction():
-    db.execute("drop table if exists c, ev")
-    db.execute("create table c(id serial primary key, stage text, version int, data text)")
-    db.execute("create table ev(id serial primary key, c int, step text, at double precision)")
+db = fresh_store(url, "c, ev", "c(id serial primary key, stage text, version int, data text)",
+                 "ev(id serial primary key, c int, step text, at double precision)")
 server_cpu = backend_cpu_seconds(db)
 steps = 0; t0 = time.perf_counter()
 for i in range(n):
@@ -25,5 +21,4 @@ for i in range(n):
         steps += 1
 dt = time.perf_counter() - t0
 end_cpu = backend_cpu_seconds(db)
-print(json.dumps({"engine": "raw-postgresql-floor", "cases": n, "steps": steps, "seconds": round(dt, 3), "steps_per_s": round(steps / dt, 1),
-                  "server_cpu_seconds": None if server_cpu is None or end_cpu is None else round(end_cpu - server_cpu, 3)}))
+print_figures("raw-postgresql-floor", n, steps, dt, None if server_cpu is None or end_cpu is None else end_cpu - server_cpu)

@@ -4,51 +4,19 @@ and stores it with an audit row, one transaction a step), through psycopg on Pos
 a file. Its tables are made afresh at the start. Prints one JSON line like the original, with the CPU time of
 the server process that served it (`server_cpu_seconds`, None when it cannot be read).
 Usage: python peer_postgres.py N URL"""
-import json, sys, time
-import psycopg
-from postgres_cpu import backend_cpu_seconds
-from SpiffWorkflow.bpmn.parser import BpmnParser
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.util.task import TaskState
-
-STEPS = ["intake", "assessment", "feasibility", "business_plan", "financing", "constitution"]
-
-def bpmn_xml():
-    tasks, flows = [], []
-    prev = "start"
-    for i, s in enumerate(STEPS):
-        tasks.append(f'<bpmn:userTask id="{s}" name="{s}"/>')
-        flows.append(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{prev}" targetRef="{s}"/>')
-        prev = s
-        if s == "feasibility":
-            tasks.append('<bpmn:exclusiveGateway id="gw" default="fok"/>')
-            flows.append('<bpmn:sequenceFlow id="fgw" sourceRef="feasibility" targetRef="gw"/>')
-            flows.append('<bpmn:sequenceFlow id="fno" sourceRef="gw" targetRef="end"><bpmn:conditionExpression>feasible == False</bpmn:conditionExpression></bpmn:sequenceFlow>')
-            flows.append('<bpmn:sequenceFlow id="fok" sourceRef="gw" targetRef="business_plan"/>')
-            prev = None
-            continue
-        if prev is None:
-            pass
-    # fix: after gateway the chain continues from business_plan
-    flows = [f for f in flows if 'sourceRef="None"' not in f]
-    flows.append('<bpmn:sequenceFlow id="fend" sourceRef="constitution" targetRef="end"/>')
-    body = "\n".join(['<bpmn:startEvent id="start"/>', *tasks, '<bpmn:endEvent id="end"/>', *flows])
-    return f'''<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
-<bpmn:process id="wbo" isExecutable="true">{body}</bpmn:process></bpmn:definitions>'''
+import os, sys, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference"))
+from peer_spiff import BpmnParser, BpmnWorkflow, BpmnWorkflowSerializer, TaskState, bpmn_xml  # the same process
+from postgres_store import backend_cpu_seconds, fresh_store, print_figures
 
 def main():
     n, url = int(sys.argv[1]), sys.argv[2]
-    import tempfile, os
+    import tempfile
     f = tempfile.NamedTemporaryFile("w", suffix=".bpmn", delete=False); f.write(bpmn_xml()); f.close()
     parser = BpmnParser(); parser.add_bpmn_file(f.name); spec = parser.get_spec("wbo")
     ser = BpmnWorkflowSerializer()
-    db = psycopg.connect(url, autocommit=True)  # statements outside a transaction, as sqlite3's
-    with db.transaction():
-        db.execute("drop table if exists wf, ev")
-        db.execute("create table wf(id serial primary key, state text)")
-        db.execute("create table ev(id serial primary key, wf int, step text, at double precision)")
+    db = fresh_store(url, "wf, ev", "wf(id serial primary key, state text)",
+                     "ev(id serial primary key, wf int, step text, at double precision)")
     server_cpu = backend_cpu_seconds(db)
     steps = 0; t0 = time.perf_counter()
     for i in range(n):
@@ -64,8 +32,7 @@ def main():
             steps += 1
     dt = time.perf_counter() - t0
     end_cpu = backend_cpu_seconds(db)
-    print(json.dumps({"engine": "SpiffWorkflow", "cases": n, "steps": steps, "seconds": round(dt, 3), "steps_per_s": round(steps / dt, 1),
-                      "server_cpu_seconds": None if server_cpu is None or end_cpu is None else round(end_cpu - server_cpu, 3)}))
+    print_figures("SpiffWorkflow", n, steps, dt, None if server_cpu is None or end_cpu is None else end_cpu - server_cpu)
 
 if __name__ == "__main__":
     main()
