@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any, Sequence
 
 from sqlalchemy import (
-    Select, String, and_, any_, case, cast, except_, false, func, literal_column, not_, or_, select, text, true,
+    Select, String, and_, case, cast, except_, false, func, literal_column, not_, or_, select, text, true,
     union, union_all,
 )
 from sqlalchemy.orm import Session, selectinload
@@ -135,12 +135,7 @@ def _profile_sets(session: Session, actor: Actor, query: ProfileQuery, matched: 
 
 
 def _in_set(session: Session, ids: Any) -> ColumnElement[bool]:
-    """The profile is in this set (a subquery of ids). On PostgreSQL as `id = ANY(ARRAY(subquery))`: the set
-    is made first, once, and its ids looked up in the narrow look-up index; with `IN` the planner would
-    rather scan every profile to join them to the set."""
-    if textindex.dialect_of(session) == "postgresql":
-        return Profile.id == any_(func.array(ids))
-    return Profile.id.in_(ids)
+    return textindex.among(textindex.dialect_of(session), Profile.id, ids)
 
 
 def _profile_filters(query: ProfileQuery) -> list[ColumnElement[bool]]:
