@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     DDL, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, false, func,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,8 +60,10 @@ class Profile(ChainsMixin, Base):
         # narrow index rather than in the wide rows.
         Index("ix_databank_profiles_lookup", "id", "region", "province", "availability", "mobility", "desk_id",
               "chain_mask", "years_experience", "available_from", "processing_stopped", "person_id"),
-        # The few profiles whose processing stopped (the counts of the whole databank leave them out).
-        Index("ix_databank_profiles_stopped", "processing_stopped", "id"),
+        # The few profiles whose processing stopped (the counts of the whole databank leave them out): a
+        # partial index, so that SQLite too knows them to be few.
+        Index("ix_databank_profiles_stopped", "id", sqlite_where=sql_text("processing_stopped = 1"),
+              postgresql_where=sql_text("processing_stopped")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))

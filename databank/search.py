@@ -267,10 +267,11 @@ def _databank_counts(session: Session, actor: Actor
     skills (key, count): the counts of the whole databank that triggers keep (`FacetCount`), less those of
     the profiles whose processing stopped that the actor may not see (few, counted here)."""
     listed = _listed(actor)
-    hidden = [Profile.processing_stopped == true(), not_(func.coalesce(listed, false()))]
+    hidden = list(session.connection().execute(select(Profile.id).where(
+        Profile.processing_stopped == true(), not_(func.coalesce(listed, false())))).scalars())
     columns = PROFILE_FACETS
     counts: dict[str, dict[Any, int]] = {c: {} for c in columns}
-    less = {c: dict(v) for c, v in _counts_by_value(session, Profile, columns, hidden).items()}
+    less = _counts_by_value(session, Profile, columns, [Profile.id.in_(hidden)]) if hidden else {c: {} for c in columns}
     for facet, value, n in session.connection().execute(
             select(FacetCount.facet, FacetCount.value, FacetCount.n).where(FacetCount.facet.in_(columns))):
         value = int(value or 0) if facet == "chain_mask" else value
@@ -278,8 +279,8 @@ def _databank_counts(session: Session, actor: Actor
     keys: dict[str, list[tuple[str, int]]] = {}
     for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
         gone = dict(session.connection().execute(
-            select(model.key, func.count()).where(model.profile_id.in_(select(Profile.id).where(*hidden)))
-            .group_by(model.key)).all())
+            select(model.key, func.count()).where(model.profile_id.in_(hidden)).group_by(model.key)).all()) \
+            if hidden else {}
         # the best after the subtraction are among the FACET_TOP + len(gone) best before it
         best = session.connection().execute(
             select(FacetCount.value, FacetCount.n).where(FacetCount.facet == name, FacetCount.n > 0)
