@@ -10,9 +10,11 @@ where the actor may see it; others find the profile by its public part only.
 
 Speed (see benchmarks/databank_search.py): the database counts the facets, one grouped pass over the
 matching rows whose groups it adds up per column itself, so only counts come back, never the matching
-rows; supply chains and offers are counted as sums of mask bits in the same pass; the whole databank
-(no filter) is counted from narrow indexes in their own order. Occupations and skills are counted over the
-whole result too (grouped by key over the matching profiles' rows), never over a sample.
+rows; supply chains and offers are counted as sums of mask bits in the same pass. Occupations and skills
+are counted over the whole result too (grouped by key over the matching profiles' rows), never over a
+sample. The unfiltered list of profiles reads the counts of the whole databank that triggers keep
+(`FacetCount`). On PostgreSQL a filtered search is one statement: the matching profiles are found once for
+every count and the page, sets of matches are looked up as `ANY(ARRAY(...))`, and JIT is off.
 """
 from __future__ import annotations
 
@@ -207,21 +209,16 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     found: dict[str, list[FacetValue]] = {}
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
     _without_jit(session)
-    if facets and not sets and not _profile_filters(query):
-        # the whole databank, as far as listed to this actor: the kept counts
-        counts, keys = _databank_counts(session, actor)
+    whole = not sets and not _profile_filters(query)
+    if facets and (whole or not sqlite):
+        if whole:  # the whole databank, as far as listed to this actor: the kept counts
+            counts, keys = _databank_counts(session, actor)
+            total = sum(counts["region"].values())
+            page_ids = _page_ids(session, where, query.sort, per_page, offset)
+        else:
+            counts, total, keys, page_ids = _profile_summary(session, where, query.sort, per_page, offset)
         found = _profile_facets(session, counts, lang)
-        for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
-            competences[name] = _competence_labels(session, model, keys[name])
-        page_ids = list(session.connection().execute(
-            select(Profile.id).where(*where).order_by(*_profile_order(query.sort, Profile.__table__))
-            .limit(per_page).offset(offset)).scalars())
-        total = sum(counts["region"].values())
-        return _profile_page(session, actor, lang, total, page, per_page, page_ids, found, competences)
-    if facets and not sqlite:
-        counts, total, keys, page_ids = _profile_summary(session, where, query.sort, per_page, offset)
-        found = _profile_facets(session, counts, lang)
-        for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
+        for name, model in COMPETENCES.items():
             competences[name] = _competence_labels(session, model, keys[name])
         return _profile_page(session, actor, lang, total, page, per_page, page_ids, found, competences)
     if facets:
@@ -230,7 +227,7 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
         counts, total = _profile_counts(session, counted)
         found = _profile_facets(session, counts, lang)
         matching = select(Profile.id).where(*counted).scalar_subquery() if counted else None
-        for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
+        for name, model in COMPETENCES.items():
             competences[name] = _competence_counts(session, model, matching) if total else []
     else:
         total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
@@ -239,10 +236,13 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
         page_ids = list(session.connection().execute(_latest(where, matched if sqlite else None, where[1:])
                                                      .limit(per_page).offset(offset)).scalars()) if total else []
     else:
-        page_ids = list(session.connection().execute(
-            select(Profile.id).where(*where).order_by(*_profile_order(query.sort, Profile.__table__))
-            .limit(per_page).offset(offset)).scalars()) if total else []
+        page_ids = _page_ids(session, where, query.sort, per_page, offset) if total else []
     return _profile_page(session, actor, lang, total, page, per_page, page_ids, found, competences)
+
+
+def _page_ids(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int) -> list[int]:
+    return list(session.connection().execute(select(Profile.id).where(*where).order_by(
+        *_profile_order(sort, Profile.__table__)).limit(limit).offset(offset)).scalars())
 
 
 def _profile_page(session: Session, actor: Actor, lang: str, total: int, page: int, per_page: int,
@@ -277,7 +277,7 @@ def _databank_counts(session: Session, actor: Actor
         value = int(value or 0) if facet == "chain_mask" else value
         counts[facet][value] = n - less[facet].get(value, 0)
     keys: dict[str, list[tuple[str, int]]] = {}
-    for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
+    for name, model in COMPETENCES.items():
         gone = dict(session.connection().execute(
             select(model.key, func.count()).where(model.profile_id.in_(hidden)).group_by(model.key)).all()) \
             if hidden else {}
@@ -315,8 +315,7 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
         .where(*where).cte("matched")
     parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
-    competences = {"occupation": ProfileOccupation, "skill": ProfileSkill}
-    for number, model in enumerate(competences.values(), len(columns) + 1):
+    for number, model in enumerate(COMPETENCES.values(), len(columns) + 1):
         n = func.count().label("n")
         top = select(model.key, n).join(matched, matched.c.id == model.profile_id).group_by(model.key) \
             .order_by(n.desc(), _bytewise(session, model.key)).limit(FACET_TOP).subquery()
@@ -324,12 +323,12 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     page = select(matched.c.id, matched.c.years_experience).order_by(*_profile_order(sort, matched)) \
         .limit(limit).offset(offset).subquery()
     # the position on the page, as the count: the rows of a UNION come in no set order
-    on_page = len(columns) + len(competences) + 1
+    on_page = len(columns) + len(COMPETENCES) + 1
     parts.append(select(literal_column(str(on_page)), cast(page.c.id, String),
                         func.row_number().over(order_by=_profile_order(sort, page)), *pad))
     counts, others = read(session.connection().execute(union_all(*parts)))
     keys = {name: sorted(others.get(number, []), key=lambda kv: (-kv[1], kv[0]))
-            for number, name in enumerate(competences, len(columns) + 1)}
+            for number, name in enumerate(COMPETENCES, len(columns) + 1)}
     page_ids = [int(value) for value, _ in sorted(others.get(on_page, []), key=lambda row: row[1])]
     return counts, sum(counts["region"].values()), keys, page_ids
 
@@ -346,6 +345,7 @@ def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[C
 
 
 PROFILE_FACETS = ("region", "province", "availability", "mobility", "desk_id", "chain_mask")
+COMPETENCES = {"occupation": ProfileOccupation, "skill": ProfileSkill}  # facet -> the rows it counts
 
 
 def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple[dict[str, dict[Any, int]], int]:
