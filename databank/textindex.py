@@ -215,7 +215,8 @@ def _count_facets(connection: Connection) -> None:
         statements += [
             f"CREATE TRIGGER {name}_ai AFTER INSERT ON {table} BEGIN {add} END",
             f"CREATE TRIGGER {name}_ad AFTER DELETE ON {table} BEGIN {remove} END",
-            f"CREATE TRIGGER {name}_au AFTER UPDATE OF {', '.join(facets.values())} ON {table} BEGIN {remove} {add} END",
+            f"CREATE TRIGGER {name}_au AFTER UPDATE OF {', '.join(facets.values())} ON {table} "
+            f"BEGIN {remove} {add} END",
         ]
     for statement in statements + recount_statements():
         connection.exec_driver_sql(statement)

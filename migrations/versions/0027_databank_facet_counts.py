@@ -65,7 +65,8 @@ def upgrade() -> None:
         batch.drop_index('ix_databank_profiles_lookup')
         batch.create_index('ix_databank_profiles_lookup', LOOKUP + ['processing_stopped', 'person_id'], unique=False)
         batch.create_index('ix_databank_profiles_stopped', ['id'], unique=False,
-                           sqlite_where=sa.text('processing_stopped = 1'), postgresql_where=sa.text('processing_stopped'))
+                           sqlite_where=sa.text('processing_stopped = 1'),
+                           postgresql_where=sa.text('processing_stopped'))
     if op.get_bind().dialect.name != 'postgresql':
         return
     op.execute(COUNT_FUNCTION)
