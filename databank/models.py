@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     DDL, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, false, func,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,7 +59,11 @@ class Profile(ChainsMixin, Base):
         # The filtered and counted columns by id: the matches of a text or a skill are looked up in this
         # narrow index rather than in the wide rows.
         Index("ix_databank_profiles_lookup", "id", "region", "province", "availability", "mobility", "desk_id",
-              "chain_mask", "years_experience", "available_from"),
+              "chain_mask", "years_experience", "available_from", "processing_stopped", "person_id"),
+        # The few profiles whose processing stopped (the counts of the whole databank leave them out): a
+        # partial index, so that SQLite too knows them to be few.
+        Index("ix_databank_profiles_stopped", "id", sqlite_where=sql_text("processing_stopped = 1"),
+              postgresql_where=sql_text("processing_stopped")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
@@ -150,6 +155,17 @@ class ProfileSkill(_Competence, Base):
     __table_args__ = (Index("ix_databank_profile_skills_key", "key", "profile_id"),
                       Index("ix_databank_profile_skills_profile", "profile_id", "key"))
     profile: Mapped[Profile] = relationship(back_populates="skills")
+
+
+class FacetCount(Base):
+    """How many profiles have each value of each facet, and how many occupation and skill rows each key has,
+    over the whole databank: kept up to date by triggers (see `databank.textindex`), so that the facets of
+    the unfiltered list read these rows instead of counting every profile."""
+
+    __tablename__ = "databank_facet_counts"
+    facet: Mapped[str] = mapped_column(String(24), primary_key=True)  # a profile column, "occupation", "skill"
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)  # as text ("" for none)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ResourceTranslation(Base):

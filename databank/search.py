@@ -10,9 +10,11 @@ where the actor may see it; others find the profile by its public part only.
 
 Speed (see benchmarks/databank_search.py): the database counts the facets, one grouped pass over the
 matching rows whose groups it adds up per column itself, so only counts come back, never the matching
-rows; supply chains and offers are counted as sums of mask bits in the same pass; the whole databank
-(no filter) is counted from narrow indexes in their own order. Occupations and skills are counted over the
-whole result too (grouped by key over the matching profiles' rows), never over a sample.
+rows; supply chains and offers are counted as sums of mask bits in the same pass. Occupations and skills
+are counted over the whole result too (grouped by key over the matching profiles' rows), never over a
+sample. The unfiltered list of profiles reads the counts of the whole databank that triggers keep
+(`FacetCount`). On PostgreSQL a filtered search is one statement: the matching profiles are found once for
+every count and the page, sets of matches are looked up as `ANY(ARRAY(...))`, and JIT is off.
 """
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ from datetime import date
 from typing import Any, Sequence
 
 from sqlalchemy import (
-    Select, String, and_, case, cast, except_, false, func, literal_column, or_, select, union,
-    union_all,
+    Select, String, and_, case, cast, except_, false, func, literal_column, not_, or_, select, text, true,
+    union, union_all,
 )
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -33,7 +35,7 @@ from engine.i18n import DEFAULT_LANGUAGE
 from engine.models import Desk
 
 from . import esco, textindex
-from .models import Profile, ProfileOccupation, ProfileSkill, Resource
+from .models import FacetCount, Profile, ProfileOccupation, ProfileSkill, Resource
 from .operations import profile_access, profile_record, require_reader, resource_record
 from .territory import gazetteer
 from .text import query_words
@@ -41,6 +43,7 @@ from .vocabulary import CHAIN_BITS, OFFER_BITS, SIZE_BANDS, label
 
 FACET_TOP = 12
 MAX_PER_PAGE = 200
+NULL = literal_column("NULL")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class SearchResult:
 
 def profile_conditions(session: Session, actor: Actor, query: ProfileQuery) -> list[ColumnElement[bool]]:
     """The WHERE of a profile search for this actor (also used by export and matching)."""
-    return [Profile.id.in_(ids) for ids in _profile_sets(session, actor, query)] + _profile_filters(query) + \
+    return [_in_set(session, ids) for ids in _profile_sets(session, actor, query)] + _profile_filters(query) + \
         [_listed(actor)]
 
 
@@ -131,6 +134,10 @@ def _profile_sets(session: Session, actor: Actor, query: ProfileQuery, matched: 
             wanted = wanted.where(ProfileSkill.level >= query.min_skill_level)
         sets.append(wanted.scalar_subquery())
     return sets
+
+
+def _in_set(session: Session, ids: Any) -> ColumnElement[bool]:
+    return textindex.among(textindex.dialect_of(session), Profile.id, ids)
 
 
 def _profile_filters(query: ProfileQuery) -> list[ColumnElement[bool]]:
@@ -188,7 +195,7 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     words = query_words(query.text)
     matched = _profile_text(session, actor, words) if words else None
     sets, filters = _profile_sets(session, actor, query, matched), _profile_filters(query) + [_listed(actor)]
-    where = [Profile.id.in_(ids) for ids in sets] + filters
+    where = [_in_set(session, ids) for ids in sets] + filters
     counted = where
     if sets and (query.regions or query.provinces) and sqlite:
         # A text (or skill) and a territory: SQLite would look up every match of the text, wherever it is,
@@ -201,13 +208,26 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     offset = (page - 1) * per_page
     found: dict[str, list[FacetValue]] = {}
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
+    _without_jit(session)
+    whole = not sets and not _profile_filters(query)
+    if facets and (whole or not sqlite):
+        if whole:  # the whole databank, as far as listed to this actor: the kept counts
+            counts, keys = _databank_counts(session, actor)
+            total = sum(counts["region"].values())
+            page_ids = _page_ids(session, where, query.sort, per_page, offset)
+        else:
+            counts, total, keys, page_ids = _profile_summary(session, where, query.sort, per_page, offset)
+        found = _profile_facets(session, counts, lang)
+        for name, model in COMPETENCES.items():
+            competences[name] = _competence_labels(session, model, keys[name])
+        return _profile_page(session, actor, lang, total, page, per_page, page_ids, found, competences)
     if facets:
         # Facets are counted by the database, grouped, over the whole result: only counts come back,
         # never the matching rows (thousands of them for a common word).
         counts, total = _profile_counts(session, counted)
         found = _profile_facets(session, counts, lang)
         matching = select(Profile.id).where(*counted).scalar_subquery() if counted else None
-        for name, model in (("occupation", ProfileOccupation), ("skill", ProfileSkill)):
+        for name, model in COMPETENCES.items():
             competences[name] = _competence_counts(session, model, matching) if total else []
     else:
         total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
@@ -216,10 +236,19 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
         page_ids = list(session.connection().execute(_latest(where, matched if sqlite else None, where[1:])
                                                      .limit(per_page).offset(offset)).scalars()) if total else []
     else:
-        order = [Profile.id.desc()] if query.sort != "experience" else \
-            [func.coalesce(Profile.years_experience, -1).desc(), Profile.id.desc()]
-        page_ids = list(session.connection().execute(select(Profile.id).where(*where).order_by(*order)
-                                                     .limit(per_page).offset(offset)).scalars()) if total else []
+        page_ids = _page_ids(session, where, query.sort, per_page, offset) if total else []
+    return _profile_page(session, actor, lang, total, page, per_page, page_ids, found, competences)
+
+
+def _page_ids(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int) -> list[int]:
+    return list(session.connection().execute(select(Profile.id).where(*where).order_by(
+        *_profile_order(sort, Profile.__table__)).limit(limit).offset(offset)).scalars())
+
+
+def _profile_page(session: Session, actor: Actor, lang: str, total: int, page: int, per_page: int,
+                  page_ids: list[int], found: dict[str, list[FacetValue]],
+                  competences: dict[str, list[tuple[str, int, str, str | None]]]) -> SearchResult:
+    """The result: the page's profiles as records, the facets with the occupations' and skills' labels."""
     rows = _by_ids(session, Profile, page_ids, [selectinload(Profile.occupations), selectinload(Profile.skills)])
     # one look-up of ESCO labels for the facets and the page together
     uris = [c.esco_uri for p in rows for c in [*p.occupations, *p.skills] if c.esco_uri]
@@ -230,6 +259,78 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
                        for key, n, text, uri in counts]
     items = [profile_record(p, profile_access(actor, p) or "limited", lang, labels) for p in rows]
     return SearchResult(total, page, per_page, items, found)
+
+
+def _databank_counts(session: Session, actor: Actor
+                     ) -> tuple[dict[str, dict[Any, int]], dict[str, list[tuple[str, int]]]]:
+    """The facet counts of every profile listed to this actor, and the most frequent occupations and
+    skills (key, count): the counts of the whole databank that triggers keep (`FacetCount`), less those of
+    the profiles whose processing stopped that the actor may not see (few, counted here)."""
+    listed = _listed(actor)
+    hidden = list(session.connection().execute(select(Profile.id).where(
+        Profile.processing_stopped == true(), not_(func.coalesce(listed, false())))).scalars())
+    columns = PROFILE_FACETS
+    counts: dict[str, dict[Any, int]] = {c: {} for c in columns}
+    less = _counts_by_value(session, Profile, columns, [Profile.id.in_(hidden)]) if hidden else {c: {} for c in columns}
+    for facet, value, n in session.connection().execute(
+            select(FacetCount.facet, FacetCount.value, FacetCount.n).where(FacetCount.facet.in_(columns))):
+        value = int(value or 0) if facet == "chain_mask" else value
+        counts[facet][value] = n - less[facet].get(value, 0)
+    keys: dict[str, list[tuple[str, int]]] = {}
+    for name, model in COMPETENCES.items():
+        gone = dict(session.connection().execute(
+            select(model.key, func.count()).where(model.profile_id.in_(hidden)).group_by(model.key)).all()) \
+            if hidden else {}
+        # the best after the subtraction are among the FACET_TOP + len(gone) best before it
+        best = session.connection().execute(
+            select(FacetCount.value, FacetCount.n).where(FacetCount.facet == name, FacetCount.n > 0)
+            .order_by(FacetCount.n.desc(), _bytewise(session, FacetCount.value)).limit(FACET_TOP + len(gone)))
+        ranked = sorted(((key, n - gone.get(key, 0)) for key, n in best), key=lambda kv: (-kv[1], kv[0]))
+        keys[name] = [(key, n) for key, n in ranked if n > 0][:FACET_TOP]
+    return counts, keys
+
+
+def _bytewise(session: Session, column: Any) -> Any:
+    """The column compared as SQLite compares text (byte by byte), on either database."""
+    return column.collate("C") if textindex.dialect_of(session) == "postgresql" else column
+
+
+def _profile_order(sort: str, rows: Any) -> list[Any]:
+    """The order of the results, on the profiles' columns or a selection of them: the latest first, or the
+    most experienced."""
+    if sort != "experience":
+        return [rows.c.id.desc()]
+    return [func.coalesce(rows.c.years_experience, -1).desc(), rows.c.id.desc()]
+
+
+def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int
+                     ) -> tuple[dict[str, dict[Any, int]], int, dict[str, list[tuple[str, int]]], list[int]]:
+    """PostgreSQL: the facet counts, the total, the most frequent occupations and skills (key, count) and
+    the page's ids of the profiles matching `where`, from one statement. The matching profiles are found
+    once (a CTE that every part reads, so PostgreSQL materializes it), not once per count: a text is
+    looked up in its index once, and the occupations and skills are counted by joining their rows to
+    those profiles, exactly, over the whole result."""
+    columns = PROFILE_FACETS[:-1]
+    matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS]) \
+        .where(*where).cte("matched")
+    parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
+    pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
+    for number, model in enumerate(COMPETENCES.values(), len(columns) + 1):
+        n = func.count().label("n")
+        top = select(model.key, n).join(matched, matched.c.id == model.profile_id).group_by(model.key) \
+            .order_by(n.desc(), _bytewise(session, model.key)).limit(FACET_TOP).subquery()
+        parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
+    page = select(matched.c.id, matched.c.years_experience).order_by(*_profile_order(sort, matched)) \
+        .limit(limit).offset(offset).subquery()
+    # the position on the page, as the count: the rows of a UNION come in no set order
+    on_page = len(columns) + len(COMPETENCES) + 1
+    parts.append(select(literal_column(str(on_page)), cast(page.c.id, String),
+                        func.row_number().over(order_by=_profile_order(sort, page)), *pad))
+    counts, others = read(session.connection().execute(union_all(*parts)))
+    keys = {name: sorted(others.get(number, []), key=lambda kv: (-kv[1], kv[0]))
+            for number, name in enumerate(COMPETENCES, len(columns) + 1)}
+    page_ids = [int(value) for value, _ in sorted(others.get(on_page, []), key=lambda row: row[1])]
+    return counts, sum(counts["region"].values()), keys, page_ids
 
 
 def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[ColumnElement[bool]]) -> Any:
@@ -244,6 +345,7 @@ def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[C
 
 
 PROFILE_FACETS = ("region", "province", "availability", "mobility", "desk_id", "chain_mask")
+COMPETENCES = {"occupation": ProfileOccupation, "skill": ProfileSkill}  # facet -> the rows it counts
 
 
 def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple[dict[str, dict[Any, int]], int]:
@@ -256,7 +358,7 @@ def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple
     else:
         # One pass over the matching rows; the supply chains as one sum per bit (sum(mask & bit) / bit is
         # the number of rows with that bit), so no second GROUP BY sorts the rows again.
-        counts = _grouped(session, Profile, where, columns, {"chain_mask": (Profile.chain_mask, CHAIN_BITS)})
+        counts = _grouped(session, Profile, where, columns, {"chain_mask": CHAIN_BITS})
     return counts, sum(counts["region"].values())
 
 
@@ -288,7 +390,13 @@ def _competence_counts(session: Session, model: Any, profile_ids: Any) -> list[t
     stmt = select(model.key, count).group_by(model.key).order_by(count.desc(), model.key).limit(FACET_TOP)
     if profile_ids is not None:
         stmt = stmt.where(model.profile_id.in_(profile_ids))
-    counts = session.connection().execute(stmt).all()
+    return _competence_labels(session, model, session.connection().execute(stmt).all())
+
+
+def _competence_labels(session: Session, model: Any, counts: Sequence[tuple[str, int]]
+                       ) -> list[tuple[str, int, str, str | None]]:
+    """(key, count, a label, ESCO URI) of these counted keys: free-text keys take the label of their first
+    entry (ESCO URIs are labelled in the reader's language later)."""
     free = [key for key, _ in counts if key.startswith("text:")]
     texts: dict[str, str] = {}
     if free:
@@ -353,6 +461,7 @@ def search_resources(session: Session, actor: Actor | None, query: ResourceQuery
 def resource_search(session: Session, query: ResourceQuery, lang: str, facets: bool, with_desks: bool,
                     record: Any, options: list[Any]) -> SearchResult:
     textindex.ensure_indexes(session)
+    _without_jit(session)
     where = resource_conditions(session, query)
     per_page = max(1, min(query.per_page, MAX_PER_PAGE))
     page = max(1, query.page)
@@ -406,7 +515,7 @@ def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: st
         # One pass over the matching rows: masks as one sum per bit, size bands as counts below each bound.
         below = [high for _, _, high in SIZE_BANDS if high is not None]
         counts = _grouped(session, Resource, where, columns,
-                          {"chain_mask": (Resource.chain_mask, CHAIN_BITS), "offer_mask": (Resource.offer_mask, OFFER_BITS)},
+                          {"chain_mask": CHAIN_BITS, "offer_mask": OFFER_BITS},
                           {"known": Resource.surface_m2.is_not(None),
                            **{f"below {high}": Resource.surface_m2 < high for high in below}})
         under = 0
@@ -440,49 +549,74 @@ def _resource_facets(session: Session, counts: dict[str, dict[Any, int]], bands:
 
 # --- shared ------------------------------------------------------------------------------------------
 
-def _grouped(session: Session, model: Any, where: list[ColumnElement[bool]], columns: Sequence[str],
-             bit_sums: dict[str, tuple[Any, dict[str, int]]] | None = None,
-             tallies: dict[str, ColumnElement[bool]] | None = None) -> dict[str, dict[Any, int]]:
-    """Counts per value of each column over the rows matching `where`: one GROUP BY of the columns together
-    (one pass over the rows), whose groups the database then adds up per column, so only the counts come
-    back (tens of rows, not thousands of groups).
+def _without_jit(session: Session) -> None:
+    """PostgreSQL: no JIT compilation in this transaction. A search's statements add up to a cost above
+    `jit_above_cost` and PostgreSQL would spend far longer (hundreds of ms) compiling them than running them."""
+    if textindex.dialect_of(session) == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
-    `bit_sums` name -> (a mask column, its bits): counted per bit, as {bit: rows with that bit}.
+
+def _grouped(session: Session, model: Any, where: list[ColumnElement[bool]], columns: Sequence[str],
+             bit_sums: dict[str, dict[str, int]] | None = None,
+             tallies: dict[str, ColumnElement[bool]] | None = None) -> dict[str, dict[Any, int]]:
+    """Counts per value of each column over the rows matching `where` (see `_facet_parts`)."""
+    parts, read = _facet_parts(model.__table__, where, columns, bit_sums, tallies)
+    return read(session.connection().execute(union_all(*parts)))[0]
+
+
+def _facet_parts(rows: Any, where: list[ColumnElement[bool]], columns: Sequence[str],
+                 bit_sums: dict[str, dict[str, int]] | None = None,
+                 tallies: dict[str, ColumnElement[bool]] | None = None) -> tuple[list[Any], Any]:
+    """The branches of a UNION ALL counting per value of each column over `rows` matching `where`: one
+    GROUP BY of the columns together (one pass over the rows), whose groups the database then adds up per
+    column, so only the counts come back (tens of rows, not thousands of groups); and the reader of its
+    result rows, which returns the counts and the rows of the other branches (by their facet number).
+
+    Each branch gives (facet number, value, count, extras...): 0 the totals, 1.. the columns.
+    `bit_sums` mask column name -> its bits: counted per bit, as {bit: rows with that bit}.
     `tallies` name -> a condition: counted as {True: rows where it holds}."""
-    cols = [getattr(model, c) for c in columns]
+    cols = [rows.c[c] for c in columns]
     bit_sums, tallies = bit_sums or {}, tallies or {}
-    bits = [(name, bit) for name, (_, named_bits) in bit_sums.items() for bit in named_bits.values()]
+    bits = [(name, bit) for name, named_bits in bit_sums.items() for bit in named_bits.values()]
     # sum(mask & bit) / bit: the rows with that bit, with no CASE per row
-    extras = [func.sum(bit_sums[name][0].op("&")(bit)) for name, bit in bits]
+    extras = [func.sum(rows.c[name].op("&")(bit)) for name, bit in bits]
     extras += [func.count(case((condition, 1))) for condition in tallies.values()]
     groups = select(*cols, func.count().label("n"), *[e.label(f"e{i}") for i, e in enumerate(extras)]) \
         .where(*where).group_by(*cols).cte("facet_groups")
-    empty = literal_column("NULL")
     # the first branch's value column is typed (a string), so both databases agree on the union's types
-    parts = [select(literal_column("0").label("facet"), cast(empty, String).label("value"),
-                    func.sum(groups.c.n), *[func.sum(groups.c[f"e{i}"]) for i in range(len(extras))])]
+    parts = [select(literal_column("0").label("facet"), cast(NULL, String).label("value"),
+                    func.sum(groups.c.n).label("n"), *[func.sum(groups.c[f"e{i}"]) for i in range(len(extras))])]
     for i, name in enumerate(columns, 1):
         parts.append(select(literal_column(str(i)), groups.c[name], func.sum(groups.c.n),
-                            *[empty] * len(extras)).group_by(groups.c[name]))
-    out: dict[str, dict[Any, int]] = {c: {} for c in [*columns, *bit_sums]}
-    # int(): PostgreSQL sums counts as numeric
-    for facet, value, n, *summed in session.connection().execute(union_all(*parts)):
-        if facet:
-            out[columns[facet - 1]][value] = int(n)
-            continue
-        for (name, bit), total in zip(bits, summed):
-            out[name][bit] = int(total or 0) // bit
-        for name, total in zip(tallies, summed[len(bits):]):
-            out[name] = {True: int(total or 0)}
-    return out
+                            *[NULL] * len(extras)).group_by(groups.c[name]))
+
+    def read(result: Any) -> tuple[dict[str, dict[Any, int]], dict[int, list[tuple[Any, int]]]]:
+        out: dict[str, dict[Any, int]] = {c: {} for c in [*columns, *bit_sums]}
+        others: dict[int, list[tuple[Any, int]]] = {}
+        # int(): PostgreSQL sums counts as numeric
+        for facet, value, n, *summed in result:
+            if facet > len(columns):
+                others.setdefault(facet, []).append((value, int(n)))
+            elif facet:
+                out[columns[facet - 1]][value] = int(n)
+            else:
+                for (name, bit), total in zip(bits, summed):
+                    out[name][bit] = int(total or 0) // bit
+                for name, total in zip(tallies, summed[len(bits):]):
+                    out[name] = {True: int(total or 0)}
+        return out, others
+
+    return parts, read
 
 
-def _counts_by_value(session: Session, model: Any, columns: Sequence[str]) -> dict[str, dict[Any, int]]:
-    """Counts per value of each column over the whole table, from one GROUP BY of the columns together,
-    summed up here (for columns with few values together, that an index lists in this order)."""
+def _counts_by_value(session: Session, model: Any, columns: Sequence[str],
+                     where: Sequence[ColumnElement[bool]] = ()) -> dict[str, dict[Any, int]]:
+    """Counts per value of each column over the whole table (or the rows matching `where`), from one GROUP
+    BY of the columns together, summed up here (for columns with few values together, that an index lists
+    in this order)."""
     cols = [getattr(model, c) for c in columns]
     out: dict[str, dict[Any, int]] = {c: {} for c in columns}
-    for *values, n in session.connection().execute(select(*cols, func.count()).group_by(*cols)):
+    for *values, n in session.connection().execute(select(*cols, func.count()).where(*where).group_by(*cols)):
         for name, value in zip(columns, values):
             out[name][value] = out[name].get(value, 0) + n
     return out

@@ -11,6 +11,10 @@ query word starts a word of the entry", so they return the same rows for the sam
   part of the migrations (Alembic would see its shadow tables as tables to drop): `ensure_indexes()`
   creates it, fills it from the table and adds the triggers, once per database, and again if a
   migration that rebuilt the table dropped the triggers. It is derived data and can be rebuilt any time.
+
+The facet counts of the whole databank (`models.FacetCount`) are derived data of the same kind, kept by
+triggers on the profiles, occupations and skills: on PostgreSQL those of migration 0027, on SQLite those
+that `ensure_indexes()` creates (and recounts) like the full-text tables'.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import Connection, Engine, Select, Table, bindparam, cast, func, literal_column, select, text
+from sqlalchemy import (
+    Connection, Engine, Select, Table, any_, bindparam, cast, func, literal_column, select, text,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -42,7 +48,7 @@ class TextIndex:
         """The entry's text (its public part, or all of it) matches every word as a prefix."""
         if dialect == "postgresql" and self.table.c[self.key] is self.entry_id:
             return self._pg_match(words, scope)
-        return self.entry_id.in_(self.matching(dialect, words, scope).scalar_subquery())
+        return among(dialect, self.entry_id, self.matching(dialect, words, scope).scalar_subquery())
 
     def matching(self, dialect: str, words: list[str], scope: str = "public") -> Select[Any]:
         """The ids of the entries whose text matches (a subquery the database can start from)."""
@@ -89,7 +95,24 @@ ESCO_LABELS = TextIndex("databank_esco_labels_fts", models.EscoLabel.__table__, 
                         ("search_text",), {"public": models.esco_label_document}, "detail=none, prefix='2 3'")
 INDEXES = (PROFILES, RESOURCES, ESCO_LABELS)
 
+# What the facet counts count, per table: facet -> column.
+COUNTED = {
+    "databank_profiles": {c: c for c in ("region", "province", "availability", "mobility", "desk_id", "chain_mask")},
+    "databank_profile_occupations": {"occupation": "key"},
+    "databank_profile_skills": {"skill": "key"},
+}
+COUNTS = models.FacetCount.__tablename__
+
 _ready: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
+
+
+def among(dialect: str, column: Any, ids: Any) -> ColumnElement[bool]:
+    """`column IN (ids)`, `ids` a subquery. On PostgreSQL `column = ANY(ARRAY(ids))`: the set is made first,
+    once, and its ids looked up in an index of `column`; with `IN` the planner rather scans the whole table
+    to join it to the set (tens of times the rows for a text that matches a few thousand entries)."""
+    if dialect == "postgresql":
+        return column == any_(func.array(ids))
+    return column.in_(ids)
 
 
 def dialect_of(session: Session) -> str:
@@ -130,6 +153,7 @@ def rebuild_indexes(session: Session) -> None:
     connection = session.connection()
     for index in INDEXES:
         _create(connection, index, replace=True)
+    _count_facets(connection)
 
 
 def _ensure(connection: Connection) -> None:
@@ -139,6 +163,8 @@ def _ensure(connection: Connection) -> None:
         needed = {index.name} | {f"{index.name}_{suffix}" for suffix in ("ai", "ad", "au")}
         if not needed <= existing:
             _create(connection, index, replace=True)
+    if not {f"{COUNTS}_{table}_{s}" for table in COUNTED for s in ("ai", "ad", "au")} <= existing:
+        _count_facets(connection)
 
 
 def _create(connection: Connection, index: TextIndex, replace: bool) -> None:
@@ -162,4 +188,35 @@ def _create(connection: Connection, index: TextIndex, replace: bool) -> None:
         f"INSERT INTO {name}({name}) VALUES ('rebuild')",
     ]
     for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def recount_statements() -> list[str]:
+    """The statements that count the facets of the whole databank afresh (both databases)."""
+    return [f"DELETE FROM {COUNTS}"] + [
+        f"INSERT INTO {COUNTS} (facet, value, n) SELECT '{facet}', coalesce(CAST({column} AS TEXT), ''), count(*) "
+        f"FROM {table} GROUP BY coalesce(CAST({column} AS TEXT), '')"
+        for table, facets in COUNTED.items() for facet, column in facets.items()]
+
+
+def _count_facets(connection: Connection) -> None:
+    """SQLite: the triggers that keep the facet counts, and the counts afresh."""
+    statements = []
+    for table, facets in COUNTED.items():
+        def rows(row: str, n: str = "") -> str:
+            return ", ".join(f"('{facet}', coalesce(CAST({row}.{column} AS TEXT), ''){n})"
+                             for facet, column in facets.items())
+
+        add = (f"INSERT INTO {COUNTS} (facet, value, n) VALUES {rows('new', ', 1')} "
+               f"ON CONFLICT (facet, value) DO UPDATE SET n = n + 1;")
+        remove = f"UPDATE {COUNTS} SET n = n - 1 WHERE (facet, value) IN (VALUES {rows('old')});"
+        name = f"{COUNTS}_{table}"
+        statements += [f"DROP TRIGGER IF EXISTS {name}_{s}" for s in ("ai", "ad", "au")]
+        statements += [
+            f"CREATE TRIGGER {name}_ai AFTER INSERT ON {table} BEGIN {add} END",
+            f"CREATE TRIGGER {name}_ad AFTER DELETE ON {table} BEGIN {remove} END",
+            f"CREATE TRIGGER {name}_au AFTER UPDATE OF {', '.join(facets.values())} ON {table} "
+            f"BEGIN {remove} {add} END",
+        ]
+    for statement in statements + recount_statements():
         connection.exec_driver_sql(statement)

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from databank import ProfileQuery, ResourceQuery, search_profiles, search_resources
 from databank.models import Profile, ProfileOccupation, ProfileSkill, ProfileText, Resource, ResourceText
@@ -248,6 +248,41 @@ def test_occupation_facets_are_exact_over_thousands_of_results(sessions, desks):
         expected = Counter("text:saldatore" if i <= 1000 else "text:autista" for i in profiles if kept(i))
         assert result.total == sum(expected.values()) > 700
         assert {v.code: v.count for v in result.facets["occupation"]} == dict(expected), query
+
+
+def test_the_kept_counts_of_the_whole_databank_follow_every_change(sessions, desks):
+    """The unfiltered list reads the counts that triggers keep: after profiles, occupations and skills are
+    added, changed, deleted and stopped, they still equal the counts of a filtered search over the same
+    profiles; a profile whose processing stopped counts only for its desk."""
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
+            session.execute(delete(model))
+        session.execute(insert(Profile), [{
+            "id": i, "desk_id": "genova" if i % 2 else "nice", "display_name": f"P{i}", "years_experience": 5,
+            "country": PLACES[i % 5][1][:2], "region": PLACES[i % 5][0], "province": PLACES[i % 5][1],
+            "availability": "available", "mobility": "region", "chain_mask": i % 16, "consent_to_share": False,
+            "created_by": "t", "updated_by": "t"} for i in range(1, 31)])
+        session.execute(insert(ProfileOccupation), [{"profile_id": i, "key": f"text:o{i % 3}", "label": "o",
+                                                     "position": 0} for i in range(1, 31)])
+        session.execute(insert(ProfileSkill), [{"profile_id": i, "key": f"text:s{(i + k) % 4}", "label": "s",
+                                                "position": k} for i in range(1, 31) for k in (0, 1)])
+    with sessions.begin() as session:
+        session.execute(update(Profile).where(Profile.id <= 5).values(region="FR-PAC", province="FR-06", chain_mask=1))
+        session.execute(update(ProfileSkill).where(ProfileSkill.profile_id > 25).values(key="text:moved"))
+        session.execute(delete(ProfileOccupation).where(ProfileOccupation.profile_id.in_([7, 8])))
+        for model in (ProfileOccupation, ProfileSkill):
+            session.execute(delete(model).where(model.profile_id == 9))
+        session.execute(delete(Profile).where(Profile.id == 9))
+        session.execute(update(Profile).where(Profile.id.in_([10, 11])).values(processing_stopped=True))
+    for actor, total in ((ADMIN, 29), (GENOVA_OPERATOR, 28), (NICE_OPERATOR, 28)):
+        whole = found(sessions, actor, ProfileQuery())
+        counted = found(sessions, actor, ProfileQuery(min_years=0))  # every profile, counted row by row
+        assert whole.total == counted.total == total, actor
+        assert whole.facets == counted.facets, actor
+        assert {v.code: v.count for v in whole.facets["skill"]}["text:moved"] == 10
+    assert {v.code: v.count for v in found(sessions, NICE_OPERATOR, ProfileQuery()).facets["desk"]} == \
+        {"genova": 13, "nice": 15}  # 9 deleted, 11 stopped (Genova's: not for Nice), 10 stopped (Nice's)
 
 
 # --- facet counts, totals and pages against a brute-force count in Python ------------------------------
