@@ -33,9 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=SECTIONS,
                         help="run only these sections (repeatable; default: all)")
     parser.add_argument("--database", metavar="URL",
-                        help="a PostgreSQL URL: the engine and databank sections run on scratch databases "
-                             "beside it (URL's name + _engine, _floor, _peer, _databank), made and dropped by "
-                             "the run; default: SQLite files")
+                        help="a PostgreSQL URL: every section that uses a database (engine, webui, databank, "
+                             "dashboard, demo) runs on scratch databases beside it (URL's name + _engine, _floor, "
+                             "_peer, _webui, _databank, _dashboard, _demo), made and dropped by the run; "
+                             "default: SQLite files")
     args = parser.parse_args(argv)
     sections = set(args.only or SECTIONS)
     seconds = args.seconds if args.seconds is not None else (0.5 if args.quick else 3.0)
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         if "webui" in sections:
             from . import webui_pages
 
-            for name, value, target, ok in webui_pages.rows(work, args.quick):
+            for name, value, target, ok in webui_pages.rows(work, args.quick, database=args.database):
                 row(name, value, target, ok)
         if "databank" in sections:
             from . import databank_search
@@ -89,12 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         if "dashboard" in sections:
             from . import dashboard
 
-            for name, value, target, ok in dashboard.rows(work, args.quick):
+            for name, value, target, ok in dashboard.rows(work, args.quick, args.database):
                 row(name, value, target, ok)
         if "demo" in sections:
             from . import demo_crawl
 
-            for name, value, target, ok in demo_crawl.rows(work, args.quick):
+            for name, value, target, ok in demo_crawl.rows(work, args.quick, args.database):
                 row(name, value, target, ok)
 
     _print_table(rows, ("benchmark", "value", "target", "result"))

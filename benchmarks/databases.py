@@ -6,6 +6,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from sqlalchemy import Engine, Integer
+
+from engine.models import Base
+
 
 @contextmanager
 def scratch_database(base_url: str | None, section: str, work: Path) -> Iterator[str]:
@@ -34,3 +38,19 @@ def scratch_database(base_url: str | None, section: str, work: Path) -> Iterator
 
 def kind(url: str) -> str:
     return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+
+
+def settle(engine: Engine) -> None:
+    """After bulk inserts with explicit ids: the planner's statistics, and on PostgreSQL every id sequence
+    moved past the ids written (so that the app's own inserts do not collide with them)."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            for table in Base.metadata.sorted_tables:
+                column = next(iter(table.primary_key.columns), None)
+                if column is None or len(table.primary_key.columns) != 1 or not isinstance(column.type, Integer):
+                    continue
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                    f"(SELECT max({column.name}) FROM {table.name})) WHERE EXISTS (SELECT 1 FROM {table.name}) "
+                    f"AND pg_get_serial_sequence('{table.name}', '{column.name}') IS NOT NULL")
+        connection.exec_driver_sql("ANALYZE")

@@ -1,4 +1,4 @@
-"""Web UI pages at scale: 100k cases and 1M events generated in SQLite.
+"""Web UI pages at scale: 100k cases with their histories (about 2M events), in SQLite or PostgreSQL.
 
 - in process (Flask's test client): median and p95 time of the desk page and of the case page;
 - served by gunicorn (2 workers, as `opera serve` runs it) on 127.0.0.1: requests/s of the case page (random
@@ -13,6 +13,7 @@ with bulk inserts (the engine's own speed is measured by engine_steps): realisti
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import os
 import random
@@ -25,11 +26,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+
+from .databases import kind, scratch_database, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "pathways"
@@ -38,14 +42,14 @@ SERVED_TARGET = 0.70  # served case pages/s over what WORKERS could do at the in
 WORKERS = 2  # gunicorn workers of the served benchmark
 PASSWORD = "benchmark password"
 DESKS = 20
-EVENTS_PER_CASE = 10
 
 
 def generate(url: str, cases: int, seed: int = 7) -> dict[str, Any]:
-    """A migrated database with `cases` cases (EVENTS_PER_CASE events each), their members and stage rows."""
+    """A migrated database with `cases` cases of the shipped pathways, each with the rows and events of its
+    history (see `_add_case`)."""
     from engine import PathwayLibrary
     from engine.db import make_engine, make_session_factory, upgrade
-    from engine.models import Case, CaseMember, ChecklistTick, Desk, Event, FormData
+    from engine.models import Case, CaseDocument, CaseMember, ChecklistTick, Desk, Event, FormData, SignOff
     from webui.models import DeskMembership, User, UserRole
     from werkzeug.security import generate_password_hash
 
@@ -74,81 +78,149 @@ def generate(url: str, cases: int, seed: int = 7) -> dict[str, Any]:
                                               for u in staff])
         connection.execute(insert(DeskMembership), [{"user_id": f"op.{d}", "desk_id": d} for d in desks])
 
-    first_names = ["Anna", "Luca", "Sara", "Marco", "Giulia", "Paolo", "Claire", "Julien", "Sophie", "Nicolas"]
-    last_names = ["Rossi", "Ferrari", "Verdi", "Bianchi", "Martin", "Bernard", "Petit", "Durand", "Sanna", "Piras"]
-    batch = 5000
-    case_id = 0
-    event_id = 0
-    member_id = 0
+    batch = 2000
+    ids = {"case": 0, "event": 0, "member": 0, "document": 0}
     for start in range(0, cases, batch):
-        case_rows, member_rows, worker_rows, role_rows, event_rows, tick_rows, form_rows = [], [], [], [], [], [], []
+        made = Rows()
         for _i in range(min(batch, cases - start)):
-            case_id += 1
-            pid = rng.choice(list(revisions))
-            loaded = revisions[pid]
-            stages = loaded.pathway.stages
-            stage = stages[min(len(stages) - 1, int(rng.random() ** 1.5 * len(stages)))]
-            desk = desks[case_id % DESKS]
-            opened = now - timedelta(days=rng.randint(1, 900))
-            status = rng.choices(("active", "on_hold", "closed"), (75, 5, 20))[0]
-            due = opened + timedelta(days=rng.randint(10, 400)) if status == "active" else None
-            group = rng.randint(2, 4) if pid in ("wbo", "community_coop") else 1
-            names = []
-            for position in range(group):
-                member_id += 1
-                name = f"{rng.choice(first_names)} {rng.choice(last_names)}"
-                names.append(name)
-                person = f"w.{member_id}"
-                member_rows.append({"case_id": case_id, "person_id": person, "kind": "worker",
-                                    "display_name": name, "position": position})
-                worker_rows.append({"id": person, "email": None, "display_name": name, "password_hash": None,
-                                    "language": None, "disabled": False, "failed_logins": 0, "created_at": now})
-                role_rows.append({"user_id": person, "role": "worker"})
-            mentor = f"mentor.{case_id % 30}"
-            member_rows.append({"case_id": case_id, "person_id": mentor, "kind": "mentor",
-                                "display_name": f"Mentor {case_id % 30}", "position": group})
-            case_rows.append({
-                "id": case_id, "pathway_id": pid, "revision_id": loaded.revision_id, "desk_id": desk,
-                "title": ", ".join(names), "status": status, "stage_id": stage.id, "stage_visit": 1,
-                "outcome": "withdrawn" if status == "closed" else None, "version": EVENTS_PER_CASE,
-                "supply_chains": [rng.choice(loaded.pathway.supply_chains)] if loaded.pathway.supply_chains else [],
-                "opened_by": f"op.{desk}", "opened_at": opened, "stage_entered_at": opened + timedelta(days=5),
-                "due_at": due, "held_at": now if status == "on_hold" else None,
-                "closed_at": now if status == "closed" else None, "previous_case_id": None, "next_case_id": None})
-            for seq in range(1, EVENTS_PER_CASE + 1):
-                event_id += 1
-                item = stage.checklist[0] if stage.checklist else None
-                if seq == 1:
-                    kind, data = "case_opened", {"pathway": pid, "pathway_title": dict(loaded.pathway.title),
-                                                 "revision_id": loaded.revision_id, "version": "1",
-                                                 "members": [m["person_id"] for m in member_rows[-group - 1:-1]]}
-                elif item is not None and seq % 3:
-                    kind, data = "item_ticked", {"item": item.id, "label": dict(item.label), "member": None}
-                else:
-                    kind, data = "form_submitted", {"label": dict(stage.title), "data": {"x": seq}, "changed": ["x"]}
-                event_rows.append({"id": event_id, "case_id": case_id, "seq": seq, "type": kind,
-                                   "actor_id": f"op.{desk}", "actor_roles": ["operator"],
-                                   "at": opened + timedelta(hours=seq), "stage_id": stage.id, "data": data})
-            if stage.checklist:
-                tick_rows.append({"case_id": case_id, "stage_id": stage.id, "item_id": stage.checklist[0].id,
-                                  "member_id": "", "ticked_by": f"op.{desk}", "ticked_at": opened})
-            if stage.form is not None:
-                form_rows.append({"case_id": case_id, "stage_id": stage.id, "data": {},
-                                  "submitted_by": f"op.{desk}", "submitted_at": opened})
+            ids["case"] += 1
+            _add_case(made, ids, rng, revisions, desks[ids["case"] % DESKS], now)
         with engine.begin() as connection:
-            connection.execute(insert(Case), case_rows)
-            connection.execute(insert(CaseMember), member_rows)
-            connection.execute(insert(User), worker_rows)
-            connection.execute(insert(UserRole), role_rows)
-            connection.execute(insert(Event), event_rows)
-            if tick_rows:
-                connection.execute(insert(ChecklistTick), tick_rows)
-            if form_rows:
-                connection.execute(insert(FormData), form_rows)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("ANALYZE")
+            for model, values in ((Case, made.cases), (User, made.workers), (UserRole, made.roles),
+                                  (CaseMember, made.members), (Event, made.events), (ChecklistTick, made.ticks),
+                                  (FormData, made.forms), (CaseDocument, made.documents), (SignOff, made.signoffs)):
+                if values:
+                    connection.execute(insert(model), values)
+    settle(engine)
     engine.dispose()
-    return {"desk": desks[1], "operator": f"op.{desks[1]}", "cases": case_id, "events": event_id}
+    return {"desk": desks[1], "operator": f"op.{desks[1]}", "cases": ids["case"], "events": ids["event"]}
+
+
+FIRST_NAMES = ["Anna", "Luca", "Sara", "Marco", "Giulia", "Paolo", "Claire", "Julien", "Sophie", "Nicolas"]
+LAST_NAMES = ["Rossi", "Ferrari", "Verdi", "Bianchi", "Martin", "Bernard", "Petit", "Durand", "Sanna", "Piras"]
+
+
+@dataclass
+class Rows:
+    """The rows of a batch of generated cases, per table."""
+
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    workers: list[dict[str, Any]] = field(default_factory=list)
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    ticks: list[dict[str, Any]] = field(default_factory=list)
+    forms: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    signoffs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _add_case(made: Rows, ids: dict[str, int], rng: random.Random, revisions: dict[str, Any], desk: str,
+              now: datetime) -> None:
+    """One case as the engine leaves it: opened, then through its stages in order (every checklist item
+    ticked, documents attached, the form submitted, sign-offs given, then moved on), the current stage done
+    in part; some on hold or closed."""
+    case_id = ids["case"]
+    pid = rng.choice(list(revisions))
+    loaded = revisions[pid]
+    stages = loaded.pathway.stages
+    current = min(len(stages) - 1, int(rng.random() ** 1.5 * len(stages)))
+    opened = now - timedelta(days=rng.randint(1, 900))
+    status = rng.choices(("active", "on_hold", "closed"), (75, 5, 20))[0]
+    operator, mentor = f"op.{desk}", f"mentor.{case_id % 30}"
+    workers = []
+    for position in range(rng.randint(2, 4) if pid in ("wbo", "community_coop") else 1):
+        ids["member"] += 1
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        person = f"w.{ids['member']}"
+        workers.append((person, name))
+        made.members.append({"case_id": case_id, "person_id": person, "kind": "worker", "display_name": name,
+                             "position": position})
+        made.workers.append({"id": person, "email": None, "display_name": name, "password_hash": None,
+                             "language": None, "disabled": False, "failed_logins": 0, "created_at": now})
+        made.roles.append({"user_id": person, "role": "worker"})
+    made.members.append({"case_id": case_id, "person_id": mentor, "kind": "mentor",
+                         "display_name": f"Mentor {case_id % 30}", "position": len(workers)})
+    at = opened
+    seq = 0
+
+    def event(event_type: str, stage_id: str, data: dict[str, Any], actor: str = operator) -> None:
+        nonlocal seq, at
+        seq += 1
+        ids["event"] += 1
+        at += timedelta(hours=rng.randint(1, 48))
+        made.events.append({"id": ids["event"], "case_id": case_id, "seq": seq, "type": event_type, "actor_id": actor,
+                            "actor_roles": [actor.split(".")[0].replace("op", "operator")], "at": at,
+                            "stage_id": stage_id, "data": data})
+
+    event("case_opened", stages[0].id, {"pathway": pid, "pathway_title": dict(loaded.pathway.title),
+                                        "revision_id": loaded.revision_id, "version": str(loaded.pathway.version),
+                                        "members": [person for person, _ in workers]})
+    for index, stage in enumerate(stages[:current + 1]):
+        share = 1.0 if index < current else rng.random()  # how much of the current stage is done
+        for item in stage.checklist[:round(share * len(stage.checklist))]:
+            for member in [person for person, _ in workers] if item.per_member else [""]:
+                event("item_ticked", stage.id, {"item": item.id, "label": dict(item.label), "member": member or None})
+                made.ticks.append({"case_id": case_id, "stage_id": stage.id, "item_id": item.id, "member_id": member,
+                                   "ticked_by": operator, "ticked_at": at})
+        for rule in stage.documents[:round(share * len(stage.documents))]:
+            ids["document"] += 1
+            digest = hashlib.sha256(f"{case_id}/{rule.id}".encode()).hexdigest()
+            name = f"{rule.id}.{rule.types[0] if rule.types else 'pdf'}"
+            size = rng.randint(20_000, 900_000)
+            event("document_attached", stage.id, {"requirement": rule.id, "label": dict(rule.label), "filename": name,
+                                                  "document_id": ids["document"], "sha256": digest, "size": size,
+                                                  "member": None})
+            made.documents.append({"id": ids["document"], "case_id": case_id, "stage_id": stage.id,
+                                   "requirement_id": rule.id, "member_id": "", "sha256": digest, "filename": name,
+                                   "content_type": "application/pdf", "size": size, "uploaded_by": operator,
+                                   "uploaded_at": at})
+        if stage.form is not None and share > 0.3:
+            data = {f.id: _value(f, rng) for f in stage.form.fields}
+            event("form_submitted", stage.id, {"label": dict(stage.form.label or stage.title), "data": data,
+                                               "changed": list(data)})
+            made.forms.append({"case_id": case_id, "stage_id": stage.id, "data": data, "submitted_by": operator,
+                               "submitted_at": at})
+        for rule in stage.signoffs[:round(share * len(stage.signoffs))]:
+            signer = mentor if rule.role == "mentor" else operator
+            event("signed_off", stage.id, {"signoff": rule.id, "label": dict(rule.label), "role": rule.role,
+                                           "comment": "", "decision": "approve"}, signer)
+            made.signoffs.append({"case_id": case_id, "stage_id": stage.id, "stage_visit": 1, "signoff_id": rule.id,
+                                  "actor_id": signer, "role": rule.role, "comment": "", "signed_at": at,
+                                  "decision": "approve"})
+        if index < current:
+            exit_ = next((e for e in stage.exits if e.to == stages[index + 1].id), None)
+            event("advanced", stage.id, {"exit": exit_.id if exit_ else "next", "from": stage.id,
+                                         "from_label": dict(stage.title), "to": stages[index + 1].id,
+                                         "to_label": dict(stages[index + 1].title)})
+    stage = stages[current]
+    if status == "on_hold":
+        event("put_on_hold", stage.id, {"reason": "waiting for the bank"})
+    elif status == "closed":
+        event("closed", stage.id, {"outcome": "withdrawn", "reason": ""})
+    made.cases.append({
+        "id": case_id, "pathway_id": pid, "revision_id": loaded.revision_id, "desk_id": desk,
+        "title": ", ".join(name for _, name in workers), "status": status, "stage_id": stage.id, "stage_visit": 1,
+        "outcome": "withdrawn" if status == "closed" else None, "version": seq,
+        "supply_chains": [rng.choice(loaded.pathway.supply_chains)] if loaded.pathway.supply_chains else [],
+        "opened_by": operator, "opened_at": opened, "stage_entered_at": at,
+        "due_at": at + timedelta(days=stage.due_days or 60) if status == "active" else None,
+        "held_at": at if status == "on_hold" else None, "closed_at": at if status == "closed" else None,
+        "previous_case_id": None, "next_case_id": None})
+
+
+def _value(form_field: Any, rng: random.Random) -> Any:
+    """A plausible answer to a form field."""
+    if form_field.type in ("integer", "number"):
+        return rng.randint(0, 10)
+    if form_field.type == "boolean":
+        return rng.random() < 0.8
+    if form_field.options:
+        values = [value for value, _ in form_field.options]
+        return [rng.choice(values)] if form_field.type == "choices" else rng.choice(values)
+    if form_field.type == "date":
+        return f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    return rng.choice(("Da verificare con la banca", "Piano approvato dal gruppo", "Incontro fissato a marzo"))
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -321,27 +393,29 @@ def load(port: int, paths: list[str], headers: dict[str, str], seconds: float, c
     return sum(counts) / (time.monotonic() - started)
 
 
-def rows(work: Path, quick: bool = False, cases: int | None = None) -> list[tuple[str, str, str, bool | None]]:
-    """(name, value, target, ok) rows for the benchmarks table."""
+def rows(work: Path, quick: bool = False, cases: int | None = None,
+         database: str | None = None) -> list[tuple[str, str, str, bool | None]]:
+    """(name, value, target, ok) rows for the benchmarks table; `database`: see databases.scratch_database."""
     cases = cases or (10_000 if quick else 100_000)
-    url = f"sqlite:///{work / 'webui-bench.sqlite'}"
-    started = time.perf_counter()
-    facts = generate(url, cases)
-    out: list[tuple[str, str, str, bool | None]] = [
-        (f"web UI data: {facts['cases']:,} cases, {facts['events']:,} events (SQLite)",
-         f"{time.perf_counter() - started:.0f} s to generate", "", None)]
-    timings = in_process(url, work, facts, 40 if quick else 200)
-    for name, (median, p95) in timings.items():
-        target = name in ("desk page", "case page")
-        out.append((f"{name}: median (in process)", f"{median * 1000:.1f} ms",
-                    f"< {MEDIAN_TARGET * 1000:.0f} ms" if target else "", median < MEDIAN_TARGET if target else None))
-        out.append((f"{name}: p95 (in process)", f"{p95 * 1000:.1f} ms", "", None))
-    rates = served(url, work, facts, 2.0 if quick else 6.0)
+    with scratch_database(database, "webui", work) as url:
+        where = kind(url)
+        started = time.perf_counter()
+        facts = generate(url, cases)
+        out: list[tuple[str, str, str, bool | None]] = [
+            (f"web UI data: {facts['cases']:,} cases, {facts['events']:,} events ({where})",
+             f"{time.perf_counter() - started:.0f} s to generate", "", None)]
+        timings = in_process(url, work, facts, 40 if quick else 200)
+        for name, (median, p95) in timings.items():
+            target = name in ("desk page", "case page")
+            out.append((f"{name} ({where}): median (in process)", f"{median * 1000:.1f} ms",
+                        f"< {MEDIAN_TARGET * 1000:.0f} ms" if target else "", median < MEDIAN_TARGET if target else None))
+            out.append((f"{name} ({where}): p95 (in process)", f"{p95 * 1000:.1f} ms", "", None))
+        rates = served(url, work, facts, 2.0 if quick else 6.0)
     ratio = rates["case page"] / rates["bare page"]
     # What N workers could serve if serving cost nothing beyond rendering: N / the in-process median.
     ideal = WORKERS / timings["case page"][0]
-    out.append(("bare page /health, gunicorn 2 workers", f"{rates['bare page']:,.0f} req/s", "", None))
-    out.append((f"case page, gunicorn {WORKERS} workers (load from its own process, every case of a desk)",
+    out.append((f"bare page /health, gunicorn {WORKERS} workers", f"{rates['bare page']:,.0f} req/s", "", None))
+    out.append((f"case page ({where}), gunicorn {WORKERS} workers (load from its own process, every case of a desk)",
                 f"{rates['case page']:,.0f} req/s", "", None))
     out.append((f"  served / ({WORKERS} workers / in-process median = {ideal:,.0f} req/s)",
                 f"{rates['case page'] / ideal:.0%}", f">= {SERVED_TARGET:.0%}", rates["case page"] / ideal >= SERVED_TARGET))
@@ -354,9 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10k cases instead of 100k, shorter runs")
     parser.add_argument("--cases", type=int, help="number of cases to generate")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--database", metavar="URL", help="PostgreSQL: a scratch database beside URL")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="opera-webui-bench-") as tmp:
-        table = rows(Path(tmp), args.quick, args.cases)
+        table = rows(Path(tmp), args.quick, args.cases, args.database)
     width = max(len(r[0]) for r in table)
     for name, value, target, ok in table:
         verdict = "" if ok is None else ("PASS" if ok else "FAIL")

@@ -51,6 +51,8 @@ class Defaults:
     LOGIN_LOCK_SECONDS = 15 * 60
     PASSWORD_METHOD = "scrypt"
     PROXIES = 0
+    # Staff views of workers' data are written together, this often, never by the page (portal/access_log.py).
+    STAFF_VIEW_LOG_SECONDS = 1.0
 
 
 def _env_bool(name: str) -> bool | None:

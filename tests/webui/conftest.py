@@ -84,6 +84,9 @@ def app(db_url: str, tmp_path: Path, sessions, shipped_pathways, shipped_assessm
     for checked in shipped_assessments:
         application.extensions["opera"].assessments.register(checked.assessment, checked.source.text, checked.file)
     yield application
+    from webui.portal.access_log import staff_views
+
+    staff_views(application).write_pending()  # the views the test left: not written into the next test's database
     application.extensions["opera"].engine.dispose()
 
 

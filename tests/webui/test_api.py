@@ -76,11 +76,14 @@ def test_tokens_are_stored_hashed_and_revocable(app, people, sessions):  # noqa:
     assert api.get("/desks").status_code == 401
 
 
-def test_every_call_is_in_the_audit_log_and_case_reads_in_the_staff_view_log(api, sessions, service):  # noqa: ANN001
+def test_every_call_is_in_the_audit_log_and_case_reads_in_the_staff_view_log(app, api, sessions, service):  # noqa: ANN001
     case_id, _v = open_case(service)
     api.get("/desks")
     api.get("/desks/genova/cases?status=all")
     api.get(f"/cases/{case_id}")
+    from webui.portal.access_log import staff_views
+
+    staff_views(app).write_pending()
     with sessions() as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.type == "api_call")
                                   .order_by(AuditEntry.seq)).all()

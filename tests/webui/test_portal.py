@@ -188,12 +188,38 @@ def test_a_group_member_sees_the_shared_progress_but_not_the_others_documents(se
             assert as_role("worker").get(f"/me/cases/{case_id}/documents/{row.id}").status_code == 404
 
 
-def test_staff_views_of_a_workers_case_are_logged(service, as_role, sessions):
+def test_staff_views_of_a_workers_case_are_logged_together_after_the_page(app, service, as_role, sessions):
+    from webui.portal.access_log import staff_views
+
     case_id, _v = open_case(service)
     assert as_role("operator").get(f"/cases/{case_id}").status_code == 200
+    assert as_role("operator").get(f"/cases/{case_id}").status_code == 200
     with sessions() as session:
-        logged = {(r.staff_id, r.person_id) for r in session.scalars(select(StaffAccessLog))}
-    assert logged == {("op.genova", w.person_id) for w in WORKERS}
+        assert session.scalars(select(StaffAccessLog)).all() == []  # the page wrote nothing itself
+    assert staff_views(app).write_pending() == 2 * len(WORKERS)
+    with sessions() as session:
+        logged = [(r.staff_id, r.person_id) for r in session.scalars(select(StaffAccessLog))]
+    assert sorted(logged) == sorted(("op.genova", w.person_id) for w in WORKERS for _view in range(2))
+    assert staff_views(app).write_pending() == 0  # written once
+
+
+def test_a_staff_view_is_logged_under_the_pseudonym_of_a_worker_erased_before_it_is_written(app, service, as_role,
+                                                                                          sessions):
+    from engine.models import CaseMember
+    from webui.portal.access_log import staff_views
+    from webui.portal.personal_data import erase_worker
+
+    case_id, _v = open_case(service)
+    assert as_role("operator").get(f"/cases/{case_id}").status_code == 200
+    erased = WORKERS[0].person_id
+    with app.extensions["opera"].engine.begin() as connection:
+        pseudonym = erase_worker(connection, erased, "admin")
+    staff_views(app).write_pending()
+    with sessions() as session:
+        logged = set(session.scalars(select(StaffAccessLog.person_id)))
+        members = set(session.scalars(select(CaseMember.person_id).where(CaseMember.case_id == case_id,
+                                                                        CaseMember.kind == "worker")))
+    assert erased not in logged and pseudonym in logged and logged == members
 
 
 def test_a_worker_downloads_all_their_data_as_a_zip(service, as_role, sessions):
