@@ -54,14 +54,16 @@ test:
 validate: install
 	$(BIN)/opera pathways validate pathways/
 
-# One table with PASS/FAIL per target; bench-check exits 1 when a target is missed.
+# One table with PASS/FAIL per target; bench-check exits 1 when a target is missed. On PostgreSQL:
+#   make bench BENCH_ARGS="--database postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+BENCH_ARGS ?=
 bench: install-test
 	$(BIN)/pip install --quiet -e ".[test,bench]"
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 bench-check: install-test
 	$(BIN)/pip install --quiet -e ".[test,bench]"
-	$(BIN)/python -m benchmarks --check
+	$(BIN)/python -m benchmarks --check $(BENCH_ARGS)
 
 # The gettext catalogues (README, "Languages"): extract the texts of the code into a template (.pot, not kept),
 # then bring the it/fr .po files up to date with it. Engine and databank messages are `define(code, English)`:

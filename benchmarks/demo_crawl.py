@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .databases import kind, scratch_database
 from .validation import opera_command
-from .webui_pages import ROOT, SHIPPED, _free_port, _wait_for, login
+from .webui_pages import ROOT, SHIPPED, _free_port, login, start_gunicorn, stop
 
 DEMO_PASSWORD = "opera-demo-2026"
 CRAWLERS = ("operatore.genova@opera.example", "admin@opera.example")
@@ -43,12 +42,8 @@ def _rows(url: str, work: Path, quick: bool) -> list[tuple[str, str, str, bool |
            "OPERA_INSTANCE_PATH": str(work / "demo-instance"), "OPERA_PATHWAYS_DIR": str(SHIPPED)}
     subprocess.run(opera_command() + ["demo", "load"], env=env, cwd=str(ROOT), check=True, capture_output=True)
     port = _free_port()
-    factory = "webui:create_app({'AUTO_UPGRADE': False, 'SYNC_PATHWAYS': False})"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", factory], env=env, cwd=str(ROOT), start_new_session=True)
+    server = start_gunicorn(url, work / "demo-instance", port, 1)
     try:
-        _wait_for(port, server)
         pages, failures = 0, []
         cases: dict[int, str] = {}  # case id -> the cookie of an account that found it
         crawl_started = time.perf_counter()
@@ -66,11 +61,7 @@ def _rows(url: str, work: Path, quick: bool) -> list[tuple[str, str, str, bool |
         again = [_timed_get(port, f"/cases/{i}/dossier.pdf", cases[i], failures) for i in ids]
         rss = worker_rss_mb(server.pid)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop(server)
     p95_again = _p95(again)
     return [
         (f"demo crawl ({where}): {pages} pages as {len(CRAWLERS)} accounts, every answer 200 or a redirect",

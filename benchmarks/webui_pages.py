@@ -277,14 +277,8 @@ def _free_port() -> int:
 def served(url: str, work: Path, facts: dict[str, Any], seconds: float, clients: int = 8) -> dict[str, float]:
     """Requests/s of the case page and of /health, from the same server (gunicorn, 2 workers) and client."""
     port = _free_port()
-    env = {**os.environ, "OPERA_DATABASE_URL": url, "OPERA_SECRET_KEY": "benchmark",
-           "OPERA_INSTANCE_PATH": str(work / "instance"), "OPERA_PATHWAYS_DIR": str(SHIPPED)}
-    factory = "webui:create_app({'AUTO_UPGRADE': False, 'SYNC_PATHWAYS': False})"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", factory], env=env, cwd=str(ROOT), start_new_session=True)
+    server = start_gunicorn(url, work / "instance", port, WORKERS)
     try:
-        _wait_for(port, server)
         cookie = _login(port, facts["operator"])
         from engine.db import make_engine
         from engine.models import Case
@@ -301,11 +295,32 @@ def served(url: str, work: Path, facts: dict[str, Any], seconds: float, clients:
             "case page": _rate(port, case_pages, {"Cookie": cookie}, seconds, clients),
         }
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop(server)
+
+
+def start_gunicorn(url: str, instance: Path, port: int, workers: int) -> subprocess.Popen:
+    """The app served as `opera serve` serves it (webui/serving.py), on 127.0.0.1:port; stop with `stop`."""
+    env = {**os.environ, "OPERA_DATABASE_URL": url, "OPERA_SECRET_KEY": "benchmark",
+           "OPERA_INSTANCE_PATH": str(instance), "OPERA_PATHWAYS_DIR": str(SHIPPED)}
+    factory = "webui:create_app({'AUTO_UPGRADE': False, 'SYNC_PATHWAYS': False})"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:webui.serving", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", factory], env=env, cwd=str(ROOT),
+        start_new_session=True)
+    try:
+        _wait_for(port, server)
+    except BaseException:
+        stop(server)
+        raise
+    return server
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
 
 
 def _wait_for(port: int, server: subprocess.Popen) -> None:

@@ -86,8 +86,9 @@ def serve(demo: bool, host: str, port: int, workers: int, dev: bool) -> None:
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": 4,
-                               "accesslog": "-", "timeout": 60}.items():
+            from .serving import SETTINGS
+
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", **SETTINGS}.items():
                 self.cfg.set(key, value)
 
         def load(self):  # noqa: ANN202
