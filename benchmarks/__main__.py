@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import traceback
 from pathlib import Path
+from typing import Callable
 
 from . import engine_steps, validation
 
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if "webui" in sections:
             from . import webui_pages
 
-            for name, value, target, ok in webui_pages.rows(work, args.quick, database=args.database):
+            for name, value, target, ok in _section("webui", webui_pages.rows, work, args.quick, args.database):
                 row(name, value, target, ok)
         if "databank" in sections:
             from . import databank_search
@@ -90,12 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         if "dashboard" in sections:
             from . import dashboard
 
-            for name, value, target, ok in dashboard.rows(work, args.quick, args.database):
+            for name, value, target, ok in _section("dashboard", dashboard.rows, work, args.quick, args.database):
                 row(name, value, target, ok)
         if "demo" in sections:
             from . import demo_crawl
 
-            for name, value, target, ok in demo_crawl.rows(work, args.quick, args.database):
+            for name, value, target, ok in _section("demo", demo_crawl.rows, work, args.quick, args.database):
                 row(name, value, target, ok)
 
     _print_table(rows, ("benchmark", "value", "target", "result"))
@@ -157,6 +159,17 @@ def _script(which: str, database: str | None) -> str:
 
 def _server_note(database: str | None) -> str:
     return " (client + server)" if database else ""
+
+
+def _section(name: str, produce: Callable[..., list[tuple[str, str, str, bool | None]]],
+             *args: object) -> list[tuple[str, str, str, bool | None]]:
+    """A section's rows; a section that breaks is one FAIL row (its error on stderr), and the others still run."""
+    try:
+        return produce(*args)
+    except Exception as exc:  # noqa: BLE001 - any failure of a section is reported, not hidden
+        traceback.print_exc()
+        return [(f"{name}: broke ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})",
+                 "", "runs", False)]
 
 
 def _median_rate(rates: list) -> "engine_steps.Rate":  # noqa: ANN001

@@ -40,7 +40,10 @@ def _rows(url: str, work: Path, quick: bool) -> list[tuple[str, str, str, bool |
     where = kind(url)
     env = {**os.environ, "OPERA_DATABASE_URL": url, "OPERA_SECRET_KEY": "benchmark",
            "OPERA_INSTANCE_PATH": str(work / "demo-instance"), "OPERA_PATHWAYS_DIR": str(SHIPPED)}
-    subprocess.run(opera_command() + ["demo", "load"], env=env, cwd=str(ROOT), check=True, capture_output=True)
+    for command in (["db", "upgrade"], ["demo", "load"]):  # PostgreSQL is not migrated by the app itself
+        done = subprocess.run(opera_command() + command, env=env, cwd=str(ROOT), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"opera {' '.join(command)}: {done.stderr[-2000:]}")
     port = _free_port()
     server = start_gunicorn(url, work / "demo-instance", port, 1)
     try:
