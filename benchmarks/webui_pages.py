@@ -7,7 +7,7 @@
 
     python -m benchmarks.webui_pages [--quick] [--cases N]
 
-`rows(work, quick)` gives the table rows for `python -m benchmarks`. The generated database is written
+`rows(work, quick, database)` gives the table rows for `python -m benchmarks`. The generated database is written
 with bulk inserts (the engine's own speed is measured by engine_steps): realistic shapes, not histories.
 """
 from __future__ import annotations
@@ -408,8 +408,8 @@ def load(port: int, paths: list[str], headers: dict[str, str], seconds: float, c
     return sum(counts) / (time.monotonic() - started)
 
 
-def rows(work: Path, quick: bool = False, cases: int | None = None,
-         database: str | None = None) -> list[tuple[str, str, str, bool | None]]:
+def rows(work: Path, quick: bool = False, database: str | None = None,
+         cases: int | None = None) -> list[tuple[str, str, str, bool | None]]:
     """(name, value, target, ok) rows for the benchmarks table; `database`: see databases.scratch_database."""
     cases = cases or (10_000 if quick else 100_000)
     with scratch_database(database, "webui", work) as url:
@@ -446,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", metavar="URL", help="PostgreSQL: a scratch database beside URL")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="opera-webui-bench-") as tmp:
-        table = rows(Path(tmp), args.quick, args.cases, args.database)
+        table = rows(Path(tmp), args.quick, args.database, args.cases)
     width = max(len(r[0]) for r in table)
     for name, value, target, ok in table:
         verdict = "" if ok is None else ("PASS" if ok else "FAIL")
