@@ -5,11 +5,10 @@ last valid revision; responses are pinned to the revision they were answered on.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from .assessment import Assessment, CheckedAssessment, build_assessment
 from .assessment_scenarios import load_assessments
@@ -22,10 +21,7 @@ from .revision_library import RevisionLibrary
 class AssessmentLibrary(RevisionLibrary[Assessment]):
     revision_model = AssessmentRevision
     unknown = ("unknown_assessment", "assessment")
-
-    def __init__(self, session_factory: sessionmaker[Session], directory: Path | str | None = None):
-        super().__init__(session_factory, directory)
-        self.last_report: list[CheckedAssessment] = []
+    last_report: list[CheckedAssessment]
 
     def sync(self, known_pathways: set[str] | None = None) -> list[CheckedAssessment]:
         if self.directory is None or not self.directory.is_dir():

@@ -82,10 +82,10 @@ class LoadedRevision:
 class PathwayLibrary(RevisionLibrary[LoadedRevision]):
     revision_model = PathwayRevision
     unknown = ("unknown_pathway", "pathway")
+    last_report: list[CheckedPathway]
 
     def __init__(self, session_factory: sessionmaker[Session], directory: Path | str | None = None):
         super().__init__(session_factory, directory)
-        self.last_report: list[CheckedPathway] = []
         self.last_outcomes: list[SyncOutcome] = []
         self.fragment_problems: list[Problem] = []
 

@@ -23,6 +23,7 @@ class RevisionLibrary(Generic[Built]):
         self.directory = Path(directory) if directory else None
         self._cache: dict[int, Built] = {}
         self._lock = threading.Lock()
+        self.last_report: list[Any] = []  # the last check of the directory's files
 
     def _build(self, revision_id: int, document: dict[str, Any]) -> Built:
         raise NotImplementedError
