@@ -24,42 +24,28 @@ from .tasks import for_workers
 @dataclass
 class Task:
     """A requirement the pathway gives to workers, as the engine says it stands for me (and, in a group, for
-    the others: `state.still_to_act`)."""
+    the others)."""
 
-    state: RequirementState
-    me: str
+    spec: Any
+    done_by_me: bool
+    required: bool
+    my_rows: list[Any]
+    still_to_act: list[str]  # names of the members who have not done it yet
+    per_member: bool
 
-    @property
-    def spec(self) -> Any:
-        return self.state.requirement
-
-    @property
-    def done_by_me(self) -> bool:
-        return self.state.done_for(self.me)
-
-    @property
-    def required(self) -> bool:
-        return isinstance(self.spec, Form) or self.spec.required  # the stage's form is always asked for
-
-    @property
-    def my_rows(self) -> list[Any]:
-        return self.state.rows_of(self.me)
-
-    @property
-    def still_to_act(self) -> list[str]:
-        return self.state.still_to_act
-
-    @property
-    def per_member(self) -> bool:
-        return self.state.per_member
+    @classmethod
+    def of(cls, state: RequirementState, me: str) -> "Task":
+        spec = state.requirement
+        return cls(spec, state.done_for(me), isinstance(spec, Form) or spec.required,  # the form is always asked
+                   state.rows_of(me), state.still_to_act, state.per_member)
 
     @property
     def kind(self) -> str:
-        return self.state.kind
+        return self.spec.kind
 
     @property
     def id(self) -> str:
-        return self.state.id
+        return self.spec.id
 
 
 @dataclass
@@ -120,7 +106,7 @@ def build(session: Session, library: Any, case: Case, reader: Actor, lang: str) 
     desk_work: list[tuple[str, bool]] = []
     for rs in state.requirement_states():
         if for_workers(rs.requirement):
-            tasks.append(Task(rs, me))
+            tasks.append(Task.of(rs, me))
         else:
             desk_work.append((localize(getattr(rs.requirement, "label", None) or stage.title, lang), rs.met))
     contacts = _contacts(session, case)
