@@ -15,14 +15,14 @@ SQLite with FTS5 tables that `databank.textindex` keeps beside them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import (
     DDL, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, false, func,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from engine.files import refer_to_files
 from engine.models import Base, utcnow
@@ -30,21 +30,49 @@ from engine.models import Base, utcnow
 from .vocabulary import CHAIN_BITS, OFFER_BITS, codes_of, mask_of
 
 
+class CodesMask:
+    """A list of codes stored as a bit mask in an integer column: `mask & bit` filters and counts the same on
+    both databases."""
+
+    def __init__(self, column: str, bits: Mapping[str, int]):
+        self.column, self.bits = column, bits
+
+    def __get__(self, record: Any, owner: type | None = None) -> Any:
+        return self if record is None else codes_of(getattr(record, self.column) or 0, self.bits)
+
+    def __set__(self, record: Any, codes: list[str]) -> None:
+        setattr(record, self.column, mask_of(list(codes), self.bits))
+
+
 class ChainsMixin:
-    """Supply chains stored as a bit mask: `chain_mask & bit` filters and counts the same on both databases."""
-
     chain_mask: Mapped[int] = mapped_column(Integer, default=0)
-
-    @property
-    def supply_chains(self) -> list[str]:
-        return codes_of(self.chain_mask or 0, CHAIN_BITS)
-
-    @supply_chains.setter
-    def supply_chains(self, codes: list[str]) -> None:
-        self.chain_mask = mask_of(list(codes), CHAIN_BITS)
+    supply_chains = CodesMask("chain_mask", CHAIN_BITS)
 
 
-class Profile(ChainsMixin, Base):
+class EditedMixin:
+    """A record people create and change: its version, which refuses a save based on an older one (optimistic
+    locking), and who created and last changed it, when."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+    @classmethod
+    def new(cls, actor_id: str, at: datetime) -> Any:
+        """An empty record created by `actor_id` at `at`."""
+        return cls(created_by=actor_id, updated_by=actor_id, created_at=at, updated_at=at)
+
+    def changed_by(self, actor_id: str, at: datetime) -> None:
+        self.updated_at, self.updated_by = at, actor_id
+
+
+class Profile(ChainsMixin, EditedMixin, Base):
     """A person's professional profile. Personal part: name, contacts, summary, person link, municipality
     and coordinates; the rest can be shown to other desks (all of it with the worker's consent)."""
 
@@ -93,19 +121,12 @@ class Profile(ChainsMixin, Base):
     # The worker withdrew their consent: only their desk (and they) still see the profile; not in the
     # catalogue's counts nor in other desks' searches and matching.
     processing_stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_by: Mapped[str] = mapped_column(String(64))
 
     occupations: Mapped[list[ProfileOccupation]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="ProfileOccupation.position")
     skills: Mapped[list[ProfileSkill]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="ProfileSkill.position")
     text: Mapped[ProfileText | None] = relationship(cascade="all, delete-orphan", uselist=False)
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def search_text(self) -> str:
@@ -179,7 +200,7 @@ class ResourceTranslation(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class Resource(ChainsMixin, Base):
+class Resource(ChainsMixin, EditedMixin, Base):
     """A structural resource. The contact person is personal data: never in the public catalogue."""
 
     __tablename__ = "databank_resources"
@@ -211,6 +232,7 @@ class Resource(ChainsMixin, Base):
     capacity: Mapped[str] = mapped_column(String(200), default="")  # "5 axes, 3000 x 1500 mm", "250 kWp"
     condition: Mapped[str] = mapped_column(String(16), default="good")
     offer_mask: Mapped[int] = mapped_column(Integer, default=0)  # sale / rent / free loan
+    offers = CodesMask("offer_mask", OFFER_BITS)
     available_from: Mapped[date | None] = mapped_column(Date)
     terms: Mapped[str] = mapped_column(Text, default="")
     owner_kind: Mapped[str] = mapped_column(String(32), default="firm")
@@ -225,11 +247,6 @@ class Resource(ChainsMixin, Base):
     published: Mapped[bool] = mapped_column(Boolean, default=True)  # shown in the public catalogue
     # The owner agreed to show the exact place publicly; otherwise the catalogue shows its municipality's.
     exact_location_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_by: Mapped[str] = mapped_column(String(64))
 
     files: Mapped[list[ResourceFile]] = relationship(
         back_populates="resource", cascade="all, delete-orphan", order_by="ResourceFile.id")
@@ -238,8 +255,6 @@ class Resource(ChainsMixin, Base):
     text: Mapped[ResourceText | None] = relationship(cascade="all, delete-orphan", uselist=False)
     translations: Mapped[list[ResourceTranslation]] = relationship(
         cascade="all, delete-orphan", order_by="ResourceTranslation.language", lazy="selectin")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def text_language(self) -> str:
@@ -263,14 +278,6 @@ class Resource(ChainsMixin, Base):
             self.text = ResourceText(search_text=search_text)
         else:
             self.text.search_text = search_text
-
-    @property
-    def offers(self) -> list[str]:
-        return codes_of(self.offer_mask or 0, OFFER_BITS)
-
-    @offers.setter
-    def offers(self, codes: list[str]) -> None:
-        self.offer_mask = mask_of(list(codes), OFFER_BITS)
 
 
 class ResourceText(Base):

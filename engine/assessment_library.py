@@ -5,26 +5,23 @@ last valid revision; responses are pinned to the revision they were answered on.
 """
 from __future__ import annotations
 
-import threading
-from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from .assessment import Assessment, CheckedAssessment, build_assessment
 from .assessment_scenarios import load_assessments
 from .db import writing
 from .errors import InvalidOperation
 from .models import AssessmentRevision
+from .revision_library import RevisionLibrary
 
 
-class AssessmentLibrary:
-    def __init__(self, session_factory: sessionmaker[Session], directory: Path | str | None = None):
-        self.session_factory = session_factory
-        self.directory = Path(directory) if directory else None
-        self._cache: dict[int, Assessment] = {}
-        self._lock = threading.Lock()
-        self.last_report: list[CheckedAssessment] = []
+class AssessmentLibrary(RevisionLibrary[Assessment]):
+    revision_model = AssessmentRevision
+    unknown = ("unknown_assessment", "assessment")
+    last_report: list[CheckedAssessment]
 
     def sync(self, known_pathways: set[str] | None = None) -> list[CheckedAssessment]:
         if self.directory is None or not self.directory.is_dir():
@@ -55,22 +52,8 @@ class AssessmentLibrary:
         session.flush()
         return revision
 
-    def revision(self, revision_id: int, session: Session | None = None) -> Assessment:
-        cached = self._cache.get(revision_id)
-        if cached is not None:
-            return cached
-        if session is None:
-            with self.session_factory() as own:
-                row = own.get(AssessmentRevision, revision_id)
-                document = row.document if row else None
-        else:
-            row = session.get(AssessmentRevision, revision_id)
-            document = row.document if row else None
-        if document is None:
-            raise InvalidOperation("unknown_assessment", assessment=f"#{revision_id}")
-        built = build_assessment(document)
-        with self._lock:
-            return self._cache.setdefault(revision_id, built)
+    def _build(self, revision_id: int, document: dict[str, Any]) -> Assessment:
+        return build_assessment(document)
 
     def current_revision_id(self, assessment_id: str, session: Session) -> int:
         """The newest stored revision of an assessment (files that fail never get stored)."""

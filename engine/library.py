@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -30,6 +29,7 @@ from .loader import Problem, SourceDocument
 from .machine import build_machine
 from .models import PathwayRevision, PathwaySource, utcnow
 from .pathway import Pathway, build_pathway
+from .revision_library import RevisionLibrary
 from .checking import (  # noqa: F401 - the library's file checks, importable from here as before
     FRAGMENT_DIR, PATHWAY_SUFFIXES, SCENARIO_DIR, check_directory, load_fragments, pathway_files,
     recommendation_problems, recommended_pathways,
@@ -79,13 +79,13 @@ class LoadedRevision:
     machine: Machine
 
 
-class PathwayLibrary:
+class PathwayLibrary(RevisionLibrary[LoadedRevision]):
+    revision_model = PathwayRevision
+    unknown = ("unknown_pathway", "pathway")
+    last_report: list[CheckedPathway]
+
     def __init__(self, session_factory: sessionmaker[Session], directory: Path | str | None = None):
-        self.session_factory = session_factory
-        self.directory = Path(directory) if directory else None
-        self._cache: dict[int, LoadedRevision] = {}
-        self._lock = threading.Lock()
-        self.last_report: list[CheckedPathway] = []
+        super().__init__(session_factory, directory)
         self.last_outcomes: list[SyncOutcome] = []
         self.fragment_problems: list[Problem] = []
 
@@ -178,30 +178,10 @@ class PathwayLibrary:
 
     # --- reading ----------------------------------------------------------------------------------
 
-    def is_cached(self, revision_id: int) -> bool:
-        return revision_id in self._cache
-
-    def revision(self, revision_id: int, session: Session | None = None) -> LoadedRevision:
-        """The spec and machine of a revision (read once, then cached: revisions never change)."""
-        loaded = self._cache.get(revision_id)
-        if loaded is not None:
-            return loaded
-        if session is not None:
-            document = self._document(session, revision_id)
-        else:
-            with self.session_factory() as own:
-                document = self._document(own, revision_id)
+    def _build(self, revision_id: int, document: dict) -> LoadedRevision:
+        """The spec and machine of a revision."""
         pathway = build_pathway(document)
-        loaded = LoadedRevision(revision_id, pathway, build_machine(pathway))
-        with self._lock:
-            return self._cache.setdefault(revision_id, loaded)
-
-    @staticmethod
-    def _document(session: Session, revision_id: int) -> dict:
-        row = session.get(PathwayRevision, revision_id)
-        if row is None:
-            raise InvalidOperation("unknown_pathway", pathway=f"#{revision_id}")
-        return row.document
+        return LoadedRevision(revision_id, pathway, build_machine(pathway))
 
     def active_revision_id(self, pathway_id: str, session: Session | Connection | None = None) -> int:
         if session is not None:

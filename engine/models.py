@@ -67,19 +67,22 @@ class Desk(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PathwayRevision(Base):
-    """One exact content of a pathway (fragments resolved), stored once."""
+class RevisionMixin:
+    """One exact content of a pathway or assessment file, stored once (per id and content hash)."""
 
-    __tablename__ = "pathway_revisions"
-    __table_args__ = (UniqueConstraint("pathway_id", "content_hash", name="uq_pathway_revisions_content"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pathway_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[str] = mapped_column(String(32))
     content_hash: Mapped[str] = mapped_column(String(64))
     source_text: Mapped[str] = mapped_column(Text)  # the file as written
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # resolved (fragments inlined)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # as read (a pathway's fragments inlined)
     source_file: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PathwayRevision(RevisionMixin, Base):
+    __tablename__ = "pathway_revisions"
+    __table_args__ = (UniqueConstraint("pathway_id", "content_hash", name="uq_pathway_revisions_content"),)
+    pathway_id: Mapped[str] = mapped_column(String(64), index=True)
     created_by: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -290,19 +293,12 @@ class AppendOnlyGate(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
-class AssessmentRevision(Base):
-    """One exact content of an assessment file, stored once; responses are pinned to it."""
+class AssessmentRevision(RevisionMixin, Base):
+    """Responses are pinned to the revision they were answered on."""
 
     __tablename__ = "assessment_revisions"
     __table_args__ = (UniqueConstraint("assessment_id", "content_hash", name="uq_assessment_revisions_content"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[str] = mapped_column(String(64), index=True)
-    version: Mapped[str] = mapped_column(String(32))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    source_text: Mapped[str] = mapped_column(Text)
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    source_file: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AssessmentResponse(Base):

@@ -147,36 +147,31 @@ def field_json_schema(f: FormField) -> dict[str, Any]:
     raw = f.raw
     if f.type in ("string", "text", "email", "date"):
         schema: dict[str, Any] = {"type": "string", "maxLength": raw.get("max_length", 20000 if f.type == "text" else 500)}
-        if "min_length" in raw:
-            schema["minLength"] = raw["min_length"]
-        elif f.required:
-            schema["minLength"] = 1
-        if "pattern" in raw:
-            schema["pattern"] = raw["pattern"]
-        if f.type == "email":
-            schema["format"] = "email"
-        if f.type == "date":
-            schema["format"] = "date"
+        schema.update(_at_least(f, "min_length", "minLength"), **_copied(raw, pattern="pattern"))
+        if f.type in ("email", "date"):
+            schema["format"] = f.type
         return schema
     if f.type in ("integer", "number"):
-        schema = {"type": f.type}
-        for key in ("minimum", "maximum"):
-            if key in raw:
-                schema[key] = raw[key]
-        return schema
+        return {"type": f.type, **_copied(raw, minimum="minimum", maximum="maximum")}
     if f.type == "boolean":
         return {"type": "boolean"}
     values = [v for v, _ in f.options]
     if f.type == "choice":
         return {"type": "string", "enum": values}
-    schema = {"type": "array", "items": {"enum": values}, "uniqueItems": True}
-    if "min_items" in raw:
-        schema["minItems"] = raw["min_items"]
-    elif f.required:
-        schema["minItems"] = 1
-    if "max_items" in raw:
-        schema["maxItems"] = raw["max_items"]
-    return schema
+    return {"type": "array", "items": {"enum": values}, "uniqueItems": True,
+            **_at_least(f, "min_items", "minItems"), **_copied(raw, max_items="maxItems")}
+
+
+def _copied(raw: Mapping[str, Any], **names: str) -> dict[str, Any]:
+    """The limits the file gives, under their JSON Schema names (file key = schema key)."""
+    return {schema_key: raw[key] for key, schema_key in names.items() if key in raw}
+
+
+def _at_least(f: FormField, key: str, schema_key: str) -> dict[str, Any]:
+    """The least length or count the file gives; a required text or list without one needs at least one."""
+    if key in f.raw:
+        return {schema_key: f.raw[key]}
+    return {schema_key: 1} if f.required else {}
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class RequirementState:
     unmet: Unmet | None
     done_by: dict[str, Any] = field(default_factory=dict)  # member id ("" for all) -> tick/document rows
     rows: list[Any] = field(default_factory=list)
+    members: list[tuple[str, str]] = field(default_factory=list)  # (person id, name) of the workers, if per member
 
     @property
     def id(self) -> str:
@@ -51,6 +52,40 @@ class RequirementState:
     @property
     def kind(self) -> str:
         return self.requirement.kind
+
+    @property
+    def per_member(self) -> bool:
+        """Each worker does their own part (a document, a tick, the answers), rather than one for the group."""
+        return bool(getattr(self.requirement, "per_member", False))
+
+    @property
+    def by_member(self) -> list[tuple[str, str, Any]]:
+        """(person id, name, their row or None) for each worker who does their part."""
+        return [(person, name, self.done_by.get(person)) for person, name in self.members]
+
+    @property
+    def still_to_act(self) -> list[str]:
+        """The names of the workers whose part is still missing."""
+        return [name for person, name, row in self.by_member if row is None]
+
+    def done_for(self, person_id: str) -> bool:
+        """Whether nothing is left for this person: their own part where each worker does one, their sign-off
+        (or enough given by others), else the requirement met."""
+        if self.per_member:
+            return person_id in self.done_by
+        if isinstance(self.requirement, SignOffRule):
+            return self.met or any(r.actor_id == person_id for r in self.rows)
+        return self.met
+
+    def rows_of(self, person_id: str) -> list[Any]:
+        """The rows this person sees as theirs: their own where each worker acts or signs, else the group's."""
+        if isinstance(self.requirement, AssessmentRequirement):
+            return [r for r in self.rows if r.person_id == person_id]
+        if self.per_member:
+            return [r for r in self.rows if r.member_id == person_id]
+        if isinstance(self.requirement, SignOffRule):
+            return [r for r in self.rows if r.actor_id == person_id]
+        return list(self.rows)
 
 
 @dataclass
@@ -122,11 +157,12 @@ class StageState:
             rows = [d for d in self.documents if d.requirement_id == requirement.id]
             return self._per_member_state(requirement, rows, "missing.document")
         if isinstance(requirement, AssessmentRequirement):
-            done_by = {r.person_id: r for r in self.responses}
-            missing = [name for person, name in self.workers if person not in done_by]
-            unmet = None if not missing else Unmet("missing.assessment", "assessment", {
-                "label": requirement.label or requirement.assessment_id, "members": missing})
-            return RequirementState(requirement, not missing, unmet, done_by, list(self.responses))
+            state = RequirementState(requirement, True, None, {r.person_id: r for r in self.responses},
+                                     list(self.responses), self.workers)
+            if state.still_to_act:
+                state.met, state.unmet = False, Unmet("missing.assessment", "assessment", {
+                    "label": requirement.label or requirement.assessment_id, "members": state.still_to_act})
+            return state
         if isinstance(requirement, Form):
             row = self.forms.get(self.stage.id)
             unmet = None if row else Unmet("missing.form", "form", {"label": requirement.label or self.stage.title})
@@ -143,15 +179,14 @@ class StageState:
         done_by: dict[str, Any] = {}
         for row in rows:
             done_by.setdefault(row.member_id, row)
-        if requirement.per_member:
-            missing = [name for person, name in self.workers if person not in done_by]
-            met = not missing
-            unmet = None if met else Unmet(code + "_member", requirement.id,
-                                           {"label": requirement.label, "members": missing})
-        else:
-            met = "" in done_by
-            unmet = None if met else Unmet(code, requirement.id, {"label": requirement.label})
-        return RequirementState(requirement, met, unmet, done_by, rows)
+        state = RequirementState(requirement, True, None, done_by, rows,
+                                 self.workers if requirement.per_member else [])
+        if requirement.per_member and state.still_to_act:
+            state.met, state.unmet = False, Unmet(code + "_member", requirement.id,
+                                                  {"label": requirement.label, "members": state.still_to_act})
+        elif not requirement.per_member and "" not in done_by:
+            state.met, state.unmet = False, Unmet(code, requirement.id, {"label": requirement.label})
+        return state
 
     def role_label(self, role: str) -> dict[str, str]:
         if role in self.pathway.roles:

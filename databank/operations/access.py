@@ -6,11 +6,13 @@ of another desk and changes nothing; a worker sees and edits their own profile (
 theirs), and may erase it."""
 from __future__ import annotations
 
+from typing import Any
+
 from engine import policy
 from engine.cases import Actor
 
-from ..errors import DatabankNotAllowed
-from ..models import Profile
+from ..errors import DatabankNotAllowed, StaleEntry
+from ..models import EditedMixin, Profile
 
 
 def may_edit(actor: Actor, desk_id: str) -> bool:
@@ -27,6 +29,15 @@ def refuse_edit(actor: Actor, desk_id: str, own: bool = False) -> None:
     reason = policy.entry_edit_refusal(actor, desk_id, own=own)
     if reason is not None:
         raise DatabankNotAllowed(reason)
+
+
+def refuse_move_or_stale(actor: Actor, record: EditedMixin, version: int, changes: dict[str, Any]) -> None:
+    """A record moved to another desk needs the right on that desk too; a save based on a version older than
+    the record's is refused (someone else saved in between)."""
+    if "desk_id" in changes:
+        refuse_edit(actor, str(changes["desk_id"] or ""))
+    if record.version != version:
+        raise StaleEntry(version, record.version)
 
 
 def require_reader(actor: Actor) -> None:

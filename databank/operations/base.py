@@ -6,9 +6,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.cases import CaseService
@@ -16,7 +16,10 @@ from engine.db import writing
 from engine.files import FileStore
 from engine.models import utcnow
 
-from ..errors import StaleEntry
+from ..errors import EntryNotFound, StaleEntry
+from ..models import EditedMixin
+
+Record = TypeVar("Record", bound=EditedMixin)
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,18 @@ class DatabankBase:
                 yield session
         except StaleDataError as exc:  # two saves of the same version at once: the second one loses
             raise StaleEntry(0, 0) from exc
+
+    @staticmethod
+    def _found(session: Session, model: type[Record], record_id: int, not_found: str, *loaded: Any) -> Record:
+        """The record with its `loaded` relationships, or EntryNotFound (`not_found`: the message's key)."""
+        record = session.get(model, record_id, options=[selectinload(r) for r in loaded])
+        if record is None:
+            raise EntryNotFound(not_found, id=record_id)
+        return record
+
+    @staticmethod
+    def _created(session: Session, record: Record) -> Record:
+        """A new record in the session, with its id."""
+        session.add(record)
+        session.flush()
+        return record

@@ -4,16 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.cases import Actor
 from engine.i18n import DEFAULT_LANGUAGE
 
 from .. import esco
-from ..errors import DatabankNotAllowed, EntryInvalid, EntryNotFound, StaleEntry
+from ..errors import DatabankNotAllowed, EntryInvalid, EntryNotFound
 from ..models import Profile
-from .access import profile_access, refuse_edit
+from .access import profile_access, refuse_edit, refuse_move_or_stale
 from .base import DatabankBase, Saved
 from .recording import PROFILE_SUBJECT, given_fields, record_change
 from .records import profile_record
@@ -37,14 +37,12 @@ class ProfileOperations(DatabankBase):
 
     def _new_profile(self, session: Session, actor: Actor, draft: ProfileDraft, taxonomy: Taxonomy) -> Profile:
         now = self.clock()
-        profile = Profile(created_by=actor.id, updated_by=actor.id, created_at=now, updated_at=now)
+        profile = Profile.new(actor.id, now)
         with session.no_autoflush:
             apply_profile(profile, draft, taxonomy)
         if profile.consent_to_share:
             profile.consent_recorded_at, profile.consent_recorded_by = now, actor.id
-        session.add(profile)
-        session.flush()
-        return profile
+        return self._created(session, profile)
 
     def update_profile(self, actor: Actor, profile_id: int, version: int, changes: dict[str, Any],
                        locale: str | None = None) -> Saved:
@@ -55,10 +53,7 @@ class ProfileOperations(DatabankBase):
             for name in policy.profile_fields_locked_for(actor, profile.desk_id):
                 if name in changes:
                     raise DatabankNotAllowed("not_allowed.worker_field", field=name)
-            if "desk_id" in changes:
-                refuse_edit(actor, str(changes["desk_id"] or ""))
-            if profile.version != version:
-                raise StaleEntry(version, profile.version)
+            refuse_move_or_stale(actor, profile, version, changes)
             taxonomy = Taxonomy(session)
             draft, problems = check_profile(session, actor, changes, profile, taxonomy, locale=locale)
             if problems:
@@ -69,7 +64,7 @@ class ProfileOperations(DatabankBase):
                 now = self.clock()
                 if profile.consent_to_share != consent_before:
                     profile.consent_recorded_at, profile.consent_recorded_by = now, actor.id
-                profile.updated_at, profile.updated_by = now, actor.id
+                profile.changed_by(actor.id, now)
             session.flush()
             record_change(session, actor, PROFILE_SUBJECT, profile.id, "profile_changed",
                     {"desk": profile.desk_id, "fields": given_fields(changes, PROFILE_FIELDS),
@@ -106,8 +101,5 @@ class ProfileOperations(DatabankBase):
 
     @staticmethod
     def _profile(session: Session, profile_id: int) -> Profile:
-        profile = session.get(Profile, profile_id, options=[selectinload(Profile.occupations),
-                                                             selectinload(Profile.skills)])
-        if profile is None:
-            raise EntryNotFound("databank.profile_not_found", id=profile_id)
-        return profile
+        return DatabankBase._found(session, Profile, profile_id, "databank.profile_not_found",
+                                   Profile.occupations, Profile.skills)

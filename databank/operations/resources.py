@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from engine.cases import Actor
 from engine.files import TYPES, detect_type, safe_filename
 from engine.i18n import DEFAULT_LANGUAGE
 
-from ..errors import DatabankError, EntryInvalid, EntryNotFound, Problem, StaleEntry
+from ..errors import DatabankError, EntryInvalid, EntryNotFound, Problem
 from ..models import Resource, ResourceFile, ResourceTranslation
-from .access import refuse_edit, require_reader
+from .access import refuse_edit, refuse_move_or_stale, require_reader
 from .base import DatabankBase, Saved
 from .recording import RESOURCE_SUBJECT, given_fields, record_change
 from .records import resource_record
@@ -43,28 +43,22 @@ class ResourceOperations(DatabankBase):
             return Saved(resource.id, resource.version)
 
     def _new_resource(self, session: Session, actor: Actor, draft: ResourceDraft) -> Resource:
-        now = self.clock()
-        resource = Resource(created_by=actor.id, updated_by=actor.id, created_at=now, updated_at=now)
+        resource = Resource.new(actor.id, self.clock())
         apply_resource(resource, draft)
-        session.add(resource)
-        session.flush()
-        return resource
+        return self._created(session, resource)
 
     def update_resource(self, actor: Actor, resource_id: int, version: int, changes: dict[str, Any],
                         locale: str | None = None) -> Saved:
         with self._transaction() as session:
             resource = self._resource(session, resource_id)
             refuse_edit(actor, resource.desk_id)
-            if "desk_id" in changes:
-                refuse_edit(actor, str(changes["desk_id"] or ""))
-            if resource.version != version:
-                raise StaleEntry(version, resource.version)
+            refuse_move_or_stale(actor, resource, version, changes)
             draft, problems = check_resource(session, actor, changes, resource, locale=locale)
             if problems:
                 raise EntryInvalid(problems)
             with session.no_autoflush:
                 apply_resource(resource, draft)
-                resource.updated_at, resource.updated_by = self.clock(), actor.id
+                resource.changed_by(actor.id, self.clock())
             session.flush()
             record_change(session, actor, RESOURCE_SUBJECT, resource.id, "resource_changed",
                     {"desk": resource.desk_id, "fields": given_fields(changes, RESOURCE_FIELDS)})
@@ -121,11 +115,8 @@ class ResourceOperations(DatabankBase):
 
     @staticmethod
     def _resource(session: Session, resource_id: int) -> Resource:
-        resource = session.get(Resource, resource_id, options=[selectinload(Resource.files),
-                                                               selectinload(Resource.links)])
-        if resource is None:
-            raise EntryNotFound("databank.resource_not_found", id=resource_id)
-        return resource
+        return DatabankBase._found(session, Resource, resource_id, "databank.resource_not_found",
+                                   Resource.files, Resource.links)
 
     def add_resource_file(self, actor: Actor, resource_id: int, kind: str, filename: str, content: bytes,
                           caption: str = "", public: bool | None = None) -> int:

@@ -11,6 +11,7 @@ from engine import (
 )
 from engine.models import Case, CaseDocument, Desk, Event
 from engine.queries import counts, overdue, timeline
+from engine.requirements import StageState
 from engine.scenarios import sample_file
 
 OPERATOR = Actor.of("op1", ["operator"], ["genova"])
@@ -99,6 +100,23 @@ def test_per_member_items_are_ticked_by_each_worker_for_themselves(service):
     assert "Luca Bianchi" in by_requirement["consent"].message("en")
     assert "Anna Rossi" not in by_requirement["consent"].message("en")
     assert "Luca Bianchi" in by_requirement["consent"].message("it")
+
+
+def test_a_per_member_requirement_says_who_still_has_to_act_and_what_is_left_for_each(service, sessions):  # noqa: ANN001
+    case_id, v = open_group(service)
+    service.tick(case_id, W1, v, "consent")
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        state = StageState.load(session, case, service.library.revision(case.revision_id).pathway)
+        consent = state.requirement_state(state.stage.requirement("consent"))
+        leaflet = state.requirement_state(state.stage.requirement("leaflet"))
+    assert consent.per_member and [(pid, row is not None) for pid, _name, row in consent.by_member] == [
+        ("w1", True), ("w2", False), ("w3", False)]
+    assert consent.still_to_act == ["Luca Bianchi", "Sara Verdi"]
+    assert consent.done_for("w1") and not consent.done_for("w2") and not consent.met
+    assert [r.member_id for r in consent.rows_of("w1")] == ["w1"] and consent.rows_of("w2") == []
+    assert not leaflet.per_member and leaflet.by_member == [] and leaflet.still_to_act == []
+    assert not leaflet.done_for("w1")  # one tick for the group, not given yet
 
 
 def test_an_operator_ticks_a_per_member_item_only_naming_the_member(service):

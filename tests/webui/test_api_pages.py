@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
+from engine import Actor
+from engine.check import check
 from engine.models import AuditEntry
 from tests.webui.conftest import PEOPLE, open_case
 from tests.webui.test_api import Api
 from tests.webui.test_api_webhooks import Partner
-from webui.api.models import ApiToken, ServiceAccount, WebhookDelivery
+from webui.api import operations
+from webui.api.models import ApiToken, ServiceAccount, WebhookDelivery, WebhookEndpoint
+from webui.api.operations import TokenValues
 from webui.models import User
 from webui.notifications.cli import notify
 
@@ -82,6 +87,74 @@ def test_an_admin_registers_a_webhook_sees_its_deliveries_and_replays_one(app, a
         assert as_role("operator").post(f"/admin/integrations/deliveries/{delivery.id}/replay").status_code == 403
     finally:
         partner.close()
+
+
+def _entries(session, subject_type: str) -> list[tuple[str, str, str, dict]]:  # noqa: ANN001
+    return [(e.subject_id, e.type, e.actor_id, e.data) for e in session.scalars(
+        select(AuditEntry).where(AuditEntry.subject_type == subject_type).order_by(AuditEntry.id))]
+
+
+def test_every_integration_change_writes_its_audit_entry_and_the_check_stays_clean(app, as_role, sessions):  # noqa: ANN001
+    admin = as_role("admin")
+    assert admin.post("/admin/integrations/service-accounts", {
+        "account_id": "svc.inps", "display_name": "INPS", "desks": ["genova", "nice"],
+        "name": "prod", "scope": "read", "days": "30"}).status_code == 200
+    assert admin.post("/admin/integrations/webhooks", {
+        "url": "https://partner.example/hook", "event_types": "case_opened stage_entered",
+        "desks": ["genova"]}).status_code == 200
+    with sessions() as session:
+        token = session.scalars(select(ApiToken)).one()
+        endpoint = session.scalars(select(WebhookEndpoint)).one()
+    assert admin.post(f"/admin/integrations/webhooks/{endpoint.id}", {
+        "url": "https://partner.example/hook2", "event_types": "case_opened", "desks": ["genova"]}).status_code == 302
+    assert admin.post(f"/admin/integrations/webhooks/{endpoint.id}", {  # nothing changed: no entry
+        "url": "https://partner.example/hook2", "event_types": "case_opened", "desks": ["genova"]}).status_code == 302
+    assert admin.post(f"/admin/integrations/tokens/{token.id}/revoke").status_code == 302
+    admin_id = PEOPLE["admin"].id
+    with sessions() as session:
+        assert session.get(WebhookEndpoint, endpoint.id).active is False  # the box was left unticked
+        assert _entries(session, "user") == [("svc.inps", "service_account_created", admin_id,
+                                              {"desks": ["genova", "nice"]})]
+        assert _entries(session, "api_token") == [
+            (str(token.id), "token_created", admin_id, {"user": "svc.inps", "name": "prod", "scope": "read",
+                                                        "kind": "service"}),
+            (str(token.id), "token_revoked", admin_id, {})]
+        webhook = _entries(session, "webhook")
+        assert [(subject, kind) for subject, kind, _a, _d in webhook] == [
+            (str(endpoint.id), "webhook_registered"), (str(endpoint.id), "webhook_changed")]
+        assert webhook[1][3]["changes"] == {
+            "url": {"from": "https://partner.example/hook", "to": "https://partner.example/hook2"},
+            "event_types": {"from": ["case_opened", "stage_entered"], "to": ["case_opened"]},
+            "active": {"from": True, "to": False}}
+    assert check(sessions.kw["bind"], app.extensions["opera"].files).problems == []
+
+
+def test_a_taken_service_account_id_leaves_no_account_token_nor_entry(as_role, sessions):  # noqa: ANN001
+    answer = as_role("admin").post("/admin/integrations/service-accounts", {
+        "account_id": PEOPLE["operator"].id, "display_name": "Again", "desks": ["genova"],
+        "name": "prod", "scope": "read", "days": "30"})
+    assert answer.status_code == 400 and "exists already" in answer.text
+    with sessions() as session:
+        assert session.scalars(select(ServiceAccount)).all() == [] and session.scalars(select(ApiToken)).all() == []
+        assert session.scalars(select(AuditEntry)).all() == []
+
+
+def test_a_service_account_whose_token_fails_is_not_created_either(app, people, sessions):  # noqa: ANN001
+    admin = Actor.of(people["admin"].id, people["admin"].roles)
+    with pytest.raises(ValueError):
+        operations.create_service_account(sessions, admin, "svc.half", "Half", ["genova"],
+                                          TokenValues("prod", "everything", 30))
+    with sessions() as session:
+        assert session.get(User, "svc.half") is None and session.get(ServiceAccount, "svc.half") is None
+        assert session.scalars(select(AuditEntry)).all() == []
+
+
+def test_replaying_an_unknown_delivery_is_not_found_and_writes_nothing(as_role, sessions):  # noqa: ANN001
+    admin = as_role("admin")
+    assert admin.post("/admin/integrations/deliveries/4242/replay").status_code == 404
+    assert admin.post(f"/admin/integrations/deliveries/{2**40}/replay").status_code == 404
+    with sessions() as session:
+        assert session.scalars(select(AuditEntry)).all() == []
 
 
 def test_the_reference_page_loads_the_vendored_swagger_ui(app):  # noqa: ANN001

@@ -2,7 +2,7 @@
 service accounts and their tokens, the webhooks and their delivery log (with a replay button).
 
 A new token or webhook secret is shown once, on the page that created it; only its hash (a token) is kept.
-Every change is one transaction with its audit entry."""
+Every change is an operation of webui/api/operations.py: one transaction with its audit entry."""
 from __future__ import annotations
 
 import re
@@ -12,19 +12,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from engine.audit import record
-from engine.db import writing
 from engine.models import Desk, utcnow
 
-from ..access import roles_required
-from ..models import DeskMembership, User
+from ..access import actor, roles_required
+from ..admin.operations import AdminRefused
+from ..models import User
 from ..routing import posted_text
 from ..services import db, services
+from . import operations
 from .models import SCOPES, ApiToken, ServiceAccount, WebhookDelivery, WebhookEndpoint
-from .tokens import MAX_DAYS, create_token, revoke
-from .webhooks import change_endpoint, register_endpoint, replay
+from .operations import TokenValues, WebhookValues
+from .tokens import MAX_DAYS
 
 bp = Blueprint("integrations", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/integrations")
@@ -33,12 +32,7 @@ EVENT_TYPE = re.compile(r"^(\*|[a-z_]{2,32})$")
 MAX_ID = 2**31 - 1
 
 
-def _audit(session: Session, subject_type: str, subject_id: Any, type_: str, **data: Any) -> None:
-    record(session.connection(), subject_type=subject_type, subject_id=subject_id, type=type_,
-           actor_id=current_user.id, actor_roles=current_user.roles, data=data)
-
-
-def _token_fields() -> tuple[str, str, int] | None:
+def _token_fields() -> TokenValues | None:
     name = posted_text("name", 100)
     scope = request.form.get("scope", "")
     try:
@@ -49,18 +43,12 @@ def _token_fields() -> tuple[str, str, int] | None:
         flash(_("Give the token a name, a scope and a validity between 1 and %(days)s days.", days=MAX_DAYS),
               "error")
         return None
-    return name, scope, days
+    return TokenValues(name, scope, days)
 
 
 def _new_token(user_id: str, kind: str) -> str | None:
     fields = _token_fields()
-    if fields is None:
-        return None
-    name, scope, days = fields
-    with writing(services().sessions).begin() as session:
-        row, plain = create_token(session, user_id, name=name, scope=scope, days=days, created_by=current_user.id)
-        _audit(session, "api_token", row.id, "token_created", user=user_id, name=name, scope=scope, kind=kind)
-    return plain
+    return None if fields is None else operations.issue_token(services().sessions, actor(), user_id, fields, kind)
 
 
 # --- a user's own tokens ----------------------------------------------------------------------------------
@@ -78,10 +66,8 @@ def my_tokens():  # noqa: ANN201
 @bp.post("/settings/api-tokens/<int:token_id>/revoke")
 @login_required
 def revoke_my_token(token_id: int):  # noqa: ANN201
-    with writing(services().sessions).begin() as session:
-        if not revoke(session, token_id, current_user.id):
-            abort(404)
-        _audit(session, "api_token", token_id, "token_revoked")
+    if not operations.revoke_token(services().sessions, actor(), token_id, current_user.id):
+        abort(404)
     flash(_("The token is revoked."), "success")
     return redirect(url_for("integrations.my_tokens"))
 
@@ -122,21 +108,15 @@ def create_service_account():  # noqa: ANN201
         flash(_("Give the service account an id (letters, digits, dots, dashes), a name and at least one desk."),
               "error")
         return _overview(), 400
-    if db().get(User, account_id) is not None:
-        flash(_("An account %(id)s exists already.", id=account_id), "error")
+    token = _token_fields()
+    if token is None:
         return _overview(), 400
-    if _token_fields() is None:
+    try:
+        plain = operations.create_service_account(services().sessions, actor(), account_id, display_name, desks,
+                                                  token)
+    except AdminRefused as refused:
+        flash(str(refused.message), "error")
         return _overview(), 400
-    with writing(services().sessions).begin() as session:
-        user = User(id=account_id, email=None, display_name=display_name, password_hash=None, roles=["operator"],
-                    disabled=False, failed_logins=0)
-        user.desk_links = [DeskMembership(desk_id=d) for d in desks]
-        session.add(user)
-        session.flush()  # the account before the row that names it
-        session.add(ServiceAccount(user_id=account_id, created_by=current_user.id))
-        session.flush()
-        _audit(session, "user", account_id, "service_account_created", desks=sorted(desks))
-    plain = _new_token(account_id, "service")
     return _overview(new_token=plain, new_token_for=account_id)
 
 
@@ -152,15 +132,13 @@ def create_service_token(account_id: str):  # noqa: ANN201
 @bp.post("/admin/integrations/tokens/<int:token_id>/revoke")
 @roles_required("admin")
 def revoke_token(token_id: int):  # noqa: ANN201
-    with writing(services().sessions).begin() as session:
-        if not revoke(session, token_id, None):
-            abort(404)
-        _audit(session, "api_token", token_id, "token_revoked")
+    if not operations.revoke_token(services().sessions, actor(), token_id, None):
+        abort(404)
     flash(_("The token is revoked."), "success")
     return redirect(url_for("integrations.admin_overview"))
 
 
-def _webhook_fields() -> tuple[str, list[str], list[str]] | None:
+def _webhook_fields() -> WebhookValues | None:
     """The address, event types and desks typed for a webhook; None (with the message) if not valid."""
     url = (request.form.get("url") or "").strip()
     types = [t.strip() for t in (request.form.get("event_types") or "").replace(",", " ").split() if t.strip()]
@@ -169,7 +147,7 @@ def _webhook_fields() -> tuple[str, list[str], list[str]] | None:
             or not all(EVENT_TYPE.match(t) for t in types)):
         flash(_("Give the partner's address (https://...) and the event types it wants (* for all)."), "error")
         return None
-    return url, types, desks
+    return WebhookValues(url, types, desks)
 
 
 @bp.post("/admin/integrations/webhooks")
@@ -178,12 +156,8 @@ def create_webhook():  # noqa: ANN201
     fields = _webhook_fields()
     if fields is None:
         return _overview(), 400
-    url, types, desks = fields
-    with writing(services().sessions).begin() as session:
-        endpoint = register_endpoint(session, url, types, current_user.id, desks)
-        _audit(session, "webhook", endpoint.id, "webhook_registered", url=url, event_types=types, desks=desks)
-        secret = endpoint.secret
-    return _overview(new_secret=secret, new_secret_for=url)
+    secret = operations.register_webhook(services().sessions, actor(), fields)
+    return _overview(new_secret=secret, new_secret_for=fields.url)
 
 
 def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
@@ -215,12 +189,9 @@ def change_webhook(endpoint_id: int):  # noqa: ANN201
     fields = _webhook_fields()
     if fields is None:
         return _webhook_page(endpoint, 400)
-    url, types, desks = fields
-    with writing(services().sessions).begin() as session:
-        changes = change_endpoint(session.get(WebhookEndpoint, endpoint_id), url, types, desks,
-                                  active=request.form.get("active") == "on")
-        if changes:
-            _audit(session, "webhook", endpoint_id, "webhook_changed", changes=changes)
+    if not operations.change_webhook(services().sessions, actor(), endpoint.id, fields,
+                                      active=request.form.get("active") == "on"):
+        abort(404)
     flash(_("The webhook is saved."), "success")
     return redirect(url_for("integrations.webhook_log", endpoint_id=endpoint_id))
 
@@ -228,14 +199,12 @@ def change_webhook(endpoint_id: int):  # noqa: ANN201
 @bp.post("/admin/integrations/deliveries/<int:delivery_id>/replay")
 @roles_required("admin")
 def replay_delivery(delivery_id: int):  # noqa: ANN201
-    delivery = db().get(WebhookDelivery, delivery_id)
-    if delivery is None:
+    endpoint_id = operations.replay_delivery(services().sessions, actor(), delivery_id) \
+        if delivery_id <= MAX_ID else None
+    if endpoint_id is None:
         abort(404)
-    with writing(services().sessions).begin() as session:
-        replay(session, delivery_id)
-        _audit(session, "webhook", delivery.endpoint_id, "delivery_replayed", delivery=delivery_id)
     flash(_("The delivery will be sent again at the next run of the notifications."), "success")
-    return redirect(url_for("integrations.webhook_log", endpoint_id=delivery.endpoint_id))
+    return redirect(url_for("integrations.webhook_log", endpoint_id=endpoint_id))
 
 
 @bp.get("/api/docs")

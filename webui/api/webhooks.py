@@ -5,6 +5,9 @@ case, signed with HMAC-SHA256, retried with a growing wait; every delivery is a 
 the event's type and desk; unique, so a second run queues nothing twice); `deliver_due` posts what is due.
 A partner checks `X-Opera-Signature: t=<unix time>,v1=<hex>`, where hex is HMAC-SHA256 of "<t>.<body>" with
 its secret (`verify_signature` does it).
+The queued deliveries, their attempts and the cursor are the sending's bookkeeping, not changes of record: they
+keep no audit entry. An admin's changes (an endpoint registered, changed, a delivery replayed) are operations
+with their entry (webui/api/operations.py); `register_endpoint`, `change_endpoint` and `replay` are their steps.
 """
 from __future__ import annotations
 

@@ -50,11 +50,15 @@ class Requirement:
     state: RequirementState
     can_act: bool
     missing: str | None  # the engine's "what is missing" message, localized
-    per_member: list[tuple[str, str, Any]] = field(default_factory=list)  # (person id, name, row or None)
 
     @property
     def spec(self) -> Any:
         return self.state.requirement
+
+    @property
+    def per_member(self) -> list[tuple[str, str, Any]]:
+        """(person id, name, their row or None) for each worker, where each does their part."""
+        return self.state.by_member
 
 
 @dataclass
@@ -156,7 +160,6 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
             visited.append(e.stage_id)
     steps = [StageStep(s, n, s.id == case.stage_id, s.id in visited) for n, s in enumerate(pathway.stages, 1)]
 
-    workers = [(m.person_id, m.display_name or m.person_id) for m in case.members if m.kind == "worker"]
     editable = case.status == "active"
     requirements = []
     documents_by_requirement: dict[str, list[Any]] = {}
@@ -164,11 +167,8 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         spec = rs.requirement
         if isinstance(spec, DocumentRule):
             documents_by_requirement[spec.id] = list(rs.rows)
-        requirement = Requirement(rs, editable and policy.may_act(actor, case, policy.requirement_roles(spec)),
-                                  rs.unmet.message(lang) if rs.unmet else None)
-        if getattr(spec, "per_member", False):
-            requirement.per_member = [(pid, name, rs.done_by.get(pid)) for pid, name in workers]
-        requirements.append(requirement)
+        requirements.append(Requirement(rs, editable and policy.may_act(actor, case, policy.requirement_roles(spec)),
+                                        rs.unmet.message(lang) if rs.unmet else None))
 
     exits = [ExitChoice(e, _exit_target(service, pathway, e, lang), [u.message(lang) for u in state.unmet_for(e)])
              for e in state.stage.exits]

@@ -2,7 +2,7 @@
 is doing, who follows me, upcoming meetings and a plain history — only what concerns me."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -12,9 +12,9 @@ from engine import Actor, policy
 from engine.db import writing
 from engine.i18n import localize
 from engine.models import Case, Desk, Event, utcnow
-from engine.pathway import AssessmentRequirement, ChecklistItem, DocumentRule, Form, Pathway, SignOffRule, Stage
+from engine.pathway import Form, Pathway, Stage
 from engine.queries import describe_event
-from engine.requirements import StageState
+from engine.requirements import RequirementState, StageState
 
 from ..models import CaseNote, User
 from ..notifications.models import OutboxMessage
@@ -23,14 +23,21 @@ from .tasks import for_workers
 
 @dataclass
 class Task:
-    """A requirement the pathway gives to workers, as it stands for me (and, in a group, for the others)."""
+    """A requirement the pathway gives to workers, as the engine says it stands for me (and, in a group, for
+    the others)."""
 
     spec: Any
     done_by_me: bool
     required: bool
-    my_rows: list[Any] = field(default_factory=list)
-    still_to_act: list[str] = field(default_factory=list)  # names of the members who have not done it yet
-    per_member: bool = False
+    my_rows: list[Any]
+    still_to_act: list[str]  # names of the members who have not done it yet
+    per_member: bool
+
+    @classmethod
+    def of(cls, state: RequirementState, me: str) -> "Task":
+        spec = state.requirement
+        return cls(spec, state.done_for(me), isinstance(spec, Form) or spec.required,  # the form is always asked
+                   state.rows_of(me), state.still_to_act, state.per_member)
 
     @property
     def kind(self) -> str:
@@ -95,34 +102,13 @@ def build(session: Session, library: Any, case: Case, reader: Actor, lang: str) 
             steps.append((n, s, "done" if case.status == "closed" else "current"))
         else:
             steps.append((n, s, "done" if s.id in visited else "next"))
-    workers = state.workers
     tasks: list[Task] = []
     desk_work: list[tuple[str, bool]] = []
     for rs in state.requirement_states():
-        spec = rs.requirement
-        label = localize(spec.label or stage.title, lang) if getattr(spec, "label", None) is not None \
-            else localize(stage.title, lang)
-        if not for_workers(spec):
-            desk_work.append((label, rs.met))
-            continue
-        per_member = bool(getattr(spec, "per_member", False))
-        if isinstance(spec, (ChecklistItem, DocumentRule)):
-            if per_member:  # each member's own: the others' rows (their documents) are not shown
-                mine = [r for r in rs.rows if r.member_id == me]
-                done = bool(mine)
-                still = [name for pid, name in workers if pid not in rs.done_by]
-            else:  # one for the whole group
-                mine, done, still = list(rs.rows), rs.met, []
-            tasks.append(Task(spec, done, spec.required, mine, still, per_member))
-        elif isinstance(spec, AssessmentRequirement):
-            done = me in rs.done_by
-            still = [name for pid, name in workers if pid not in rs.done_by]
-            tasks.append(Task(spec, done, spec.required, [], still, True))
-        elif isinstance(spec, Form):
-            tasks.append(Task(spec, rs.met, True, rs.rows))
-        elif isinstance(spec, SignOffRule):
-            done = any(r.actor_id == me for r in rs.rows)
-            tasks.append(Task(spec, done or rs.met, spec.required, [r for r in rs.rows if r.actor_id == me]))
+        if for_workers(rs.requirement):
+            tasks.append(Task.of(rs, me))
+        else:
+            desk_work.append((localize(getattr(rs.requirement, "label", None) or stage.title, lang), rs.met))
     contacts = _contacts(session, case)
     now = utcnow()
     meetings = list(session.scalars(select(CaseNote).where(
@@ -137,7 +123,7 @@ def build(session: Session, library: Any, case: Case, reader: Actor, lang: str) 
     return PathwayPage(
         case=case, pathway=pathway, stage=stage, number=number, steps=steps, tasks=tasks, desk_work=desk_work,
         contacts=contacts, desk=session.get(Desk, case.desk_id), meetings=meetings, history=history,
-        group=[name for _pid, name in workers], form_row=state.forms.get(stage.id))
+        group=[name for _pid, name in state.workers], form_row=state.forms.get(stage.id))
 
 
 def _contacts(session: Session, case: Case) -> list[Contact]:

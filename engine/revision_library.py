@@ -1,0 +1,51 @@
+"""What the pathway and assessment libraries share: files on disk whose valid distinct contents are stored as
+revisions, and what is built from a revision, kept in memory once read (a revision never changes)."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import InvalidOperation
+from .models import RevisionMixin
+
+Built = TypeVar("Built")
+
+
+class RevisionLibrary(Generic[Built]):
+    revision_model: type[RevisionMixin]
+    unknown: tuple[str, str]  # the refusal's code and parameter for a revision that is not stored
+
+    def __init__(self, session_factory: sessionmaker[Session], directory: Path | str | None = None):
+        self.session_factory = session_factory
+        self.directory = Path(directory) if directory else None
+        self._cache: dict[int, Built] = {}
+        self._lock = threading.Lock()
+        self.last_report: list[Any] = []  # the last check of the directory's files
+
+    def _build(self, revision_id: int, document: dict[str, Any]) -> Built:
+        raise NotImplementedError
+
+    def is_cached(self, revision_id: int) -> bool:
+        return revision_id in self._cache
+
+    def revision(self, revision_id: int, session: Session | None = None) -> Built:
+        """What the revision builds (read once, then cached), read in `session` or in a session of its own."""
+        built = self._cache.get(revision_id)
+        if built is not None:
+            return built
+        if session is not None:
+            row = session.get(self.revision_model, revision_id)
+            document = row.document if row else None
+        else:
+            with self.session_factory() as own:
+                row = own.get(self.revision_model, revision_id)
+                document = row.document if row else None
+        if document is None:
+            code, parameter = self.unknown
+            raise InvalidOperation(code, **{parameter: f"#{revision_id}"})
+        built = self._build(revision_id, document)
+        with self._lock:
+            return self._cache.setdefault(revision_id, built)
