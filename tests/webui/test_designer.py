@@ -364,6 +364,24 @@ def test_simulation_replays_the_steps_kept_in_the_page_and_touches_no_real_case(
     assert document["pathway"] == "startup" and document["steps"][0] == {"as": "operator", "tick": item}
 
 
+def test_a_simulated_form_is_read_as_the_case_page_reads_it(app):  # noqa: ANN001
+    from werkzeug.datastructures import MultiDict
+
+    from webui.designer.simulation import step_from_form
+
+    pathway = app.extensions["opera"].library.revision(active_id(app, "community_coop")).pathway
+    stage = next(s for s in pathway.stages if s.form is not None
+                 and {"number", "integer", "boolean"} <= {f.type for f in s.form.fields})
+    number, integer, boolean = (next(f.id for f in stage.form.fields if f.type == t)
+                                for t in ("number", "integer", "boolean"))
+    posted = MultiDict({"action": "submit", "as": "operator", "stage": stage.id, f"field.{number}": "1.500,5",
+                        f"field.{integer}": "2,5", f"field.{boolean}": "true"})
+    with app.test_request_context():
+        step = step_from_form(pathway, posted, "it")
+    # Numbers as written in Italian; a decimal for an integer kept as typed, for the engine to refuse.
+    assert step == {"as": "operator", "submit": {number: 1500.5, integer: "2,5", boolean: True}}
+
+
 def test_running_the_pathways_scenarios_shows_their_results(as_role, app):  # noqa: ANN001
     designer = as_role("designer")
     rid = active_id(app, "spinoff")

@@ -6,6 +6,7 @@ so the same rules hold for the web page, the API and a scenario. Values are conv
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable, Iterable, Mapping
 
 from flask_babel import gettext
@@ -117,11 +118,12 @@ def _plain_number(value: Any) -> str:
 
 
 
-def collect(spec: StageFormSpec, formdata: MultiDict) -> dict[str, Any]:
-    """The posted values as JSON data for the engine (empty fields left out)."""
-    return posted_values(spec.fields, formdata, PREFIX, {
-        "integer": posted_integer,
-        "number": posted_number,
+def collect(spec: StageFormSpec, formdata: MultiDict, prefix: str = PREFIX, lang: str | None = None) -> dict[str, Any]:
+    """The posted values as JSON data for the engine (empty fields left out; numbers as written in `lang`, the
+    page's language unless given)."""
+    return posted_values(spec.fields, formdata, prefix, {
+        "integer": partial(posted_integer, lang=lang),
+        "number": partial(posted_number, lang=lang),
         "boolean": posted_boolean,
     })
 
@@ -148,17 +150,17 @@ def posted_values(items: Iterable[Any], formdata: MultiDict, prefix: str,
     return values
 
 
-def posted_number(raw: str) -> Any:
-    """A number as typed in the page's language ("1.500" is 1500 in Italian); what is not one stays as typed,
-    for the form's check to refuse."""
+def posted_number(raw: str, lang: str | None = None) -> Any:
+    """A number as typed in `lang`, the page's language unless given ("1.500" is 1500 in Italian); what is not
+    one stays as typed, for the form's check to refuse."""
     try:
-        return read_number(raw, request_language())
+        return read_number(raw, lang or request_language())
     except NumberNotRead:
         return raw
 
 
-def posted_integer(raw: str) -> Any:
-    number = posted_number(raw)
+def posted_integer(raw: str, lang: str | None = None) -> Any:
+    number = posted_number(raw, lang)
     return number if isinstance(number, int) else raw
 
 

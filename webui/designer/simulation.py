@@ -5,7 +5,7 @@ engine's (`engine.simulation.simulate`).
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from sqlalchemy.orm import Session
@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from engine import PathwayLibrary
 from engine.assessment_library import AssessmentLibrary
 from engine.errors import InvalidOperation
-from engine.numbers import NumberNotRead, read_number
 from engine.pathway import Pathway
 from engine.scenarios import ACTIONS
 
+from ..cases import stage_form
 from . import operations
 
 MAX_STEPS = 500
@@ -125,32 +125,11 @@ def step_from_form(pathway: Pathway, form: Any, lang: str | None = None) -> dict
     return step
 
 
-def submitted_values(pathway: Pathway, stage_id: str, form: Mapping[str, Any],
-                     lang: str | None = None) -> dict[str, Any]:
-    """The form values of the posted "field.<id>" inputs, typed as the stage's form says (a value that
-    does not parse is kept as typed: the engine refuses it with the field's message)."""
+def submitted_values(pathway: Pathway, stage_id: str, form: Any, lang: str | None = None) -> dict[str, Any]:
+    """The form values of the posted "field.<id>" inputs, typed as the stage's form says and read as the case
+    page reads them (a value that does not parse is kept as typed: the engine refuses it with the field's
+    message)."""
     stage = pathway.stage(stage_id)
-    values: dict[str, Any] = {}
     if stage is None or stage.form is None:
-        return values
-    for f in stage.form.fields:
-        key = f"field.{f.id}"
-        if f.type == "choices":
-            chosen = form.getlist(key)  # type: ignore[attr-defined]
-            if chosen:
-                values[f.id] = chosen
-            continue
-        raw = (form.get(key) or "").strip()
-        if raw == "":
-            continue
-        if f.type == "boolean":
-            values[f.id] = raw in ("true", "yes", "1", "on")
-        elif f.type in ("integer", "number"):
-            try:
-                number = read_number(raw, lang)
-                values[f.id] = number if f.type == "number" or isinstance(number, int) else raw
-            except NumberNotRead:
-                values[f.id] = raw
-        else:
-            values[f.id] = raw
-    return values
+        return {}
+    return stage_form.collect(stage.form, form, prefix="field.", lang=lang)
