@@ -7,8 +7,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import click
 
@@ -158,18 +157,15 @@ def users_group() -> None:
 def users_create(user_id: str, email: str, name: str, roles: tuple[str, ...], desks: tuple[str, ...],
                  language: str | None, password: str) -> None:
     """Create an account (e.g. the first administrator)."""
-    from databank.cli import CLI_ACTOR
-
     from .admin import operations
     from .security import MIN_PASSWORD_LENGTH, hash_password
 
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.BadParameter(f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="password")
-    app = _app()
-    with app.app_context(), _refusals_in_english():
-        operations.create_user(app.extensions["opera"].sessions, CLI_ACTOR, user_id, operations.AccountValues(
-            email=email, display_name=name, roles=list(roles), desks=list(desks), language=language),
-            hash_password(password))
+    values = operations.AccountValues(email=email, display_name=name, roles=list(roles), desks=list(desks),
+                                      language=language)
+    _as_administrator(lambda sessions, actor: operations.create_user(sessions, actor, user_id, values,
+                                                                     hash_password(password)))
     click.echo(f"account {user_id} created ({', '.join(roles)})")
 
 
@@ -185,30 +181,29 @@ def desks_group() -> None:
 @click.option("--region", default="")
 def desks_create(desk_id: str, name: str, country: str, region: str) -> None:
     """Create a help desk."""
-    from databank.cli import CLI_ACTOR
-
     from .admin import operations
 
-    app = _app()
-    with app.app_context(), _refusals_in_english():
-        operations.create_desk(app.extensions["opera"].sessions, CLI_ACTOR, desk_id,
-                               operations.DeskValues(name, country, region))
+    _as_administrator(lambda sessions, actor: operations.create_desk(sessions, actor, desk_id,
+                                                                     operations.DeskValues(name, country, region)))
     click.echo(f"help desk {desk_id} created")
 
 
-@contextmanager
-def _refusals_in_english() -> Iterator[None]:
-    """An administrator's refusal (webui/admin/operations.py) as the command's error, in English."""
-    from flask import current_app
+def _as_administrator(operation: Callable[[Any, Any], Any]) -> None:
+    """Run an administrator's operation (webui/admin/operations.py, given the sessions and the actor) as the
+    command line, in the app; a refusal is the command's error, in English."""
     from flask_babel import force_locale
+
+    from databank.cli import CLI_ACTOR
 
     from .admin.operations import AdminRefused
 
-    try:
-        yield
-    except AdminRefused as refused:
-        with current_app.test_request_context(), force_locale("en"):
-            raise click.ClickException(str(refused.message)) from None
+    app = _app()
+    with app.app_context():
+        try:
+            operation(app.extensions["opera"].sessions, CLI_ACTOR)
+        except AdminRefused as refused:
+            with app.test_request_context(), force_locale("en"):
+                raise click.ClickException(str(refused.message)) from None
 
 
 # --- notifications, invitations, retention (webui/notifications, webui/portal) ----------------------
