@@ -88,9 +88,7 @@ def new_desk():  # noqa: ANN201
 @bp.route("/desks/<desk_id>", methods=["GET", "POST"])
 @area_required("admin")
 def edit_desk(desk_id: str):  # noqa: ANN201
-    desk = db().get(Desk, desk_id)
-    if desk is None:
-        abort(404)
+    desk = _row_or_404(Desk, desk_id)
     form = DeskForm(obj=desk)
     form.id.data = desk.id
     return _submit(form, lambda: operations.change_desk(services().sessions, actor(), desk.id, _desk_values(form)),
@@ -159,9 +157,7 @@ def new_user():  # noqa: ANN201
 @bp.route("/users/<user_id>", methods=["GET", "POST"])
 @area_required("admin")
 def edit_user(user_id: str):  # noqa: ANN201
-    user = db().get(User, user_id)
-    if user is None:
-        abort(404)
+    user = _row_or_404(User, user_id)
     form = UserForm(obj=user if request.method == "GET" else None)
     form.desks.choices = _desk_choices()
     form.id.data = user.id
@@ -186,14 +182,21 @@ def edit_user(user_id: str):  # noqa: ANN201
 @area_required("admin")
 def sign_out_everywhere(user_id: str):  # noqa: ANN201
     """Every login session of the account ends (for one's own account, this one too)."""
-    if db().get(User, user_id) is None:
-        abort(404)
+    _row_or_404(User, user_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     operations.end_sessions(services().sessions, actor(), user_id)
     flash(_("The account is signed out everywhere."), "success")
     return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+def _row_or_404(model: type[Any], key: str) -> Any:
+    """The desk or account the address names (404 for none)."""
+    row = db().get(model, key)
+    if row is None:
+        abort(404)
+    return row
 
 
 def _account_values(form: UserForm) -> operations.AccountValues:

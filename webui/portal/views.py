@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import Any, Callable
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for,
+    Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
+    session, url_for,
 )
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
@@ -23,13 +24,14 @@ from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine import policy
 from engine.models import AssessmentResponse, Case, CaseMember, utcnow
 
-from ..routing import posted_file, posted_id
+from ..routing import posted_file
 from ..access import (
     actor, area_required, document_or_404, followed_case_or_404, managed_case_or_404, roles_required,
 )
 from ..auth import accounts
 from ..cases import operations as case_operations
 from ..cases import stage_form
+from ..cases.views.case import posted_version
 from ..i18n import lang
 from ..models import User
 from ..notifications.models import OutboxMessage
@@ -106,15 +108,11 @@ def case(case_id: int):  # noqa: ANN201
     return render_case(followed_case_or_404(case_id))
 
 
-def _version() -> int:
-    return posted_id(request.form.get("version"))
-
-
 def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, anchor: str = "",
         formdata: Any = None) -> Any:
     """One engine operation with the version the page showed, as the worker; the outcome in plain words."""
     case_row = followed_case_or_404(case_id)
-    version = _version()
+    version = posted_version()
     try:
         operation(actor(), version)
     except ConflictError:
@@ -226,7 +224,7 @@ def questionnaire(case_id: int):  # noqa: ANN201
         answers = q.collect(assessment, request.form)
         try:
             if request.form.get("action") == "submit":
-                services().cases.submit_assessment(case_id, actor(), _version(), answers=answers)
+                services().cases.submit_assessment(case_id, actor(), posted_version(), answers=answers)
                 flash(_("Your answers are sent, thank you."), "success")
                 return redirect(url_for("portal.case", case_id=case_id))
             services().cases.save_assessment_answers(case_id, actor(), answers)
@@ -312,12 +310,19 @@ def _consent_withdrawn(person_id: str) -> bool:
 @bp.post("/my-data/withdraw-consent")
 @roles_required(*PORTAL_ROLES)
 def withdraw_consent():  # noqa: ANN201
+    return _consent_change(_("Tick the box to confirm that you withdraw your consent."),
+                           lambda: withdraw(current_user.id),
+                           _("Your consent is withdrawn: your pathway is on hold and your help desk is told why."))
+
+
+def _consent_change(unticked: str, change: Callable[[], Any], done: str) -> Any:
+    """A change of the worker's consent, made only when they ticked the box that confirms it; then their data
+    page, with what was done."""
     if not ConfirmForm().validate_on_submit() or request.form.get("confirm") != "yes":
-        flash(_("Tick the box to confirm that you withdraw your consent."), "error")
+        flash(unticked, "error")
         return _my_data_page(400)
-    person_id = current_user.id
-    withdraw(person_id)
-    flash(_("Your consent is withdrawn: your pathway is on hold and your help desk is told why."), "success")
+    change()
+    flash(done, "success")
     return redirect(url_for("portal.my_data"))
 
 
@@ -359,12 +364,9 @@ def renewal_text() -> str:
 @bp.post("/my-data/renew-consent")
 @roles_required(*PORTAL_ROLES)
 def renew_consent():  # noqa: ANN201
-    if not ConfirmForm().validate_on_submit() or request.form.get("confirm") != "yes":
-        flash(_("Tick the box to confirm that you give your consent again."), "error")
-        return _my_data_page(400)
-    consent.renew_consent(actor(), lang(), _consent_text_version(), renewal_text())
-    flash(_("Your consent is recorded. Your help desk resumes your pathway."), "success")
-    return redirect(url_for("portal.my_data"))
+    return _consent_change(_("Tick the box to confirm that you give your consent again."),
+                           lambda: consent.renew_consent(actor(), lang(), _consent_text_version(), renewal_text()),
+                           _("Your consent is recorded. Your help desk resumes your pathway."))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -394,22 +396,22 @@ def password():  # noqa: ANN201
 
 # --- invitations and sign-in links ------------------------------------------------------------------
 
-def _link(token: str, purpose: str) -> tuple[AccessToken, User] | None:
-    """The valid link a token names (see tokens.find), and the account it is for."""
+def _link_or_410(token: str, purpose: str) -> tuple[AccessToken, User]:
+    """The valid link a token names (see tokens.find), and the account it is for; the page of an expired link
+    (410) for none."""
     row = tokens.find(db(), token, purpose)
-    return None if row is None else (row, db().get(User, row.user_id))
+    if row is None:
+        abort(_link_expired())
+    return row, db().get(User, row.user_id)
 
 
-def _link_expired():  # noqa: ANN202
-    return render_template("portal/link_expired.html"), 410
+def _link_expired() -> Response:
+    return make_response(render_template("portal/link_expired.html"), 410)
 
 
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
 def welcome(token: str):  # noqa: ANN201
-    found = _link(token, tokens.INVITATION)
-    if found is None:
-        return _link_expired()
-    row, user = found
+    row, user = _link_or_410(token, tokens.INVITATION)
     form = WelcomeForm()
     status = 200
     if form.validate_on_submit():
@@ -453,10 +455,7 @@ def _asked_recently(user_id: str) -> bool:
 @bp.route("/sign-in/<token>", methods=["GET", "POST"])
 def sign_in(token: str):  # noqa: ANN201
     # GET only shows a button: mail scanners that open links must not spend them.
-    found = _link(token, tokens.SIGN_IN)
-    if found is None:
-        return _link_expired()
-    row, user = found
+    row, user = _link_or_410(token, tokens.SIGN_IN)
     form = ConfirmForm()
     if form.validate_on_submit():
         if not user.is_active or not tokens.spend(services().sessions, row):

@@ -21,7 +21,7 @@ from ...services import db, services
 from .. import operations, stage_form
 from ..forms import MeetingForm, NoteForm
 from . import CASE_ROLES, bp
-from .case import _conflict, _version, act, render_case
+from .case import _conflict, act, posted_version, render_case
 
 
 def _member_arg() -> str | None:
@@ -79,9 +79,9 @@ def submit_form(case_id: int):  # noqa: ANN201
         return render_case(case_row, 422, error=_("This stage has no form."), where="req-form")
     data = stage_form.collect(spec.form, request.form)
     keep = {"stage_form": request.form}
-    if _version() != case_row.version:
+    if posted_version() != case_row.version:
         # Stale before anything else: say what changed (the engine checks again, atomically, on saving).
-        return _conflict(case_row, _version(), keep)
+        return _conflict(case_row, posted_version(), keep)
     problems = stage_form.validate(spec.form, data)
     if problems:
         messages = {name: [u.message(lang()) for u in items] for name, items in problems.items()}

@@ -92,7 +92,8 @@ def case(case_id: int):  # noqa: ANN201
     return render_case(visible_case_or_404(case_id))
 
 
-def _version() -> int:
+def posted_version() -> int:
+    """The version of the case the page showed: an operation on a case that changed since is refused."""
     return posted_id(request.form.get("version"))
 
 
@@ -101,7 +102,7 @@ def act(case_id: int, operation: Callable[[Any, int], Receipt], done: str, *, ke
     """Run one engine operation on the case with the version the page showed; show the outcome — a refusal
     at `where`, the place of the page the action was posted from (by default its anchor, or its `action`)."""
     case_row = visible_case_or_404(case_id)
-    version = _version()
+    version = posted_version()
     where = where or anchor or ("action-" + keep["action"] if keep and keep.get("action") else None)
     try:
         receipt = operation(actor(), version)

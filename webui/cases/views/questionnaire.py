@@ -12,7 +12,7 @@ from ...i18n import lang
 from ...services import db, services
 from .. import stage_form
 from . import CASE_ROLES, bp
-from .case import _version
+from .case import posted_version
 
 
 def _questionnaire_context(case_id: int, person_id: str):  # noqa: ANN202
@@ -51,7 +51,7 @@ def questionnaire(case_id: int, person_id: str):  # noqa: ANN201
         answers = q.collect(assessment, request.form)
         try:
             if request.form.get("action") == "submit":
-                services().cases.submit_assessment(case_id, actor(), _version(), person_id=person_id,
+                services().cases.submit_assessment(case_id, actor(), posted_version(), person_id=person_id,
                                                    answers=answers)
                 flash(_("The answers of %(name)s are submitted.", name=worker.display_name), "success")
                 return redirect(url_for("cases.case", case_id=case_id, _anchor="req-assessment"))
