@@ -1,9 +1,42 @@
-"""The shapes the JSON API reads and writes (marshmallow schemas, from which the OpenAPI document is built)."""
+"""The shapes the JSON API reads and writes (marshmallow schemas, from which the OpenAPI document is built).
+
+A response's shape is declared with `response`: every field of a response is always there (`nullable` where it
+may be null). What an operation takes is a plain schema, each field with its own limits.
+"""
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
+from marshmallow.fields import Boolean, DateTime, Dict, Float, Integer, Raw, String
 
 STATUSES = ("open", "active", "on_hold", "closed", "all")
+
+
+def response(name: str, base: type[Schema] = Schema, /, **shape: Any) -> type[Schema]:
+    """The schema of a response body named `name` (extending `base`): each keyword is a field that is always
+    there, given as a field (class or instance), a schema (nested) or a one-item list of either (a list)."""
+    always_there = {}
+    for key, kind in shape.items():
+        field = _field(kind)
+        field.required = True
+        always_there[key] = field
+    return base.from_dict(always_there, name=name)
+
+
+def nullable(kind: Any) -> fields.Field:
+    """A field of a response that may be null (a kind as `response` takes it)."""
+    field = _field(kind)
+    field.allow_none = True
+    return field
+
+
+def _field(kind: Any) -> fields.Field:
+    if isinstance(kind, list):
+        return fields.List(_field(kind[0]))
+    if isinstance(kind, type) and issubclass(kind, Schema):
+        return fields.Nested(kind)
+    return kind() if isinstance(kind, type) else kind
 
 
 class Problem(Schema):
@@ -21,96 +54,42 @@ class Problem(Schema):
     exit = fields.String()
 
 
-class Desk(Schema):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    country = fields.String(required=True)
-    region = fields.String(allow_none=True)
-
-
-class Member(Schema):
-    person_id = fields.String(required=True)
-    kind = fields.String(required=True)
-    display_name = fields.String(required=True)
-
-
-class CaseSummary(Schema):
-    id = fields.Integer(required=True)
-    title = fields.String(required=True)
-    desk_id = fields.String(required=True)
-    pathway_id = fields.String(required=True)
-    stage_id = fields.String(required=True)
-    status = fields.String(required=True)
-    outcome = fields.String(allow_none=True)
-    version = fields.Integer(required=True)
-    opened_at = fields.DateTime(required=True)
-    due_at = fields.DateTime(allow_none=True)
-    members = fields.List(fields.Nested(Member), required=True)
-
-
-class CasePage(Schema):
-    cases = fields.List(fields.Nested(CaseSummary), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
-
-
-class Unmet(Schema):
-    code = fields.String(required=True)
-    requirement = fields.String(allow_none=True)
-    message = fields.String(required=True)
-
-
-class Requirement(Schema):
-    id = fields.String(required=True)
-    kind = fields.String(required=True)
-    label = fields.String(required=True)
-    met = fields.Boolean(required=True)
-    missing = fields.Nested(Unmet, allow_none=True)
-
-
-class ExitState(Schema):
-    id = fields.String(required=True)
-    label = fields.String(required=True)
-    allowed = fields.Boolean(required=True)
-    missing = fields.List(fields.Nested(Unmet), required=True)
-
-
-class Stage(Schema):
-    id = fields.String(required=True)
-    title = fields.String(required=True)
-    requirements = fields.List(fields.Nested(Requirement), required=True)
-    exits = fields.List(fields.Nested(ExitState), required=True)
-
-
-class CaseDetail(CaseSummary):
-    revision_id = fields.Integer(required=True)
-    stage = fields.Nested(Stage, required=True)
-
-
-class TimelineEvent(Schema):
-    seq = fields.Integer(required=True)
-    type = fields.String(required=True)
-    actor_id = fields.String(required=True)
-    at = fields.DateTime(required=True)
-    stage_id = fields.String(allow_none=True)
-    data = fields.Dict(required=True)
-
-
-class Timeline(Schema):
-    events = fields.List(fields.Nested(TimelineEvent), required=True)
-
-
-class Receipt(Schema):
-    case_id = fields.Integer(required=True)
-    version = fields.Integer(required=True)
-    event_type = fields.String(required=True)
-    new_case_id = fields.Integer(allow_none=True)
-    document_id = fields.Integer(allow_none=True)
+Desk = response("Desk", id=String, name=String, country=String, region=nullable(String))
+Member = response("Member", person_id=String, kind=String, display_name=String)
+CaseSummary = response(
+    "CaseSummary", id=Integer, title=String, desk_id=String, pathway_id=String, stage_id=String, status=String,
+    outcome=nullable(String), version=Integer, opened_at=DateTime, due_at=nullable(DateTime), members=[Member])
+CasePage = response("CasePage", cases=[CaseSummary], next_cursor=nullable(String))
+Unmet = response("Unmet", code=String, requirement=nullable(String), message=String)
+Requirement = response("Requirement", id=String, kind=String, label=String, met=Boolean, missing=nullable(Unmet))
+ExitState = response("ExitState", id=String, label=String, allowed=Boolean, missing=[Unmet])
+Stage = response("Stage", id=String, title=String, requirements=[Requirement], exits=[ExitState])
+CaseDetail = response("CaseDetail", CaseSummary, revision_id=Integer, stage=Stage)
+TimelineEvent = response("TimelineEvent", seq=Integer, type=String, actor_id=String, at=DateTime,
+                         stage_id=nullable(String), data=Dict)
+Timeline = response("Timeline", events=[TimelineEvent])
+Receipt = response("Receipt", case_id=Integer, version=Integer, event_type=String, new_case_id=nullable(Integer),
+                   document_id=nullable(Integer))
 
 
 # --- what the operations take -------------------------------------------------------------------------
 
 _ID = validate.Length(min=1, max=64)
+_ROW_ID = validate.Range(min=1, max=2**31 - 1)  # a row of an integer column
 _REASON = validate.Length(min=1, max=2000)
+_COMMENT = validate.Length(max=2000)
+
+
+def _upload() -> fields.Field:
+    """A file posted as multipart/form-data."""
+    return fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class JobFigures(Schema):
+    """The jobs a case created and kept, told when it leaves a stage or closes (both optional)."""
+
+    jobs_created = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
+    jobs_kept = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
 
 
 class CaseFilters(Schema):
@@ -149,19 +128,17 @@ class FormAnswers(Schema):
 
 class SignOff(Schema):
     signoff = fields.String(required=True, validate=_ID)
-    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+    comment = fields.String(load_default="", validate=_COMMENT)
 
 
 class SignOffRequest(Schema):
     signoff = fields.String(required=True, validate=_ID)
     person = fields.String(required=True, validate=_ID)  # the account asked
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = fields.String(load_default="", validate=_COMMENT)
 
 
-class Advance(Schema):
+class Advance(JobFigures):
     exit = fields.String(required=True, validate=_ID)
-    jobs_created = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
-    jobs_kept = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
 
 
 class Reason(Schema):
@@ -182,7 +159,7 @@ class Switch(Reason):
 class DocumentUpload(Schema):
     requirement = fields.String(required=True, validate=_ID)
     member = fields.String(validate=_ID)
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    file = _upload()
 
 
 class AssessmentAnswers(Schema):
@@ -192,23 +169,12 @@ class AssessmentAnswers(Schema):
 
 class PathwayChoice(Schema):
     pathway = fields.String(required=True, validate=_ID)
-    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    reason = fields.String(load_default="", validate=_COMMENT)
 
 
-class RankedPathway(Schema):
-    pathway = fields.String(required=True)
-    points = fields.Float(required=True)
-
-
-class Recommendation(Schema):
-    pathways = fields.List(fields.Nested(RankedPathway), required=True)
-
-
-class PathwaySummary(Schema):
-    id = fields.String(required=True)
-    version = fields.String(required=True)
-    title = fields.String(required=True)
-    stages = fields.List(fields.Dict(), required=True)
+RankedPathway = response("RankedPathway", pathway=String, points=Float)
+Recommendation = response("Recommendation", pathways=[RankedPathway])
+PathwaySummary = response("PathwaySummary", id=String, version=String, title=String, stages=[Dict])
 
 
 class PathwayText(Schema):
@@ -216,19 +182,9 @@ class PathwayText(Schema):
     text = fields.String(required=True, validate=validate.Length(max=1024 * 1024))
 
 
-class FileProblem(Schema):
-    file = fields.String(required=True)
-    line = fields.Integer(required=True)
-    column = fields.Integer(required=True)
-    severity = fields.String(required=True)
-    code = fields.String(required=True)
-    path = fields.String(required=True)
-    message = fields.String(required=True)
-
-
-class PathwayCheck(Schema):
-    valid = fields.Boolean(required=True)
-    problems = fields.List(fields.Nested(FileProblem), required=True)
+FileProblem = response("FileProblem", file=String, line=Integer, column=Integer, severity=String, code=String,
+                       path=String, message=String)
+PathwayCheck = response("PathwayCheck", valid=Boolean, problems=[FileProblem])
 
 
 class MonitoringFilters(Schema):
@@ -240,30 +196,12 @@ class MonitoringFilters(Schema):
     until = fields.Date()
 
 
-class Figure(Schema):
-    table = fields.String(required=True)
-    pathway = fields.String(required=True)
-    item = fields.String(required=True)
-    label = fields.String(required=True)
-    value = fields.Raw(required=True, metadata={"oneOf": [{"type": "number"}, {"type": "string", "const": "<5"}]})
-
-
-class Figures(Schema):
-    figures = fields.List(fields.Nested(Figure), required=True)
-
-
-class FacetValue(Schema):
-    code = fields.String(required=True)
-    label = fields.String(required=True)
-    count = fields.Integer(required=True)
-
-
-class DatabankPage(Schema):
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
-    items = fields.List(fields.Dict(), required=True)
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValue)), required=True)
+Figure = response("Figure", table=String, pathway=String, item=String, label=String,
+                  value=Raw(metadata={"oneOf": [{"type": "number"}, {"type": "string", "const": "<5"}]}))
+Figures = response("Figures", figures=[Figure])
+FacetValue = response("FacetValue", code=String, label=String, count=Integer)
+DatabankPage = response("DatabankPage", total=Integer, page=Integer, per_page=Integer, items=[Dict],
+                        facets=Dict(keys=String(), values=fields.List(fields.Nested(FacetValue))))
 
 
 class DatabankSearch(Schema):
@@ -277,33 +215,22 @@ class DatabankSearch(Schema):
         unknown = "include"
 
 
-class Suggestion(Schema):
-    kind = fields.String(required=True)
-    id = fields.Integer(required=True)
-    score = fields.Float(required=True)
-    reasons = fields.List(fields.String(), required=True)
-    record = fields.Dict(required=True)
-
-
-class Suggestions(Schema):
-    resources = fields.List(fields.Nested(Suggestion), required=True)
-    profiles = fields.List(fields.Nested(Suggestion), required=True)
+Suggestion = response("Suggestion", kind=String, id=Integer, score=Float, reasons=[String], record=Dict)
+Suggestions = response("Suggestions", resources=[Suggestion], profiles=[Suggestion])
 
 
 class Reservation(Schema):
-    resource_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    resource_id = fields.Integer(required=True, validate=_ROW_ID)
 
 
-class DatabankEntry(Schema):
-    entry = fields.Dict(required=True)  # the profile or resource as its page shows it to the caller
+# The profile or resource as its page shows it to the caller.
+DatabankEntry = response("DatabankEntry", entry=Dict)
 
 
 # --- more of a case: closing, people, documents, notes, questionnaires -------------------------------------
 
-class Close(Reason):
+class Close(Reason, JobFigures):
     outcome = fields.String(required=True, validate=_ID)
-    jobs_created = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
-    jobs_kept = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
 
 
 class MemberChange(Schema):
@@ -315,20 +242,9 @@ class MentorChoice(Schema):
     mentor = fields.String(required=True, validate=_ID)  # the mentor's account id
 
 
-class Document(Schema):
-    id = fields.Integer(required=True)
-    stage_id = fields.String(required=True)
-    requirement = fields.String(required=True)
-    member = fields.String(allow_none=True, required=True)
-    filename = fields.String(required=True)
-    content_type = fields.String(required=True)
-    size = fields.Integer(required=True)
-    uploaded_by = fields.String(required=True)
-    uploaded_at = fields.DateTime(required=True)
-
-
-class Documents(Schema):
-    documents = fields.List(fields.Nested(Document), required=True)
+Document = response("Document", id=Integer, stage_id=String, requirement=String, member=nullable(String),
+                    filename=String, content_type=String, size=Integer, uploaded_by=String, uploaded_at=DateTime)
+Documents = response("Documents", documents=[Document])
 
 
 class NewNote(Schema):
@@ -338,80 +254,31 @@ class NewNote(Schema):
     place = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-class Note(Schema):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    author_id = fields.String(required=True)
-    body = fields.String(required=True)
-    meeting_at = fields.DateTime(allow_none=True, required=True)
-    place = fields.String(allow_none=True, required=True)
-    created_at = fields.DateTime(required=True)
-
-
-class Notes(Schema):
-    notes = fields.List(fields.Nested(Note), required=True)
-
-
-class RankedTarget(Schema):
-    target = fields.String(required=True)
-    points = fields.Float(required=True)
-    reasons = fields.List(fields.String(), required=True)
-
-
-class PersonAssessment(Schema):
-    person_id = fields.String(required=True)
-    assessment_id = fields.String(required=True)
-    revision_id = fields.Integer(required=True)
-    stage_id = fields.String(required=True)
-    submitted = fields.Boolean(required=True)
-    submitted_at = fields.DateTime(allow_none=True, required=True)
-    scores = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True, required=True)
-    pathways = fields.List(fields.Nested(RankedTarget), required=True)
-    supply_chains = fields.List(fields.Nested(RankedTarget), required=True)
-
-
-class Assessments(Schema):
-    assessments = fields.List(fields.Nested(PersonAssessment), required=True)
+Note = response("Note", id=Integer, kind=String, author_id=String, body=String, meeting_at=nullable(DateTime),
+                place=nullable(String), created_at=DateTime)
+Notes = response("Notes", notes=[Note])
+RankedTarget = response("RankedTarget", target=String, points=Float, reasons=[String])
+PersonAssessment = response(
+    "PersonAssessment", person_id=String, assessment_id=String, revision_id=Integer, stage_id=String,
+    submitted=Boolean, submitted_at=nullable(DateTime), scores=nullable(Dict(keys=String(), values=Float())),
+    pathways=[RankedTarget], supply_chains=[RankedTarget])
+Assessments = response("Assessments", assessments=[PersonAssessment])
 
 
 # --- pathway revisions ---------------------------------------------------------------------------------------
 
-class RevisionSummary(Schema):
-    id = fields.Integer(required=True)
-    pathway_id = fields.String(required=True)
-    version = fields.String(required=True)
-    content_hash = fields.String(required=True)
-    active = fields.Boolean(required=True)
-    created_at = fields.DateTime(required=True)
-    created_by = fields.String(allow_none=True, required=True)
-
-
-class Revisions(Schema):
-    revisions = fields.List(fields.Nested(RevisionSummary), required=True)
-
-
-class Revision(RevisionSummary):
-    source_file = fields.String(required=True)
-    source_text = fields.String(required=True)
-    document = fields.Dict(required=True)  # the pathway as it runs (shared fragments inlined)
+RevisionSummary = response("RevisionSummary", id=Integer, pathway_id=String, version=String, content_hash=String,
+                           active=Boolean, created_at=DateTime, created_by=nullable(String))
+Revisions = response("Revisions", revisions=[RevisionSummary])
+# A revision with its source and the pathway as it runs (shared fragments inlined).
+Revision = response("Revision", RevisionSummary, source_file=String, source_text=String, document=Dict)
 
 
 # --- parties -------------------------------------------------------------------------------------------------
 
-class Party(Schema):
-    id = fields.Integer(required=True)
-    role = fields.String(required=True)
-    organisation = fields.String(required=True)
-    name = fields.String(required=True)
-    email = fields.String(allow_none=True, required=True)
-    phone = fields.String(allow_none=True, required=True)
-    language = fields.String(required=True)
-    account_id = fields.String(allow_none=True, required=True)
-    added_at = fields.DateTime(required=True)
-
-
-class Parties(Schema):
-    parties = fields.List(fields.Nested(Party), required=True)
+Party = response("Party", id=Integer, role=String, organisation=String, name=String, email=nullable(String),
+                 phone=nullable(String), language=String, account_id=nullable(String), added_at=DateTime)
+Parties = response("Parties", parties=[Party])
 
 
 class NewParty(Schema):
@@ -424,14 +291,14 @@ class NewParty(Schema):
 
 
 class SigningLink(Schema):
-    party = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    party = fields.Integer(required=True, validate=_ROW_ID)
     signoff = fields.String(required=True, validate=_ID)
 
 
 class PaperDecision(Schema):
     requirement = fields.String(required=True, validate=_ID)
-    party = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))  # a party's sign-off
+    party = fields.Integer(validate=_ROW_ID)  # a party's sign-off
     member = fields.String(validate=_ID)  # or a worker's checklist item
     decision = fields.String(load_default="approve", validate=validate.OneOf(("approve", "request_changes", "decline")))
-    comment = fields.String(load_default="", validate=validate.Length(max=2000))
-    evidence = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    comment = fields.String(load_default="", validate=_COMMENT)
+    evidence = _upload()

@@ -116,8 +116,6 @@ def _plain_number(value: Any) -> str:
     return str(value)
 
 
-
-
 def collect(spec: StageFormSpec, formdata: MultiDict, prefix: str = PREFIX, lang: str | None = None) -> dict[str, Any]:
     """The posted values as JSON data for the engine (empty fields left out; numbers as written in `lang`, the
     page's language unless given)."""
