@@ -41,6 +41,7 @@ from .views import (
     problems,
 )
 
+
 def _require(area: str) -> None:
     """The access policy's area, as the pages of the same things are gated (403 otherwise)."""
     if not access.may_enter(area):
@@ -140,9 +141,6 @@ def monitoring(_filters: dict[str, Any]):  # noqa: ANN201
                         for t, p, i, label, v in rows]}
 
 
-
-
-
 # --- the databank ------------------------------------------------------------------------------------------
 
 def _page(result: Any) -> dict[str, Any]:
@@ -158,30 +156,23 @@ def _fresh_indexes() -> None:
     db().rollback()
 
 
-def _search(kind: str) -> dict[str, Any]:
-    _require("databank")
-    _fresh_indexes()
-    args = ListArgs.read(kind, request.args)
-    search = search_profiles if kind == "profiles" else search_resources
-    return _page(search(db(), _actor(), args.query(current_app.config["PAGE_SIZE"]), api_language()))
+def _databank_list(kind: str, summary: str) -> None:
+    """GET /databank/<kind>: the entries of a kind with the databank page's search and facets."""
+    def view(_args: dict[str, Any]):  # noqa: ANN202
+        _require("databank")
+        _fresh_indexes()
+        args = ListArgs.read(kind, request.args)
+        search = search_profiles if kind == "profiles" else search_resources
+        return _page(search(db(), _actor(), args.query(current_app.config["PAGE_SIZE"]), api_language()))
+
+    view.__name__, view.__doc__ = f"databank_{kind}", summary
+    bp.get(f"/databank/{kind}")(bp.arguments(schemas.DatabankSearch, location="query")(
+        bp.response(200, schemas.DatabankPage)(problems(400, *READ_PROBLEMS)(view))))
 
 
-@bp.get("/databank/profiles")
-@bp.arguments(schemas.DatabankSearch, location="query")
-@bp.response(200, schemas.DatabankPage)
-@problems(400, *READ_PROBLEMS)
-def databank_profiles(_args: dict[str, Any]):  # noqa: ANN201
-    """Professional profiles with the databank page's search and facets (personal parts as the page shows)."""
-    return _search("profiles")
-
-
-@bp.get("/databank/resources")
-@bp.arguments(schemas.DatabankSearch, location="query")
-@bp.response(200, schemas.DatabankPage)
-@problems(400, *READ_PROBLEMS)
-def databank_resources(_args: dict[str, Any]):  # noqa: ANN201
-    """Structural resources with the databank page's search and facets."""
-    return _search("resources")
+_databank_list("profiles", "Professional profiles with the databank page's search and facets (personal parts as "
+                           "the page shows).")
+_databank_list("resources", "Structural resources with the databank page's search and facets.")
 
 
 def _entry(read: Any, entry_id: int) -> dict[str, Any]:

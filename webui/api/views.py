@@ -35,6 +35,7 @@ from . import schemas
 from .problems import api_language, engine_problem, http_problem
 from .tokens import authenticate, count_call
 
+
 class _Parser(FlaskParser):
     """A multipart body is one set of fields: its text fields and its files."""
 
@@ -49,7 +50,6 @@ class _Blueprint(Blueprint):
 bp = _Blueprint("api", __name__, url_prefix="/api/v1",
                 description="Help desks, cases and their operations, for partner systems.")
 CALLS_PER_MINUTE = 120
-MAX_ID = 2**31 - 1
 STAFF_ROLES = frozenset(policy.AREAS["cases"]) | {"designer"}  # act through the staff's view
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,9})"?\s*$')
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
@@ -242,12 +242,21 @@ def open_case(body: dict[str, Any], desk_id: str):  # noqa: ANN201
 
 # --- one case -----------------------------------------------------------------------------------------------
 
-@bp.get("/cases/<int:case_id>")
-@bp.response(200, schemas.CaseDetail)
-@problems(*READ_PROBLEMS)
-def case(case_id: int):  # noqa: ANN201
+def _case_read(path: str, schema: Any) -> Callable:
+    """GET /cases/<id>`path` of a case the caller may see (404 otherwise): `read` takes the case."""
+    def decorator(read: Callable[[Case], Any]) -> Callable:
+        def view(case_id: int):  # noqa: ANN202
+            return read(_visible_case(case_id))
+
+        view.__name__, view.__doc__ = read.__name__, read.__doc__
+        bp.get(f"/cases/<int:case_id>{path}")(bp.response(200, schema)(problems(*READ_PROBLEMS)(view)))
+        return read
+    return decorator
+
+
+@_case_read("", schemas.CaseDetail)
+def case(found: Case):  # noqa: ANN201
     """The case: its stage, each requirement met or not, each exit with what is missing to take it."""
-    found = _visible_case(case_id)
     lang = api_language()
     state = services().cases.stage_state(db(), found)
     requirements = []
@@ -267,29 +276,33 @@ def case(case_id: int):  # noqa: ANN201
     return body, 200, _etag(found.version)
 
 
-@bp.get("/cases/<int:case_id>/timeline")
-@bp.response(200, schemas.Timeline)
-@problems(*READ_PROBLEMS)
-def timeline(case_id: int):  # noqa: ANN201
+@_case_read("/timeline", schemas.Timeline)
+def timeline(found: Case):  # noqa: ANN201
     """The case's events, oldest first."""
-    found = _visible_case(case_id)
     events = db().scalars(select(Event).where(Event.case_id == found.id).order_by(Event.seq))
     return {"events": [{"seq": e.seq, "type": e.type, "actor_id": e.actor_id, "at": e.at, "stage_id": e.stage_id,
                         "data": e.data or {}} for e in events]}, 200, _etag(found.version)
 
 
-def _operation(path: str, schema: Any, summary: str) -> Callable:
-    """A case operation: POST with its arguments and If-Match, answering the receipt and the new ETag."""
-    def decorator(run: Callable[[int, Any, int, dict[str, Any]], Any]) -> Callable:
-        def view(body: dict[str, Any], case_id: int):  # noqa: ANN202
+def _operation(path: str, schema: Any, summary: str | None = None, *, method: str = "POST",
+               upload: bool = False) -> Callable:
+    """A case operation at /cases/<id>/`path`: `method` with If-Match and its arguments (`schema`: a JSON body, or
+    multipart/form-data for an `upload`; none without one), answering the receipt and the new ETag. `run` takes
+    the case id, the actor, the version, the arguments if any and the path's other values; `summary` is its
+    docstring unless given."""
+    def decorator(run: Callable[..., Any]) -> Callable:
+        def view(*arguments: Any, case_id: int, **path_values: Any):  # noqa: ANN202
             _case_to_act_on(case_id)
-            return _receipt(run(case_id, _actor(), _expected_version(), body))
+            return _receipt(run(case_id, _actor(), _expected_version(), *arguments, **path_values))
 
         view.__name__ = run.__name__
-        view.__doc__ = summary
-        wrapped = bp.doc(parameters=[IF_MATCH])(problems(*WRITE_PROBLEMS)(
-            bp.response(200, schemas.Receipt)(bp.arguments(schema)(view))))
-        bp.post(f"/cases/<int:case_id>/{path}")(wrapped)
+        view.__doc__ = summary or run.__doc__
+        if schema is not None:
+            view = bp.arguments(schema, location="form", content_type="multipart/form-data")(view) if upload \
+                else bp.arguments(schema)(view)
+        wrapped = bp.doc(parameters=[IF_MATCH])(problems(*((413,) if upload else ()), *WRITE_PROBLEMS)(
+            bp.response(200, schemas.Receipt)(view)))
+        bp.route(f"/cases/<int:case_id>/{path}", methods=[method])(wrapped)
         return run
     return decorator
 
@@ -384,29 +397,19 @@ def assign_mentor(case_id: int, actor: Any, version: int, body: dict[str, Any]):
     return services().cases.assign_mentor(case_id, actor, version, mentor)
 
 
-@bp.get("/cases/<int:case_id>/recommendation")
-@bp.response(200, schemas.Recommendation)
-@problems(*READ_PROBLEMS)
-def recommendation(case_id: int):  # noqa: ANN201
+@_case_read("/recommendation", schemas.Recommendation)
+def recommendation(found: Case):  # noqa: ANN201
     """The pathways ranked by the points of the workers' submitted questionnaires."""
-    found = _visible_case(case_id)
     ranked = services().cases.recommendation(found.id)
     return {"pathways": [{"pathway": p, "points": points} for p, points in ranked]}, 200, _etag(found.version)
 
 
-@bp.post("/cases/<int:case_id>/documents")
-@bp.arguments(schemas.DocumentUpload, location="form", content_type="multipart/form-data")
-@bp.response(200, schemas.Receipt)
-@bp.doc(parameters=[IF_MATCH])
-@problems(413, *WRITE_PROBLEMS)
-def upload_document(form: dict[str, Any], case_id: int):  # noqa: ANN201
+@_operation("documents", schemas.DocumentUpload, upload=True)
+def upload_document(case_id: int, actor: Any, version: int, form: dict[str, Any]):  # noqa: ANN201
     """Upload a document for one of the stage's document requirements (multipart/form-data)."""
-    _case_to_act_on(case_id)
-    version = _expected_version()
     upload = form["file"]
-    receipt = services().cases.attach_document(case_id, _actor(), version, form["requirement"],
-                                               upload.filename or "document", upload.read(), form.get("member"))
-    return _receipt(receipt)
+    return services().cases.attach_document(case_id, actor, version, form["requirement"],
+                                            upload.filename or "document", upload.read(), form.get("member"))
 
 
 # --- a case's documents, notes, questionnaires --------------------------------------------------------------
@@ -417,12 +420,9 @@ def _document_of(case: Case, document_id: int) -> CaseDocument:
     return access.document_or_404(case, document_id)
 
 
-@bp.get("/cases/<int:case_id>/documents")
-@bp.response(200, schemas.Documents)
-@problems(*READ_PROBLEMS)
-def documents(case_id: int):  # noqa: ANN201
+@_case_read("/documents", schemas.Documents)
+def documents(found: Case):  # noqa: ANN201
     """The case's documents the caller may see (removed ones are gone), newest first."""
-    found = _visible_case(case_id)
     actor = _actor()
     rows = db().scalars(select(CaseDocument).where(CaseDocument.case_id == found.id,
                                                    CaseDocument.removed_at.is_(None))
@@ -442,17 +442,12 @@ def download_document(case_id: int, document_id: int):  # noqa: ANN201
     return send_document(document)
 
 
-@bp.delete("/cases/<int:case_id>/documents/<int:document_id>")
-@bp.response(200, schemas.Receipt)
-@bp.doc(parameters=[IF_MATCH])
-@problems(*WRITE_PROBLEMS)
-def remove_document(case_id: int, document_id: int):  # noqa: ANN201
+@_operation("documents/<int:document_id>", None, method="DELETE")
+def remove_document(case_id: int, actor: Any, version: int, document_id: int):  # noqa: ANN201
     """Remove a document from its requirement (its file is forgotten once nothing refers to it)."""
-    _case_to_act_on(case_id)
-    version = _expected_version()
     if document_id > MAX_ID:
         abort(404)
-    return _receipt(services().cases.remove_document(case_id, _actor(), version, document_id))
+    return services().cases.remove_document(case_id, actor, version, document_id)
 
 
 def _note(note: CaseNote) -> dict[str, Any]:
@@ -460,12 +455,9 @@ def _note(note: CaseNote) -> dict[str, Any]:
             "meeting_at": note.meeting_at, "place": note.place or None, "created_at": note.created_at}
 
 
-@bp.get("/cases/<int:case_id>/notes")
-@bp.response(200, schemas.Notes)
-@problems(*READ_PROBLEMS)
-def notes(case_id: int):  # noqa: ANN201
+@_case_read("/notes", schemas.Notes)
+def notes(found: Case):  # noqa: ANN201
     """The notes and meetings of the staff on the case, oldest first."""
-    found = _visible_case(case_id)
     rows = db().scalars(select(CaseNote).where(CaseNote.case_id == found.id).order_by(CaseNote.id))
     return {"notes": [_note(n) for n in rows]}
 
@@ -493,13 +485,10 @@ def add_note(body: dict[str, Any], case_id: int):  # noqa: ANN201
         return _note(session.get(CaseNote, note_id)), 201
 
 
-@bp.get("/cases/<int:case_id>/assessments")
-@bp.response(200, schemas.Assessments)
-@problems(*READ_PROBLEMS)
-def assessments(case_id: int):  # noqa: ANN201
+@_case_read("/assessments", schemas.Assessments)
+def assessments(found: Case):  # noqa: ANN201
     """Each person's questionnaires on the case: submitted ones with their scores and ranked recommendations
     (with reasons), drafts with none."""
-    found = _visible_case(case_id)
     lang = api_language()
     rows = db().scalars(select(AssessmentResponse).where(AssessmentResponse.case_id == found.id)
                         .order_by(AssessmentResponse.id))
@@ -524,12 +513,9 @@ def _party(p: Any) -> dict[str, Any]:
             "phone": p.phone or None, "language": p.language, "account_id": p.account_id, "added_at": p.added_at}
 
 
-@bp.get("/cases/<int:case_id>/parties")
-@bp.response(200, schemas.Parties)
-@problems(*READ_PROBLEMS)
-def parties(case_id: int):  # noqa: ANN201
+@_case_read("/parties", schemas.Parties)
+def parties(found: Case):  # noqa: ANN201
     """The parties now on the case, with their roles."""
-    found = _visible_case(case_id)
     return {"parties": [_party(p) for p in found.parties]}, 200, _etag(found.version)
 
 
@@ -539,17 +525,12 @@ def add_party(case_id: int, actor: Any, version: int, body: dict[str, Any]):  # 
                                       email=body["email"].lower(), phone=body["phone"], language=body["language"])
 
 
-@bp.delete("/cases/<int:case_id>/parties/<int:party_id>")
-@bp.response(200, schemas.Receipt)
-@bp.doc(parameters=[IF_MATCH])
-@problems(*WRITE_PROBLEMS)
-def remove_party(case_id: int, party_id: int):  # noqa: ANN201
+@_operation("parties/<int:party_id>", None, method="DELETE")
+def remove_party(case_id: int, actor: Any, version: int, party_id: int):  # noqa: ANN201
     """Remove a party from the case (its signing links stop working)."""
-    _case_to_act_on(case_id)
-    version = _expected_version()
     if party_id > MAX_ID:
         abort(404)
-    return _receipt(services().cases.remove_party(case_id, _actor(), version, party_id))
+    return services().cases.remove_party(case_id, actor, version, party_id)
 
 
 @_operation("signing-links", schemas.SigningLink,
@@ -559,17 +540,11 @@ def send_signing_link(case_id: int, actor: Any, version: int, body: dict[str, An
     return case_operations.send_signing_link(actor, case_id, version, body["party"], body["signoff"])
 
 
-@bp.post("/cases/<int:case_id>/paper")
-@bp.arguments(schemas.PaperDecision, location="form", content_type="multipart/form-data")
-@bp.response(200, schemas.Receipt)
-@bp.doc(parameters=[IF_MATCH])
-@problems(413, *WRITE_PROBLEMS)
-def record_on_paper(form: dict[str, Any], case_id: int):  # noqa: ANN201
+@_operation("paper", schemas.PaperDecision, upload=True)
+def record_on_paper(case_id: int, actor: Any, version: int, form: dict[str, Any]):  # noqa: ANN201
     """Record a decision given on paper — a party's sign-off or an offline worker's item — with the scan as
     evidence (multipart/form-data), where the pathway allows it."""
-    _case_to_act_on(case_id)
-    version = _expected_version()
     scan = form["evidence"]
-    return _receipt(services().cases.record_on_paper(
-        case_id, _actor(), version, form["requirement"], filename=scan.filename or "evidence", content=scan.read(),
-        decision=form["decision"], comment=form["comment"], party_id=form.get("party"), member=form.get("member")))
+    return services().cases.record_on_paper(
+        case_id, actor, version, form["requirement"], filename=scan.filename or "evidence", content=scan.read(),
+        decision=form["decision"], comment=form["comment"], party_id=form.get("party"), member=form.get("member"))
