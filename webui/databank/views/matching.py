@@ -7,10 +7,10 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from databank import esco
+from databank import Databank, esco
 from databank.errors import EntryNotFound, StaleEntry
 from databank.matching import need_for_case, suggest_profiles, suggest_resources
 from databank.text import normalized
@@ -125,29 +125,23 @@ def _case_action(case_id: int, run: Callable[[int], Any], done: str):  # noqa: A
     return _back_to_matching(case_id)
 
 
-def _resource_id() -> int:
-    return _posted_int(request.form.get("resource_id"))
+# What can be done with a resource for a case: the path (and endpoint), the databank's operation, what the page
+# says once it is done.
+RESOURCE_ACTIONS = (
+    ("reserve", Databank.reserve_resource, _l("The resource is reserved for this case.")),
+    ("release", Databank.release_resource, _l("The resource is available again.")),
+    ("taken", Databank.mark_resource_taken, _l("The resource is recorded as taken by this case.")),
+)
 
 
-@bp.post("/cases/<int:case_id>/reserve")
-@roles_required(*ROLES)
-def reserve(case_id: int):  # noqa: ANN201
-    resource_id = _resource_id()
-    return _case_action(case_id, lambda v: bank().reserve_resource(actor(), resource_id, case_id, v),
-                        _("The resource is reserved for this case."))
+def _resource_action(operation: Callable[..., Any], done: Any) -> Callable:
+    @roles_required(*ROLES)
+    def view(case_id: int):  # noqa: ANN202
+        resource_id = _posted_int(request.form.get("resource_id"))
+        return _case_action(case_id, lambda v: operation(bank(), actor(), resource_id, case_id, v), str(done))
+    return view
 
 
-@bp.post("/cases/<int:case_id>/release")
-@roles_required(*ROLES)
-def release(case_id: int):  # noqa: ANN201
-    resource_id = _resource_id()
-    return _case_action(case_id, lambda v: bank().release_resource(actor(), resource_id, case_id, v),
-                        _("The resource is available again."))
-
-
-@bp.post("/cases/<int:case_id>/taken")
-@roles_required(*ROLES)
-def taken(case_id: int):  # noqa: ANN201
-    resource_id = _resource_id()
-    return _case_action(case_id, lambda v: bank().mark_resource_taken(actor(), resource_id, case_id, v),
-                        _("The resource is recorded as taken by this case."))
+for _path, _operation, _done in RESOURCE_ACTIONS:
+    bp.add_url_rule(f"/cases/<int:case_id>/{_path}", endpoint=_path, view_func=_resource_action(_operation, _done),
+                    methods=["POST"])
