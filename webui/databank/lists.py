@@ -13,9 +13,14 @@ from engine.numbers import read_number
 
 from ..i18n import lang
 
-PROFILE_FACETS = ("occupation", "skill", "region", "province", "supply_chain", "availability", "mobility", "desk")
-RESOURCE_FACETS = ("category", "status", "region", "province", "supply_chain", "offer", "condition", "size_band",
-                   "desk")
+# Each facet of a list (its name in the URL, in the order the page shows them) and the field of the databank's
+# query that its chosen values fill.
+PROFILE_FACETS = {"occupation": "occupations", "skill": "skills", "region": "regions", "province": "provinces",
+                  "supply_chain": "supply_chains", "availability": "availability", "mobility": "mobility",
+                  "desk": "desks"}
+RESOURCE_FACETS = {"category": "categories", "status": "statuses", "region": "regions", "province": "provinces",
+                   "supply_chain": "supply_chains", "offer": "offers", "condition": "conditions",
+                   "size_band": "size_bands", "desk": "desks"}
 PROFILE_SORTS = ("recent", "experience")
 RESOURCE_SORTS = ("recent", "surface")
 MAX_VALUES = 20  # per facet: a longer query is someone playing, not an operator clicking
@@ -74,25 +79,18 @@ class ListArgs:
         return self.profile_query(per_page) if self.kind == "profiles" else self.resource_query(per_page)
 
     def profile_query(self, per_page: int) -> ProfileQuery:
-        v = self.values
-        return ProfileQuery(
-            text=self.text, occupations=tuple(v.get("occupation", ())), skills=tuple(v.get("skill", ())),
-            regions=tuple(v.get("region", ())), provinces=tuple(v.get("province", ())),
-            supply_chains=tuple(v.get("supply_chain", ())), availability=tuple(v.get("availability", ())),
-            mobility=tuple(v.get("mobility", ())), desks=tuple(v.get("desk", ())),
-            min_years=self._number("min_years", True), sort=self.sort, page=self.page,
-            per_page=min(per_page, MAX_PER_PAGE))
+        return ProfileQuery(text=self.text, **self._chosen(PROFILE_FACETS), min_years=self._number("min_years", True),
+                            sort=self.sort, page=self.page, per_page=min(per_page, MAX_PER_PAGE))
 
     def resource_query(self, per_page: int) -> ResourceQuery:
-        v = self.values
-        return ResourceQuery(
-            text=self.text, categories=tuple(v.get("category", ())), regions=tuple(v.get("region", ())),
-            provinces=tuple(v.get("province", ())), supply_chains=tuple(v.get("supply_chain", ())),
-            offers=tuple(v.get("offer", ())), conditions=tuple(v.get("condition", ())),
-            statuses=tuple(v.get("status", ())), size_bands=tuple(v.get("size_band", ())),
-            desks=tuple(v.get("desk", ())), min_surface=self._number("min_surface", False),
-            max_surface=self._number("max_surface", False), sort=self.sort, page=self.page,
-            per_page=min(per_page, MAX_PER_PAGE))
+        return ResourceQuery(text=self.text, **self._chosen(RESOURCE_FACETS),
+                             min_surface=self._number("min_surface", False),
+                             max_surface=self._number("max_surface", False),
+                             sort=self.sort, page=self.page, per_page=min(per_page, MAX_PER_PAGE))
+
+    def _chosen(self, facets: dict[str, str]) -> dict[str, tuple[str, ...]]:
+        """The values chosen in each facet, under the name of the query's field."""
+        return {query_field: tuple(self.values.get(name, ())) for name, query_field in facets.items()}
 
     # --- links ---------------------------------------------------------------------------------------
 

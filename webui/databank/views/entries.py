@@ -34,28 +34,33 @@ def _editable_desks() -> list[tuple[str, str]]:
     return [(d, name) for d, name in db().execute(query)]
 
 
-def desks_to_create() -> list[tuple[str, str]]:
-    """The desks a new entry may belong to (403 if none)."""
+def new_entry_form(form_class: Callable[[], Any], **first_values: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """The form of a new entry and the desks it may belong to (403 if none). Shown first (GET), it starts in the
+    desk the address asks for (if it may), with `first_values`."""
     desks = _editable_desks()
     if not desks:
         abort(403)
-    return desks
+    form = form_class()
+    if request.method == "GET":
+        asked = request.args.get("desk")
+        form.desk_id.data = asked if asked in dict(desks) else desks[0][0]
+        for name, value in first_values.items():
+            getattr(form, name).data = value
+    return form, desks
 
 
-def desks_to_edit(record: dict[str, Any]) -> list[tuple[str, str]]:
-    """The desks an entry may move to: those one may edit, and its own (403 if one may not edit it)."""
+def entry_form_to_edit(read: Callable[[], dict[str, Any]], form_class: Callable[..., Any],
+                       initial: Callable[[dict[str, Any]], dict[str, Any]]) -> tuple[Any, list[tuple[str, str]], Any]:
+    """The form of an entry to edit (404 if one may not see it), the desks it may move to (those one may edit,
+    and its own; 403 if one may not edit it) and the entry. Shown first (GET), the form holds the entry."""
+    record = _or_404(read)
     if not may_edit(actor(), record["desk_id"]):
         abort(403)
     desks = _editable_desks()
     if record["desk_id"] not in dict(desks):
         desks.append((record["desk_id"], record["desk_id"]))
-    return desks
-
-
-def desk_asked(desks: list[tuple[str, str]]) -> str:
-    """The desk a new entry starts in: the one the address names if it may be, else the first."""
-    asked = request.args.get("desk")
-    return asked if asked in dict(desks) else desks[0][0]
+    form = form_class(formdata=None, data=initial(record)) if request.method == "GET" else form_class()
+    return form, desks, record
 
 
 def _fresh() -> None:
@@ -64,11 +69,12 @@ def _fresh() -> None:
 
 
 def _save_entry(form: Any, desks: list[tuple[str, str]], record: dict[str, Any] | None, *,
-                data_of: Callable[[Any], dict[str, Any]], baseline: Callable[[], dict[str, Any]],
+                data_of: Callable[[Any], dict[str, Any]], initial: Callable[[dict[str, Any]], dict[str, Any]],
                 create: Callable[..., Any], update: Callable[..., Any], stale: str, saved_text: str,
                 shown: Callable[[int], str], fill: Callable[..., None], template: str):  # noqa: ANN202
     """Create or update a profile or a resource from its form: only the fields that changed are sent, a
-    save over a newer one is refused, and the core's refusals come back next to the fields."""
+    save over a newer one is refused, and the core's refusals come back next to the fields. `data_of` reads a
+    form as the databank takes it; `initial` gives the form's values of a stored entry."""
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -82,7 +88,7 @@ def _save_entry(form: Any, desks: list[tuple[str, str]], record: dict[str, Any] 
                 if record is None:
                     saved = create(actor(), data, locale=lang())
                 else:
-                    before = baseline()
+                    before = data_of(type(form)(formdata=None, data=initial(record)))  # as the form showed it
                     changes = {k: v for k, v in data.items() if v != before.get(k)}
                     saved = update(actor(), record["id"], _version(form), changes, locale=lang()) if changes else None
             except EntryInvalid as exc:

@@ -16,7 +16,7 @@ from ...i18n import lang
 from ...services import databank as bank, db
 from ..forms import MAX_ROWS, ProfileForm, fill_profile_choices
 from . import ROLES, bp
-from .entries import _delete_entry, _initial_text, _or_404, _save_entry, _texts, desk_asked, desks_to_create, desks_to_edit
+from .entries import _delete_entry, _initial_text, _or_404, _save_entry, _texts, entry_form_to_edit, new_entry_form
 
 
 PROFILE_TEXT_FIELDS = ("desk_id", "display_name", "email", "phone", "summary", "years_experience", "qualifications",
@@ -36,11 +36,8 @@ def profile(profile_id: int):  # noqa: ANN201
 @bp.route("/profiles/new", methods=["GET", "POST"])
 @roles_required(*ROLES)
 def new_profile():  # noqa: ANN201
-    desks = desks_to_create()
-    form = ProfileForm()
+    form, desks = new_entry_form(ProfileForm, availability="available", mobility="region")
     if request.method == "GET":
-        form.desk_id.data = desk_asked(desks)
-        form.availability.data, form.mobility.data = "available", "region"
         for name in ("case_id", "person_id", "display_name"):
             if request.args.get(name):
                 getattr(form, name).data = request.args.get(name, "")[:200]
@@ -51,13 +48,10 @@ def new_profile():  # noqa: ANN201
 @bp.route("/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
 @roles_required(*ROLES)
 def edit_profile(profile_id: int):  # noqa: ANN201
-    record = _or_404(lambda: bank().get_profile(actor(), profile_id, lang()))
-    desks = desks_to_edit(record)
+    form, desks, record = entry_form_to_edit(lambda: bank().get_profile(actor(), profile_id, lang()), ProfileForm,
+                                             _profile_initial)
     if request.method == "GET":
-        form = ProfileForm(formdata=None, data=_profile_initial(record))
         _pad(form)
-    else:
-        form = ProfileForm()
     return _save_profile(form, desks, record)
 
 
@@ -76,8 +70,7 @@ def _save_profile(form: ProfileForm, desks: list[tuple[str, str]], record: dict[
             fill_profile_choices(form, lang(), desks, _texts())
             return render_template("databank/profile_form.html", form=form, record=record, errors=[]), 200
     return _save_entry(
-        form, desks, record, data_of=profile_data,
-        baseline=lambda: profile_data(ProfileForm(formdata=None, data=_profile_initial(record))),
+        form, desks, record, data_of=profile_data, initial=_profile_initial,
         create=bank().create_profile, update=bank().update_profile,
         stale=_("Someone else changed this profile after you opened it: nothing was saved. "
                 "Open it again to see the changes, then make yours."),

@@ -20,7 +20,9 @@ from ...security import send_private_file
 from ...services import databank as bank, db
 from ..forms import FileForm, ResourceForm, fill_resource_choices
 from . import ROLES, bp
-from .entries import _delete_entry, _fresh, _initial_text, _or_404, _posted_int, _save_entry, desk_asked, desks_to_create, desks_to_edit
+from .entries import (
+    _delete_entry, _fresh, _initial_text, _or_404, _posted_int, _save_entry, entry_form_to_edit, new_entry_form,
+)
 
 
 RESOURCE_TEXT_FIELDS = ("desk_id", "category", "title", "description", "region", "province", "municipality",
@@ -50,29 +52,23 @@ def _resource_page(resource_id: int, status: int = 200, error: str | None = None
 @bp.route("/resources/new", methods=["GET", "POST"])
 @roles_required(*ROLES)
 def new_resource():  # noqa: ANN201
-    desks = desks_to_create()
-    form = ResourceForm()
-    if request.method == "GET":
-        form.desk_id.data = desk_asked(desks)
-        form.condition.data, form.owner_kind.data = "good", "firm"
-        if request.args.get("category") in CATEGORIES:
-            form.category.data = request.args["category"]
+    form, desks = new_entry_form(ResourceForm, condition="good", owner_kind="firm")
+    if request.method == "GET" and request.args.get("category") in CATEGORIES:
+        form.category.data = request.args["category"]
     return _save_resource(form, desks, None)
 
 
 @bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
 @roles_required(*ROLES)
 def edit_resource(resource_id: int):  # noqa: ANN201
-    record = _or_404(lambda: bank().get_resource(actor(), resource_id, lang()))
-    desks = desks_to_edit(record)
-    form = ResourceForm(formdata=None, data=_resource_initial(record)) if request.method == "GET" else ResourceForm()
+    form, desks, record = entry_form_to_edit(lambda: bank().get_resource(actor(), resource_id, lang()),
+                                             ResourceForm, _resource_initial)
     return _save_resource(form, desks, record)
 
 
 def _save_resource(form: ResourceForm, desks: list[tuple[str, str]], record: dict[str, Any] | None):  # noqa: ANN202
     return _save_entry(
-        form, desks, record, data_of=resource_data,
-        baseline=lambda: resource_data(ResourceForm(formdata=None, data=_resource_initial(record))),
+        form, desks, record, data_of=resource_data, initial=_resource_initial,
         create=bank().create_resource, update=bank().update_resource,
         stale=_("Someone else changed this resource after you opened it: nothing was saved. "
                 "Open it again to see the changes, then make yours."),
