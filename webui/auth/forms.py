@@ -1,6 +1,8 @@
 """Forms of the login, logout and personal settings pages."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -11,6 +13,21 @@ from ..security import MIN_PASSWORD_LENGTH
 # A plain check (the address is confirmed by use, not by the form): something@domain.tld, no spaces.
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Write a valid e-mail address."))
 LANGUAGE_CHOICES = [("", _l("The browser's language")), ("it", "Italiano"), ("fr", "Français"), ("en", "English")]
+
+
+def new_password_field(label: Any, required: bool = True) -> PasswordField:
+    """A password being chosen (at least MIN_PASSWORD_LENGTH characters; the browser may offer one)."""
+    return PasswordField(label, validators=[DataRequired() if required else Optional(),
+                                            Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+                         description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+                         render_kw={"autocomplete": "new-password"})
+
+
+def repeated_password_field(label: Any, chosen: str, differ: Any, required: bool = True) -> PasswordField:
+    """The chosen password typed again (`chosen`: the name of its field; `differ`: the message when not equal)."""
+    validators = [DataRequired()] if required else []
+    return PasswordField(label, validators=[*validators, EqualTo(chosen, message=differ)],
+                         render_kw={"autocomplete": "new-password"})
 
 
 class LoginForm(FlaskForm):
@@ -29,10 +46,5 @@ class SettingsForm(FlaskForm):
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("New password again"),
-                            validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    new_password = new_password_field(_l("New password"))
+    confirm = repeated_password_field(_l("New password again"), "new_password", _l("The passwords differ."))

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import EmailField, RadioField
+from wtforms.validators import DataRequired, Length
 
-from ..auth.forms import EMAIL
-from ..security import MIN_PASSWORD_LENGTH
+from ..auth.forms import EMAIL, new_password_field, repeated_password_field
 
 
 class WelcomeForm(FlaskForm):
@@ -15,23 +14,15 @@ class WelcomeForm(FlaskForm):
         ("password", _l("With a password I choose")),
         ("link", _l("With a link sent to my e-mail each time")),
     ])
-    password = PasswordField(
-        _l("Your new password"), validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("The same password again"),
-                            validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = new_password_field(_l("Your new password"), required=False)  # none for a sign-in by link
+    confirm = repeated_password_field(_l("The same password again"), "password",
+                                      _l("The two passwords are not the same."), required=False)
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("Your new password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("The same password again"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = new_password_field(_l("Your new password"))
+    confirm = repeated_password_field(_l("The same password again"), "password",
+                                      _l("The two passwords are not the same."))
 
 
 class SignInLinkForm(FlaskForm):
