@@ -371,3 +371,28 @@ def test_a_worker_sees_their_own_progress_and_only_theirs(service, as_role, sess
 def test_no_progress_on_the_portal_with_only_an_intake(service, as_role):
     case_id, _v = case_at(service, "profile_skills")
     assert "How my competences have changed" not in as_role("worker").get(f"/me/cases/{case_id}").text
+
+
+def test_the_worker_saves_then_sends_their_questionnaire_and_a_refusal_keeps_the_page(app, service, sessions,
+                                                                                       as_role):  # noqa: ANN001
+    from tests.webui.test_case_page import as_form_data
+    from webui.cases.questionnaire import sample_answers
+
+    case_id, v = open_case(service, pathway="startup", members=[PEOPLE["worker"].member])
+    v = walk(service, case_id, v, INTAKE_EXITS[:3])
+    with sessions() as session:
+        assessment = service.assessments.revision(service.assessments.current_revision_id("entrecomp-intake", session))
+    answers = sample_answers(assessment, seed=3)
+    worker = as_role("worker")
+    url = f"/me/cases/{case_id}/questionnaire"
+    assert worker.get(url).status_code == 200
+    saved = worker.post(url, data={"version": v, "action": "save",
+                                   **as_form_data(assessment, dict(list(answers.items())[:3]))})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(url)
+    refused = worker.post(url, data={"version": v, "action": "submit"})
+    assert refused.status_code == 422 and "Some answers are missing or need to be corrected." in refused.text
+    stale = worker.post(url, data={"version": v - 1, "action": "submit", **as_form_data(assessment, answers)})
+    assert stale.status_code == 409 and "Your pathway changed in the meantime" in stale.text
+    sent = worker.post(url, data={"version": v, "action": "submit", **as_form_data(assessment, answers)})
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/me/cases/{case_id}")
+    assert worker.get(url).status_code == 302  # sent answers are not answered again

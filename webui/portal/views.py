@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt
 from engine import policy
-from engine.models import AssessmentResponse, Case, CaseMember, utcnow
+from engine.models import Case, CaseMember, utcnow
 
 from ..routing import posted_file
 from ..access import (
@@ -31,11 +31,13 @@ from ..access import (
 from ..auth import accounts
 from ..cases import operations as case_operations
 from ..cases import stage_form
+from ..cases.views.actions import add_document_download
 from ..cases.views.case import posted_version
+from ..cases.views.questionnaire import AnswerTexts, QuestionnairePage, answer_questionnaire, questionnaire_of
 from ..i18n import lang
 from ..models import User
 from ..notifications.models import OutboxMessage
-from ..security import hash_password, send_document, verify_password
+from ..security import hash_password, verify_password
 from ..services import db, services
 from . import consent, invitations, page, tokens
 from .forms import ConfirmForm, NewPasswordForm, SignInLinkForm, WelcomeForm
@@ -157,10 +159,7 @@ def upload(case_id: int):  # noqa: ANN201
                _("Your document is sent, thank you."), anchor="task-" + requirement)
 
 
-@bp.get("/cases/<int:case_id>/documents/<int:document_id>")
-@roles_required(*PORTAL_ROLES)
-def download(case_id: int, document_id: int):  # noqa: ANN201
-    return send_document(document_or_404(followed_case_or_404(case_id), document_id))
+add_document_download(bp, PORTAL_ROLES, followed_case_or_404)
 
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")
@@ -200,52 +199,25 @@ def sign(case_id: int):  # noqa: ANN201
 @bp.route("/cases/<int:case_id>/questionnaire", methods=["GET", "POST"])
 @roles_required(*PORTAL_ROLES)
 def questionnaire(case_id: int):  # noqa: ANN201
-    from ..cases import questionnaire as q
-
     case_row = followed_case_or_404(case_id)
-    pathway = services().library.revision(case_row.revision_id, db()).pathway
-    stage = pathway.stage(case_row.stage_id)
-    requirement = stage.assessment if stage is not None else None
-    if requirement is None or case_row.status != "active" or "worker" not in requirement.roles:
+    found = questionnaire_of(case_row, current_user.id)
+    if found is None:
         abort(404)
-    response = db().scalar(select(AssessmentResponse).where(
-        AssessmentResponse.case_id == case_id, AssessmentResponse.person_id == current_user.id,
-        AssessmentResponse.assessment_id == requirement.assessment_id))
+    _stage, requirement, response, assessment = found
+    if "worker" not in requirement.roles:
+        abort(404)
     if response is not None and response.submitted_at is not None:
         flash(_("Your answers are already sent."), "info")
         return redirect(url_for("portal.case", case_id=case_id))
-    library = services().assessments
-    revision_id = response.revision_id if response else library.current_revision_id(requirement.assessment_id, db())
-    assessment = library.revision(revision_id, db())
-    status, error, formdata = 200, None, None
-    form = None
-    if request.method == "POST":
-        formdata = request.form
-        answers = q.collect(assessment, request.form)
-        try:
-            if request.form.get("action") == "submit":
-                services().cases.submit_assessment(case_id, actor(), posted_version(), answers=answers)
-                flash(_("Your answers are sent, thank you."), "success")
-                return redirect(url_for("portal.case", case_id=case_id))
-            services().cases.save_assessment_answers(case_id, actor(), answers)
-            flash(_("Your answers are saved: you can come back and finish later."), "success")
-            return redirect(url_for("portal.questionnaire", case_id=case_id))
-        except ConflictError:
-            status, error = 409, _("Your pathway changed in the meantime: check your answers and send them again.")
-        except FormInvalid as exc:
-            status, error = 422, _("Some answers are missing or need to be corrected.")
-            form = q.build(assessment, lang(), formdata=formdata)
-            error = " ".join([error, *stage_form.attach_errors(form, exc.messages(lang()))])
-        except EngineError as exc:
-            status, error = 422, exc.message(lang())
-        db().rollback()
-        db().refresh(case_row)
-    if form is None:
-        form = q.build(assessment, lang(), formdata=formdata, saved=response.answers if response else None)
-    sections = [(sid, title, intro, [form[x.id] for x in assessment.section_questions(sid)])
-                for sid, title, intro in assessment.sections]
-    return render_template("portal/questionnaire.html", case=case_row, assessment=assessment, sections=sections,
-                           error=error), status
+    outcome = answer_questionnaire(case_row, assessment, response, AnswerTexts(
+        submitted=_("Your answers are sent, thank you."), submitted_to=url_for("portal.case", case_id=case_id),
+        saved=_("Your answers are saved: you can come back and finish later."),
+        saved_to=url_for("portal.questionnaire", case_id=case_id),
+        changed=_("Your pathway changed in the meantime: check your answers and send them again.")))
+    if not isinstance(outcome, QuestionnairePage):
+        return outcome
+    return render_template("portal/questionnaire.html", case=case_row, assessment=assessment,
+                           sections=outcome.sections(assessment), error=outcome.error), outcome.status
 
 
 # --- notifications ----------------------------------------------------------------------------------

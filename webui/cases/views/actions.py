@@ -4,10 +4,10 @@ notes and meetings. Each is one operation (engine, or webui/cases/operations.py)
 from __future__ import annotations
 
 from datetime import datetime, time, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine.i18n import localize, message
@@ -57,10 +57,17 @@ def upload(case_id: int):  # noqa: ANN201
         _("The document is attached."), anchor="req-" + requirement)
 
 
-@bp.get("/cases/<int:case_id>/documents/<int:document_id>")
-@roles_required(*CASE_ROLES)
-def download(case_id: int, document_id: int):  # noqa: ANN201
-    return send_document(document_or_404(visible_case_or_404(case_id), document_id))
+def add_document_download(blueprint: Blueprint, roles: Iterable[str], case_or_404: Callable[[int], Any]) -> None:
+    """GET /cases/<id>/documents/<id> (endpoint "download") on an area's pages: the file of a document of a case
+    the area shows (`case_or_404`), if the user may see that document."""
+    @roles_required(*roles)
+    def download(case_id: int, document_id: int):  # noqa: ANN202
+        return send_document(document_or_404(case_or_404(case_id), document_id))
+
+    blueprint.add_url_rule("/cases/<int:case_id>/documents/<int:document_id>", view_func=download, methods=["GET"])
+
+
+add_document_download(bp, CASE_ROLES, visible_case_or_404)
 
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/remove")
@@ -236,29 +243,35 @@ def change_members(case_id: int):  # noqa: ANN201
 @bp.post("/cases/<int:case_id>/notes")
 @roles_required(*CASE_ROLES)
 def add_note(case_id: int):  # noqa: ANN201
-    case_row = visible_case_or_404(case_id)
     form = NoteForm()
-    if not form.validate_on_submit():
-        return render_case(case_row, 422, error=_("Write the note first."), keep={"note": form.body.data or ""},
-                           where="notes")
-    operations.add_note(services().sessions, actor(), case_id, form.body.data.strip())
-    flash(_("The note is saved."), "success")
-    return redirect(url_for("cases.case", case_id=case_id, _anchor="timeline"))
+    return _beside_the_case(
+        case_id, form, lambda: operations.add_note(services().sessions, actor(), case_id, form.body.data.strip()),
+        _("The note is saved."), _("Write the note first."), keep={"note": form.body.data or ""}, where="notes")
 
 
 @bp.post("/cases/<int:case_id>/meetings")
 @roles_required(*CASE_ROLES)
 def add_meeting(case_id: int):  # noqa: ANN201
-    case_row = visible_case_or_404(case_id)
     form = MeetingForm()
+
+    def record() -> None:
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        when = datetime.combine(form.date.data, form.time.data or time(0, 0), tzinfo=zone).astimezone(timezone.utc)
+        operations.add_meeting(services().sessions, actor(), case_id, when, (form.place.data or "").strip(),
+                               (form.body.data or "").strip())
+    return _beside_the_case(case_id, form, record, _("The meeting is recorded."), _("Give the date of the meeting."),
+                            keep={"meeting": form}, where="meeting")
+
+
+def _beside_the_case(case_id: int, form: Any, record: Callable[[], Any], done: str, refusal: str, *,
+                     keep: dict[str, Any], where: str) -> Any:
+    """A note or a meeting, written beside the case (not a change of it): then the case's timeline; the case
+    page again with `refusal` (422) while the form is not right."""
+    case_row = visible_case_or_404(case_id)
     if not form.validate_on_submit():
-        return render_case(case_row, 422, error=_("Give the date of the meeting."), keep={"meeting": form},
-                           where="meeting")
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    when = datetime.combine(form.date.data, form.time.data or time(0, 0), tzinfo=zone).astimezone(timezone.utc)
-    operations.add_meeting(services().sessions, actor(), case_id, when, (form.place.data or "").strip(),
-                           (form.body.data or "").strip())
-    flash(_("The meeting is recorded."), "success")
+        return render_case(case_row, 422, error=refusal, keep=keep, where=where)
+    record()
+    flash(done, "success")
     return redirect(url_for("cases.case", case_id=case_id, _anchor="timeline"))
 
 
