@@ -10,6 +10,8 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from marshmallow.fields import Boolean, DateTime, Dict, Float, Integer, Raw, String
 
+from ..routing import MAX_ID
+
 STATUSES = ("open", "active", "on_hold", "closed", "all")
 
 
@@ -75,7 +77,7 @@ Receipt = response("Receipt", case_id=Integer, version=Integer, event_type=Strin
 # --- what the operations take -------------------------------------------------------------------------
 
 _ID = validate.Length(min=1, max=64)
-_ROW_ID = validate.Range(min=1, max=2**31 - 1)  # a row of an integer column
+_ROW_ID = validate.Range(min=1, max=MAX_ID)  # a row of an integer column
 _REASON = validate.Length(min=1, max=2000)
 _COMMENT = validate.Length(max=2000)
 
