@@ -6,17 +6,23 @@ Codes not defined here are looked up in the engine's catalogue, so the databank 
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from engine.i18n import DEFAULT_LANGUAGE, Catalogue, fill
+from engine.i18n import DEFAULT_LANGUAGE, Catalogue, fill, format_day
 from engine.i18n import message as engine_message
+from engine.numbers import write_number
 
 
-def _fmt(value: object) -> str:
+def _fmt_in(value: object, lang: str) -> str:
+    """A parameter in the reader's notation: "2,5 km" in Italian and French, a day in words; measures ungrouped
+    ("2400 m²"), as people type them in the databank's forms."""
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(str(v) for v in value)
     if isinstance(value, float):
-        return f"{value:g}"
+        return write_number(value, lang)
+    if isinstance(value, date):
+        return format_day(value, lang)
     return str(value)
 
 
@@ -24,7 +30,7 @@ def message(code: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     text = MESSAGES.text(code, lang)
     if text is None:
         return engine_message(code, lang, **params)
-    return fill(text, lang, params, _fmt)
+    return fill(text, lang, params, lambda value: _fmt_in(value, lang))
 
 
 MESSAGES = Catalogue("databank", Path(__file__).resolve().parent / "translations")

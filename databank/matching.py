@@ -19,6 +19,7 @@ from engine import policy
 from engine.cases import Actor
 from engine.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from engine.models import Case, Desk
+from engine.numbers import write_number
 
 from . import esco, textindex
 from .errors import Explained
@@ -78,7 +79,7 @@ class Suggestion:
     record: dict[str, Any]
 
     def explain(self, lang: str = DEFAULT_LANGUAGE) -> list[str]:
-        return [f"{r.message(lang)} (+{r.points:g})" for r in self.reasons]
+        return [f"{r.message(lang)} (+{write_number(r.points, lang)})" for r in self.reasons]
 
 
 def need_for_case(session: Session, case_id: int, **given: Any) -> Need:
@@ -275,7 +276,7 @@ def suggest_profiles(session: Session, actor: Actor, need: Need, lang: str = DEF
             in_time = need.needed_by is None or p.available_from <= need.needed_by
             parts["availability"] = (0.8 if in_time else 0.2,
                                      "reason.available_from" if in_time else "reason.available_late",
-                                     {"date": p.available_from.isoformat()})
+                                     {"date": p.available_from})
         if query_words(need.words):
             parts["words"] = _words(need, p.search_text)
         out.append(_scored("profile", p.id, PROFILE_WEIGHTS, parts, {}))

@@ -201,8 +201,8 @@ class Builder:
             session.expunge_all()
             return state
 
-    def form_data(self, spec: Form, overrides: dict[str, Any]) -> dict[str, Any]:
-        data = {f.id: sample_value(f, self.clock.now) for f in spec.fields}
+    def form_data(self, spec: Form, overrides: dict[str, Any], lang: str = "it") -> dict[str, Any]:
+        data = {f.id: sample_value(f, self.clock.now, lang) for f in spec.fields}
         data.update(overrides)
         return {k: v for k, v in data.items() if v is not None}
 
@@ -237,6 +237,7 @@ class Builder:
         if rs.met and not (isinstance(requirement, Form) and overrides):
             return version
         workers = [pid for pid, _name in state.workers]
+        lang = desk_language(state.case.desk_id)
 
         def who(roles: tuple[str, ...], member: str | None) -> Actor:
             if "operator" in roles:
@@ -265,7 +266,7 @@ class Builder:
                 version = self.assess(case_id, version, requirement, member, who(requirement.roles, member))
         elif isinstance(requirement, Form):
             version = self.service.submit_form(case_id, who(requirement.roles, None), version,
-                                               self.form_data(requirement, overrides)).version
+                                               self.form_data(requirement, overrides, lang)).version
         else:
             assert isinstance(requirement, SignOffRule)
             for i in range(len(rs.rows), requirement.count):
@@ -273,13 +274,14 @@ class Builder:
                 signer = mentor if requirement.role == "mentor" and mentor is not None and i == 0 else Actor.of(
                     f"ext.{requirement.role}" + (f".{i + 1}" if i else ""), [requirement.role])
                 if requirement.role != "mentor":  # a party of the case signs in the roles a pathway declares
-                    version = self.party(case_id, version, requirement.role, signer.id, who(("operator",), None))
+                    version = self.party(case_id, version, requirement.role, signer.id, who(("operator",), None),
+                                         lang)
                 version = self.service.sign_off(case_id, signer, version, requirement.id,
-                                                comment=_comment(requirement.role)).version
+                                                comment=_comment(requirement.role, lang)).version
         return version
 
 
-    def party(self, case_id: int, version: int, role: str, account_id: str, operator: Actor) -> int:
+    def party(self, case_id: int, version: int, role: str, account_id: str, operator: Actor, lang: str = "it") -> int:
         """The case's party in `role` for this external account, added once (linked to the account)."""
         with self.sessions() as session:
             case = session.get(Case, case_id)
@@ -287,7 +289,7 @@ class Builder:
             if any(p.account_id == account_id for p in same_role):
                 return version
         # a committee's second member is another organisation of the same kind
-        name = _PARTY_NAMES.get(role, role) + (f" ({len(same_role) + 1})" if same_role else "")
+        name = _PARTY_NAMES[lang].get(role, role) + (f" ({len(same_role) + 1})" if same_role else "")
         return self.service.add_party(case_id, operator, version, role, organisation=name, name=name,
                                       email=f"{account_id}@parties.example", account_id=account_id).version
 
@@ -338,52 +340,97 @@ class Builder:
         return dict((first.result or {}).get("scores", {})) if first is not None else {}
 
 
-_PARTY_NAMES = {"notary": "Studio notarile Ferrando", "financing_body": "CFI — Cooperazione Finanza Impresa",
-                "cooperative_association": "Legacoop Liguria", "former_employer": "Cantiere Navale Ligure S.p.A.",
-                "insolvency_administrator": "Dott. Bruzzone, curatore", "parent_firm": "Azienda madre",
-                "municipality": "Comune"}
+# The texts a desk writes (party names, comments, form answers) in its own language: Italian at the Italian desks,
+# French at the French ones.
+_PARTY_NAMES = {
+    "it": {"notary": "Studio notarile Ferrando", "financing_body": "CFI — Cooperazione Finanza Impresa",
+           "cooperative_association": "Legacoop Liguria", "former_employer": "Cantiere Navale Ligure S.p.A.",
+           "insolvency_administrator": "Dott. Bruzzone, curatore", "parent_firm": "Azienda madre",
+           "municipality": "Comune"},
+    "fr": {"notary": "Office notarial Giordan", "financing_body": "France Active Provence-Alpes-Côte d'Azur",
+           "cooperative_association": "Union régionale des Scop", "former_employer": "Chantiers navals du Var SA",
+           "insolvency_administrator": "Me Ricard, mandataire judiciaire", "parent_firm": "Société mère",
+           "municipality": "Commune"},
+}
 
-
-def _comment(role: str) -> str:
-    return {"mentor": "Piano verificato con il gruppo", "notary": "Atto rogato",
-            "financing_body": "Delibera positiva"}.get(role, "Parere favorevole")
-
+_COMMENTS = {
+    "it": {"mentor": "Piano verificato con il gruppo", "notary": "Atto rogato", "financing_body": "Delibera positiva",
+           "": "Parere favorevole"},
+    "fr": {"mentor": "Plan vérifié avec le groupe", "notary": "Acte signé", "financing_body": "Avis favorable du comité",
+           "": "Avis favorable"},
+}
 
 _SAMPLE_TEXTS = {
-    "activity": "Manutenzione di imbarcazioni da diporto e refitting degli interni.",
-    "area_name": "Borgo di Lavagnina",
-    "assets_included": "Due carriponte, il magazzino ricambi e i contratti di assistenza con i porticcioli.",
-    "company_name": "Officina Mare S.r.l.",
-    "coop_name": "Cooperativa di comunità Lavagnina",
-    "crisis_firm": "Cantiere Navale Ligure S.p.A.",
-    "difficulties": "Accesso al credito lento; ricerca di un capannone in affitto.",
-    "firm_name": "Cantiere Navale Ligure S.p.A.",
-    "idea_summary": "Riparazione e rimessaggio di piccole imbarcazioni, con un servizio di ritiro nei porti vicini.",
-    "learning_needs": "Gestione d'impresa, contabilità di base, sicurezza sul lavoro.",
-    "main_risks": "Dipendenza da pochi clienti; stagionalità degli ordini.",
-    "motivation": "Mettere a frutto vent'anni di esperienza in cantiere e restare sul territorio.",
-    "notes": "Lavoratore motivato, con esperienza da capo reparto; disponibile a formarsi.",
-    "occupation": "Carpentiere navale",
-    "parent_firm_name": "Cantiere Navale Ligure S.p.A.",
-    "perimeter": "Reparto di allestimento interni e falegnameria navale.",
-    "promoters": "Pro loco, parrocchia e dodici famiglie del borgo.",
-    "rationale": "Competenze tecniche solide e un gruppo di colleghi pronto a partecipare.",
-    "registration_number": "GE-512345",
-    "spokesperson": "Marco Bruzzone",
-    "strengths": "Esperienza tecnica, rete di clienti, spirito di squadra.",
-    "summary": "Il mercato locale regge; servono un socio commerciale e un primo finanziamento.",
-    "target_customers": "Diportisti e piccoli porti turistici del Tigullio",
+    "it": {
+        "activity": "Manutenzione di imbarcazioni da diporto e refitting degli interni.",
+        "area_name": "Borgo di Lavagnina",
+        "assets_included": "Due carriponte, il magazzino ricambi e i contratti di assistenza con i porticcioli.",
+        "company_name": "Officina Mare S.r.l.",
+        "coop_name": "Cooperativa di comunità Lavagnina",
+        "crisis_firm": "Cantiere Navale Ligure S.p.A.",
+        "difficulties": "Accesso al credito lento; ricerca di un capannone in affitto.",
+        "firm_name": "Cantiere Navale Ligure S.p.A.",
+        "idea_summary": "Riparazione e rimessaggio di piccole imbarcazioni, con un servizio di ritiro nei porti vicini.",
+        "learning_needs": "Gestione d'impresa, contabilità di base, sicurezza sul lavoro.",
+        "main_risks": "Dipendenza da pochi clienti; stagionalità degli ordini.",
+        "motivation": "Mettere a frutto vent'anni di esperienza in cantiere e restare sul territorio.",
+        "notes": "Lavoratore motivato, con esperienza da capo reparto; disponibile a formarsi.",
+        "occupation": "Carpentiere navale",
+        "parent_firm_name": "Cantiere Navale Ligure S.p.A.",
+        "perimeter": "Reparto di allestimento interni e falegnameria navale.",
+        "promoters": "Pro loco, parrocchia e dodici famiglie del borgo.",
+        "rationale": "Competenze tecniche solide e un gruppo di colleghi pronto a partecipare.",
+        "registration_number": "GE-512345",
+        "spokesperson": "Marco Bruzzone",
+        "strengths": "Esperienza tecnica, rete di clienti, spirito di squadra.",
+        "summary": "Il mercato locale regge; servono un socio commerciale e un primo finanziamento.",
+        "target_customers": "Diportisti e piccoli porti turistici del Tigullio",
+    },
+    "fr": {
+        "activity": "Entretien de bateaux de plaisance et réaménagement des intérieurs.",
+        "area_name": "Village de Belvédère",
+        "assets_included": "Deux ponts roulants, le magasin de pièces et les contrats d'entretien avec les ports.",
+        "company_name": "Atelier Mer SARL",
+        "coop_name": "Coopérative villageoise de Belvédère",
+        "crisis_firm": "Chantiers navals du Var SA",
+        "difficulties": "Accès au crédit lent ; recherche d'un atelier à louer.",
+        "firm_name": "Chantiers navals du Var SA",
+        "idea_summary": "Réparation et hivernage de petits bateaux, avec un service d'enlèvement dans les ports voisins.",
+        "learning_needs": "Gestion d'entreprise, comptabilité de base, sécurité au travail.",
+        "main_risks": "Dépendance à quelques clients ; saisonnalité des commandes.",
+        "motivation": "Valoriser vingt ans d'expérience au chantier et rester dans la région.",
+        "notes": "Salarié motivé, ancien chef d'atelier ; prêt à se former.",
+        "occupation": "Charpentier de marine",
+        "parent_firm_name": "Chantiers navals du Var SA",
+        "perimeter": "Atelier d'aménagement intérieur et de menuiserie navale.",
+        "promoters": "Comité des fêtes, association des commerçants et douze familles du village.",
+        "rationale": "Des compétences techniques solides et un groupe de collègues prêt à s'engager.",
+        "registration_number": "RCS Toulon 512 345 678",
+        "spokesperson": "Jean Ricard",
+        "strengths": "Expérience technique, réseau de clients, esprit d'équipe.",
+        "summary": "Le marché local tient ; il faut un associé commercial et un premier financement.",
+        "target_customers": "Plaisanciers et petits ports de la rade de Toulon",
+    },
 }
 
 
-def sample_value(f: FormField, now: datetime) -> Any:
+def desk_language(desk_id: str) -> str:
+    """The language a demo desk writes in: French in France, Italian in Italy."""
+    return "fr" if any(d[0] == desk_id and d[2] == "FR" for d in DESKS) else "it"
+
+
+def _comment(role: str, lang: str) -> str:
+    return _COMMENTS[lang].get(role, _COMMENTS[lang][""])
+
+
+def sample_value(f: FormField, now: datetime, lang: str = "it") -> Any:
     raw = f.raw
     low, high = raw.get("minimum"), raw.get("maximum")
     if f.type in ("string", "text"):
         if str(raw.get("pattern", "")).startswith("^v"):
             return "v2.1"
         # what a desk would write: the dossier and the pages show it as the case's own
-        return _SAMPLE_TEXTS.get(f.id) or localize(f.label, "it")
+        return _SAMPLE_TEXTS[lang].get(f.id) or localize(f.label, lang)
     if f.type == "email":
         return "demo@example.org"
     if f.type == "date":

@@ -16,12 +16,17 @@ from .access import may_enter
 from .i18n import lang
 
 
-def fmt_datetime(value: datetime | None, style: str = "medium") -> str:
-    return format_datetime(value, style) if value else ""
+def fmt_datetime(value: datetime | str | None, style: str = "medium") -> str:
+    return format_datetime(_moment(value), style) if value else ""
 
 
-def fmt_date(value: datetime | None, style: str = "medium") -> str:
-    return format_date(value, style) if value else ""
+def fmt_date(value: datetime | str | None, style: str = "medium") -> str:
+    return format_date(_moment(value), style) if value else ""
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A moment given as itself or as the ISO text of an export (data.json and its readable summary)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def fmt_number(value: Any) -> str:

@@ -398,7 +398,7 @@ def test_a_stale_version_is_a_conflict_that_says_what_changed_and_changes_nothin
         service.tick(case_id, W2, v, "consent")
     assert (refused.value.params["expected"], refused.value.params["actual"]) == (1, 2)
     assert refused.value.changes[0]["type"] == "item_ticked" and refused.value.changes[0]["actor"] == "w1"
-    assert "Ricaricala" in refused.value.message("it")
+    assert "La ricarichi" in refused.value.message("it")
     assert events_of(sessions, case_id) == ["case_opened", "item_ticked"]
 
 

@@ -42,7 +42,7 @@ def test_an_entry_is_a_localized_text_in_the_three_languages() -> None:
 
 def test_the_databank_has_its_own_catalogue_and_reuses_the_engines() -> None:
     assert databank_message("value.not_number", "fr", value="abc") == "« abc » n'est pas un nombre."
-    assert databank_message("reason.distance", "it", km=2.5, place="Genova") == "a 2.5 km da Genova"
+    assert databank_message("reason.distance", "it", km=2.5, place="Genova") == "a 2,5 km da Genova"
     assert databank_message("case_not_found", "it", case_id=3) == "La pratica 3 non esiste."
 
 

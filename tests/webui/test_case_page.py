@@ -101,7 +101,7 @@ def test_an_invalid_form_shows_localized_messages_next_to_the_fields_and_saves_n
     operator.post("/language", data={"language": "it"})
     html = operator.post(f"/cases/{case_id}/form", data={"version": v, "field-interview_date": ""}).text
     assert "Alcuni campi vanno corretti." in html
-    assert html.count("Compila i campi obbligatori: Data del colloquio, Situazione lavorativa.") == 1
+    assert html.count("Compili i campi obbligatori: Data del colloquio, Situazione lavorativa.") == 1
     assert "Campo obbligatorio" not in html and 'id="field-interview_date-error"' not in html
     assert re.search(r'<input aria-invalid="true"[^>]*name="field-interview_date"', html)
     operator.post("/language", data={"language": "fr"})

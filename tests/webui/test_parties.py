@@ -57,7 +57,7 @@ def test_a_party_decides_through_its_link_in_its_language_and_the_link_works_onc
     page = party.get(f"/sign/{token}")
     assert page.status_code == 200
     assert "Finanziamento confermato dall&#39;ente finanziatore" in page.text  # the party's language
-    assert "42000" in page.text and "piano.pdf" in page.text  # the stage's form values and documents
+    assert "42.000" in page.text and "piano.pdf" in page.text  # the form values, in Italian notation, and documents
     assert "Anna Rossi" not in page.text  # only what it is asked to sign
     document_link = re.search(r'href="(/sign/[^"]+/documents/\d+)"', page.text).group(1)
     assert party.get(document_link).status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 from typing import Sequence
 
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 ROW, GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 6, 220, 300, 60
@@ -25,7 +26,7 @@ def label_text(lines: list[str], right: float, middle: float) -> str:
     return f'<text text-anchor="end" font-size="13" fill="#000000">{spans}</text>'
 
 
-def bar_chart(rows: Sequence[tuple[str, float]], title: str, chart_id: str, value_text=str,  # noqa: ANN001
+def bar_chart(rows: Sequence[tuple[str, float]], title: str, chart_id: str, value_text=format_decimal,  # noqa: ANN001
               top: float | None = None) -> Markup:
     """rows: (label, value); `top` fixes the scale (e.g. 5 for scores), else the largest value. Returns an
     inline <svg> element (role="img") whose description lists every label and value."""

@@ -21,6 +21,7 @@ from ...i18n import lang
 from ...services import db, services
 from .. import page as case_page, parties as case_parties, stage_form
 from ..forms import MeetingForm, NoteForm, SUPPLY_CHAIN_LABELS
+from ..progress import score_text
 from . import CASE_ROLES, bp
 from .desks import _mentors, _pathways
 
@@ -161,7 +162,7 @@ def _assessment_results(case_row: Case) -> list[tuple[Any, Any]]:
                                  lambda person: names.get(person) or person)
     return [(record, bar_chart([(title, score or 0) for title, score in record.scores],
                                f"{record.title} — {record.person}", f"scores-{index}",
-                               value_text=lambda v: f"{v:.1f}" if v else "—", top=5))
+                               value_text=lambda v: score_text(v) if v else "—", top=5))
             for index, record in enumerate(records)]
 
 
