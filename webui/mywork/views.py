@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from sqlalchemy import select
 
-from engine.models import Desk, utcnow
+from engine.models import utcnow
 
 from ..access import actor, area_required
 from ..i18n import lang
@@ -20,8 +19,7 @@ def index():  # noqa: ANN201
     session = db()
     now = utcnow()
     work = lists.build(session, services().library, actor(), lang(), now)
-    desks = {d.id: d for d in session.scalars(select(Desk))}
-    return render_template("mywork/index.html", work=work, now=now, desks=desks)
+    return render_template("mywork/index.html", work=work, now=now)
 
 
 @bp.post("/my-work/seen")

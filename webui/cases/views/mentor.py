@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engine import policy
-from engine.models import Case, Desk, utcnow
+from engine.models import Case, utcnow
 
 from ...access import actor, roles_required
 from ...i18n import lang
@@ -26,5 +26,4 @@ def mentor():  # noqa: ANN201
     mine, _others = signoffs_waiting(session, library, actor(), rows, lang(), now)
     waiting = [(w.case, w.pathway, w.stage, w.rule, w.blockers) for w in mine if w.rule.role == "mentor"]
     return render_template("cases/mentor.html", cases=rows, waiting=waiting, now=now,
-                           revision_of=lambda rid: library.revision(rid, session).pathway,
-                           desks={d.id: d for d in session.scalars(select(Desk))})
+                           revision_of=lambda rid: library.revision(rid, session).pathway)
