@@ -65,7 +65,7 @@ def test_a_bank_requests_changes_then_approves_through_its_emailed_link_and_the_
     # The bank, with no account, reads what it is asked and requests changes.
     bank = new_page(locale="en-GB")
     bank.goto(link)
-    assert "42000" in bank.content() and "piano.pdf" in bank.content()
+    assert "42.000" in bank.content() and "piano.pdf" in bank.content()
     bank.get_by_label("Chiedo modifiche").check()
     refused(bank, lambda: bank.get_by_role("button", name="Invia la mia decisione").click())
     assert "commento" in bank.content()  # the comment is required: nothing was recorded

@@ -152,7 +152,7 @@ def test_an_exit_is_refused_with_every_unmet_requirement_and_nothing_changes(ser
     with pytest.raises(RequirementsNotMet) as refused:
         service.advance(case_id, OPERATOR, v, "continue")
     assert {u.requirement for u in refused.value.unmet} == {"consent", "form"}
-    assert "Compila il modulo" in refused.value.message("it")
+    assert "Compili il modulo" in refused.value.message("it")
     case = case_row(sessions, case_id)
     assert case.version == v and case.stage_id == "welcome"
     assert events_of(sessions, case_id) == ["case_opened"]
