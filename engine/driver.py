@@ -25,7 +25,8 @@ class _Plan:
 
     __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers", "slots", "processed")
 
-    def __init__(self, statement: ClauseElement, dialect: Any, keys: Sequence[str] | None):
+    def __init__(self, statement: ClauseElement, dialect: Any, keys: Sequence[str] | None,
+                 encoded: frozenset[str] = frozenset()):
         compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
         self.sql = compiled.string
         generated = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)
@@ -39,7 +40,8 @@ class _Plan:
         self.constants: dict[str, Any] = {}
         for name in self.names:
             bind = compiled.binds[name]
-            self.binders[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self.binders[name] = (None if name in encoded
+                                  else bind.type.dialect_impl(dialect).bind_processor(dialect))
             if bind.value is not None or not bind.required:
                 # Values written in the statement itself (e.g. kind == "worker").
                 self.constants[name] = bind.effective_value
@@ -75,8 +77,11 @@ def _row_type(names: list[str]) -> type:
 class DriverStatement:
     """A Core statement, compiled once per dialect and column set, executed on the driver's cursor."""
 
-    def __init__(self, statement: ClauseElement):
+    def __init__(self, statement: ClauseElement, *, encoded: Iterable[str] = ()):
+        """`encoded`: JSON columns whose values are given as JSON text, bound as they are (the caller
+        encoded them once for another use too; both databases take the text for a JSON column)."""
         self.statement = statement
+        self.encoded = frozenset(encoded)
         self.inserts = statement.is_insert if hasattr(statement, "is_insert") else False
         self._plans: dict[tuple[str, tuple[str, ...] | None], _Plan] = {}
         self._lock = threading.Lock()
@@ -86,7 +91,7 @@ class DriverStatement:
         plan = self._plans.get(key)
         if plan is None:
             with self._lock:
-                plan = self._plans.get(key) or _Plan(self.statement, connection.dialect, keys)
+                plan = self._plans.get(key) or _Plan(self.statement, connection.dialect, keys, self.encoded)
                 self._plans[key] = plan
         return plan
 
