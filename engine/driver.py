@@ -23,7 +23,8 @@ from sqlalchemy.sql import ClauseElement
 class _Plan:
     """One statement compiled for one dialect: its SQL, how to bind its parameters, how to read its rows."""
 
-    __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers", "slots", "processed")
+    __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers", "slots", "processed",
+                 "keys", "unread")
 
     def __init__(self, statement: ClauseElement, dialect: Any, keys: Sequence[str] | None,
                  encoded: frozenset[str] = frozenset()):
@@ -51,6 +52,8 @@ class _Plan:
         self.row_type = _row_type([c.key for c in columns]) if columns else None
         self.readers = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         self.processed = [(i, reader) for i, reader in enumerate(self.readers) if reader is not None]
+        self.keys = [c.key for c in columns]
+        self.unread = {c.key: reader for c, reader in zip(columns, self.readers) if reader is not None}
 
     def parameters(self, values: dict[str, Any]) -> Any:
         get = values.get
@@ -144,6 +147,15 @@ class _Result:
             return [self.plan.row(raw) for raw in self.cursor.fetchall()]
         finally:
             self.cursor.close()
+
+    def first_unread(self) -> tuple[dict[str, Any], dict[str, Callable[[Any], Any]]] | None:
+        """The first row as the driver gives it, by column, and the readers still to apply to some of its
+        values (each gives None back for None): for a row of which a caller reads only a few columns."""
+        try:
+            raw = self.cursor.fetchone()
+        finally:
+            self.cursor.close()
+        return None if raw is None else (dict(zip(self.plan.keys, raw)), dict(self.plan.unread))
 
     def scalar(self) -> Any:
         row = self.first()
