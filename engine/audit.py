@@ -47,6 +47,10 @@ def canonical_json(value: Any) -> str:
     return _CANONICAL_JSON.encode(value)
 
 
+# A text, as `canonical_json` encodes it (without its dispatch, for the hot path's many short texts).
+canonical_text = json.encoder.encode_basestring
+
+
 def entry_payload(subject_type: str, subject_id: str, seq: int, type_: str, actor_id: str,
                   actor_roles: Iterable[str], data: dict[str, Any]) -> dict[str, Any]:
     """What an audit entry's hash covers (its time is left out: databases round timestamps differently)."""

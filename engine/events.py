@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from .audit import body_hash, canonical_json, chain_hash
+from .audit import body_hash, canonical_json, canonical_text, chain_hash
 from .driver import DriverStatement
 from .models import EVENTS
 
@@ -44,9 +44,9 @@ def event_row(*, case_id: int, seq: int, type: str, actor_id: str, actor_roles: 
     in their sorted order."""
     roles = canonical_json(sorted(actor_roles))
     encoded = canonical_json(data)
-    body = (f'{{"actor_id":{canonical_json(actor_id)},"actor_roles":{roles},"case_id":{canonical_json(case_id)},'
-            f'"data":{encoded},"seq":{canonical_json(seq)},"stage_id":{canonical_json(stage_id)},'
-            f'"type":{canonical_json(type)}}}')
+    stage = "null" if stage_id is None else canonical_text(stage_id)
+    body = (f'{{"actor_id":{canonical_text(actor_id)},"actor_roles":{roles},"case_id":{case_id:d},'
+            f'"data":{encoded},"seq":{seq:d},"stage_id":{stage},"type":{canonical_text(type)}}}')
     return {"case_id": case_id, "seq": seq, "type": type, "actor_id": actor_id, "actor_roles": roles, "at": at,
             "stage_id": stage_id, "data": encoded, "prev_hash": prev_hash, "hash": body_hash(prev_hash, body)}
 
