@@ -20,16 +20,35 @@ from .models import AuditEntry, utcnow
 AUDIT = AuditEntry.__table__
 
 
-def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    """The hash of one log entry: the previous entry's hash and the entry's content, canonically encoded."""
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
-
-
-def _plain(value: Any) -> Any:
+def _plain_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+# The canonical encoding the hashes cover: keys sorted, no spaces, text as it is.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain_value)
+# The same for stored JSON: a value JSON cannot hold fails, as the column's own encoding would.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
+    """The hash of one log entry: the previous entry's hash and the entry's content, canonically encoded."""
+    return body_hash(prev_hash, _CANONICAL.encode(payload))
+
+
+def body_hash(prev_hash: str, body: str) -> str:
+    """`chain_hash` of a payload already encoded canonically (see `canonical_json`)."""
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """`value` as `chain_hash` encodes it; also valid text for a JSON column (TypeError if JSON cannot hold it)."""
+    return _CANONICAL_JSON.encode(value)
+
+
+# A text, as `canonical_json` encodes it (without its dispatch, for the hot path's many short texts).
+canonical_text = json.encoder.encode_basestring
 
 
 def entry_payload(subject_type: str, subject_id: str, seq: int, type_: str, actor_id: str,

@@ -23,9 +23,11 @@ from sqlalchemy.sql import ClauseElement
 class _Plan:
     """One statement compiled for one dialect: its SQL, how to bind its parameters, how to read its rows."""
 
-    __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers", "slots", "processed")
+    __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers", "slots", "processed",
+                 "keys", "unread")
 
-    def __init__(self, statement: ClauseElement, dialect: Any, keys: Sequence[str] | None):
+    def __init__(self, statement: ClauseElement, dialect: Any, keys: Sequence[str] | None,
+                 encoded: frozenset[str] = frozenset()):
         compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
         self.sql = compiled.string
         generated = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)
@@ -39,7 +41,8 @@ class _Plan:
         self.constants: dict[str, Any] = {}
         for name in self.names:
             bind = compiled.binds[name]
-            self.binders[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self.binders[name] = (None if name in encoded
+                                  else bind.type.dialect_impl(dialect).bind_processor(dialect))
             if bind.value is not None or not bind.required:
                 # Values written in the statement itself (e.g. kind == "worker").
                 self.constants[name] = bind.effective_value
@@ -49,6 +52,8 @@ class _Plan:
         self.row_type = _row_type([c.key for c in columns]) if columns else None
         self.readers = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         self.processed = [(i, reader) for i, reader in enumerate(self.readers) if reader is not None]
+        self.keys = [c.key for c in columns]
+        self.unread = {c.key: reader for c, reader in zip(columns, self.readers) if reader is not None}
 
     def parameters(self, values: dict[str, Any]) -> Any:
         get = values.get
@@ -75,8 +80,11 @@ def _row_type(names: list[str]) -> type:
 class DriverStatement:
     """A Core statement, compiled once per dialect and column set, executed on the driver's cursor."""
 
-    def __init__(self, statement: ClauseElement):
+    def __init__(self, statement: ClauseElement, *, encoded: Iterable[str] = ()):
+        """`encoded`: JSON columns whose values are given as JSON text, bound as they are (the caller
+        encoded them once for another use too; both databases take the text for a JSON column)."""
         self.statement = statement
+        self.encoded = frozenset(encoded)
         self.inserts = statement.is_insert if hasattr(statement, "is_insert") else False
         self._plans: dict[tuple[str, tuple[str, ...] | None], _Plan] = {}
         self._lock = threading.Lock()
@@ -86,7 +94,7 @@ class DriverStatement:
         plan = self._plans.get(key)
         if plan is None:
             with self._lock:
-                plan = self._plans.get(key) or _Plan(self.statement, connection.dialect, keys)
+                plan = self._plans.get(key) or _Plan(self.statement, connection.dialect, keys, self.encoded)
                 self._plans[key] = plan
         return plan
 
@@ -139,6 +147,15 @@ class _Result:
             return [self.plan.row(raw) for raw in self.cursor.fetchall()]
         finally:
             self.cursor.close()
+
+    def first_unread(self) -> tuple[dict[str, Any], dict[str, Callable[[Any], Any]]] | None:
+        """The first row as the driver gives it, by column, and the readers still to apply to some of its
+        values (each gives None back for None): for a row of which a caller reads only a few columns."""
+        try:
+            raw = self.cursor.fetchone()
+        finally:
+            self.cursor.close()
+        return None if raw is None else (dict(zip(self.plan.keys, raw)), dict(self.plan.unread))
 
     def scalar(self) -> Any:
         row = self.first()

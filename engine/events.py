@@ -2,7 +2,8 @@
 
 Every event is chained to the previous event of its case: `hash = chain_hash(prev_hash, payload)` (the same
 function as the audit log, engine/audit.py), where the payload is everything the event says except its time
-(databases round timestamps differently). An operation's version claim returns the hash of the case's last
+(databases round timestamps differently). A new event's data and roles are encoded once, canonically, and
+that text is both what the hash covers and what the row stores (`event_row`). An operation's version claim returns the hash of the case's last
 event along with the row (engine/cases/frame.py), so chaining costs no statement of its own. Operations on
 one case are serialised by that claim, so a chain never forks; a second writer of the same `seq` fails on
 the unique key. The case's version is the `seq` of its last event, so a chain cut at its end shows too.
@@ -20,11 +21,11 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from .audit import chain_hash
+from .audit import body_hash, canonical_json, canonical_text, chain_hash
 from .driver import DriverStatement
 from .models import EVENTS
 
-_INSERT = DriverStatement(insert(EVENTS))
+_INSERT = DriverStatement(insert(EVENTS), encoded=("actor_roles", "data"))
 _SET_HASHES = update(EVENTS).where(EVENTS.c.id == bindparam("event_id")).values(
     prev_hash=bindparam("new_prev_hash"), hash=bindparam("new_hash"))
 
@@ -38,11 +39,16 @@ def event_payload(case_id: int, seq: int, type_: str, actor_id: str, actor_roles
 
 def event_row(*, case_id: int, seq: int, type: str, actor_id: str, actor_roles: Iterable[str],  # noqa: A002
               at: datetime, stage_id: str | None, data: dict[str, Any], prev_hash: str) -> dict[str, Any]:
-    """The values of a new event row, its hash included."""
-    roles = sorted(actor_roles)
-    digest = chain_hash(prev_hash, event_payload(case_id, seq, type, actor_id, roles, stage_id, data))
+    """The values of a new event row, its hash included; its roles and data as JSON text, encoded once for
+    both the hash and the row: the hash is `chain_hash` of `event_payload`, whose keys are spelled out here
+    in their sorted order."""
+    roles = canonical_json(sorted(actor_roles))
+    encoded = canonical_json(data)
+    stage = "null" if stage_id is None else canonical_text(stage_id)
+    body = (f'{{"actor_id":{canonical_text(actor_id)},"actor_roles":{roles},"case_id":{case_id:d},'
+            f'"data":{encoded},"seq":{seq:d},"stage_id":{stage},"type":{canonical_text(type)}}}')
     return {"case_id": case_id, "seq": seq, "type": type, "actor_id": actor_id, "actor_roles": roles, "at": at,
-            "stage_id": stage_id, "data": data, "prev_hash": prev_hash, "hash": digest}
+            "stage_id": stage_id, "data": encoded, "prev_hash": prev_hash, "hash": body_hash(prev_hash, body)}
 
 
 def append(connection: Connection, **values: Any) -> str:

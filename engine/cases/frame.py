@@ -87,24 +87,35 @@ _MEMBERS_OF = DriverStatement(select(MEMBERS).where(MEMBERS.c.case_id == bindpar
 
 class CaseState:
     """The case row as an operation claimed it: its values, the changes the operation makes (written in one
-    UPDATE at the end) and its members, read only if a rule needs them."""
+    UPDATE at the end) and its members, read only if a rule needs them. `unread`: the readers still to apply
+    to some stored values (timestamps, JSON), applied on first use: an operation reads few of them."""
 
-    def __init__(self, row: Any, connection: Connection):
-        object.__setattr__(self, "_values", row._asdict())
+    def __init__(self, values: dict[str, Any], connection: Connection,
+                 unread: dict[str, Callable[[Any], Any]] | None = None):
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_unread", unread or {})
         object.__setattr__(self, "_changes", {})
         object.__setattr__(self, "_connection", connection)
         object.__setattr__(self, "_members", None)
         object.__setattr__(self, "_parties", None)
 
     def __getattr__(self, name: str) -> Any:
+        state = self.__dict__
         try:
-            return self.__dict__["_values"][name]
+            value = state["_values"][name]
         except KeyError:
             raise AttributeError(name) from None
+        unread = state["_unread"]
+        if name in unread:
+            reader = unread.pop(name)
+            if value is not None:
+                value = state["_values"][name] = reader(value)
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._values:
             raise AttributeError(name)
+        self._unread.pop(name, None)
         self._values[name] = value
         self._changes[name] = value
 
@@ -207,11 +218,11 @@ class OperationFrame:
         with DriverTransaction(self.engine) as connection:
             # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
             # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
-            row = _CLAIM.first(connection, {"case_id": case_id, "expected": expected_version,
-                                              "next": expected_version + 1})
-            if row is None:
+            claimed = _CLAIM.execute(connection, {"case_id": case_id, "expected": expected_version,
+                                                  "next": expected_version + 1}).first_unread()
+            if claimed is None:
                 raise self._conflict(connection, case_id, expected_version)
-            case = CaseState(row, connection)
+            case = CaseState(claimed[0], connection, claimed[1])
             if case.status == "closed" and not allow_closed:
                 raise InvalidOperation("case_closed", outcome=case.outcome or "")
             if case.status == "on_hold" and not allow_on_hold:

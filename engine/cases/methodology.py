@@ -38,7 +38,7 @@ class MethodologyOperations(OperationFrame):
             row = connection.execute(select(CASES).where(CASES.c.id == case_id)).first()
             if row is None:
                 raise NotFound(case_id=case_id)
-            case = CaseState(row, connection)
+            case = CaseState(row._asdict(), connection)
             if case.status != "active":
                 raise InvalidOperation("case_closed" if case.status == "closed" else "case_on_hold",
                                        outcome=case.outcome or "")
