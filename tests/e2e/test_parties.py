@@ -90,7 +90,7 @@ def test_a_bank_requests_changes_then_approves_through_its_emailed_link_and_the_
     bank.errors.clear()  # (the browser logs the 410)
 
     bank.goto(second)
-    assert "30000" in bank.content()
+    assert "30.000" in bank.content()
     bank.get_by_label("Approvo").check()
     go(bank, lambda: bank.get_by_role("button", name="Invia la mia decisione").click())
     assert "approvazione è registrata" in bank.content()
