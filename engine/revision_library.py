@@ -3,6 +3,7 @@ revisions, and what is built from a revision, kept in memory once read (a revisi
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -14,7 +15,7 @@ from .models import RevisionMixin
 Built = TypeVar("Built")
 
 
-class RevisionLibrary(Generic[Built]):
+class RevisionLibrary(ABC, Generic[Built]):
     revision_model: type[RevisionMixin]
     unknown: tuple[str, str]  # the refusal's code and parameter for a revision that is not stored
 
@@ -25,8 +26,13 @@ class RevisionLibrary(Generic[Built]):
         self._lock = threading.Lock()
         self.last_report: list[Any] = []  # the last check of the directory's files
 
+    @abstractmethod
     def _build(self, revision_id: int, document: dict[str, Any]) -> Built:
-        raise NotImplementedError
+        """What a library makes of one stored revision's document (a pathway, an assessment)."""
+
+    def _document(self, session: Session, revision_id: int) -> dict[str, Any] | None:
+        row = session.get(self.revision_model, revision_id)
+        return row.document if row else None
 
     def is_cached(self, revision_id: int) -> bool:
         return revision_id in self._cache
@@ -37,12 +43,10 @@ class RevisionLibrary(Generic[Built]):
         if built is not None:
             return built
         if session is not None:
-            row = session.get(self.revision_model, revision_id)
-            document = row.document if row else None
+            document = self._document(session, revision_id)
         else:
             with self.session_factory() as own:
-                row = own.get(self.revision_model, revision_id)
-                document = row.document if row else None
+                document = self._document(own, revision_id)
         if document is None:
             code, parameter = self.unknown
             raise InvalidOperation(code, **{parameter: f"#{revision_id}"})
