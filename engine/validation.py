@@ -287,7 +287,9 @@ class ResolvedDocument:
 
 
 def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> tuple[ResolvedDocument, list[Problem]]:
-    data = copy.deepcopy(doc.data)
+    # A new top mapping and list of stages; the pathway's own stages are shared with the source, since
+    # nothing changes them. Included stages are copied: '$next' and `adapt:` change them for each include.
+    data = dict(doc.data)
     raw_stages = data.get("stages", [])
     problems: list[Problem] = []
     stages: list[Any] = []
@@ -726,17 +728,26 @@ def _suggest(name: str, known: Iterable[str]) -> str:
 
 
 def _texts(node: Any, path: DocPath) -> Iterable[tuple[DocPath, dict]]:
-    if isinstance(node, dict):
-        if node and set(node) <= set(LANGUAGES) and all(isinstance(v, str) for v in node.values()):
-            yield path, node
-            return
-        for key, value in node.items():
-            if key in ("when",):
+    """Every localized text ({it, fr, en} mapping) under `node`, in document order, with its path; not
+    inside conditions. Walked with a stack of the collections still to visit: a pathway has tens of
+    thousands of values, and only the collections among them can hold a text."""
+    pending = [(node, path)]
+    while pending:
+        node, path = pending.pop()
+        if isinstance(node, dict):
+            if node and node.keys() <= _LANGUAGE_SET and all(isinstance(v, str) for v in node.values()):
+                yield path, node
                 continue
-            yield from _texts(value, path + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _texts(value, path + (i,))
+            children = [(value, path + (key,)) for key, value in node.items()
+                        if key != "when" and isinstance(value, (dict, list))]
+        elif isinstance(node, list):
+            children = [(value, path + (i,)) for i, value in enumerate(node) if isinstance(value, (dict, list))]
+        else:
+            continue
+        pending.extend(reversed(children))  # the first child is visited next
+
+
+_LANGUAGE_SET = frozenset(LANGUAGES)
 
 
 # --- the whole check ---------------------------------------------------------------------------------
