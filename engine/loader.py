@@ -106,7 +106,16 @@ class SourceDocument:
     file: str
     text: str
     data: Any
-    locations: dict[DocPath, tuple[int, int]]
+    # None until asked for: found from the text by a second reading the first time a problem is located,
+    # which a valid file never needs.
+    _locations: dict[DocPath, tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def locations(self) -> dict[DocPath, tuple[int, int]]:
+        """Line and column of each part of the document (a mapping's value: where its key is written)."""
+        if self._locations is None:
+            self._locations = _build(self.text, self.file, locate=True)[1]
+        return self._locations
 
     def where(self, path: DocPath) -> tuple[str, int, int]:
         """File, line, column of the closest located ancestor of `path`."""
@@ -181,14 +190,14 @@ def parse_text(text: str, name: str) -> SourceDocument:
     if nul >= 0:
         raise LoadError(Problem(name, text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul), "binary"))
     try:
-        data, locations = _build(text, name)
+        data, _ = _build(text, name, locate=False)
     except _ParserFailed:
         # The fast parser only says *that* the text is broken; the pure-Python one says where and why.
         _check_events(text, name)
         raise LoadError(Problem(name, 1, 1, "syntax", {"reason": "the YAML cannot be read"})) from None
     if data is _EMPTY:
         return SourceDocument(name, text, None, {(): (1, 1)})
-    return SourceDocument(name, text, data, locations)
+    return SourceDocument(name, text, data)
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
@@ -247,8 +256,9 @@ _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _PLAIN_RESOLVERS = _Loader.yaml_implicit_resolvers
 
 
-def _build(text: str, name: str) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
-    """Build plain data and locations in one pass over the parser's events, with no recursion.
+def _build(text: str, name: str, locate: bool) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
+    """Build plain data, and with `locate` the locations of its parts, in one pass over the parser's
+    events, with no recursion.
 
     Limits are checked as events arrive: nesting depth, and the number of nodes *after* expanding
     aliases (an alias counts as the whole subtree it names), so an alias bomb stops early. Tags other
@@ -260,7 +270,7 @@ def _build(text: str, name: str) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
     parser = None
     try:
         parser = _FastParser(text)
-        return _walk(parser.get_event, name)
+        return _walk(parser.get_event, name, locate)
     except (yaml.YAMLError, UnicodeError):
         # UnicodeError: libyaml encodes the text to UTF-8 first and a lone surrogate ('\ud800', possible in
         # text handed to parse_text) cannot be; the pure-Python parser then locates it as a syntax error.
@@ -270,7 +280,7 @@ def _build(text: str, name: str) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
             parser.dispose()
 
 
-def _walk(next_event: Callable[[], Any], name: str) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
+def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
     scalars = _Loader("")
     locations: dict[DocPath, tuple[int, int]] = {}
     anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, expanded size)
@@ -280,9 +290,9 @@ def _walk(next_event: Callable[[], Any], name: str) -> tuple[Any, dict[DocPath, 
     stack: list[tuple[Any, bool, DocPath, str | None, int]] = []
     container: Any = None  # the open collection; None at the top
     in_mapping = False
-    path: DocPath = ()
+    path: DocPath = ()  # of the open collection (kept only with `locate`)
     key: Any = _EMPTY  # in a mapping: the key waiting for its value
-    key_at: tuple[int, int] = (1, 1)
+    key_at: tuple[int, int] = (1, 1)  # where that key is written (kept only with `locate`)
     root: Any = _EMPTY
     count = 0
     documents = 0
@@ -350,31 +360,34 @@ def _walk(next_event: Callable[[], Any], name: str) -> tuple[Any, dict[DocPath, 
             continue
 
         # Put the value where it belongs: the root, an item of a list, a mapping's key or its value.
-        mark = event.start_mark
+        child_path: DocPath = ()
         if container is None:
             root = value
-            locations.setdefault((), (mark.line + 1, mark.column + 1))
-            child_path: DocPath = ()
+            if locate:
+                locations[()] = (event.start_mark.line + 1, event.start_mark.column + 1)
         elif not in_mapping:
-            child_path = path + (len(container),)
+            if locate:
+                child_path = path + (len(container),)
+                locations[child_path] = (event.start_mark.line + 1, event.start_mark.column + 1)
             container.append(value)
-            locations[child_path] = (mark.line + 1, mark.column + 1)
         elif key is not _EMPTY:
-            child_path = path + (key,)
             container[key] = value
-            locations[child_path] = key_at
+            if locate:
+                child_path = path + (key,)
+                locations[child_path] = key_at
             key = _EMPTY
         else:  # this value is a key
             if isinstance(value, (dict, list)):
-                raise fail(mark, "complex_key")
+                raise fail(event.start_mark, "complex_key")
             if kind is yaml.ScalarEvent and isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = event.value  # a key is a name: '0E0' and '017' stay as written
             new_key = "null" if value is None else (str(value).lower() if isinstance(value, bool) else value)
             new_key = new_key if isinstance(new_key, str) else str(new_key)
             if new_key in container:
-                raise fail(mark, "duplicate_key", key=new_key)
-            key, key_at = new_key, (mark.line + 1, mark.column + 1)
-            child_path = ()
+                raise fail(event.start_mark, "duplicate_key", key=new_key)
+            key = new_key
+            if locate:
+                key_at = (event.start_mark.line + 1, event.start_mark.column + 1)
         if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             stack.append((container, in_mapping, path, event.anchor, count))
             container, in_mapping, path = value, kind is yaml.MappingStartEvent, child_path

@@ -7,14 +7,12 @@ and problems inside them point at the fragment file.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 import marshal
 import os
 import re
 import sys
-import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -122,6 +120,8 @@ def _cached_check(name: str, generate: Callable[[], str], version: str) -> Calla
                 raise OSError(f"{owned} may be written by others")
         code = marshal.loads(path.read_bytes())
     else:
+        import tempfile  # only the first run on a machine writes the cache
+
         code = compile(generate(), f"<check of {name}>", "exec")
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".check-", suffix=".tmp")
@@ -188,7 +188,7 @@ def _schema_problem(doc: SourceDocument, error: ValidationError) -> Problem:
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
         key = extra[0] if extra else "?"
-        close = difflib.get_close_matches(key, allowed, n=1)
+        close = _close_matches(key, allowed)
         if close:
             return doc.problem("unknown_key_suggest", path + (key,), key=key, suggestion=close[0])
         return doc.problem("unknown_key", path + (key,), key=key, allowed=", ".join(allowed))
@@ -237,6 +237,8 @@ def _short(value: Any) -> str:
 
 @dataclass
 class Fragment:
+    """A shared-stages file (pathways/shared/<id>.yaml), read and checked once for every pathway."""
+
     id: str
     doc: SourceDocument
     problems: list[Problem]
@@ -288,7 +290,7 @@ class ResolvedDocument:
 
 def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> tuple[ResolvedDocument, list[Problem]]:
     # A new top mapping and list of stages; the pathway's own stages are shared with the source, since
-    # nothing changes them. Included stages are copied: '$next' and `adapt:` change them for each include.
+    # nothing changes them. Included stages are copied where '$next' and `adapt:` change them.
     data = dict(doc.data)
     raw_stages = data.get("stages", [])
     problems: list[Problem] = []
@@ -316,7 +318,7 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
                                                 stage=stage_id, fragment=fragment.id,
                                                 known=", ".join(map(str, fragment_ids))))
             for f_index, stage in enumerate(fragment.stages):
-                stage = copy.deepcopy(stage)
+                stage = _own_copy(stage)
                 for e_index, exit_ in enumerate(stage.get("exits", [])):
                     if exit_.get("to") == NEXT:
                         if next_id is None:
@@ -336,6 +338,15 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
             origins.append((doc, ("stages", index)))
     data["stages"] = stages
     return ResolvedDocument(doc, data, origins, adapted), problems
+
+
+def _own_copy(stage: dict[str, Any]) -> dict[str, Any]:
+    """A shared stage for one include: a new mapping with new exits, the only parts that '$next' and
+    `adapt:` change; the rest (texts, requirements, conditions) stays shared, since nothing changes it."""
+    stage = dict(stage)
+    if isinstance(stage.get("exits"), list):
+        stage["exits"] = [dict(exit_) if isinstance(exit_, dict) else exit_ for exit_ in stage["exits"]]
+    return stage
 
 
 def _adapt(stage: dict[str, Any], adaptation: Mapping[str, Any] | None, position: int, written: DocPath,
@@ -723,8 +734,15 @@ def _reach(starts: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
+    close = _close_matches(name, list(known))
     return close[0] if close else "-"
+
+
+def _close_matches(name: str, known: list[str]) -> list[str]:
+    """The known name closest to a misspelt one (difflib is loaded only when a file has a problem)."""
+    import difflib
+
+    return difflib.get_close_matches(name, known, n=1)
 
 
 def _texts(node: Any, path: DocPath) -> Iterable[tuple[DocPath, dict]]:

@@ -1,6 +1,6 @@
 """Checking a pathway reads its document without changing it: the resolved document shares the pathway's own
-stages with the source (no copy of the whole file) but copies the shared stages it includes, which '$next'
-and `adapt:` change for each include."""
+stages with the source (no copy of the whole file) and, of each shared stage it includes, copies the mapping
+and the exits, which '$next' and `adapt:` change for each include."""
 from __future__ import annotations
 
 import copy
@@ -50,7 +50,9 @@ def test_each_include_gets_its_own_copy_of_the_shared_stage() -> None:
     assert fragments["business_plan"].doc.data == shared_before
     assert checked.pathway.stage("business_plan").exit("plan_approved").to == "launch"
     assert other.pathway.stage("business_plan").exit("plan_approved").to == "middle"
-    assert checked.pathway.document["stages"][0] is not other.pathway.document["stages"][0]
+    mine, theirs = checked.pathway.document["stages"][0], other.pathway.document["stages"][0]
+    assert mine is not theirs and mine["exits"] is not theirs["exits"]
+    assert mine["exits"][0] is not theirs["exits"][0]
 
 
 def _texts_recursively(node: object, path: tuple = ()) -> list[tuple[tuple, dict]]:
@@ -72,3 +74,12 @@ def test_texts_are_found_in_document_order_and_not_inside_conditions() -> None:
     assert found == _texts_recursively(document, ("root",))
     assert found[0] == (("root", "a", 0, "title"), doc["title"]) and found[-1] == (("root", "b"), {"fr": "oui"})
     assert not any("when" in path for path, _ in found)
+
+
+def test_a_valid_file_is_located_only_when_a_problem_asks_where() -> None:
+    doc = parse_text(PATHWAY, "adapted.yaml")
+    assert doc._locations is None  # a valid file never needs a second reading
+    line = PATHWAY.splitlines().index("  - id: launch") + 1
+    assert doc.where(("stages", 1, "id")) == ("adapted.yaml", line, 5)
+    assert doc.where(("stages", 1, "exits", 0, "nothing", "here")) == ("adapted.yaml", line + 3, 9)
+    assert doc.locations[()] == (1, 1)
