@@ -296,7 +296,6 @@ class Pathway:
     start: str
     stages: tuple[Stage, ...]
     document: Mapping[str, Any] = field(repr=False, compare=False)
-    content_hash: str = ""
     # Declared roles held by an account (like a mentor) rather than by a party of each case.
     account_roles: frozenset[str] = frozenset()
 
@@ -305,6 +304,12 @@ class Pathway:
 
     def stage(self, stage_id: str) -> Stage | None:
         return self._index.get(stage_id)  # type: ignore[attr-defined]
+
+    @cached_property
+    def content_hash(self) -> str:
+        """What tells this revision from another: the hash of its resolved document, computed when first
+        asked (checking files never asks)."""
+        return document_hash(self.document)
 
     def group_refusal(self, members: int) -> tuple[str, dict[str, int]] | None:
         """Why this pathway would not take a case of `members` workers (a code and its parameters), or None."""
@@ -339,7 +344,7 @@ class Pathway:
         return stage.form.field(field_id)
 
 
-def content_hash(document: Any) -> str:
+def document_hash(document: Any) -> str:
     return hashlib.sha256(dump_canonical(document).encode("utf-8")).hexdigest()
 
 
@@ -366,7 +371,6 @@ def build_pathway(doc: Mapping[str, Any]) -> Pathway:
         start=doc.get("start") or stages[0].id,
         stages=stages,
         document=doc,
-        content_hash=content_hash(doc),
         account_roles=frozenset(r["id"] for r in doc.get("roles", []) if r.get("kind") == "account"),
     )
 

@@ -4,9 +4,10 @@ and the exits, which '$next' and `adapt:` change for each include."""
 from __future__ import annotations
 
 import copy
+import hashlib
 
 from engine.library import load_fragments
-from engine.loader import parse_text
+from engine.loader import dump_canonical, parse_text
 from engine.validation import _texts, check_source
 from tests.conftest import SHIPPED_PATHWAYS
 from tests.engine.test_adapt_included_stages import PATHWAY
@@ -83,3 +84,15 @@ def test_a_valid_file_is_located_only_when_a_problem_asks_where() -> None:
     assert doc.where(("stages", 1, "id")) == ("adapted.yaml", line, 5)
     assert doc.where(("stages", 1, "exits", 0, "nothing", "here")) == ("adapted.yaml", line + 3, 9)
     assert doc.locations[()] == (1, 1)
+
+
+def test_the_content_hash_is_of_the_resolved_document_and_computed_when_asked() -> None:
+    fragments = load_fragments(SHIPPED_PATHWAYS)[0]
+    pathway = check_source(parse_text(PATHWAY, "adapted.yaml"), fragments).pathway
+    assert "content_hash" not in vars(pathway)  # checking a file does not hash it
+    expected = hashlib.sha256(dump_canonical(pathway.document).encode("utf-8")).hexdigest()
+    assert pathway.content_hash == expected
+    same = check_source(parse_text("# the same pathway\n" + PATHWAY, "adapted.yaml"), fragments).pathway
+    assert same.content_hash == expected
+    other = check_source(parse_text(PATHWAY.replace("due_days: 45", "due_days: 46"), "adapted.yaml"), fragments)
+    assert other.pathway.content_hash != expected
