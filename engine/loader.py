@@ -297,6 +297,11 @@ def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, 
     count = 0
     documents = 0
     plain_resolvers = _PLAIN_RESOLVERS
+    # The event classes as local names: they are compared once or more for each of the document's nodes.
+    ScalarEvent, AliasEvent = yaml.ScalarEvent, yaml.AliasEvent  # noqa: N806
+    MappingStartEvent, MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent  # noqa: N806
+    SequenceStartEvent, SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent  # noqa: N806
+    DocumentStartEvent, StreamEndEvent = yaml.DocumentStartEvent, yaml.StreamEndEvent  # noqa: N806
 
     def fail(mark: Any, code: str, **params: Any) -> LoadError:
         return LoadError(Problem(name, mark.line + 1, mark.column + 1, code, params))
@@ -304,7 +309,7 @@ def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, 
     while True:
         event = next_event()
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is ScalarEvent:
             count += 1
             if count > MAX_NODES:
                 raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
@@ -320,7 +325,7 @@ def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, 
                 # else quoted: always text
             else:
                 value = _scalar_value(scalars, event, fail)
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
             closed = container
             container, in_mapping, path, anchor, start_count = stack.pop()
             key = _EMPTY
@@ -328,17 +333,17 @@ def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, 
                 open_anchors.discard(anchor)
                 anchors[anchor] = (closed, count - start_count + 1)
             continue
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
             count += 1
             if count > MAX_NODES:
                 raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
             if len(stack) >= MAX_DEPTH:
                 raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)
-            default = _MAP if kind is yaml.MappingStartEvent else _SEQ
+            default = _MAP if kind is MappingStartEvent else _SEQ
             if event.tag not in (None, "!", default):
                 raise fail(event.start_mark, "tag", tag=_show_tag(event.tag))
-            value = {} if kind is yaml.MappingStartEvent else []
-        elif kind is yaml.AliasEvent:
+            value = {} if kind is MappingStartEvent else []
+        elif kind is AliasEvent:
             if event.anchor in open_anchors:
                 raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)  # a structure that contains itself
             if event.anchor not in anchors:
@@ -349,12 +354,12 @@ def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, 
                 raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
             if isinstance(value, (dict, list)) and len(stack) + _depth_of(value) > MAX_DEPTH:
                 raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)
-        elif kind is yaml.DocumentStartEvent:
+        elif kind is DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise fail(event.start_mark, "several_documents")
             continue
-        elif kind is yaml.StreamEndEvent:
+        elif kind is StreamEndEvent:
             return root, locations
         else:
             continue
@@ -379,7 +384,7 @@ def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, 
         else:  # this value is a key
             if isinstance(value, (dict, list)):
                 raise fail(event.start_mark, "complex_key")
-            if kind is yaml.ScalarEvent and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if kind is ScalarEvent and isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = event.value  # a key is a name: '0E0' and '017' stay as written
             new_key = "null" if value is None else (str(value).lower() if isinstance(value, bool) else value)
             new_key = new_key if isinstance(new_key, str) else str(new_key)
@@ -388,12 +393,12 @@ def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, 
             key = new_key
             if locate:
                 key_at = (event.start_mark.line + 1, event.start_mark.column + 1)
-        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        if kind is MappingStartEvent or kind is SequenceStartEvent:
             stack.append((container, in_mapping, path, event.anchor, count))
-            container, in_mapping, path = value, kind is yaml.MappingStartEvent, child_path
+            container, in_mapping, path = value, kind is MappingStartEvent, child_path
             if event.anchor:
                 open_anchors.add(event.anchor)
-        elif kind is yaml.ScalarEvent and event.anchor:
+        elif kind is ScalarEvent and event.anchor:
             anchors[event.anchor] = (value, 1)
 
 
