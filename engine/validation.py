@@ -85,15 +85,28 @@ def fast_validator(name: str) -> Callable[[Any], Any] | None:
     try:
         import fastjsonschema
 
-        schemas = {_schema(p.name)["$id"]: _schema(p.name) for p in SCHEMA_DIR.glob("*.schema.json")}
-        handlers = {"https": schemas.__getitem__}
         try:
-            return _cached_check(name, lambda: fastjsonschema.compile_to_code(_schema(name), handlers=handlers),
+            return _cached_check(name, lambda: fastjsonschema.compile_to_code(_schema(name), handlers=_handlers()),
                                  fastjsonschema.VERSION)
         except OSError:  # no cache here: compiled in memory (a few hundred ms)
-            return fastjsonschema.compile(_schema(name), handlers=handlers)
+            return fastjsonschema.compile(_schema(name), handlers=_handlers())
     except Exception:  # noqa: BLE001 - any trouble: the full validator alone still gives the answer
         return None
+
+
+def _handlers() -> dict[str, Callable[[str], Any]]:
+    """How a compiled check finds the schemas it refers to: by their $id, among our own schema files."""
+    schemas = {_schema(p.name)["$id"]: _schema(p.name) for p in SCHEMA_DIR.glob("*.schema.json")}
+    return {"https": schemas.__getitem__}
+
+
+@lru_cache(maxsize=None)
+def _schema_files_digest() -> bytes:
+    """The digest of the schema files' bytes (not of the parsed schemas, which compiling annotates)."""
+    digest = hashlib.sha256()
+    for schema_file in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        digest.update(schema_file.read_bytes())
+    return digest.digest()
 
 
 def cache_dir() -> Path:
@@ -109,8 +122,7 @@ def _cached_check(name: str, generate: Callable[[], str], version: str) -> Calla
     files it was made from: generating and compiling it would cost a command most of its start. Only files
     of this user that nobody else may write are trusted (raises OSError otherwise)."""
     digest = hashlib.sha256(f"{version} {name} {sys.implementation.cache_tag}".encode())
-    for schema_file in sorted(SCHEMA_DIR.glob("*.schema.json")):  # the files: the parsed schemas get annotated
-        digest.update(schema_file.read_bytes())
+    digest.update(_schema_files_digest())
     directory = cache_dir()
     path = directory / f"check-{name.split('.')[0]}-{digest.hexdigest()[:24]}.bin"
     if path.exists():
