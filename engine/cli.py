@@ -4,12 +4,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localize, message
 from .checking import check_directory, pathway_files
-from .pathway import Pathway
+
+if TYPE_CHECKING:
+    from .pathway import Pathway
 
 
 def default_pathways_dir() -> Path:
@@ -33,16 +36,16 @@ class _Commands(click.Group):
     read or written."""
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
-        from .errors import EngineError
-
         try:
             return super().invoke(ctx)
-        except EngineError as exc:
-            raise click.ClickException(exc.message(_language(ctx))) from None
         except OSError as exc:  # a file named on the command line that cannot be read or written
             raise click.ClickException(message("cli.file_error", _language(ctx), detail=exc)) from None
         except Exception as exc:
-            # A command that checks files never imports SQLAlchemy: its errors can only come from one that did.
+            # A command that checks files imports neither the engine's refusals nor SQLAlchemy: their errors
+            # can only come from a command that did.
+            engine_errors = sys.modules.get(f"{__package__}.errors")
+            if engine_errors is not None and isinstance(exc, engine_errors.EngineError):
+                raise click.ClickException(exc.message(_language(ctx))) from None
             sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
             if sqlalchemy_errors is None:
                 raise

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gettext
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Mapping
 
@@ -174,6 +173,8 @@ def compile_catalogue(po_path: Path, mo_path: Path, lang: str) -> None:
     nothing to do while the .mo is newer than the .po."""
     if mo_path.is_file() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
         return
+    import tempfile  # only when a catalogue is compiled: a command that prints no message never is
+
     mo_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=f".{mo_path.stem}-")
     try:

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -106,7 +106,16 @@ class SourceDocument:
     file: str
     text: str
     data: Any
-    locations: dict[DocPath, tuple[int, int]]
+    # None until asked for: found from the text by a second reading the first time a problem is located,
+    # which a valid file never needs.
+    _locations: dict[DocPath, tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def locations(self) -> dict[DocPath, tuple[int, int]]:
+        """Line and column of each part of the document (a mapping's value: where its key is written)."""
+        if self._locations is None:
+            self._locations = _build(self.text, self.file, locate=True)[1]
+        return self._locations
 
     def where(self, path: DocPath) -> tuple[str, int, int]:
         """File, line, column of the closest located ancestor of `path`."""
@@ -181,14 +190,14 @@ def parse_text(text: str, name: str) -> SourceDocument:
     if nul >= 0:
         raise LoadError(Problem(name, text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul), "binary"))
     try:
-        data, locations = _build(text, name)
+        data, _ = _build(text, name, locate=False)
     except _ParserFailed:
         # The fast parser only says *that* the text is broken; the pure-Python one says where and why.
         _check_events(text, name)
         raise LoadError(Problem(name, 1, 1, "syntax", {"reason": "the YAML cannot be read"})) from None
     if data is _EMPTY:
         return SourceDocument(name, text, None, {(): (1, 1)})
-    return SourceDocument(name, text, data, locations)
+    return SourceDocument(name, text, data)
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
@@ -242,131 +251,155 @@ class _ParserFailed(Exception):
 _EMPTY = object()
 _FastParser = getattr(yaml, "CSafeLoader", None) or _Loader  # libyaml when installed; same events either way
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# The resolvers of plain scalars by first character, as `_Loader.resolve` looks them up: a plain scalar
+# whose first character has none (most texts and ids) is text without trying any pattern.
+_PLAIN_RESOLVERS = _Loader.yaml_implicit_resolvers
 
 
-class _Frame:
-    __slots__ = ("container", "path", "anchor", "start_count", "key", "key_mark")
-
-    def __init__(self, container: Any, path: DocPath, anchor: str | None, start_count: int):
-        self.container = container
-        self.path = path
-        self.anchor = anchor
-        self.start_count = start_count
-        self.key: Any = _EMPTY  # for a mapping: the key waiting for its value
-        self.key_mark: Any = None
-
-
-def _build(text: str, name: str) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
-    """Build plain data and locations in one pass over the parser's events, with no recursion.
+def _build(text: str, name: str, locate: bool) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
+    """Build plain data, and with `locate` the locations of its parts, in one pass over the parser's
+    events, with no recursion.
 
     Limits are checked as events arrive: nesting depth, and the number of nodes *after* expanding
     aliases (an alias counts as the whole subtree it names), so an alias bomb stops early. Tags other
     than the plain YAML ones, merge keys, complex and duplicate keys, and several documents are refused.
+
+    This loop runs once per node of every file read, so it keeps the open collection in local variables
+    and handles the common case (a plain text scalar) without a function call.
     """
-    scalars = _Loader("")
-    locations: dict[DocPath, tuple[int, int]] = {}
-    anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, expanded size)
-    open_anchors: set[str] = set()
-    stack: list[_Frame] = []
-    root: Any = _EMPTY
-    count = 0
-    documents = 0
-
-    def fail(mark: Any, code: str, **params: Any) -> LoadError:
-        return LoadError(Problem(name, mark.line + 1, mark.column + 1, code, params))
-
-    def place(value: Any, mark: Any, size: int) -> DocPath | None:
-        """Put a finished value where it belongs; returns the path it got (None for a mapping key)."""
-        nonlocal root
-        if not stack:
-            root = value
-            locations.setdefault((), (mark.line + 1, mark.column + 1))
-            return ()
-        frame = stack[-1]
-        if isinstance(frame.container, list):
-            path = frame.path + (len(frame.container),)
-            frame.container.append(value)
-            locations.setdefault(path, (mark.line + 1, mark.column + 1))
-            return path
-        if frame.key is _EMPTY:  # this value is a key
-            if isinstance(value, (dict, list)):
-                raise fail(mark, "complex_key")
-            key = "null" if value is None else (str(value).lower() if isinstance(value, bool) else value)
-            key = key if isinstance(key, str) else str(key)
-            if key in frame.container:
-                raise fail(mark, "duplicate_key", key=key)
-            frame.key, frame.key_mark = key, mark
-            return None
-        path = frame.path + (frame.key,)
-        frame.container[frame.key] = value
-        locations[path] = (frame.key_mark.line + 1, frame.key_mark.column + 1)
-        frame.key = _EMPTY
-        return path
-
+    parser = None
     try:
-        for event in yaml.parse(text, Loader=_FastParser):
-            kind = type(event)
-            if kind is yaml.ScalarEvent:
-                count += 1
-                if count > MAX_NODES:
-                    raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
-                if event.value == "<<" and event.implicit[0] and stack and isinstance(stack[-1].container, dict) \
-                        and stack[-1].key is _EMPTY:
-                    raise fail(event.start_mark, "merge_key")
-                value = _scalar_value(scalars, event, fail)
-                is_key = bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].key is _EMPTY
-                if is_key and isinstance(value, (int, float)) and not isinstance(value, bool):
-                    value = event.value  # a key is a name: '0E0' and '017' stay as written
-                place(value, event.start_mark, 1)
-                if event.anchor:
-                    anchors[event.anchor] = (value, 1)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                count += 1
-                if count > MAX_NODES:
-                    raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
-                if len(stack) >= MAX_DEPTH:
-                    raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)
-                default = _MAP if kind is yaml.MappingStartEvent else _SEQ
-                if event.tag not in (None, "!", default):
-                    raise fail(event.start_mark, "tag", tag=_show_tag(event.tag))
-                container: Any = {} if kind is yaml.MappingStartEvent else []
-                parent = stack[-1] if stack else None
-                if parent is not None and isinstance(parent.container, dict) and parent.key is _EMPTY:
-                    raise fail(event.start_mark, "complex_key")
-                path = place(container, event.start_mark, 1)
-                stack.append(_Frame(container, path or (), event.anchor, count))
-                if event.anchor:
-                    open_anchors.add(event.anchor)
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                frame = stack.pop()
-                if frame.anchor:
-                    open_anchors.discard(frame.anchor)
-                    anchors[frame.anchor] = (frame.container, count - frame.start_count + 1)
-            elif kind is yaml.AliasEvent:
-                if event.anchor in open_anchors:
-                    raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)  # a structure that contains itself
-                if event.anchor not in anchors:
-                    raise fail(event.start_mark, "syntax", reason=f"unknown alias *{event.anchor}")
-                value, size = anchors[event.anchor]
-                count += size
-                if count > MAX_NODES:
-                    raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
-                if isinstance(value, (dict, list)) and len(stack) + _depth_of(value) > MAX_DEPTH:
-                    raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)
-                parent = stack[-1] if stack else None
-                if parent is not None and isinstance(parent.container, dict) and parent.key is _EMPTY and \
-                        isinstance(value, (dict, list)):
-                    raise fail(event.start_mark, "complex_key")
-                place(value, event.start_mark, size)
-            elif kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise fail(event.start_mark, "several_documents")
+        parser = _FastParser(text)
+        return _walk(parser.get_event, name, locate)
     except (yaml.YAMLError, UnicodeError):
         # UnicodeError: libyaml encodes the text to UTF-8 first and a lone surrogate ('\ud800', possible in
         # text handed to parse_text) cannot be; the pure-Python parser then locates it as a syntax error.
         raise _ParserFailed() from None
-    return root, locations
+    finally:
+        if parser is not None:
+            parser.dispose()
+
+
+def _walk(next_event: Callable[[], Any], name: str, locate: bool) -> tuple[Any, dict[DocPath, tuple[int, int]]]:
+    scalars = _Loader("")
+    locations: dict[DocPath, tuple[int, int]] = {}
+    anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, expanded size)
+    open_anchors: set[str] = set()
+    # One entry per open collection: the enclosing collection's state, and the anchor and node count of
+    # the open one (to record the anchor's value and expanded size when it closes).
+    stack: list[tuple[Any, bool, DocPath, str | None, int]] = []
+    container: Any = None  # the open collection; None at the top
+    in_mapping = False
+    path: DocPath = ()  # of the open collection (kept only with `locate`)
+    key: Any = _EMPTY  # in a mapping: the key waiting for its value
+    key_at: tuple[int, int] = (1, 1)  # where that key is written (kept only with `locate`)
+    root: Any = _EMPTY
+    count = 0
+    documents = 0
+    plain_resolvers = _PLAIN_RESOLVERS
+    # The event classes as local names: they are compared once or more for each of the document's nodes.
+    ScalarEvent, AliasEvent = yaml.ScalarEvent, yaml.AliasEvent  # noqa: N806
+    MappingStartEvent, MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent  # noqa: N806
+    SequenceStartEvent, SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent  # noqa: N806
+    DocumentStartEvent, StreamEndEvent = yaml.DocumentStartEvent, yaml.StreamEndEvent  # noqa: N806
+
+    def fail(mark: Any, code: str, **params: Any) -> LoadError:
+        return LoadError(Problem(name, mark.line + 1, mark.column + 1, code, params))
+
+    while True:
+        event = next_event()
+        kind = type(event)
+        if kind is ScalarEvent:
+            count += 1
+            if count > MAX_NODES:
+                raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
+            value = event.value
+            if value == "<<" and event.implicit[0] and in_mapping and key is _EMPTY:
+                raise fail(event.start_mark, "merge_key")
+            if event.tag is None:
+                if event.implicit[0]:  # plain: text unless a resolver's pattern matches (a number, true, null)
+                    for _tag, pattern in plain_resolvers.get(value[:1]) or ():
+                        if pattern.match(value):
+                            value = _scalar_value(scalars, event, fail)
+                            break
+                # else quoted: always text
+            else:
+                value = _scalar_value(scalars, event, fail)
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            closed = container
+            container, in_mapping, path, anchor, start_count = stack.pop()
+            key = _EMPTY
+            if anchor:
+                open_anchors.discard(anchor)
+                anchors[anchor] = (closed, count - start_count + 1)
+            continue
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            count += 1
+            if count > MAX_NODES:
+                raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
+            if len(stack) >= MAX_DEPTH:
+                raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)
+            default = _MAP if kind is MappingStartEvent else _SEQ
+            if event.tag not in (None, "!", default):
+                raise fail(event.start_mark, "tag", tag=_show_tag(event.tag))
+            value = {} if kind is MappingStartEvent else []
+        elif kind is AliasEvent:
+            if event.anchor in open_anchors:
+                raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)  # a structure that contains itself
+            if event.anchor not in anchors:
+                raise fail(event.start_mark, "syntax", reason=f"unknown alias *{event.anchor}")
+            value, size = anchors[event.anchor]
+            count += size
+            if count > MAX_NODES:
+                raise fail(event.start_mark, "too_many_nodes", max=MAX_NODES)
+            if isinstance(value, (dict, list)) and len(stack) + _depth_of(value) > MAX_DEPTH:
+                raise fail(event.start_mark, "too_deep", max=MAX_DEPTH)
+        elif kind is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise fail(event.start_mark, "several_documents")
+            continue
+        elif kind is StreamEndEvent:
+            return root, locations
+        else:
+            continue
+
+        # Put the value where it belongs: the root, an item of a list, a mapping's key or its value.
+        child_path: DocPath = ()
+        if container is None:
+            root = value
+            if locate:
+                locations[()] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        elif not in_mapping:
+            if locate:
+                child_path = path + (len(container),)
+                locations[child_path] = (event.start_mark.line + 1, event.start_mark.column + 1)
+            container.append(value)
+        elif key is not _EMPTY:
+            container[key] = value
+            if locate:
+                child_path = path + (key,)
+                locations[child_path] = key_at
+            key = _EMPTY
+        else:  # this value is a key
+            if isinstance(value, (dict, list)):
+                raise fail(event.start_mark, "complex_key")
+            if kind is ScalarEvent and isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = event.value  # a key is a name: '0E0' and '017' stay as written
+            new_key = "null" if value is None else (str(value).lower() if isinstance(value, bool) else value)
+            new_key = new_key if isinstance(new_key, str) else str(new_key)
+            if new_key in container:
+                raise fail(event.start_mark, "duplicate_key", key=new_key)
+            key = new_key
+            if locate:
+                key_at = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if kind is MappingStartEvent or kind is SequenceStartEvent:
+            stack.append((container, in_mapping, path, event.anchor, count))
+            container, in_mapping, path = value, kind is MappingStartEvent, child_path
+            if event.anchor:
+                open_anchors.add(event.anchor)
+        elif kind is ScalarEvent and event.anchor:
+            anchors[event.anchor] = (value, 1)
 
 
 def _depth_of(value: Any) -> int:
@@ -415,73 +448,6 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
 }
-
-
-class _Converter:
-    """Turn composed YAML nodes into plain JSON-like data, counting expanded nodes (aliases included)."""
-
-    def __init__(self, name: str, locations: dict[DocPath, tuple[int, int]]):
-        self.name = name
-        self.locations = locations
-        self.count = 0
-        self.scalars = _Loader("")
-
-    def _problem(self, node: yaml.Node, code: str, **params: Any) -> LoadError:
-        return LoadError(Problem(self.name, node.start_mark.line + 1, node.start_mark.column + 1, code, params))
-
-    def convert(self, node: yaml.Node, path: DocPath, depth: int) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise self._problem(node, "too_many_nodes", max=MAX_NODES)
-        if depth > MAX_DEPTH:
-            raise self._problem(node, "too_deep", max=MAX_DEPTH)
-        self.locations.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        # Collections may carry tags too ('!!python/object:x {}', '!!set', '!!omap', '!foo [..]'):
-        # refuse them like scalar tags rather than silently reading a plain mapping or list.
-        if isinstance(node, yaml.MappingNode) and node.tag != "tag:yaml.org,2002:map":
-            raise self._problem(node, "tag", tag=_show_tag(node.tag))
-        if isinstance(node, yaml.SequenceNode) and node.tag != "tag:yaml.org,2002:seq":
-            raise self._problem(node, "tag", tag=_show_tag(node.tag))
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise self._problem(key_node, "merge_key")
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise self._problem(key_node, "complex_key")
-                key = self._scalar(key_node)
-                if key is None:
-                    key = "null"  # as written, not Python's 'None'
-                elif not isinstance(key, str):
-                    key = str(key).lower() if isinstance(key, bool) else str(key)
-                if key in out:
-                    raise self._problem(key_node, "duplicate_key", key=key)
-                self.locations[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                out[key] = self.convert(value_node, path + (key,), depth + 1)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node)
-
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag not in _SCALAR_TAGS:
-            raise self._problem(node, "tag", tag=_show_tag(node.tag))
-        if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
-            return node.value  # dates stay text: definitions are JSON data
-        try:
-            value = self.scalars.construct_object(node, deep=False)
-        except (ValueError, LookupError, TypeError, ArithmeticError):
-            if node.tag == _INT and self.scalars.resolve(yaml.ScalarNode, node.value, (True, False)) == _INT:
-                # A well-formed integer too long for Python to convert (over 4300 digits).
-                raise self._problem(node, "out_of_range", value=_clip(node.value), rule=f"maximum {MAX_INTEGER}") from None
-            # An explicit tag on a value that does not fit it ('!!int abc', '!!bool maybe').
-            raise self._problem(node, "syntax",
-                                reason=f"'{_clip(node.value)}' is not a valid {_show_tag(node.tag)}") from None
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
-            raise self._problem(node, "out_of_range", value=_clip(node.value), rule=f"maximum {MAX_INTEGER}")
-        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-            raise self._problem(node, "not_a_number")
-        return value
 
 
 def _show_tag(tag: str) -> str:

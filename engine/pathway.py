@@ -35,6 +35,8 @@ ASSESSMENT_REQUIREMENT_ID = "assessment"
 
 @dataclass(frozen=True)
 class ChecklistItem:
+    """A thing to tick off in a stage: by whom, for each member or once, on paper or not."""
+
     id: str
     label: Text
     required: bool = True
@@ -47,6 +49,8 @@ class ChecklistItem:
 
 @dataclass(frozen=True)
 class DocumentRule:
+    """A document to upload in a stage: its accepted types, size limit and who uploads it."""
+
     id: str
     label: Text
     types: tuple[str, ...]
@@ -60,6 +64,8 @@ class DocumentRule:
 
 @dataclass(frozen=True)
 class FormField:
+    """One field of a stage's form; `raw` keeps the file's own keys (limits, pattern) for its check."""
+
     id: str
     type: str
     label: Text
@@ -84,6 +90,8 @@ class FormField:
 
 @dataclass(frozen=True)
 class Form:
+    """The form of a stage: its fields, who fills it in, and the check of submitted data."""
+
     fields: tuple[FormField, ...]
     title: Text | None
     roles: tuple[str, ...] = ("operator",)
@@ -189,6 +197,8 @@ class AssessmentRequirement:
 
 @dataclass(frozen=True)
 class SignOffRule:
+    """An approval a stage needs: the role that gives it, how many, and from whom it must differ."""
+
     id: str
     label: Text
     role: str
@@ -202,6 +212,8 @@ class SignOffRule:
 
 @dataclass(frozen=True)
 class Exit:
+    """A way out of a stage: to another stage, another pathway or an outcome, when its rules allow."""
+
     id: str
     label: Text
     to: str | None = None
@@ -227,6 +239,8 @@ Requirement = ChecklistItem | DocumentRule | Form | AssessmentRequirement | Sign
 
 @dataclass(frozen=True)
 class Stage:
+    """One stage of a pathway: its requirements (checklist, documents, form, sign-offs) and its exits."""
+
     id: str
     title: Text
     guidance: Text | None
@@ -268,6 +282,8 @@ class Stage:
 
 @dataclass(frozen=True)
 class Pathway:
+    """A pathway revision as the engine runs it, built from its resolved and validated document."""
+
     id: str
     version: str
     title: Text
@@ -280,7 +296,6 @@ class Pathway:
     start: str
     stages: tuple[Stage, ...]
     document: Mapping[str, Any] = field(repr=False, compare=False)
-    content_hash: str = ""
     # Declared roles held by an account (like a mentor) rather than by a party of each case.
     account_roles: frozenset[str] = frozenset()
 
@@ -289,6 +304,12 @@ class Pathway:
 
     def stage(self, stage_id: str) -> Stage | None:
         return self._index.get(stage_id)  # type: ignore[attr-defined]
+
+    @cached_property
+    def content_hash(self) -> str:
+        """What tells this revision from another: the hash of its resolved document, computed when first
+        asked (checking files never asks)."""
+        return document_hash(self.document)
 
     def group_refusal(self, members: int) -> tuple[str, dict[str, int]] | None:
         """Why this pathway would not take a case of `members` workers (a code and its parameters), or None."""
@@ -323,7 +344,7 @@ class Pathway:
         return stage.form.field(field_id)
 
 
-def content_hash(document: Any) -> str:
+def document_hash(document: Any) -> str:
     return hashlib.sha256(dump_canonical(document).encode("utf-8")).hexdigest()
 
 
@@ -350,7 +371,6 @@ def build_pathway(doc: Mapping[str, Any]) -> Pathway:
         start=doc.get("start") or stages[0].id,
         stages=stages,
         document=doc,
-        content_hash=content_hash(doc),
         account_roles=frozenset(r["id"] for r in doc.get("roles", []) if r.get("kind") == "account"),
     )
 

@@ -7,14 +7,12 @@ and problems inside them point at the fragment file.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 import marshal
 import os
 import re
 import sys
-import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -87,15 +85,28 @@ def fast_validator(name: str) -> Callable[[Any], Any] | None:
     try:
         import fastjsonschema
 
-        schemas = {_schema(p.name)["$id"]: _schema(p.name) for p in SCHEMA_DIR.glob("*.schema.json")}
-        handlers = {"https": schemas.__getitem__}
         try:
-            return _cached_check(name, lambda: fastjsonschema.compile_to_code(_schema(name), handlers=handlers),
+            return _cached_check(name, lambda: fastjsonschema.compile_to_code(_schema(name), handlers=_handlers()),
                                  fastjsonschema.VERSION)
         except OSError:  # no cache here: compiled in memory (a few hundred ms)
-            return fastjsonschema.compile(_schema(name), handlers=handlers)
+            return fastjsonschema.compile(_schema(name), handlers=_handlers())
     except Exception:  # noqa: BLE001 - any trouble: the full validator alone still gives the answer
         return None
+
+
+def _handlers() -> dict[str, Callable[[str], Any]]:
+    """How a compiled check finds the schemas it refers to: by their $id, among our own schema files."""
+    schemas = {_schema(p.name)["$id"]: _schema(p.name) for p in SCHEMA_DIR.glob("*.schema.json")}
+    return {"https": schemas.__getitem__}
+
+
+@lru_cache(maxsize=None)
+def _schema_files_digest() -> bytes:
+    """The digest of the schema files' bytes (not of the parsed schemas, which compiling annotates)."""
+    digest = hashlib.sha256()
+    for schema_file in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        digest.update(schema_file.read_bytes())
+    return digest.digest()
 
 
 def cache_dir() -> Path:
@@ -111,8 +122,7 @@ def _cached_check(name: str, generate: Callable[[], str], version: str) -> Calla
     files it was made from: generating and compiling it would cost a command most of its start. Only files
     of this user that nobody else may write are trusted (raises OSError otherwise)."""
     digest = hashlib.sha256(f"{version} {name} {sys.implementation.cache_tag}".encode())
-    for schema_file in sorted(SCHEMA_DIR.glob("*.schema.json")):  # the files: the parsed schemas get annotated
-        digest.update(schema_file.read_bytes())
+    digest.update(_schema_files_digest())
     directory = cache_dir()
     path = directory / f"check-{name.split('.')[0]}-{digest.hexdigest()[:24]}.bin"
     if path.exists():
@@ -122,6 +132,8 @@ def _cached_check(name: str, generate: Callable[[], str], version: str) -> Calla
                 raise OSError(f"{owned} may be written by others")
         code = marshal.loads(path.read_bytes())
     else:
+        import tempfile  # only the first run on a machine writes the cache
+
         code = compile(generate(), f"<check of {name}>", "exec")
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".check-", suffix=".tmp")
@@ -188,7 +200,7 @@ def _schema_problem(doc: SourceDocument, error: ValidationError) -> Problem:
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
         key = extra[0] if extra else "?"
-        close = difflib.get_close_matches(key, allowed, n=1)
+        close = _close_matches(key, allowed)
         if close:
             return doc.problem("unknown_key_suggest", path + (key,), key=key, suggestion=close[0])
         return doc.problem("unknown_key", path + (key,), key=key, allowed=", ".join(allowed))
@@ -237,6 +249,8 @@ def _short(value: Any) -> str:
 
 @dataclass
 class Fragment:
+    """A shared-stages file (pathways/shared/<id>.yaml), read and checked once for every pathway."""
+
     id: str
     doc: SourceDocument
     problems: list[Problem]
@@ -287,7 +301,9 @@ class ResolvedDocument:
 
 
 def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> tuple[ResolvedDocument, list[Problem]]:
-    data = copy.deepcopy(doc.data)
+    # A new top mapping and list of stages; the pathway's own stages are shared with the source, since
+    # nothing changes them. Included stages are copied where '$next' and `adapt:` change them.
+    data = dict(doc.data)
     raw_stages = data.get("stages", [])
     problems: list[Problem] = []
     stages: list[Any] = []
@@ -314,7 +330,7 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
                                                 stage=stage_id, fragment=fragment.id,
                                                 known=", ".join(map(str, fragment_ids))))
             for f_index, stage in enumerate(fragment.stages):
-                stage = copy.deepcopy(stage)
+                stage = _own_copy(stage)
                 for e_index, exit_ in enumerate(stage.get("exits", [])):
                     if exit_.get("to") == NEXT:
                         if next_id is None:
@@ -334,6 +350,15 @@ def resolve_includes(doc: SourceDocument, fragments: Mapping[str, Fragment]) -> 
             origins.append((doc, ("stages", index)))
     data["stages"] = stages
     return ResolvedDocument(doc, data, origins, adapted), problems
+
+
+def _own_copy(stage: dict[str, Any]) -> dict[str, Any]:
+    """A shared stage for one include: a new mapping with new exits, the only parts that '$next' and
+    `adapt:` change; the rest (texts, requirements, conditions) stays shared, since nothing changes it."""
+    stage = dict(stage)
+    if isinstance(stage.get("exits"), list):
+        stage["exits"] = [dict(exit_) if isinstance(exit_, dict) else exit_ for exit_ in stage["exits"]]
+    return stage
 
 
 def _adapt(stage: dict[str, Any], adaptation: Mapping[str, Any] | None, position: int, written: DocPath,
@@ -721,22 +746,38 @@ def _reach(starts: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
+    close = _close_matches(name, list(known))
     return close[0] if close else "-"
 
 
+def _close_matches(name: str, known: list[str]) -> list[str]:
+    """The known name closest to a misspelt one (difflib is loaded only when a file has a problem)."""
+    import difflib
+
+    return difflib.get_close_matches(name, known, n=1)
+
+
 def _texts(node: Any, path: DocPath) -> Iterable[tuple[DocPath, dict]]:
-    if isinstance(node, dict):
-        if node and set(node) <= set(LANGUAGES) and all(isinstance(v, str) for v in node.values()):
-            yield path, node
-            return
-        for key, value in node.items():
-            if key in ("when",):
+    """Every localized text ({it, fr, en} mapping) under `node`, in document order, with its path; not
+    inside conditions. Walked with a stack of the collections still to visit: a pathway has tens of
+    thousands of values, and only the collections among them can hold a text."""
+    pending = [(node, path)]
+    while pending:
+        node, path = pending.pop()
+        if isinstance(node, dict):
+            if node and node.keys() <= _LANGUAGE_SET and all(isinstance(v, str) for v in node.values()):
+                yield path, node
                 continue
-            yield from _texts(value, path + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _texts(value, path + (i,))
+            children = [(value, path + (key,)) for key, value in node.items()
+                        if key != "when" and isinstance(value, (dict, list))]
+        elif isinstance(node, list):
+            children = [(value, path + (i,)) for i, value in enumerate(node) if isinstance(value, (dict, list))]
+        else:
+            continue
+        pending.extend(reversed(children))  # the first child is visited next
+
+
+_LANGUAGE_SET = frozenset(LANGUAGES)
 
 
 # --- the whole check ---------------------------------------------------------------------------------
