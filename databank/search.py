@@ -317,8 +317,11 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
     for number, model in enumerate(COMPETENCES.values(), len(columns) + 1):
         n = func.count().label("n")
-        top = select(model.key, n).join(matched, matched.c.id == model.profile_id).group_by(model.key) \
-            .order_by(n.desc(), _bytewise(session, model.key)).limit(FACET_TOP).subquery()
+        # each matching profile's rows looked up in the (profile_id, key) index: a lateral join (OFFSET 0
+        # keeps it one), so that the planner never hashes the whole table to join it to the matches
+        keys_of = select(model.key).where(model.profile_id == matched.c.id).offset(0).lateral()
+        top = select(keys_of.c.key, n).select_from(matched).join(keys_of, true()).group_by(keys_of.c.key) \
+            .order_by(n.desc(), _bytewise(session, keys_of.c.key)).limit(FACET_TOP).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
     page = select(matched.c.id, matched.c.years_experience).order_by(*_profile_order(sort, matched)) \
         .limit(limit).offset(offset).subquery()
