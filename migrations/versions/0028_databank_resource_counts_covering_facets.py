@@ -1,4 +1,5 @@
-"""databank search: the facet counts of the whole databank count the resources too (PostgreSQL triggers)
+"""databank search: the facet counts of the whole databank count the resources too (PostgreSQL triggers);
+the profiles' facet index covers who may see them
 
 Revision ID: 0028
 Revises: 0027
@@ -19,9 +20,15 @@ FACETS = {f'resource_{c}': c for c in ('category', 'status', 'condition', 'regio
 # one trigger per event: a trigger with transition tables fires on one event only
 TRIGGERS = {'INSERT': 'NEW TABLE AS new_rows', 'DELETE': 'OLD TABLE AS old_rows',
             'UPDATE': 'OLD TABLE AS old_rows NEW TABLE AS new_rows'}
+FACET_INDEX = 'ix_databank_profiles_facets'
+FACET_COLUMNS = ['region', 'province', 'availability', 'mobility', 'desk_id', 'chain_mask']
+# what a search's listing condition reads besides the desk: counted from the index alone, not the rows
+LISTING = ['processing_stopped', 'person_id']
 
 
 def upgrade() -> None:
+    op.drop_index(FACET_INDEX, table_name='databank_profiles')
+    op.create_index(FACET_INDEX, 'databank_profiles', FACET_COLUMNS + LISTING, unique=False)
     # SQLite: databank.textindex creates its triggers and counts, as it does its full-text tables
     if op.get_bind().dialect.name != 'postgresql':
         return
@@ -36,8 +43,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != 'postgresql':
-        return
-    for event in TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS databank_facet_counts_{event.lower()} ON {TABLE}")
-    op.execute("DELETE FROM databank_facet_counts WHERE facet LIKE 'resource\\_%'")
+    if op.get_bind().dialect.name == 'postgresql':
+        for event in TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS databank_facet_counts_{event.lower()} ON {TABLE}")
+        op.execute("DELETE FROM databank_facet_counts WHERE facet LIKE 'resource\\_%'")
+    op.drop_index(FACET_INDEX, table_name='databank_profiles')
+    op.create_index(FACET_INDEX, 'databank_profiles', FACET_COLUMNS, unique=False)
