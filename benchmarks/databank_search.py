@@ -11,6 +11,7 @@ process) depends less on what else the machine is doing. Quick mode generates a 
 """
 from __future__ import annotations
 
+import functools
 import random
 import sys
 import tempfile
@@ -79,6 +80,8 @@ def generate(url: str, profiles: int, resources: int, seed: int = 7) -> float:
         labels = Taxonomy(session).labels(all_uris)
         preferred = {u: esco.preferred_labels(session, [u], "it")[u][0] for u in all_uris}
     words_of = {u: document(labels[u]) for u in all_uris}
+    # the same few names, firms and towns come back over and over: cut each into words once
+    words = functools.lru_cache(maxsize=None)(lambda *parts: document(*parts))
     places = gazetteer()
     provinces = places.children(None, "province")
     towns = {p.code: places.children(p.code, "municipality") for p in provinces}
@@ -108,8 +111,8 @@ def generate(url: str, profiles: int, resources: int, seed: int = 7) -> float:
         for position, label in enumerate(free, start=len(skills)):
             skill_rows.append({"profile_id": pid, "key": "text:" + normalized(label), "esco_uri": None, "label": label,
                                "level": rng.randint(1, 4), "years": None, "position": position})
-        search_text = " ".join([*(words_of[u] for u in occupations + skills), document(free), place_words[province.code],
-                                *(chain_words[c] for c in chains), document(firm)])
+        search_text = " ".join([*(words_of[u] for u in occupations + skills), words(*free), place_words[province.code],
+                                *(chain_words[c] for c in chains), words(firm)])
         profile_rows.append({
             "id": pid, "desk_id": rng.choice(desk_by_country[province.country]), "display_name": name,
             "email": f"{normalized(name).replace(' ', '.')}{pid}@example.org", "years_experience": rng.randint(0, 35),
@@ -123,7 +126,7 @@ def generate(url: str, profiles: int, resources: int, seed: int = 7) -> float:
             "consent_to_share": rng.random() < 0.3, "created_by": "bench", "updated_by": "bench",
         })
         profile_texts.append({"profile_id": pid, "search_text": search_text,
-                              "personal_text": document(name, town.names["it"] if town else "")})
+                              "personal_text": words(name, town.names["it"] if town else "")})
 
     resource_rows = []
     for rid in range(1, resources + 1):
@@ -160,6 +163,9 @@ def generate(url: str, profiles: int, resources: int, seed: int = 7) -> float:
             connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for model, rows in ((Profile, profile_rows), (ProfileText, profile_texts), (ProfileOccupation, occupation_rows),
                             (ProfileSkill, skill_rows), (Resource, resource_rows), (ResourceText, resource_texts)):
+            if bulk:
+                _copy(connection, model.__table__, rows)
+                continue
             for start in range(0, len(rows), 5000):
                 connection.execute(insert(model.__table__), rows[start:start + 5000])
         for table in textindex.COUNTED if bulk else ():
@@ -178,6 +184,28 @@ def generate(url: str, profiles: int, resources: int, seed: int = 7) -> float:
             connection.exec_driver_sql("ANALYZE")
     engine.dispose()
     return time.perf_counter() - started
+
+
+def _copy(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the rows written with COPY (tens of times faster than INSERTs at this size), with the
+    columns' Python defaults filled in as an INSERT would, and JSON values sent as JSON."""
+    from psycopg.types.json import Jsonb
+    from sqlalchemy import JSON
+
+    if not rows:
+        return
+    given = list(rows[0])
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.name not in given and c.default is not None and not c.default.is_sequence}
+    names = given + list(defaults)
+    json = {name for name in names if isinstance(table.c[name].type, JSON)}
+    fixed = [d if not callable(d) else d(None) for d in defaults.values()]
+    cursor = connection.connection.driver_connection.cursor()
+    columns = ", ".join(f'"{name}"' for name in names)
+    with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            values = [row[name] for name in given] + fixed
+            copy.write_row([Jsonb(v) if n in json else v for n, v in zip(names, values)])
 
 
 def typical_searches() -> list[tuple[str, str, Any]]:

@@ -80,8 +80,10 @@ class Profile(ChainsMixin, EditedMixin, Base):
     __table_args__ = (
         Index("ix_databank_profiles_territory", "region", "province"),
         Index("ix_databank_profiles_desk", "desk_id", "id"),
-        # Covers the facet counts: they read this narrow index, not the wide rows.
-        Index("ix_databank_profiles_facets", "region", "province", "availability", "mobility", "desk_id", "chain_mask"),
+        # Covers the facet counts: they read this narrow index, not the wide rows (with what the listing
+        # condition reads: who may see a profile whose processing stopped).
+        Index("ix_databank_profiles_facets", "region", "province", "availability", "mobility", "desk_id", "chain_mask",
+              "processing_stopped", "person_id"),
         # The supply-chain facet of the whole databank, counted in this order (no sorting of every row).
         Index("ix_databank_profiles_chains", "chain_mask"),
         # The filtered and counted columns by id: the matches of a text or a skill are looked up in this

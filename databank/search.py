@@ -12,8 +12,8 @@ Speed (see benchmarks/databank_search.py): the database counts the facets, one g
 matching rows whose groups it adds up per column itself, so only counts come back, never the matching
 rows; supply chains and offers are counted as sums of mask bits in the same pass. Occupations and skills
 are counted over the whole result too (grouped by key over the matching profiles' rows), never over a
-sample. The unfiltered list of profiles reads the counts of the whole databank that triggers keep
-(`FacetCount`). On PostgreSQL a filtered search is one statement: the matching profiles are found once for
+sample. The unfiltered lists of profiles and of resources read the counts of the whole databank that
+triggers keep (`FacetCount`). On PostgreSQL a filtered search is one statement: the matching profiles are found once for
 every count and the page, sets of matches are looked up as `ANY(ARRAY(...))`, and JIT is off.
 """
 from __future__ import annotations
@@ -317,8 +317,11 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
     for number, model in enumerate(COMPETENCES.values(), len(columns) + 1):
         n = func.count().label("n")
-        top = select(model.key, n).join(matched, matched.c.id == model.profile_id).group_by(model.key) \
-            .order_by(n.desc(), _bytewise(session, model.key)).limit(FACET_TOP).subquery()
+        # each matching profile's rows looked up in the (profile_id, key) index: a lateral join (OFFSET 0
+        # keeps it one), so that the planner never hashes the whole table to join it to the matches
+        keys_of = select(model.key).where(model.profile_id == matched.c.id).offset(0).lateral()
+        top = select(keys_of.c.key, n).select_from(matched).join(keys_of, true()).group_by(keys_of.c.key) \
+            .order_by(n.desc(), _bytewise(session, keys_of.c.key)).limit(FACET_TOP).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
     page = select(matched.c.id, matched.c.years_experience).order_by(*_profile_order(sort, matched)) \
         .limit(limit).offset(offset).subquery()
@@ -501,15 +504,10 @@ def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: st
     columns = ("category", "status", "condition", "region", "province") + (("desk_id",) if with_desks else ())
     bands: dict[str, int] = {}
     if not where:
-        # The whole databank: scans of narrow indexes (category and status first in the facet index,
-        # territory, desk, masks), each in the order of its GROUP BY (no sorting), each with few groups.
-        counts = _counts_by_value(session, Resource, ("category", "status", "condition"))
-        counts.update(_counts_by_value(session, Resource, ("region", "province")))
-        if with_desks:
-            counts.update(_counts_by_value(session, Resource, ("desk_id",)))
-        masks = _counts_by_value(session, Resource, ("chain_mask", "offer_mask", "surface_m2"))
-        counts["chain_mask"], counts["offer_mask"] = masks["chain_mask"], masks["offer_mask"]
-        for surface, n in masks["surface_m2"].items():
+        # The whole databank: the counts that triggers keep (`FacetCount`), and the size bands from one
+        # grouped pass over the surfaces.
+        counts = _kept_resource_counts(session)
+        for surface, n in _counts_by_value(session, Resource, ("surface_m2",))["surface_m2"].items():
             bands[band_of(surface)] = bands.get(band_of(surface), 0) + n
     else:
         # One pass over the matching rows: masks as one sum per bit, size bands as counts below each bound.
@@ -526,6 +524,17 @@ def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: st
     total = sum(counts["category"].values())
     bands["unknown"] = total - sum(n for name, n in bands.items() if name != "unknown")
     return _resource_facets(session, counts, bands, lang, with_desks), total
+
+
+def _kept_resource_counts(session: Session) -> dict[str, dict[Any, int]]:
+    """The counts per value of each resource column of the whole databank, as triggers keep them."""
+    prefix = "resource_"
+    counts: dict[str, dict[Any, int]] = {c: {} for c in textindex.RESOURCE_COUNTED}
+    for facet, value, n in session.connection().execute(select(FacetCount.facet, FacetCount.value, FacetCount.n).where(
+            FacetCount.facet.in_([prefix + c for c in textindex.RESOURCE_COUNTED]))):
+        column = facet[len(prefix):]
+        counts[column][int(value or 0) if column.endswith("_mask") else value] = n
+    return counts
 
 
 def _resource_facets(session: Session, counts: dict[str, dict[Any, int]], bands: dict[str, int], lang: str,

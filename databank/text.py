@@ -7,6 +7,7 @@ the same tokens and a query matches the same rows on both.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Iterable
 
@@ -16,11 +17,32 @@ _SPELLED = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "
                           "ı": "i", "ŀ": "l"})
 
 
+_SPELLED_ANY = re.compile("[" + "".join(chr(c) for c in _SPELLED) + "]")
+# Text that is ASCII once its accents are taken apart (nearly every Italian, French or English text): the
+# accents dropped, its words are runs of ASCII letters and digits, found by one regular expression instead of
+# a test of each character. U+034F is in the accents' block but is no accent (a separator, as below).
+_ACCENTED_ASCII = re.compile("[\x00-\x7f\u0300-\u034e\u0350-\u036f]*")
+_ACCENTS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
+_ASCII_WORD = re.compile("[A-Za-z0-9]+")  # (a compatibility letter such as ᴬ folds to a capital)
+
+
 def words(text: str | None) -> list[str]:
     """The words of a text, in order, as the search indexes store them."""
     if not text:
         return []
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_SPELLED))
+    folded = text.casefold()
+    if not folded.isascii():
+        if _SPELLED_ANY.search(folded):  # (translating looks up every character: only when needed)
+            folded = folded.translate(_SPELLED)
+        folded = unicodedata.normalize("NFKD", folded)
+    if _ACCENTED_ASCII.fullmatch(folded):
+        return [word[:MAX_WORD] for word in _ASCII_WORD.findall(_ACCENTS.sub("", folded))]
+    return _words_by_character(folded)
+
+
+def _words_by_character(folded: str) -> list[str]:
+    """The words of a case-folded, decomposed text, character by character: accents dropped, ASCII letters and
+    digits kept, other letters spelled in hex, anything else a separator."""
     found: list[str] = []
     current: list[str] = []
     for ch in folded:

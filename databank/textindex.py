@@ -13,8 +13,8 @@ query word starts a word of the entry", so they return the same rows for the sam
   migration that rebuilt the table dropped the triggers. It is derived data and can be rebuilt any time.
 
 The facet counts of the whole databank (`models.FacetCount`) are derived data of the same kind, kept by
-triggers on the profiles, occupations and skills: on PostgreSQL those of migration 0027, on SQLite those
-that `ensure_indexes()` creates (and recounts) like the full-text tables'.
+triggers on the profiles, occupations, skills and resources: on PostgreSQL those of migrations 0027 and
+0028, on SQLite those that `ensure_indexes()` creates (and recounts) like the full-text tables'.
 """
 from __future__ import annotations
 
@@ -95,11 +95,14 @@ ESCO_LABELS = TextIndex("databank_esco_labels_fts", models.EscoLabel.__table__, 
                         ("search_text",), {"public": models.esco_label_document}, "detail=none, prefix='2 3'")
 INDEXES = (PROFILES, RESOURCES, ESCO_LABELS)
 
-# What the facet counts count, per table: facet -> column.
+# What the facet counts count, per table: facet -> column. (A resource's surface is not among them: its size
+# band is counted from the surfaces themselves, whose text forms the two databases would not agree on.)
+RESOURCE_COUNTED = ("category", "status", "condition", "region", "province", "desk_id", "chain_mask", "offer_mask")
 COUNTED = {
     "databank_profiles": {c: c for c in ("region", "province", "availability", "mobility", "desk_id", "chain_mask")},
     "databank_profile_occupations": {"occupation": "key"},
     "databank_profile_skills": {"skill": "key"},
+    "databank_resources": {f"resource_{c}": c for c in RESOURCE_COUNTED},
 }
 COUNTS = models.FacetCount.__tablename__
 

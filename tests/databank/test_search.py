@@ -285,6 +285,72 @@ def test_the_kept_counts_of_the_whole_databank_follow_every_change(sessions, des
         {"genova": 13, "nice": 15}  # 9 deleted, 11 stopped (Genova's: not for Nice), 10 stopped (Nice's)
 
 
+def _resources(sessions, count):  # noqa: ANN001, ANN202
+    """`count` resources spread over the places, categories, statuses, masks and surfaces."""
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        session.execute(delete(ResourceText))
+        session.execute(delete(Resource))
+        session.execute(insert(Resource), [{
+            "id": i, "desk_id": "genova" if i % 2 else "nice", "category": ("machine", "shed", "plant")[i % 3],
+            "title": f"R{i}", "status": ("available", "taken")[i % 2], "condition": ("good", "poor")[i % 2],
+            "country": PLACES[i % 5][1][:2], "region": PLACES[i % 5][0], "province": PLACES[i % 5][1],
+            "chain_mask": i % 16, "offer_mask": i % 8, "surface_m2": SURFACES[i % len(SURFACES)],
+            "published": True, "created_by": "t", "updated_by": "t"} for i in range(1, count + 1)])
+
+
+def _change_resources(sessions):  # noqa: ANN001, ANN202
+    with sessions.begin() as session:
+        session.execute(update(Resource).where(Resource.id <= 5).values(category="plant", region="FR-PAC",
+                                                                          province="FR-06", offer_mask=7))
+        session.execute(update(Resource).where(Resource.id > 25).values(status="reserved", chain_mask=0))
+        session.execute(delete(Resource).where(Resource.id.in_([7, 8])))
+        session.execute(insert(Resource), [{"id": 40, "desk_id": "nice", "category": "shed", "title": "new",
+                                            "status": "available", "condition": "good", "country": "FR",
+                                            "region": "FR-PAC", "province": "FR-83", "chain_mask": 3,
+                                            "offer_mask": 1, "published": False, "created_by": "t",
+                                            "updated_by": "t"}])
+
+
+def _assert_kept_resource_counts_are_exact(sessions, total):  # noqa: ANN001, ANN202
+    every_category = ResourceQuery(categories=("machine", "shed", "plant"))  # every resource, counted row by row
+    with sessions() as session:
+        whole = search_resources(session, ADMIN, ResourceQuery(), "en")
+        counted = search_resources(session, ADMIN, every_category, "en")
+    assert whole.total == counted.total == total
+    assert whole.facets == counted.facets
+    assert {v.code: v.count for v in whole.facets["status"]} == {"available": 12, "taken": 12, "reserved": 5}
+
+
+def test_the_kept_counts_of_the_whole_databank_follow_every_change_of_resources(sessions, desks):
+    """The unfiltered list of resources reads the counts that triggers keep: after resources are added,
+    changed and deleted, they still equal the counts of a filtered search over the same resources."""
+    _resources(sessions, 30)
+    _change_resources(sessions)
+    _assert_kept_resource_counts_are_exact(sessions, 29)
+
+
+def test_the_resource_counts_are_made_when_a_databank_with_resources_is_upgraded(db_engine, db_url, sessions, desks):
+    """A databank with resources from before the kept resource counts (migration 0028) has them exact once
+    upgraded, and keeps them after."""
+    from alembic import command
+
+    from engine.db import alembic_config, upgrade
+
+    _resources(sessions, 30)
+    db_engine.dispose()
+    command.downgrade(alembic_config(db_url), "0027")
+    _change_resources(sessions)  # changes while nothing counts them (on PostgreSQL)
+    db_engine.dispose()
+    upgrade(db_url)
+    db_engine.dispose()
+    _assert_kept_resource_counts_are_exact(sessions, 29)
+    with sessions.begin() as session:
+        session.execute(update(Resource).where(Resource.id == 1).values(status="available"))
+        session.execute(update(Resource).where(Resource.id == 40).values(status="taken"))
+    _assert_kept_resource_counts_are_exact(sessions, 29)
+
+
 # --- facet counts, totals and pages against a brute-force count in Python ------------------------------
 # Random rows go straight into the tables; each search must then agree with the same filters applied and
 # the same values counted here, over the rows themselves. Queries without any filter take another way
