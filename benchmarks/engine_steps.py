@@ -17,8 +17,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Callable
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import JSON, Engine, Integer, String, cast, func, insert, literal, literal_column, select
 from sqlalchemy.engine import make_url
 
 from engine import Actor, CaseService, FileStore, Member, PathwayLibrary
@@ -130,24 +131,39 @@ class _ServerCpu:
 # --- a realistic database ------------------------------------------------------------------------------
 
 
-def preload(engine: Engine, revision_id: int, pathway_id: str, cases: int, batch: int = 5000) -> None:
+def preload(engine: Engine, revision_id: int, pathway_id: str, cases: int) -> None:
     """Fill the database with `cases` running cases (a row and an opening event each), as a region's
-    database would be, so that every index and page the engine touches has a realistic size."""
+    database would be, so that every index and page the engine touches has a realistic size. The database
+    writes them itself from a series of numbers, one statement a table: 100k cases in seconds."""
     now = datetime.now(timezone.utc)
     cases_table, events_table = Case.__table__, Event.__table__
     with engine.begin() as connection:
         first = (connection.execute(select(func.coalesce(func.max(cases_table.c.id), 0))).scalar_one()) + 1
-        for offset in range(0, cases, batch):
-            ids = range(first + offset, first + min(offset + batch, cases))
-            connection.execute(insert(cases_table), [{
-                "id": i, "pathway_id": pathway_id, "revision_id": revision_id, "desk_id": "bench",
-                "title": f"Case {i}", "status": "active", "stage_id": "s000", "stage_visit": 1, "version": 1,
-                "supply_chains": [], "opened_by": "op1", "opened_at": now, "stage_entered_at": now} for i in ids])
-            connection.execute(insert(events_table), [{
-                "case_id": i, "seq": 1, "type": "case_opened", "actor_id": "op1", "actor_roles": ["operator"],
-                "at": now, "stage_id": "s000", "data": {"pathway": pathway_id, "members": ["w1"]}} for i in ids])
+        numbers = select(literal(first, Integer).label("n")).cte("numbers", recursive=True)
+        numbers = numbers.union_all(select(numbers.c.n + 1).where(numbers.c.n < first + cases - 1))
+        n = numbers.c.n
+        as_json = _json_literal(connection.dialect.name)
+        at = literal(now, Case.__table__.c.opened_at.type)
+        connection.execute(insert(cases_table).from_select(
+            ["id", "pathway_id", "revision_id", "desk_id", "title", "status", "stage_id", "stage_visit", "version",
+             "supply_chains", "opened_by", "opened_at", "stage_entered_at"],
+            select(n, literal(pathway_id), literal(revision_id, Integer), literal("bench"),
+                   literal("Case ") + cast(n, String), literal("active"), literal("s000"), literal(1, Integer),
+                   literal(1, Integer), as_json("[]"), literal("op1"), at, at)))
+        connection.execute(insert(events_table).from_select(
+            ["case_id", "seq", "type", "actor_id", "actor_roles", "at", "stage_id", "data", "prev_hash", "hash"],
+            select(n, literal(1, Integer), literal("case_opened"), literal("op1"), as_json('["operator"]'), at,
+                   literal("s000"), as_json(f'{{"members": ["w1"], "pathway": "{pathway_id}"}}'), literal(""),
+                   literal(""))))
         if connection.dialect.name == "postgresql":  # ids were given: the next case takes the one after
             connection.exec_driver_sql("SELECT setval(pg_get_serial_sequence('cases', 'id'), max(id)) FROM cases")
+
+
+def _json_literal(dialect: str) -> Callable[[str], Any]:
+    """A JSON value written in the statement (PostgreSQL types it; SQLite stores JSON as text)."""
+    if dialect == "postgresql":
+        return lambda text: cast(literal_column(f"'{text}'"), JSON)
+    return lambda text: literal_column(f"'{text}'")
 
 
 # --- the reference engines, run as their own processes ------------------------------------------------

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # One migration history for every package's tables (engine, web UI, databank): migrations/ at the top.
@@ -22,6 +23,9 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 WRITES = "opera_writes"
 NO_WAIT = "opera_no_wait"
 _Bind = TypeVar("_Bind", Engine, sessionmaker)
+# A pooled PostgreSQL connection idle for longer than this is pinged before use (something between client
+# and server, a firewall or a proxy, may have dropped it without a word); see `_configure_postgresql`.
+IDLE_PING_SECONDS = 30.0
 
 
 def instance_path() -> Path:
@@ -50,8 +54,46 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         return engine
     if not url.startswith("postgresql"):
         raise ArgumentError(f"'{url.split(':', 1)[0]}' is not SQLite nor PostgreSQL, the two databases supported")
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    """Check a pooled connection before use only when it may be dead, instead of a round trip to the
+    server on every checkout (`pool_pre_ping`, as costly as a statement): when the server closed it (a
+    restart, `pg_terminate_backend`: its socket then has the server's last word, or its end, to read) or
+    when it sat idle for `IDLE_PING_SECONDS`. A dead one is replaced by a new connection before use."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):  # noqa: ANN001
+        record.info["opera_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):  # noqa: ANN001
+        idle_since = record.info.get("opera_idle_since")
+        if idle_since is None:  # a new connection
+            return
+        if time.monotonic() - idle_since < IDLE_PING_SECONDS and not _has_input(dbapi_connection):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            raise DisconnectionError("the database closed this connection")  # the pool connects anew
+
+
+def _has_input(dbapi_connection: Any) -> bool:
+    """Whether an idle connection's socket has something to read: only the server closing it sends
+    anything unasked (or a notice: then the ping costs a round trip for nothing)."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except Exception:  # noqa: BLE001 - no socket to look at (closed): the ping will tell
+        return True
 
 
 def _busy_timeout() -> float:

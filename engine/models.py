@@ -142,7 +142,7 @@ class CaseMember(Base):
     __tablename__ = "case_members"
     __table_args__ = (UniqueConstraint("case_id", "person_id", "kind", name="uq_case_members_person"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # indexed by the unique key
     person_id: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # worker / mentor
     display_name: Mapped[str] = mapped_column(String(200), default="")
@@ -204,7 +204,7 @@ class ChecklistTick(Base):
     __tablename__ = "checklist_ticks"
     __table_args__ = (UniqueConstraint("case_id", "stage_id", "item_id", "member_id", name="uq_checklist_ticks_item"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # indexed by the unique key
     stage_id: Mapped[str] = mapped_column(String(64))
     item_id: Mapped[str] = mapped_column(String(64))
     member_id: Mapped[str] = mapped_column(String(64), default="")  # "" when not per member
@@ -235,7 +235,7 @@ class FormData(Base):
     __tablename__ = "form_data"
     __table_args__ = (UniqueConstraint("case_id", "stage_id", name="uq_form_data_stage"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # indexed by the unique key
     stage_id: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     submitted_by: Mapped[str] = mapped_column(String(64))
@@ -250,7 +250,7 @@ class SignOff(Base):
         UniqueConstraint("case_id", "stage_id", "stage_visit", "signoff_id", "actor_id", name="uq_signoffs_once"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # indexed by the unique key
     stage_id: Mapped[str] = mapped_column(String(64))
     stage_visit: Mapped[int] = mapped_column(Integer)
     signoff_id: Mapped[str] = mapped_column(String(64))
@@ -272,7 +272,7 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # indexed by the unique key
     seq: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[str] = mapped_column(String(64))
@@ -310,7 +310,7 @@ class AssessmentResponse(Base):
         UniqueConstraint("case_id", "person_id", "assessment_id", name="uq_assessment_responses_person"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # indexed by the unique key
     person_id: Mapped[str] = mapped_column(String(64))
     assessment_id: Mapped[str] = mapped_column(String(64))
     revision_id: Mapped[int] = mapped_column(ForeignKey("assessment_revisions.id"))

@@ -173,3 +173,40 @@ def test_a_driver_transaction_takes_the_write_lock_as_it_begins(db_engine):
     writer.join()
     other.join(20)
     assert outcome == {"seen": ["first"]}
+
+
+postgresql_only = pytest.mark.skipif(database_kind() != "postgresql", reason="a PostgreSQL server's connections")
+
+
+def _backend_pid(engine) -> int:  # noqa: ANN001
+    with DriverTransaction(engine) as transaction:
+        return transaction.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+
+@postgresql_only
+def test_a_pooled_connection_the_server_closed_is_replaced_before_use(db_engine):
+    # No round trip to check a connection on every checkout: a connection the server ended (a restart,
+    # pg_terminate_backend) is seen as such, and the next operation runs on a new one.
+    first = _backend_pid(db_engine)
+    assert _backend_pid(db_engine) == first  # the same pooled connection
+    admin = make_engine(db_engine.url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect() as connection:
+        assert connection.exec_driver_sql(f"SELECT pg_terminate_backend({first}, 10000)").scalar()
+    admin.dispose()  # the server process has ended (the call waited for it), its socket closed
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("after"))
+    assert _desk_ids(db_engine) == ["after"]
+    assert _backend_pid(db_engine) != first
+
+
+@postgresql_only
+def test_a_pooled_connection_in_use_is_not_pinged(db_engine, monkeypatch):
+    pings = []
+    real_ping = db_engine.dialect.do_ping
+    monkeypatch.setattr(db_engine.dialect, "do_ping", lambda dbapi: pings.append(1) or real_ping(dbapi))
+    for _ in range(3):
+        _backend_pid(db_engine)
+    assert pings == []
+    monkeypatch.setattr("engine.db.IDLE_PING_SECONDS", 0.0)  # idle for long: checked before use
+    _backend_pid(db_engine)
+    assert pings == [1]
