@@ -2,15 +2,15 @@
 forms, sign-offs, events, assessment responses): the unique key serves every look-up by case, and each
 engine operation no longer writes a second index entry for its row
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-06 12:30:00
 """
 from alembic import op
 
 
-revision = '0028'
-down_revision = '0027'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
