@@ -159,6 +159,9 @@ class _Competence:
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("databank_profiles.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(300))
+    # `key`'s number in `CompetenceCode`, given by the database (see `databank.textindex`): the facets
+    # count these narrow integers rather than the keys, tens of bytes each
+    code: Mapped[int | None] = mapped_column(Integer)
     esco_uri: Mapped[str | None] = mapped_column(String(255))
     label: Mapped[str] = mapped_column(String(300))
     level: Mapped[int | None] = mapped_column(Integer)  # 1 basic .. 4 expert
@@ -169,15 +172,24 @@ class _Competence:
 class ProfileOccupation(_Competence, Base):
     __tablename__ = "databank_profile_occupations"
     __table_args__ = (Index("ix_databank_profile_occupations_key", "key", "profile_id"),
-                      Index("ix_databank_profile_occupations_profile", "profile_id", "key"))  # covers the facets
+                      Index("ix_databank_profile_occupations_profile", "profile_id", "code"))  # covers the facets
     profile: Mapped[Profile] = relationship(back_populates="occupations")
 
 
 class ProfileSkill(_Competence, Base):
     __tablename__ = "databank_profile_skills"
     __table_args__ = (Index("ix_databank_profile_skills_key", "key", "profile_id"),
-                      Index("ix_databank_profile_skills_profile", "profile_id", "key"))
+                      Index("ix_databank_profile_skills_profile", "profile_id", "code"))
     profile: Mapped[Profile] = relationship(back_populates="skills")
+
+
+class CompetenceCode(Base):
+    """A number for each occupation or skill key ever given to a profile, so that the facet counts group
+    integers; derived data, assigned by the database as rows come in (see `databank.textindex`)."""
+
+    __tablename__ = "databank_competence_codes"
+    code: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
 
 
 class FacetCount(Base):

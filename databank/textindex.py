@@ -14,7 +14,10 @@ query word starts a word of the entry", so they return the same rows for the sam
 
 The facet counts of the whole databank (`models.FacetCount`) are derived data of the same kind, kept by
 triggers on the profiles, occupations, skills and resources: on PostgreSQL those of migrations 0027 and
-0028, on SQLite those that `ensure_indexes()` creates (and recounts) like the full-text tables'.
+0028, on SQLite those that `ensure_indexes()` creates (and recounts) like the full-text tables'. So are
+the numbers of the occupation and skill keys (`models.CompetenceCode`, the rows' `code`), given by
+migration 0029's triggers (on SQLite `ensure_indexes()` makes them again if a migration that copied the
+tables lost them).
 """
 from __future__ import annotations
 
@@ -105,6 +108,9 @@ COUNTED = {
     "databank_resources": {f"resource_{c}": c for c in RESOURCE_COUNTED},
 }
 COUNTS = models.FacetCount.__tablename__
+# The competence rows whose keys get a number of `CODES` as they come in, by migration 0029's triggers.
+CODED = (models.ProfileOccupation.__tablename__, models.ProfileSkill.__tablename__)
+CODES = models.CompetenceCode.__tablename__
 
 _ready: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
 
@@ -157,6 +163,7 @@ def rebuild_indexes(session: Session) -> None:
     for index in INDEXES:
         _create(connection, index, replace=True)
     _count_facets(connection)
+    _code_competences(connection)
 
 
 def _ensure(connection: Connection) -> None:
@@ -168,6 +175,8 @@ def _ensure(connection: Connection) -> None:
             _create(connection, index, replace=True)
     if not {f"{COUNTS}_{table}_{s}" for table in COUNTED for s in ("ai", "ad", "au")} <= existing:
         _count_facets(connection)
+    if not {f"{CODES}_{table}_{s}" for table in CODED for s in ("ai", "au")} <= existing:
+        _code_competences(connection)
 
 
 def _create(connection: Connection, index: TextIndex, replace: bool) -> None:
@@ -200,6 +209,35 @@ def recount_statements() -> list[str]:
         f"INSERT INTO {COUNTS} (facet, value, n) SELECT '{facet}', coalesce(CAST({column} AS TEXT), ''), count(*) "
         f"FROM {table} GROUP BY coalesce(CAST({column} AS TEXT), '')"
         for table, facets in COUNTED.items() for facet, column in facets.items()]
+
+
+def code_statements() -> list[str]:
+    """The statements that number the keys of the competence rows that have no number yet (both databases):
+    after a bulk load, or for the rows written before the triggers existed."""
+    statements = []
+    for table in CODED:
+        statements += [
+            f"INSERT INTO {CODES} (key) SELECT DISTINCT key FROM {table} "
+            f"WHERE code IS NULL AND key NOT IN (SELECT key FROM {CODES})",
+            f"UPDATE {table} SET code = (SELECT c.code FROM {CODES} AS c WHERE c.key = {table}.key) "
+            f"WHERE code IS NULL",
+        ]
+    return statements
+
+
+def _code_competences(connection: Connection) -> None:
+    """SQLite: the triggers that number each competence row's key, and the rows without a number numbered.
+    (An AFTER trigger: SQLite's triggers cannot change the row being written.)"""
+    statements = []
+    for table in CODED:
+        number = (f"INSERT OR IGNORE INTO {CODES} (key) VALUES (new.key); "
+                  f"UPDATE {table} SET code = (SELECT code FROM {CODES} WHERE key = new.key) WHERE id = new.id;")
+        name = f"{CODES}_{table}"
+        statements += [f"DROP TRIGGER IF EXISTS {name}_{s}" for s in ("ai", "au")]
+        statements += [f"CREATE TRIGGER {name}_ai AFTER INSERT ON {table} BEGIN {number} END",
+                       f"CREATE TRIGGER {name}_au AFTER UPDATE OF key ON {table} BEGIN {number} END"]
+    for statement in statements + code_statements():
+        connection.exec_driver_sql(statement)
 
 
 def _count_facets(connection: Connection) -> None:
