@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from sqlalchemy import (
-    DDL, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, false, func,
+    DDL, JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, false, func,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql
@@ -47,6 +47,10 @@ class CodesMask:
 class ChainsMixin:
     chain_mask: Mapped[int] = mapped_column(Integer, default=0)
     supply_chains = CodesMask("chain_mask", CHAIN_BITS)
+
+
+# A list of integers: an array on PostgreSQL, a JSON array on SQLite.
+CODE_LIST = postgresql.ARRAY(Integer).with_variant(JSON(), "sqlite")
 
 
 class EditedMixin:
@@ -89,7 +93,8 @@ class Profile(ChainsMixin, EditedMixin, Base):
         # The filtered and counted columns by id: the matches of a text or a skill are looked up in this
         # narrow index rather than in the wide rows.
         Index("ix_databank_profiles_lookup", "id", "region", "province", "availability", "mobility", "desk_id",
-              "chain_mask", "years_experience", "available_from", "processing_stopped", "person_id"),
+              "chain_mask", "years_experience", "available_from", "processing_stopped", "person_id",
+              postgresql_include=["occupation_codes", "skill_codes"]),
         # The few profiles whose processing stopped (the counts of the whole databank leave them out): a
         # partial index, so that SQLite too knows them to be few.
         Index("ix_databank_profiles_stopped", "id", sqlite_where=sql_text("processing_stopped = 1"),
@@ -123,6 +128,11 @@ class Profile(ChainsMixin, EditedMixin, Base):
     # The worker withdrew their consent: only their desk (and they) still see the profile; not in the
     # catalogue's counts nor in other desks' searches and matching.
     processing_stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The codes (`CompetenceCode`) of its occupations' and skills' keys, kept from their rows by the database
+    # (see `databank.textindex`): a search counts them from the profiles it reads for the other facets,
+    # rather than looking up each profile's rows.
+    occupation_codes: Mapped[list[int] | None] = mapped_column(CODE_LIST, deferred=True)
+    skill_codes: Mapped[list[int] | None] = mapped_column(CODE_LIST, deferred=True)
 
     occupations: Mapped[list[ProfileOccupation]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="ProfileOccupation.position")

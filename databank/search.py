@@ -311,16 +311,15 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     looked up in its index once, and the occupations and skills are counted by joining their rows to
     those profiles, exactly, over the whole result."""
     columns = PROFILE_FACETS[:-1]
-    matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS]) \
+    lists = [Profile.__table__.c[column] for column in CODE_LISTS.values()]
+    matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
         .where(*where).cte("matched")
     parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
-    for number, model in enumerate(COMPETENCES.values(), len(columns) + 1):
-        # each matching profile's rows looked up in the (profile_id, code) index: a lateral join (OFFSET 0
-        # keeps it one), so that the planner never hashes the whole table to join it to the matches
-        codes_of = select(model.code).where(model.profile_id == matched.c.id).offset(0).lateral()
-        counted = select(codes_of.c.code, func.count().label("n")).select_from(matched).join(codes_of, true()) \
-            .group_by(codes_of.c.code)
+    for number, name in enumerate(COMPETENCES, len(columns) + 1):
+        # the codes listed on the matching profiles (read with them, from the look-up index), not their rows
+        listed = select(func.unnest(matched.c[CODE_LISTS[name]]).label("code")).subquery()
+        counted = select(listed.c.code, func.count().label("n")).group_by(listed.c.code)
         top = _top_keys(session, counted.subquery()).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
     page = select(matched.c.id, matched.c.years_experience).order_by(*_profile_order(sort, matched)) \
@@ -349,6 +348,7 @@ def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[C
 
 PROFILE_FACETS = ("region", "province", "availability", "mobility", "desk_id", "chain_mask")
 COMPETENCES = {"occupation": ProfileOccupation, "skill": ProfileSkill}  # facet -> the rows it counts
+CODE_LISTS = {"occupation": "occupation_codes", "skill": "skill_codes"}  # facet -> the profiles' list of its codes
 
 
 def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple[dict[str, dict[Any, int]], int]:

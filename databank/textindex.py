@@ -108,9 +108,11 @@ COUNTED = {
     "databank_resources": {f"resource_{c}": c for c in RESOURCE_COUNTED},
 }
 COUNTS = models.FacetCount.__tablename__
-# The competence rows whose keys get a number of `CODES` as they come in, by migration 0029's triggers.
-CODED = (models.ProfileOccupation.__tablename__, models.ProfileSkill.__tablename__)
+# The competence rows whose keys get a number of `CODES` as they come in, and the profiles' column that
+# lists the numbers of each profile's rows: kept by migration 0029's triggers.
+CODED = {models.ProfileOccupation.__tablename__: "occupation_codes", models.ProfileSkill.__tablename__: "skill_codes"}
 CODES = models.CompetenceCode.__tablename__
+PROFILES_TABLE = models.Profile.__tablename__
 
 _ready: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
 
@@ -175,7 +177,7 @@ def _ensure(connection: Connection) -> None:
             _create(connection, index, replace=True)
     if not {f"{COUNTS}_{table}_{s}" for table in COUNTED for s in ("ai", "ad", "au")} <= existing:
         _count_facets(connection)
-    if not {f"{CODES}_{table}_{s}" for table in CODED for s in ("ai", "au")} <= existing:
+    if not {f"{CODES}_{table}_{s}" for table in CODED for s in ("ai", "au", "ad")} <= existing:
         _code_competences(connection)
 
 
@@ -211,32 +213,47 @@ def recount_statements() -> list[str]:
         for table, facets in COUNTED.items() for facet, column in facets.items()]
 
 
-def code_statements() -> list[str]:
-    """The statements that number the keys of the competence rows that have no number yet (both databases):
-    after a bulk load, or for the rows written before the triggers existed."""
+def code_statements(dialect: str) -> list[str]:
+    """The statements that number the keys of the competence rows that have no number yet, and list every
+    profile's numbers afresh: after a bulk load, or for the rows written before the triggers existed."""
     statements = []
-    for table in CODED:
+    for table, column in CODED.items():
         statements += [
             f"INSERT INTO {CODES} (key) SELECT DISTINCT key FROM {table} "
             f"WHERE code IS NULL AND key NOT IN (SELECT key FROM {CODES})",
             f"UPDATE {table} SET code = (SELECT c.code FROM {CODES} AS c WHERE c.key = {table}.key) "
             f"WHERE code IS NULL",
+            f"UPDATE {PROFILES_TABLE} SET {column} = {_code_list(dialect, table, PROFILES_TABLE + '.id')}",
         ]
     return statements
 
 
+def _code_list(dialect: str, table: str, profile_id: str) -> str:
+    """The expression of the list of the numbers of a profile's rows of `table`."""
+    if dialect == "postgresql":
+        return f"ARRAY(SELECT c.code FROM {table} AS c WHERE c.profile_id = {profile_id} ORDER BY c.code)"
+    return f"(SELECT json_group_array(c.code) FROM {table} AS c WHERE c.profile_id = {profile_id})"
+
+
 def _code_competences(connection: Connection) -> None:
-    """SQLite: the triggers that number each competence row's key, and the rows without a number numbered.
-    (An AFTER trigger: SQLite's triggers cannot change the row being written.)"""
+    """SQLite: the triggers that number each competence row's key and list the numbers on its profile, and
+    the rows without a number numbered. (AFTER triggers: SQLite's cannot change the row being written.)"""
     statements = []
-    for table in CODED:
+    for table, column in CODED.items():
         number = (f"INSERT OR IGNORE INTO {CODES} (key) VALUES (new.key); "
                   f"UPDATE {table} SET code = (SELECT code FROM {CODES} WHERE key = new.key) WHERE id = new.id;")
+
+        def listed(row: str) -> str:
+            return (f"UPDATE {PROFILES_TABLE} SET {column} = {_code_list('sqlite', table, row + '.profile_id')} "
+                    f"WHERE id = {row}.profile_id;")
+
         name = f"{CODES}_{table}"
-        statements += [f"DROP TRIGGER IF EXISTS {name}_{s}" for s in ("ai", "au")]
-        statements += [f"CREATE TRIGGER {name}_ai AFTER INSERT ON {table} BEGIN {number} END",
-                       f"CREATE TRIGGER {name}_au AFTER UPDATE OF key ON {table} BEGIN {number} END"]
-    for statement in statements + code_statements():
+        statements += [f"DROP TRIGGER IF EXISTS {name}_{s}" for s in ("ai", "au", "ad")]
+        statements += [f"CREATE TRIGGER {name}_ai AFTER INSERT ON {table} BEGIN {number} {listed('new')} END",
+                       f"CREATE TRIGGER {name}_au AFTER UPDATE OF key, profile_id ON {table} "
+                       f"BEGIN {number} {listed('new')} {listed('old')} END",
+                       f"CREATE TRIGGER {name}_ad AFTER DELETE ON {table} BEGIN {listed('old')} END"]
+    for statement in statements + code_statements("sqlite"):
         connection.exec_driver_sql(statement)
 
 
