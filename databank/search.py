@@ -308,8 +308,8 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     """PostgreSQL: the facet counts, the total, the most frequent occupations and skills (key, count) and
     the page's ids of the profiles matching `where`, from one statement. The matching profiles are found
     once (a CTE that every part reads, so PostgreSQL materializes it), not once per count: a text is
-    looked up in its index once, and the occupations and skills are counted by joining their rows to
-    those profiles, exactly, over the whole result."""
+    looked up in its index once, and the occupations and skills are counted from the codes those profiles
+    list, exactly, over the whole result."""
     columns = PROFILE_FACETS[:-1]
     lists = [Profile.__table__.c[column] for column in CODE_LISTS.values()]
     matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
