@@ -16,7 +16,7 @@ The facet counts of the whole databank (`models.FacetCount`) are derived data of
 triggers on the profiles, occupations, skills and resources: on PostgreSQL those of migrations 0027 and
 0028, on SQLite those that `ensure_indexes()` creates (and recounts) like the full-text tables'. So are
 the numbers of the occupation and skill keys (`models.CompetenceCode`, the rows' `code`), given by
-migration 0029's triggers (on SQLite `ensure_indexes()` makes them again if a migration that copied the
+migration 0030's triggers (on SQLite `ensure_indexes()` makes them again if a migration that copied the
 tables lost them).
 """
 from __future__ import annotations
@@ -109,7 +109,7 @@ COUNTED = {
 }
 COUNTS = models.FacetCount.__tablename__
 # The competence rows whose keys get a number of `CODES` as they come in, and the profiles' column that
-# lists the numbers of each profile's rows: kept by migration 0029's triggers.
+# lists the numbers of each profile's rows: kept by migration 0030's triggers.
 CODED = {models.ProfileOccupation.__tablename__: "occupation_codes", models.ProfileSkill.__tablename__: "skill_codes"}
 CODES = models.CompetenceCode.__tablename__
 PROFILES_TABLE = models.Profile.__tablename__

@@ -358,7 +358,7 @@ def _skill_counts(sessions, actor, query):  # noqa: ANN001, ANN202
 
 def test_the_competence_numbers_are_given_when_a_databank_with_profiles_is_upgraded(db_engine, db_url, sessions,
                                                                                       desks):
-    """A databank with occupations and skills from before their keys were numbered (migration 0029) counts
+    """A databank with occupations and skills from before their keys were numbered (migration 0030) counts
     them exactly once upgraded, whatever was added or changed before, and numbers every new key after."""
     from alembic import command
 
@@ -375,7 +375,7 @@ def test_the_competence_numbers_are_given_when_a_databank_with_profiles_is_upgra
         session.execute(insert(ProfileSkill), [{"profile_id": i, "key": f"text:s{(i + k) % 4}", "label": "s",
                                                 "position": k} for i in range(1, 21) for k in (0, 1)])
     db_engine.dispose()
-    command.downgrade(alembic_config(db_url), "0028")
+    command.downgrade(alembic_config(db_url), "0029")
     with sessions.begin() as session:  # rows written while nothing numbers them
         session.execute(update(ProfileSkill).where(ProfileSkill.profile_id > 15).values(key="text:moved"))
         session.execute(insert(ProfileOccupation), [{"profile_id": i, "key": f"text:o{i % 3}", "label": "o",

@@ -1,8 +1,8 @@
 """databank search: a number for each occupation and skill key, given to the competence rows by the
 database, and listed on their profile (in its look-up index on PostgreSQL) for the facet counts
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-06 13:00:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as postgresql_types
 
 
-revision = '0029'
-down_revision = '0028'
+revision = '0030'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
