@@ -168,6 +168,8 @@ def generate(url: str, profiles: int, resources: int, seed: int = 7) -> float:
                 continue
             for start in range(0, len(rows), 5000):
                 connection.execute(insert(model.__table__), rows[start:start + 5000])
+        for statement in textindex.code_statements(engine.dialect.name) if bulk else ():  # (their triggers were off too)
+            connection.exec_driver_sql(statement)
         for table in textindex.COUNTED if bulk else ():
             connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         for statement in textindex.recount_statements() if bulk else ():

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from sqlalchemy import (
-    DDL, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, false, func,
+    DDL, JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, event, false, func,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql
@@ -47,6 +47,10 @@ class CodesMask:
 class ChainsMixin:
     chain_mask: Mapped[int] = mapped_column(Integer, default=0)
     supply_chains = CodesMask("chain_mask", CHAIN_BITS)
+
+
+# A list of integers: an array on PostgreSQL, a JSON array on SQLite.
+CODE_LIST = postgresql.ARRAY(Integer).with_variant(JSON(), "sqlite")
 
 
 class EditedMixin:
@@ -89,7 +93,8 @@ class Profile(ChainsMixin, EditedMixin, Base):
         # The filtered and counted columns by id: the matches of a text or a skill are looked up in this
         # narrow index rather than in the wide rows.
         Index("ix_databank_profiles_lookup", "id", "region", "province", "availability", "mobility", "desk_id",
-              "chain_mask", "years_experience", "available_from", "processing_stopped", "person_id"),
+              "chain_mask", "years_experience", "available_from", "processing_stopped", "person_id",
+              postgresql_include=["occupation_codes", "skill_codes"]),
         # The few profiles whose processing stopped (the counts of the whole databank leave them out): a
         # partial index, so that SQLite too knows them to be few.
         Index("ix_databank_profiles_stopped", "id", sqlite_where=sql_text("processing_stopped = 1"),
@@ -123,6 +128,11 @@ class Profile(ChainsMixin, EditedMixin, Base):
     # The worker withdrew their consent: only their desk (and they) still see the profile; not in the
     # catalogue's counts nor in other desks' searches and matching.
     processing_stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The codes (`CompetenceCode`) of its occupations' and skills' keys, kept from their rows by the database
+    # (see `databank.textindex`): a search counts them from the profiles it reads for the other facets,
+    # rather than looking up each profile's rows.
+    occupation_codes: Mapped[list[int] | None] = mapped_column(CODE_LIST, deferred=True)
+    skill_codes: Mapped[list[int] | None] = mapped_column(CODE_LIST, deferred=True)
 
     occupations: Mapped[list[ProfileOccupation]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="ProfileOccupation.position")
@@ -159,6 +169,9 @@ class _Competence:
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("databank_profiles.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(300))
+    # `key`'s number in `CompetenceCode`, given by the database (see `databank.textindex`): the facets
+    # count these narrow integers rather than the keys, tens of bytes each
+    code: Mapped[int | None] = mapped_column(Integer)
     esco_uri: Mapped[str | None] = mapped_column(String(255))
     label: Mapped[str] = mapped_column(String(300))
     level: Mapped[int | None] = mapped_column(Integer)  # 1 basic .. 4 expert
@@ -169,15 +182,24 @@ class _Competence:
 class ProfileOccupation(_Competence, Base):
     __tablename__ = "databank_profile_occupations"
     __table_args__ = (Index("ix_databank_profile_occupations_key", "key", "profile_id"),
-                      Index("ix_databank_profile_occupations_profile", "profile_id", "key"))  # covers the facets
+                      Index("ix_databank_profile_occupations_profile", "profile_id", "code"))  # covers the facets
     profile: Mapped[Profile] = relationship(back_populates="occupations")
 
 
 class ProfileSkill(_Competence, Base):
     __tablename__ = "databank_profile_skills"
     __table_args__ = (Index("ix_databank_profile_skills_key", "key", "profile_id"),
-                      Index("ix_databank_profile_skills_profile", "profile_id", "key"))
+                      Index("ix_databank_profile_skills_profile", "profile_id", "code"))
     profile: Mapped[Profile] = relationship(back_populates="skills")
+
+
+class CompetenceCode(Base):
+    """A number for each occupation or skill key ever given to a profile, so that the facet counts group
+    integers; derived data, assigned by the database as rows come in (see `databank.textindex`)."""
+
+    __tablename__ = "databank_competence_codes"
+    code: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
 
 
 class FacetCount(Base):

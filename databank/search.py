@@ -11,7 +11,7 @@ where the actor may see it; others find the profile by its public part only.
 Speed (see benchmarks/databank_search.py): the database counts the facets, one grouped pass over the
 matching rows whose groups it adds up per column itself, so only counts come back, never the matching
 rows; supply chains and offers are counted as sums of mask bits in the same pass. Occupations and skills
-are counted over the whole result too (grouped by key over the matching profiles' rows), never over a
+are counted over the whole result too (grouped by the keys' numbers over the matching profiles' rows), never over a
 sample. The unfiltered lists of profiles and of resources read the counts of the whole databank that
 triggers keep (`FacetCount`). On PostgreSQL a filtered search is one statement: the matching profiles are found once for
 every count and the page, sets of matches are looked up as `ANY(ARRAY(...))`, and JIT is off.
@@ -35,7 +35,7 @@ from engine.i18n import DEFAULT_LANGUAGE
 from engine.models import Desk
 
 from . import esco, textindex
-from .models import FacetCount, Profile, ProfileOccupation, ProfileSkill, Resource
+from .models import CompetenceCode, FacetCount, Profile, ProfileOccupation, ProfileSkill, Resource
 from .operations import profile_access, profile_record, require_reader, resource_record
 from .territory import gazetteer
 from .text import query_words
@@ -308,20 +308,19 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     """PostgreSQL: the facet counts, the total, the most frequent occupations and skills (key, count) and
     the page's ids of the profiles matching `where`, from one statement. The matching profiles are found
     once (a CTE that every part reads, so PostgreSQL materializes it), not once per count: a text is
-    looked up in its index once, and the occupations and skills are counted by joining their rows to
-    those profiles, exactly, over the whole result."""
+    looked up in its index once, and the occupations and skills are counted from the codes those profiles
+    list, exactly, over the whole result."""
     columns = PROFILE_FACETS[:-1]
-    matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS]) \
+    lists = [Profile.__table__.c[column] for column in CODE_LISTS.values()]
+    matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
         .where(*where).cte("matched")
     parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
-    for number, model in enumerate(COMPETENCES.values(), len(columns) + 1):
-        n = func.count().label("n")
-        # each matching profile's rows looked up in the (profile_id, key) index: a lateral join (OFFSET 0
-        # keeps it one), so that the planner never hashes the whole table to join it to the matches
-        keys_of = select(model.key).where(model.profile_id == matched.c.id).offset(0).lateral()
-        top = select(keys_of.c.key, n).select_from(matched).join(keys_of, true()).group_by(keys_of.c.key) \
-            .order_by(n.desc(), _bytewise(session, keys_of.c.key)).limit(FACET_TOP).subquery()
+    for number, name in enumerate(COMPETENCES, len(columns) + 1):
+        # the codes listed on the matching profiles (read with them, from the look-up index), not their rows
+        listed = select(func.unnest(matched.c[CODE_LISTS[name]]).label("code")).subquery()
+        counted = select(listed.c.code, func.count().label("n")).group_by(listed.c.code)
+        top = _top_keys(session, counted.subquery()).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
     page = select(matched.c.id, matched.c.years_experience).order_by(*_profile_order(sort, matched)) \
         .limit(limit).offset(offset).subquery()
@@ -349,6 +348,7 @@ def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[C
 
 PROFILE_FACETS = ("region", "province", "availability", "mobility", "desk_id", "chain_mask")
 COMPETENCES = {"occupation": ProfileOccupation, "skill": ProfileSkill}  # facet -> the rows it counts
+CODE_LISTS = {"occupation": "occupation_codes", "skill": "skill_codes"}  # facet -> the profiles' list of its codes
 
 
 def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple[dict[str, dict[Any, int]], int]:
@@ -388,12 +388,19 @@ def _profile_facets(session: Session, counts: dict[str, dict[Any, int]], lang: s
 def _competence_counts(session: Session, model: Any, profile_ids: Any) -> list[tuple[str, int, str, str | None]]:
     """(key, count, a label, ESCO URI) of the most frequent occupations or skills of these profiles (a
     subquery of their ids; None: every profile)."""
-    count = func.count().label("n")
-    # key only: the (profile_id, key) index answers without reading the rows
-    stmt = select(model.key, count).group_by(model.key).order_by(count.desc(), model.key).limit(FACET_TOP)
+    # codes only: the (profile_id, code) index answers without reading the rows
+    counted = select(model.code, func.count().label("n")).group_by(model.code)
     if profile_ids is not None:
-        stmt = stmt.where(model.profile_id.in_(profile_ids))
-    return _competence_labels(session, model, session.connection().execute(stmt).all())
+        counted = counted.where(model.profile_id.in_(profile_ids))
+    return _competence_labels(session, model,
+                              session.connection().execute(_top_keys(session, counted.subquery())).all())
+
+
+def _top_keys(session: Session, counted: Any) -> Select[Any]:
+    """(key, count) of the FACET_TOP most frequent of these counts per code, ties in the order of the keys:
+    the keys looked up for the codes counted (a few hundred at most), not for every row."""
+    return select(CompetenceCode.key, counted.c.n).join(CompetenceCode, CompetenceCode.code == counted.c.code) \
+        .order_by(counted.c.n.desc(), _bytewise(session, CompetenceCode.key)).limit(FACET_TOP)
 
 
 def _competence_labels(session: Session, model: Any, counts: Sequence[tuple[str, int]]

@@ -14,7 +14,10 @@ query word starts a word of the entry", so they return the same rows for the sam
 
 The facet counts of the whole databank (`models.FacetCount`) are derived data of the same kind, kept by
 triggers on the profiles, occupations, skills and resources: on PostgreSQL those of migrations 0027 and
-0028, on SQLite those that `ensure_indexes()` creates (and recounts) like the full-text tables'.
+0028, on SQLite those that `ensure_indexes()` creates (and recounts) like the full-text tables'. So are
+the numbers of the occupation and skill keys (`models.CompetenceCode`, the rows' `code`), given by
+migration 0030's triggers (on SQLite `ensure_indexes()` makes them again if a migration that copied the
+tables lost them).
 """
 from __future__ import annotations
 
@@ -105,6 +108,11 @@ COUNTED = {
     "databank_resources": {f"resource_{c}": c for c in RESOURCE_COUNTED},
 }
 COUNTS = models.FacetCount.__tablename__
+# The competence rows whose keys get a number of `CODES` as they come in, and the profiles' column that
+# lists the numbers of each profile's rows: kept by migration 0030's triggers.
+CODED = {models.ProfileOccupation.__tablename__: "occupation_codes", models.ProfileSkill.__tablename__: "skill_codes"}
+CODES = models.CompetenceCode.__tablename__
+PROFILES_TABLE = models.Profile.__tablename__
 
 _ready: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
 
@@ -157,6 +165,7 @@ def rebuild_indexes(session: Session) -> None:
     for index in INDEXES:
         _create(connection, index, replace=True)
     _count_facets(connection)
+    _code_competences(connection)
 
 
 def _ensure(connection: Connection) -> None:
@@ -168,6 +177,8 @@ def _ensure(connection: Connection) -> None:
             _create(connection, index, replace=True)
     if not {f"{COUNTS}_{table}_{s}" for table in COUNTED for s in ("ai", "ad", "au")} <= existing:
         _count_facets(connection)
+    if not {f"{CODES}_{table}_{s}" for table in CODED for s in ("ai", "au", "ad")} <= existing:
+        _code_competences(connection)
 
 
 def _create(connection: Connection, index: TextIndex, replace: bool) -> None:
@@ -200,6 +211,50 @@ def recount_statements() -> list[str]:
         f"INSERT INTO {COUNTS} (facet, value, n) SELECT '{facet}', coalesce(CAST({column} AS TEXT), ''), count(*) "
         f"FROM {table} GROUP BY coalesce(CAST({column} AS TEXT), '')"
         for table, facets in COUNTED.items() for facet, column in facets.items()]
+
+
+def code_statements(dialect: str) -> list[str]:
+    """The statements that number the keys of the competence rows that have no number yet, and list every
+    profile's numbers afresh: after a bulk load, or for the rows written before the triggers existed."""
+    statements = []
+    for table, column in CODED.items():
+        statements += [
+            f"INSERT INTO {CODES} (key) SELECT DISTINCT key FROM {table} "
+            f"WHERE code IS NULL AND key NOT IN (SELECT key FROM {CODES})",
+            f"UPDATE {table} SET code = (SELECT c.code FROM {CODES} AS c WHERE c.key = {table}.key) "
+            f"WHERE code IS NULL",
+            f"UPDATE {PROFILES_TABLE} SET {column} = {_code_list(dialect, table, PROFILES_TABLE + '.id')}",
+        ]
+    return statements
+
+
+def _code_list(dialect: str, table: str, profile_id: str) -> str:
+    """The expression of the list of the numbers of a profile's rows of `table`."""
+    if dialect == "postgresql":
+        return f"ARRAY(SELECT c.code FROM {table} AS c WHERE c.profile_id = {profile_id} ORDER BY c.code)"
+    return f"(SELECT json_group_array(c.code) FROM {table} AS c WHERE c.profile_id = {profile_id})"
+
+
+def _code_competences(connection: Connection) -> None:
+    """SQLite: the triggers that number each competence row's key and list the numbers on its profile, and
+    the rows without a number numbered. (AFTER triggers: SQLite's cannot change the row being written.)"""
+    statements = []
+    for table, column in CODED.items():
+        number = (f"INSERT OR IGNORE INTO {CODES} (key) VALUES (new.key); "
+                  f"UPDATE {table} SET code = (SELECT code FROM {CODES} WHERE key = new.key) WHERE id = new.id;")
+
+        def listed(row: str) -> str:
+            return (f"UPDATE {PROFILES_TABLE} SET {column} = {_code_list('sqlite', table, row + '.profile_id')} "
+                    f"WHERE id = {row}.profile_id;")
+
+        name = f"{CODES}_{table}"
+        statements += [f"DROP TRIGGER IF EXISTS {name}_{s}" for s in ("ai", "au", "ad")]
+        statements += [f"CREATE TRIGGER {name}_ai AFTER INSERT ON {table} BEGIN {number} {listed('new')} END",
+                       f"CREATE TRIGGER {name}_au AFTER UPDATE OF key, profile_id ON {table} "
+                       f"BEGIN {number} {listed('new')} {listed('old')} END",
+                       f"CREATE TRIGGER {name}_ad AFTER DELETE ON {table} BEGIN {listed('old')} END"]
+    for statement in statements + code_statements("sqlite"):
+        connection.exec_driver_sql(statement)
 
 
 def _count_facets(connection: Connection) -> None:

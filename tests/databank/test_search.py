@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from databank import ProfileQuery, ResourceQuery, search_profiles, search_resources
-from databank.models import Profile, ProfileOccupation, ProfileSkill, ProfileText, Resource, ResourceText
+from databank.models import CompetenceCode, Profile, ProfileOccupation, ProfileSkill, ProfileText, Resource, ResourceText
 from databank.search import band_of
 from databank.text import matches, normalized, words
 from databank.textindex import RESOURCES, dialect_of, ensure_indexes
@@ -349,6 +349,84 @@ def test_the_resource_counts_are_made_when_a_databank_with_resources_is_upgraded
         session.execute(update(Resource).where(Resource.id == 1).values(status="available"))
         session.execute(update(Resource).where(Resource.id == 40).values(status="taken"))
     _assert_kept_resource_counts_are_exact(sessions, 29)
+
+
+def _skill_counts(sessions, actor, query):  # noqa: ANN001, ANN202
+    result = found(sessions, actor, query)
+    return {v.code: v.count for v in result.facets["skill"]}, {v.code: v.count for v in result.facets["occupation"]}
+
+
+def test_the_competence_numbers_are_given_when_a_databank_with_profiles_is_upgraded(db_engine, db_url, sessions,
+                                                                                      desks):
+    """A databank with occupations and skills from before their keys were numbered (migration 0030) counts
+    them exactly once upgraded, whatever was added or changed before, and numbers every new key after."""
+    from alembic import command
+
+    from engine.db import alembic_config, upgrade
+
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
+            session.execute(delete(model))
+        session.execute(insert(Profile), [{
+            "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
+            "province": "IT-GE", "availability": "available", "chain_mask": 0, "consent_to_share": False,
+            "created_by": "t", "updated_by": "t"} for i in range(1, 21)])
+        session.execute(insert(ProfileSkill), [{"profile_id": i, "key": f"text:s{(i + k) % 4}", "label": "s",
+                                                "position": k} for i in range(1, 21) for k in (0, 1)])
+    db_engine.dispose()
+    command.downgrade(alembic_config(db_url), "0029")
+    with sessions.begin() as session:  # rows written while nothing numbers them
+        session.execute(update(ProfileSkill).where(ProfileSkill.profile_id > 15).values(key="text:moved"))
+        session.execute(insert(ProfileOccupation), [{"profile_id": i, "key": f"text:o{i % 3}", "label": "o",
+                                                     "position": 0} for i in range(1, 21)])
+    db_engine.dispose()
+    upgrade(db_url)
+    db_engine.dispose()
+    filtered = ProfileQuery(regions=("IT-42",))  # counted row by row, not the kept counts
+    skills, occupations = _skill_counts(sessions, ADMIN, filtered)
+    assert skills == {"text:s0": 7, "text:s1": 7, "text:s2": 8, "text:s3": 8, "text:moved": 10}
+    assert occupations == {"text:o0": 6, "text:o1": 7, "text:o2": 7}
+    with sessions.begin() as session:
+        session.execute(update(ProfileSkill).where(ProfileSkill.profile_id == 1).values(key="text:new"))
+        session.execute(insert(ProfileOccupation), [{"profile_id": 2, "key": "text:o1", "label": "o", "position": 1},
+                                                    {"profile_id": 3, "key": "text:o9", "label": "o", "position": 1}])
+    skills, occupations = _skill_counts(sessions, ADMIN, filtered)
+    assert skills == {"text:s0": 7, "text:s1": 6, "text:s2": 7, "text:s3": 8, "text:moved": 10, "text:new": 2}
+    assert occupations == {"text:o0": 6, "text:o1": 8, "text:o2": 7, "text:o9": 1}
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ProfileSkill).where(ProfileSkill.code.is_(None))) == 0
+
+
+def test_each_profile_lists_the_codes_of_its_occupations_and_skills_after_every_change(sessions, desks):
+    """The codes listed on a profile (what a search counts) are those of its rows, whatever changed them."""
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
+            session.execute(delete(model))
+        session.execute(insert(Profile), [{
+            "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
+            "province": "IT-GE", "availability": "available", "chain_mask": 0, "consent_to_share": False,
+            "created_by": "t", "updated_by": "t"} for i in range(1, 9)])
+        session.execute(insert(ProfileSkill), [{"profile_id": i, "key": f"text:s{(i * k) % 5}", "label": "s",
+                                                "position": k} for i in range(1, 9) for k in (1, 2, 3)])
+        session.execute(insert(ProfileOccupation), [{"profile_id": i, "key": f"text:o{i % 2}", "label": "o",
+                                                     "position": 0} for i in range(1, 9)])
+    with sessions.begin() as session:
+        session.execute(update(ProfileSkill).where(ProfileSkill.profile_id == 1).values(key="text:new"))
+        session.execute(update(ProfileSkill).where(ProfileSkill.profile_id == 2, ProfileSkill.position == 1)
+                        .values(profile_id=3))  # a row moved to another profile
+        session.execute(delete(ProfileSkill).where(ProfileSkill.profile_id == 4))
+        session.execute(delete(ProfileOccupation).where(ProfileOccupation.profile_id.in_([5, 6])))
+    with sessions() as session:
+        codes = dict(session.execute(select(CompetenceCode.key, CompetenceCode.code)).all())
+        for model, column in ((ProfileSkill, Profile.skill_codes), (ProfileOccupation, Profile.occupation_codes)):
+            rows: dict[int, Counter] = {}
+            for profile_id, key in session.execute(select(model.profile_id, model.key)):
+                rows.setdefault(profile_id, Counter())[codes[key]] += 1
+            listed = dict(session.execute(select(Profile.id, column)).all())
+            assert {i: Counter(listed[i] or []) for i in listed} == {i: rows.get(i, Counter()) for i in listed}, model
+        assert not (session.scalar(select(Profile.skill_codes).where(Profile.id == 4)) or [])
 
 
 # --- facet counts, totals and pages against a brute-force count in Python ------------------------------
