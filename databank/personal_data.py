@@ -53,6 +53,7 @@ def erase_profiles(erasure: Erasure) -> None:
         audit.record(connection, subject_type=PROFILE_SUBJECT, subject_id=profile.id, type="profile_deleted",
                      actor_id=erasure.actor_id, actor_roles=["admin"], at=erasure.now,
                      data={"desk": profile.desk_id, "person_erased": True})
+    textindex.forget_unused_free_text(connection)
     textindex.forget_deleted_words(connection)
 
 

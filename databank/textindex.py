@@ -157,6 +157,20 @@ def forget_deleted_words(connection: Connection) -> None:
     connection.exec_driver_sql(f"INSERT INTO {PROFILES.name}({PROFILES.name}) VALUES ('optimize')")
 
 
+def forget_unused_free_text(connection: Connection) -> None:
+    """Drop the free-text occupation and skill keys (`text:<words>`) that no profile has any more, from the
+    keys' numbers and the facet counts: a person's own words go with their erased profile. A key goes only
+    when its counts are there and all at zero (never on a guess); ESCO keys stay, they name nobody."""
+    unused = "facet IN ('occupation', 'skill') AND value LIKE :free_text AND n <= 0"
+    free_text = {"free_text": "text:%"}
+    connection.execute(text(
+        f"DELETE FROM {CODES} WHERE key IN (SELECT value FROM {COUNTS} WHERE {unused}) AND NOT EXISTS "
+        f"(SELECT 1 FROM {COUNTS} c WHERE c.facet IN ('occupation', 'skill') AND c.value = {CODES}.key AND c.n > 0)"),
+        free_text)
+    connection.execute(text(f"DELETE FROM {COUNTS} WHERE {unused} AND value NOT IN (SELECT key FROM {CODES})"),
+                       free_text)
+
+
 def rebuild_indexes(session: Session) -> None:
     """Rebuild the SQLite full-text tables from their tables (`opera databank reindex`)."""
     if dialect_of(session) != "sqlite":

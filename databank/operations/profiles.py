@@ -10,7 +10,7 @@ from engine import policy
 from engine.cases import Actor
 from engine.i18n import DEFAULT_LANGUAGE
 
-from .. import esco
+from .. import esco, textindex
 from ..errors import DatabankNotAllowed, EntryInvalid, EntryNotFound
 from ..models import Profile
 from .access import profile_access, refuse_edit, refuse_move_or_stale
@@ -78,6 +78,7 @@ class ProfileOperations(DatabankBase):
             refuse_edit(actor, profile.desk_id, policy.is_own_profile(actor, profile.person_id))
             session.delete(profile)
             session.flush()
+            textindex.forget_unused_free_text(session.connection())
             record_change(session, actor, PROFILE_SUBJECT, profile_id, "profile_deleted", {"desk": profile.desk_id})
 
     def get_profile(self, actor: Actor, profile_id: int, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:

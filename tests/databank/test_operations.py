@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from databank.errors import DatabankError, EntryInvalid, EntryNotFound, StaleEntry
-from databank.models import Profile, Resource, ResourceLink
+from databank.models import CompetenceCode, FacetCount, Profile, Resource, ResourceLink
 from engine import ConflictError, Member, NotAllowed
 from engine.models import Event
 
@@ -383,3 +383,21 @@ def test_an_operator_links_a_profile_only_to_a_case_or_worker_of_a_desk_they_ser
     # The desk that follows them links both; so does an administrator.
     assert databank.create_profile(NICE_OPERATOR, anna(desk_id="nice", case_id=nice_case)).id
     assert databank.create_profile(ADMIN, anna(case_id=nice_case)).id
+
+
+def test_a_deleted_profile_takes_its_own_free_text_keys_with_it_but_not_the_shared_ones(databank, sessions):
+    own = databank.create_profile(GENOVA_OPERATOR, anna(skills=["lettura del disegno", "ricami di nonna anna"]))
+    databank.create_profile(GENOVA_OPERATOR, anna(person_id="w-bruno", display_name="Bruno Verdi",
+                                                  email="bruno@example.org", skills=["lettura del disegno"]))
+
+    def keys() -> tuple[set[str], set[str]]:
+        with sessions() as session:
+            return (set(session.scalars(select(CompetenceCode.key))),
+                    set(session.scalars(select(FacetCount.value).where(FacetCount.facet == "skill"))))
+
+    assert {"text:ricami di nonna anna", "text:lettura del disegno"} <= keys()[0] & keys()[1]
+    databank.delete_profile(WORKER, own.id)
+    codes, counted = keys()
+    assert "text:ricami di nonna anna" not in codes | counted  # her own words went with her profile
+    assert "text:lettura del disegno" in codes and "text:lettura del disegno" in counted  # Bruno still has it
+    assert WELDER in codes  # ESCO keys keep their number
