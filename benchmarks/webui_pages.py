@@ -34,7 +34,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, Table, insert
 
 from .databases import kind, scratch_database, settle
 
@@ -92,11 +92,35 @@ def generate(url: str, cases: int, seed: int = 7) -> dict[str, Any]:
             for model, values in ((Case, made.cases), (User, made.workers), (UserRole, made.roles),
                                   (CaseMember, made.members), (Event, made.events), (ChecklistTick, made.ticks),
                                   (FormData, made.forms), (CaseDocument, made.documents), (SignOff, made.signoffs)):
-                if values:
-                    connection.execute(insert(model), values)
+                bulk_insert(connection, model.__table__, values)
     settle(engine)
     engine.dispose()
     return {"desk": desks[1], "operator": f"op.{desks[1]}", "cases": ids["case"], "events": ids["event"]}
+
+
+def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Rows (dicts with the same keys) written as SQLAlchemy would write them, a batch at once: every value
+    bound by its column's own type (JSON, UTC timestamps), then PostgreSQL's COPY or SQLite's executemany,
+    without SQLAlchemy's work per row."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    names = list(rows[0])
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        bind = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        columns.append(values if bind is None else list(map(bind, values)))
+    records = list(zip(*columns))
+    quote = dialect.identifier_preparer.quote
+    into = f"{quote(table.name)} ({', '.join(map(quote, names))})"
+    driver = connection.connection.dbapi_connection
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:
+            for record in records:
+                copy.write_row(record)
+    else:
+        driver.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(names))})", records)
 
 
 FIRST_NAMES = ["Anna", "Luca", "Sara", "Marco", "Giulia", "Paolo", "Claire", "Julien", "Sophie", "Nicolas"]
