@@ -123,6 +123,8 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
         driver.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(names))})", records)
 
 
+# The rows of a case dated by its history (a worker's account is created now, whatever the case's age).
+STAMPED = ("events", "ticks", "forms", "documents", "signoffs")
 FIRST_NAMES = ["Anna", "Luca", "Sara", "Marco", "Giulia", "Paolo", "Claire", "Julien", "Sophie", "Nicolas"]
 LAST_NAMES = ["Rossi", "Ferrari", "Verdi", "Bianchi", "Martin", "Bernard", "Petit", "Durand", "Sanna", "Piras"]
 
@@ -170,6 +172,7 @@ def _add_case(made: Rows, ids: dict[str, int], rng: random.Random, revisions: di
                          "display_name": f"Mentor {case_id % 30}", "position": len(workers)})
     at = opened
     seq = 0
+    stamped = {name: len(getattr(made, name)) for name in STAMPED}  # this case's rows start there
 
     def event(event_type: str, stage_id: str, data: dict[str, Any], actor: str = operator) -> None:
         nonlocal seq, at
@@ -225,6 +228,14 @@ def _add_case(made: Rows, ids: dict[str, int], rng: random.Random, revisions: di
         event("put_on_hold", stage.id, {"reason": "waiting for the bank"})
     elif status == "closed":
         event("closed", stage.id, {"outcome": "withdrawn", "reason": ""})
+    if at > now:  # a recent case whose history would run past today: all of it moves back, nothing is dated later
+        shift = at - now + timedelta(minutes=rng.randint(1, 24 * 60))
+        opened, at = opened - shift, at - shift
+        for name, start in stamped.items():
+            for row in getattr(made, name)[start:]:
+                for key, value in row.items():
+                    if isinstance(value, datetime):
+                        row[key] = value - shift
     made.cases.append({
         "id": case_id, "pathway_id": pid, "revision_id": loaded.revision_id, "desk_id": desk,
         "title": ", ".join(name for _, name in workers), "status": status, "stage_id": stage.id, "stage_visit": 1,
