@@ -92,14 +92,15 @@ def count(session: Session, actor: Actor, now: datetime | None = None) -> int:
     unread messages — what plain counts answer (sign-offs need each case's stage state: the page lists them)."""
     now = now or utcnow()
     since = seen_at(session, actor.id, now)
-    overdue = select(func.count()).select_from(Case).where(
-        policy.visible_cases_clause(actor), Case.status == "active", Case.due_at < now)
-    arrivals = select(func.count()).select_from(_arrivals_query(actor, since).subquery())
-    total = (session.scalar(overdue) or 0) + (session.scalar(arrivals) or 0)
-    total += session.scalar(select(func.count()).select_from(unread_messages(actor.id).subquery())) or 0
-    if policy.contact_requests_refusal(actor) is None:
-        total += session.scalar(select(func.count()).select_from(_enquiries_query(actor).subquery())) or 0
-    return total
+    counted = (
+        select(func.count()).select_from(Case).where(
+            policy.visible_cases_clause(actor), Case.status == "active", Case.due_at < now),
+        select(func.count()).select_from(_arrivals_query(actor, since).subquery()),
+        select(func.count()).select_from(unread_messages(actor.id).order_by(None).subquery()),
+        select(func.count()).select_from(_enquiries_query(actor).subquery()),  # none for who may not read them
+    )
+    # One statement: a page asks for this number every time.
+    return sum(session.execute(select(*(c.scalar_subquery() for c in counted))).one())
 
 
 def signoffs_waiting(session: Session, library: PathwayLibrary, actor: Actor, cases: Iterable[Case], lang: str,
