@@ -87,7 +87,8 @@ def case_chain(session: Session, case_id: int) -> list[int]:
     current: int | None = case_id
     while current is not None and current not in chain:
         chain.append(current)
-        current = session.scalar(select(Case.previous_case_id).where(Case.id == current))
+        row = session.get(Case, current)  # the session's own when the page has read it already
+        current = row.previous_case_id if row is not None else None
     return chain
 
 

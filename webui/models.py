@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.files import refer_to_files
-from engine.models import Base, Case, utcnow
+from engine.models import Base, Case, Event, utcnow
 
 ROLES = ("admin", "operator", "mentor", "designer", "worker")
 
@@ -128,11 +128,14 @@ class SavedFilter(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# Indexes the desk page needs on the engine's cases table (declared here, created by the web UI's migration):
-# the overdue count and the due-date ordering of one desk, and the counts per pathway and stage read from the
-# index alone.
-Index("ix_cases_desk_status_due", Case.desk_id, Case.status, Case.due_at)
+# Indexes the desk page needs on the engine's cases table (declared here, created by the web UI's migrations):
+# the overdue count and the due-date ordering of one desk (its page of ids read from the index alone), and the
+# counts per pathway and stage read from the index alone. (SQLite's indexes hold the row id without being told.)
+Index("ix_cases_desk_status_due", Case.desk_id, Case.status, Case.due_at, postgresql_include=["id"])
 Index("ix_cases_desk_status_pathway_stage", Case.desk_id, Case.status, Case.pathway_id, Case.stage_id)
+# What arrived lately on a user's cases (My work, and its count in every page's navigation): the recent events,
+# each with its case, read from the index alone until one is on a case the user sees.
+Index("ix_events_at_case", Event.at, Event.case_id, postgresql_include=["id"])
 
 
 class PendingImportFile(Base):

@@ -34,6 +34,8 @@ def fmt_number(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(value, int) and 0 <= value < 1000:
+        return str(value)  # no separator to place, in any of the app's languages (counts on every page)
     if isinstance(value, (int, float)):
         return format_decimal(value)
     return str(value)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from databank.models import ContactRequest
 from engine.db import writing
 from engine.models import Case, utcnow
 from tests.webui.conftest import PEOPLE, open_case
 from tests.webui.test_case_page import complete_first_interview, walk_to
+from webui.models import WorkSeen
 from webui.notifications.models import OutboxMessage
 
 SECRET = "Cantiere di Nizza"
@@ -141,3 +142,34 @@ def test_my_work_in_italian_and_french(as_role):
     assert "Il mio lavoro" in operator.get("/my-work").text
     operator.post("/language", data={"language": "fr"})
     assert "Mon travail" in operator.get("/my-work").text
+
+
+def test_what_workers_sent_counts_on_every_desk_for_an_administrator_and_only_lately(service, sessions, as_role):
+    case_id, v = open_case(service, title="Anna's case")
+    v = complete_first_interview(service, case_id, v)
+    foreign, _fv = open_case(service, desk="nice", title=SECRET, mentor="other_mentor")
+    v = service.tick(case_id, PEOPLE["worker"].actor, v, "consent_personal_data", member="w.anna").version
+    admin = as_role("admin")
+    assert admin.post("/my-work/seen").status_code == 302
+    with writing(sessions).begin() as session:  # seen a while ago: the worker's step came after
+        session.execute(update(WorkSeen).where(WorkSeen.user_id == PEOPLE["admin"].actor.id)
+                        .values(seen_at=utcnow() - timedelta(hours=1)))
+    page = admin.get("/my-work").text
+    assert f'href="/cases/{case_id}#timeline"' in _section(page, "arrivals")
+    assert "My work (1)" in page
+    with writing(sessions).begin() as session:  # seen after it: nothing new
+        session.execute(update(WorkSeen).where(WorkSeen.user_id == PEOPLE["admin"].actor.id)
+                        .values(seen_at=utcnow()))
+    assert "My work (" not in admin.get("/my-work").text
+
+
+def test_a_recent_window_is_a_plain_condition_and_a_hint_to_sqlites_planner():
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from engine.models import Event
+    from engine.queries import selective
+
+    query = select(Event.id).where(selective(Event.at > utcnow()))
+    assert "likelihood(events.at > ?, 0.000001)" in str(query.compile(dialect=sqlite.dialect()))
+    on_postgresql = str(query.compile(dialect=postgresql.dialect()))
+    assert "WHERE events.at > %(at_1)s" in on_postgresql and "likelihood" not in on_postgresql

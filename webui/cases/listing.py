@@ -1,12 +1,12 @@
 """The desk page's list: filters, text search, sorting and pagination over the cases of one desk."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from engine.models import Case, CaseMember
 from engine.policy import mentor_cases_clause
@@ -87,8 +87,25 @@ class Filters:
 
 
 @dataclass
+class ListedCase:
+    """What a row of the desk list shows of a case: its columns, and its members (workers and mentors)."""
+
+    id: int
+    title: str
+    revision_id: int
+    stage_id: str
+    status: str
+    outcome: str | None
+    due_at: datetime | None
+    members: list[Any] = field(default_factory=list)  # (person_id, kind, display_name) rows, in order
+
+
+LISTED_COLUMNS = (Case.id, Case.title, Case.revision_id, Case.stage_id, Case.status, Case.outcome, Case.due_at)
+
+
+@dataclass
 class Page:
-    cases: list[Case]
+    cases: list[ListedCase]
     total: int
     page: int
     pages: int
@@ -141,9 +158,15 @@ def desk_page(session: Session, desk_id: str, f: Filters, page_size: int, now: d
         order = (Case.due_at.is_(None), ordered, Case.id)
     else:
         order = (ordered, Case.id)
-    # The page's ids first (sorted from the index where it can), then only those rows with their members.
+    # The page's ids first (sorted from the index where it can), then only those rows with their members,
+    # as plain rows: the list only shows them.
     ids = list(session.scalars(query.with_only_columns(Case.id).order_by(*order)
                                .limit(page_size).offset((page - 1) * page_size)))
-    by_id = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids))
-                                              .options(selectinload(Case.members)))} if ids else {}
+    if not ids:
+        return Page([], total, page, pages)
+    by_id = {row.id: ListedCase(*row) for row in session.execute(select(*LISTED_COLUMNS).where(Case.id.in_(ids)))}
+    for member in session.execute(select(CaseMember.case_id, CaseMember.person_id, CaseMember.kind,
+                                         CaseMember.display_name).where(CaseMember.case_id.in_(ids))
+                                  .order_by(CaseMember.case_id, CaseMember.position)):
+        by_id[member.case_id].members.append(member)
     return Page([by_id[i] for i in ids if i in by_id], total, page, pages)

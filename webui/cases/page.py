@@ -97,6 +97,7 @@ class CaseView:
     recommendation: list[tuple[str, float]] = field(default_factory=list)  # pathways ranked by the answers
     hold_reason: str = ""  # while on hold: the event that put it on hold, in words (e.g. a withdrawn consent)
     documents: list[Any] = field(default_factory=list)  # every document of the case the actor may see, newest first
+    parties: list[Any] = field(default_factory=list)  # the parties now on the case, in the order they came
 
     @property
     def pathway(self) -> Pathway:
@@ -123,10 +124,14 @@ class CaseView:
         return self.case.status == "closed"
 
 
-def names_for(session: Session, ids: set[str], case: Case) -> dict[str, str]:
+def every_party(session: Session, case: Case) -> list[CaseParty]:
+    """Every party the case had, removed ones included (the timeline names them), in the order they came."""
+    return list(session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)))
+
+
+def names_for(session: Session, ids: set[str], case: Case, parties: list[CaseParty] | None = None) -> dict[str, str]:
     names = {m.person_id: m.display_name or m.person_id for m in case.members}
-    # Every party the case had, removed ones included: the timeline names them.
-    for party in session.scalars(select(CaseParty).where(CaseParty.case_id == case.id)):
+    for party in every_party(session, case) if parties is None else parties:
         names[party.actor_id] = f"{party.organisation} ({party.name})"
     wanted = [i for i in ids if i and i not in names]
     if wanted:
@@ -149,7 +154,8 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     people |= {d.uploaded_by for d in [*documents, *state.documents]} | {t.ticked_by for t in state.ticks}
     people |= {e.data.get("member") for e in events if isinstance(e.data, dict) and e.data.get("member")}
     people |= {case.opened_by}
-    names = names_for(session, people, case)
+    parties = every_party(session, case)
+    names = names_for(session, people, case, parties)
 
     def name_of(person_id: str) -> str:
         return names.get(person_id, person_id)
@@ -190,7 +196,8 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
             AssessmentResponse.case_id == case.id, AssessmentResponse.submitted_at.is_(None)))}
     recommendation = service.recommendation(case.id) if case.status == "active" else []
     return CaseView(
-        case=case, desk=state.desk, revision=revision, revision_hash=session.scalar(select(PathwayRevision.content_hash).where(PathwayRevision.id == case.revision_id)) or "",
+        case=case, desk=state.desk, revision=revision, revision_hash=session.scalar(
+            select(PathwayRevision.content_hash).where(PathwayRevision.id == case.revision_id)) or "",
         state=state, steps=steps, requirements=requirements, exits=exits, timeline=timeline, names=names,
         hold_reason=describe_event(held_by, lang, name_of) if held_by is not None else "",
         manager=policy.is_manager(actor, case), mentor=policy.is_assigned_mentor(actor, case),
@@ -199,6 +206,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         form_spec=form_spec, can_fill_form=bool(form_spec and editable and policy.may_act(actor, case, form_spec.roles)),
         saved_form=dict(saved.data) if saved else None, documents_by_requirement=documents_by_requirement,
         drafts=drafts, recommendation=recommendation, documents=documents,
+        parties=[p for p in parties if p.removed_at is None],
     )
 
 

@@ -38,7 +38,7 @@ class PartiesView:
 
 def build(session: Session, case: Case, view: CaseView) -> PartiesView:
     pathway, stage = view.pathway, view.stage
-    parties = list(case.parties)
+    parties = list(view.parties)
     out = PartiesView(parties, [(r, pathway.roles[r]) for r in pathway.party_roles], manager=view.manager)
     if case.status == "closed":
         return out
