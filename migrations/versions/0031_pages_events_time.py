@@ -1,14 +1,14 @@
 """the pages: an index of the events by time (with their case), from which My work reads what arrived lately;
 on PostgreSQL the desk list's index and this one carry the row ids, so that both are read from the index alone
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-06 12:10:00
 """
 from alembic import op
 
-revision = '0030'
-down_revision = '0029'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
