@@ -11,7 +11,9 @@ import os
 import shutil
 from pathlib import Path
 
+import flask
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import text
 from sqlalchemy.pool import StaticPool
 
@@ -33,6 +35,27 @@ def database_kind() -> str:
 
 def pytest_report_header(config) -> str:  # noqa: ANN001
     return f"database: {database_kind()}"
+
+
+class CompiledTemplates(BytecodeCache):
+    """The compiled code of each template, kept for the whole run: every app a test makes renders the same
+    templates, and compiling them again for each test was a large share of the suite's time. A template whose
+    source changed is compiled again (Jinja compares the source's checksum)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket) -> None:  # noqa: ANN001
+        checksum, code = self._code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket) -> None:  # noqa: ANN001
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+def pytest_configure(config) -> None:  # noqa: ANN001
+    flask.Flask.jinja_options = {**flask.Flask.jinja_options, "bytecode_cache": CompiledTemplates()}
 
 
 @pytest.fixture(scope="session")

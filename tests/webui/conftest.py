@@ -3,6 +3,7 @@ and a client that logs in and sends the CSRF token like a browser does."""
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,11 +71,27 @@ def shipped_assessments():  # noqa: ANN201
     return report
 
 
+@pytest.fixture(scope="session")
+def compiled_translations(tmp_path_factory) -> Path:  # noqa: ANN001
+    """The catalogues compiled once per run (the app compiles them into a new instance folder otherwise)."""
+    from webui.i18n import compile_catalogs
+
+    return compile_catalogs(tmp_path_factory.mktemp("translations"))
+
+
 @pytest.fixture
-def app(db_url: str, tmp_path: Path, sessions, shipped_pathways, shipped_assessments):  # noqa: ANN001, ANN201
+def instance_path(tmp_path: Path, compiled_translations: Path) -> Path:
+    """The app's instance folder, with the run's compiled catalogues (kept as new as their .po: not compiled again)."""
+    instance = tmp_path / "instance"
+    shutil.copytree(compiled_translations, instance / "translations")
+    return instance
+
+
+@pytest.fixture
+def app(db_url: str, instance_path: Path, sessions, shipped_pathways, shipped_assessments):  # noqa: ANN001, ANN201
     application = create_app({
         "TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test secret key, long enough to sign",
-        "INSTANCE_PATH": str(tmp_path / "instance"), "PATHWAYS_DIR": str(SHIPPED_PATHWAYS),
+        "INSTANCE_PATH": str(instance_path), "PATHWAYS_DIR": str(SHIPPED_PATHWAYS),
         "AUTO_UPGRADE": False, "SYNC_PATHWAYS": False, "PASSWORD_METHOD": TEST_PASSWORD_METHOD,
         "BASE_URL": "http://localhost",
     })
