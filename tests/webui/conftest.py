@@ -2,6 +2,7 @@
 and a client that logs in and sends the CSRF token like a browser does."""
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from dataclasses import dataclass
@@ -107,10 +108,16 @@ def app(db_url: str, instance_path: Path, sessions, shipped_pathways, shipped_as
     application.extensions["opera"].engine.dispose()
 
 
+@functools.cache
+def password_hash_of_the_tests() -> str:
+    """PASSWORD hashed once per run: every account of a test has it (each login still checks it)."""
+    return generate_password_hash(PASSWORD, method=TEST_PASSWORD_METHOD)
+
+
 @pytest.fixture
 def people(app, sessions):  # noqa: ANN001, ANN201
     """Two desks (genova IT, nice FR) and one account per role; workers of the test cases."""
-    password_hash = generate_password_hash(PASSWORD, method=TEST_PASSWORD_METHOD)
+    password_hash = password_hash_of_the_tests()
     with sessions.begin() as session:
         session.add_all([
             Desk(id="genova", name="Sportello Genova", country="IT", region="Liguria"),
