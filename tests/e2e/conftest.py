@@ -14,7 +14,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.webui.conftest import (  # noqa: F401 - shared fixtures
-    PASSWORD, PEOPLE, app, people, service, shipped_assessments, shipped_pathways,
+    PASSWORD, PEOPLE, app, compiled_translations, instance_path, people, service, shipped_assessments,
+    shipped_pathways,
 )
 from tests.webui.test_notifications import SmtpServer
 

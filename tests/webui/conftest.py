@@ -2,7 +2,9 @@
 and a client that logs in and sends the CSRF token like a browser does."""
 from __future__ import annotations
 
+import functools
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,11 +72,27 @@ def shipped_assessments():  # noqa: ANN201
     return report
 
 
+@pytest.fixture(scope="session")
+def compiled_translations(tmp_path_factory) -> Path:  # noqa: ANN001
+    """The catalogues compiled once per run (the app compiles them into a new instance folder otherwise)."""
+    from webui.i18n import compile_catalogs
+
+    return compile_catalogs(tmp_path_factory.mktemp("translations"))
+
+
 @pytest.fixture
-def app(db_url: str, tmp_path: Path, sessions, shipped_pathways, shipped_assessments):  # noqa: ANN001, ANN201
+def instance_path(tmp_path: Path, compiled_translations: Path) -> Path:
+    """The app's instance folder, with the run's compiled catalogues (kept as new as their .po: not compiled again)."""
+    instance = tmp_path / "instance"
+    shutil.copytree(compiled_translations, instance / "translations")
+    return instance
+
+
+@pytest.fixture
+def app(db_url: str, instance_path: Path, sessions, shipped_pathways, shipped_assessments):  # noqa: ANN001, ANN201
     application = create_app({
         "TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test secret key, long enough to sign",
-        "INSTANCE_PATH": str(tmp_path / "instance"), "PATHWAYS_DIR": str(SHIPPED_PATHWAYS),
+        "INSTANCE_PATH": str(instance_path), "PATHWAYS_DIR": str(SHIPPED_PATHWAYS),
         "AUTO_UPGRADE": False, "SYNC_PATHWAYS": False, "PASSWORD_METHOD": TEST_PASSWORD_METHOD,
         "BASE_URL": "http://localhost",
     })
@@ -90,10 +108,16 @@ def app(db_url: str, tmp_path: Path, sessions, shipped_pathways, shipped_assessm
     application.extensions["opera"].engine.dispose()
 
 
+@functools.cache
+def password_hash_of_the_tests() -> str:
+    """PASSWORD hashed once per run: every account of a test has it (each login still checks it)."""
+    return generate_password_hash(PASSWORD, method=TEST_PASSWORD_METHOD)
+
+
 @pytest.fixture
 def people(app, sessions):  # noqa: ANN001, ANN201
     """Two desks (genova IT, nice FR) and one account per role; workers of the test cases."""
-    password_hash = generate_password_hash(PASSWORD, method=TEST_PASSWORD_METHOD)
+    password_hash = password_hash_of_the_tests()
     with sessions.begin() as session:
         session.add_all([
             Desk(id="genova", name="Sportello Genova", country="IT", region="Liguria"),

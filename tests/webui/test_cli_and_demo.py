@@ -144,9 +144,16 @@ def test_the_demo_shows_progress_since_the_intake_on_cases_that_reached_the_foll
         assert sum(changes) / len(changes) > 0 and len(set(changes)) > 1
 
 
-def test_catalogues_are_compiled_into_the_instance_folder(app):
+def test_catalogues_are_compiled_into_the_instance_folder(db_url, tmp_path):  # noqa: ANN001
     from pathlib import Path
 
+    from webui import create_app
+
+    # Not the `app` fixture: its instance folder starts with the run's compiled catalogues.
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test secret key, long enough to sign",
+                      "INSTANCE_PATH": str(tmp_path / "new instance"), "AUTO_UPGRADE": False,
+                      "SYNC_PATHWAYS": False})
+    app.extensions["opera"].engine.dispose()
     compiled = Path(app.instance_path) / "translations"
     assert (compiled / "it" / "LC_MESSAGES" / "messages.mo").exists()
     assert (compiled / "fr" / "LC_MESSAGES" / "messages.mo").exists()

@@ -50,10 +50,10 @@ def pathways_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(db_url, tmp_path, sessions, shipped_pathways, shipped_assessments, pathways_dir):  # noqa: ANN001, ANN201
+def app(db_url, instance_path, sessions, shipped_pathways, shipped_assessments, pathways_dir):  # noqa: ANN001, ANN201
     application = create_app({
         "TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test secret key, long enough to sign",
-        "INSTANCE_PATH": str(tmp_path / "instance"), "PATHWAYS_DIR": str(pathways_dir),
+        "INSTANCE_PATH": str(instance_path), "PATHWAYS_DIR": str(pathways_dir),
         "ASSESSMENTS_DIR": str(SHIPPED_ASSESSMENTS),
         "AUTO_UPGRADE": False, "SYNC_PATHWAYS": False, "PASSWORD_METHOD": TEST_PASSWORD_METHOD,
     })
