@@ -365,13 +365,7 @@ def test_the_competence_numbers_are_given_when_a_databank_with_profiles_is_upgra
     from engine.db import alembic_config, upgrade
 
     with sessions.begin() as session:
-        ensure_indexes(session)
-        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
-            session.execute(delete(model))
-        session.execute(insert(Profile), [{
-            "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
-            "province": "IT-GE", "availability": "available", "chain_mask": 0, "consent_to_share": False,
-            "created_by": "t", "updated_by": "t"} for i in range(1, 21)])
+        _only_plain_profiles(session, 20)
         session.execute(insert(ProfileSkill), [{"profile_id": i, "key": f"text:s{(i + k) % 4}", "label": "s",
                                                 "position": k} for i in range(1, 21) for k in (0, 1)])
     db_engine.dispose()
@@ -401,13 +395,7 @@ def test_the_competence_numbers_are_given_when_a_databank_with_profiles_is_upgra
 def test_each_profile_lists_the_codes_of_its_occupations_and_skills_after_every_change(sessions, desks):
     """The codes listed on a profile (what a search counts) are those of its rows, whatever changed them."""
     with sessions.begin() as session:
-        ensure_indexes(session)
-        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
-            session.execute(delete(model))
-        session.execute(insert(Profile), [{
-            "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
-            "province": "IT-GE", "availability": "available", "chain_mask": 0, "consent_to_share": False,
-            "created_by": "t", "updated_by": "t"} for i in range(1, 9)])
+        _only_plain_profiles(session, 8)
         session.execute(insert(ProfileSkill), [{"profile_id": i, "key": f"text:s{(i * k) % 5}", "label": "s",
                                                 "position": k} for i in range(1, 9) for k in (1, 2, 3)])
         session.execute(insert(ProfileOccupation), [{"profile_id": i, "key": f"text:o{i % 2}", "label": "o",
@@ -614,3 +602,14 @@ def test_the_full_text_tables_are_made_inside_a_transaction_that_writes_already(
     with writing(sessions).begin() as session:
         session.execute(text("SELECT 1"))  # the transaction has begun: on SQLite it holds the write lock
         textindex.ensure_indexes(session)
+
+
+def _only_plain_profiles(session, count: int) -> None:  # noqa: ANN001
+    """The databank emptied, then `count` profiles (ids 1..count) of one desk, without competences."""
+    ensure_indexes(session)
+    for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
+        session.execute(delete(model))
+    session.execute(insert(Profile), [{
+        "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
+        "province": "IT-GE", "availability": "available", "chain_mask": 0, "consent_to_share": False,
+        "created_by": "t", "updated_by": "t"} for i in range(1, count + 1)])
