@@ -176,14 +176,9 @@ def generate(url: str, profiles: int, resources: int, seed: int = 7) -> float:
             connection.exec_driver_sql(statement)
     with sessions.begin() as session:
         textindex.ensure_indexes(session)  # builds the FTS5 tables from the rows at once
-    # what `PRAGMA optimize` (SQLite) and autovacuum (PostgreSQL: statistics, and the visibility map that
-    # lets index-only scans skip the rows) keep up to date in production
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
-    else:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("ANALYZE")
+    from .databases import settle
+
+    settle(engine)  # as ANALYZE and autovacuum leave the tables in production
     engine.dispose()
     return time.perf_counter() - started
 
