@@ -179,18 +179,21 @@ def case_ids_of(connection: Connection, person_id: str) -> list[int]:
 def export_person(connection: Connection, person_id: str) -> PersonalData:
     out = PersonalData(person_id)
     case_ids = case_ids_of(connection, person_id)
-    out.cases = [_plain(r) for r in connection.execute(select(CASES).where(CASES.c.id.in_(case_ids)))]
+    out.cases = [_plain(r) for r in connection.execute(
+        select(CASES).where(CASES.c.id.in_(case_ids)).order_by(CASES.c.id))]
     out.memberships = [_plain(r) for r in connection.execute(select(
         MEMBERS.c.case_id, MEMBERS.c.kind, MEMBERS.c.display_name, MEMBERS.c.sex, MEMBERS.c.birth_year)
         .where(MEMBERS.c.person_id == person_id).order_by(MEMBERS.c.case_id, MEMBERS.c.kind))]
     out.events = [_plain(r) for r in connection.execute(select(EVENTS).where(
         EVENTS.c.case_id.in_(case_ids)).order_by(EVENTS.c.case_id, EVENTS.c.seq))]
-    out.forms = [_plain(r) for r in connection.execute(select(FORMS).where(FORMS.c.case_id.in_(case_ids)))]
+    out.forms = [_plain(r) for r in connection.execute(select(FORMS).where(FORMS.c.case_id.in_(case_ids))
+        .order_by(FORMS.c.case_id, FORMS.c.id))]
     out.documents = [_plain(r) for r in connection.execute(select(DOCUMENTS).where(
         DOCUMENTS.c.case_id.in_(case_ids), DOCUMENTS.c.removed_at.is_(None),
-        or_(DOCUMENTS.c.member_id == person_id, DOCUMENTS.c.uploaded_by == person_id, DOCUMENTS.c.member_id == "")))]
+        or_(DOCUMENTS.c.member_id == person_id, DOCUMENTS.c.uploaded_by == person_id, DOCUMENTS.c.member_id == ""))
+        .order_by(DOCUMENTS.c.case_id, DOCUMENTS.c.id))]
     out.assessments = [_plain(r) for r in connection.execute(select(RESPONSES).where(
-        RESPONSES.c.person_id == person_id))]
+        RESPONSES.c.person_id == person_id).order_by(RESPONSES.c.id))]
     out.decisions = [_plain(r) for r in connection.execute(
         select(SIGNOFFS.c.case_id, SIGNOFFS.c.stage_id, SIGNOFFS.c.signoff_id, SIGNOFFS.c.role, SIGNOFFS.c.decision,
                SIGNOFFS.c.comment, SIGNOFFS.c.signed_at, PARTIES.c.organisation.label("party_organisation"))
