@@ -49,6 +49,31 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=timezone.utc)
         return value
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite, `process_bind_param` and the dialect's own text format in one step (every operation
+        writes a timestamp or two): the same text, without the dialect's dictionary of parts."""
+        if dialect.name == "sqlite" and getattr(self.impl_instance, "_storage_format", None) == _SQLITE_FORMAT:
+            return _sqlite_text
+        return super().bind_processor(dialect)
+
+
+# SQLAlchemy's default text of a SQLite DATETIME, and the same written positionally.
+_SQLITE_FORMAT = ("%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"
+                  ".%(microsecond)06d")
+_SQLITE_POSITIONAL = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+_UTC = timezone.utc
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not _UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(_UTC)
+    return _SQLITE_POSITIONAL % (value.year, value.month, value.day, value.hour, value.minute, value.second,
+                                 value.microsecond)
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)

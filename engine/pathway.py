@@ -255,7 +255,14 @@ class Stage:
 
     def distinct_partners(self, signoff_id: str) -> tuple[str, ...]:
         """The other sign-offs of the stage whose signers may not give `signoff_id`: four-eyes works both
-        ways, whichever of the two is given first."""
+        ways, whichever of the two is given first (worked out once per sign-off: a stage never changes)."""
+        known = self._partners  # type: ignore[attr-defined]
+        found = known.get(signoff_id)
+        if found is None:
+            found = known[signoff_id] = self._distinct_partners(signoff_id)
+        return found
+
+    def _distinct_partners(self, signoff_id: str) -> tuple[str, ...]:
         partners: list[str] = []
         rule = self.requirement(signoff_id)
         own = [o.split(":", 1)[1] for o in getattr(rule, "distinct_from", ()) if o.startswith("signoff:")]
@@ -267,17 +274,39 @@ class Stage:
                 partners.append(other.id)
         return tuple(partners)
 
-    @property
-    def requirements(self) -> tuple[Requirement, ...]:
+    def __post_init__(self) -> None:
+        # A stage never changes: its requirements and exits are listed and indexed once, for the lookups
+        # every operation makes (the first of an id wins, as a search in order would find it).
         form = (self.form,) if self.form else ()
         assessment = (self.assessment,) if self.assessment else ()
-        return (*self.checklist, *self.documents, *form, *assessment, *self.signoffs)
+        requirements = (*self.checklist, *self.documents, *form, *assessment, *self.signoffs)
+        by_id: dict[str, Requirement] = {}
+        for r in requirements:
+            by_id.setdefault(r.id, r)
+        exits: dict[str, Exit] = {}
+        for e in self.exits:
+            exits.setdefault(e.id, e)
+        object.__setattr__(self, "_requirements", requirements)
+        object.__setattr__(self, "_requirement_index", by_id)
+        object.__setattr__(self, "_exit_index", exits)
+        object.__setattr__(self, "_partners", {})
+
+    @property
+    def requirements(self) -> tuple[Requirement, ...]:
+        """The checklist, documents, form, assessment and sign-offs, in that order."""
+        return self._requirements  # type: ignore[attr-defined]
 
     def requirement(self, requirement_id: str) -> Requirement | None:
-        return next((r for r in self.requirements if r.id == requirement_id), None)
+        try:
+            return self._requirement_index.get(requirement_id)  # type: ignore[attr-defined]
+        except TypeError:  # not an id at all (a list from a request...): no such requirement
+            return None
 
     def exit(self, exit_id: str) -> Exit | None:
-        return next((e for e in self.exits if e.id == exit_id), None)
+        try:
+            return self._exit_index.get(exit_id)  # type: ignore[attr-defined]
+        except TypeError:
+            return None
 
 
 @dataclass(frozen=True)

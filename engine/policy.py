@@ -29,7 +29,7 @@ The rules:
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
@@ -141,7 +141,10 @@ def may_follow_case(actor: Actor, case: Any) -> bool:
 
 def party_of(actor: Actor, case: Any, role: str) -> Any | None:
     """The case's party in `role` that the actor is: by the party's own signing link (`party:<id>`) or by
-    the account the party is linked to."""
+    the account the party is linked to. A built-in role is never a party's (a party is added in a role its
+    pathway declares, and a pathway cannot declare a built-in one): the parties are not even read."""
+    if role in BUILTIN_ROLES:
+        return None
     return next((p for p in case.parties if p.role == role and (
         actor.id == party_actor_id(p.id) or (p.account_id and p.account_id == actor.id))), None)
 
@@ -256,17 +259,24 @@ def may_see_document_by_link(signing: Any, document: Any) -> bool:
 # --- sign-offs -----------------------------------------------------------------------------------------
 
 SIGNOFF_DONE = ("already_signed", "signoff_complete")
+_PARTY_PREFIX = party_actor_id(0)[:-1]  # "party:", how a party acting by its link is named
 APPROVE = "approve"
 DECISIONS = (APPROVE, "request_changes", "decline")  # refusals meaning it no longer waits for this person
 
 def signoff_refusals(rule: Any, person_id: str, given: Sequence[Any], *, form_submitter: str | None,
-                     case_opener: str | None, stage: Any = None, parties: Sequence[Any] = ()) -> list[InvalidOperation]:
+                     case_opener: str | None, stage: Any = None,
+                     parties: Sequence[Any] | Callable[[], Sequence[Any]] = ()) -> list[InvalidOperation]:
     """Why this person may not give this sign-off now, whatever their role: already given by them, all the
     sign-offs it needs given, or given by someone it must be distinct from. `given`: the sign-offs of the
     stage's current visit (rows with `signoff_id` and `actor_id`). A party linked to an account is the same
-    person as that account (`parties`: the case's): four-eyes holds across the two."""
+    person as that account (`parties`: the case's, or a function that reads them — asked only when the
+    person or a signer of `given` acts as a party, the only ones the link changes): four-eyes holds across
+    the two."""
     refusals: list[InvalidOperation] = []
-    accounts = {party_actor_id(p.id): p.account_id for p in parties if p.account_id}
+    accounts: dict[str, str] = {}
+    if person_id.startswith(_PARTY_PREFIX) or any(s.actor_id.startswith(_PARTY_PREFIX) for s in given):
+        found = parties() if callable(parties) else parties
+        accounts = {party_actor_id(p.id): p.account_id for p in found if p.account_id}
     if accounts:
         person_id = accounts.get(person_id, person_id)
         given = [SimpleNamespace(signoff_id=s.signoff_id, actor_id=accounts.get(s.actor_id, s.actor_id),
@@ -336,7 +346,7 @@ def sign_refusals(actor: Actor, state: Any, rule: Any) -> list[EngineError]:
     form = state.forms.get(state.stage.id)
     return ([role_refusal] if role_refusal else []) + signoff_refusals(
         rule, actor.id, state.signoffs, form_submitter=form.submitted_by if form is not None else None,
-        case_opener=state.case.opened_by, stage=state.stage, parties=state.case.parties)
+        case_opener=state.case.opened_by, stage=state.stage, parties=lambda: state.case.parties)
 
 
 def may_sign(actor: Actor, state: Any, rule: Any) -> bool:
