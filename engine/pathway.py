@@ -329,7 +329,8 @@ class Pathway:
     account_roles: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", MappingProxyType({s.id: s for s in self.stages}))
+        # Private and never changed: a plain dict (every operation asks it for its stage several times).
+        object.__setattr__(self, "_index", {s.id: s for s in self.stages})
 
     def stage(self, stage_id: str) -> Stage | None:
         return self._index.get(stage_id)  # type: ignore[attr-defined]
@@ -348,7 +349,7 @@ class Pathway:
             return "group_too_large", {"max": self.group_max}
         return None
 
-    @property
+    @cached_property
     def stage_ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.stages)
 
