@@ -65,14 +65,28 @@ _UTC = timezone.utc
 
 
 def _sqlite_text(value: datetime | None) -> str | None:
+    last = _last_text
+    if value is last[0]:  # the same (immutable) object as the last one: an operation's time, written 2-4 times
+        return last[1]
     if value is None:
         return None
+    given = value
     if value.tzinfo is not _UTC:
         if value.tzinfo is None:
             raise ValueError("naive datetime")
         value = value.astimezone(_UTC)
-    return _SQLITE_POSITIONAL % (value.year, value.month, value.day, value.hour, value.minute, value.second,
+    text = _SQLITE_POSITIONAL % (value.year, value.month, value.day, value.hour, value.minute, value.second,
                                  value.microsecond)
+    _remember(given, text)
+    return text
+
+
+def _remember(value: datetime, text: str) -> None:
+    global _last_text
+    _last_text = (value, text)  # one tuple, swapped whole: a thread reads the old pair or the new one
+
+
+_last_text: tuple[Any, str | None] = (None, None)
 
 
 class Base(DeclarativeBase):

@@ -111,6 +111,19 @@ def test_a_timestamp_is_written_on_sqlite_as_sqlalchemy_s_own_type_writes_it(mom
     assert ours(value) == plain(value.astimezone(timezone.utc))
 
 
+def test_the_text_of_the_last_timestamp_is_reused_only_for_that_very_object():
+    dialect = sqlite.dialect()
+    ours = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    now = datetime(2026, 7, 1, 10, 30, 0, 7, tzinfo=timezone.utc)
+    rome = now.astimezone(ZoneInfo("Europe/Rome"))
+    later = now + timedelta(microseconds=1)
+    texts = [ours(v) for v in (now, now, rome, later, None, now, later, later)]
+    assert texts == ["2026-07-01 10:30:00.000007"] * 3 + ["2026-07-01 10:30:00.000008", None,
+                                                           "2026-07-01 10:30:00.000007"] + ["2026-07-01 10:30:00.000008"] * 2
+    with pytest.raises(ValueError):
+        ours(datetime(2026, 1, 1))
+
+
 def test_a_timestamp_round_trips_through_sqlite_aware_and_in_utc():
     dialect = sqlite.dialect()
     ours = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
