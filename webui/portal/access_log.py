@@ -43,6 +43,7 @@ class StaffViews:
         self.seconds = seconds
         self._pending: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # one write at a time: a caller's flush waits for one under way
         self._writer: threading.Thread | None = None
         atexit.register(_write_at_exit, weakref.ref(self))
 
@@ -63,7 +64,13 @@ class StaffViews:
                     return
 
     def write_pending(self) -> int:
-        """Write the views kept so far (waiting for the write lock); returns how many rows were written."""
+        """Write the views kept so far (waiting for the write lock, and for a write of them already under way:
+        when it returns, every view added before the call is in the database); returns how many rows this call
+        wrote."""
+        with self._writing:
+            return self._write_pending()
+
+    def _write_pending(self) -> int:
         with self._lock:
             views, self._pending = self._pending, []
         if not views:
