@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 from sqlalchemy import (
@@ -39,7 +40,7 @@ from .models import CompetenceCode, FacetCount, Profile, ProfileOccupation, Prof
 from .operations import profile_access, profile_record, require_reader, resource_record
 from .territory import gazetteer
 from .text import query_words
-from .vocabulary import CHAIN_BITS, OFFER_BITS, SIZE_BANDS, label
+from .vocabulary import CHAIN_BITS, OFFER_BITS, SIZE_BANDS, codes_of, label
 
 FACET_TOP = 12
 MAX_PER_PAGE = 200
@@ -249,7 +250,7 @@ def _profile_page(session: Session, actor: Actor, lang: str, total: int, page: i
                   page_ids: list[int], found: dict[str, list[FacetValue]],
                   competences: dict[str, list[tuple[str, int, str, str | None]]]) -> SearchResult:
     """The result: the page's profiles as records, the facets with the occupations' and skills' labels."""
-    rows = _by_ids(session, Profile, page_ids, [selectinload(Profile.occupations), selectinload(Profile.skills)])
+    rows = _listed_profiles(session, page_ids)
     # one look-up of ESCO labels for the facets and the page together
     uris = [c.esco_uri for p in rows for c in [*p.occupations, *p.skills] if c.esco_uri]
     uris += [uri for counts in competences.values() for *_, uri in counts if uri]
@@ -365,11 +366,36 @@ def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple
     return counts, sum(counts["region"].values())
 
 
-def _by_ids(session: Session, model: Any, ids: list[int], options: list[Any]) -> list[Any]:
-    """The entries with these ids, in this order."""
+# What a page of profiles reads: every column of the profile but the lists of codes, and of its occupations
+# and skills what a record shows.
+PAGE_COLUMNS = [c for c in Profile.__table__.c if c.name not in CODE_LISTS.values()]
+COMPETENCE_COLUMNS = ("profile_id", "key", "esco_uri", "label", "level", "years")
+
+
+def _listed_profiles(session: Session, ids: list[int]) -> list[SimpleNamespace]:
+    """The profiles with these ids, in this order, as plain values with their occupations and skills (what
+    `profile_record` and `profile_access` read): two statements of plain rows, no ORM objects to build and
+    track for a page that only shows them."""
     if not ids:
         return []
-    found = {e.id: e for e in session.scalars(select(model).where(model.id.in_(ids)).options(*options))}
+    if session.autoflush:  # as the ORM's query did: the page shows what this session has changed
+        session.flush()
+    connection = session.connection()
+    found = {row.id: SimpleNamespace(**row._mapping, occupations=[], skills=[],
+                                     supply_chains=codes_of(row.chain_mask or 0, CHAIN_BITS))
+             for row in connection.execute(select(*PAGE_COLUMNS).where(Profile.id.in_(ids)))}
+    parts = [select(literal_column(str(number)).label("kind"), *[model.__table__.c[c] for c in COMPETENCE_COLUMNS],
+                    model.position, model.id).where(model.profile_id.in_(ids))
+             for number, model in enumerate(COMPETENCES.values())]
+    everyone = union_all(*parts).subquery()
+    attributes = list(COMPETENCES.values())
+    # in each profile's order of its rows (their position), as the profile's relationships load them
+    for row in connection.execute(select(everyone).order_by(everyone.c.kind, everyone.c.profile_id,
+                                                             everyone.c.position, everyone.c.id)):
+        owner = found.get(row.profile_id)
+        if owner is not None:
+            getattr(owner, "occupations" if attributes[row.kind] is ProfileOccupation else "skills").append(
+                SimpleNamespace(**{c: getattr(row, c) for c in COMPETENCE_COLUMNS}))
     return [found[i] for i in ids if i in found]
 
 
