@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select, update
 
-from databank import ProfileQuery, ResourceQuery, search_profiles, search_resources
+from databank import ProfileQuery, ResourceQuery, esco, search_profiles, search_resources
 from databank.models import CompetenceCode, Profile, ProfileOccupation, ProfileSkill, ProfileText, Resource, ResourceText
+from databank.operations import profile_access, profile_record
 from databank.search import band_of
 from databank.text import matches, normalized, words
 from databank.textindex import RESOURCES, dialect_of, ensure_indexes
@@ -69,6 +70,30 @@ def test_results_of_other_desks_have_no_personal_part(sessions, ids):
     result = found(sessions, NICE_OPERATOR, ProfileQuery(text="welder"))
     anna = next(item for item in result.items if item["id"] == ids["anna"])
     assert anna["personal"] is False and "display_name" not in anna and "email" not in anna
+
+
+@pytest.mark.parametrize("actor", [ADMIN, GENOVA_OPERATOR, NICE_OPERATOR])
+@pytest.mark.parametrize("query", [ProfileQuery(), ProfileQuery(text="saldat"), ProfileQuery(regions=("IT-42",)),
+                                   ProfileQuery(skills=(WELDING,), sort="experience")])
+def test_a_page_of_results_shows_each_profile_as_its_record(sessions, ids, actor, query):
+    """The page is read as plain rows: each item is the record of the profile loaded as an object, with its
+    occupations and skills in their order, their labels in the reader's language, personal part or not."""
+    with sessions.begin() as session:  # a second row at the same position: the order stays the one of the ids
+        session.add(ProfileSkill(profile_id=ids["anna"], key="text:molatura", label="molatura", level=2, position=0))
+    result = found(sessions, actor, query, "fr")
+    assert result.items
+    with sessions() as session:
+        for item in result.items:
+            profile = session.get(Profile, item["id"])
+            labels = esco.preferred_labels(session, [c.esco_uri for c in [*profile.occupations, *profile.skills]
+                                                     if c.esco_uri], "fr")
+            record = profile_record(profile, profile_access(actor, profile) or "limited", "fr", labels)
+            # (the relationship orders by position only; the page by position, then the row's id)
+            for name in ("occupations", "skills"):
+                record[name] = [record[name][i] for i in sorted(
+                    range(len(record[name])),
+                    key=lambda i: (getattr(profile, name)[i].position, getattr(profile, name)[i].id))]
+            assert item == record
 
 
 def test_filters_combine(sessions, ids):
