@@ -13,8 +13,10 @@ matching rows whose groups it adds up per column itself, so only counts come bac
 rows; supply chains and offers are counted as sums of mask bits in the same pass. Occupations and skills
 are counted over the whole result too (grouped by the keys' numbers over the matching profiles' rows), never over a
 sample. The unfiltered lists of profiles and of resources read the counts of the whole databank that
-triggers keep (`FacetCount`). On PostgreSQL a filtered search is one statement: the matching profiles are found once for
-every count and the page, sets of matches are looked up as `ANY(ARRAY(...))`, and JIT is off.
+triggers keep (`FacetCount`). On PostgreSQL a filtered search is one statement, and on SQLite one whose matches come
+from a text, occupations or skills: the matching profiles are found once for every count and the page. On
+PostgreSQL sets of matches are looked up as `ANY(ARRAY(...))`, and JIT is off. The page's profiles are read as
+plain rows.
 """
 from __future__ import annotations
 
@@ -211,13 +213,16 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
     _without_jit(session)
     whole = not sets and not _profile_filters(query)
-    if facets and (whole or not sqlite):
+    # SQLite: one statement too when the matches come from a set (a text, occupations, skills), so that the
+    # set is looked up once, not once per count; filters on the profile's columns alone are cheaper to repeat
+    # per count than to copy into a table of matches.
+    if facets and (whole or not sqlite or sets):
         if whole:  # the whole databank, as far as listed to this actor: the kept counts
             counts, keys = _databank_counts(session, actor)
             total = sum(counts["region"].values())
             page_ids = _page_ids(session, where, query.sort, per_page, offset)
         else:
-            counts, total, keys, page_ids = _profile_summary(session, where, query.sort, per_page, offset)
+            counts, total, keys, page_ids = _profile_summary(session, counted, query.sort, per_page, offset)
         found = _profile_facets(session, counts, lang)
         for name, model in COMPETENCES.items():
             competences[name] = _competence_labels(session, model, keys[name])
@@ -306,20 +311,27 @@ def _profile_order(sort: str, rows: Any) -> list[Any]:
 
 def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int
                      ) -> tuple[dict[str, dict[Any, int]], int, dict[str, list[tuple[str, int]]], list[int]]:
-    """PostgreSQL: the facet counts, the total, the most frequent occupations and skills (key, count) and
-    the page's ids of the profiles matching `where`, from one statement. The matching profiles are found
-    once (a CTE that every part reads, so PostgreSQL materializes it), not once per count: a text is
-    looked up in its index once, and the occupations and skills are counted from the codes those profiles
-    list, exactly, over the whole result."""
+    """The facet counts, the total, the most frequent occupations and skills (key, count) and the page's ids
+    of the profiles matching `where`, from one statement. The matching profiles are found once (a
+    materialized CTE that every part reads), not once per count: a text is looked up in its index once.
+    The occupations and skills are counted exactly, over the whole result: on PostgreSQL from the codes
+    those profiles list (read with them from the look-up index), on SQLite from their rows' codes in the
+    (profile_id, code) indexes."""
     columns = PROFILE_FACETS[:-1]
-    lists = [Profile.__table__.c[column] for column in CODE_LISTS.values()]
+    sqlite = textindex.dialect_of(session) == "sqlite"
+    lists = [] if sqlite else [Profile.__table__.c[column] for column in CODE_LISTS.values()]
     matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
         .where(*where).cte("matched")
+    if sqlite:
+        matched = matched.prefix_with("MATERIALIZED")
     parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
-    for number, name in enumerate(COMPETENCES, len(columns) + 1):
-        # the codes listed on the matching profiles (read with them, from the look-up index), not their rows
-        listed = select(func.unnest(matched.c[CODE_LISTS[name]]).label("code")).subquery()
+    for number, (name, model) in enumerate(COMPETENCES.items(), len(columns) + 1):
+        if sqlite:
+            listed = select(model.code.label("code")).join(matched, matched.c.id == model.profile_id).subquery()
+        else:
+            # the codes listed on the matching profiles (read with them, from the look-up index), not their rows
+            listed = select(func.unnest(matched.c[CODE_LISTS[name]]).label("code")).subquery()
         counted = select(listed.c.code, func.count().label("n")).group_by(listed.c.code)
         top = _top_keys(session, counted.subquery()).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
