@@ -162,6 +162,21 @@ class ProfileText(Base):
     personal_text: Mapped[str] = mapped_column(Text, default="")  # name, contacts, summary, town
 
 
+class ProfileSearch(Base):
+    """PostgreSQL: the row of a profile that its full-text indexes point to, narrow (its id and the version
+    of its words) so that the matches of a common word are read from a few hundred pages instead of every
+    page of the texts (the index gives row positions: the ids must be read from the rows). The indexed
+    words are those of the profile's texts, read by `databank_profile_words()` when an entry is indexed:
+    triggers on the texts add the row and raise its version whenever they change, so that it is indexed
+    again. Derived data: on SQLite (FTS5 gives the ids itself) the table stays empty."""
+
+    __tablename__ = "databank_profile_search"
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("databank_profile_texts.profile_id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True,
+        autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
 class _Competence:
     """An occupation or a skill of a profile. `key` is the ESCO URI, or `text:<words>` for free text:
     what matching and facets compare."""
@@ -432,8 +447,52 @@ def tsvector(expression):  # noqa: ANN001, ANN201
     return func.databank_words(expression, type_=postgresql.TSVECTOR)
 
 
+# The words of a profile's texts (its public part, or all of it) for the indexes of `ProfileSearch`: read
+# from the texts when an entry is indexed (or, should the index's bitmap grow lossy, when a row is
+# checked again), never per query. Declared IMMUTABLE as an index expression must be: the version among
+# the arguments makes every change of the words a new entry (a row whose indexed columns change is never
+# updated in place). The search path is fixed: a restore runs with an empty one.
+PROFILE_WORDS_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION databank_profile_words(profile integer, version integer) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path FROM CURRENT AS $$
+BEGIN
+    RETURN (SELECT databank_words(t.search_text) FROM databank_profile_texts AS t WHERE t.profile_id = profile);
+END
+$$;
+CREATE OR REPLACE FUNCTION databank_profile_all_words(profile integer, version integer) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path FROM CURRENT AS $$
+BEGIN
+    RETURN (SELECT databank_words(t.search_text) || databank_words(t.personal_text)
+            FROM databank_profile_texts AS t WHERE t.profile_id = profile);
+END
+$$"""
+# Per statement: a row for each new text, a new version for each text whose words changed.
+PROFILE_SEARCH_FUNCTION = """
+CREATE OR REPLACE FUNCTION databank_profile_search_sync() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO databank_profile_search (profile_id, version) SELECT profile_id, 1 FROM new_rows;
+    ELSE
+        UPDATE databank_profile_search AS s SET version = s.version + 1
+        FROM new_rows AS n JOIN old_rows AS o ON o.profile_id = n.profile_id
+        WHERE s.profile_id = n.profile_id
+          AND (n.search_text IS DISTINCT FROM o.search_text OR n.personal_text IS DISTINCT FROM o.personal_text);
+    END IF;
+    RETURN NULL;
+END
+$$"""
+PROFILE_SEARCH_TRIGGERS = """
+CREATE TRIGGER databank_profile_search_insert AFTER INSERT ON databank_profile_texts
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_sync();
+CREATE TRIGGER databank_profile_search_update AFTER UPDATE ON databank_profile_texts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_sync()
+"""
+
+
 def profile_public_document():  # noqa: ANN201
-    return tsvector(ProfileText.__table__.c.search_text)
+    table = ProfileSearch.__table__
+    return func.databank_profile_words(table.c.profile_id, table.c.version, type_=postgresql.TSVECTOR)
 
 
 def profile_personal_document():  # noqa: ANN201
@@ -441,8 +500,8 @@ def profile_personal_document():  # noqa: ANN201
 
 
 def profile_full_document():  # noqa: ANN201
-    table = ProfileText.__table__
-    return tsvector(table.c.search_text).op("||")(tsvector(table.c.personal_text))
+    table = ProfileSearch.__table__
+    return func.databank_profile_all_words(table.c.profile_id, table.c.version, type_=postgresql.TSVECTOR)
 
 
 def resource_document():  # noqa: ANN201
@@ -454,8 +513,8 @@ def esco_label_document():  # noqa: ANN201
 
 
 for _table, _name, _expression in (
-    (ProfileText.__table__, "ix_databank_profile_texts_fts", profile_public_document()),
-    (ProfileText.__table__, "ix_databank_profile_texts_fts_full", profile_full_document()),
+    (ProfileSearch.__table__, "ix_databank_profile_search_words", profile_public_document()),
+    (ProfileSearch.__table__, "ix_databank_profile_search_all_words", profile_full_document()),
     # whether a query's word is anyone's personal word at all (it seldom is: the public part then decides)
     (ProfileText.__table__, "ix_databank_profile_texts_fts_personal", profile_personal_document()),
     (ResourceText.__table__, "ix_databank_resource_texts_fts", resource_document()),
@@ -465,6 +524,9 @@ for _table, _name, _expression in (
     Index(_name, _expression, postgresql_using="gin", _table=_table).ddl_if(dialect="postgresql")
 for _table in (ProfileText.__table__, ResourceText.__table__, EscoLabel.__table__):
     event.listen(_table, "before_create", DDL(WORDS_FUNCTION).execute_if(dialect="postgresql"))
+event.listen(ProfileSearch.__table__, "before_create", DDL(PROFILE_WORDS_FUNCTIONS).execute_if(dialect="postgresql"))
+for _statement in (PROFILE_SEARCH_FUNCTION, PROFILE_SEARCH_TRIGGERS):
+    event.listen(ProfileSearch.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
 refer_to_files(ResourceFile.__table__.c.sha256)

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select, update
 
 from databank import ProfileQuery, ResourceQuery, esco, search_profiles, search_resources
-from databank.models import CompetenceCode, Profile, ProfileOccupation, ProfileSkill, ProfileText, Resource, ResourceText
+from databank.models import (
+    CompetenceCode, Profile, ProfileOccupation, ProfileSearch, ProfileSkill, ProfileText, Resource, ResourceText,
+)
 from databank.operations import profile_access, profile_record
 from databank.search import band_of
 from databank.text import matches, normalized, words
@@ -638,3 +640,34 @@ def _only_plain_profiles(session, count: int) -> None:  # noqa: ANN001
         "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
         "province": "IT-GE", "availability": "available", "chain_mask": 0, "consent_to_share": False,
         "created_by": "t", "updated_by": "t"} for i in range(1, count + 1)])
+
+
+def test_the_words_found_follow_every_change_of_the_texts(sessions, desks):
+    """On PostgreSQL the full-text indexes point to narrow rows of their own (`ProfileSearch`), kept by
+    triggers on the texts: new texts, changed words (public or personal), unchanged words, deleted texts."""
+    with sessions.begin() as session:
+        _only_plain_profiles(session, 3)
+        session.execute(insert(ProfileText), [{"profile_id": i, "search_text": f"saldatore w{i}",
+                                               "personal_text": f"rossi{i}"} for i in (1, 2, 3)])
+
+    def ids(text, actor=GENOVA_OPERATOR):  # noqa: ANN001, ANN202
+        with sessions() as session:
+            return sorted(item["id"] for item in search_profiles(session, actor, ProfileQuery(text=text)).items)
+
+    assert ids("saldat") == [1, 2, 3] and ids("w2") == [2] and ids("rossi2", ADMIN) == [2]
+    with sessions.begin() as session:
+        session.execute(update(ProfileText).where(ProfileText.profile_id == 2).values(search_text="carrellista"))
+        session.execute(update(ProfileText).where(ProfileText.profile_id == 3).values(personal_text="bianchi"))
+        session.execute(update(ProfileText).where(ProfileText.profile_id == 1).values(search_text="saldatore w1"))
+    assert ids("saldat") == [1, 3] and ids("carrell") == [2] and ids("w2") == []
+    assert ids("rossi", ADMIN) == [1, 2] and ids("bianchi", ADMIN) == [3] and ids("saldatore bianchi", ADMIN) == [3]
+    with sessions.begin() as session:  # through the ORM, as the operations change them
+        session.get(Profile, 1).set_texts("tornitore", "verdi")
+    assert ids("saldat") == [3] and ids("tornit") == [1] and ids("verdi", ADMIN) == [1]
+    with sessions.begin() as session:
+        session.execute(delete(ProfileText).where(ProfileText.profile_id == 3))
+    assert ids("saldat") == [] and ids("bianchi", ADMIN) == []
+    with sessions() as session:
+        if dialect_of(session) == "postgresql":
+            rows = dict(session.execute(select(ProfileSearch.profile_id, ProfileSearch.version)).all())
+            assert rows == {1: 2, 2: 2}  # a new version for each change of the words, none for the same words

@@ -1,0 +1,94 @@
+"""databank search on PostgreSQL: the profiles' full-text indexes point to narrow rows of their own (the
+profile's id and the version of its words), so that the ids of the matches of a common word are read from a
+few hundred pages instead of every page of the texts; triggers keep the rows in step with the texts
+
+Revision ID: 0032
+Revises: 0031
+Create Date: 2026-12-06 15:20:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0032'
+down_revision = '0031'
+branch_labels = None
+depends_on = None
+
+TABLE = 'databank_profile_search'
+TEXTS = 'databank_profile_texts'
+# as databank.models at this revision
+WORDS_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION databank_profile_words(profile integer, version integer) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path FROM CURRENT AS $$
+BEGIN
+    RETURN (SELECT databank_words(t.search_text) FROM databank_profile_texts AS t WHERE t.profile_id = profile);
+END
+$$;
+CREATE OR REPLACE FUNCTION databank_profile_all_words(profile integer, version integer) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path FROM CURRENT AS $$
+BEGIN
+    RETURN (SELECT databank_words(t.search_text) || databank_words(t.personal_text)
+            FROM databank_profile_texts AS t WHERE t.profile_id = profile);
+END
+$$"""
+SYNC_FUNCTION = """
+CREATE OR REPLACE FUNCTION databank_profile_search_sync() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO databank_profile_search (profile_id, version) SELECT profile_id, 1 FROM new_rows;
+    ELSE
+        UPDATE databank_profile_search AS s SET version = s.version + 1
+        FROM new_rows AS n JOIN old_rows AS o ON o.profile_id = n.profile_id
+        WHERE s.profile_id = n.profile_id
+          AND (n.search_text IS DISTINCT FROM o.search_text OR n.personal_text IS DISTINCT FROM o.personal_text);
+    END IF;
+    RETURN NULL;
+END
+$$"""
+TRIGGERS = """
+CREATE TRIGGER databank_profile_search_insert AFTER INSERT ON databank_profile_texts
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_sync();
+CREATE TRIGGER databank_profile_search_update AFTER UPDATE ON databank_profile_texts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_sync()
+"""
+# index -> expression (the old ones were on the texts, of their columns)
+NEW_INDEXES = {'ix_databank_profile_search_words': 'databank_profile_words(profile_id, version)',
+               'ix_databank_profile_search_all_words': 'databank_profile_all_words(profile_id, version)'}
+OLD_INDEXES = {'ix_databank_profile_texts_fts': 'databank_words(search_text)',
+               'ix_databank_profile_texts_fts_full': '(databank_words(search_text) || databank_words(personal_text))'}
+
+
+def upgrade() -> None:
+    op.create_table(
+        TABLE,
+        sa.Column('profile_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+        sa.ForeignKeyConstraint(['profile_id'], [f'{TEXTS}.profile_id'], name=op.f(f'fk_{TABLE}_profile_id_{TEXTS}'),
+                                ondelete='CASCADE', onupdate='CASCADE'),
+        sa.PrimaryKeyConstraint('profile_id', name=op.f(f'pk_{TABLE}')),
+    )
+    if op.get_bind().dialect.name != 'postgresql':
+        return  # SQLite: the FTS5 tables give the ids themselves; the table stays empty
+    op.execute(WORDS_FUNCTIONS)
+    op.execute(f"INSERT INTO {TABLE} (profile_id, version) SELECT profile_id, 1 FROM {TEXTS}")
+    for name, expression in NEW_INDEXES.items():
+        op.create_index(name, TABLE, [sa.text(expression)], postgresql_using='gin')
+    op.execute(SYNC_FUNCTION)
+    op.execute(TRIGGERS)
+    for name in OLD_INDEXES:
+        op.drop_index(name, table_name=TEXTS)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        for name, expression in OLD_INDEXES.items():
+            op.create_index(name, TEXTS, [sa.text(expression)], postgresql_using='gin')
+        op.execute(f"DROP TRIGGER IF EXISTS databank_profile_search_insert ON {TEXTS}")
+        op.execute(f"DROP TRIGGER IF EXISTS databank_profile_search_update ON {TEXTS}")
+        op.execute("DROP FUNCTION IF EXISTS databank_profile_search_sync()")
+    op.drop_table(TABLE)
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP FUNCTION IF EXISTS databank_profile_words(integer, integer)")
+        op.execute("DROP FUNCTION IF EXISTS databank_profile_all_words(integer, integer)")
