@@ -86,8 +86,11 @@ class Profile(ChainsMixin, EditedMixin, Base):
         Index("ix_databank_profiles_desk", "desk_id", "id"),
         # Covers the facet counts: they read this narrow index, not the wide rows (with what the listing
         # condition reads: who may see a profile whose processing stopped).
+        # On PostgreSQL it also carries what a search reads of the profiles it joins to the matches of a text
+        # within a territory (or of a common word): read from this index alone, the territory's slice of it.
         Index("ix_databank_profiles_facets", "region", "province", "availability", "mobility", "desk_id", "chain_mask",
-              "processing_stopped", "person_id"),
+              "processing_stopped", "person_id",
+              postgresql_include=["id", "years_experience", "available_from", "occupation_codes", "skill_codes"]),
         # The supply-chain facet of the whole databank, counted in this order (no sorting of every row).
         Index("ix_databank_profiles_chains", "chain_mask"),
         # The filtered and counted columns by id: the matches of a text or a skill are looked up in this

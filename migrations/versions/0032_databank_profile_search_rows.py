@@ -1,6 +1,7 @@
 """databank search on PostgreSQL: the profiles' full-text indexes point to narrow rows of their own (the
 profile's id and the version of its words), so that the ids of the matches of a common word are read from a
-few hundred pages instead of every page of the texts; triggers keep the rows in step with the texts
+few hundred pages instead of every page of the texts; triggers keep the rows in step with the texts. The
+profiles' facet index carries what a search reads of the profiles it joins to those matches
 
 Revision ID: 0032
 Revises: 0031
@@ -56,6 +57,10 @@ REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECU
 # index -> expression (the old ones were on the texts, of their columns)
 NEW_INDEXES = {'ix_databank_profile_search_words': 'databank_profile_words(profile_id, version)',
                'ix_databank_profile_search_all_words': 'databank_profile_all_words(profile_id, version)'}
+FACET_INDEX = 'ix_databank_profiles_facets'
+FACET_COLUMNS = ['region', 'province', 'availability', 'mobility', 'desk_id', 'chain_mask', 'processing_stopped',
+                 'person_id']
+FACET_INCLUDE = ['id', 'years_experience', 'available_from', 'occupation_codes', 'skill_codes']
 OLD_INDEXES = {'ix_databank_profile_texts_fts': 'databank_words(search_text)',
                'ix_databank_profile_texts_fts_full': '(databank_words(search_text) || databank_words(personal_text))'}
 
@@ -79,10 +84,14 @@ def upgrade() -> None:
     op.execute(TRIGGERS)
     for name in OLD_INDEXES:
         op.drop_index(name, table_name=TEXTS)
+    op.drop_index(FACET_INDEX, table_name='databank_profiles')
+    op.create_index(FACET_INDEX, 'databank_profiles', FACET_COLUMNS, unique=False, postgresql_include=FACET_INCLUDE)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index(FACET_INDEX, table_name='databank_profiles')
+        op.create_index(FACET_INDEX, 'databank_profiles', FACET_COLUMNS, unique=False)
         for name, expression in OLD_INDEXES.items():
             op.create_index(name, TEXTS, [sa.text(expression)], postgresql_using='gin')
         op.execute(f"DROP TRIGGER IF EXISTS databank_profile_search_insert ON {TEXTS}")

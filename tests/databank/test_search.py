@@ -671,3 +671,24 @@ def test_the_words_found_follow_every_change_of_the_texts(sessions, desks):
         if dialect_of(session) == "postgresql":
             rows = dict(session.execute(select(ProfileSearch.profile_id, ProfileSearch.version)).all())
             assert rows == {1: 2, 2: 2}  # a new version for each change of the words, none for the same words
+
+
+@pytest.mark.parametrize("query", [ProfileQuery(text="saldat"), ProfileQuery(text="weld", skills=(WELDING,)),
+                                   ProfileQuery(text="cantieri", regions=("IT-42",)),
+                                   ProfileQuery(skills=(WELDING,), provinces=("FR-06", "IT-GE"), sort="experience"),
+                                   ProfileQuery(text="rossi")])
+def test_the_matches_joined_or_looked_up_one_by_one_give_the_same_results(sessions, ids, monkeypatch, query):
+    """PostgreSQL joins the matches of a text to the profiles when they are many or a territory bounds them,
+    and looks them up one by one otherwise: the same results, facets and page either way."""
+    from databank import search
+
+    def everything(many):  # noqa: ANN001, ANN202
+        monkeypatch.setattr(search, "MANY_MATCHES", -1.0 if many else 2.0)
+        out = []
+        for actor in (ADMIN, GENOVA_OPERATOR, NICE_OPERATOR):
+            result = found(sessions, actor, query)
+            out.append((result.total, result.items, result.facets))
+        return out
+
+    assert everything(True) == everything(False)
+    assert everything(True)[0][0] > 0
