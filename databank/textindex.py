@@ -108,7 +108,7 @@ PROFILES = TextIndex("databank_profiles_fts", models.ProfileText.__table__, "pro
                      models.ProfileSearch.__table__)
 RESOURCES = TextIndex("databank_resources_fts", models.ResourceText.__table__, "resource_id",
                       models.Resource.__table__.c.id, ("search_text",), {"public": models.resource_document},
-                      "detail=none")
+                      "detail=none", models.ResourceSearch.__table__)
 ESCO_LABELS = TextIndex("databank_esco_labels_fts", models.EscoLabel.__table__, "id", models.EscoLabel.__table__.c.id,
                         ("search_text",), {"public": models.esco_label_document}, "detail=none, prefix='2 3'")
 INDEXES = (PROFILES, RESOURCES, ESCO_LABELS)

@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, insert, select, update
 
 from databank import ProfileQuery, ResourceQuery, esco, search_profiles, search_resources
 from databank.models import (
-    CompetenceCode, Profile, ProfileOccupation, ProfileSearch, ProfileSkill, ProfileText, Resource, ResourceText,
+    CompetenceCode, Profile, ProfileOccupation, ProfileSearch, ProfileSkill, ProfileText, Resource, ResourceSearch,
+    ResourceText,
 )
 from databank.operations import profile_access, profile_record
 from databank.search import band_of
@@ -692,3 +693,29 @@ def test_the_matches_joined_or_looked_up_one_by_one_give_the_same_results(sessio
 
     assert everything(True) == everything(False)
     assert everything(True)[0][0] > 0
+
+
+def test_the_resources_found_follow_every_change_of_their_texts(sessions, desks):
+    """Resources too: on PostgreSQL their full-text index points to narrow rows kept by triggers."""
+    with sessions.begin() as session:
+        session.execute(delete(ResourceText))
+        session.execute(delete(Resource))
+        session.execute(insert(Resource), [{"id": i, "desk_id": "genova", "category": "shed", "title": f"R{i}",
+                                            "country": "IT", "region": "IT-42", "province": "IT-GE",
+                                            "created_by": "t", "updated_by": "t"} for i in (1, 2)])
+        session.execute(insert(ResourceText), [{"resource_id": i, "search_text": f"capannone r{i}"} for i in (1, 2)])
+
+    def ids(text):  # noqa: ANN001, ANN202
+        with sessions() as session:
+            return sorted(item["id"] for item in search_resources(session, ADMIN, ResourceQuery(text=text)).items)
+
+    assert ids("capan") == [1, 2] and ids("r1") == [1]
+    with sessions.begin() as session:
+        session.execute(update(ResourceText).where(ResourceText.resource_id == 1).values(search_text="tornio cnc"))
+    assert ids("capan") == [2] and ids("tornio") == [1] and ids("r1") == []
+    with sessions.begin() as session:
+        session.execute(delete(ResourceText).where(ResourceText.resource_id == 2))
+    assert ids("capan") == []
+    with sessions() as session:
+        if dialect_of(session) == "postgresql":
+            assert dict(session.execute(select(ResourceSearch.resource_id, ResourceSearch.version)).all()) == {1: 2}
