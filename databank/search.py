@@ -139,20 +139,13 @@ def _profile_sets(session: Session, actor: Actor, query: ProfileQuery, matched: 
     return sets
 
 
-# PostgreSQL: from this share of the profiles on, the matches of a text are joined to the profiles rather
-# than looked up one by one (see `_join_sets`).
-MANY_MATCHES = 0.1
-
-
-def _join_sets(session: Session, actor: Actor, query: ProfileQuery, words: list[str]) -> bool:
-    """PostgreSQL: whether the sets of matches are to be joined (`IN`: hashed, then the profiles' covering
-    facet index read, as far as a territory bounds it) rather than each match looked up in the look-up index
-    (`ANY(ARRAY(...))`). Looking up costs per match, reading the index per profile read: joining is cheaper
-    within a territory, or for a text that matches many profiles. (How, never what: both give the same rows.)"""
-    if query.regions or query.provinces:
-        return True
-    scope = "full" if policy.sees_every_profile_in_full(actor) else "public"
-    return bool(words) and textindex.PROFILES.pg_share(session, words, scope) > MANY_MATCHES
+def _join_sets(query: ProfileQuery) -> bool:
+    """PostgreSQL: whether the sets of matches are to be joined (`IN`: hashed, then the territory's slice of
+    the profiles' covering facet index read) rather than each match looked up in the look-up index
+    (`ANY(ARRAY(...))`). Looking up costs per match, reading the slice per profile of the territory: a
+    territory bounds what is read, however many profiles a word matches. (How, never what: both give the
+    same rows.)"""
+    return bool(query.regions or query.provinces)
 
 
 def _in_set(session: Session, ids: Any) -> ColumnElement[bool]:
@@ -214,7 +207,7 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     words = query_words(query.text)
     matched = _profile_text(session, actor, words) if words else None
     sets, filters = _profile_sets(session, actor, query, matched), _profile_filters(query) + [_listed(actor)]
-    joined = not sqlite and sets and _join_sets(session, actor, query, words)
+    joined = not sqlite and _join_sets(query)
     where = [Profile.id.in_(ids) if joined else _in_set(session, ids) for ids in sets] + filters
     counted = where
     if sets and (query.regions or query.provinces) and sqlite:

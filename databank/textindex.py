@@ -29,7 +29,7 @@ from typing import Any, Callable
 from sqlalchemy import (
     Connection, Engine, Select, Table, any_, bindparam, cast, func, literal_column, select, text,
 )
-from sqlalchemy.dialects.postgresql import REGCLASS, TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -82,17 +82,6 @@ class TextIndex:
         fts = literal_column(self.name)
         probe = select(literal_column("rowid")).select_from(text(self.name)).where(fts.op("MATCH")(terms)).limit(1)
         return session.execute(probe).first() is not None
-
-    def pg_share(self, session: Session, words: list[str], scope: str = "public") -> float:
-        """PostgreSQL: about which share of the entries match (counted in the index; the entries' number is
-        the planner's estimate), to choose how to join the matches to other conditions, never what they are."""
-        rows = self.pg_table if self.pg_table is not None else self.table
-        found = session.connection().execute(select(
-            select(func.count()).select_from(rows).where(self._pg_match(words, scope)).scalar_subquery(),
-            select(literal_column("reltuples")).select_from(text("pg_class"))
-            .where(literal_column("oid") == cast(literal_column(f"'{rows.name}'"), REGCLASS)).scalar_subquery(),
-        )).one()
-        return found[0] / max(float(found[1] or 0), 1.0)
 
     def _pg_match(self, words: list[str], scope: str) -> ColumnElement[bool]:
         query = " & ".join(f"'{w}':*" for w in words)

@@ -679,12 +679,12 @@ def test_the_words_found_follow_every_change_of_the_texts(sessions, desks):
                                    ProfileQuery(skills=(WELDING,), provinces=("FR-06", "IT-GE"), sort="experience"),
                                    ProfileQuery(text="rossi")])
 def test_the_matches_joined_or_looked_up_one_by_one_give_the_same_results(sessions, ids, monkeypatch, query):
-    """PostgreSQL joins the matches of a text to the profiles when they are many or a territory bounds them,
-    and looks them up one by one otherwise: the same results, facets and page either way."""
+    """PostgreSQL joins the matches of a text or a skill to the profiles when a territory bounds them, and
+    looks them up one by one otherwise: the same results, facets and page either way."""
     from databank import search
 
-    def everything(many):  # noqa: ANN001, ANN202
-        monkeypatch.setattr(search, "MANY_MATCHES", -1.0 if many else 2.0)
+    def everything(joined):  # noqa: ANN001, ANN202
+        monkeypatch.setattr(search, "_join_sets", lambda _query: joined)
         out = []
         for actor in (ADMIN, GENOVA_OPERATOR, NICE_OPERATOR):
             result = found(sessions, actor, query)
