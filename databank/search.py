@@ -15,7 +15,8 @@ are counted over the whole result too (grouped by the keys' numbers over the mat
 sample. The unfiltered lists of profiles and of resources read the counts of the whole databank that
 triggers keep (`FacetCount`). On PostgreSQL a filtered search is one statement, and on SQLite one whose matches come
 from a text, occupations or skills: the matching profiles are found once for every count and the page. On
-PostgreSQL sets of matches are looked up as `ANY(ARRAY(...))`, and JIT is off. The page's profiles are read as
+PostgreSQL sets of matches are looked up as `ANY(ARRAY(...))`, or, within a territory, joined to the territory's
+slice of the covering facet index; JIT is off. The page's profiles are read as
 plain rows.
 """
 from __future__ import annotations
