@@ -331,7 +331,10 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     columns = PROFILE_FACETS[:-1]
     sqlite = textindex.dialect_of(session) == "sqlite"
     lists = [] if sqlite else [Profile.__table__.c[column] for column in CODE_LISTS.values()]
-    matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
+    # the experience only when the page is ordered by it: without it, SQLite reads a territory's slice of the
+    # covering facet index alone, not each matching profile's row
+    years = [Profile.years_experience] if sort == "experience" else []
+    matched = select(Profile.id, *years, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
         .where(*where).cte("matched")
     if sqlite:
         matched = matched.prefix_with("MATERIALIZED")
@@ -346,7 +349,7 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
         counted = select(listed.c.code, func.count().label("n")).group_by(listed.c.code)
         top = _top_keys(session, counted.subquery()).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
-    page = select(matched.c.id, matched.c.years_experience).order_by(*_profile_order(sort, matched)) \
+    page = select(matched.c.id, *[matched.c.years_experience for _ in years]).order_by(*_profile_order(sort, matched)) \
         .limit(limit).offset(offset).subquery()
     # the position on the page, as the count: the rows of a UNION come in no set order
     on_page = len(columns) + len(COMPETENCES) + 1
