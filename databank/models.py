@@ -86,8 +86,11 @@ class Profile(ChainsMixin, EditedMixin, Base):
         Index("ix_databank_profiles_desk", "desk_id", "id"),
         # Covers the facet counts: they read this narrow index, not the wide rows (with what the listing
         # condition reads: who may see a profile whose processing stopped).
+        # On PostgreSQL it also carries what a search reads of the profiles it joins to the matches of a text
+        # within a territory (or of a common word): read from this index alone, the territory's slice of it.
         Index("ix_databank_profiles_facets", "region", "province", "availability", "mobility", "desk_id", "chain_mask",
-              "processing_stopped", "person_id"),
+              "processing_stopped", "person_id",
+              postgresql_include=["id", "years_experience", "available_from", "occupation_codes", "skill_codes"]),
         # The supply-chain facet of the whole databank, counted in this order (no sorting of every row).
         Index("ix_databank_profiles_chains", "chain_mask"),
         # The filtered and counted columns by id: the matches of a text or a skill are looked up in this
@@ -160,6 +163,21 @@ class ProfileText(Base):
                                             autoincrement=False)
     search_text: Mapped[str] = mapped_column(Text, default="")  # what everyone may search
     personal_text: Mapped[str] = mapped_column(Text, default="")  # name, contacts, summary, town
+
+
+class ProfileSearch(Base):
+    """PostgreSQL: the row of a profile that its full-text indexes point to, narrow (its id and the version
+    of its words) so that the matches of a common word are read from a few hundred pages instead of every
+    page of the texts (the index gives row positions: the ids must be read from the rows). The indexed
+    words are those of the profile's texts, read by `databank_profile_words()` when an entry is indexed:
+    triggers on the texts add the row and raise its version whenever they change, so that it is indexed
+    again. Derived data: on SQLite (FTS5 gives the ids itself) the table stays empty."""
+
+    __tablename__ = "databank_profile_search"
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("databank_profile_texts.profile_id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True,
+        autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class _Competence:
@@ -313,6 +331,16 @@ class ResourceText(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
 
 
+class ResourceSearch(Base):
+    """PostgreSQL: the narrow row of a resource that its full-text index points to (see `ProfileSearch`)."""
+
+    __tablename__ = "databank_resource_search"
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("databank_resource_texts.resource_id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True,
+        autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
 class ResourceFile(Base):
     """A photo or a document of a resource; the bytes are in the FileStore under `sha256`."""
 
@@ -432,8 +460,78 @@ def tsvector(expression):  # noqa: ANN001, ANN201
     return func.databank_words(expression, type_=postgresql.TSVECTOR)
 
 
+# The words of a profile's texts (its public part, or all of it) for the indexes of `ProfileSearch`: read
+# from the texts when an entry is indexed (or, should the index's bitmap grow lossy, when a row is
+# checked again), never per query. Declared IMMUTABLE as an index expression must be: the version among
+# the arguments makes every change of the words a new entry (a row whose indexed columns change is never
+# updated in place). The search path is fixed: a restore runs with an empty one.
+SEARCH_WORDS_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION databank_profile_words(profile integer, version integer) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path FROM CURRENT AS $$
+BEGIN
+    RETURN (SELECT databank_words(t.search_text) FROM databank_profile_texts AS t WHERE t.profile_id = profile);
+END
+$$;
+CREATE OR REPLACE FUNCTION databank_profile_all_words(profile integer, version integer) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path FROM CURRENT AS $$
+BEGIN
+    RETURN (SELECT databank_words(t.search_text) || databank_words(t.personal_text)
+            FROM databank_profile_texts AS t WHERE t.profile_id = profile);
+END
+$$;
+CREATE OR REPLACE FUNCTION databank_resource_words(resource integer, version integer) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path FROM CURRENT AS $$
+BEGIN
+    RETURN (SELECT databank_words(t.search_text) FROM databank_resource_texts AS t WHERE t.resource_id = resource);
+END
+$$"""
+# Per statement: a row for each new text, a new version for each text whose words changed.
+PROFILE_SEARCH_FUNCTION = """
+CREATE OR REPLACE FUNCTION databank_profile_search_sync() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO databank_profile_search (profile_id, version) SELECT profile_id, 1 FROM new_rows;
+    ELSE
+        UPDATE databank_profile_search AS s SET version = s.version + 1
+        FROM new_rows AS n JOIN old_rows AS o ON o.profile_id = n.profile_id
+        WHERE s.profile_id = n.profile_id
+          AND (n.search_text IS DISTINCT FROM o.search_text OR n.personal_text IS DISTINCT FROM o.personal_text);
+    END IF;
+    RETURN NULL;
+END
+$$"""
+PROFILE_SEARCH_TRIGGERS = """
+CREATE TRIGGER databank_profile_search_insert AFTER INSERT ON databank_profile_texts
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_sync();
+CREATE TRIGGER databank_profile_search_update AFTER UPDATE ON databank_profile_texts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_sync()
+"""
+RESOURCE_SEARCH_FUNCTION = """
+CREATE OR REPLACE FUNCTION databank_resource_search_sync() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO databank_resource_search (resource_id, version) SELECT resource_id, 1 FROM new_rows;
+    ELSE
+        UPDATE databank_resource_search AS s SET version = s.version + 1
+        FROM new_rows AS n JOIN old_rows AS o ON o.resource_id = n.resource_id
+        WHERE s.resource_id = n.resource_id AND n.search_text IS DISTINCT FROM o.search_text;
+    END IF;
+    RETURN NULL;
+END
+$$"""
+RESOURCE_SEARCH_TRIGGERS = """
+CREATE TRIGGER databank_resource_search_insert AFTER INSERT ON databank_resource_texts
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_resource_search_sync();
+CREATE TRIGGER databank_resource_search_update AFTER UPDATE ON databank_resource_texts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_resource_search_sync()
+"""
+
+
 def profile_public_document():  # noqa: ANN201
-    return tsvector(ProfileText.__table__.c.search_text)
+    table = ProfileSearch.__table__
+    return func.databank_profile_words(table.c.profile_id, table.c.version, type_=postgresql.TSVECTOR)
 
 
 def profile_personal_document():  # noqa: ANN201
@@ -441,12 +539,13 @@ def profile_personal_document():  # noqa: ANN201
 
 
 def profile_full_document():  # noqa: ANN201
-    table = ProfileText.__table__
-    return tsvector(table.c.search_text).op("||")(tsvector(table.c.personal_text))
+    table = ProfileSearch.__table__
+    return func.databank_profile_all_words(table.c.profile_id, table.c.version, type_=postgresql.TSVECTOR)
 
 
 def resource_document():  # noqa: ANN201
-    return tsvector(ResourceText.__table__.c.search_text)
+    table = ResourceSearch.__table__
+    return func.databank_resource_words(table.c.resource_id, table.c.version, type_=postgresql.TSVECTOR)
 
 
 def esco_label_document():  # noqa: ANN201
@@ -454,17 +553,23 @@ def esco_label_document():  # noqa: ANN201
 
 
 for _table, _name, _expression in (
-    (ProfileText.__table__, "ix_databank_profile_texts_fts", profile_public_document()),
-    (ProfileText.__table__, "ix_databank_profile_texts_fts_full", profile_full_document()),
+    (ProfileSearch.__table__, "ix_databank_profile_search_words", profile_public_document()),
+    (ProfileSearch.__table__, "ix_databank_profile_search_all_words", profile_full_document()),
     # whether a query's word is anyone's personal word at all (it seldom is: the public part then decides)
     (ProfileText.__table__, "ix_databank_profile_texts_fts_personal", profile_personal_document()),
-    (ResourceText.__table__, "ix_databank_resource_texts_fts", resource_document()),
+    (ResourceSearch.__table__, "ix_databank_resource_search_words", resource_document()),
     (EscoLabel.__table__, "ix_databank_esco_labels_fts", esco_label_document()),
 ):
     # A function of columns is not bound to their table by itself: name the table.
     Index(_name, _expression, postgresql_using="gin", _table=_table).ddl_if(dialect="postgresql")
 for _table in (ProfileText.__table__, ResourceText.__table__, EscoLabel.__table__):
     event.listen(_table, "before_create", DDL(WORDS_FUNCTION).execute_if(dialect="postgresql"))
+event.listen(ProfileSearch.__table__, "before_create", DDL(SEARCH_WORDS_FUNCTIONS).execute_if(dialect="postgresql"))
+event.listen(ResourceSearch.__table__, "before_create", DDL(SEARCH_WORDS_FUNCTIONS).execute_if(dialect="postgresql"))
+for _table, _statements in ((ProfileSearch.__table__, (PROFILE_SEARCH_FUNCTION, PROFILE_SEARCH_TRIGGERS)),
+                            (ResourceSearch.__table__, (RESOURCE_SEARCH_FUNCTION, RESOURCE_SEARCH_TRIGGERS))):
+    for _statement in _statements:
+        event.listen(_table, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
 refer_to_files(ResourceFile.__table__.c.sha256)

@@ -13,13 +13,17 @@ matching rows whose groups it adds up per column itself, so only counts come bac
 rows; supply chains and offers are counted as sums of mask bits in the same pass. Occupations and skills
 are counted over the whole result too (grouped by the keys' numbers over the matching profiles' rows), never over a
 sample. The unfiltered lists of profiles and of resources read the counts of the whole databank that
-triggers keep (`FacetCount`). On PostgreSQL a filtered search is one statement: the matching profiles are found once for
-every count and the page, sets of matches are looked up as `ANY(ARRAY(...))`, and JIT is off.
+triggers keep (`FacetCount`). On PostgreSQL a filtered search is one statement, and on SQLite one whose matches come
+from a text, occupations or skills: the matching profiles are found once for every count and the page. On
+PostgreSQL sets of matches are looked up as `ANY(ARRAY(...))`, or, within a territory, joined to the territory's
+slice of the covering facet index; JIT is off. The page's profiles are read as
+plain rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 from sqlalchemy import (
@@ -39,7 +43,7 @@ from .models import CompetenceCode, FacetCount, Profile, ProfileOccupation, Prof
 from .operations import profile_access, profile_record, require_reader, resource_record
 from .territory import gazetteer
 from .text import query_words
-from .vocabulary import CHAIN_BITS, OFFER_BITS, SIZE_BANDS, label
+from .vocabulary import CHAIN_BITS, OFFER_BITS, SIZE_BANDS, codes_of, label
 
 FACET_TOP = 12
 MAX_PER_PAGE = 200
@@ -136,6 +140,15 @@ def _profile_sets(session: Session, actor: Actor, query: ProfileQuery, matched: 
     return sets
 
 
+def _join_sets(query: ProfileQuery) -> bool:
+    """PostgreSQL: whether the sets of matches are to be joined (`IN`: hashed, then the territory's slice of
+    the profiles' covering facet index read) rather than each match looked up in the look-up index
+    (`ANY(ARRAY(...))`). Looking up costs per match, reading the slice per profile of the territory: a
+    territory bounds what is read, however many profiles a word matches. (How, never what: both give the
+    same rows.)"""
+    return bool(query.regions or query.provinces)
+
+
 def _in_set(session: Session, ids: Any) -> ColumnElement[bool]:
     return textindex.among(textindex.dialect_of(session), Profile.id, ids)
 
@@ -195,7 +208,8 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     words = query_words(query.text)
     matched = _profile_text(session, actor, words) if words else None
     sets, filters = _profile_sets(session, actor, query, matched), _profile_filters(query) + [_listed(actor)]
-    where = [_in_set(session, ids) for ids in sets] + filters
+    joined = not sqlite and _join_sets(query)
+    where = [Profile.id.in_(ids) if joined else _in_set(session, ids) for ids in sets] + filters
     counted = where
     if sets and (query.regions or query.provinces) and sqlite:
         # A text (or skill) and a territory: SQLite would look up every match of the text, wherever it is,
@@ -210,13 +224,16 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
     _without_jit(session)
     whole = not sets and not _profile_filters(query)
-    if facets and (whole or not sqlite):
+    # SQLite: one statement too when the matches come from a set (a text, occupations, skills), so that the
+    # set is looked up once, not once per count; filters on the profile's columns alone are cheaper to repeat
+    # per count than to copy into a table of matches.
+    if facets and (whole or not sqlite or sets):
         if whole:  # the whole databank, as far as listed to this actor: the kept counts
             counts, keys = _databank_counts(session, actor)
             total = sum(counts["region"].values())
             page_ids = _page_ids(session, where, query.sort, per_page, offset)
         else:
-            counts, total, keys, page_ids = _profile_summary(session, where, query.sort, per_page, offset)
+            counts, total, keys, page_ids = _profile_summary(session, counted, query.sort, per_page, offset)
         found = _profile_facets(session, counts, lang)
         for name, model in COMPETENCES.items():
             competences[name] = _competence_labels(session, model, keys[name])
@@ -249,7 +266,7 @@ def _profile_page(session: Session, actor: Actor, lang: str, total: int, page: i
                   page_ids: list[int], found: dict[str, list[FacetValue]],
                   competences: dict[str, list[tuple[str, int, str, str | None]]]) -> SearchResult:
     """The result: the page's profiles as records, the facets with the occupations' and skills' labels."""
-    rows = _by_ids(session, Profile, page_ids, [selectinload(Profile.occupations), selectinload(Profile.skills)])
+    rows = _listed_profiles(session, page_ids)
     # one look-up of ESCO labels for the facets and the page together
     uris = [c.esco_uri for p in rows for c in [*p.occupations, *p.skills] if c.esco_uri]
     uris += [uri for counts in competences.values() for *_, uri in counts if uri]
@@ -305,24 +322,34 @@ def _profile_order(sort: str, rows: Any) -> list[Any]:
 
 def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int
                      ) -> tuple[dict[str, dict[Any, int]], int, dict[str, list[tuple[str, int]]], list[int]]:
-    """PostgreSQL: the facet counts, the total, the most frequent occupations and skills (key, count) and
-    the page's ids of the profiles matching `where`, from one statement. The matching profiles are found
-    once (a CTE that every part reads, so PostgreSQL materializes it), not once per count: a text is
-    looked up in its index once, and the occupations and skills are counted from the codes those profiles
-    list, exactly, over the whole result."""
+    """The facet counts, the total, the most frequent occupations and skills (key, count) and the page's ids
+    of the profiles matching `where`, from one statement. The matching profiles are found once (a
+    materialized CTE that every part reads), not once per count: a text is looked up in its index once.
+    The occupations and skills are counted exactly, over the whole result: on PostgreSQL from the codes
+    those profiles list (read with them from the look-up index), on SQLite from their rows' codes in the
+    (profile_id, code) indexes."""
     columns = PROFILE_FACETS[:-1]
-    lists = [Profile.__table__.c[column] for column in CODE_LISTS.values()]
-    matched = select(Profile.id, Profile.years_experience, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
+    sqlite = textindex.dialect_of(session) == "sqlite"
+    lists = [] if sqlite else [Profile.__table__.c[column] for column in CODE_LISTS.values()]
+    # the experience only when the page is ordered by it: without it, SQLite reads a territory's slice of the
+    # covering facet index alone, not each matching profile's row
+    years = [Profile.years_experience] if sort == "experience" else []
+    matched = select(Profile.id, *years, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
         .where(*where).cte("matched")
+    if sqlite:
+        matched = matched.prefix_with("MATERIALIZED")
     parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
-    for number, name in enumerate(COMPETENCES, len(columns) + 1):
-        # the codes listed on the matching profiles (read with them, from the look-up index), not their rows
-        listed = select(func.unnest(matched.c[CODE_LISTS[name]]).label("code")).subquery()
+    for number, (name, model) in enumerate(COMPETENCES.items(), len(columns) + 1):
+        if sqlite:
+            listed = select(model.code.label("code")).join(matched, matched.c.id == model.profile_id).subquery()
+        else:
+            # the codes listed on the matching profiles (read with them, from the look-up index), not their rows
+            listed = select(func.unnest(matched.c[CODE_LISTS[name]]).label("code")).subquery()
         counted = select(listed.c.code, func.count().label("n")).group_by(listed.c.code)
         top = _top_keys(session, counted.subquery()).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
-    page = select(matched.c.id, matched.c.years_experience).order_by(*_profile_order(sort, matched)) \
+    page = select(matched.c.id, *[matched.c.years_experience for _ in years]).order_by(*_profile_order(sort, matched)) \
         .limit(limit).offset(offset).subquery()
     # the position on the page, as the count: the rows of a UNION come in no set order
     on_page = len(columns) + len(COMPETENCES) + 1
@@ -365,11 +392,36 @@ def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple
     return counts, sum(counts["region"].values())
 
 
-def _by_ids(session: Session, model: Any, ids: list[int], options: list[Any]) -> list[Any]:
-    """The entries with these ids, in this order."""
+# What a page of profiles reads: every column of the profile but the lists of codes, and of its occupations
+# and skills what a record shows.
+PAGE_COLUMNS = [c for c in Profile.__table__.c if c.name not in CODE_LISTS.values()]
+COMPETENCE_COLUMNS = ("profile_id", "key", "esco_uri", "label", "level", "years")
+
+
+def _listed_profiles(session: Session, ids: list[int]) -> list[SimpleNamespace]:
+    """The profiles with these ids, in this order, as plain values with their occupations and skills (what
+    `profile_record` and `profile_access` read): two statements of plain rows, no ORM objects to build and
+    track for a page that only shows them."""
     if not ids:
         return []
-    found = {e.id: e for e in session.scalars(select(model).where(model.id.in_(ids)).options(*options))}
+    if session.autoflush:  # as the ORM's query did: the page shows what this session has changed
+        session.flush()
+    connection = session.connection()
+    found = {row.id: SimpleNamespace(**row._mapping, occupations=[], skills=[],
+                                     supply_chains=codes_of(row.chain_mask or 0, CHAIN_BITS))
+             for row in connection.execute(select(*PAGE_COLUMNS).where(Profile.id.in_(ids)))}
+    parts = [select(literal_column(str(number)).label("kind"), *[model.__table__.c[c] for c in COMPETENCE_COLUMNS],
+                    model.position, model.id).where(model.profile_id.in_(ids))
+             for number, model in enumerate(COMPETENCES.values())]
+    everyone = union_all(*parts).subquery()
+    attributes = list(COMPETENCES.values())
+    # in each profile's order of its rows (their position), as the profile's relationships load them
+    for row in connection.execute(select(everyone).order_by(everyone.c.kind, everyone.c.profile_id,
+                                                             everyone.c.position, everyone.c.id)):
+        owner = found.get(row.profile_id)
+        if owner is not None:
+            getattr(owner, "occupations" if attributes[row.kind] is ProfileOccupation else "skills").append(
+                SimpleNamespace(**{c: getattr(row, c) for c in COMPETENCE_COLUMNS}))
     return [found[i] for i in ids if i in found]
 
 

@@ -3,7 +3,8 @@
 Both index the words of `databank.text` (already lower-case ASCII, single spaces) and both answer "every
 query word starts a word of the entry", so they return the same rows for the same data.
 
-- PostgreSQL: GIN expression indexes declared in `databank.models` (built by the migrations) of a
+- PostgreSQL: GIN expression indexes declared in `databank.models` (built by the migrations; a profile's
+  on a narrow row of its own, `ProfileSearch`, so that reading the ids of many matches reads few pages) of a
   `tsvector` made of our words as they are (never parsed again: PostgreSQL's parser would cut `1e5x` into
   a number and a word); the query repeats their expression and compares it to a `tsquery` of prefixes
   (`'weld':* & 'genov':*`), written by us rather than parsed, so nothing is stemmed or dropped.
@@ -46,6 +47,7 @@ class TextIndex:
     columns: tuple[str, ...]  # the first is what everyone may search; the others need the right to see them
     pg_documents: dict[str, Callable[[], Any]]  # scope -> the indexed expression
     options: str  # of the FTS5 table
+    pg_table: Table | None = None  # PostgreSQL: the table its public and full documents index, if not `table`
 
     def condition(self, dialect: str, words: list[str], scope: str = "public") -> ColumnElement[bool]:
         """The entry's text (its public part, or all of it) matches every word as a prefix."""
@@ -58,7 +60,8 @@ class TextIndex:
         if dialect == "postgresql":
             # OFFSET 0 keeps it a subquery of its own: PostgreSQL reads the matches from the index once,
             # rather than joining and testing the text of one row after another
-            return select(self.table.c[self.key]).where(self._pg_match(words, scope)).offset(0)
+            rows = self.pg_table if self.pg_table is not None else self.table
+            return select(rows.c[self.key]).where(self._pg_match(words, scope)).offset(0)
         terms = " AND ".join(f'"{w}"*' for w in words)
         if scope == "public" and len(self.columns) > 1:
             terms = "{" + self.columns[0] + "} : (" + terms + ")"
@@ -90,10 +93,11 @@ class TextIndex:
 PROFILES = TextIndex("databank_profiles_fts", models.ProfileText.__table__, "profile_id", models.Profile.__table__.c.id,
                      ("search_text", "personal_text"),
                      {"public": models.profile_public_document, "full": models.profile_full_document,
-                      "personal": models.profile_personal_document}, "detail=column")
+                      "personal": models.profile_personal_document}, "detail=column",
+                     models.ProfileSearch.__table__)
 RESOURCES = TextIndex("databank_resources_fts", models.ResourceText.__table__, "resource_id",
                       models.Resource.__table__.c.id, ("search_text",), {"public": models.resource_document},
-                      "detail=none")
+                      "detail=none", models.ResourceSearch.__table__)
 ESCO_LABELS = TextIndex("databank_esco_labels_fts", models.EscoLabel.__table__, "id", models.EscoLabel.__table__.c.id,
                         ("search_text",), {"public": models.esco_label_document}, "detail=none, prefix='2 3'")
 INDEXES = (PROFILES, RESOURCES, ESCO_LABELS)

@@ -10,8 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select, update
 
-from databank import ProfileQuery, ResourceQuery, search_profiles, search_resources
-from databank.models import CompetenceCode, Profile, ProfileOccupation, ProfileSkill, ProfileText, Resource, ResourceText
+from databank import ProfileQuery, ResourceQuery, esco, search_profiles, search_resources
+from databank.models import (
+    CompetenceCode, Profile, ProfileOccupation, ProfileSearch, ProfileSkill, ProfileText, Resource, ResourceSearch,
+    ResourceText,
+)
+from databank.operations import profile_access, profile_record
 from databank.search import band_of
 from databank.text import matches, normalized, words
 from databank.textindex import RESOURCES, dialect_of, ensure_indexes
@@ -69,6 +73,30 @@ def test_results_of_other_desks_have_no_personal_part(sessions, ids):
     result = found(sessions, NICE_OPERATOR, ProfileQuery(text="welder"))
     anna = next(item for item in result.items if item["id"] == ids["anna"])
     assert anna["personal"] is False and "display_name" not in anna and "email" not in anna
+
+
+@pytest.mark.parametrize("actor", [ADMIN, GENOVA_OPERATOR, NICE_OPERATOR])
+@pytest.mark.parametrize("query", [ProfileQuery(), ProfileQuery(text="saldat"), ProfileQuery(regions=("IT-42",)),
+                                   ProfileQuery(skills=(WELDING,), sort="experience")])
+def test_a_page_of_results_shows_each_profile_as_its_record(sessions, ids, actor, query):
+    """The page is read as plain rows: each item is the record of the profile loaded as an object, with its
+    occupations and skills in their order, their labels in the reader's language, personal part or not."""
+    with sessions.begin() as session:  # a second row at the same position: the order stays the one of the ids
+        session.add(ProfileSkill(profile_id=ids["anna"], key="text:molatura", label="molatura", level=2, position=0))
+    result = found(sessions, actor, query, "fr")
+    assert result.items
+    with sessions() as session:
+        for item in result.items:
+            profile = session.get(Profile, item["id"])
+            labels = esco.preferred_labels(session, [c.esco_uri for c in [*profile.occupations, *profile.skills]
+                                                     if c.esco_uri], "fr")
+            record = profile_record(profile, profile_access(actor, profile) or "limited", "fr", labels)
+            # (the relationship orders by position only; the page by position, then the row's id)
+            for name in ("occupations", "skills"):
+                record[name] = [record[name][i] for i in sorted(
+                    range(len(record[name])),
+                    key=lambda i: (getattr(profile, name)[i].position, getattr(profile, name)[i].id))]
+            assert item == record
 
 
 def test_filters_combine(sessions, ids):
@@ -613,3 +641,81 @@ def _only_plain_profiles(session, count: int) -> None:  # noqa: ANN001
         "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
         "province": "IT-GE", "availability": "available", "chain_mask": 0, "consent_to_share": False,
         "created_by": "t", "updated_by": "t"} for i in range(1, count + 1)])
+
+
+def test_the_words_found_follow_every_change_of_the_texts(sessions, desks):
+    """On PostgreSQL the full-text indexes point to narrow rows of their own (`ProfileSearch`), kept by
+    triggers on the texts: new texts, changed words (public or personal), unchanged words, deleted texts."""
+    with sessions.begin() as session:
+        _only_plain_profiles(session, 3)
+        session.execute(insert(ProfileText), [{"profile_id": i, "search_text": f"saldatore w{i}",
+                                               "personal_text": f"rossi{i}"} for i in (1, 2, 3)])
+
+    def ids(text, actor=GENOVA_OPERATOR):  # noqa: ANN001, ANN202
+        with sessions() as session:
+            return sorted(item["id"] for item in search_profiles(session, actor, ProfileQuery(text=text)).items)
+
+    assert ids("saldat") == [1, 2, 3] and ids("w2") == [2] and ids("rossi2", ADMIN) == [2]
+    with sessions.begin() as session:
+        session.execute(update(ProfileText).where(ProfileText.profile_id == 2).values(search_text="carrellista"))
+        session.execute(update(ProfileText).where(ProfileText.profile_id == 3).values(personal_text="bianchi"))
+        session.execute(update(ProfileText).where(ProfileText.profile_id == 1).values(search_text="saldatore w1"))
+    assert ids("saldat") == [1, 3] and ids("carrell") == [2] and ids("w2") == []
+    assert ids("rossi", ADMIN) == [1, 2] and ids("bianchi", ADMIN) == [3] and ids("saldatore bianchi", ADMIN) == [3]
+    with sessions.begin() as session:  # through the ORM, as the operations change them
+        session.get(Profile, 1).set_texts("tornitore", "verdi")
+    assert ids("saldat") == [3] and ids("tornit") == [1] and ids("verdi", ADMIN) == [1]
+    with sessions.begin() as session:
+        session.execute(delete(ProfileText).where(ProfileText.profile_id == 3))
+    assert ids("saldat") == [] and ids("bianchi", ADMIN) == []
+    with sessions() as session:
+        if dialect_of(session) == "postgresql":
+            rows = dict(session.execute(select(ProfileSearch.profile_id, ProfileSearch.version)).all())
+            assert rows == {1: 2, 2: 2}  # a new version for each change of the words, none for the same words
+
+
+@pytest.mark.parametrize("query", [ProfileQuery(text="saldat"), ProfileQuery(text="weld", skills=(WELDING,)),
+                                   ProfileQuery(text="cantieri", regions=("IT-42",)),
+                                   ProfileQuery(skills=(WELDING,), provinces=("FR-06", "IT-GE"), sort="experience"),
+                                   ProfileQuery(text="rossi")])
+def test_the_matches_joined_or_looked_up_one_by_one_give_the_same_results(sessions, ids, monkeypatch, query):
+    """PostgreSQL joins the matches of a text or a skill to the profiles when a territory bounds them, and
+    looks them up one by one otherwise: the same results, facets and page either way."""
+    from databank import search
+
+    def everything(joined):  # noqa: ANN001, ANN202
+        monkeypatch.setattr(search, "_join_sets", lambda _query: joined)
+        out = []
+        for actor in (ADMIN, GENOVA_OPERATOR, NICE_OPERATOR):
+            result = found(sessions, actor, query)
+            out.append((result.total, result.items, result.facets))
+        return out
+
+    assert everything(True) == everything(False)
+    assert everything(True)[0][0] > 0
+
+
+def test_the_resources_found_follow_every_change_of_their_texts(sessions, desks):
+    """Resources too: on PostgreSQL their full-text index points to narrow rows kept by triggers."""
+    with sessions.begin() as session:
+        session.execute(delete(ResourceText))
+        session.execute(delete(Resource))
+        session.execute(insert(Resource), [{"id": i, "desk_id": "genova", "category": "shed", "title": f"R{i}",
+                                            "country": "IT", "region": "IT-42", "province": "IT-GE",
+                                            "created_by": "t", "updated_by": "t"} for i in (1, 2)])
+        session.execute(insert(ResourceText), [{"resource_id": i, "search_text": f"capannone r{i}"} for i in (1, 2)])
+
+    def ids(text):  # noqa: ANN001, ANN202
+        with sessions() as session:
+            return sorted(item["id"] for item in search_resources(session, ADMIN, ResourceQuery(text=text)).items)
+
+    assert ids("capan") == [1, 2] and ids("r1") == [1]
+    with sessions.begin() as session:
+        session.execute(update(ResourceText).where(ResourceText.resource_id == 1).values(search_text="tornio cnc"))
+    assert ids("capan") == [2] and ids("tornio") == [1] and ids("r1") == []
+    with sessions.begin() as session:
+        session.execute(delete(ResourceText).where(ResourceText.resource_id == 2))
+    assert ids("capan") == []
+    with sessions() as session:
+        if dialect_of(session) == "postgresql":
+            assert dict(session.execute(select(ResourceSearch.resource_id, ResourceSearch.version)).all()) == {1: 2}
