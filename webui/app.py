@@ -1,6 +1,7 @@
 """The Flask application of the web UI (see the package's docstring)."""
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any, Mapping
@@ -121,8 +122,19 @@ def _load_user(user_id: str):  # noqa: ANN202
     from .auth.accounts import session_is_current
     from .models import User
 
-    user = db().get(User, user_id)
+    user = db().execute(_user_with_links().where(User.id == user_id)).unique().scalar_one_or_none()
     return user if user is not None and user.is_active and session_is_current(user) else None
+
+
+@functools.cache
+def _user_with_links():  # noqa: ANN202
+    """The account with its desks and roles in one statement (every page asks for them), built once."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from .models import User
+
+    return select(User).options(joinedload(User.desk_links), joinedload(User.role_links))
 
 
 def _register_pages(app: Flask) -> None:
