@@ -404,6 +404,26 @@ def test_the_case_page_shows_each_workers_progress_as_paired_bars_with_tables(se
     assert "Progressi dall'accoglienza" in italian and "Differenza" in italian and "Idee e opportunità" in italian
 
 
+def test_a_continued_case_shows_the_progress_answered_on_the_case_it_continues(service, sessions, as_role):
+    """A continuation without answers of its own (as one recorded before answers were carried along): the page
+    still reads them along the chain of cases."""
+    case_id, v = reassessed_case(service, sessions)
+    operator = as_role("operator")
+    response = operator.post(f"/cases/{case_id}/switch", data={"version": v, "pathway": "startup",
+                                                               "reason": "Only one promoter left", "confirmed": "1"})
+    assert response.status_code == 302
+    new_id = case_row(sessions, case_id).next_case_id
+    from engine.models import AssessmentResponse
+
+    from sqlalchemy import delete
+
+    with sessions.begin() as session:
+        session.execute(delete(AssessmentResponse).where(AssessmentResponse.case_id == new_id))
+    section = operator.get(f"/cases/{new_id}").text
+    section = section[section.index('id="progress-title"'):section.index('id="notes-title"')]
+    assert section.count('class="bar-chart progress-chart"') == 2 and "Anna Rossi" in section
+
+
 def test_no_progress_section_before_a_follow_up(service, as_role):
     case_id, _v = walk_to(service, "pathway_choice")
     assert "Progress since the intake" not in as_role("operator").get(f"/cases/{case_id}").text

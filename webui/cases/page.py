@@ -2,6 +2,7 @@
 stands, the current stage's requirements with "what is missing", the exits, the timeline."""
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +125,10 @@ class CaseView:
         return self.case.status == "closed"
 
 
+# What the page reads of an event: what the timeline says of it (engine.queries.describe_event) and where it was.
+TIMELINE_COLUMNS = (Event.id, Event.seq, Event.type, Event.actor_id, Event.at, Event.stage_id, Event.data)
+
+
 def every_party(session: Session, case: Case) -> list[CaseParty]:
     """Every party the case had, removed ones included (the timeline names them), in the order they came."""
     return list(session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)))
@@ -145,7 +150,8 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     pathway = revision.pathway
     now = utcnow()
     state = StageState.load(session, case, pathway, now, library=service.library)
-    events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
+    # Plain rows (the page only reads them): no ORM object per event of a long history.
+    events = list(session.execute(select(*TIMELINE_COLUMNS).where(Event.case_id == case.id).order_by(Event.seq)))
     notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)))
     documents = [d for d in session.scalars(select(CaseDocument).where(
         CaseDocument.case_id == case.id, CaseDocument.removed_at.is_(None)).order_by(
@@ -196,8 +202,8 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
             AssessmentResponse.case_id == case.id, AssessmentResponse.submitted_at.is_(None)))}
     recommendation = service.recommendation(case.id) if case.status == "active" else []
     return CaseView(
-        case=case, desk=state.desk, revision=revision, revision_hash=session.scalar(
-            select(PathwayRevision.content_hash).where(PathwayRevision.id == case.revision_id)) or "",
+        case=case, desk=state.desk, revision=revision, revision_hash=revision_hash(session, service.library,
+                                                                                  case.revision_id),
         state=state, steps=steps, requirements=requirements, exits=exits, timeline=timeline, names=names,
         hold_reason=describe_event(held_by, lang, name_of) if held_by is not None else "",
         manager=policy.is_manager(actor, case), mentor=policy.is_assigned_mentor(actor, case),
@@ -208,6 +214,22 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         drafts=drafts, recommendation=recommendation, documents=documents,
         parties=[p for p in parties if p.removed_at is None],
     )
+
+
+# The content hash of each pathway revision read so far, per library (per application): a revision never changes.
+_REVISION_HASHES: "weakref.WeakKeyDictionary[Any, dict[int, str]]" = weakref.WeakKeyDictionary()
+
+
+def revision_hash(session: Session, library: Any, revision_id: int) -> str:
+    """The hash of the pathway text a revision was recorded from ("" for no such revision)."""
+    known = _REVISION_HASHES.setdefault(library, {})
+    found = known.get(revision_id)
+    if found is None:
+        found = session.scalar(select(PathwayRevision.content_hash).where(PathwayRevision.id == revision_id))
+        if found is None:
+            return ""
+        known[revision_id] = found
+    return found
 
 
 def _exit_target(service: CaseService, pathway: Pathway, exit_: Exit, lang: str) -> str:

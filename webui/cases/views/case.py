@@ -56,11 +56,13 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
     if where not in _places(view, other_pathways):
         where = None
     mentors = _mentors() if view.manager else []
+    # The questionnaires answered on this case; without any, and no earlier case it continues, no progress either.
+    submitted = _submitted_responses(view.case)
     return render_template(
         "cases/case.html", view=view, case=view.case, error=error, errors=errors or [], conflict=conflict,
         error_where=where if error else None,
-        assessment_results=_assessment_results(view.case),
-        progress=_progress(view.case),
+        assessment_results=_assessment_results(view.case, submitted),
+        progress=_progress(view.case) if submitted or view.case.previous_case_id is not None else [],
         keep=keep, stage_form=stage_form_obj, general_form_errors=general_form_errors,
         signoff_blocks=signoff_blocks, other_pathways=other_pathways, mentors=mentors,
         note_form=NoteForm(formdata=None, data={"body": keep.get("note", "")}),
@@ -146,15 +148,19 @@ def member_names(case_row: Case, kind: str = "worker") -> str:
     return ", ".join(m.display_name or m.person_id for m in case_row.members if m.kind == kind)
 
 
-def _assessment_results(case_row: Case) -> list[tuple[Any, Any]]:
-    """Each submitted questionnaire of the case, in words, with its scores as a chart (1 to 5)."""
-    from engine.dossier import assessment_results
+def _submitted_responses(case_row: Case) -> list[Any]:
     from engine.models import AssessmentResponse
+
+    return list(db().scalars(select(AssessmentResponse).where(
+        AssessmentResponse.case_id == case_row.id, AssessmentResponse.submitted_at.is_not(None))))
+
+
+def _assessment_results(case_row: Case, responses: list[Any]) -> list[tuple[Any, Any]]:
+    """Each submitted questionnaire of the case (`responses`), in words, with its scores as a chart (1 to 5)."""
+    from engine.dossier import assessment_results
 
     from ...monitoring.chart import bar_chart
 
-    responses = list(db().scalars(select(AssessmentResponse).where(
-        AssessmentResponse.case_id == case_row.id, AssessmentResponse.submitted_at.is_not(None))))
     if not responses:
         return []
     names = {m.person_id: m.display_name for m in case_row.members}
