@@ -7,11 +7,12 @@ soon as it is written.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import bindparam, false, func, or_, select
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.orm import Session
 
@@ -92,6 +93,14 @@ def count(session: Session, actor: Actor, now: datetime | None = None) -> int:
     unread messages — what plain counts answer (sign-offs need each case's stage state: the page lists them)."""
     now = now or utcnow()
     since = seen_at(session, actor.id, now)
+    return sum(session.execute(_count_statement(actor), {"now": now, "since": since}).one())
+
+
+@functools.lru_cache(maxsize=256)
+def _count_statement(actor: Actor):  # noqa: ANN202
+    """`count`'s one statement for an actor (a page asks for this number every time): built once per actor
+    (the access policy's conditions depend on the actor alone), with the moments bound at each run."""
+    now, since = bindparam("now"), bindparam("since")
     counted = (
         select(func.count()).select_from(Case).where(
             policy.visible_cases_clause(actor), Case.status == "active", Case.due_at < now),
@@ -99,8 +108,7 @@ def count(session: Session, actor: Actor, now: datetime | None = None) -> int:
         select(func.count()).select_from(unread_messages(actor.id).order_by(None).subquery()),
         select(func.count()).select_from(_enquiries_query(actor).subquery()),  # none for who may not read them
     )
-    # One statement: a page asks for this number every time.
-    return sum(session.execute(select(*(c.scalar_subquery() for c in counted))).one())
+    return select(*(c.scalar_subquery() for c in counted))
 
 
 def signoffs_waiting(session: Session, library: PathwayLibrary, actor: Actor, cases: Iterable[Case], lang: str,
