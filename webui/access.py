@@ -7,7 +7,7 @@ see answers 404, as if it did not exist: nothing leaks. The rules themselves are
 from __future__ import annotations
 
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
@@ -59,9 +59,9 @@ def can_see_case(case: Case) -> bool:
     return policy.may_see_case(actor(), case)
 
 
-def visible_case_or_404(case_id: int) -> Case:
-    """A case of the staff's pages."""
-    case = db().get(Case, case_id)
+def visible_case_or_404(case_id: int, options: Sequence[Any] = ()) -> Case:
+    """A case of the staff's pages (`options`: loader options, e.g. its members read along with it)."""
+    case = db().get(Case, case_id, options=options)
     if case is None or not policy.may_see_case(actor(), case):
         abort(404)
     return case

@@ -14,7 +14,7 @@ from engine import Actor, CaseService, policy
 from engine.errors import Unmet
 from engine.i18n import localize
 from engine.library import LoadedRevision
-from engine.models import Case, CaseDocument, CaseParty, Desk, Event, PathwayRevision, utcnow
+from engine.models import AssessmentResponse, Case, CaseDocument, CaseParty, Desk, Event, PathwayRevision, utcnow
 from engine.pathway import DocumentRule, Exit, Form, Pathway, Stage
 from engine.queries import describe_event
 from engine.requirements import RequirementState, StageState
@@ -99,6 +99,7 @@ class CaseView:
     hold_reason: str = ""  # while on hold: the event that put it on hold, in words (e.g. a withdrawn consent)
     documents: list[Any] = field(default_factory=list)  # every document of the case the actor may see, newest first
     parties: list[Any] = field(default_factory=list)  # the parties now on the case, in the order they came
+    submitted: list[Any] = field(default_factory=list)  # the questionnaires answered on this case (submitted)
 
     @property
     def pathway(self) -> Pathway:
@@ -134,18 +135,27 @@ def every_party(session: Session, case: Case) -> list[CaseParty]:
     return list(session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)))
 
 
-def names_for(session: Session, ids: set[str], case: Case, parties: list[CaseParty] | None = None) -> dict[str, str]:
+def names_for(session: Session, ids: set[str], case: Case, parties: list[CaseParty] | None = None,
+              known: dict[str, str] | None = None) -> dict[str, str]:
+    """The names of people for a page: the case's members and parties, else their accounts' (`known`: account
+    names the page has already read, e.g. the viewer's own)."""
     names = {m.person_id: m.display_name or m.person_id for m in case.members}
     for party in every_party(session, case) if parties is None else parties:
         names[party.actor_id] = f"{party.organisation} ({party.name})"
     wanted = [i for i in ids if i and i not in names]
+    for user_id, name in (known or {}).items():
+        if user_id in wanted:
+            names[user_id] = name
+            wanted.remove(user_id)
     if wanted:
         for user_id, name in session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))):
             names[user_id] = name
     return names
 
 
-def build(session: Session, service: CaseService, case: Case, actor: Actor, lang: str) -> CaseView:
+def build(session: Session, service: CaseService, case: Case, actor: Actor, lang: str,
+          viewer_name: str | None = None) -> CaseView:
+    """`viewer_name`: the display name of the actor's account, when the caller has it."""
     revision = service.library.revision(case.revision_id, session)
     pathway = revision.pathway
     now = utcnow()
@@ -161,7 +171,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     people |= {e.data.get("member") for e in events if isinstance(e.data, dict) and e.data.get("member")}
     people |= {case.opened_by}
     parties = every_party(session, case)
-    names = names_for(session, people, case, parties)
+    names = names_for(session, people, case, parties, {actor.id: viewer_name} if viewer_name is not None else None)
 
     def name_of(person_id: str) -> str:
         return names.get(person_id, person_id)
@@ -196,11 +206,12 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     saved = state.forms.get(state.stage.id)
     drafts: dict[str, Any] = {}
     if state.stage.assessment is not None:
-        from engine.models import AssessmentResponse
-
         drafts = {r.person_id: r for r in session.scalars(select(AssessmentResponse).where(
             AssessmentResponse.case_id == case.id, AssessmentResponse.submitted_at.is_(None)))}
-    recommendation = service.recommendation(case.id) if case.status == "active" else []
+    submitted = list(session.scalars(select(AssessmentResponse).where(
+        AssessmentResponse.case_id == case.id, AssessmentResponse.submitted_at.is_not(None))))
+    # The ranking adds up the submitted answers' points: none without any.
+    recommendation = service.recommendation(case.id) if case.status == "active" and submitted else []
     return CaseView(
         case=case, desk=state.desk, revision=revision, revision_hash=revision_hash(session, service.library,
                                                                                   case.revision_id),
@@ -211,7 +222,7 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
         overdue=bool(case.status == "active" and case.due_at and case.due_at < now),
         form_spec=form_spec, can_fill_form=bool(form_spec and editable and policy.may_act(actor, case, form_spec.roles)),
         saved_form=dict(saved.data) if saved else None, documents_by_requirement=documents_by_requirement,
-        drafts=drafts, recommendation=recommendation, documents=documents,
+        drafts=drafts, recommendation=recommendation, documents=documents, submitted=submitted,
         parties=[p for p in parties if p.removed_at is None],
     )
 

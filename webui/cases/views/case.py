@@ -8,7 +8,9 @@ from typing import Any, Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from engine import ConflictError, EngineError, FormInvalid, NotAllowed, Receipt, RequirementsNotMet, policy
 from engine.i18n import localize
@@ -35,7 +37,7 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
     if request.method != "GET":
         session.rollback()  # a fresh snapshot: the engine wrote in its own transaction
         session.refresh(case)
-    view = case_page.build(session, services().cases, case, actor(), lang())
+    view = case_page.build(session, services().cases, case, actor(), lang(), viewer_name=current_user.display_name)
     keep = keep or {}
     stage_form_obj = None
     general_form_errors: list[str] = []
@@ -56,8 +58,8 @@ def render_case(case: Case, status: int = 200, *, error: str | None = None, erro
     if where not in _places(view, other_pathways):
         where = None
     mentors = _mentors() if view.manager else []
-    # The questionnaires answered on this case; without any, and no earlier case it continues, no progress either.
-    submitted = _submitted_responses(view.case)
+    # Without questionnaires answered on this case, nor an earlier case it continues, no progress either.
+    submitted = view.submitted
     return render_template(
         "cases/case.html", view=view, case=view.case, error=error, errors=errors or [], conflict=conflict,
         error_where=where if error else None,
@@ -92,7 +94,7 @@ def _places(view: case_page.CaseView, other_pathways: list[Any]) -> set[str]:
 @bp.get("/cases/<int:case_id>")
 @roles_required(*CASE_ROLES)
 def case(case_id: int):  # noqa: ANN201
-    return render_case(visible_case_or_404(case_id))
+    return render_case(visible_case_or_404(case_id, options=(joinedload(Case.members),)))  # the page names them
 
 
 def posted_version() -> int:
@@ -146,13 +148,6 @@ def _visible(case_row: Case) -> bool:
 @bp.app_template_global()
 def member_names(case_row: Case, kind: str = "worker") -> str:
     return ", ".join(m.display_name or m.person_id for m in case_row.members if m.kind == kind)
-
-
-def _submitted_responses(case_row: Case) -> list[Any]:
-    from engine.models import AssessmentResponse
-
-    return list(db().scalars(select(AssessmentResponse).where(
-        AssessmentResponse.case_id == case_row.id, AssessmentResponse.submitted_at.is_not(None))))
 
 
 def _assessment_results(case_row: Case, responses: list[Any]) -> list[tuple[Any, Any]]:
