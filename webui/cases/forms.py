@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import LazyString
+from markupsafe import Markup, escape
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -9,7 +10,8 @@ from wtforms import (
     SelectMultipleField, StringField, TextAreaField, TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.fields.choices import Choice
+from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from databank.vocabulary import label
 from engine.pathway import SUPPLY_CHAINS
@@ -35,6 +37,30 @@ SORTS = [
 ]
 
 
+class PlainSelect(Select):
+    """wtforms' menu, its options written with plain string operations rather than one attribute formatter per
+    option: the same HTML, for menus of many options (the desk page's hold every stage of every pathway)."""
+
+    def __call__(self, field, **kwargs):  # noqa: ANN001, ANN003, ANN204
+        choices = list(field.iter_choices()) if not self.multiple and not field.has_groups() else None
+        if choices is None or any(not isinstance(c, Choice) or c.render_kw for c in choices):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for choice in choices:
+            value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+            quoted = escape(value).replace(Markup('"'), Markup("&quot;"))  # as html_params writes a value
+            label = escape(choice.label or choice.value)
+            html.append(f'<option selected value="{quoted}">{label}</option>' if choice.selected
+                        else f'<option value="{quoted}">{label}</option>')
+        html.append("</select>")
+        return Markup("".join(html))
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -44,14 +70,15 @@ class DeskFilterForm(Form):
     """The desk page's filters: a GET form (no CSRF: it changes nothing)."""
 
     q = StringField(_l("Worker name"), validators=[Optional(), Length(max=100)])
-    pathway = SelectField(_l("Pathway"), choices=[], validate_choice=False)
-    stage = SelectField(_l("Stage"), choices=[], validate_choice=False)
-    status = SelectField(_l("Status"), choices=STATUS_FILTERS, default="open", validate_choice=False)
-    supply_chain = SelectField(_l("Supply chain"), choices=[], validate_choice=False)
-    mentor = SelectField(_l("Mentor"), choices=[], validate_choice=False)
+    pathway = SelectField(_l("Pathway"), choices=[], validate_choice=False, widget=PlainSelect())
+    stage = SelectField(_l("Stage"), choices=[], validate_choice=False, widget=PlainSelect())
+    status = SelectField(_l("Status"), choices=STATUS_FILTERS, default="open", validate_choice=False,
+                         widget=PlainSelect())
+    supply_chain = SelectField(_l("Supply chain"), choices=[], validate_choice=False, widget=PlainSelect())
+    mentor = SelectField(_l("Mentor"), choices=[], validate_choice=False, widget=PlainSelect())
     overdue = SelectField(_l("Due date"), choices=[("", _l("Any")), ("1", _l("Overdue only"))],
-                          validate_choice=False)
-    sort = SelectField(_l("Sort by"), choices=SORTS, default="due:asc", validate_choice=False)
+                          validate_choice=False, widget=PlainSelect())
+    sort = SelectField(_l("Sort by"), choices=SORTS, default="due:asc", validate_choice=False, widget=PlainSelect())
 
 
 class WorkerEntry(Form):
