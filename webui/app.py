@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, g, redirect, render_template, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -122,19 +122,25 @@ def _load_user(user_id: str):  # noqa: ANN202
     from .auth.accounts import session_is_current
     from .models import User
 
-    user = db().execute(_user_with_links().where(User.id == user_id)).unique().scalar_one_or_none()
-    return user if user is not None and user.is_active and session_is_current(user) else None
+    row = db().execute(_user_with_links().where(User.id == user_id)).unique().one_or_none()
+    if row is None:
+        return None
+    user, seen_at = row
+    g.work_seen = (user.id, seen_at)  # for the navigation's My work count (webui.templating)
+    return user if user.is_active and session_is_current(user) else None
 
 
 @functools.cache
 def _user_with_links():  # noqa: ANN202
-    """The account with its desks and roles in one statement (every page asks for them), built once."""
+    """The account with its desks and roles, and when it last marked its My work page as seen (the navigation
+    counts what arrived since), in one statement: every page asks for them. Built once."""
     from sqlalchemy import select
     from sqlalchemy.orm import joinedload
 
-    from .models import User
+    from .models import User, WorkSeen
 
-    return select(User).options(joinedload(User.desk_links), joinedload(User.role_links))
+    return (select(User, WorkSeen.seen_at).outerjoin(WorkSeen, WorkSeen.user_id == User.id)
+            .options(joinedload(User.desk_links), joinedload(User.role_links)))
 
 
 def _register_pages(app: Flask) -> None:

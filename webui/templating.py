@@ -110,7 +110,9 @@ def _my_work_label() -> str:
     from .mywork.lists import count
     from .services import db
 
-    waiting = count(db(), actor())
+    who = actor()
+    loaded = g.get("work_seen")  # read with the account (webui.app)
+    waiting = count(db(), who, seen=loaded[1]) if loaded is not None and loaded[0] == who.id else count(db(), who)
     return gettext("My work (%(count)d)", count=waiting) if waiting else gettext("My work")
 
 

@@ -88,11 +88,15 @@ def build(session: Session, library: PathwayLibrary, actor: Actor, lang: str, no
         unread=list(session.scalars(unread_messages(actor.id).limit(LIMIT))), seen_at=since)
 
 
-def count(session: Session, actor: Actor, now: datetime | None = None) -> int:
+_UNREAD = object()
+
+
+def count(session: Session, actor: Actor, now: datetime | None = None, seen: Any = _UNREAD) -> int:
     """The number shown in the navigation: overdue cases, what arrived since the last look, open enquiries and
     unread messages — what plain counts answer (sign-offs need each case's stage state: the page lists them)."""
     now = now or utcnow()
-    since = seen_at(session, actor.id, now)
+    # `seen`: when the actor last marked the page as seen (None: never), if the caller has read it already.
+    since = seen_at(session, actor.id, now) if seen is _UNREAD else seen or now - FIRST_LOOK
     return sum(session.execute(_count_statement(actor), {"now": now, "since": since}).one())
 
 
