@@ -1,6 +1,7 @@
 """The desk page's list: filters, text search, sorting and pagination over the cases of one desk."""
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -101,6 +102,8 @@ class ListedCase:
 
 
 LISTED_COLUMNS = (Case.id, Case.title, Case.revision_id, Case.stage_id, Case.status, Case.outcome, Case.due_at)
+MEMBER_COLUMNS = (CaseMember.person_id, CaseMember.kind, CaseMember.display_name)
+ListedMember = namedtuple("ListedMember", ("case_id", "person_id", "kind", "display_name"))
 
 
 @dataclass
@@ -164,9 +167,15 @@ def desk_page(session: Session, desk_id: str, f: Filters, page_size: int, now: d
                                .limit(page_size).offset((page - 1) * page_size)))
     if not ids:
         return Page([], total, page, pages)
-    by_id = {row.id: ListedCase(*row) for row in session.execute(select(*LISTED_COLUMNS).where(Case.id.in_(ids)))}
-    for member in session.execute(select(CaseMember.case_id, CaseMember.person_id, CaseMember.kind,
-                                         CaseMember.display_name).where(CaseMember.case_id.in_(ids))
-                                  .order_by(CaseMember.case_id, CaseMember.position)):
-        by_id[member.case_id].members.append(member)
+    # One statement: each case's row once per member (with none, once alone), its members in their order.
+    by_id: dict[int, ListedCase] = {}
+    width = len(LISTED_COLUMNS)
+    for row in session.execute(select(*LISTED_COLUMNS, *MEMBER_COLUMNS)
+                               .outerjoin(CaseMember, CaseMember.case_id == Case.id).where(Case.id.in_(ids))
+                               .order_by(Case.id, CaseMember.position)):
+        listed = by_id.get(row[0])
+        if listed is None:
+            listed = by_id[row[0]] = ListedCase(*row[:width])
+        if row[width] is not None:
+            listed.members.append(ListedMember(row[0], *row[width:]))
     return Page([by_id[i] for i in ids if i in by_id], total, page, pages)
