@@ -160,10 +160,11 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     pathway = revision.pathway
     now = utcnow()
     state = StageState.load(session, case, pathway, now, library=service.library)
-    # Plain rows (the page only reads them): no ORM object per event of a long history.
+    # Plain rows (the page only reads them): no ORM object per event of a long history, note or document.
     events = list(session.execute(select(*TIMELINE_COLUMNS).where(Event.case_id == case.id).order_by(Event.seq)))
-    notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)))
-    documents = [d for d in session.scalars(select(CaseDocument).where(
+    notes = list(session.execute(select(*CaseNote.__table__.c).where(CaseNote.case_id == case.id)
+                                 .order_by(CaseNote.created_at)))
+    documents = [d for d in session.execute(select(*CaseDocument.__table__.c).where(
         CaseDocument.case_id == case.id, CaseDocument.removed_at.is_(None)).order_by(
         CaseDocument.uploaded_at.desc(), CaseDocument.id.desc())) if policy.may_see_document(actor, case, d)]
     people = {e.actor_id for e in events} | {n.author_id for n in notes} | {s.actor_id for s in state.signoffs}
