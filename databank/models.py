@@ -83,7 +83,9 @@ class Profile(ChainsMixin, EditedMixin, Base):
     __tablename__ = "databank_profiles"
     __table_args__ = (
         Index("ix_databank_profiles_territory", "region", "province"),
-        Index("ix_databank_profiles_desk", "desk_id", "id"),
+        # A desk's profiles with what the listing condition reads: found, and their occupations and skills
+        # counted, from this index alone, not from each profile's wide row.
+        Index("ix_databank_profiles_desk", "desk_id", "id", "processing_stopped", "person_id"),
         # Covers the facet counts: they read this narrow index, not the wide rows (with what the listing
         # condition reads: who may see a profile whose processing stopped).
         # On PostgreSQL it also carries what a search reads of the profiles it joins to the matches of a text
