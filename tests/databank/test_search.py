@@ -719,3 +719,36 @@ def test_the_resources_found_follow_every_change_of_their_texts(sessions, desks)
     with sessions() as session:
         if dialect_of(session) == "postgresql":
             assert dict(session.execute(select(ResourceSearch.resource_id, ResourceSearch.version)).all()) == {1: 2}
+
+
+def test_a_desks_profiles_are_listed_and_counted_from_the_desk_index_alone(sessions, desks):
+    """A desk's profiles, as another desk sees them: those whose processing stopped are left out of the total,
+    the facets and the page; on SQLite the profiles are found from the
+    index by desk alone (it carries what the listing condition reads), not from their rows."""
+    rows = [(i, "genova" if i % 3 else "nice", i % 4 == 0, f"w-{i}" if i % 5 == 0 else None) for i in range(1, 41)]
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        session.execute(insert(Profile), [{
+            "id": i, "desk_id": desk, "display_name": f"P{i}", "region": "IT-42", "province": "IT-GE",
+            "processing_stopped": stopped, "person_id": person, "created_by": "t", "updated_by": "t"}
+            for i, desk, stopped, person in rows])
+        session.execute(insert(ProfileSkill), [
+            {"profile_id": i, "key": f"text:skill {i % 3}", "esco_uri": None, "label": f"skill {i % 3}", "level": 2,
+             "position": 0} for i, *_ in rows])
+    for actor in (NICE_OPERATOR, GENOVA_OPERATOR):
+        listed = [i for i, desk, stopped, _ in rows
+                  if desk == "genova" and (not stopped or "genova" in actor.desks)]
+        with sessions() as session:
+            result = search_profiles(session, actor, ProfileQuery(desks=("genova",), per_page=50), "en")
+        assert result.total == len(listed)
+        assert [item["id"] for item in result.items] == sorted(listed, reverse=True)
+        skills = Counter(f"text:skill {i % 3}" for i in listed)
+        assert [(v.code, v.count) for v in result.facets["skill"]] == sorted(skills.items(),
+                                                                             key=lambda kv: (-kv[1], kv[0]))
+    with sessions() as session:
+        if dialect_of(session) == "sqlite":
+            listing = select(Profile.id).where(Profile.desk_id.in_(["genova"]), Profile.processing_stopped.is_(False)
+                                               | (Profile.person_id == "op-nice") | Profile.desk_id.in_(["nice"]))
+            plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(listing.compile(compile_kwargs={"literal_binds": True}))))
+            assert "COVERING INDEX ix_databank_profiles_desk" in plan, plan
