@@ -2,13 +2,13 @@
 stopped, the worker's actor id), so that a desk's profiles are found, and their occupations and skills counted,
 from the index alone rather than from each profile's wide row
 
-Revision ID: 0035
+Revision ID: 0033
 Revises: 0032
 Create Date: 2026-12-06 16:05:00
 """
 from alembic import op
 
-revision = '0035'
+revision = '0033'
 down_revision = '0032'
 branch_labels = None
 depends_on = None
