@@ -1,16 +1,19 @@
 """Database connection: SQLite (WAL) in the instance folder by default, PostgreSQL via OPERA_DATABASE_URL."""
 from __future__ import annotations
 
+import itertools
 import os
 import select
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Sequence, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from .driver import Rows, execute_plan, refusing
 
 # One migration history for every package's tables (engine, web UI, databank): migrations/ at the top.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -55,9 +58,49 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if not url.startswith("postgresql"):
         raise ArgumentError(f"'{url.split(':', 1)[0]}' is not SQLite nor PostgreSQL, the two databases supported")
     engine = create_engine(url, **kwargs)
+    if engine.dialect.driver == "psycopg":
+        _connect_psycopg(engine)
     if not kwargs.get("pool_pre_ping"):
         _configure_postgresql(engine)
     return engine
+
+
+def _connect_psycopg(engine: Engine) -> None:
+    """Connections that keep the statements an operation's transaction prepared (see `DriverTransaction`)."""
+
+    @event.listens_for(engine, "do_connect")
+    def _on_connect(_dialect, _record, cargs, cparams):  # noqa: ANN001
+        connection = _psycopg_connection().connect(*cargs, **cparams)
+        if hasattr(type(connection), "opera_statements"):
+            connection.opera_statements = {}
+        return connection
+
+
+_PSYCOPG_CONNECTION: type | None = None
+
+
+def _psycopg_connection() -> type:
+    """psycopg's Connection, knowing when its prepared statements were all deallocated: psycopg itself
+    sends DEALLOCATE ALL (after a ROLLBACK when it had prepared statements of its own), and with it go the
+    ones `DriverTransaction` prepared, to be prepared again."""
+    global _PSYCOPG_CONNECTION
+    if _PSYCOPG_CONNECTION is None:
+        import psycopg
+
+        if not callable(getattr(psycopg.Connection, "_deallocate", None)):  # another psycopg: SQL text is sent
+            _PSYCOPG_CONNECTION = psycopg.Connection
+            return _PSYCOPG_CONNECTION
+
+        class Connection(psycopg.Connection):
+            opera_statements: dict[int, str] | None = None  # prepared by DriverTransaction: plan -> name
+
+            def _deallocate(self, name: bytes | None) -> Any:
+                if name is None:
+                    self.opera_statements = {}
+                return super()._deallocate(name)
+
+        _PSYCOPG_CONNECTION = Connection
+    return _PSYCOPG_CONNECTION
 
 
 def _configure_postgresql(engine: Engine) -> None:
@@ -151,28 +194,56 @@ class DriverTransaction:
     operation (its pool checkout is all that is kept), so one is made only when something needs it: a Core
     statement or an ORM session (`core`, which joins this transaction), or any other attribute of a
     Connection, handed on to `core`. Leaving the block commits; an exception rolls back. On SQLite the
-    transaction begins with BEGIN IMMEDIATE, as `writing` transactions do (PostgreSQL begins one itself).
+    transaction begins with BEGIN IMMEDIATE, as `writing` transactions do.
+
+    On PostgreSQL each round trip to the server costs more than the work of the statement it carries, so
+    the transaction sends as few as it can, several statements in one (psycopg's client-side binding, the
+    values quoted by psycopg's own adapters): BEGIN goes with the first statement; writes whose outcome
+    the operation does not read (`DriverStatement.write`) are held back and go with the next statement, or
+    with the COMMIT; the reads an operation announced (`read_ahead`) go with the statement after them,
+    their rows kept until the operation runs them (or until it writes anything: a read after a write is
+    sent, as is any read not announced). Statements run in the order the operation gave them, in one
+    transaction; the first that fails stops the others, and nothing is kept. Once `core` is made, every
+    statement is sent at once, as SQLAlchemy's are.
     """
 
     def __init__(self, engine: Engine):
         self.engine = writing(engine)
         self.dialect = engine.dialect
         self._core: Connection | None = None
+        # Several statements a round trip: psycopg (3) on PostgreSQL.
+        self._batches = self.dialect.name == "postgresql" and self.dialect.driver == "psycopg"
+        self._held: list[tuple[Any, Any, Exception | None]] = []  # writes not sent yet (plan, parameters, refused)
+        self._ahead: list[tuple[Any, dict[str, Any]]] = []  # reads to send with the next statement
+        self._read: list[tuple[Any, dict[str, Any], Any]] = []  # reads sent ahead, their rows not yet kept
+        self._kept: dict[tuple[str, tuple[Any, ...]], Any] = {}  # rows read ahead, by statement and parameters
+        self._begun = False
 
     def __enter__(self) -> "DriverTransaction":
         self.connection = self.engine.raw_connection()  # `connection` as on a Connection: the pool's proxy
-        if self.dialect.name == "sqlite":
-            try:
-                _begin_sqlite(self.connection.dbapi_connection, writes=True)
-            except BaseException:
-                self.connection.close()
-                raise
+        driver = self.connection.dbapi_connection
+        try:
+            if self.dialect.name == "sqlite":
+                _begin_sqlite(driver, writes=True)
+            elif self._batches:
+                # psycopg would send BEGIN in a round trip of its own: BEGIN goes with the first statement.
+                from psycopg import ClientCursor
+
+                driver.autocommit = True
+
+                self._cursor = ClientCursor(driver)
+        except BaseException:
+            self._restore()
+            self.connection.close()
+            raise
         return self
 
     @property
     def core(self) -> Connection:
         """A SQLAlchemy Connection in this transaction, made on first use."""
         if self._core is None:
+            if self._batches:
+                self._send([])  # BEGIN, and what was held back, before anything else runs
             self._core = Connection(self.engine, connection=self.connection)
             self._core.begin()  # joins the driver's transaction: no BEGIN of its own (see _on_begin)
         return self._core
@@ -180,16 +251,141 @@ class DriverTransaction:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.core, name)
 
-    def __exit__(self, kind: type | None, error: BaseException | None, _trace: Any) -> None:
-        if self._core is not None:
-            # The Connection now owns the pool's connection: it commits (or rolls back) and gives it back.
-            with self._core:
-                if kind is None:
-                    self._core.commit()
+    # --- statements (engine/driver.py) ---------------------------------------------------------------
+
+    def run_plan(self, plan: Any, parameters: Any) -> Any:
+        """Run one statement now (with what is held back before it, and the reads announced after it)."""
+        if plan.writes:
+            self._kept.clear()
+            self._read.clear()
+        if not self._batches or self._core is not None:
+            return execute_plan(self.connection.dbapi_connection, self.dialect, plan, parameters)
+        if self._kept and not plan.writes:
+            raw = self._kept.get((plan.sql, _values(parameters)))
+            if raw is not None:
+                return Rows(plan, raw)
+        return self._send([(plan, parameters, None)])[0]
+
+    def hold_plan(self, plan: Any, parameters: Any, refused: Exception | None) -> None:
+        """A write whose outcome the operation does not read: sent with the next statement (PostgreSQL)."""
+        self._kept.clear()
+        self._read.clear()
+        if not self._batches or self._core is not None:
+            with refusing(refused):
+                execute_plan(self.connection.dbapi_connection, self.dialect, plan, parameters).close()
             return
+        self._held.append((plan, parameters, refused))
+
+    def read_ahead(self, reads: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+        """Reads (`ReadAhead`, the parameters given) to send with the next statement, on PostgreSQL: their
+        rows are kept once `keep_read` says which case row their `from_case` parameters came from."""
+        if self._batches and self._core is None:
+            self._ahead.extend(reads)
+
+    def keep_read(self, case: dict[str, Any] | None) -> None:
+        """Keep the rows read ahead, under the parameters they were read with: the values given, and those
+        of the claimed case row `case` (None: nothing is kept)."""
+        read, self._read = self._read, []
+        if case is None:
+            return
+        for ahead, values, rows in read:
+            self._keep(ahead, {**values, **{name: case[column] for name, column in ahead.columns.items()}}, rows)
+
+    def _keep(self, read: Any, values: dict[str, Any], rows: list[Any]) -> None:
+        plan, parameters = read.statement.plan(self, values)
+        key = _values(parameters)
+        if key is not None:
+            self._kept[(plan.sql, key)] = rows
+
+    def _send(self, statements: list[tuple[Any, Any, Exception | None]], *, commit: bool = False) -> list[Any]:
+        """One round trip: BEGIN (the first time), the held writes, `statements`, the reads announced, and
+        COMMIT if asked; the rows of `statements`."""
+        held, self._held = self._held, []
+        ahead, self._ahead = self._ahead, []
+        sent = held + statements
+        reads = [(read, values, *read.sent.plan(self, values)) for read, values in ahead]
+        if not sent and not reads and (self._begun or commit):
+            if commit and self._begun:
+                self._cursor.execute("COMMIT")
+            return []
+        begins, self._begun = not self._begun, True
         driver = self.connection.dbapi_connection
         try:
+            sql, skip = self._sql(driver, begins, [(plan, parameters) for plan, parameters, _refused in sent]
+                                  + [(plan, parameters) for _read, _values, plan, parameters in reads], commit)
+            self._cursor.execute(sql)
+        except self.dialect.loaded_dbapi.Error as failure:
+            if (getattr(failure, "sqlstate", None) or "")[:2] in ("26", "42"):
+                # A prepared statement missing (deallocated by another than psycopg) or refused: prepare
+                # them all again. When nothing else was sent in this transaction, send it again at once.
+                if getattr(driver, "opera_statements", None) is not None:
+                    driver.opera_statements = {}
+                if begins and failure.sqlstate == "26000":  # type: ignore[attr-defined]
+                    driver.rollback()
+                    self._begun, self._held, self._ahead = False, held, ahead
+                    return self._send(statements, commit=commit)
+            refused = _refusal(failure, sent)
+            if refused is not None:
+                raise refused from None
+            raise DBAPIError.instance(sql, None, failure, self.dialect.loaded_dbapi.Error,
+                                      dialect=self.dialect) from failure
+        cursor = self._cursor
+        for _ in range(skip):
+            cursor.nextset()
+        results = []
+        for plan, _parameters, _refused in sent:
+            results.append(Rows(plan, cursor.fetchall() if cursor.pgresult.nfields else (), cursor.rowcount))
+            cursor.nextset()
+        for read, values, _plan, _parameters in reads:
+            rows = cursor.fetchall()
+            cursor.nextset()
+            if read.columns:
+                self._read.append((read, values, rows))
+            else:
+                self._keep(read, values, rows)
+        return results[len(held):]
+
+    def _sql(self, driver: Any, begins: bool, statements: list[tuple[Any, Any]], commit: bool) -> tuple[str, int]:
+        """The text of one round trip, and the number of results before the statements' own. Each
+        statement is prepared once on the connection (PREPARE, sent first) and then run by name (EXECUTE
+        with its values, quoted by psycopg): the server parses and plans it once, not on every operation."""
+        mogrify = self._cursor.mogrify
+        prepared = getattr(driver, "opera_statements", None)
+        parts = ["BEGIN"] if begins else []
+        if prepared is None:  # not a connection that keeps them: the statements' own text
+            parts += [mogrify(plan.sql, parameters) for plan, parameters in statements]
+        else:
+            runs = []
+            for plan, parameters in statements:
+                name = prepared.get(plan.ident)
+                if name is None:
+                    name = prepared[plan.ident] = f"opera_{next(_GENERATIONS)}_{plan.ident}"
+                    parts.append(f"PREPARE {name} AS {plan.prepare()}")
+                runs.append(mogrify(f"EXECUTE {name}{plan.placeholders}", [parameters[a] for a in plan.arguments]))
+            parts += runs
+        skip = len(parts) - len(statements)
+        if commit:
+            parts.append("COMMIT")
+        return ";\n".join(parts), skip
+
+    def __exit__(self, kind: type | None, error: BaseException | None, _trace: Any) -> None:
+        driver = self.connection.dbapi_connection
+        if self._core is not None:
+            # The Connection now owns the pool's connection: it commits (or rolls back) and gives it back.
+            try:
+                if kind is None:
+                    self._core.commit()
+                else:
+                    self._core.rollback()
+            finally:
+                self._restore()
+                self._core.close()
+            return
+        try:
             if kind is None:
+                if self._batches:
+                    self._send([], commit=True)
+                    return
                 try:
                     driver.commit()
                 except self.dialect.loaded_dbapi.Error as failure:
@@ -198,7 +394,44 @@ class DriverTransaction:
             else:
                 driver.rollback()
         finally:
+            self._restore()
             self.connection.close()
+
+    def _restore(self) -> None:
+        """PostgreSQL: the connection back in psycopg's own mode (BEGIN sent by psycopg), its transaction
+        ended (rolled back if it is still open: a statement failed), before it goes back to the pool."""
+        if not self._batches:
+            return
+        driver = self.connection.dbapi_connection
+        try:
+            if driver is None or driver.closed:
+                return
+            driver.rollback()  # nothing when the transaction ended
+            driver.autocommit = False
+        except Exception:  # noqa: BLE001 - a broken connection: the pool makes a new one
+            self.connection.invalidate()
+
+
+_GENERATIONS = itertools.count(1)  # in prepared statements' names: a name is never prepared twice
+
+
+def _values(parameters: Any) -> tuple[Any, ...] | None:
+    """Bound parameters as a key (None if one cannot be: a list, a JSON value)."""
+    values = tuple(parameters.values()) if isinstance(parameters, dict) else tuple(parameters)
+    try:
+        hash(values)
+    except TypeError:
+        return None
+    return values
+
+
+def _refusal(failure: Exception, sent: list[tuple[Any, Any, Exception | None]]) -> Exception | None:
+    """The `refused` of the held write a constraint refused: the first one given for the table the
+    database names (one round trip carried several statements; the first that failed stopped the rest)."""
+    if not (getattr(failure, "sqlstate", None) or "").startswith("23"):  # integrity constraint violation
+        return None
+    table = failure.diag.table_name  # type: ignore[attr-defined]
+    return next((refused for plan, _parameters, refused in sent if refused is not None and plan.table == table), None)
 
 
 def writing(bind: _Bind, *, wait: bool = True) -> _Bind:

@@ -11,20 +11,29 @@ Only for plain statements the engine repeats (no ORM, no events hooked on statem
 """
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 from collections import namedtuple
-from typing import Any, Callable, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
+
+
+_PLAN_IDS = itertools.count(1)
+_PYFORMAT = re.compile(r"%\((\w+)\)s|%%")
 
 
 class _Plan:
     """One statement compiled for one dialect: its SQL, how to bind its parameters, how to read its rows."""
 
     __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers", "slots", "processed",
-                 "keys", "unread")
+                 "keys", "unread", "writes", "table", "ident", "prepared", "arguments", "placeholders")
 
     def __init__(self, statement: ClauseElement, dialect: Any, keys: Sequence[str] | None,
                  encoded: frozenset[str] = frozenset()):
@@ -54,6 +63,31 @@ class _Plan:
         self.processed = [(i, reader) for i, reader in enumerate(self.readers) if reader is not None]
         self.keys = [c.key for c in columns]
         self.unread = {c.key: reader for c, reader in zip(columns, self.readers) if reader is not None}
+        # What a statement changes: the table an INSERT, UPDATE or DELETE writes (None for a SELECT).
+        self.writes = bool(getattr(statement, "is_dml", False))
+        table = getattr(statement, "table", None) if self.writes else None
+        self.table = getattr(table, "name", None)
+        self.ident = next(_PLAN_IDS)
+        self.prepared: str | None = None  # the SQL of a PREPARE (PostgreSQL), see `prepare`
+
+    def prepare(self) -> str:
+        """PostgreSQL: the statement as PREPARE takes it ($1, $2... for its named parameters, each bound
+        with the type cast SQLAlchemy writes after it), and, in `arguments`, the names in that order."""
+        if self.prepared is None:
+            order: list[str] = []
+
+            def number(match: re.Match) -> str:
+                if match.group(0) == "%%":
+                    return "%"
+                if match.group(1) not in order:
+                    order.append(match.group(1))
+                return f"${order.index(match.group(1)) + 1}"
+
+            sql = _PYFORMAT.sub(number, self.sql)
+            self.arguments = tuple(order)
+            self.placeholders = f"({', '.join(['%s'] * len(order))})" if order else ""
+            self.prepared = sql
+        return self.prepared
 
     def parameters(self, values: dict[str, Any]) -> Any:
         get = values.get
@@ -98,21 +132,23 @@ class DriverStatement:
                 self._plans[key] = plan
         return plan
 
-    def execute(self, connection: Connection, values: dict[str, Any], *, columns: Iterable[str] | None = None) -> Any:
-        """Run the statement with `values`; `columns`: the columns an INSERT or UPDATE sets (by default the
-        statement's own). Returns a result whose rows are read with `first()`, `all()` or `scalar()`."""
+    def plan(self, connection: Any, values: dict[str, Any], columns: Iterable[str] | None = None) -> tuple[_Plan, Any]:
+        """The compiled statement for this connection's dialect and its bound parameters."""
         if columns is None and self.inserts:
             columns = values  # an INSERT sets the columns it is given
         plan = self._plan(connection, tuple(columns) if columns is not None else None)
-        parameters = plan.parameters(values)
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            cursor.execute(plan.sql, parameters)
-        except connection.dialect.loaded_dbapi.Error as error:
-            cursor.close()
-            raise DBAPIError.instance(plan.sql, parameters, error, connection.dialect.loaded_dbapi.Error,
-                                      dialect=connection.dialect) from error
-        return _Result(cursor, plan)
+        return plan, plan.parameters(values)
+
+    def execute(self, connection: Connection, values: dict[str, Any], *, columns: Iterable[str] | None = None) -> Any:
+        """Run the statement with `values`; `columns`: the columns an INSERT or UPDATE sets (by default the
+        statement's own). Returns a result whose rows are read with `first()`, `all()` or `scalar()`.
+        In an operation's transaction (engine/db.py `DriverTransaction`) the transaction sends it, with the
+        writes it holds back before it, or answers it from rows it read ahead."""
+        plan, parameters = self.plan(connection, values, columns)
+        send = getattr(connection, "run_plan", None)
+        if send is not None:
+            return send(plan, parameters)
+        return execute_plan(connection.connection.dbapi_connection, connection.dialect, plan, parameters)
 
     def run(self, connection: Connection, values: dict[str, Any], *, columns: Iterable[str] | None = None) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""
@@ -121,6 +157,21 @@ class DriverStatement:
         result.close()
         return count
 
+    def write(self, connection: Connection, values: dict[str, Any], *, columns: Iterable[str] | None = None,
+              refused: Exception | None = None) -> None:
+        """Run an INSERT, UPDATE or DELETE whose outcome the caller does not read. In an operation's
+        transaction on PostgreSQL it is held back and sent with the transaction's next statement or its
+        COMMIT, in one round trip; elsewhere it runs now. `refused`: what to raise instead when the database
+        refuses the row (a unique or foreign key constraint, `IntegrityError`): nothing of the transaction
+        is then kept, wherever it was sent."""
+        plan, parameters = self.plan(connection, values, columns)
+        hold = getattr(connection, "hold_plan", None)
+        if hold is not None:
+            hold(plan, parameters, refused)
+            return
+        with refusing(refused):
+            execute_plan(connection.connection.dbapi_connection, connection.dialect, plan, parameters).close()
+
     def first(self, connection: Connection, values: dict[str, Any]) -> Any:
         return self.execute(connection, values).first()
 
@@ -128,7 +179,54 @@ class DriverStatement:
         return self.execute(connection, values).all()
 
 
+@contextmanager
+def refusing(refused: Exception | None) -> Iterator[None]:
+    """Raise `refused` instead of a constraint's `IntegrityError` (when given)."""
+    try:
+        yield
+    except IntegrityError:
+        if refused is None:
+            raise
+        raise refused from None
+
+
+def execute_plan(driver: Any, dialect: Any, plan: _Plan, parameters: Any) -> "_Result":
+    """Run one compiled statement on a DBAPI connection; driver errors as SQLAlchemy's exceptions."""
+    cursor = driver.cursor()
+    try:
+        cursor.execute(plan.sql, parameters)
+    except dialect.loaded_dbapi.Error as error:
+        cursor.close()
+        raise DBAPIError.instance(plan.sql, parameters, error, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from error
+    return _Result(cursor, plan)
+
+
+class ReadAhead:
+    """A read an operation is about to make, sent with its version claim in one round trip (PostgreSQL):
+    `statement`, whose parameters named in `from_case` are the claimed case row's values, read there by the
+    database (`from_case`: parameter -> (case column, the SQL that reads it, e.g. a scalar subquery)). Its
+    rows are then kept under the statement and the parameters the operation will run it with."""
+
+    def __init__(self, statement: DriverStatement, from_case: dict[str, tuple[str, ClauseElement]] | None = None):
+        self.statement = statement
+        self.columns = {name: column for name, (column, _sql) in (from_case or {}).items()}
+        replacements = {name: sql for name, (_column, sql) in (from_case or {}).items()}
+        if not replacements:
+            self.sent = statement
+            return
+
+        def replace(element: Any) -> Any:
+            if isinstance(element, BindParameter) and element.key in replacements:
+                return replacements[element.key]
+            return None
+
+        self.sent = DriverStatement(replacement_traverse(statement.statement, {}, replace))
+
+
 class _Result:
+    """The rows of a statement, read from its cursor."""
+
     __slots__ = ("cursor", "plan")
 
     def __init__(self, cursor: Any, plan: _Plan):
@@ -167,3 +265,30 @@ class _Result:
 
     def close(self) -> None:
         self.cursor.close()
+
+
+class Rows:
+    """The rows of a statement already read (several statements sent in one round trip), read like `_Result`."""
+
+    __slots__ = ("plan", "raw", "rowcount")
+
+    def __init__(self, plan: _Plan, raw: Sequence[Any], rowcount: int = -1):
+        self.plan = plan
+        self.raw = raw
+        self.rowcount = rowcount
+
+    def first(self) -> Any:
+        return self.plan.row(self.raw[0]) if self.raw else None
+
+    def all(self) -> list[Any]:
+        return [self.plan.row(raw) for raw in self.raw]
+
+    def first_unread(self) -> tuple[dict[str, Any], dict[str, Callable[[Any], Any]]] | None:
+        return (dict(zip(self.plan.keys, self.raw[0])), dict(self.plan.unread)) if self.raw else None
+
+    def scalar(self) -> Any:
+        row = self.first()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        pass

@@ -53,9 +53,10 @@ def event_row(*, case_id: int, seq: int, type: str, actor_id: str, actor_roles: 
 
 def append(connection: Connection, **values: Any) -> str:
     """Insert one event (see `event_row`) on the caller's connection; returns its hash. The only place
-    events are written (engine/cases/frame.py `append_event`, the erasure)."""
+    events are written (engine/cases/frame.py `append_event`, the erasure). In an operation's transaction
+    on PostgreSQL the row goes with the COMMIT (engine/db.py `DriverTransaction`)."""
     row = event_row(**values)
-    _INSERT.run(connection, row)
+    _INSERT.write(connection, row)
     return row["hash"]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, up
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..assessment_library import AssessmentLibrary
-from ..driver import DriverStatement
+from ..driver import DriverStatement, ReadAhead
 from ..errors import (
     ConflictError,
     EngineError,
@@ -36,7 +36,7 @@ from ..models import (
     Case,
     utcnow,
 )
-from .. import policy
+from .. import policy, requirements
 from ..pathway import Pathway, Stage
 from ..policy import MANAGER_ROLES
 from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Receipt
@@ -83,6 +83,30 @@ _PARTIES_OF = DriverStatement(select(PARTIES).where(PARTIES.c.case_id == bindpar
                                                    PARTIES.c.removed_at.is_(None)).order_by(PARTIES.c.id))
 _MEMBERS_OF = DriverStatement(select(MEMBERS).where(MEMBERS.c.case_id == bindparam("case_id")).order_by(
     MEMBERS.c.kind, MEMBERS.c.position))
+_DELETE_SIGNOFF = DriverStatement(delete(SIGNOFFS).where(SIGNOFFS.c.id == bindparam("signoff_id")))
+
+# What an operation will read once it has claimed the case, sent with the claim in one round trip on
+# PostgreSQL (engine/db.py `DriverTransaction`): rows of the case's current stage are found by the database
+# from the row the claim just locked (its stage and visit). An operation names the reads it will most
+# likely make (an unused one costs little; a read not named is sent when the operation makes it).
+_CASE_NOW = {column: (column, select(CASES.c[column]).where(CASES.c.id == bindparam("case_id")).scalar_subquery())
+             for column in ("stage_id", "stage_visit")}
+READ_MEMBERS = ReadAhead(_MEMBERS_OF)
+READ_PARTIES = ReadAhead(_PARTIES_OF)
+READ_FORM = ReadAhead(_FORM, {"stage_id": _CASE_NOW["stage_id"]})
+READ_SIGNOFFS_OF_VISIT = ReadAhead(_SIGNOFFS_OF_VISIT, _CASE_NOW)
+# The rows `StageState.load` reads to judge the stage's exits (engine/requirements.py).
+READ_STAGE_STATE = (ReadAhead(requirements._TICKS_OF, {"stage_id": _CASE_NOW["stage_id"]}),
+                    ReadAhead(requirements._DOCUMENTS_OF, {"stage_id": _CASE_NOW["stage_id"]}),
+                    ReadAhead(requirements._FORMS_OF),
+                    ReadAhead(requirements._SIGNOFFS_OF, _CASE_NOW))
+# The roles whose right to act on a case depends on its members (policy.case_refusal).
+_MEMBER_ROLES = frozenset({"mentor", "worker"})
+
+
+def member_reads(actor: Actor) -> tuple[ReadAhead, ...]:
+    """The members' rows, for an actor whose right to act depends on them (a mentor, a worker)."""
+    return (READ_MEMBERS,) if _MEMBER_ROLES & actor.roles else ()
 
 
 class CaseState:
@@ -191,7 +215,7 @@ def insert_case(connection: Connection, revision: LoadedRevision, desk_id: str, 
     people = [("worker", position, m) for position, m in enumerate(members)]
     people += [("mentor", position, m) for position, m in enumerate(mentors)]
     for kind, position, m in people:
-        _INSERT_MEMBER.run(connection, {
+        _INSERT_MEMBER.write(connection, {
             "case_id": case_id, "person_id": m.person_id, "kind": kind, "display_name": m.display_name,
             "position": position, "sex": m.sex if kind == "worker" else None,
             "birth_year": m.birth_year if kind == "worker" else None})
@@ -214,12 +238,18 @@ class OperationFrame:
     @contextmanager
     def _operation(self, case_id: int, actor: Actor, expected_version: int, *,
                    allow_closed: bool = False, allow_on_hold: bool = False,
-                   together: Together | None = None) -> Iterator[_Op]:
+                   together: Together | None = None, reads: Sequence[ReadAhead] = ()) -> Iterator[_Op]:
+        """`reads`: what the operation will read once the case is claimed, sent with the claim."""
         with DriverTransaction(self.engine) as connection:
             # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
             # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
+            # The reads sent with it come after it: they run once the row is locked.
+            if reads:
+                connection.read_ahead([(read, {"case_id": case_id}) for read in reads])
             claimed = _CLAIM.execute(connection, {"case_id": case_id, "expected": expected_version,
                                                   "next": expected_version + 1}).first_unread()
+            if reads:
+                connection.keep_read(claimed[0] if claimed is not None else None)
             if claimed is None:
                 raise self._conflict(connection, case_id, expected_version)
             case = CaseState(claimed[0], connection, claimed[1])
@@ -239,7 +269,7 @@ class OperationFrame:
                 if together is not None:
                     op.event_data.update(together(connection.core) or {})
                 if case._changes:
-                    _UPDATE_CASE.run(connection, {**case._changes, "case_id": case_id}, columns=case._changes)
+                    _UPDATE_CASE.write(connection, {**case._changes, "case_id": case_id}, columns=case._changes)
                 append_event(connection, case_id, expected_version + 1, op.event_type, actor, op.now,
                              op.event_stage, op.event_data, case.previous_event_hash or "")
             finally:

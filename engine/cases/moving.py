@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..requirements import StageState
 from .frame import (
+    READ_STAGE_STATE,
     _FORM,
     DOCUMENTS,
     EVENTS,
@@ -46,7 +47,7 @@ class MovingOperations(OperationFrame):
     def advance(self, case_id: int, actor: Actor, version: int, exit_id: str, *,
                 jobs_created: int | None = None, jobs_kept: int | None = None) -> Receipt:
         """Leave the stage through an exit; an exit to an outcome may record the jobs created or kept."""
-        with self._operation(case_id, actor, version) as op:
+        with self._operation(case_id, actor, version, reads=READ_STAGE_STATE) as op:
             self._manage(op)
             stage = op.stage
             exit_ = stage.exit(exit_id)

@@ -8,7 +8,8 @@ from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from .. import policy
-from ..driver import DriverStatement
+from ..library import _ACTIVE_REVISION
+from ..driver import DriverStatement, ReadAhead
 from ..assessment import answer_errors, clean_answers, evaluate
 from ..errors import (
     EngineError,
@@ -34,6 +35,7 @@ from .values import Actor, Member, Receipt
 from ..db import DriverTransaction
 
 _DESK = DriverStatement(select(Desk.__table__.c.id).where(Desk.__table__.c.id == bindparam("desk_id")))
+_READ_ACTIVE_REVISION = ReadAhead(_ACTIVE_REVISION)
 
 
 class OpeningOperations(OperationFrame):
@@ -47,6 +49,8 @@ class OpeningOperations(OperationFrame):
         the `assessments` already answered ({stage: {member: answers}}): a case taken over mid-way, a
         scenario that starts where it matters."""
         with DriverTransaction(self.engine) as connection:
+            if revision_id is None:  # read with the desk, in one round trip on PostgreSQL
+                connection.read_ahead([(_READ_ACTIVE_REVISION, {"pathway_id": pathway_id})])
             if _DESK.first(connection, {"desk_id": desk_id}) is None:
                 raise InvalidOperation("unknown_desk", desk=desk_id)
             refusal = policy.open_case_refusal(actor, desk_id)
@@ -70,8 +74,8 @@ class OpeningOperations(OperationFrame):
             case_id = insert_case(connection, revision, desk_id, members, mentors, supply_chains, title, actor,
                                   now, start)
             for stage_id, form_data in given.items():
-                _INSERT_FORM.run(connection, {"case_id": case_id, "stage_id": stage_id, "data": form_data,
-                                              "submitted_by": actor.id, "submitted_at": now})
+                _INSERT_FORM.write(connection, {"case_id": case_id, "stage_id": stage_id, "data": form_data,
+                                                "submitted_by": actor.id, "submitted_at": now})
             answered = self._given_assessments(connection.core, case_id, revision.pathway, members, assessments,
                                                actor, now) if assessments else []
             data = {"pathway": revision.pathway.id, "pathway_title": dict(revision.pathway.title),

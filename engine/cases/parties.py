@@ -192,9 +192,9 @@ class PartyOperations(OperationFrame):
                     raise InvalidOperation("member_required", requirement=requirement.label)
                 member_id = member if requirement.per_member else ""
                 evidence = self._store_evidence(op, requirement_id, requirement.label, member, filename, content)
-                _INSERT_TICK.run(op.connection, {"case_id": case_id, "stage_id": op.stage.id,
-                                                 "item_id": requirement_id, "member_id": member_id,
-                                                 "ticked_by": actor.id, "ticked_at": op.now})
+                _INSERT_TICK.write(op.connection, {"case_id": case_id, "stage_id": op.stage.id,
+                                                   "item_id": requirement_id, "member_id": member_id,
+                                                   "ticked_by": actor.id, "ticked_at": op.now})
                 op.record("item_ticked", item=requirement_id, label=dict(requirement.label), member=member_id or None,
                           recorded_by=actor.id, on_behalf_of=member, **evidence)
             return self._receipt(op)
@@ -245,7 +245,7 @@ def give_decision(op: _Op, rule: SignOffRule, signer: str, decision: str, commen
               "party_id": party_id, "recorded_by": recorded_by, "evidence_document_id": evidence_document_id}
     previous = next((s for s in given if s.signoff_id == rule.id and s.actor_id == signer), None)
     if previous is None:
-        _INSERT_SIGNOFF.run(op.connection, {
+        _INSERT_SIGNOFF.write(op.connection, {
             "case_id": op.case.id, "stage_id": op.stage.id, "stage_visit": op.case.stage_visit,
             "signoff_id": rule.id, "actor_id": signer, **values})
     else:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, update
 
 from ..errors import (
     DocumentRefused,
@@ -19,7 +18,11 @@ from ..pathway import ChecklistItem, DocumentRule, SignOffRule
 from .forms import form_errors
 from .parties import give_decision
 from .frame import (
+    READ_FORM,
+    READ_PARTIES,
+    READ_SIGNOFFS_OF_VISIT,
     Together,
+    _DELETE_SIGNOFF,
     _DELETE_TICK,
     _FORM,
     _INSERT_FORM,
@@ -28,9 +31,9 @@ from .frame import (
     _UPDATE_FORM,
     DOCUMENTS,
     MANAGER_ROLES,
-    SIGNOFFS,
     OperationFrame,
     _Op,
+    member_reads,
     raise_signoff_refusal,
     signoffs_of_visit,
 )
@@ -60,29 +63,26 @@ class RequirementOperations(OperationFrame):
 
     def tick(self, case_id: int, actor: Actor, version: int, item_id: str, member: str | None = None, *,
              together: Together | None = None) -> Receipt:
-        with self._operation(case_id, actor, version, together=together) as op:
+        with self._operation(case_id, actor, version, together=together, reads=member_reads(actor)) as op:
             item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
             role = self._acting_role(actor, op.case, item.roles)
             member_id = self._member_for(op, role, item.per_member, member, item.label)
-            try:
-                # The unique constraint answers "already ticked?" without a read first.
-                _INSERT_TICK.run(op.connection, {"case_id": case_id, "stage_id": op.stage.id, "item_id": item_id,
-                                                     "member_id": member_id, "ticked_by": actor.id,
-                                                     "ticked_at": op.now})
-            except IntegrityError:
-                raise InvalidOperation("already_ticked", item=item.label) from None
+            # The unique constraint answers "already ticked?" without a read first (whenever the row is sent).
+            _INSERT_TICK.write(op.connection, {"case_id": case_id, "stage_id": op.stage.id, "item_id": item_id,
+                                               "member_id": member_id, "ticked_by": actor.id, "ticked_at": op.now},
+                               refused=InvalidOperation("already_ticked", item=item.label))
             op.record("item_ticked", item=item_id, label=dict(item.label), member=member_id or None)
             return self._receipt(op)
 
     def untick(self, case_id: int, actor: Actor, version: int, item_id: str, member: str | None = None) -> Receipt:
-        with self._operation(case_id, actor, version) as op:
+        with self._operation(case_id, actor, version, reads=member_reads(actor)) as op:
             item: ChecklistItem = self._requirement(op, item_id, ChecklistItem, "checklist item")
             role = self._acting_role(actor, op.case, item.roles)
             member_id = self._member_for(op, role, item.per_member, member, item.label)
             tick = _TICK.first(op.connection, _tick_key(case_id, op.stage.id, item_id, member_id))
             if tick is None:
                 raise InvalidOperation("not_ticked", item=item.label)
-            _DELETE_TICK.run(op.connection, {"tick_id": tick.id})
+            _DELETE_TICK.write(op.connection, {"tick_id": tick.id})
             op.record("item_unticked", item=item_id, label=dict(item.label), member=member_id or None)
             return self._receipt(op)
 
@@ -133,7 +133,8 @@ class RequirementOperations(OperationFrame):
             return self._receipt(op)
 
     def submit_form(self, case_id: int, actor: Actor, version: int, data: dict[str, Any]) -> Receipt:
-        with self._operation(case_id, actor, version) as op:
+        reads = (READ_FORM, READ_SIGNOFFS_OF_VISIT, *member_reads(actor))
+        with self._operation(case_id, actor, version, reads=reads) as op:
             form = op.stage.form
             if form is None:
                 raise InvalidOperation("stage_has_no_form", stage=op.stage.id)
@@ -144,20 +145,21 @@ class RequirementOperations(OperationFrame):
                 raise FormInvalid(errors)
             row = _FORM.first(op.connection, {"case_id": case_id, "stage_id": op.stage.id})
             previous = dict(row.data) if row else None
+            changed = sorted(k for k in set(clean) | set(previous or {}) if (previous or {}).get(k) != clean.get(k))
+            lapsed = _lapse_signoffs(op) if changed else []  # (read before anything is written)
             values = {"data": clean, "submitted_by": actor.id, "submitted_at": op.now}
             if row is None:
-                _INSERT_FORM.run(op.connection, {"case_id": case_id, "stage_id": op.stage.id, **values})
+                _INSERT_FORM.write(op.connection, {"case_id": case_id, "stage_id": op.stage.id, **values})
             else:
-                _UPDATE_FORM.run(op.connection, {"form_id": row.id, **values})
-            changed = sorted(k for k in set(clean) | set(previous or {}) if (previous or {}).get(k) != clean.get(k))
-            lapsed = _lapse_signoffs(op) if changed else []
+                _UPDATE_FORM.write(op.connection, {"form_id": row.id, **values})
             op.record("form_submitted", label=dict(form.label or op.stage.title), data=clean, changed=changed,
                       **_lapsed_data(lapsed))
             return self._receipt(op)
 
     def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "",
                  decision: str = "approve") -> Receipt:
-        with self._operation(case_id, actor, version) as op:
+        reads = (*member_reads(actor), READ_PARTIES, READ_SIGNOFFS_OF_VISIT)
+        with self._operation(case_id, actor, version, reads=reads) as op:
             rule = op.stage.requirement(signoff_id)
             if not isinstance(rule, SignOffRule):
                 raise InvalidOperation("unknown_requirement", stage=op.stage.id, kind="sign-off",
@@ -207,7 +209,8 @@ def _lapse_signoffs(op: _Op) -> list[dict[str, Any]]:
     given = [s for s in signoffs_of_visit(op) if s.signoff_id in rules]
     if not given:
         return []
-    op.connection.execute(delete(SIGNOFFS).where(SIGNOFFS.c.id.in_([s.id for s in given])))
+    for signoff in given:
+        _DELETE_SIGNOFF.write(op.connection, {"signoff_id": signoff.id})
     return [{"signoff": s.signoff_id, "label": dict(rules[s.signoff_id].label), "actor": s.actor_id,
              "signed_at": s.signed_at.isoformat(), "decision": s.decision} for s in given]
 
