@@ -353,17 +353,20 @@ class DriverTransaction:
         prepared = getattr(driver, "opera_statements", None)
         parts = ["BEGIN"] if begins else []
         if prepared is None:  # not a connection that keeps them: the statements' own text
-            parts += [mogrify(plan.sql, parameters) for plan, parameters in statements]
+            runs = [mogrify(plan.sql, parameters) for plan, parameters in statements]
         else:
-            runs = []
+            names, values = [], []
             for plan, parameters in statements:
                 name = prepared.get(plan.ident)
                 if name is None:
                     name = prepared[plan.ident] = f"opera_{next(_GENERATIONS)}_{plan.ident}"
                     parts.append(f"PREPARE {name} AS {plan.prepare()}")
-                runs.append(mogrify(f"EXECUTE {name}{plan.placeholders}", [parameters[a] for a in plan.arguments]))
-            parts += runs
-        skip = len(parts) - len(statements)
+                names.append(f"EXECUTE {name}{plan.placeholders}")
+                values += [parameters[a] for a in plan.arguments]
+            # The values of every statement quoted in one go.
+            runs = [mogrify(";\n".join(names), values) if values else ";\n".join(names)] if names else []
+        skip = len(parts)  # BEGIN and the PREPAREs answer before the statements
+        parts += runs
         if commit:
             parts.append("COMMIT")
         return ";\n".join(parts), skip
