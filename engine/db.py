@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .driver import Rows, execute_plan, refusing
+from .driver import Rows, execute_plan, run_write
 
 # One migration history for every package's tables (engine, web UI, databank): migrations/ at the top.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -271,8 +271,7 @@ class DriverTransaction:
         self._kept.clear()
         self._read.clear()
         if not self._batches or self._core is not None:
-            with refusing(refused):
-                execute_plan(self.connection.dbapi_connection, self.dialect, plan, parameters).close()
+            run_write(self.connection.dbapi_connection, self.dialect, plan, parameters, refused)
             return
         self._held.append((plan, parameters, refused))
 

@@ -15,8 +15,7 @@ import itertools
 import re
 import threading
 from collections import namedtuple
-from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -169,8 +168,7 @@ class DriverStatement:
         if hold is not None:
             hold(plan, parameters, refused)
             return
-        with refusing(refused):
-            execute_plan(connection.connection.dbapi_connection, connection.dialect, plan, parameters).close()
+        run_write(connection.connection.dbapi_connection, connection.dialect, plan, parameters, refused)
 
     def first(self, connection: Connection, values: dict[str, Any]) -> Any:
         return self.execute(connection, values).first()
@@ -179,11 +177,10 @@ class DriverStatement:
         return self.execute(connection, values).all()
 
 
-@contextmanager
-def refusing(refused: Exception | None) -> Iterator[None]:
-    """Raise `refused` instead of a constraint's `IntegrityError` (when given)."""
+def run_write(driver: Any, dialect: Any, plan: _Plan, parameters: Any, refused: Exception | None) -> None:
+    """Run a write now; `refused` instead of a constraint's `IntegrityError` (when given)."""
     try:
-        yield
+        execute_plan(driver, dialect, plan, parameters).close()
     except IntegrityError:
         if refused is None:
             raise

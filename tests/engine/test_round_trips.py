@@ -1,0 +1,139 @@
+"""An operation's transaction on PostgreSQL: its statements go in two round trips (the claim with the reads
+it announced; its writes with the COMMIT), each prepared once on a connection and then run by name. What it
+does is the same on both databases: the same refusals, nothing written by a refused operation, values stored
+exactly as given."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from engine import Actor, InvalidOperation
+from engine.check import check
+from engine.models import Case, ChecklistTick, Event
+from tests.conftest import database_kind
+from tests.engine.test_cases import OPERATOR, WORKERS, events_of, open_group
+
+postgresql_only = pytest.mark.skipif(database_kind() != "postgresql", reason="PostgreSQL's round trips")
+W1 = Actor.of("w1", ["worker"])
+# Values that only survive if every one is quoted as psycopg quotes it.
+AWKWARD = "l'ouvrier; DROP TABLE events; -- 50 % %(x)s %s $1 \\ \" ' \u00e8\u4e2d \U0001f600"
+
+
+def test_a_tick_the_unique_constraint_refuses_writes_nothing_and_the_case_goes_on(service, sessions):
+    case_id, v = open_group(service)
+    v = service.tick(case_id, W1, v, "consent").version
+    before = events_of(sessions, case_id)
+    with pytest.raises(InvalidOperation) as refused:
+        service.tick(case_id, W1, v, "consent")  # the row goes with the COMMIT on PostgreSQL: refused there
+    assert refused.value.code == "already_ticked"
+    with sessions() as session:
+        assert session.get(Case, case_id).version == v
+        assert session.scalar(select(func.count()).select_from(ChecklistTick).where(
+            ChecklistTick.case_id == case_id)) == 1
+    assert events_of(sessions, case_id) == before
+    # The same version is still the case's: the next operation takes it (the connection is usable again).
+    assert service.tick(case_id, Actor.of("w2", ["worker"]), v, "consent").version == v + 1
+
+
+def test_free_text_is_stored_and_chained_exactly_as_given(service, sessions, db_engine, files):
+    case_id, v = open_group(service)
+    v = service.hold(case_id, OPERATOR, v, AWKWARD).version
+    v = service.resume(case_id, OPERATOR, v, AWKWARD + "\n" + AWKWARD[::-1]).version
+    with sessions() as session:
+        reasons = [e.data["reason"] for e in session.scalars(
+            select(Event).where(Event.case_id == case_id, Event.seq > 1).order_by(Event.seq))]
+        assert session.get(Case, case_id).version == v
+    assert reasons == [AWKWARD, AWKWARD + "\n" + AWKWARD[::-1]]
+    report = check(db_engine, files)
+    assert report.ok, report.format()
+
+
+# --- PostgreSQL: round trips and prepared statements ---------------------------------------------------
+
+class _Trips:
+    """Counts the round trips of the engine's connections (statements, BEGIN and COMMIT sent by psycopg)."""
+
+    def __init__(self, monkeypatch):  # noqa: ANN001
+        import psycopg
+        from psycopg import pq
+
+        self.count = 0
+        trips = self
+        plain_execute = psycopg.Cursor.execute
+
+        def execute(cursor, query, params=None, **kwargs):  # noqa: ANN001, ANN202
+            connection = cursor.connection
+            if not connection.autocommit and connection.info.transaction_status == pq.TransactionStatus.IDLE:
+                trips.count += 1  # psycopg's own BEGIN
+            trips.count += 1
+            return plain_execute(cursor, query, params, **kwargs)
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+        for name in ("commit", "rollback"):
+            plain = getattr(psycopg.Connection, name)
+
+            def end(connection, _plain=plain):  # noqa: ANN001, ANN202
+                if connection.info.transaction_status != pq.TransactionStatus.IDLE:
+                    trips.count += 1
+                return _plain(connection)
+
+            monkeypatch.setattr(psycopg.Connection, name, end)
+
+    def of(self, operation):  # noqa: ANN001, ANN201
+        self.count = 0
+        result = operation()
+        return result, self.count
+
+
+@postgresql_only
+def test_an_operation_is_two_round_trips(service, monkeypatch):
+    case_id, v = open_group(service)
+    trips = _Trips(monkeypatch)
+    for worker in WORKERS:
+        receipt, count = trips.of(lambda: service.tick(case_id, Actor.of(worker.person_id, ["worker"]), v, "consent"))
+        v = receipt.version
+        assert count == 2
+    receipt, count = trips.of(lambda: service.submit_form(case_id, OPERATOR, v, {"sector": "nautical", "years": 1}))
+    assert count == 2
+    receipt, count = trips.of(lambda: service.advance(case_id, OPERATOR, receipt.version, "continue"))
+    assert count == 3  # and the members' rows, read when asked: this stage has an item each worker ticks
+    receipt, count = trips.of(lambda: service.hold(case_id, OPERATOR, receipt.version, "waiting"))
+    assert count == 2
+    with pytest.raises(InvalidOperation):  # refused before anything is written: the claim, then ROLLBACK
+        trips.of(lambda: service.hold(case_id, OPERATOR, receipt.version, "again"))
+
+
+def _pooled_driver(db_engine):  # noqa: ANN001, ANN202
+    raw = db_engine.raw_connection()
+    return raw, raw.dbapi_connection
+
+
+@postgresql_only
+def test_statements_deallocated_by_other_code_are_prepared_again(service, db_engine, sessions):
+    case_id, v = open_group(service)
+    v = service.hold(case_id, OPERATOR, v, "first").version
+    raw, driver = _pooled_driver(db_engine)  # the engine's only pooled connection here
+    prepared = driver.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'opera%'").fetchone()[0]
+    driver.execute("DEALLOCATE ALL")  # behind psycopg's back (another tool, a pooler's reset)
+    driver.commit()
+    raw.close()
+    assert prepared > 0
+    v = service.resume(case_id, OPERATOR, v, "again").version  # its first round trip fails, is sent again
+    assert events_of(sessions, case_id)[-2:] == ["put_on_hold", "resumed"]
+    assert service.hold(case_id, OPERATOR, v, "third").version == v + 1
+
+
+@postgresql_only
+def test_statements_psycopg_deallocates_after_a_rollback_are_prepared_again(service, db_engine, sessions):
+    case_id, v = open_group(service)
+    v = service.hold(case_id, OPERATOR, v, "first").version
+    with db_engine.connect() as connection:  # psycopg prepares a statement it runs often, then rolls back
+        for _ in range(8):
+            connection.execute(text("SELECT count(*) FROM cases WHERE id = :id"), {"id": case_id}).scalar()
+        connection.rollback()  # psycopg: ROLLBACK, then DEALLOCATE ALL (its own, and the engine's)
+        left = connection.execute(text(
+            "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'opera%'")).scalar()
+    assert left == 0
+    v = service.resume(case_id, OPERATOR, v, "again").version
+    assert events_of(sessions, case_id)[-1] == "resumed"
+    assert service.hold(case_id, OPERATOR, v, "third").version == v + 1
