@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import select
 import sqlite3
 import time
@@ -196,9 +197,10 @@ class DriverTransaction:
     Connection, handed on to `core`. Leaving the block commits; an exception rolls back. On SQLite the
     transaction begins with BEGIN IMMEDIATE, as `writing` transactions do.
 
-    On PostgreSQL each round trip to the server costs more than the work of the statement it carries, so
-    the transaction sends as few as it can, several statements in one (psycopg's client-side binding, the
-    values quoted by psycopg's own adapters): BEGIN goes with the first statement; writes whose outcome
+    On PostgreSQL every round trip wakes the server's process and the client's in turn, and an operation's
+    statements are small: the transaction sends them in as few round trips as it can, several statements
+    in one (each prepared once on the connection, then run by name with its values quoted by psycopg's
+    own adapters, see `_sql`): BEGIN goes with the first statement; writes whose outcome
     the operation does not read (`DriverStatement.write`) are held back and go with the next statement, or
     with the COMMIT; the reads an operation announced (`read_ahead`) go with the statement after them,
     their rows kept until the operation runs them (or until it writes anything: a read after a write is
@@ -230,7 +232,6 @@ class DriverTransaction:
                 from psycopg import ClientCursor
 
                 driver.autocommit = True
-
                 self._cursor = ClientCursor(driver)
         except BaseException:
             self._restore()
@@ -296,19 +297,19 @@ class DriverTransaction:
         if key is not None:
             self._kept[(plan.sql, key)] = rows
 
-    def _send(self, statements: list[tuple[Any, Any, Exception | None]], *, commit: bool = False) -> list[Any]:
+    def _send(self, statements: list[tuple[Any, Any, Exception | None]], *, commit: bool = False,
+              again: bool = False) -> list[Any]:
         """One round trip: BEGIN (the first time), the held writes, `statements`, the reads announced, and
         COMMIT if asked; the rows of `statements`."""
         held, self._held = self._held, []
         ahead, self._ahead = self._ahead, []
         sent = held + statements
         reads = [(read, values, *read.sent.plan(self, values)) for read, values in ahead]
-        if not sent and not reads and (self._begun or commit):
-            if commit and self._begun:
-                self._cursor.execute("COMMIT")
-            return []
+        if not sent and not reads and self._begun != commit:
+            return []  # nothing to send: begun and nothing more is asked, or a COMMIT of nothing begun
         begins, self._begun = not self._begun, True
         driver = self.connection.dbapi_connection
+        sql = ""
         try:
             sql, skip = self._sql(driver, begins, [(plan, parameters) for plan, parameters, _refused in sent]
                                   + [(plan, parameters) for _read, _values, plan, parameters in reads], commit)
@@ -319,10 +320,10 @@ class DriverTransaction:
                 # them all again. When nothing else was sent in this transaction, send it again at once.
                 if getattr(driver, "opera_statements", None) is not None:
                     driver.opera_statements = {}
-                if begins and failure.sqlstate == "26000":  # type: ignore[attr-defined]
+                if begins and failure.sqlstate == "26000" and not again:  # type: ignore[attr-defined]
                     driver.rollback()
                     self._begun, self._held, self._ahead = False, held, ahead
-                    return self._send(statements, commit=commit)
+                    return self._send(statements, commit=commit, again=True)
             refused = _refusal(failure, sent)
             if refused is not None:
                 raise refused from None
@@ -358,7 +359,7 @@ class DriverTransaction:
             for plan, parameters in statements:
                 name = prepared.get(plan.ident)
                 if name is None:
-                    name = prepared[plan.ident] = f"opera_{next(_GENERATIONS)}_{plan.ident}"
+                    name = prepared[plan.ident] = f"opera_{_process_token()}_{next(_GENERATIONS)}_{plan.ident}"
                     parts.append(f"PREPARE {name} AS {plan.prepare()}")
                 names.append(f"EXECUTE {name}{plan.placeholders}")
                 values += [parameters[a] for a in plan.arguments]
@@ -415,6 +416,17 @@ class DriverTransaction:
 
 
 _GENERATIONS = itertools.count(1)  # in prepared statements' names: a name is never prepared twice
+_TOKEN: tuple[int, str] = (0, "")
+
+
+def _process_token() -> str:
+    """A random token of this process, in the names of the statements it prepares: no other process (a
+    worker forked from the same parent, another server) names a statement alike, should a pooler between
+    them and PostgreSQL hand one's session to another."""
+    global _TOKEN
+    if _TOKEN[0] != os.getpid():
+        _TOKEN = (os.getpid(), secrets.token_hex(6))
+    return _TOKEN[1]
 
 
 def _values(parameters: Any) -> tuple[Any, ...] | None:

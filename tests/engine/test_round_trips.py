@@ -5,14 +5,17 @@ exactly as given."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from engine import Actor, InvalidOperation
 from engine.check import check
-from engine.models import Case, ChecklistTick, Event
+from engine.db import DriverTransaction
+from engine.driver import DriverStatement, ReadAhead
+from engine.models import Case, ChecklistTick, Desk, Event, utcnow
 from tests.conftest import database_kind
 from tests.engine.test_cases import OPERATOR, WORKERS, events_of, open_group
 
+DESKS = Desk.__table__
 postgresql_only = pytest.mark.skipif(database_kind() != "postgresql", reason="PostgreSQL's round trips")
 W1 = Actor.of("w1", ["worker"])
 # Values that only survive if every one is quoted as psycopg quotes it.
@@ -137,3 +140,37 @@ def test_statements_psycopg_deallocates_after_a_rollback_are_prepared_again(serv
     v = service.resume(case_id, OPERATOR, v, "again").version
     assert events_of(sessions, case_id)[-1] == "resumed"
     assert service.hold(case_id, OPERATOR, v, "third").version == v + 1
+
+
+# --- the transaction itself ----------------------------------------------------------------------------
+
+_DESK_ROW = DriverStatement(insert(DESKS))
+_DESK_IDS = DriverStatement(select(DESKS.c.id).order_by(DESKS.c.id))
+
+
+def _desk(desk_id: str) -> dict:
+    return {"id": desk_id, "name": desk_id, "country": "IT", "region": "", "contact_email": "", "created_at": utcnow()}
+
+
+def test_a_read_after_a_held_write_sees_it_and_a_read_made_ahead_is_not_served_after_a_write(db_engine):
+    with DriverTransaction(db_engine) as transaction:
+        transaction.read_ahead([(ReadAhead(_DESK_IDS), {})])
+        _DESK_ROW.write(transaction, _desk("a"))  # held (PostgreSQL): goes with the next statement
+        assert [r.id for r in _DESK_IDS.all(transaction, {})] == ["a"]
+        transaction.read_ahead([(ReadAhead(_DESK_IDS), {})])
+        assert [r.id for r in _DESK_IDS.all(transaction, {})] == ["a"]  # read ahead with the first, kept
+        _DESK_ROW.write(transaction, _desk("b"))
+        assert [r.id for r in _DESK_IDS.all(transaction, {})] == ["a", "b"]  # not the rows kept: read again
+    with db_engine.connect() as connection:
+        assert connection.execute(select(DESKS.c.id).order_by(DESKS.c.id)).scalars().all() == ["a", "b"]
+
+
+def test_a_held_write_the_database_refuses_raises_what_the_operation_said_and_leaves_nothing(db_engine):
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.write(transaction, _desk("a"))
+    with pytest.raises(LookupError, match="taken"), DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.write(transaction, _desk("b"))
+        _DESK_ROW.write(transaction, _desk("a"), refused=LookupError("taken"))  # refused now, or at COMMIT
+    with DriverTransaction(db_engine) as transaction:  # the connection is usable again, nothing was kept
+        assert [r.id for r in _DESK_IDS.all(transaction, {})] == ["a"]
+    assert db_engine.pool.checkedout() == 0
