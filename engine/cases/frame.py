@@ -369,6 +369,6 @@ def raise_signoff_refusal(op: _Op, rule: Any, person_id: str, given: list[Any] |
     refusals = policy.signoff_refusals(rule, person_id, signoffs_of_visit(op) if given is None else given,
                                        case_opener=op.case.opened_by,
                                        form_submitter=form.submitted_by if form is not None else None,
-                                       stage=op.stage, parties=op.case.parties)
+                                       stage=op.stage, parties=lambda: op.case.parties)
     if refusals:
         raise refusals[0]
