@@ -487,48 +487,39 @@ BEGIN
     RETURN (SELECT databank_words(t.search_text) FROM databank_resource_texts AS t WHERE t.resource_id = resource);
 END
 $$"""
-# Per statement: a row for each new text, a new version for each text whose words changed.
-PROFILE_SEARCH_FUNCTION = """
-CREATE OR REPLACE FUNCTION databank_profile_search_sync() RETURNS trigger LANGUAGE plpgsql
+
+
+def _search_rows_sql(kind: str, changed: str) -> tuple[str, str]:
+    """The function and triggers keeping `databank_<kind>_search` in step with `databank_<kind>_texts`, per
+    statement: a row for each new text, a new version for each text whose words changed (`changed`: the
+    condition on n(ew) and o(ld) rows)."""
+    function = f"""
+CREATE OR REPLACE FUNCTION databank_{kind}_search_sync() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO databank_profile_search (profile_id, version) SELECT profile_id, 1 FROM new_rows;
+        INSERT INTO databank_{kind}_search ({kind}_id, version) SELECT {kind}_id, 1 FROM new_rows;
     ELSE
-        UPDATE databank_profile_search AS s SET version = s.version + 1
-        FROM new_rows AS n JOIN old_rows AS o ON o.profile_id = n.profile_id
-        WHERE s.profile_id = n.profile_id
-          AND (n.search_text IS DISTINCT FROM o.search_text OR n.personal_text IS DISTINCT FROM o.personal_text);
+        UPDATE databank_{kind}_search AS s SET version = s.version + 1
+        FROM new_rows AS n JOIN old_rows AS o ON o.{kind}_id = n.{kind}_id
+        WHERE s.{kind}_id = n.{kind}_id{changed};
     END IF;
     RETURN NULL;
 END
 $$"""
-PROFILE_SEARCH_TRIGGERS = """
-CREATE TRIGGER databank_profile_search_insert AFTER INSERT ON databank_profile_texts
-REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_sync();
-CREATE TRIGGER databank_profile_search_update AFTER UPDATE ON databank_profile_texts
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_sync()
+    triggers = f"""
+CREATE TRIGGER databank_{kind}_search_insert AFTER INSERT ON databank_{kind}_texts
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_{kind}_search_sync();
+CREATE TRIGGER databank_{kind}_search_update AFTER UPDATE ON databank_{kind}_texts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_{kind}_search_sync()
 """
-RESOURCE_SEARCH_FUNCTION = """
-CREATE OR REPLACE FUNCTION databank_resource_search_sync() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO databank_resource_search (resource_id, version) SELECT resource_id, 1 FROM new_rows;
-    ELSE
-        UPDATE databank_resource_search AS s SET version = s.version + 1
-        FROM new_rows AS n JOIN old_rows AS o ON o.resource_id = n.resource_id
-        WHERE s.resource_id = n.resource_id AND n.search_text IS DISTINCT FROM o.search_text;
-    END IF;
-    RETURN NULL;
-END
-$$"""
-RESOURCE_SEARCH_TRIGGERS = """
-CREATE TRIGGER databank_resource_search_insert AFTER INSERT ON databank_resource_texts
-REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_resource_search_sync();
-CREATE TRIGGER databank_resource_search_update AFTER UPDATE ON databank_resource_texts
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_resource_search_sync()
-"""
+    return function, triggers
+
+
+PROFILE_SEARCH_FUNCTION, PROFILE_SEARCH_TRIGGERS = _search_rows_sql("profile", """
+          AND (n.search_text IS DISTINCT FROM o.search_text OR n.personal_text IS DISTINCT FROM o.personal_text)""")
+RESOURCE_SEARCH_FUNCTION, RESOURCE_SEARCH_TRIGGERS = _search_rows_sql(
+    "resource", " AND n.search_text IS DISTINCT FROM o.search_text")
 
 
 def profile_public_document():  # noqa: ANN201
