@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import InvalidOperation
@@ -23,6 +24,7 @@ class RevisionLibrary(ABC, Generic[Built]):
         self.session_factory = session_factory
         self.directory = Path(directory) if directory else None
         self._cache: dict[int, Built] = {}
+        self._hashes: dict[int, str] = {}  # revision id -> the content hash stored with it
         self._lock = threading.Lock()
         self.last_report: list[Any] = []  # the last check of the directory's files
 
@@ -33,6 +35,17 @@ class RevisionLibrary(ABC, Generic[Built]):
     def _document(self, session: Session, revision_id: int) -> dict[str, Any] | None:
         row = session.get(self.revision_model, revision_id)
         return row.document if row else None
+
+    def content_hash(self, revision_id: int, session: Session) -> str:
+        """The content hash stored with a revision ("" for no such revision), read once."""
+        found = self._hashes.get(revision_id)
+        if found is None:
+            found = session.scalar(select(self.revision_model.content_hash)
+                                   .where(self.revision_model.id == revision_id))
+            if found is None:
+                return ""
+            self._hashes[revision_id] = found
+        return found
 
     def is_cached(self, revision_id: int) -> bool:
         return revision_id in self._cache

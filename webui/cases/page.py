@@ -2,7 +2,6 @@
 stands, the current stage's requirements with "what is missing", the exits, the timeline."""
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +13,7 @@ from engine import Actor, CaseService, policy
 from engine.errors import Unmet
 from engine.i18n import localize
 from engine.library import LoadedRevision
-from engine.models import AssessmentResponse, Case, CaseDocument, CaseParty, Desk, Event, PathwayRevision, utcnow
+from engine.models import AssessmentResponse, Case, CaseDocument, CaseParty, Desk, Event, utcnow
 from engine.pathway import DocumentRule, Exit, Form, Pathway, Stage
 from engine.queries import describe_event
 from engine.requirements import RequirementState, StageState
@@ -214,8 +213,8 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
     # The ranking adds up the submitted answers' points: none without any.
     recommendation = service.recommendation(case.id) if case.status == "active" and submitted else []
     return CaseView(
-        case=case, desk=state.desk, revision=revision, revision_hash=revision_hash(session, service.library,
-                                                                                  case.revision_id),
+        case=case, desk=state.desk, revision=revision,
+        revision_hash=service.library.content_hash(case.revision_id, session),
         state=state, steps=steps, requirements=requirements, exits=exits, timeline=timeline, names=names,
         hold_reason=describe_event(held_by, lang, name_of) if held_by is not None else "",
         manager=policy.is_manager(actor, case), mentor=policy.is_assigned_mentor(actor, case),
@@ -229,21 +228,6 @@ def build(session: Session, service: CaseService, case: Case, actor: Actor, lang
 
 
 # The content hash of each pathway revision read so far, per library (per application): a revision never changes.
-_REVISION_HASHES: "weakref.WeakKeyDictionary[Any, dict[int, str]]" = weakref.WeakKeyDictionary()
-
-
-def revision_hash(session: Session, library: Any, revision_id: int) -> str:
-    """The hash of the pathway text a revision was recorded from ("" for no such revision)."""
-    known = _REVISION_HASHES.setdefault(library, {})
-    found = known.get(revision_id)
-    if found is None:
-        found = session.scalar(select(PathwayRevision.content_hash).where(PathwayRevision.id == revision_id))
-        if found is None:
-            return ""
-        known[revision_id] = found
-    return found
-
-
 def _exit_target(service: CaseService, pathway: Pathway, exit_: Exit, lang: str) -> str:
     if exit_.to:
         stage = pathway.stage(exit_.to)
