@@ -92,8 +92,12 @@ def _psycopg_connection() -> type:
             _PSYCOPG_CONNECTION = psycopg.Connection
             return _PSYCOPG_CONNECTION
 
+        global _TEXT
+        _TEXT = psycopg.adapt.PyFormat.TEXT
+
         class Connection(psycopg.Connection):
             opera_statements: dict[int, str] | None = None  # prepared by DriverTransaction: plan -> name
+            opera_adapt: Any = None  # its adapters (see `_transformer`)
 
             def _deallocate(self, name: bytes | None) -> Any:
                 if name is None:
@@ -199,8 +203,8 @@ class DriverTransaction:
 
     On PostgreSQL every round trip wakes the server's process and the client's in turn, and an operation's
     statements are small: the transaction sends them in as few round trips as it can, several statements
-    in one (each prepared once on the connection, then run by name with its values quoted by psycopg's
-    own adapters, see `_sql`): BEGIN goes with the first statement; writes whose outcome
+    in one (libpq's pipeline mode: each prepared once on the connection, then run by name with its values
+    sent apart, see `_exchange`): BEGIN goes with the first statement; writes whose outcome
     the operation does not read (`DriverStatement.write`) are held back and go with the next statement, or
     with the COMMIT; the reads an operation announced (`read_ahead`) go with the statement after them,
     their rows kept until the operation runs them (or until it writes anything: a read after a write is
@@ -228,11 +232,11 @@ class DriverTransaction:
             if self.dialect.name == "sqlite":
                 _begin_sqlite(driver, writes=True)
             elif self._batches:
-                # psycopg would send BEGIN in a round trip of its own: BEGIN goes with the first statement.
-                from psycopg import ClientCursor
-
-                driver.autocommit = True
-                self._cursor = ClientCursor(driver)
+                if getattr(driver, "opera_statements", None) is None or not _pipelines():
+                    self._batches = False  # not a connection of `make_engine`: a statement a round trip
+                else:
+                    # psycopg would send BEGIN in a round trip of its own: it goes with the first statement.
+                    driver.autocommit = True
         except BaseException:
             self._restore()
             self.connection.close()
@@ -309,17 +313,15 @@ class DriverTransaction:
             return []  # nothing to send: begun and nothing more is asked, or a COMMIT of nothing begun
         begins, self._begun = not self._begun, True
         driver = self.connection.dbapi_connection
-        sql = ""
+        runs = ([(plan, parameters) for plan, parameters, _refused in sent]
+                + [(plan, parameters) for _read, _values, plan, parameters in reads])
         try:
-            sql, skip = self._sql(driver, begins, [(plan, parameters) for plan, parameters, _refused in sent]
-                                  + [(plan, parameters) for _read, _values, plan, parameters in reads], commit)
-            self._cursor.execute(sql)
+            answers = _exchange(driver, begins, runs, commit)
         except self.dialect.loaded_dbapi.Error as failure:
             if (getattr(failure, "sqlstate", None) or "")[:2] in ("26", "42"):
                 # A prepared statement missing (deallocated by another than psycopg) or refused: prepare
                 # them all again. When nothing else was sent in this transaction, send it again at once.
-                if getattr(driver, "opera_statements", None) is not None:
-                    driver.opera_statements = {}
+                driver.opera_statements = {}
                 if begins and failure.sqlstate == "26000" and not again:  # type: ignore[attr-defined]
                     driver.rollback()
                     self._begun, self._held, self._ahead = False, held, ahead
@@ -327,49 +329,15 @@ class DriverTransaction:
             refused = _refusal(failure, sent)
             if refused is not None:
                 raise refused from None
-            raise DBAPIError.instance(sql, None, failure, self.dialect.loaded_dbapi.Error,
-                                      dialect=self.dialect) from failure
-        cursor = self._cursor
-        for _ in range(skip):
-            cursor.nextset()
-        results = []
-        for plan, _parameters, _refused in sent:
-            results.append(Rows(plan, cursor.fetchall() if cursor.pgresult.nfields else (), cursor.rowcount))
-            cursor.nextset()
-        for read, values, _plan, _parameters in reads:
-            rows = cursor.fetchall()
-            cursor.nextset()
+            raise DBAPIError.instance(";\n".join(plan.sql for plan, _parameters in runs) or "COMMIT", None, failure,
+                                      self.dialect.loaded_dbapi.Error, dialect=self.dialect) from failure
+        results = [Rows(plan, rows, count) for (plan, _parameters, _refused), (rows, count) in zip(sent, answers)]
+        for (read, values, _plan, _parameters), (rows, _count) in zip(reads, answers[len(sent):]):
             if read.columns:
                 self._read.append((read, values, rows))
             else:
                 self._keep(read, values, rows)
         return results[len(held):]
-
-    def _sql(self, driver: Any, begins: bool, statements: list[tuple[Any, Any]], commit: bool) -> tuple[str, int]:
-        """The text of one round trip, and the number of results before the statements' own. Each
-        statement is prepared once on the connection (PREPARE, sent first) and then run by name (EXECUTE
-        with its values, quoted by psycopg): the server parses and plans it once, not on every operation."""
-        mogrify = self._cursor.mogrify
-        prepared = getattr(driver, "opera_statements", None)
-        parts = ["BEGIN"] if begins else []
-        if prepared is None:  # not a connection that keeps them: the statements' own text
-            runs = [mogrify(plan.sql, parameters) for plan, parameters in statements]
-        else:
-            names, values = [], []
-            for plan, parameters in statements:
-                name = prepared.get(plan.ident)
-                if name is None:
-                    name = prepared[plan.ident] = f"opera_{_process_token()}_{next(_GENERATIONS)}_{plan.ident}"
-                    parts.append(f"PREPARE {name} AS {plan.prepare()}")
-                names.append(f"EXECUTE {name}{plan.placeholders}")
-                values += [parameters[a] for a in plan.arguments]
-            # The values of every statement quoted in one go.
-            runs = [mogrify(";\n".join(names), values) if values else ";\n".join(names)] if names else []
-        skip = len(parts)  # BEGIN and the PREPAREs answer before the statements
-        parts += runs
-        if commit:
-            parts.append("COMMIT")
-        return ";\n".join(parts), skip
 
     def __exit__(self, kind: type | None, error: BaseException | None, _trace: Any) -> None:
         driver = self.connection.dbapi_connection
@@ -416,6 +384,93 @@ class DriverTransaction:
 
 
 _GENERATIONS = itertools.count(1)  # in prepared statements' names: a name is never prepared twice
+
+
+def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bool) -> list[tuple[list[Any], int]]:
+    """One round trip on a psycopg connection in libpq's pipeline mode: BEGIN (if `begins`), each statement
+    of `runs` run by name with its values (prepared first if the connection has not prepared it yet), COMMIT
+    (if `commit`), all sent at once; then the rows and row count of each statement. The values go apart from
+    the statement, as text (psycopg's own adapters write them): the server neither parses nor plans the
+    statement again. The first statement that fails stops the others; its error is raised (psycopg's)."""
+    from psycopg import errors, pq
+    from psycopg.generators import fetch_many, send
+
+    pgconn = driver.pgconn
+    prepared = driver.opera_statements
+    adapt = _transformer(driver)
+    encoding = driver.info.encoding
+    new: list[tuple[int, str]] = []  # statements prepared in this round trip (plan ident, name)
+    pgconn.enter_pipeline_mode()
+    try:
+        for plan, _parameters in runs:
+            if plan.ident not in prepared:
+                name = prepared[plan.ident] = f"opera_{_process_token()}_{next(_GENERATIONS)}_{plan.ident}"
+                pgconn.send_prepare(name.encode(), plan.prepare().encode(encoding))
+                new.append((plan.ident, name))
+        if begins:
+            pgconn.send_query_params(b"BEGIN", None)
+        for plan, parameters in runs:
+            values = [parameters[name] for name in plan.arguments]
+            pgconn.send_query_prepared(prepared[plan.ident].encode(),
+                                       adapt.dump_sequence(values, [_TEXT] * len(values)) if values else None)
+        if commit:
+            pgconn.send_query_params(b"COMMIT", None)
+        pgconn.pipeline_sync()
+        answers = driver.wait(_round_trip(pgconn, len(new) + begins + len(runs) + commit, send, fetch_many))
+    finally:
+        if pgconn.status == pq.ConnStatus.OK:
+            pgconn.exit_pipeline_mode()
+    failure = next((result for results in answers for result in results
+                    if result.status == pq.ExecStatus.FATAL_ERROR), None)
+    if failure is not None:
+        for (ident, _name), results in zip(new, answers):  # a statement not prepared is prepared next time
+            if results[-1].status != pq.ExecStatus.COMMAND_OK:
+                prepared.pop(ident, None)
+        raise errors.error_from_result(failure, encoding=encoding)
+    rows = []
+    for results in answers[len(new) + begins:len(new) + begins + len(runs)]:
+        result = results[-1]
+        adapt.set_pgresult(result)
+        rows.append((adapt.load_rows(0, result.ntuples, tuple) if result.nfields else (),
+                     result.command_tuples if result.command_tuples is not None else -1))
+    return rows
+
+
+def _round_trip(pgconn: Any, commands: int, send: Any, fetch_many: Any) -> Any:
+    """The waits of one round trip (psycopg's generators, run by the connection's `wait`): send what the
+    pipeline holds, then read the results of `commands` commands and the end of the pipeline."""
+    yield from send(pgconn)
+    answers = []
+    for _ in range(commands):
+        answers.append((yield from fetch_many(pgconn)))
+    yield from fetch_many(pgconn)  # the pipeline's end (its sync point)
+    return answers
+
+
+_PIPELINES: bool | None = None
+
+
+def _pipelines() -> bool:
+    """Whether psycopg's libpq has pipeline mode (libpq 14 and later)."""
+    global _PIPELINES
+    if _PIPELINES is None:
+        import psycopg
+
+        _PIPELINES = psycopg.Pipeline.is_supported()
+    return _PIPELINES
+
+
+def _transformer(driver: Any) -> Any:
+    """psycopg's adapters of this connection (values to text, rows to Python), kept with it."""
+    adapt = getattr(driver, "opera_adapt", None)
+    if adapt is None:
+        from psycopg.adapt import Transformer
+
+        adapt = driver.opera_adapt = Transformer(driver)
+    return adapt
+
+
+_TEXT: Any = None  # psycopg's PyFormat.TEXT, set with the first psycopg connection (see `_psycopg_connection`)
 _TOKEN: tuple[int, str] = (0, "")
 
 

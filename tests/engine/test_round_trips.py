@@ -54,14 +54,25 @@ def test_free_text_is_stored_and_chained_exactly_as_given(service, sessions, db_
 # --- PostgreSQL: round trips and prepared statements ---------------------------------------------------
 
 class _Trips:
-    """Counts the round trips of the engine's connections (statements, BEGIN and COMMIT sent by psycopg)."""
+    """Counts the round trips of the engine's connections: an operation's exchanges in pipeline mode
+    (engine/db.py `_round_trip`, run by the connection's `wait`), and statements, BEGIN and COMMIT sent by
+    psycopg itself."""
 
     def __init__(self, monkeypatch):  # noqa: ANN001
         import psycopg
         from psycopg import pq
 
+        from engine import db
+
         self.count = 0
         trips = self
+        plain_round_trip = db._round_trip
+
+        def round_trip(*args):  # noqa: ANN002, ANN202
+            trips.count += 1
+            return plain_round_trip(*args)
+
+        monkeypatch.setattr(db, "_round_trip", round_trip)
         plain_execute = psycopg.Cursor.execute
 
         def execute(cursor, query, params=None, **kwargs):  # noqa: ANN001, ANN202
