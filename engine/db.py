@@ -92,12 +92,14 @@ def _psycopg_connection() -> type:
             _PSYCOPG_CONNECTION = psycopg.Connection
             return _PSYCOPG_CONNECTION
 
-        global _TEXT
-        _TEXT = psycopg.adapt.PyFormat.TEXT
+        import psycopg.generators
+
+        global _TEXT, _psycopg
+        _TEXT, _psycopg = psycopg.adapt.PyFormat.TEXT, psycopg
 
         class Connection(psycopg.Connection):
             opera_statements: dict[int, str] | None = None  # prepared by DriverTransaction: plan -> name
-            opera_adapt: Any = None  # its adapters (see `_transformer`)
+            opera_adapt: Any = None  # its adapters and encoding (see `_adapters`)
 
             def _deallocate(self, name: bytes | None) -> Any:
                 if name is None:
@@ -392,13 +394,9 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
     (if `commit`), all sent at once; then the rows and row count of each statement. The values go apart from
     the statement, as text (psycopg's own adapters write them): the server neither parses nor plans the
     statement again. The first statement that fails stops the others; its error is raised (psycopg's)."""
-    from psycopg import errors, pq
-    from psycopg.generators import fetch_many, send
-
     pgconn = driver.pgconn
     prepared = driver.opera_statements
-    adapt = _transformer(driver)
-    encoding = driver.info.encoding
+    adapt, encoding = _adapters(driver)
     new: list[tuple[int, str]] = []  # statements prepared in this round trip (plan ident, name)
     pgconn.enter_pipeline_mode()
     try:
@@ -416,17 +414,17 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
         if commit:
             pgconn.send_query_params(b"COMMIT", None)
         pgconn.pipeline_sync()
-        answers = driver.wait(_round_trip(pgconn, len(new) + begins + len(runs) + commit, send, fetch_many))
+        answers = driver.wait(_round_trip(pgconn, len(new) + begins + len(runs) + commit))
     finally:
-        if pgconn.status == pq.ConnStatus.OK:
+        if pgconn.status == _psycopg.pq.ConnStatus.OK:
             pgconn.exit_pipeline_mode()
     failure = next((result for results in answers for result in results
-                    if result.status == pq.ExecStatus.FATAL_ERROR), None)
+                    if result.status == _psycopg.pq.ExecStatus.FATAL_ERROR), None)
     if failure is not None:
         for (ident, _name), results in zip(new, answers):  # a statement not prepared is prepared next time
-            if results[-1].status != pq.ExecStatus.COMMAND_OK:
+            if results[-1].status != _psycopg.pq.ExecStatus.COMMAND_OK:
                 prepared.pop(ident, None)
-        raise errors.error_from_result(failure, encoding=encoding)
+        raise _psycopg.errors.error_from_result(failure, encoding=encoding)
     rows = []
     for results in answers[len(new) + begins:len(new) + begins + len(runs)]:
         result = results[-1]
@@ -436,10 +434,11 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
     return rows
 
 
-def _round_trip(pgconn: Any, commands: int, send: Any, fetch_many: Any) -> Any:
+def _round_trip(pgconn: Any, commands: int) -> Any:
     """The waits of one round trip (psycopg's generators, run by the connection's `wait`): send what the
     pipeline holds, then read the results of `commands` commands and the end of the pipeline."""
-    yield from send(pgconn)
+    fetch_many = _psycopg.generators.fetch_many
+    yield from _psycopg.generators.send(pgconn)
     answers = []
     for _ in range(commands):
         answers.append((yield from fetch_many(pgconn)))
@@ -460,17 +459,19 @@ def _pipelines() -> bool:
     return _PIPELINES
 
 
-def _transformer(driver: Any) -> Any:
-    """psycopg's adapters of this connection (values to text, rows to Python), kept with it."""
-    adapt = getattr(driver, "opera_adapt", None)
-    if adapt is None:
+def _adapters(driver: Any) -> tuple[Any, str]:
+    """psycopg's adapters of this connection (values to text, rows to Python) and its encoding, kept with
+    it: the encoding is the server's answer at connection time (psycopg reads it again on every ask)."""
+    found = driver.opera_adapt
+    if found is None:
         from psycopg.adapt import Transformer
 
-        adapt = driver.opera_adapt = Transformer(driver)
-    return adapt
+        found = driver.opera_adapt = (Transformer(driver), driver.info.encoding)
+    return found
 
 
 _TEXT: Any = None  # psycopg's PyFormat.TEXT, set with the first psycopg connection (see `_psycopg_connection`)
+_psycopg: Any = None  # the psycopg package, likewise (with its errors, generators and pq modules)
 _TOKEN: tuple[int, str] = (0, "")
 
 

@@ -116,9 +116,12 @@ class DriverStatement:
     def __init__(self, statement: ClauseElement, *, encoded: Iterable[str] = ()):
         """`encoded`: JSON columns whose values are given as JSON text, bound as they are (the caller
         encoded them once for another use too; both databases take the text for a JSON column)."""
+        self.inserts = statement.is_insert if hasattr(statement, "is_insert") else False
+        if self.inserts and not list(statement.exported_columns):
+            # An INSERT that returns nothing: nor the new row's key, which PostgreSQL would send back unread.
+            statement = statement.inline()
         self.statement = statement
         self.encoded = frozenset(encoded)
-        self.inserts = statement.is_insert if hasattr(statement, "is_insert") else False
         self._plans: dict[tuple[str, tuple[str, ...] | None], _Plan] = {}
         self._lock = threading.Lock()
 
