@@ -98,7 +98,7 @@ def _psycopg_connection() -> type:
         _TEXT, _psycopg = psycopg.adapt.PyFormat.TEXT, psycopg
 
         class Connection(psycopg.Connection):
-            opera_statements: dict[int, str] | None = None  # prepared by DriverTransaction: plan -> name
+            opera_statements: dict[Any, bytes] | None = None  # prepared by DriverTransaction: plan -> name
             opera_adapt: Any = None  # its adapters and encoding (see `_adapters`)
 
             def _deallocate(self, name: bytes | None) -> Any:
@@ -223,8 +223,8 @@ class DriverTransaction:
         self._batches = self.dialect.name == "postgresql" and self.dialect.driver == "psycopg"
         self._held: list[tuple[Any, Any, Exception | None]] = []  # writes not sent yet (plan, parameters, refused)
         self._ahead: list[tuple[Any, dict[str, Any]]] = []  # reads to send with the next statement
-        self._read: list[tuple[Any, dict[str, Any], Any]] = []  # reads sent ahead, their rows not yet kept
-        self._kept: dict[tuple[str, tuple[Any, ...]], Any] = {}  # rows read ahead, by statement and parameters
+        self._read: list[tuple[Any, dict[str, Any], Rows]] = []  # reads sent ahead, their rows not yet kept
+        self._kept: dict[tuple[Any, frozenset], Rows] = {}  # rows read ahead, by statement and values
         self._begun = False
 
     def __enter__(self) -> "DriverTransaction":
@@ -267,11 +267,17 @@ class DriverTransaction:
             self._read.clear()
         if not self._batches or self._core is not None:
             return execute_plan(self.connection.dbapi_connection, self.dialect, plan, parameters)
-        if self._kept and not plan.writes:
-            raw = self._kept.get((plan.sql, _values(parameters)))
-            if raw is not None:
-                return Rows(plan, raw)
         return self._send([(plan, parameters, None)])[0]
+
+    def kept_rows(self, statement: Any, values: dict[str, Any]) -> Rows | None:
+        """The rows of `statement` (a `DriverStatement`) read ahead with these `values`, if they were and
+        nothing was written since; None otherwise."""
+        if not self._kept:
+            return None
+        try:
+            return self._kept.get((statement, frozenset(values.items())))
+        except TypeError:  # a value that cannot be a key (a list, a JSON value): not read ahead
+            return None
 
     def hold_plan(self, plan: Any, parameters: Any, refused: Exception | None) -> None:
         """A write whose outcome the operation does not read: sent with the next statement (PostgreSQL)."""
@@ -297,11 +303,11 @@ class DriverTransaction:
         for ahead, values, rows in read:
             self._keep(ahead, {**values, **{name: case[column] for name, column in ahead.columns.items()}}, rows)
 
-    def _keep(self, read: Any, values: dict[str, Any], rows: list[Any]) -> None:
-        plan, parameters = read.statement.plan(self, values)
-        key = _values(parameters)
-        if key is not None:
-            self._kept[(plan.sql, key)] = rows
+    def _keep(self, read: Any, values: dict[str, Any], rows: Rows) -> None:
+        try:
+            self._kept[(read.statement, frozenset(values.items()))] = rows
+        except TypeError:  # a value that cannot be a key: the operation's own read is sent
+            pass
 
     def _send(self, statements: list[tuple[Any, Any, Exception | None]], *, commit: bool = False,
               again: bool = False) -> list[Any]:
@@ -334,11 +340,11 @@ class DriverTransaction:
             raise DBAPIError.instance(";\n".join(plan.sql for plan, _parameters in runs) or "COMMIT", None, failure,
                                       self.dialect.loaded_dbapi.Error, dialect=self.dialect) from failure
         results = [Rows(plan, rows, count) for (plan, _parameters, _refused), (rows, count) in zip(sent, answers)]
-        for (read, values, _plan, _parameters), (rows, _count) in zip(reads, answers[len(sent):]):
+        for (read, values, plan, _parameters), (rows, _count) in zip(reads, answers[len(sent):]):
             if read.columns:
-                self._read.append((read, values, rows))
+                self._read.append((read, values, Rows(plan, rows)))
             else:
-                self._keep(read, values, rows)
+                self._keep(read, values, Rows(plan, rows))
         return results[len(held):]
 
     def __exit__(self, kind: type | None, error: BaseException | None, _trace: Any) -> None:
@@ -397,22 +403,24 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
     pgconn = driver.pgconn
     prepared = driver.opera_statements
     adapt, encoding = _adapters(driver)
-    new: list[tuple[int, str]] = []  # statements prepared in this round trip (plan ident, name)
+    new: list[Any] = []  # the statements prepared in this round trip (their keys in `prepared`)
+    texts = ([_BEGIN] if begins else []) + [plan for plan, _parameters in runs] + ([_COMMIT] if commit else [])
     pgconn.enter_pipeline_mode()
     try:
-        for plan, _parameters in runs:
-            if plan.ident not in prepared:
-                name = prepared[plan.ident] = f"opera_{_process_token()}_{next(_GENERATIONS)}_{plan.ident}"
-                pgconn.send_prepare(name.encode(), plan.prepare().encode(encoding))
-                new.append((plan.ident, name))
+        for text in texts:
+            if text.ident not in prepared:
+                name = f"opera_{_process_token()}_{next(_GENERATIONS)}_{text.ident}".encode()
+                pgconn.send_prepare(name, text.prepare().encode(encoding))
+                prepared[text.ident] = name
+                new.append(text.ident)
         if begins:
-            pgconn.send_query_params(b"BEGIN", None)
+            pgconn.send_query_prepared(prepared[_BEGIN.ident], None)
         for plan, parameters in runs:
             values = [parameters[name] for name in plan.arguments]
-            pgconn.send_query_prepared(prepared[plan.ident].encode(),
+            pgconn.send_query_prepared(prepared[plan.ident],
                                        adapt.dump_sequence(values, [_TEXT] * len(values)) if values else None)
         if commit:
-            pgconn.send_query_params(b"COMMIT", None)
+            pgconn.send_query_prepared(prepared[_COMMIT.ident], None)
         pgconn.pipeline_sync()
         answers = driver.wait(_round_trip(pgconn, len(new) + begins + len(runs) + commit))
     finally:
@@ -421,7 +429,7 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
     failure = next((result for results in answers for result in results
                     if result.status == _psycopg.pq.ExecStatus.FATAL_ERROR), None)
     if failure is not None:
-        for (ident, _name), results in zip(new, answers):  # a statement not prepared is prepared next time
+        for ident, results in zip(new, answers):  # a statement not prepared is prepared next time
             if results[-1].status != _psycopg.pq.ExecStatus.COMMAND_OK:
                 prepared.pop(ident, None)
         raise _psycopg.errors.error_from_result(failure, encoding=encoding)
@@ -432,6 +440,19 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
         rows.append((adapt.load_rows(0, result.ntuples, tuple) if result.nfields else (),
                      result.command_tuples if result.command_tuples is not None else -1))
     return rows
+
+
+class _Control:
+    """BEGIN or COMMIT, prepared on a connection like the engine's statements (`_exchange`)."""
+
+    def __init__(self, sql: str):
+        self.ident, self.sql = sql.lower(), sql
+
+    def prepare(self) -> str:
+        return self.sql
+
+
+_BEGIN, _COMMIT = _Control("BEGIN"), _Control("COMMIT")
 
 
 def _round_trip(pgconn: Any, commands: int) -> Any:
@@ -483,16 +504,6 @@ def _process_token() -> str:
     if _TOKEN[0] != os.getpid():
         _TOKEN = (os.getpid(), secrets.token_hex(6))
     return _TOKEN[1]
-
-
-def _values(parameters: Any) -> tuple[Any, ...] | None:
-    """Bound parameters as a key (None if one cannot be: a list, a JSON value)."""
-    values = tuple(parameters.values()) if isinstance(parameters, dict) else tuple(parameters)
-    try:
-        hash(values)
-    except TypeError:
-        return None
-    return values
 
 
 def _refusal(failure: Exception, sent: list[tuple[Any, Any, Exception | None]]) -> Exception | None:

@@ -146,6 +146,11 @@ class DriverStatement:
         statement's own). Returns a result whose rows are read with `first()`, `all()` or `scalar()`.
         In an operation's transaction (engine/db.py `DriverTransaction`) the transaction sends it, with the
         writes it holds back before it, or answers it from rows it read ahead."""
+        kept = getattr(connection, "kept_rows", None) if columns is None else None
+        if kept is not None:
+            rows = kept(self, values)
+            if rows is not None:
+                return rows
         plan, parameters = self.plan(connection, values, columns)
         send = getattr(connection, "run_plan", None)
         if send is not None:
