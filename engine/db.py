@@ -94,8 +94,10 @@ def _psycopg_connection() -> type:
 
         import psycopg.generators
 
-        global _TEXT, _psycopg
+        global _TEXT, _FATAL, _COMMAND_OK, _IDLE, _psycopg
         _TEXT, _psycopg = psycopg.adapt.PyFormat.TEXT, psycopg
+        _FATAL, _COMMAND_OK = psycopg.pq.ExecStatus.FATAL_ERROR, psycopg.pq.ExecStatus.COMMAND_OK
+        _IDLE = psycopg.pq.TransactionStatus.IDLE
 
         class Connection(psycopg.Connection):
             opera_statements: dict[Any, bytes] | None = None  # prepared by DriverTransaction: plan -> name
@@ -233,12 +235,8 @@ class DriverTransaction:
         try:
             if self.dialect.name == "sqlite":
                 _begin_sqlite(driver, writes=True)
-            elif self._batches:
-                if getattr(driver, "opera_statements", None) is None or not _pipelines():
-                    self._batches = False  # not a connection of `make_engine`: a statement a round trip
-                else:
-                    # psycopg would send BEGIN in a round trip of its own: it goes with the first statement.
-                    driver.autocommit = True
+            elif self._batches and (getattr(driver, "opera_statements", None) is None or not _pipelines()):
+                self._batches = False  # not a connection of `make_engine`: a statement a round trip
         except BaseException:
             self._restore()
             self.connection.close()
@@ -377,16 +375,16 @@ class DriverTransaction:
             self.connection.close()
 
     def _restore(self) -> None:
-        """PostgreSQL: the connection back in psycopg's own mode (BEGIN sent by psycopg), its transaction
-        ended (rolled back if it is still open: a statement failed), before it goes back to the pool."""
+        """PostgreSQL: the connection's transaction ended (rolled back if it is still open: a statement
+        failed, or the operation stopped), before it goes back to the pool."""
         if not self._batches:
             return
         driver = self.connection.dbapi_connection
         try:
             if driver is None or driver.closed:
                 return
-            driver.rollback()  # nothing when the transaction ended
-            driver.autocommit = False
+            if driver.pgconn.transaction_status != _IDLE:
+                driver.rollback()
         except Exception:  # noqa: BLE001 - a broken connection: the pool makes a new one
             self.connection.invalidate()
 
@@ -426,19 +424,23 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
     finally:
         if pgconn.status == _psycopg.pq.ConnStatus.OK:
             pgconn.exit_pipeline_mode()
-    failure = next((result for results in answers for result in results
-                    if result.status == _psycopg.pq.ExecStatus.FATAL_ERROR), None)
-    if failure is not None:
-        for ident, results in zip(new, answers):  # a statement not prepared is prepared next time
-            if results[-1].status != _psycopg.pq.ExecStatus.COMMAND_OK:
-                prepared.pop(ident, None)
-        raise _psycopg.errors.error_from_result(failure, encoding=encoding)
-    rows = []
-    for results in answers[len(new) + begins:len(new) + begins + len(runs)]:
+    failed = _FATAL
+    for results in answers:  # a command's error is its last result (the commands after it: aborted)
+        if results[-1].status == failed:
+            for ident, prepare in zip(new, answers):  # a statement not prepared is prepared next time
+                if prepare[-1].status != _COMMAND_OK:
+                    prepared.pop(ident, None)
+            raise _psycopg.errors.error_from_result(results[-1], encoding=encoding)
+    rows: list[tuple[list[Any], int]] = []
+    first = len(new) + begins
+    for results in answers[first:first + len(runs)]:
         result = results[-1]
-        adapt.set_pgresult(result)
-        rows.append((adapt.load_rows(0, result.ntuples, tuple) if result.nfields else (),
-                     result.command_tuples if result.command_tuples is not None else -1))
+        count = result.command_tuples
+        if result.nfields:
+            adapt.set_pgresult(result)
+            rows.append((adapt.load_rows(0, result.ntuples, tuple), -1 if count is None else count))
+        else:
+            rows.append(((), -1 if count is None else count))
     return rows
 
 
@@ -493,6 +495,9 @@ def _adapters(driver: Any) -> tuple[Any, str]:
 
 _TEXT: Any = None  # psycopg's PyFormat.TEXT, set with the first psycopg connection (see `_psycopg_connection`)
 _psycopg: Any = None  # the psycopg package, likewise (with its errors, generators and pq modules)
+_FATAL: Any = None  # psycopg's result statuses, likewise
+_COMMAND_OK: Any = None
+_IDLE: Any = None  # and the idle transaction status
 _TOKEN: tuple[int, str] = (0, "")
 
 
