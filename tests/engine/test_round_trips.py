@@ -185,3 +185,23 @@ def test_a_held_write_the_database_refuses_raises_what_the_operation_said_and_le
     with DriverTransaction(db_engine) as transaction:  # the connection is usable again, nothing was kept
         assert [r.id for r in _DESK_IDS.all(transaction, {})] == ["a"]
     assert db_engine.pool.checkedout() == 0
+
+
+@postgresql_only
+def test_after_a_statement_fails_in_a_round_trip_the_connection_leaves_pipeline_mode_idle(db_engine):
+    from psycopg import pq
+
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.write(transaction, _desk("a"))
+    with pytest.raises(LookupError), DriverTransaction(db_engine) as transaction:
+        transaction.read_ahead([(ReadAhead(_DESK_IDS), {})])
+        _DESK_ROW.write(transaction, _desk("a"), refused=LookupError("taken"))
+        _DESK_IDS.all(transaction, {})  # the write and this read go together: the write fails first
+    raw = db_engine.raw_connection()
+    try:
+        driver = raw.dbapi_connection
+        assert driver.pgconn.pipeline_status == pq.PipelineStatus.OFF
+        assert driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
+        assert [row[0] for row in driver.execute("SELECT id FROM desks ORDER BY id")] == ["a"]  # psycopg's own
+    finally:
+        raw.close()
