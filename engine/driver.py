@@ -32,7 +32,7 @@ class _Plan:
     """One statement compiled for one dialect: its SQL, how to bind its parameters, how to read its rows."""
 
     __slots__ = ("sql", "positional", "names", "binders", "constants", "row_type", "readers", "slots", "processed",
-                 "keys", "unread", "writes", "table", "ident", "prepared", "arguments", "placeholders")
+                 "keys", "unread", "writes", "table", "ident", "prepared", "arguments")
 
     def __init__(self, statement: ClauseElement, dialect: Any, keys: Sequence[str] | None,
                  encoded: frozenset[str] = frozenset()):
@@ -67,10 +67,10 @@ class _Plan:
         table = getattr(statement, "table", None) if self.writes else None
         self.table = getattr(table, "name", None)
         self.ident = next(_PLAN_IDS)
-        self.prepared: str | None = None  # the SQL of a PREPARE (PostgreSQL), see `prepare`
+        self.prepared: str | None = None  # the SQL prepared on a connection (PostgreSQL), see `prepare`
 
     def prepare(self) -> str:
-        """PostgreSQL: the statement as PREPARE takes it ($1, $2... for its named parameters, each bound
+        """PostgreSQL: the statement as it is prepared ($1, $2... for its named parameters, each bound
         with the type cast SQLAlchemy writes after it), and, in `arguments`, the names in that order."""
         if self.prepared is None:
             order: list[str] = []
@@ -84,7 +84,6 @@ class _Plan:
 
             sql = _PYFORMAT.sub(number, self.sql)
             self.arguments = tuple(order)
-            self.placeholders = f"({', '.join(['%s'] * len(order))})" if order else ""
             self.prepared = sql
         return self.prepared
 
