@@ -1,6 +1,7 @@
 """Database connection: SQLite (WAL) in the instance folder by default, PostgreSQL via OPERA_DATABASE_URL."""
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import secrets
@@ -8,6 +9,7 @@ import select
 import sqlite3
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Sequence, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -91,13 +93,6 @@ def _psycopg_connection() -> type:
         if not callable(getattr(psycopg.Connection, "_deallocate", None)):  # another psycopg: SQL text is sent
             _PSYCOPG_CONNECTION = psycopg.Connection
             return _PSYCOPG_CONNECTION
-
-        import psycopg.generators
-
-        global _TEXT, _FATAL, _COMMAND_OK, _IDLE, _psycopg
-        _TEXT, _psycopg = psycopg.adapt.PyFormat.TEXT, psycopg
-        _FATAL, _COMMAND_OK = psycopg.pq.ExecStatus.FATAL_ERROR, psycopg.pq.ExecStatus.COMMAND_OK
-        _IDLE = psycopg.pq.TransactionStatus.IDLE
 
         class Connection(psycopg.Connection):
             opera_statements: dict[Any, bytes] | None = None  # prepared by DriverTransaction: plan -> name
@@ -235,7 +230,7 @@ class DriverTransaction:
         try:
             if self.dialect.name == "sqlite":
                 _begin_sqlite(driver, writes=True)
-            elif self._batches and (getattr(driver, "opera_statements", None) is None or not _pipelines()):
+            elif self._batches and (getattr(driver, "opera_statements", None) is None or not _libpq().pipelines):
                 self._batches = False  # not a connection of `make_engine`: a statement a round trip
         except BaseException:
             self._restore()
@@ -383,7 +378,7 @@ class DriverTransaction:
         try:
             if driver is None or driver.closed:
                 return
-            if driver.pgconn.transaction_status != _IDLE:
+            if driver.pgconn.transaction_status != _libpq().idle:
                 driver.rollback()
         except Exception:  # noqa: BLE001 - a broken connection: the pool makes a new one
             self.connection.invalidate()
@@ -398,6 +393,7 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
     (if `commit`), all sent at once; then the rows and row count of each statement. The values go apart from
     the statement, as text (psycopg's own adapters write them): the server neither parses nor plans the
     statement again. The first statement that fails stops the others; its error is raised (psycopg's)."""
+    libpq = _libpq()
     pgconn = driver.pgconn
     prepared = driver.opera_statements
     adapt, encoding = _adapters(driver)
@@ -416,21 +412,20 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
         for plan, parameters in runs:
             values = [parameters[name] for name in plan.arguments]
             pgconn.send_query_prepared(prepared[plan.ident],
-                                       adapt.dump_sequence(values, [_TEXT] * len(values)) if values else None)
+                                       adapt.dump_sequence(values, [libpq.text] * len(values)) if values else None)
         if commit:
             pgconn.send_query_prepared(prepared[_COMMIT.ident], None)
         pgconn.pipeline_sync()
         answers = driver.wait(_round_trip(pgconn, len(new) + begins + len(runs) + commit))
     finally:
-        if pgconn.status == _psycopg.pq.ConnStatus.OK:
+        if pgconn.status == libpq.connection_ok:
             pgconn.exit_pipeline_mode()
-    failed = _FATAL
     for results in answers:  # a command's error is its last result (the commands after it: aborted)
-        if results[-1].status == failed:
+        if results[-1].status == libpq.failed:
             for ident, prepare in zip(new, answers):  # a statement not prepared is prepared next time
-                if prepare[-1].status != _COMMAND_OK:
+                if prepare[-1].status != libpq.done:
                     prepared.pop(ident, None)
-            raise _psycopg.errors.error_from_result(results[-1], encoding=encoding)
+            raise libpq.error_from_result(results[-1], encoding=encoding)
     rows: list[tuple[list[Any], int]] = []
     first = len(new) + begins
     for results in answers[first:first + len(runs)]:
@@ -460,8 +455,9 @@ _BEGIN, _COMMIT = _Control("BEGIN"), _Control("COMMIT")
 def _round_trip(pgconn: Any, commands: int) -> Any:
     """The waits of one round trip (psycopg's generators, run by the connection's `wait`): send what the
     pipeline holds, then read the results of `commands` commands and the end of the pipeline."""
-    fetch_many = _psycopg.generators.fetch_many
-    yield from _psycopg.generators.send(pgconn)
+    libpq = _libpq()
+    fetch_many = libpq.fetch_many
+    yield from libpq.send(pgconn)
     answers = []
     for _ in range(commands):
         answers.append((yield from fetch_many(pgconn)))
@@ -469,17 +465,19 @@ def _round_trip(pgconn: Any, commands: int) -> Any:
     return answers
 
 
-_PIPELINES: bool | None = None
+@functools.cache
+def _libpq() -> SimpleNamespace:
+    """What the pipelined round trips use of psycopg, looked up once (psycopg is imported on PostgreSQL only):
+    whether its libpq has pipeline mode (libpq 14 and later), its generators, and the statuses compared."""
+    import psycopg
+    import psycopg.generators
+    from psycopg import pq
 
-
-def _pipelines() -> bool:
-    """Whether psycopg's libpq has pipeline mode (libpq 14 and later)."""
-    global _PIPELINES
-    if _PIPELINES is None:
-        import psycopg
-
-        _PIPELINES = psycopg.Pipeline.is_supported()
-    return _PIPELINES
+    return SimpleNamespace(
+        pipelines=psycopg.Pipeline.is_supported(), send=psycopg.generators.send,
+        fetch_many=psycopg.generators.fetch_many, error_from_result=psycopg.errors.error_from_result,
+        text=psycopg.adapt.PyFormat.TEXT, failed=pq.ExecStatus.FATAL_ERROR, done=pq.ExecStatus.COMMAND_OK,
+        idle=pq.TransactionStatus.IDLE, connection_ok=pq.ConnStatus.OK)
 
 
 def _adapters(driver: Any) -> tuple[Any, str]:
@@ -493,11 +491,6 @@ def _adapters(driver: Any) -> tuple[Any, str]:
     return found
 
 
-_TEXT: Any = None  # psycopg's PyFormat.TEXT, set with the first psycopg connection (see `_psycopg_connection`)
-_psycopg: Any = None  # the psycopg package, likewise (with its errors, generators and pq modules)
-_FATAL: Any = None  # psycopg's result statuses, likewise
-_COMMAND_OK: Any = None
-_IDLE: Any = None  # and the idle transaction status
 _TOKEN: tuple[int, str] = (0, "")
 
 
