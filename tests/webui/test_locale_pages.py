@@ -55,3 +55,19 @@ def test_the_reasons_of_a_match_write_decimals_and_days_in_the_readers_language(
     assert message("reason.distance", "fr", km=2.5, place="Nice") == "à 2,5 km de Nice"
     assert message("reason.available_from", "fr", date=date(2027, 3, 1)) == "disponible à partir du 1 mars 2027"
     assert message("reason.available_from", "en", date=date(2027, 3, 1)) == "available from 1 Mar 2027"
+
+
+def test_a_template_says_its_words_in_the_locale_of_the_moment_even_when_forced_within_a_request(app) -> None:  # noqa: ANN001
+    """The templates find their catalogue by the locale alone: a page in the reader's language, a message
+    rendered inside it with `force_locale` in its recipient's, then the page's language again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    words = "{{ _('My work') }}|{{ ngettext('%(num)d help desk', '%(num)d help desks', 2) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "it"}):
+        assert render_template_string(words) == "Il mio lavoro|2 sportelli"
+        with force_locale("fr"):
+            assert render_template_string(words) == "Mon travail|2 guichets"
+        with force_locale("en"):
+            assert render_template_string(words) == "My work|2 help desks"
+        assert render_template_string(words) == "Il mio lavoro|2 sportelli"
