@@ -12,6 +12,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from .i18n import localize, message
 from .models import Case, Event, utcnow
+from .policy import STAFF_ROLES
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,38 @@ def _selective(element: selective, compiler: Any, **kw: Any) -> str:
 def _selective_sqlite(element: selective, compiler: Any, **kw: Any) -> str:
     # likelihood(X, P) is X, with P the share of rows the planner takes it to keep.
     return f"likelihood({compiler.process(list(element.clauses)[0], **kw)}, 0.000001)"
+
+
+class news_event(FunctionElement):  # noqa: N801 - used like a function in a query
+    """Whether an event is news to the staff of its case (My work, and its count in every page's navigation):
+    a sign-off, a decision recorded for someone, or anything done by someone who held no staff role when
+    acting (a worker, a party), as the event's own `actor_roles` say. Its SQL holds its constants, not
+    parameters, so that it is the condition of the partial index of such events (the web UI's
+    `ix_events_news`): the databases read that index only for a query that says the same.
+    `news_event()` is about `events`; `news_event(type, data, actor_roles)` about the columns given."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "news_event"
+    _is_implicitly_boolean = True
+
+    def __init__(self, *columns: Any):
+        super().__init__(*(columns or (Event.type, Event.data, Event.actor_roles)))
+
+
+def _news_event_sql(element: news_event, compiler: Any, decision: str, **kw: Any) -> str:
+    type_, data, roles = (compiler.process(column, **kw) for column in element.clauses)
+    # A literal % is written %% where the driver reads % as a parameter's mark (SQLAlchemy knows when).
+    by_staff = " OR ".join(compiler.post_process_text(f"CAST({roles} AS TEXT) LIKE '%\"{role}\"%'")
+                           for role in STAFF_ROLES)
+    return f"({type_} = 'signed_off' OR {decision.format(data)} IS NOT NULL OR NOT ({by_staff}))"
+
+
+@compiles(news_event)
+def _news_event(element: news_event, compiler: Any, **kw: Any) -> str:
+    return _news_event_sql(element, compiler, "({} ->> 'decision')", **kw)
+
+
+@compiles(news_event, "sqlite")
+def _news_event_sqlite(element: news_event, compiler: Any, **kw: Any) -> str:
+    return _news_event_sql(element, compiler, "json_extract({}, '$.decision')", **kw)

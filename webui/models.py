@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.files import refer_to_files
 from engine.models import Base, Case, Event, utcnow
+from engine.queries import news_event
 
 ROLES = ("admin", "operator", "mentor", "designer", "worker")
 
@@ -133,9 +134,11 @@ class SavedFilter(Base):
 # counts per pathway and stage read from the index alone. (SQLite's indexes hold the row id without being told.)
 Index("ix_cases_desk_status_due", Case.desk_id, Case.status, Case.due_at, postgresql_include=["id"])
 Index("ix_cases_desk_status_pathway_stage", Case.desk_id, Case.status, Case.pathway_id, Case.stage_id)
-# What arrived lately on a user's cases (My work, and its count in every page's navigation): the recent events,
-# each with its case, read from the index alone until one is on a case the user sees.
-Index("ix_events_at_case", Event.at, Event.case_id, postgresql_include=["id"])
+# What arrived lately on a user's cases (My work, and its count in every page's navigation): the recent events
+# that are news, each with its case, read from the index alone until one is on a case the user sees. Only news
+# is in it (most events are the staff's own steps), so a region's week of events is not read to find a desk's.
+Index("ix_events_news", Event.at, Event.case_id, postgresql_include=["id"],
+      postgresql_where=news_event(), sqlite_where=news_event())
 
 
 class PendingImportFile(Base):

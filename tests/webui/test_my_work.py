@@ -173,3 +173,44 @@ def test_a_recent_window_is_a_plain_condition_and_a_hint_to_sqlites_planner():
     assert "likelihood(events.at > ?, 0.000001)" in str(query.compile(dialect=sqlite.dialect()))
     on_postgresql = str(query.compile(dialect=postgresql.dialect()))
     assert "WHERE events.at > %(at_1)s" in on_postgresql and "likelihood" not in on_postgresql
+
+
+def test_the_news_of_my_cases_is_read_from_the_index_of_news_alone(db_engine):  # noqa: ANN001
+    """The count in every page's navigation finds the recent news through the partial index of news events
+    (`ix_events_news`): the query's condition is the index's own, which the database has to see in a query
+    to read that index (on a near-empty table, forbidding the other plans shows that it can)."""
+    from datetime import datetime, timezone
+
+    from engine.models import Event
+    from engine.queries import news_event, selective
+
+    recent_news = select(Event.id).where(selective(Event.at > datetime(2026, 12, 1, tzinfo=timezone.utc)),
+                                         news_event())
+    sql = str(recent_news.compile(db_engine, compile_kwargs={"literal_binds": True}))
+    with db_engine.connect() as connection:
+        if db_engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+        else:
+            plan = "\n".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_events_news" in plan, plan
+
+
+def test_news_is_a_sign_off_a_decision_or_a_step_of_someone_outside_the_staff(service, sessions, people):  # noqa: ANN001
+    """Whether an event is news is read from the event itself (its roles when it was written), so that the
+    index of news holds exactly the rows the count looks for."""
+    from engine.models import Event
+    from engine.queries import news_event
+
+    case_id, _v = open_case(service)
+    with writing(sessions).begin() as session:
+        rows = [("signed_off", ["mentor"], {}), ("form_submitted", ["operator"], {"decision": "approve"}),
+                ("document_uploaded", ["worker"], {}), ("signed_off", ["party:3"], {}),
+                ("checklist_ticked", ["operator"], {}), ("form_submitted", ["admin", "operator"], {}),
+                ("advanced", ["mentor"], {"decision": None})]
+        for seq, (kind, roles, data) in enumerate(rows, start=100):
+            session.add(Event(case_id=case_id, seq=seq, type=kind, actor_id="someone", actor_roles=roles, data=data))
+    with sessions() as session:
+        news = session.execute(select(Event.seq).where(Event.case_id == case_id, Event.seq >= 100, news_event())
+                               .order_by(Event.seq)).scalars().all()
+    assert news == [100, 101, 102, 103]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, false, func, or_, select
+from sqlalchemy import bindparam, false, func, select
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.orm import Session
 
@@ -21,10 +21,10 @@ from engine import Actor, policy
 from engine.library import PathwayLibrary
 from engine.models import Case, CaseMember, Event, utcnow
 from engine.pathway import Pathway, SignOffRule, Stage
-from engine.queries import describe_event, selective
+from engine.queries import describe_event, news_event, selective
 from engine.requirements import StageState
 
-from ..models import User, UserRole, WorkSeen
+from ..models import User, WorkSeen
 from ..portal.page import unread_messages
 
 SOON = timedelta(days=7)  # "due this week"
@@ -163,20 +163,17 @@ def _due_query(actor: Actor, now: datetime):  # noqa: ANN202
 
 
 def _arrivals_query(actor: Actor, since: datetime):  # noqa: ANN202
-    """Events on the actor's cases after `since`, by someone outside the staff (a worker, a party), or a
-    sign-off or any event carrying a `decision` (one recorded on someone's behalf) by someone else.
+    """Events on the actor's cases after `since` that are news (`news_event`: a sign-off, a decision recorded
+    for someone, or a step of someone outside the staff — a worker, a party) by someone else.
 
-    Read from the index of the events by time: the recent events on the cases the actor sees are found in the
-    index alone, and only their rows are read and checked, rather than every event of those cases."""
-    by_staff = select(UserRole.user_id).where(UserRole.user_id == Event.actor_id,
-                                              UserRole.role.in_(policy.STAFF_ROLES)).exists()
-    arrived = (Event.actor_id != actor.id,
-               or_(~by_staff, Event.type == "signed_off", Event.data["decision"].as_string().is_not(None)))
+    Read from the partial index of such events by time: the recent news on the cases the actor sees is found
+    in the index alone, and only its rows are read and checked."""
     visible = policy.visible_cases_clause(actor)
     if isinstance(visible, True_):  # every case: the recent rows themselves
-        return select(Event).where(selective(Event.at > since), *arrived)
-    recent = select(Event.id).where(selective(Event.at > since), Event.case_id.in_(select(Case.id).where(visible)))
-    return select(Event).where(Event.id.in_(recent), *arrived)
+        return select(Event).where(selective(Event.at > since), news_event(), Event.actor_id != actor.id)
+    recent = select(Event.id).where(selective(Event.at > since), news_event(),
+                                    Event.case_id.in_(select(Case.id).where(visible)))
+    return select(Event).where(Event.id.in_(recent), Event.actor_id != actor.id)
 
 
 def _arrivals(session: Session, actor: Actor, since: datetime, lang: str) -> list[Arrival]:
