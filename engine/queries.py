@@ -139,16 +139,16 @@ class news_event(FunctionElement):  # noqa: N801 - used like a function in a que
     a sign-off, a decision recorded for someone, or anything done by someone who held no staff role when
     acting (a worker, a party), as the event's own `actor_roles` say. Its SQL holds its constants, not
     parameters, so that it is the condition of the partial index of such events (the web UI's
-    `ix_events_news`): the databases read that index only for a query that says the same.
-    `news_event()` is about `events`; `news_event(type, data, actor_roles)` about the columns given."""
+    `ix_events_news`): the databases read that index only for a query that says the same."""
 
     type = Boolean()
     inherit_cache = True
     name = "news_event"
     _is_implicitly_boolean = True
 
-    def __init__(self, *columns: Any):
-        super().__init__(*(columns or (Event.type, Event.data, Event.actor_roles)))
+    def __init__(self) -> None:
+        # The columns as clauses, so that each statement writes them its own way (the index's DDL unqualified).
+        super().__init__(Event.type, Event.data, Event.actor_roles)
 
 
 def _news_event_sql(element: news_event, compiler: Any, decision: str, **kw: Any) -> str:
