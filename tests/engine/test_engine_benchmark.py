@@ -25,3 +25,25 @@ def test_preloaded_cases_read_like_the_engines_own_and_new_cases_come_after_them
             assert connection.execute(select(func.max(Case.id))).scalar_one() == 31
     finally:
         engine.dispose()
+
+
+def test_the_engine_is_compared_pair_by_pair_and_the_verdict_is_the_median_pairs():
+    """A spell where the machine ran at half speed slows the engine and the peer of the same pair alike: the
+    pair's ratio holds, where the ratio of separate medians (a fast engine run against a slow peer run, or
+    the reverse) would not."""
+    from benchmarks.__main__ import comparison_rows
+
+    rate = lambda steps_per_cpu_second: engine_steps.Rate(1000, 1.0, 1000 / steps_per_cpu_second)  # noqa: E731
+    engine = [rate(900), rate(450), rate(1000)]  # the second pair ran in a slow spell
+    floors = [rate(6300), rate(3000), rate(7500)]
+    peers = [rate(280), rate(152), rate(310)]  # engine / peer: 3.21, 2.96, 3.23
+    rows = {name.strip(): (value, ok) for name, value, _target, ok in
+            comparison_rows("SQLite", 100, engine, floors, peers)}
+    assert rows["engine / SpiffWorkflow, CPU time"] == ("3.2x (3.2, 3.0, 3.2)", True)
+    assert rows["floor / engine, CPU time"] == ("7.0x (7.0, 6.7, 7.5)", True)
+    peers[2] = rate(340)  # the median pair now misses: 3.21, 2.96, 2.94
+    rows = {name.strip(): (value, ok) for name, value, _target, ok in
+            comparison_rows("SQLite", 100, engine, floors, peers)}
+    assert rows["engine / SpiffWorkflow, CPU time"] == ("3.0x (3.2, 3.0, 2.9)", False)
+    assert comparison_rows("SQLite", 100, engine[:1], floors[:1], [None])[-1][1:] == (
+        "not installed: pip install -e '.[bench]'", ">= 3x", False)
