@@ -24,6 +24,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # server's 60 s worker timeout; writes hold the lock for milliseconds, an import or a migration for seconds).
 # OPERA_SQLITE_BUSY_TIMEOUT (seconds) changes it.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# How much of a SQLite database file its connections read through a memory map instead of copying each page
+# into their own small page cache (2 MB by default, per connection): searches of the databank read tens of
+# megabytes of its indexes, which then stay in the operating system's cache, shared by every connection and
+# process. Address space, not memory: only pages read take memory, and the system may drop them at any time.
+# OPERA_SQLITE_MMAP_MB (megabytes, 0 for none) changes it.
+SQLITE_MMAP_MB = 2048
 # The execution options that mark a connection's transactions as writing ones, and as not waiting for
 # the write lock (see `writing`).
 WRITES = "opera_writes"
@@ -56,7 +62,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         busy_timeout = _busy_timeout()
         kwargs.setdefault("connect_args", {}).setdefault("timeout", busy_timeout)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, busy_timeout)
+        _configure_sqlite(engine, busy_timeout, _mmap_bytes())
         return engine
     if not url.startswith("postgresql"):
         raise ArgumentError(f"'{url.split(':', 1)[0]}' is not SQLite nor PostgreSQL, the two databases supported")
@@ -150,7 +156,14 @@ def _busy_timeout() -> float:
         return SQLITE_BUSY_TIMEOUT_SECONDS
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+def _mmap_bytes() -> int:
+    try:
+        return max(0, int(float(os.environ.get("OPERA_SQLITE_MMAP_MB") or SQLITE_MMAP_MB) * 1024 * 1024))
+    except ValueError:
+        return SQLITE_MMAP_MB * 1024 * 1024
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float, mmap_bytes: int = 0) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
         # Let SQLAlchemy, not the driver, decide when transactions begin (the driver's own
@@ -163,6 +176,7 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         # What is deleted or overwritten is zeroed in the file, not left in free space (erasure).
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute(f"PRAGMA mmap_size={mmap_bytes:d}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
