@@ -23,8 +23,8 @@ from sqlalchemy import JSON, Engine, Integer, String, cast, func, insert, litera
 from sqlalchemy.engine import make_url
 
 from engine import Actor, CaseService, FileStore, Member, PathwayLibrary
-from engine.db import make_engine, make_session_factory
-from engine.models import Base, Case, Desk, Event
+from engine.db import make_engine, make_session_factory, upgrade
+from engine.models import Case, Desk, Event
 
 from .generate import linear_pathway, linear_plan, write_pathway
 from .postgres_store import database_cpu_seconds
@@ -54,11 +54,13 @@ def steps_per_case(stages: int) -> int:
 
 def make_service(workdir: Path, stages: int, url: str | None = None) -> tuple[CaseService, dict, Engine]:
     """A fresh database (a file, or the empty database `url`) with the generated pathway synced in, as the
-    application would have it."""
+    application would have it: its schema made by the migrations, with every index and trigger of
+    production (the web UI's own indexes on the events too)."""
     doc = linear_pathway(stages)
     write_pathway(doc, workdir / "pathways")
-    engine = make_engine(url or f"sqlite:///{workdir / 'engine.sqlite'}")
-    Base.metadata.create_all(engine)
+    url = url or f"sqlite:///{workdir / 'engine.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         session.add(Desk(id="bench", name="Benchmark desk", country="IT", region="Liguria"))

@@ -2,7 +2,7 @@
 engine reads like its own, and cases driven after them take the next ids."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from benchmarks import engine_steps
 from engine.models import Case, Event
@@ -23,6 +23,18 @@ def test_preloaded_cases_read_like_the_engines_own_and_new_cases_come_after_them
         assert engine_steps.run_case(service, doc, 1) == engine_steps.steps_per_case(2)
         with engine.connect() as connection:
             assert connection.execute(select(func.max(Case.id))).scalar_one() == 31
+    finally:
+        engine.dispose()
+
+
+def test_the_engines_database_has_the_schema_of_production(tmp_path):  # noqa: ANN001
+    """Made by the migrations, with their triggers and the web UI's index of news on the events, which every
+    event written is checked against (not by the engine's models alone)."""
+    _service, _doc, engine = engine_steps.make_service(tmp_path, 2)  # a new SQLite file
+    try:
+        with engine.connect() as connection:
+            assert inspect(connection).has_table("alembic_version")
+            assert "ix_events_news" in {i["name"] for i in inspect(connection).get_indexes("events")}
     finally:
         engine.dispose()
 
