@@ -72,7 +72,7 @@ def _chain_existing_events(connection) -> None:  # noqa: ANN001
         prev_hash=sa.bindparam('new_prev_hash'), hash=sa.bindparam('new_hash'))
     after = None
     while True:
-        query = sa.select(sa.distinct(events.c.case_id)).order_by(events.c.case_id).limit(1000)
+        query = sa.select(events.c.case_id).distinct().order_by(events.c.case_id).limit(1000)
         case_ids = list(connection.execute(query if after is None else query.where(events.c.case_id > after))
                         .scalars())
         if not case_ids:
