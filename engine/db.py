@@ -149,21 +149,23 @@ def _has_input(dbapi_connection: Any) -> bool:
         return True
 
 
-def _busy_timeout() -> float:
+def _sqlite_setting(name: str, default: float) -> float:
+    """A SQLite setting from the environment (a number, not below 0), or its default if unset or unreadable."""
     try:
-        return max(0.0, float(os.environ.get("OPERA_SQLITE_BUSY_TIMEOUT") or SQLITE_BUSY_TIMEOUT_SECONDS))
+        return max(0.0, float(os.environ.get(name) or default))
     except ValueError:
-        return SQLITE_BUSY_TIMEOUT_SECONDS
+        return default
+
+
+def _busy_timeout() -> float:
+    return _sqlite_setting("OPERA_SQLITE_BUSY_TIMEOUT", SQLITE_BUSY_TIMEOUT_SECONDS)
 
 
 def _mmap_bytes() -> int:
-    try:
-        return max(0, int(float(os.environ.get("OPERA_SQLITE_MMAP_MB") or SQLITE_MMAP_MB) * 1024 * 1024))
-    except ValueError:
-        return SQLITE_MMAP_MB * 1024 * 1024
+    return int(_sqlite_setting("OPERA_SQLITE_MMAP_MB", SQLITE_MMAP_MB) * 1024 * 1024)
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float, mmap_bytes: int = 0) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float, mmap_bytes: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
         # Let SQLAlchemy, not the driver, decide when transactions begin (the driver's own
