@@ -251,6 +251,11 @@ def suggest(session: Session, typed: str, *, kind: str | None = None, lang: str 
     return out
 
 
+# Built once, its URIs bound when run: labels are looked up on every page of profiles.
+_PREFERRED = select(EscoLabel.uri, EscoLabel.language, EscoLabel.label).where(
+    EscoLabel.uri.in_(bindparam("uris", expanding=True)), EscoLabel.label_type == PREFERRED)
+
+
 def preferred_labels(session: Session, uris: Iterable[str], lang: str) -> dict[str, tuple[str, str]]:
     """uri -> (preferred label, its language): the user's language, else en/it/fr, else any."""
     uris = list(dict.fromkeys(uris))
@@ -258,10 +263,9 @@ def preferred_labels(session: Session, uris: Iterable[str], lang: str) -> dict[s
         return {}
     order = [lang] + [x for x in FALLBACK if x != lang]
     found: dict[str, dict[str, str]] = {}
+    connection = session.connection()
     for start in range(0, len(uris), 500):
-        chunk = uris[start:start + 500]
-        for uri, language, label in session.execute(select(EscoLabel.uri, EscoLabel.language, EscoLabel.label).where(
-                EscoLabel.uri.in_(chunk), EscoLabel.label_type == PREFERRED)):
+        for uri, language, label in connection.execute(_PREFERRED, {"uris": uris[start:start + 500]}).tuples():
             found.setdefault(uri, {})[language] = label
     out = {}
     for uri, by_language in found.items():

@@ -27,7 +27,7 @@ from types import SimpleNamespace
 from typing import Any, Sequence
 
 from sqlalchemy import (
-    Select, String, and_, case, cast, except_, false, func, literal_column, not_, or_, select, text, true,
+    Select, String, and_, bindparam, case, cast, except_, false, func, literal_column, not_, or_, select, text, true,
     union, union_all,
 )
 from sqlalchemy.orm import Session, selectinload
@@ -393,9 +393,19 @@ def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple
 
 
 # What a page of profiles reads: every column of the profile but the lists of codes, and of its occupations
-# and skills what a record shows.
+# and skills what a record shows. Built once (their values are bound when run): a page is read on every
+# search, and building and keying these statements each time cost more than reading the rows.
 PAGE_COLUMNS = [c for c in Profile.__table__.c if c.name not in CODE_LISTS.values()]
 COMPETENCE_COLUMNS = ("profile_id", "key", "esco_uri", "label", "level", "years")
+_PAGE_IDS = bindparam("ids", expanding=True)
+_PAGE_PROFILES = select(*PAGE_COLUMNS).where(Profile.id.in_(_PAGE_IDS))
+_PAGE_COMPETENCES = union_all(*[
+    select(literal_column(str(number)).label("kind"), *[model.__table__.c[c] for c in COMPETENCE_COLUMNS],
+           model.position, model.id).where(model.profile_id.in_(_PAGE_IDS))
+    for number, model in enumerate(COMPETENCES.values())]).subquery()
+# in each profile's order of its rows (their position), as the profile's relationships load them
+_PAGE_COMPETENCES = select(*[_PAGE_COMPETENCES.c[c] for c in ("kind", *COMPETENCE_COLUMNS)]).order_by(
+    _PAGE_COMPETENCES.c.kind, _PAGE_COMPETENCES.c.profile_id, _PAGE_COMPETENCES.c.position, _PAGE_COMPETENCES.c.id)
 
 
 def _listed_profiles(session: Session, ids: list[int]) -> list[SimpleNamespace]:
@@ -407,21 +417,17 @@ def _listed_profiles(session: Session, ids: list[int]) -> list[SimpleNamespace]:
     if session.autoflush:  # as the ORM's query did: the page shows what this session has changed
         session.flush()
     connection = session.connection()
-    found = {row.id: SimpleNamespace(**row._mapping, occupations=[], skills=[],
-                                     supply_chains=codes_of(row.chain_mask or 0, CHAIN_BITS))
-             for row in connection.execute(select(*PAGE_COLUMNS).where(Profile.id.in_(ids)))}
-    parts = [select(literal_column(str(number)).label("kind"), *[model.__table__.c[c] for c in COMPETENCE_COLUMNS],
-                    model.position, model.id).where(model.profile_id.in_(ids))
-             for number, model in enumerate(COMPETENCES.values())]
-    everyone = union_all(*parts).subquery()
-    attributes = list(COMPETENCES.values())
-    # in each profile's order of its rows (their position), as the profile's relationships load them
-    for row in connection.execute(select(everyone).order_by(everyone.c.kind, everyone.c.profile_id,
-                                                             everyone.c.position, everyone.c.id)):
-        owner = found.get(row.profile_id)
+    names = [c.name for c in PAGE_COLUMNS]
+    found = {}
+    for row in connection.execute(_PAGE_PROFILES, {"ids": ids}).tuples():
+        profile = SimpleNamespace(**dict(zip(names, row)), occupations=[], skills=[])
+        profile.supply_chains = codes_of(profile.chain_mask or 0, CHAIN_BITS)
+        found[profile.id] = profile
+    lists = [f"{name}s" for name in COMPETENCES]  # the profile's list of each kind of row ("occupations", ...)
+    for kind, *values in connection.execute(_PAGE_COMPETENCES, {"ids": ids}).tuples():
+        owner = found.get(values[0])
         if owner is not None:
-            getattr(owner, "occupations" if attributes[row.kind] is ProfileOccupation else "skills").append(
-                SimpleNamespace(**{c: getattr(row, c) for c in COMPETENCE_COLUMNS}))
+            getattr(owner, lists[kind]).append(SimpleNamespace(**dict(zip(COMPETENCE_COLUMNS, values))))
     return [found[i] for i in ids if i in found]
 
 
@@ -704,7 +710,9 @@ def _facet(counts: dict[Any, int], name_of: Any) -> list[FacetValue]:
     return sorted(values, key=lambda v: (-v.count, v.code))
 
 
+_DESK_NAMES = select(Desk.id, Desk.name).where(Desk.id.in_(bindparam("ids", expanding=True)))  # built once
+
+
 def _desk_names(session: Session, counts: dict[Any, int]) -> Any:
-    names = dict(session.connection().execute(select(Desk.id, Desk.name).where(Desk.id.in_([c for c in counts if c])))
-                 .all())
+    names = dict(session.connection().execute(_DESK_NAMES, {"ids": [c for c in counts if c]}).tuples().all())
     return lambda code: names.get(code, code)
