@@ -399,13 +399,13 @@ PAGE_COLUMNS = [c for c in Profile.__table__.c if c.name not in CODE_LISTS.value
 COMPETENCE_COLUMNS = ("profile_id", "key", "esco_uri", "label", "level", "years")
 _PAGE_IDS = bindparam("ids", expanding=True)
 _PAGE_PROFILES = select(*PAGE_COLUMNS).where(Profile.id.in_(_PAGE_IDS))
-_PAGE_COMPETENCES = union_all(*[
+_COMPETENCE_ROWS = union_all(*[
     select(literal_column(str(number)).label("kind"), *[model.__table__.c[c] for c in COMPETENCE_COLUMNS],
            model.position, model.id).where(model.profile_id.in_(_PAGE_IDS))
     for number, model in enumerate(COMPETENCES.values())]).subquery()
 # in each profile's order of its rows (their position), as the profile's relationships load them
-_PAGE_COMPETENCES = select(*[_PAGE_COMPETENCES.c[c] for c in ("kind", *COMPETENCE_COLUMNS)]).order_by(
-    _PAGE_COMPETENCES.c.kind, _PAGE_COMPETENCES.c.profile_id, _PAGE_COMPETENCES.c.position, _PAGE_COMPETENCES.c.id)
+_PAGE_COMPETENCES = select(*[_COMPETENCE_ROWS.c[c] for c in ("kind", *COMPETENCE_COLUMNS)]).order_by(
+    _COMPETENCE_ROWS.c.kind, _COMPETENCE_ROWS.c.profile_id, _COMPETENCE_ROWS.c.position, _COMPETENCE_ROWS.c.id)
 
 
 def _listed_profiles(session: Session, ids: list[int]) -> list[SimpleNamespace]:
