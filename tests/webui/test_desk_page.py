@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine import Member
 from engine.models import Case, utcnow
@@ -134,3 +134,38 @@ def test_the_desks_page_counts_active_overdue_and_held_cases(service, sessions, 
     admin_page = as_role("admin").get("/desks").text
     assert "Sportello Genova" in admin_page and "Guichet Nice" in admin_page
     assert WORKERS  # the fixtures' workers exist
+
+
+def test_a_name_is_searched_among_the_cases_the_other_filters_keep(service, as_role):
+    """The workers' names are looked up case by case among the desk's cases that pass the other filters:
+    the same Rossi in another desk's case, or in another pathway, is not listed; a title still matches."""
+    kept, _ = open_case(service, pathway="startup", members=[Member("w.rossi1", "Anna Rossi")], mentor=None)
+    titled, _ = open_case(service, pathway="startup", title="Cantiere Rossi", mentor=None)
+    open_case(service, pathway="spinoff", members=[Member("w.rossi2", "Bruno Rossi")], mentor=None)
+    open_case(service, desk="nice", pathway="startup", members=[Member("w.rossi3", "Carla Rossi")], mentor=None)
+    operator = as_role("operator")
+    assert sorted(case_numbers(operator.get("/desks/genova?q=rossi&pathway=startup").text)) == sorted([kept, titled])
+
+
+def test_the_name_search_reads_members_by_case_not_every_member(db_engine):  # noqa: ANN001
+    """PostgreSQL would otherwise hash the names matching anywhere in the region (tens of thousands for a
+    common name) to test a desk's few hundred cases: the plan looks members up by their case's id."""
+    from datetime import datetime, timezone
+
+    from werkzeug.datastructures import MultiDict
+
+    from webui.cases.listing import Filters, desk_query
+
+    query = desk_query("genova", Filters.from_args(MultiDict({"q": "rossi", "pathway": "wbo"})),
+                       datetime(2026, 12, 1, tzinfo=timezone.utc))
+    sql = str(select(func.count()).select_from(query.subquery()).compile(
+        db_engine, compile_kwargs={"literal_binds": True}))
+    with db_engine.connect() as connection:
+        if db_engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a near-empty table: what it can do
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+            looked_up = re.search(r"on case_members[^\n]*\n(?:[^\n]*\n)*?[^\n]*Index Cond: \(+case_id = ", plan)
+        else:
+            plan = "\n".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            looked_up = re.search(r"SEARCH case_members USING .*\(case_id=\?", plan)
+    assert looked_up and "SCAN case_members" not in plan, plan

@@ -119,28 +119,33 @@ def _like_escape(text: str) -> str:
 
 
 def desk_query(desk_id: str, f: Filters, now: datetime):  # noqa: ANN201
-    query = select(Case).where(Case.desk_id == desk_id)
+    conditions = [Case.desk_id == desk_id]
     if f.status == "open":
-        query = query.where(Case.status.in_(("active", "on_hold")))
+        conditions.append(Case.status.in_(("active", "on_hold")))
     elif f.status != "all":
-        query = query.where(Case.status == f.status)
+        conditions.append(Case.status == f.status)
     if f.pathway:
-        query = query.where(Case.pathway_id == f.pathway)
+        conditions.append(Case.pathway_id == f.pathway)
     if f.stage:
-        query = query.where(Case.stage_id == f.stage)
+        conditions.append(Case.stage_id == f.stage)
     if f.overdue:
-        query = query.where(Case.status == "active", Case.due_at.is_not(None), Case.due_at < now)
+        conditions.extend((Case.status == "active", Case.due_at.is_not(None), Case.due_at < now))
     if f.supply_chain:
         # JSON list stored as text on both SQLite and PostgreSQL: look for the quoted value.
-        query = query.where(cast(Case.supply_chains, String).like(f'%"{_like_escape(f.supply_chain)}"%', escape="\\"))
+        conditions.append(cast(Case.supply_chains, String).like(f'%"{_like_escape(f.supply_chain)}"%', escape="\\"))
     if f.mentor:
-        query = query.where(mentor_cases_clause(f.mentor))
+        conditions.append(mentor_cases_clause(f.mentor))
+    query = select(Case).where(*conditions)
     if f.q:
         pattern = f"%{_like_escape(f.q.lower())}%"
-        worker_match = select(CaseMember.id).where(
-            CaseMember.case_id == Case.id, CaseMember.kind == "worker",
-            func.lower(CaseMember.display_name).like(pattern, escape="\\"))
-        query = query.where(or_(worker_match.exists(), func.lower(Case.title).like(pattern, escape="\\")))
+        # The workers' names are searched among the cases the other filters keep, not among every member of
+        # the region: PostgreSQL would otherwise hash the names matching anywhere (tens of thousands for a
+        # common name) to test a desk's few hundred cases.
+        kept = select(Case.id).where(*conditions).correlate(None)  # a set of its own, not the outer row
+        worker_match = Case.id.in_(select(CaseMember.case_id).where(
+            CaseMember.case_id.in_(kept), CaseMember.kind == "worker",
+            func.lower(CaseMember.display_name).like(pattern, escape="\\")))
+        query = query.where(or_(worker_match, func.lower(Case.title).like(pattern, escape="\\")))
     return query
 
 
