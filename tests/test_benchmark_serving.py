@@ -45,6 +45,8 @@ def test_the_bulk_load_is_written_out_before_timing(db_url: str):
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM loaded")).scalar_one() == 2_000
     finally:
+        with engine.begin() as connection:  # not a table of the schema: the database is shared by the suite
+            connection.execute(text("DROP TABLE IF EXISTS loaded"))
         engine.dispose()
 
 
