@@ -397,6 +397,8 @@ def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple
 # search, and building and keying these statements each time cost more than reading the rows.
 PAGE_COLUMNS = [c for c in Profile.__table__.c if c.name not in CODE_LISTS.values()]
 COMPETENCE_COLUMNS = ("profile_id", "key", "esco_uri", "label", "level", "years")
+_PAGE_NAMES = [c.name for c in PAGE_COLUMNS]
+_COMPETENCE_LISTS = [f"{name}s" for name in COMPETENCES]  # a profile's list of each kind of row ("occupations", ...)
 _PAGE_IDS = bindparam("ids", expanding=True)
 _PAGE_PROFILES = select(*PAGE_COLUMNS).where(Profile.id.in_(_PAGE_IDS))
 _COMPETENCE_ROWS = union_all(*[
@@ -417,17 +419,15 @@ def _listed_profiles(session: Session, ids: list[int]) -> list[SimpleNamespace]:
     if session.autoflush:  # as the ORM's query did: the page shows what this session has changed
         session.flush()
     connection = session.connection()
-    names = [c.name for c in PAGE_COLUMNS]
     found = {}
     for row in connection.execute(_PAGE_PROFILES, {"ids": ids}).tuples():
-        profile = SimpleNamespace(**dict(zip(names, row)), occupations=[], skills=[])
+        profile = SimpleNamespace(**dict(zip(_PAGE_NAMES, row)), occupations=[], skills=[])
         profile.supply_chains = codes_of(profile.chain_mask or 0, CHAIN_BITS)
         found[profile.id] = profile
-    lists = [f"{name}s" for name in COMPETENCES]  # the profile's list of each kind of row ("occupations", ...)
     for kind, *values in connection.execute(_PAGE_COMPETENCES, {"ids": ids}).tuples():
         owner = found.get(values[0])
         if owner is not None:
-            getattr(owner, lists[kind]).append(SimpleNamespace(**dict(zip(COMPETENCE_COLUMNS, values))))
+            getattr(owner, _COMPETENCE_LISTS[kind]).append(SimpleNamespace(**dict(zip(COMPETENCE_COLUMNS, values))))
     return [found[i] for i in ids if i in found]
 
 
