@@ -47,6 +47,23 @@ _Loader.add_implicit_resolver(
     list("-+0123456789."))
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's writer quotes a text only where YAML 1.1 would read something else ('yes', '1.5'): it also
+    quotes one this loader reads as a number ('1e5', '0E0'), so that what it writes reads back the same here
+    and in YAML 1.1 tools."""
+
+
+_Dumper.yaml_implicit_resolvers = {
+    first: [*yaml.SafeDumper.yaml_implicit_resolvers.get(first, []), *_Loader.yaml_implicit_resolvers.get(first, [])]
+    for first in {*yaml.SafeDumper.yaml_implicit_resolvers, *_Loader.yaml_implicit_resolvers}
+}
+
+
+def dump_yaml(document: Any, **options: Any) -> str:
+    """`document` as YAML text that `parse_text` reads back unchanged (`options`: those of `yaml.dump`)."""
+    return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, **options)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong (or doubtful, if severity is 'warning') in a definition file."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-import yaml
 from sqlalchemy.pool import StaticPool
 
 from .assessment import Assessment
@@ -21,6 +20,7 @@ from .errors import EngineError, Unmet
 from .i18n import DEFAULT_LANGUAGE, format_day, localize, message
 from .files import FileStore
 from .library import PathwayLibrary
+from .loader import dump_yaml
 from .models import Base, Case, Desk
 from .pathway import Pathway
 from .requirements import RequirementState
@@ -228,7 +228,7 @@ def scenario_text(name: str, pathway: Pathway, state: SimulationState, country: 
         "steps": steps or [{"expect": expect}],
         "expect": expect,
     }
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110)
+    return dump_yaml(document, sort_keys=False, width=110)
 
 
 class _NoFiles(FileStore):

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from engine.i18n import LANGUAGES, MESSAGES
 from engine.library import load_fragments
-from engine.loader import LoadError, Problem, parse_bytes, parse_text, read_file
+from engine.loader import LoadError, Problem, dump_yaml, parse_bytes, parse_text, read_file
 from engine.machine import build_machine
 from engine.validation import CheckedPathway, Fragment, check_source, schema_problems
 
@@ -313,13 +313,14 @@ round_trip_documents = st.recursive(
 
 @settings(max_examples=300, **SETTINGS)
 @given(round_trip_documents, round_trip_documents, st.sampled_from(["json", "yaml", "yaml-flow"]))
+@example(document=None, shared=["0E0", "1e5", "yes"], style="yaml")  # texts that read as numbers or booleans
 def test_a_document_written_as_json_or_yaml_is_read_back_unchanged_with_aliases_expanded(document, shared, style):
     # 'shared' appears twice: YAML output gives it an anchor and an alias, which must read back as a copy.
     whole = {"document": document, "shared": shared, "again": [shared, document]}
     if style == "json":
         text = json.dumps(whole, ensure_ascii=False, indent=1)
     else:
-        text = yaml.safe_dump(whole, allow_unicode=True, default_flow_style=(style == "yaml-flow"))
+        text = dump_yaml(whole, default_flow_style=(style == "yaml-flow"))
     try:
         doc = parse_text(text, "p.yaml")
     except LoadError as refused:  # only the limits may refuse a well-formed document
