@@ -241,7 +241,7 @@ class DriverTransaction:
         self._begun = False
 
     def __enter__(self) -> "DriverTransaction":
-        self.connection = self.engine.raw_connection()  # `connection` as on a Connection: the pool's proxy
+        self.connection = _take_connection(self.engine)  # `connection` as on a Connection: the pool's proxy
         driver = self.connection.dbapi_connection
         try:
             if self.dialect.name == "sqlite":
@@ -369,21 +369,26 @@ class DriverTransaction:
                 self._restore()
                 self._core.close()
             return
+        committed = False
         try:
             if kind is None:
                 if self._batches:
                     self._send([], commit=True)
-                    return
-                try:
-                    driver.commit()
-                except self.dialect.loaded_dbapi.Error as failure:
-                    raise DBAPIError.instance("COMMIT", None, failure, self.dialect.loaded_dbapi.Error,
-                                              dialect=self.dialect) from failure
+                else:
+                    try:
+                        driver.commit()
+                    except self.dialect.loaded_dbapi.Error as failure:
+                        raise DBAPIError.instance("COMMIT", None, failure, self.dialect.loaded_dbapi.Error,
+                                                  dialect=self.dialect) from failure
+                committed = True
             else:
                 driver.rollback()
         finally:
             self._restore()
-            self.connection.close()
+            if committed:
+                _rest_connection(self.engine, self.connection)
+            else:  # after a failure the pool resets the connection, or replaces it if it is broken
+                self.connection.close()
 
     def _restore(self) -> None:
         """PostgreSQL: the connection's transaction ended (rolled back if it is still open: a statement
@@ -398,6 +403,56 @@ class DriverTransaction:
                 driver.rollback()
         except Exception:  # noqa: BLE001 - a broken connection: the pool makes a new one
             self.connection.invalidate()
+
+
+def _resting(engine: Engine) -> list[tuple[Any, float]]:
+    """The connection this process keeps checked out of `engine`'s pool between two operations, with when it
+    was put to rest (at most one): taking a connection from SQLAlchemy's pool and giving it back costs as much
+    Python as an operation's own statements. Kept per process (a forked worker never uses its parent's) and
+    closed when the engine is disposed of."""
+    engine = getattr(engine, "_proxied", engine)  # `writing(engine)` shares the engine's pool
+    key = ("opera_resting", os.getpid())
+    resting = engine.__dict__.get(key)
+    if resting is None:
+        resting = engine.__dict__.setdefault(key, [])
+
+        @event.listens_for(engine, "engine_disposed")
+        def _close_resting(_engine: Engine) -> None:
+            while resting:
+                connection, _since = resting.pop()
+                connection.detach()  # not back into the old pool: closed now
+                connection.close()
+    return resting
+
+
+def connections_in_use(engine: Engine) -> int:
+    """The connections checked out of `engine`'s pool, apart from the one kept at rest between operations."""
+    return engine.pool.checkedout() - len(_resting(engine))
+
+
+def _take_connection(engine: Engine) -> Any:
+    """A connection for an operation: the one at rest, when it can be used as it is, or one from the pool."""
+    resting = _resting(engine)
+    try:
+        connection, since = resting.pop()
+    except IndexError:  # none at rest (or another thread took it)
+        return engine.raw_connection()
+    if connection.dbapi_connection is None:
+        return engine.raw_connection()
+    if engine.dialect.name == "postgresql" and (time.monotonic() - since >= IDLE_PING_SECONDS
+                                                or _has_input(connection.dbapi_connection)):
+        connection.close()  # the pool's checkout checks it first (`_configure_postgresql`)
+        return engine.raw_connection()
+    return connection
+
+
+def _rest_connection(engine: Engine, connection: Any) -> None:
+    """After an operation (its transaction ended): keep its connection at rest, or give it back to the pool."""
+    resting = _resting(engine)
+    if resting or connection.dbapi_connection is None:
+        connection.close()
+    else:
+        resting.append((connection, time.monotonic()))
 
 
 _GENERATIONS = itertools.count(1)  # in prepared statements' names: a name is never prepared twice

@@ -41,7 +41,12 @@ class EngineError(Exception):
     def __init__(self, code: str | None = None, **params: Any):
         self.code = code or self.code
         self.params = params
-        super().__init__(self.message(DEFAULT_LANGUAGE))
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        # Written when asked, not when raised: an operation makes some refusals ready before it knows
+        # whether it will need them (engine/cases/requirements.py `tick`).
+        return self.message(DEFAULT_LANGUAGE)
 
     def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
         params = {k: _localized_param(v, lang) for k, v in self.params.items()}

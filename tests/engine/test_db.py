@@ -2,14 +2,16 @@
 ones that only read never wait for a writer."""
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 import time
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.exc import OperationalError
 
-from engine.db import SQLITE_BUSY_TIMEOUT_SECONDS, DriverTransaction, make_engine, writing
+from engine.db import SQLITE_BUSY_TIMEOUT_SECONDS, DriverTransaction, connections_in_use, make_engine, writing
 from engine.driver import DriverStatement
 from engine.models import Desk, utcnow
 from tests.conftest import database_kind
@@ -147,10 +149,68 @@ def test_a_driver_transaction_that_fails_leaves_nothing_and_gives_its_connection
             transaction.core.execute(insert(DESKS).values(**_desk("lost too")))
         raise RuntimeError("refused")
     assert _desk_ids(db_engine) == []
-    assert db_engine.pool.checkedout() == 0
+    assert connections_in_use(db_engine) == 0
     with DriverTransaction(db_engine) as transaction:  # the pool's connection is usable again
         _DESK_ROW.run(transaction, _desk("kept"))
     assert _desk_ids(db_engine) == ["kept"]
+
+
+def _checkouts(engine) -> list:  # noqa: ANN001
+    """The driver connections `engine`'s pool hands out from now on, one entry a checkout."""
+    handed = []
+    event.listen(engine, "checkout", lambda dbapi_connection, _record, _proxy: handed.append(dbapi_connection))
+    return handed
+
+
+def _closed(dbapi_connection) -> bool:  # noqa: ANN001
+    if hasattr(dbapi_connection, "closed"):  # psycopg
+        return bool(dbapi_connection.closed)
+    try:
+        dbapi_connection.execute("SELECT 1")
+    except sqlite3.ProgrammingError:  # "Cannot operate on a closed database."
+        return True
+    return False
+
+
+def test_operations_one_after_another_take_the_pool_s_connection_once_and_dispose_closes_it(db_engine):
+    db_engine.dispose()
+    handed = _checkouts(db_engine)
+    for n in range(3):
+        with DriverTransaction(db_engine) as transaction:
+            _DESK_ROW.run(transaction, _desk(f"desk{n}"))
+    assert len(handed) == 1  # kept at rest between the operations, not given back and taken again
+    assert connections_in_use(db_engine) == 0 and db_engine.pool.checkedout() == 1
+    assert _desk_ids(db_engine) == ["desk0", "desk1", "desk2"]
+    db_engine.dispose()
+    assert _closed(handed[0])  # not left open beside the new pool (a database could not be dropped)
+    with DriverTransaction(db_engine) as transaction:  # the new pool's connection
+        _DESK_ROW.run(transaction, _desk("desk3"))
+    assert handed[-1] is not handed[0] and not _closed(handed[-1])
+
+
+def test_a_failed_operation_gives_its_connection_back_instead_of_keeping_it(db_engine):
+    db_engine.dispose()
+    handed = _checkouts(db_engine)
+    with pytest.raises(RuntimeError), DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("lost"))
+        raise RuntimeError("refused")
+    assert db_engine.pool.checkedout() == 0
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("kept"))
+    assert len(handed) == 2 and db_engine.pool.checkedout() == 1
+
+
+def test_another_process_never_takes_the_connection_kept_at_rest(db_engine, monkeypatch):
+    db_engine.dispose()
+    handed = _checkouts(db_engine)
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("parent"))
+    parent = os.getpid()
+    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as in a worker forked after that operation
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("child"))
+    assert len(handed) == 2 and handed[1] is not handed[0]
+    assert db_engine.pool.checkedout() == 2  # each process keeps its own at rest
 
 
 @sqlite_only
@@ -210,6 +270,31 @@ def test_a_pooled_connection_in_use_is_not_pinged(db_engine, monkeypatch):
     monkeypatch.setattr("engine.db.IDLE_PING_SECONDS", 0.0)  # idle for long: checked before use
     _backend_pid(db_engine)
     assert pings == [1]
+
+
+@postgresql_only
+def test_a_connection_kept_at_rest_is_checked_as_a_pooled_one(db_engine, monkeypatch):
+    db_engine.dispose()
+    handed = _checkouts(db_engine)
+    pings = []
+    real_ping = db_engine.dialect.do_ping
+    monkeypatch.setattr(db_engine.dialect, "do_ping", lambda dbapi: pings.append(1) or real_ping(dbapi))
+    for n in range(2):
+        with DriverTransaction(db_engine) as transaction:
+            _DESK_ROW.run(transaction, _desk(f"desk{n}"))
+    assert pings == [] and len(handed) == 1
+    admin = make_engine(db_engine.url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect() as connection:  # the server ends the connection at rest
+        assert connection.exec_driver_sql(
+            f"SELECT pg_terminate_backend({handed[0].info.backend_pid}, 10000)").scalar()
+    admin.dispose()
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("after"))
+    assert len(handed) >= 2 and handed[-1] is not handed[0]
+    monkeypatch.setattr("engine.db.IDLE_PING_SECONDS", 0.0)  # at rest for long: pinged before use
+    with DriverTransaction(db_engine) as transaction:
+        _DESK_ROW.run(transaction, _desk("later"))
+    assert pings and _desk_ids(db_engine) == ["after", "desk0", "desk1", "later"]
 
 
 def test_sqlite_reads_its_file_through_a_memory_map_of_the_size_configured(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select, text
 
 from engine import Actor, InvalidOperation
 from engine.check import check
-from engine.db import DriverTransaction
+from engine.db import DriverTransaction, _take_connection, connections_in_use
 from engine.driver import DriverStatement, ReadAhead
 from engine.models import Case, ChecklistTick, Desk, Event, utcnow
 from tests.conftest import database_kind
@@ -118,7 +118,7 @@ def test_an_operation_is_two_round_trips(service, monkeypatch):
 
 
 def _pooled_driver(db_engine):  # noqa: ANN001, ANN202
-    raw = db_engine.raw_connection()
+    raw = _take_connection(db_engine)  # the one the operations left at rest
     return raw, raw.dbapi_connection
 
 
@@ -126,7 +126,7 @@ def _pooled_driver(db_engine):  # noqa: ANN001, ANN202
 def test_statements_deallocated_by_other_code_are_prepared_again(service, db_engine, sessions):
     case_id, v = open_group(service)
     v = service.hold(case_id, OPERATOR, v, "first").version
-    raw, driver = _pooled_driver(db_engine)  # the engine's only pooled connection here
+    raw, driver = _pooled_driver(db_engine)  # the connection of the operations above
     prepared = driver.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'opera%'").fetchone()[0]
     driver.execute("DEALLOCATE ALL")  # behind psycopg's back (another tool, a pooler's reset)
     driver.commit()
@@ -184,7 +184,7 @@ def test_a_held_write_the_database_refuses_raises_what_the_operation_said_and_le
         _DESK_ROW.write(transaction, _desk("a"), refused=LookupError("taken"))  # refused now, or at COMMIT
     with DriverTransaction(db_engine) as transaction:  # the connection is usable again, nothing was kept
         assert [r.id for r in _DESK_IDS.all(transaction, {})] == ["a"]
-    assert db_engine.pool.checkedout() == 0
+    assert connections_in_use(db_engine) == 0
 
 
 @postgresql_only
