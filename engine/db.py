@@ -405,16 +405,30 @@ class DriverTransaction:
             self.connection.invalidate()
 
 
+def _this_process() -> tuple[str, int]:
+    return ("opera_resting", os.getpid())
+
+
+_RESTING = _this_process()  # where an engine keeps its connection at rest in this process
+
+
+def _forked() -> None:
+    global _RESTING
+    _RESTING = _this_process()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def _resting(engine: Engine) -> list[tuple[Any, float]]:
     """The connection this process keeps checked out of `engine`'s pool between two operations, with when it
     was put to rest (at most one): taking a connection from SQLAlchemy's pool and giving it back costs as much
     Python as an operation's own statements. Kept per process (a forked worker never uses its parent's) and
     closed when the engine is disposed of."""
     engine = getattr(engine, "_proxied", engine)  # `writing(engine)` shares the engine's pool
-    key = ("opera_resting", os.getpid())
-    resting = engine.__dict__.get(key)
+    resting = engine.__dict__.get(_RESTING)
     if resting is None:
-        resting = engine.__dict__.setdefault(key, [])
+        resting = engine.__dict__.setdefault(_RESTING, [])
 
         @event.listens_for(engine, "engine_disposed")
         def _close_resting(_engine: Engine) -> None:

@@ -200,17 +200,24 @@ def test_a_failed_operation_gives_its_connection_back_instead_of_keeping_it(db_e
     assert len(handed) == 2 and db_engine.pool.checkedout() == 1
 
 
-def test_another_process_never_takes_the_connection_kept_at_rest(db_engine, monkeypatch):
+def test_a_forked_process_never_takes_the_connection_its_parent_keeps_at_rest(db_engine):
     db_engine.dispose()
     handed = _checkouts(db_engine)
     with DriverTransaction(db_engine) as transaction:
         _DESK_ROW.run(transaction, _desk("parent"))
-    parent = os.getpid()
-    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as in a worker forked after that operation
-    with DriverTransaction(db_engine) as transaction:
-        _DESK_ROW.run(transaction, _desk("child"))
-    assert len(handed) == 2 and handed[1] is not handed[0]
-    assert db_engine.pool.checkedout() == 2  # each process keeps its own at rest
+    child = os.fork()  # as a web server's worker, forked after the application made its engine
+    if child == 0:
+        try:
+            with DriverTransaction(db_engine) as transaction:
+                _DESK_ROW.run(transaction, _desk("child"))
+            os._exit(0 if len(handed) == 2 and handed[1] is not handed[0] else 1)
+        finally:
+            os._exit(2)
+    _pid, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0  # the child took a connection of its own
+    with DriverTransaction(db_engine) as transaction:  # the parent's is still sound, and still at rest
+        _DESK_ROW.run(transaction, _desk("parent again"))
+    assert len(handed) == 1 and _desk_ids(db_engine) == ["child", "parent", "parent again"]
 
 
 @sqlite_only
