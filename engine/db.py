@@ -297,10 +297,15 @@ class DriverTransaction:
             return
         self._held.append((plan, parameters, refused))
 
+    @property
+    def reads_ahead(self) -> bool:
+        """Whether reads announced now are sent with the next statement (PostgreSQL, before `core`)."""
+        return self._batches and self._core is None
+
     def read_ahead(self, reads: Sequence[tuple[Any, dict[str, Any]]]) -> None:
         """Reads (`ReadAhead`, the parameters given) to send with the next statement, on PostgreSQL: their
         rows are kept once `keep_read` says which case row their `from_case` parameters came from."""
-        if self._batches and self._core is None:
+        if self.reads_ahead:
             self._ahead.extend(reads)
 
     def keep_read(self, case: dict[str, Any] | None) -> None:

@@ -260,6 +260,12 @@ def may_see_document_by_link(signing: Any, document: Any) -> bool:
 
 SIGNOFF_DONE = ("already_signed", "signoff_complete")
 _PARTY_PREFIX = party_actor_id(0)[:-1]  # "party:", how a party acting by its link is named
+
+
+def is_party_link(actor_id: str) -> bool:
+    """Whether this actor is a party acting by its own signing link."""
+    return actor_id.startswith(_PARTY_PREFIX)
+
 APPROVE = "approve"
 DECISIONS = (APPROVE, "request_changes", "decline")  # refusals meaning it no longer waits for this person
 
@@ -274,7 +280,7 @@ def signoff_refusals(rule: Any, person_id: str, given: Sequence[Any], *, form_su
     the two."""
     refusals: list[InvalidOperation] = []
     accounts: dict[str, str] = {}
-    if person_id.startswith(_PARTY_PREFIX) or any(s.actor_id.startswith(_PARTY_PREFIX) for s in given):
+    if is_party_link(person_id) or any(is_party_link(s.actor_id) for s in given):
         found = parties() if callable(parties) else parties
         accounts = {party_actor_id(p.id): p.account_id for p in found if p.account_id}
     if accounts:

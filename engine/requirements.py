@@ -88,6 +88,18 @@ class RequirementState:
         return list(self.rows)
 
 
+def rows_judged(stage: Stage) -> tuple[bool, bool, bool, bool]:
+    """Which rows a stage's state is judged on (`StageState.load` reads only those): its ticks, its
+    documents, the case's forms (its own, or one an exit's condition may read), its sign-offs."""
+    return (bool(stage.checklist), bool(stage.documents), stage.form is not None or any(e.when for e in stage.exits),
+            bool(stage.signoffs))
+
+
+def needs_members(stage: Stage) -> bool:
+    """Whether judging the stage reads the case's members: a requirement each worker meets."""
+    return any(getattr(r, "per_member", False) for r in stage.requirements)
+
+
 @dataclass
 class StageState:
     """Rows are read only for the kinds of requirement the stage has; members and the desk only when a
@@ -117,15 +129,16 @@ class StageState:
         rows_of = rows_of or stage.id
         connection = session.connection() if isinstance(session, Session) else session
         rows_key = {"case_id": case.id, "stage_id": rows_of}
-        ticks = _TICKS_OF.all(connection, rows_key) if stage.checklist else []
-        documents = _DOCUMENTS_OF.all(connection, rows_key) if stage.documents else []
+        reads_ticks, reads_documents, reads_forms, reads_signoffs = rows_judged(stage)
+        ticks = _TICKS_OF.all(connection, rows_key) if reads_ticks else []
+        documents = _DOCUMENTS_OF.all(connection, rows_key) if reads_documents else []
         forms: dict[str, Any] = {}
-        if stage.form is not None or any(e.when for e in stage.exits):
+        if reads_forms:
             forms = {f.stage_id: f for f in _FORMS_OF.all(connection, {"case_id": case.id})}
             if rows_of != stage.id and rows_of in forms:
                 forms[stage.id] = forms[rows_of]
         signoffs = _SIGNOFFS_OF.all(connection, {
-            "case_id": case.id, "stage_id": stage.id, "stage_visit": case.stage_visit}) if stage.signoffs else []
+            "case_id": case.id, "stage_id": stage.id, "stage_visit": case.stage_visit}) if reads_signoffs else []
         responses = _SUBMITTED_RESPONSES.all(connection, {
             "case_id": case.id, "assessment_id": stage.assessment.assessment_id}) if stage.assessment else []
         targets = _target_pathways(library, session, stage) if library is not None else None

@@ -102,11 +102,26 @@ READ_STAGE_STATE = (ReadAhead(requirements._TICKS_OF, {"stage_id": _CASE_NOW["st
                     ReadAhead(requirements._SIGNOFFS_OF, _CASE_NOW))
 # The roles whose right to act on a case depends on its members (policy.case_refusal).
 _MEMBER_ROLES = frozenset({"mentor", "worker"})
+# What an operation reads depends on the case's stage, known only once it is claimed: an operation can name
+# its reads from the stage the case was at after its last operation here (a guess: a read not sent ahead is
+# sent when the operation makes it, one sent for nothing costs little). Forgotten all at once past a bound.
+LAST_STAGES_KEPT = 10_000
+# An operation's reads: given, or made from the stage the case is likely at (None: not known).
+Reads = Sequence[ReadAhead] | Callable[[Stage | None], Sequence[ReadAhead]]
 
 
 def member_reads(actor: Actor) -> tuple[ReadAhead, ...]:
     """The members' rows, for an actor whose right to act depends on them (a mentor, a worker)."""
     return (READ_MEMBERS,) if _MEMBER_ROLES & actor.roles else ()
+
+
+def stage_state_reads(stage: Stage | None) -> tuple[ReadAhead, ...]:
+    """What judging the stage's exits reads (`StageState.load`): every kind of row when the stage is not
+    known; else its own, and the members when a requirement is each worker's."""
+    if stage is None:
+        return READ_STAGE_STATE
+    reads = tuple(read for read, wanted in zip(READ_STAGE_STATE, requirements.rows_judged(stage)) if wanted)
+    return (*reads, READ_MEMBERS) if requirements.needs_members(stage) else reads
 
 
 class CaseState:
@@ -232,20 +247,25 @@ class OperationFrame:
         self.files = files
         self.clock = clock
         self.assessments = assessments or AssessmentLibrary(session_factory)
+        self.last_stages: dict[int, tuple[int, str]] = {}  # case id -> (revision id, stage id): see `Reads`
 
     # --- the frame of every operation ---------------------------------------------------------------
 
     @contextmanager
     def _operation(self, case_id: int, actor: Actor, expected_version: int, *,
                    allow_closed: bool = False, allow_on_hold: bool = False,
-                   together: Together | None = None, reads: Sequence[ReadAhead] = ()) -> Iterator[_Op]:
+                   together: Together | None = None, reads: Reads = ()) -> Iterator[_Op]:
         """`reads`: what the operation will read once the case is claimed, sent with the claim."""
         with DriverTransaction(self.engine) as connection:
             # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
             # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
             # The reads sent with it come after it: they run once the row is locked.
-            if reads:
+            if reads and connection.reads_ahead:
+                if callable(reads):
+                    reads = reads(self._last_stage(case_id))
                 connection.read_ahead([(read, {"case_id": case_id}) for read in reads])
+            else:
+                reads = ()
             claimed = _CLAIM.execute(connection, {"case_id": case_id, "expected": expected_version,
                                                   "next": expected_version + 1}).first_unread()
             if reads:
@@ -272,6 +292,10 @@ class OperationFrame:
                     _UPDATE_CASE.write(connection, {**case._changes, "case_id": case_id}, columns=case._changes)
                 append_event(connection, case_id, expected_version + 1, op.event_type, actor, op.now,
                              op.event_stage, op.event_data, case.previous_event_hash or "")
+                if connection.reads_ahead:
+                    if len(self.last_stages) >= LAST_STAGES_KEPT:
+                        self.last_stages.clear()
+                    self.last_stages[case_id] = (case.revision_id, case.stage_id)
             finally:
                 if "session" in op.__dict__:
                     op.session.close()
@@ -279,6 +303,13 @@ class OperationFrame:
     @property
     def engine(self) -> Engine:
         return self.session_factory.kw["bind"]
+
+    def _last_stage(self, case_id: int) -> Stage | None:
+        """The stage the case was at after its last operation by this service, if its revision is loaded."""
+        last = self.last_stages.get(case_id)
+        if last is None or not self.library.is_cached(last[0]):
+            return None
+        return self.library.revision(last[0]).pathway.stage(last[1])
 
     def _revision(self, op: _Op, revision_id: int) -> LoadedRevision:
         if self.library.is_cached(revision_id):

@@ -20,7 +20,6 @@ from ..models import (
 )
 from ..requirements import StageState
 from .frame import (
-    READ_STAGE_STATE,
     _FORM,
     DOCUMENTS,
     EVENTS,
@@ -36,6 +35,7 @@ from .frame import (
     _require_reason,
     append_event,
     insert_case,
+    stage_state_reads,
 )
 from .values import Actor, Member, Receipt
 
@@ -47,7 +47,7 @@ class MovingOperations(OperationFrame):
     def advance(self, case_id: int, actor: Actor, version: int, exit_id: str, *,
                 jobs_created: int | None = None, jobs_kept: int | None = None) -> Receipt:
         """Leave the stage through an exit; an exit to an outcome may record the jobs created or kept."""
-        with self._operation(case_id, actor, version, reads=READ_STAGE_STATE) as op:
+        with self._operation(case_id, actor, version, reads=stage_state_reads) as op:
             self._manage(op)
             stage = op.stage
             exit_ = stage.exit(exit_id)

@@ -14,7 +14,8 @@ from .. import policy
 from ..files import TYPES, detect_type, safe_filename
 from ..i18n import megabytes
 from ..models import party_actor_id
-from ..pathway import ChecklistItem, DocumentRule, SignOffRule
+from ..driver import ReadAhead
+from ..pathway import BUILTIN_ROLES, ChecklistItem, DocumentRule, SignOffRule, Stage
 from .forms import form_errors
 from .parties import give_decision
 from .frame import (
@@ -158,7 +159,15 @@ class RequirementOperations(OperationFrame):
 
     def sign_off(self, case_id: int, actor: Actor, version: int, signoff_id: str, comment: str = "",
                  decision: str = "approve") -> Receipt:
-        reads = (*member_reads(actor), READ_PARTIES, READ_SIGNOFFS_OF_VISIT)
+        def reads(stage: Stage | None) -> tuple[ReadAhead, ...]:
+            rule = stage.requirement(signoff_id) if stage is not None else None
+            known = isinstance(rule, SignOffRule)
+            # The parties are read when the signer may be one (policy.party_of, signoff_refusals).
+            party = not known or rule.role not in BUILTIN_ROLES or policy.is_party_link(actor.id)
+            parties = (READ_PARTIES,) if party else ()
+            form = (READ_FORM,) if not known or "form_submitter" in rule.distinct_from else ()
+            return (*member_reads(actor), *parties, READ_SIGNOFFS_OF_VISIT, *form)
+
         with self._operation(case_id, actor, version, reads=reads) as op:
             rule = op.stage.requirement(signoff_id)
             if not isinstance(rule, SignOffRule):

@@ -13,7 +13,7 @@ from engine.db import DriverTransaction, _take_connection, connections_in_use
 from engine.driver import DriverStatement, ReadAhead
 from engine.models import Case, ChecklistTick, Desk, Event, utcnow
 from tests.conftest import database_kind
-from tests.engine.test_cases import OPERATOR, WORKERS, events_of, open_group
+from tests.engine.test_cases import MENTOR, OPERATOR, WORKERS, events_of, finish_welcome, open_group
 
 DESKS = Desk.__table__
 postgresql_only = pytest.mark.skipif(database_kind() != "postgresql", reason="PostgreSQL's round trips")
@@ -110,7 +110,7 @@ def test_an_operation_is_two_round_trips(service, monkeypatch):
     receipt, count = trips.of(lambda: service.submit_form(case_id, OPERATOR, v, {"sector": "nautical", "years": 1}))
     assert count == 2
     receipt, count = trips.of(lambda: service.advance(case_id, OPERATOR, receipt.version, "continue"))
-    assert count == 3  # and the members' rows, read when asked: this stage has an item each worker ticks
+    assert count == 2  # the members' rows too, with the claim: this stage has an item each worker ticks
     receipt, count = trips.of(lambda: service.hold(case_id, OPERATOR, receipt.version, "waiting"))
     assert count == 2
     with pytest.raises(InvalidOperation):  # refused before anything is written: the claim, then ROLLBACK
@@ -120,6 +120,69 @@ def test_an_operation_is_two_round_trips(service, monkeypatch):
 def _pooled_driver(db_engine):  # noqa: ANN001, ANN202
     raw = _take_connection(db_engine)  # the one the operations left at rest
     return raw, raw.dbapi_connection
+
+
+class _Sent:
+    """The statements of an operation's round trips (engine/db.py `_exchange`), as one SQL text."""
+
+    def __init__(self, monkeypatch):  # noqa: ANN001
+        from engine import db
+
+        plain_exchange = db._exchange
+        self.sql: list[str] = []
+
+        def exchange(driver, begins, runs, commit):  # noqa: ANN001, ANN202
+            self.sql += [plan.sql for plan, _parameters in runs]
+            return plain_exchange(driver, begins, runs, commit)
+
+        monkeypatch.setattr(db, "_exchange", exchange)
+
+    def of(self, operation):  # noqa: ANN001, ANN201
+        self.sql = []
+        return operation(), "\n".join(self.sql)
+
+
+def _reviewed(service):  # noqa: ANN001, ANN202
+    """A case at "study" (documents, a form, a review by a mentor distinct from the form's submitter), its
+    form submitted."""
+    case_id, v = open_group(service)
+    v = finish_welcome(service, case_id, v)
+    v = service.submit_form(case_id, OPERATOR, v, {"viable": True}).version
+    return case_id, v
+
+
+@postgresql_only
+def test_an_operation_reads_with_its_claim_what_the_stage_the_case_was_left_at_asks_for(service, monkeypatch):
+    trips, sent = _Trips(monkeypatch), _Sent(monkeypatch)
+    case_id, v = _reviewed(service)
+    (receipt, sql), count = trips.of(lambda: sent.of(lambda: service.sign_off(case_id, MENTOR, v, "review")))
+    # The form is read with the claim (the review must differ from its submitter); the parties are not read
+    # at all: a mentor's review is never a party's.
+    assert receipt.event_type == "signed_off" and count == 2
+    assert "FROM form_data" in sql and "FROM case_parties" not in sql
+    # The same, with the case's stage unknown here (another process moved it last): every row the
+    # operation may need is read with the claim, the parties too; the outcome is the same.
+    case_id, v = _reviewed(service)
+    service.last_stages.clear()
+    (receipt, sql), count = trips.of(lambda: sent.of(lambda: service.sign_off(case_id, MENTOR, v, "review")))
+    assert receipt.event_type == "signed_off" and count == 2
+    assert "FROM form_data" in sql and "FROM case_parties" in sql
+
+
+@postgresql_only
+def test_a_wrong_guess_of_the_stage_only_costs_round_trips(service, sessions, monkeypatch):
+    trips = _Trips(monkeypatch)
+    case_id, v = open_group(service)
+    for worker in WORKERS:
+        v = service.tick(case_id, Actor.of(worker.person_id, ["worker"]), v, "consent").version
+    v = service.submit_form(case_id, OPERATOR, v, {"sector": "nautical", "years": 12}).version
+    revision_id, _stage = service.last_stages[case_id]
+    service.last_stages[case_id] = (revision_id, "deed")  # as if the case were at its last stage
+    receipt, count = trips.of(lambda: service.advance(case_id, OPERATOR, v, "continue"))
+    assert receipt.event_type == "advanced" and count > 2  # the ticks, form and members read when asked
+    with sessions() as session:
+        assert session.get(Case, case_id).stage_id == "study"
+    assert service.last_stages[case_id] == (revision_id, "study")
 
 
 @postgresql_only
