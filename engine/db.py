@@ -126,9 +126,7 @@ def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, record, _proxy):  # noqa: ANN001
         idle_since = record.info.get("opera_idle_since")
-        if idle_since is None:  # a new connection
-            return
-        if time.monotonic() - idle_since < IDLE_PING_SECONDS and not _has_input(dbapi_connection):
+        if idle_since is None or not _may_be_dead(dbapi_connection, idle_since):  # new, or surely alive
             return
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
@@ -136,6 +134,11 @@ def _configure_postgresql(engine: Engine) -> None:
             alive = False
         if not alive:
             raise DisconnectionError("the database closed this connection")  # the pool connects anew
+
+
+def _may_be_dead(dbapi_connection: Any, idle_since: float) -> bool:
+    """Whether an idle connection must be checked before use: idle for long, or the server said something."""
+    return time.monotonic() - idle_since >= IDLE_PING_SECONDS or _has_input(dbapi_connection)
 
 
 def _has_input(dbapi_connection: Any) -> bool:
@@ -458,8 +461,7 @@ def _take_connection(engine: Engine) -> Any:
         return engine.raw_connection()
     if connection.dbapi_connection is None:
         return engine.raw_connection()
-    if engine.dialect.name == "postgresql" and (time.monotonic() - since >= IDLE_PING_SECONDS
-                                                or _has_input(connection.dbapi_connection)):
+    if engine.dialect.name == "postgresql" and _may_be_dead(connection.dbapi_connection, since):
         connection.close()  # the pool's checkout checks it first (`_configure_postgresql`)
         return engine.raw_connection()
     return connection

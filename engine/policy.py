@@ -260,14 +260,14 @@ def may_see_document_by_link(signing: Any, document: Any) -> bool:
 
 SIGNOFF_DONE = ("already_signed", "signoff_complete")
 _PARTY_PREFIX = party_actor_id(0)[:-1]  # "party:", how a party acting by its link is named
+APPROVE = "approve"
+DECISIONS = (APPROVE, "request_changes", "decline")  # refusals meaning it no longer waits for this person
 
 
 def is_party_link(actor_id: str) -> bool:
     """Whether this actor is a party acting by its own signing link."""
     return actor_id.startswith(_PARTY_PREFIX)
 
-APPROVE = "approve"
-DECISIONS = (APPROVE, "request_changes", "decline")  # refusals meaning it no longer waits for this person
 
 def signoff_refusals(rule: Any, person_id: str, given: Sequence[Any], *, form_submitter: str | None,
                      case_opener: str | None, stage: Any = None,
