@@ -83,23 +83,26 @@ class Profile(ChainsMixin, EditedMixin, Base):
     __tablename__ = "databank_profiles"
     __table_args__ = (
         Index("ix_databank_profiles_territory", "region", "province"),
-        # A desk's profiles with what the listing condition reads: found, and their occupations and skills
-        # counted, from this index alone, not from each profile's wide row.
-        Index("ix_databank_profiles_desk", "desk_id", "id", "processing_stopped", "person_id"),
+        # A desk's profiles with what the listing condition reads and what the facets count: found, and counted,
+        # from this index alone, not from each profile's wide row.
+        Index("ix_databank_profiles_desk", "desk_id", "id", "processing_stopped", "person_id", "region", "province",
+              "availability", "mobility", "chain_mask", "occupation_codes", "skill_codes"),
         # Covers the facet counts: they read this narrow index, not the wide rows (with what the listing
-        # condition reads: who may see a profile whose processing stopped).
+        # condition reads: who may see a profile whose processing stopped, and the lists of the codes of its
+        # occupations and skills, counted with the other facets). Key columns, not included ones: SQLite has no
+        # INCLUDE, and one definition serves both databases.
         # On PostgreSQL it also carries what a search reads of the profiles it joins to the matches of a text
         # within a territory (or of a common word): read from this index alone, the territory's slice of it.
         Index("ix_databank_profiles_facets", "region", "province", "availability", "mobility", "desk_id", "chain_mask",
-              "processing_stopped", "person_id",
-              postgresql_include=["id", "years_experience", "available_from", "occupation_codes", "skill_codes"]),
+              "processing_stopped", "person_id", "occupation_codes", "skill_codes",
+              postgresql_include=["id", "years_experience", "available_from"]),
         # The supply-chain facet of the whole databank, counted in this order (no sorting of every row).
         Index("ix_databank_profiles_chains", "chain_mask"),
         # The filtered and counted columns by id: the matches of a text or a skill are looked up in this
         # narrow index rather than in the wide rows.
         Index("ix_databank_profiles_lookup", "id", "region", "province", "availability", "mobility", "desk_id",
               "chain_mask", "years_experience", "available_from", "processing_stopped", "person_id",
-              postgresql_include=["occupation_codes", "skill_codes"]),
+              "occupation_codes", "skill_codes"),
         # The few profiles whose processing stopped (the counts of the whole databank leave them out): a
         # partial index, so that SQLite too knows them to be few.
         Index("ix_databank_profiles_stopped", "id", sqlite_where=sql_text("processing_stopped = 1"),

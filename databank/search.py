@@ -8,19 +8,21 @@ counted over the whole result and sorted by count then code.
 Who sees what: the text of a profile's personal part (name, contacts, summary, town) is searched only
 where the actor may see it; others find the profile by its public part only.
 
-Speed (see benchmarks/databank_search.py): the database counts the facets, one grouped pass over the
-matching rows whose groups it adds up per column itself, so only counts come back, never the matching
-rows; supply chains and offers are counted as sums of mask bits in the same pass. Occupations and skills
-are counted over the whole result too (grouped by the keys' numbers over the matching profiles' rows), never over a
-sample. The unfiltered lists of profiles and of resources read the counts of the whole databank that
-triggers keep (`FacetCount`). On PostgreSQL a filtered search is one statement, and on SQLite one whose matches come
-from a text, occupations or skills: the matching profiles are found once for every count and the page. On
-PostgreSQL sets of matches are looked up as `ANY(ARRAY(...))`, or, within a territory, joined to the territory's
-slice of the covering facet index; JIT is off. The page's profiles are read as
+Speed (see benchmarks/databank_search.py): a filtered search is one statement on both databases: the
+matching profiles are found once, from a covering index (by territory, by desk, or by id for the matches of
+a text or a skill), for every count and the page. The database counts the facets, one grouped pass over the
+matching rows whose groups it adds up per column itself; supply chains and offers are counted as sums of
+mask bits in the same pass. Occupations and skills are counted over the whole result too, never over a
+sample, from the lists of codes the profiles carry in those indexes: PostgreSQL counts them itself, SQLite
+(no hash aggregate: it would sort every code) sends them back joined as one text, counted here. The
+unfiltered lists of profiles and of resources read the counts of the whole databank that triggers keep
+(`FacetCount`). On PostgreSQL sets of matches are looked up as `ANY(ARRAY(...))`, or, within a territory,
+joined to the territory's slice of the covering facet index; JIT is off. The page's profiles are read as
 plain rows.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import SimpleNamespace
@@ -223,31 +225,18 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     found: dict[str, list[FacetValue]] = {}
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
     _without_jit(session)
-    whole = not sets and not _profile_filters(query)
-    # SQLite: one statement too when the matches come from a set (a text, occupations, skills), so that the
-    # set is looked up once, not once per count; filters on the profile's columns alone are cheaper to repeat
-    # per count than to copy into a table of matches.
-    if facets and (whole or not sqlite or sets):
-        if whole:  # the whole databank, as far as listed to this actor: the kept counts
+    if facets:
+        if not sets and not _profile_filters(query):  # the whole databank, as far as listed to this actor
             counts, keys = _databank_counts(session, actor)
             total = sum(counts["region"].values())
             page_ids = _page_ids(session, where, query.sort, per_page, offset)
-        else:
+        else:  # one statement: the matching profiles are found once for every count and the page
             counts, total, keys, page_ids = _profile_summary(session, counted, query.sort, per_page, offset)
         found = _profile_facets(session, counts, lang)
         for name, model in COMPETENCES.items():
             competences[name] = _competence_labels(session, model, keys[name])
         return _profile_page(session, actor, lang, total, page, per_page, page_ids, found, competences)
-    if facets:
-        # Facets are counted by the database, grouped, over the whole result: only counts come back,
-        # never the matching rows (thousands of them for a common word).
-        counts, total = _profile_counts(session, counted)
-        found = _profile_facets(session, counts, lang)
-        matching = select(Profile.id).where(*counted).scalar_subquery() if counted else None
-        for name, model in COMPETENCES.items():
-            competences[name] = _competence_counts(session, model, matching) if total else []
-    else:
-        total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
+    total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
     if query.sort != "experience":
         # (plain Core results: ids need no ORM)
         page_ids = list(session.connection().execute(_latest(where, matched if sqlite else None, where[1:])
@@ -325,12 +314,13 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     """The facet counts, the total, the most frequent occupations and skills (key, count) and the page's ids
     of the profiles matching `where`, from one statement. The matching profiles are found once (a
     materialized CTE that every part reads), not once per count: a text is looked up in its index once.
-    The occupations and skills are counted exactly, over the whole result: on PostgreSQL from the codes
-    those profiles list (read with them from the look-up index), on SQLite from their rows' codes in the
-    (profile_id, code) indexes."""
+    The occupations and skills are counted exactly, over the whole result, from the lists of codes the
+    matching profiles carry (read with them from the covering index, never from their rows): PostgreSQL
+    counts them itself (a hash aggregate); SQLite, which would sort every code to group them, sends them
+    back as one text, counted here (`_count_codes`)."""
     columns = PROFILE_FACETS[:-1]
     sqlite = textindex.dialect_of(session) == "sqlite"
-    lists = [] if sqlite else [Profile.__table__.c[column] for column in CODE_LISTS.values()]
+    lists = [Profile.__table__.c[column] for column in CODE_LISTS.values()]
     # the experience only when the page is ordered by it: without it, SQLite reads a territory's slice of the
     # covering facet index alone, not each matching profile's row
     years = [Profile.years_experience] if sort == "experience" else []
@@ -340,12 +330,12 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
         matched = matched.prefix_with("MATERIALIZED")
     parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
-    for number, (name, model) in enumerate(COMPETENCES.items(), len(columns) + 1):
+    for number, name in enumerate(COMPETENCES, len(columns) + 1):
+        codes = matched.c[CODE_LISTS[name]]
         if sqlite:
-            listed = select(model.code.label("code")).join(matched, matched.c.id == model.profile_id).subquery()
-        else:
-            # the codes listed on the matching profiles (read with them, from the look-up index), not their rows
-            listed = select(func.unnest(matched.c[CODE_LISTS[name]]).label("code")).subquery()
+            parts.append(select(literal_column(str(number)), func.group_concat(codes), literal_column("0"), *pad))
+            continue
+        listed = select(func.unnest(codes).label("code")).subquery()
         counted = select(listed.c.code, func.count().label("n")).group_by(listed.c.code)
         top = _top_keys(session, counted.subquery()).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
@@ -356,10 +346,37 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     parts.append(select(literal_column(str(on_page)), cast(page.c.id, String),
                         func.row_number().over(order_by=_profile_order(sort, page)), *pad))
     counts, others = read(session.connection().execute(union_all(*parts)))
-    keys = {name: sorted(others.get(number, []), key=lambda kv: (-kv[1], kv[0]))
-            for number, name in enumerate(COMPETENCES, len(columns) + 1)}
+    keys = {}
+    for number, name in enumerate(COMPETENCES, len(columns) + 1):
+        found = others.get(number, [])
+        if sqlite:
+            found = _top_codes(session, _count_codes(found[0][0] if found else None))
+        keys[name] = sorted(found, key=lambda kv: (-kv[1], kv[0]))
     page_ids = [int(value) for value, _ in sorted(others.get(on_page, []), key=lambda row: row[1])]
     return counts, sum(counts["region"].values()), keys, page_ids
+
+
+def _count_codes(lists: str | None) -> dict[int, int]:
+    """How many times each code appears in SQLite's lists of codes (JSON arrays) joined by commas:
+    "[3,5],[5],[]" -> {3: 1, 5: 2}. Counted by Python's hash table: SQLite would sort them."""
+    counts: dict[int, int] = {}
+    if lists:
+        for code, n in Counter(lists.replace("[", "").replace("]", "").split(",")).items():
+            if code.strip():
+                counts[int(code)] = counts.get(int(code), 0) + n
+    return counts
+
+
+def _top_codes(session: Session, counts: dict[int, int]) -> list[tuple[str, int]]:
+    """(key, count) of the FACET_TOP most frequent codes, ties in the order of the keys (as `_top_keys`):
+    the keys are looked up for the codes that may be among them (every code tied with the last one)."""
+    if not counts:
+        return []
+    least = sorted(counts.values(), reverse=True)[:FACET_TOP][-1]
+    candidates = [code for code, n in counts.items() if n >= least]
+    keys = session.connection().execute(select(CompetenceCode.code, CompetenceCode.key)
+                                        .where(CompetenceCode.code.in_(candidates))).all()
+    return sorted(((key, counts[code]) for code, key in keys), key=lambda kv: (-kv[1], kv[0]))[:FACET_TOP]
 
 
 def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[ColumnElement[bool]]) -> Any:
@@ -376,20 +393,6 @@ def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[C
 PROFILE_FACETS = ("region", "province", "availability", "mobility", "desk_id", "chain_mask")
 COMPETENCES = {"occupation": ProfileOccupation, "skill": ProfileSkill}  # facet -> the rows it counts
 CODE_LISTS = {"occupation": "occupation_codes", "skill": "skill_codes"}  # facet -> the profiles' list of its codes
-
-
-def _profile_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple[dict[str, dict[Any, int]], int]:
-    """Counts per value of each profile facet over the rows matching `where`, and their number."""
-    columns = PROFILE_FACETS[:-1]
-    if not where:
-        # The whole databank: two scans of narrow indexes, each in the order of its GROUP BY (no sorting).
-        counts = _grouped(session, Profile, where, columns)
-        counts["chain_mask"] = _counts_by_value(session, Profile, ("chain_mask",))["chain_mask"]
-    else:
-        # One pass over the matching rows; the supply chains as one sum per bit (sum(mask & bit) / bit is
-        # the number of rows with that bit), so no second GROUP BY sorts the rows again.
-        counts = _grouped(session, Profile, where, columns, {"chain_mask": CHAIN_BITS})
-    return counts, sum(counts["region"].values())
 
 
 # What a page of profiles reads: every column of the profile but the lists of codes, and of its occupations
@@ -441,17 +444,6 @@ def _profile_facets(session: Session, counts: dict[str, dict[Any, int]], lang: s
         "supply_chain": _facet(_bits(counts["chain_mask"], CHAIN_BITS), lambda c: label("supply_chain", c, lang)),
         "desk": _facet(counts["desk_id"], _desk_names(session, counts["desk_id"])),
     }
-
-
-def _competence_counts(session: Session, model: Any, profile_ids: Any) -> list[tuple[str, int, str, str | None]]:
-    """(key, count, a label, ESCO URI) of the most frequent occupations or skills of these profiles (a
-    subquery of their ids; None: every profile)."""
-    # codes only: the (profile_id, code) index answers without reading the rows
-    counted = select(model.code, func.count().label("n")).group_by(model.code)
-    if profile_ids is not None:
-        counted = counted.where(model.profile_id.in_(profile_ids))
-    return _competence_labels(session, model,
-                              session.connection().execute(_top_keys(session, counted.subquery())).all())
 
 
 def _top_keys(session: Session, counted: Any) -> Select[Any]:

@@ -278,6 +278,42 @@ def test_occupation_facets_are_exact_over_thousands_of_results(sessions, desks):
         assert {v.code: v.count for v in result.facets["occupation"]} == dict(expected), query
 
 
+def test_the_most_frequent_skills_are_the_first_twelve_ties_in_the_order_of_their_keys(sessions, desks):
+    """Twenty skills, some tied at the twelfth place: the facet shows the twelve counted most, ties in the
+    byte order of their keys (as the whole databank's kept counts order them), for a filter, a text and both."""
+    keys = [f"text:skill {chr(ord('a') + n)}" for n in range(20)]
+    # skill n on (n % 7) + 1 profiles of each desk: 2 or 3 keys per count, the twelfth place within a tie of 3
+    wanted_by = {key: (n % 7) + 1 for n, key in enumerate(keys)}
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
+            session.execute(delete(model))
+        session.execute(insert(Profile), [{
+            "id": i, "desk_id": desk, "display_name": f"P{i}", "country": "IT", "region": "IT-42",
+            "province": "IT-GE", "created_by": "t", "updated_by": "t"}
+            for i, desk in ((i, "genova" if i <= 8 else "nice") for i in range(1, 17))])
+        session.execute(insert(ProfileText), [{"profile_id": i, "search_text": "saldatore", "personal_text": ""}
+                                              for i in range(1, 17)])
+        session.execute(insert(ProfileSkill), [
+            {"profile_id": first + k, "key": key, "esco_uri": None, "label": key[5:], "level": 2, "position": n}
+            for n, key in enumerate(reversed(keys)) for first in (1, 9) for k in range(wanted_by[key])])
+    for query in (ProfileQuery(desks=("genova",)), ProfileQuery(text="saldatore", desks=("genova",)),
+                  ProfileQuery(text="saldatore", regions=("IT-42",))):
+        per_desk = 1 if query.desks else 2
+        expected = sorted(((key, n * per_desk) for key, n in wanted_by.items()), key=lambda kv: (-kv[1], kv[0]))
+        result = found(sessions, ADMIN, query)
+        assert [(v.code, v.count) for v in result.facets["skill"]] == expected[:12], query
+        assert expected[11][1] == expected[12][1]  # the cut falls within a tie
+
+
+def test_sqlites_lists_of_codes_are_counted_whatever_their_spacing():
+    from databank.search import _count_codes
+
+    assert _count_codes("[3,5],[5],[]") == {3: 1, 5: 2}
+    assert _count_codes("[3, 5],[5]") == {3: 1, 5: 2}
+    assert _count_codes(None) == {} and _count_codes("[]") == {}
+
+
 def test_the_kept_counts_of_the_whole_databank_follow_every_change(sessions, desks):
     """The unfiltered list reads the counts that triggers keep: after profiles, occupations and skills are
     added, changed, deleted and stopped, they still equal the counts of a filtered search over the same
