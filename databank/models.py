@@ -171,18 +171,39 @@ class ProfileText(Base):
 
 
 class ProfileSearch(Base):
-    """PostgreSQL: the row of a profile that its full-text indexes point to, narrow (its id and the version
-    of its words) so that the matches of a common word are read from a few hundred pages instead of every
-    page of the texts (the index gives row positions: the ids must be read from the rows). The indexed
-    words are those of the profile's texts, read by `databank_profile_words()` when an entry is indexed:
-    triggers on the texts add the row and raise its version whenever they change, so that it is indexed
-    again. Derived data: on SQLite (FTS5 gives the ids itself) the table stays empty."""
+    """PostgreSQL: the row of a profile that its full-text indexes point to, narrow (its id, the version of
+    its words, and what a search filters and counts) so that the matches of a common word are read from a
+    few hundred pages instead of every page of the texts (the index gives row positions: the ids must be
+    read from the rows). The indexed words are those of the profile's texts, read by
+    `databank_profile_words()` when an entry is indexed: triggers on the texts add the row and raise its
+    version whenever they change, so that it is indexed again. The profile's columns in `SEARCHED` are
+    copied here by triggers on the profiles, so that a text's matches are filtered and counted from these
+    rows as the index finds them, not looked up one by one in the profiles' index. Derived data: on SQLite
+    (FTS5 gives the ids itself) the table stays empty."""
 
     __tablename__ = "databank_profile_search"
     profile_id: Mapped[int] = mapped_column(
         ForeignKey("databank_profile_texts.profile_id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True,
         autoincrement=False)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # copies of the profile's columns (`SEARCHED`), kept by the database
+    region: Mapped[str | None] = mapped_column(String(16))
+    province: Mapped[str | None] = mapped_column(String(16))
+    availability: Mapped[str | None] = mapped_column(String(16))
+    mobility: Mapped[str | None] = mapped_column(String(16))
+    desk_id: Mapped[str | None] = mapped_column(String(64))
+    chain_mask: Mapped[int | None] = mapped_column(Integer)
+    years_experience: Mapped[int | None] = mapped_column(Integer)
+    available_from: Mapped[date | None] = mapped_column(Date)
+    processing_stopped: Mapped[bool | None] = mapped_column(Boolean)
+    person_id: Mapped[str | None] = mapped_column(String(64))
+    occupation_codes: Mapped[list[int] | None] = mapped_column(CODE_LIST)
+    skill_codes: Mapped[list[int] | None] = mapped_column(CODE_LIST)
+
+
+# The profile's columns that `ProfileSearch` copies: what a search filters on and counts.
+SEARCHED = ("region", "province", "availability", "mobility", "desk_id", "chain_mask", "years_experience",
+            "available_from", "processing_stopped", "person_id", "occupation_codes", "skill_codes")
 
 
 class _Competence:
@@ -492,16 +513,20 @@ END
 $$"""
 
 
-def _search_rows_sql(kind: str, changed: str) -> tuple[str, str]:
+def _search_rows_sql(kind: str, changed: str, copied: tuple[str, ...] = ()) -> tuple[str, str]:
     """The function and triggers keeping `databank_<kind>_search` in step with `databank_<kind>_texts`, per
-    statement: a row for each new text, a new version for each text whose words changed (`changed`: the
-    condition on n(ew) and o(ld) rows)."""
+    statement: a row for each new text (with the `copied` columns of its entry), a new version for each text
+    whose words changed (`changed`: the condition on n(ew) and o(ld) rows)."""
+    columns = "".join(f", {column}" for column in copied)
+    entries = "".join(f", e.{column}" for column in copied)
+    joined = f" JOIN databank_{kind}s AS e ON e.id = n.{kind}_id" if copied else ""
     function = f"""
 CREATE OR REPLACE FUNCTION databank_{kind}_search_sync() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO databank_{kind}_search ({kind}_id, version) SELECT {kind}_id, 1 FROM new_rows;
+        INSERT INTO databank_{kind}_search ({kind}_id, version{columns})
+        SELECT n.{kind}_id, 1{entries} FROM new_rows AS n{joined};
     ELSE
         UPDATE databank_{kind}_search AS s SET version = s.version + 1
         FROM new_rows AS n JOIN old_rows AS o ON o.{kind}_id = n.{kind}_id
@@ -520,7 +545,32 @@ REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECU
 
 
 PROFILE_SEARCH_FUNCTION, PROFILE_SEARCH_TRIGGERS = _search_rows_sql("profile", """
-          AND (n.search_text IS DISTINCT FROM o.search_text OR n.personal_text IS DISTINCT FROM o.personal_text)""")
+          AND (n.search_text IS DISTINCT FROM o.search_text OR n.personal_text IS DISTINCT FROM o.personal_text)""",
+                                                                     SEARCHED)
+
+
+def copy_searched_sql(profiles: str) -> str:
+    """The statement that copies the `SEARCHED` columns of these profiles (a table or transition table) to
+    their search rows where they differ."""
+    targets = ", ".join(SEARCHED)
+    values = ", ".join(f"p.{column}" for column in SEARCHED)
+    return (f"UPDATE databank_profile_search AS s SET ({targets}) = ROW({values}) FROM {profiles} AS p "
+            f"WHERE s.profile_id = p.id AND ({', '.join(f's.{c}' for c in SEARCHED)}) IS DISTINCT FROM ({values})")
+
+
+# Every change of a profile's searched columns (its codes too: the competences' triggers write them on the
+# profile) reaches its search row. Per statement: a trigger with a transition table cannot name columns.
+PROFILE_SEARCH_COPY = f"""
+CREATE OR REPLACE FUNCTION databank_profile_search_copy() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    {copy_searched_sql("new_rows")};
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER databank_profile_search_copy AFTER UPDATE ON databank_profiles
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_copy()
+"""
 RESOURCE_SEARCH_FUNCTION, RESOURCE_SEARCH_TRIGGERS = _search_rows_sql(
     "resource", " AND n.search_text IS DISTINCT FROM o.search_text")
 
@@ -562,7 +612,8 @@ for _table in (ProfileText.__table__, ResourceText.__table__, EscoLabel.__table_
     event.listen(_table, "before_create", DDL(WORDS_FUNCTION).execute_if(dialect="postgresql"))
 event.listen(ProfileSearch.__table__, "before_create", DDL(SEARCH_WORDS_FUNCTIONS).execute_if(dialect="postgresql"))
 event.listen(ResourceSearch.__table__, "before_create", DDL(SEARCH_WORDS_FUNCTIONS).execute_if(dialect="postgresql"))
-for _table, _statements in ((ProfileSearch.__table__, (PROFILE_SEARCH_FUNCTION, PROFILE_SEARCH_TRIGGERS)),
+for _table, _statements in ((ProfileSearch.__table__, (PROFILE_SEARCH_FUNCTION, PROFILE_SEARCH_TRIGGERS,
+                                                       PROFILE_SEARCH_COPY)),
                             (ResourceSearch.__table__, (RESOURCE_SEARCH_FUNCTION, RESOURCE_SEARCH_TRIGGERS))):
     for _statement in _statements:
         event.listen(_table, "after_create", DDL(_statement).execute_if(dialect="postgresql"))

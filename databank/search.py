@@ -16,9 +16,11 @@ mask bits in the same pass. Occupations and skills are counted over the whole re
 sample, from the lists of codes the profiles carry in those indexes: PostgreSQL counts them itself, SQLite
 (no hash aggregate: it would sort every code) sends them back joined as one text, counted here. The
 unfiltered lists of profiles and of resources read the counts of the whole databank that triggers keep
-(`FacetCount`). On PostgreSQL sets of matches are looked up as `ANY(ARRAY(...))`, or, within a territory,
-joined to the territory's slice of the covering facet index; JIT is off. The page's profiles are read as
-plain rows.
+(`FacetCount`). On PostgreSQL the matches of a text are filtered and counted from the rows its index
+points to, the profiles' search rows (`ProfileSearch`, which carry copies of what a search filters and
+counts), in the order of their pages; other sets of matches are looked up as `ANY(ARRAY(...))`, or, within a
+territory, joined to the territory's slice of the covering facet index; JIT is off. The page's profiles are
+read as plain rows.
 """
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ from engine.i18n import DEFAULT_LANGUAGE
 from engine.models import Desk
 
 from . import esco, textindex
-from .models import CompetenceCode, FacetCount, Profile, ProfileOccupation, ProfileSkill, Resource
+from .models import CompetenceCode, FacetCount, Profile, ProfileOccupation, ProfileSearch, ProfileSkill, Resource
 from .operations import profile_access, profile_record, require_reader, resource_record
 from .territory import gazetteer
 from .text import query_words
@@ -50,6 +52,8 @@ from .vocabulary import CHAIN_BITS, OFFER_BITS, SIZE_BANDS, codes_of, label
 FACET_TOP = 12
 MAX_PER_PAGE = 200
 NULL = literal_column("NULL")
+PROFILE_ROWS = Profile.__table__
+SEARCH_ROWS = ProfileSearch.__table__  # PostgreSQL: a profile's search row carries what a search filters and counts
 
 
 @dataclass(frozen=True)
@@ -120,17 +124,24 @@ def profile_conditions(session: Session, actor: Actor, query: ProfileQuery) -> l
         [_listed(actor)]
 
 
-def _listed(actor: Actor) -> ColumnElement[bool]:
-    return policy.listed_profiles_clause(actor, Profile.desk_id, Profile.person_id, Profile.processing_stopped)
+def _listed(actor: Actor, rows: Any = PROFILE_ROWS) -> ColumnElement[bool]:
+    """Whether the actor may list the profile (of `rows`: the profiles or their search rows)."""
+    return policy.listed_profiles_clause(actor, rows.c.desk_id, rows.c.person_id, rows.c.processing_stopped)
 
 
 def _profile_sets(session: Session, actor: Actor, query: ProfileQuery, matched: Any = None) -> list[Any]:
     """The sets of ids (subqueries) a profile must be in: the text's matches (`matched` if already made),
     the occupations', each skill's."""
-    sets: list[Any] = []
     words = query_words(query.text)
-    if words:
-        sets.append((matched if matched is not None else _profile_text(session, actor, words)).scalar_subquery())
+    if not words:
+        return _competence_sets(query)
+    return [(matched if matched is not None else _profile_text(session, actor, words)).scalar_subquery(),
+            *_competence_sets(query)]
+
+
+def _competence_sets(query: ProfileQuery) -> list[Any]:
+    """The sets of ids (subqueries) of the profiles with the occupations asked (any), with each skill asked."""
+    sets: list[Any] = []
     if query.occupations:
         sets.append(select(ProfileOccupation.profile_id).where(
             ProfileOccupation.key.in_(list(query.occupations))).scalar_subquery())
@@ -151,22 +162,28 @@ def _join_sets(query: ProfileQuery) -> bool:
     return bool(query.regions or query.provinces)
 
 
-def _in_set(session: Session, ids: Any) -> ColumnElement[bool]:
-    return textindex.among(textindex.dialect_of(session), Profile.id, ids)
+def _in_set(session: Session, ids: Any, rows: Any = None) -> ColumnElement[bool]:
+    """The profile's id (of `rows`, if not the profiles) is in this set."""
+    return textindex.among(textindex.dialect_of(session), Profile.id if rows is None else _id_of(rows), ids)
 
 
-def _profile_filters(query: ProfileQuery) -> list[ColumnElement[bool]]:
-    """The conditions on the profile's own columns."""
-    conditions = _among((Profile.region, query.regions), (Profile.province, query.provinces),
-                        (Profile.availability, query.availability), (Profile.mobility, query.mobility),
-                        (Profile.desk_id, query.desks))
+def _id_of(rows: Any) -> Any:
+    """The profile's id in `rows`: the profiles or their search rows."""
+    return rows.c.profile_id if rows is SEARCH_ROWS else rows.c.id
+
+
+def _profile_filters(query: ProfileQuery, rows: Any = PROFILE_ROWS) -> list[ColumnElement[bool]]:
+    """The conditions on the profile's own columns (of `rows`: the profiles or their search rows)."""
+    c = rows.c
+    conditions = _among((c.region, query.regions), (c.province, query.provinces),
+                        (c.availability, query.availability), (c.mobility, query.mobility), (c.desk_id, query.desks))
     if query.supply_chains:
-        conditions.append(_any_bit(Profile.chain_mask, query.supply_chains, CHAIN_BITS))
+        conditions.append(_any_bit(c.chain_mask, query.supply_chains, CHAIN_BITS))
     if query.available_by is not None:
-        conditions.append(or_(Profile.availability == "available",
-                              and_(Profile.availability == "from_date", Profile.available_from <= query.available_by)))
+        conditions.append(or_(c.availability == "available",
+                              and_(c.availability == "from_date", c.available_from <= query.available_by)))
     if query.min_years is not None:
-        conditions.append(Profile.years_experience >= query.min_years)
+        conditions.append(c.years_experience >= query.min_years)
     return conditions
 
 
@@ -175,18 +192,25 @@ def _among(*column_choices: tuple[Any, Any]) -> list[ColumnElement[bool]]:
     return [column.in_(list(chosen)) for column, chosen in column_choices if chosen]
 
 
-def _profile_text(session: Session, actor: Actor, words: list[str]) -> Any:
-    """The ids of the profiles whose text matches, as far as this actor may search it (a select)."""
-    dialect = textindex.dialect_of(session)
+def _text_scope(session: Session, actor: Actor, words: list[str]) -> str:
+    """Which part of the profiles' text decides whether this actor finds them by these words: all of it
+    ("full": the actor sees every profile in full), the public part alone ("public": no word of the query
+    is in anyone's personal part, the usual case), or it depends on the profile ("mixed")."""
     if policy.sees_every_profile_in_full(actor):
-        return textindex.PROFILES.matching(dialect, words, "full")
+        return "full"
+    return "mixed" if textindex.PROFILES.any_personal(session, words) else "public"
+
+
+def _profile_text(session: Session, actor: Actor, words: list[str], scope: str | None = None) -> Any:
+    """The ids of the profiles whose text matches, as far as this actor may search it (a select); `scope`
+    as `_text_scope` says, if already known."""
+    dialect = textindex.dialect_of(session)
+    scope = scope or _text_scope(session, actor, words)
+    if scope != "mixed":
+        return textindex.PROFILES.matching(dialect, words, scope)
     sees_personal = policy.personal_profiles_clause(actor, Profile.desk_id, Profile.person_id,
                                                     Profile.consent_to_share)
     public = textindex.PROFILES.matching(dialect, words, "public")
-    if not textindex.PROFILES.any_personal(session, words):
-        # No word of the query is in anyone's personal part: the public part decides alone (the usual case,
-        # and a much cheaper query).
-        return public
     # One IN over a UNION, not an OR of two INs: the database then starts from the matching ids instead
     # of testing every profile; and only the profiles that match thanks to their personal words are
     # looked up to see whether the actor may see them.
@@ -208,7 +232,8 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     textindex.ensure_indexes(session)
     sqlite = textindex.dialect_of(session) == "sqlite"
     words = query_words(query.text)
-    matched = _profile_text(session, actor, words) if words else None
+    scope = _text_scope(session, actor, words) if words else None
+    matched = _profile_text(session, actor, words, scope) if words else None
     sets, filters = _profile_sets(session, actor, query, matched), _profile_filters(query) + [_listed(actor)]
     joined = not sqlite and _join_sets(query)
     where = [Profile.id.in_(ids) if joined else _in_set(session, ids) for ids in sets] + filters
@@ -230,6 +255,13 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
             counts, keys = _databank_counts(session, actor)
             total = sum(counts["region"].values())
             page_ids = _page_ids(session, where, query.sort, per_page, offset)
+        elif not sqlite and words and scope != "mixed":
+            # PostgreSQL, a text: its matches filtered and counted from the search rows the index finds
+            on_rows = [textindex.PROFILES.search_rows_match(words, scope),
+                       *[_in_set(session, ids, SEARCH_ROWS) for ids in _competence_sets(query)],
+                       *_profile_filters(query, SEARCH_ROWS), _listed(actor, SEARCH_ROWS)]
+            counts, total, keys, page_ids = _profile_summary(session, on_rows, query.sort, per_page, offset,
+                                                             SEARCH_ROWS)
         else:  # one statement: the matching profiles are found once for every count and the page
             counts, total, keys, page_ids = _profile_summary(session, counted, query.sort, per_page, offset)
         found = _profile_facets(session, counts, lang)
@@ -309,10 +341,12 @@ def _profile_order(sort: str, rows: Any) -> list[Any]:
     return [func.coalesce(rows.c.years_experience, -1).desc(), rows.c.id.desc()]
 
 
-def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int
+def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int,
+                     rows: Any = PROFILE_ROWS
                      ) -> tuple[dict[str, dict[Any, int]], int, dict[str, list[tuple[str, int]]], list[int]]:
     """The facet counts, the total, the most frequent occupations and skills (key, count) and the page's ids
-    of the profiles matching `where`, from one statement. The matching profiles are found once (a
+    of the profiles matching `where` (conditions on `rows`: the profiles or their search rows), from one
+    statement. The matching profiles are found once (a
     materialized CTE that every part reads), not once per count: a text is looked up in its index once.
     The occupations and skills are counted exactly, over the whole result, from the lists of codes the
     matching profiles carry (read with them from the covering index, never from their rows): PostgreSQL
@@ -320,11 +354,11 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     back as one text, counted here (`_count_codes`)."""
     columns = PROFILE_FACETS[:-1]
     sqlite = textindex.dialect_of(session) == "sqlite"
-    lists = [Profile.__table__.c[column] for column in CODE_LISTS.values()]
+    lists = [rows.c[column] for column in CODE_LISTS.values()]
     # the experience only when the page is ordered by it: without it, SQLite reads a territory's slice of the
     # covering facet index alone, not each matching profile's row
-    years = [Profile.years_experience] if sort == "experience" else []
-    matched = select(Profile.id, *years, *[Profile.__table__.c[c] for c in PROFILE_FACETS], *lists) \
+    years = [rows.c.years_experience] if sort == "experience" else []
+    matched = select(_id_of(rows).label("id"), *years, *[rows.c[c] for c in PROFILE_FACETS], *lists) \
         .where(*where).cte("matched")
     if sqlite:
         matched = matched.prefix_with("MATERIALIZED")

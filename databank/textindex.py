@@ -83,6 +83,10 @@ class TextIndex:
         probe = select(literal_column("rowid")).select_from(text(self.name)).where(fts.op("MATCH")(terms)).limit(1)
         return session.execute(probe).first() is not None
 
+    def search_rows_match(self, words: list[str], scope: str = "public") -> ColumnElement[bool]:
+        """PostgreSQL: the condition on the entry's search row (`pg_table`) that its text matches."""
+        return self._pg_match(words, scope)
+
     def _pg_match(self, words: list[str], scope: str) -> ColumnElement[bool]:
         query = " & ".join(f"'{w}':*" for w in words)
         return self.pg_documents[scope]().op("@@")(cast(bindparam(None, query), TSQUERY))
@@ -243,6 +247,8 @@ def code_statements(dialect: str) -> list[str]:
             f"WHERE code IS NULL",
             f"UPDATE {PROFILES_TABLE} SET {column} = {_code_list(dialect, table, PROFILES_TABLE + '.id')}",
         ]
+    if dialect == "postgresql":  # and on the profiles' search rows (the profiles' triggers may have been off)
+        statements.append(models.copy_searched_sql(PROFILES_TABLE))
     return statements
 
 

@@ -731,6 +731,86 @@ def test_the_matches_joined_or_looked_up_one_by_one_give_the_same_results(sessio
     assert everything(True)[0][0] > 0
 
 
+def test_the_matches_of_a_text_are_filtered_and_counted_as_their_profiles_are_after_every_change(sessions, desks):
+    """On PostgreSQL a text's matches are filtered and counted from the profiles' search rows, which the
+    database keeps as copies of the profiles' columns: every change of a profile (through the ORM, by a
+    statement on several profiles, by its skills) shows in the next search, as on SQLite."""
+    from databank.models import SEARCHED
+
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
+            session.execute(delete(model))
+        session.execute(insert(Profile), [{
+            "id": i, "desk_id": "genova", "display_name": f"P{i}", "country": "IT", "region": "IT-42",
+            "province": "IT-GE", "availability": "available", "chain_mask": 0, "years_experience": 1,
+            "created_by": "t", "updated_by": "t"} for i in (1, 2, 3)])
+        session.execute(insert(ProfileText), [{"profile_id": i, "search_text": "saldatore", "personal_text": ""}
+                                              for i in (1, 2, 3)])
+
+    def search(actor=ADMIN, **filters):  # noqa: ANN001, ANN003, ANN202
+        result = found(sessions, actor, ProfileQuery(text="saldatore", **filters))
+        return sorted(item["id"] for item in result.items), {v.code: v.count for v in result.facets["skill"]}
+
+    assert search(regions=("IT-52",)) == ([], {})
+    with sessions.begin() as session:  # one profile through the ORM
+        profile = session.get(Profile, 1)
+        profile.region, profile.province, profile.desk_id = "IT-52", "IT-LI", "nice"
+    assert search(regions=("IT-52",))[0] == [1] and search(desks=("nice",))[0] == [1]
+    assert search(regions=("IT-42",))[0] == [2, 3]
+    with sessions.begin() as session:  # several profiles by one statement
+        session.execute(update(Profile).where(Profile.id.in_([2, 3])).values(years_experience=10, chain_mask=1))
+    assert search(min_years=5)[0] == [2, 3] and search(supply_chains=(next(iter(CHAIN_BITS)),))[0] == [2, 3]
+    with sessions.begin() as session:  # a skill added: its code reaches the search row through the profile
+        session.add(ProfileSkill(profile_id=2, key="text:gru", label="gru", level=2, position=0))
+    assert search() == ([1, 2, 3], {"text:gru": 1})
+    assert search(skills=("text:gru",)) == ([2], {"text:gru": 1})
+    with sessions.begin() as session:
+        session.execute(delete(ProfileSkill).where(ProfileSkill.profile_id == 2))
+        session.execute(update(Profile).where(Profile.id == 2).values(availability="from_date",
+                                                                        available_from=date(2027, 3, 1)))
+        session.execute(update(Profile).where(Profile.id == 3).values(processing_stopped=True))
+    assert search() == ([1, 2, 3], {}) and search(available_by=date(2027, 1, 1))[0] == [1, 3]
+    assert search(NICE_OPERATOR)[0] == [1, 2]  # 3 stopped: only its own desk lists it
+    with sessions() as session:
+        if dialect_of(session) == "postgresql":  # the copies are the profiles' columns, value for value
+            columns = [getattr(Profile, c) for c in SEARCHED]
+            copies = [getattr(ProfileSearch, c) for c in SEARCHED]
+            profiles = session.execute(select(Profile.id, *columns).order_by(Profile.id)).all()
+            assert session.execute(select(ProfileSearch.profile_id, *copies).order_by(ProfileSearch.profile_id)
+                                   ).all() == profiles
+
+
+def test_a_databank_upgraded_with_its_profiles_finds_them_by_text_and_filters(db_engine, db_url, sessions, desks):
+    """Profiles written before their search rows carried the searched columns (migration 0036) are found by a
+    text and filters as their columns say once upgraded, and follow later changes."""
+    from alembic import command
+
+    from engine.db import alembic_config, upgrade
+
+    db_engine.dispose()
+    command.downgrade(alembic_config(db_url), "0035")
+    with sessions.begin() as session:
+        _only_plain_profiles(session, 4)
+        session.execute(insert(ProfileText), [{"profile_id": i, "search_text": "saldatore", "personal_text": ""}
+                                              for i in range(1, 5)])
+        session.execute(update(Profile).where(Profile.id > 2).values(region="IT-52", province="IT-LI"))
+        session.execute(insert(ProfileSkill), [{"profile_id": 4, "key": "text:gru", "label": "gru", "position": 0}])
+    db_engine.dispose()
+    upgrade(db_url)
+    db_engine.dispose()
+
+    def search(**filters):  # noqa: ANN003, ANN202
+        result = found(sessions, ADMIN, ProfileQuery(text="saldatore", **filters))
+        return sorted(item["id"] for item in result.items), {v.code: v.count for v in result.facets["skill"]}
+
+    assert search(regions=("IT-52",)) == ([3, 4], {"text:gru": 1})
+    assert search(regions=("IT-42",)) == ([1, 2], {})
+    with sessions.begin() as session:
+        session.execute(update(Profile).where(Profile.id == 1).values(region="IT-52", province="IT-LI"))
+    assert search(regions=("IT-52",)) == ([1, 3, 4], {"text:gru": 1})
+
+
 def test_the_resources_found_follow_every_change_of_their_texts(sessions, desks):
     """Resources too: on PostgreSQL their full-text index points to narrow rows kept by triggers."""
     with sessions.begin() as session:
