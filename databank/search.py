@@ -391,12 +391,13 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
 
 
 def _count_codes(lists: str | None) -> dict[int, int]:
-    """How many times each code appears in SQLite's lists of codes (JSON arrays) joined by commas:
-    "[3,5],[5],[]" -> {3: 1, 5: 2}. Counted by Python's hash table: SQLite would sort them."""
+    """How many times each code appears in SQLite's lists of codes (JSON arrays, or JSON null for a profile
+    written without its lists) joined by commas: "[3,5],[5],[],null" -> {3: 1, 5: 2}. Counted by Python's hash
+    table: SQLite would sort them."""
     counts: dict[int, int] = {}
     if lists:
         for code, n in Counter(lists.replace("[", "").replace("]", "").split(",")).items():
-            if code.strip():
+            if code.strip().isdigit():
                 counts[int(code)] = counts.get(int(code), 0) + n
     return counts
 

@@ -311,7 +311,7 @@ def test_sqlites_lists_of_codes_are_counted_whatever_their_spacing():
 
     assert _count_codes("[3,5],[5],[]") == {3: 1, 5: 2}
     assert _count_codes("[3, 5],[5]") == {3: 1, 5: 2}
-    assert _count_codes(None) == {} and _count_codes("[]") == {}
+    assert _count_codes(None) == {} and _count_codes("[]") == {} and _count_codes("null,[4],null") == {4: 1}
 
 
 def test_the_kept_counts_of_the_whole_databank_follow_every_change(sessions, desks):
