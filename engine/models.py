@@ -148,7 +148,7 @@ class Case(Base):
         Index("ix_cases_status_due", "status", "due_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pathway_id: Mapped[str] = mapped_column(String(64), index=True)
+    pathway_id: Mapped[str] = mapped_column(String(64))  # looked up by ix_cases_pathway_status_outcome, below
     revision_id: Mapped[int] = mapped_column(ForeignKey("pathway_revisions.id"), index=True)
     desk_id: Mapped[str] = mapped_column(ForeignKey("desks.id"))
     title: Mapped[str] = mapped_column(String(300), default="")
