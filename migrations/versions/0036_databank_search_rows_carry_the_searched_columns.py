@@ -32,14 +32,27 @@ COLUMNS = [
     sa.Column('occupation_codes', CODE_LIST, nullable=True),
     sa.Column('skill_codes', CODE_LIST, nullable=True),
 ]
-# as databank.models at this revision
-SYNC_FUNCTION = """
+# as databank.models at this revision (models.SEARCHED, PROFILE_SEARCH_FUNCTION, PROFILE_SEARCH_COPY)
+SEARCHED = [column.name for column in COLUMNS]
+TARGETS = ", ".join(SEARCHED)
+VALUES = ", ".join(f"p.{column}" for column in SEARCHED)
+COPIES = ", ".join(f"s.{column}" for column in SEARCHED)
+
+
+def _copy(profiles: str) -> str:
+    """Copy the searched columns of these profiles to their search rows where they differ."""
+    return (f"UPDATE databank_profile_search AS s SET ({TARGETS}) = ROW({VALUES}) FROM {profiles} AS p "
+            f"WHERE s.profile_id = p.id AND ({COPIES}) IS DISTINCT FROM ({VALUES})")
+
+
+def _sync_function(insert: str) -> str:
+    """The texts' trigger function (migration 0032's), its new rows inserted by `insert`."""
+    return f"""
 CREATE OR REPLACE FUNCTION databank_profile_search_sync() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO databank_profile_search (profile_id, version, region, province, availability, mobility, desk_id, chain_mask, years_experience, available_from, processing_stopped, person_id, occupation_codes, skill_codes)
-        SELECT n.profile_id, 1, e.region, e.province, e.availability, e.mobility, e.desk_id, e.chain_mask, e.years_experience, e.available_from, e.processing_stopped, e.person_id, e.occupation_codes, e.skill_codes FROM new_rows AS n JOIN databank_profiles AS e ON e.id = n.profile_id;
+        {insert};
     ELSE
         UPDATE databank_profile_search AS s SET version = s.version + 1
         FROM new_rows AS n JOIN old_rows AS o ON o.profile_id = n.profile_id
@@ -49,32 +62,24 @@ BEGIN
     RETURN NULL;
 END
 $$"""
-COPY = """
+
+
+SYNC_FUNCTION = _sync_function(
+    f"INSERT INTO databank_profile_search (profile_id, version, {TARGETS}) SELECT n.profile_id, 1, "
+    f"{VALUES} FROM new_rows AS n JOIN databank_profiles AS p ON p.id = n.profile_id")
+OLD_SYNC_FUNCTION = _sync_function(
+    "INSERT INTO databank_profile_search (profile_id, version) SELECT profile_id, 1 FROM new_rows")
+COPY = f"""
 CREATE OR REPLACE FUNCTION databank_profile_search_copy() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
-    UPDATE databank_profile_search AS s SET (region, province, availability, mobility, desk_id, chain_mask, years_experience, available_from, processing_stopped, person_id, occupation_codes, skill_codes) = ROW(p.region, p.province, p.availability, p.mobility, p.desk_id, p.chain_mask, p.years_experience, p.available_from, p.processing_stopped, p.person_id, p.occupation_codes, p.skill_codes) FROM new_rows AS p WHERE s.profile_id = p.id AND (s.region, s.province, s.availability, s.mobility, s.desk_id, s.chain_mask, s.years_experience, s.available_from, s.processing_stopped, s.person_id, s.occupation_codes, s.skill_codes) IS DISTINCT FROM (p.region, p.province, p.availability, p.mobility, p.desk_id, p.chain_mask, p.years_experience, p.available_from, p.processing_stopped, p.person_id, p.occupation_codes, p.skill_codes);
+    {_copy("new_rows")};
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER databank_profile_search_copy AFTER UPDATE ON databank_profiles
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION databank_profile_search_copy()"""
-BACKFILL = ('UPDATE databank_profile_search AS s SET (region, province, availability, mobility, desk_id, chain_mask, years_experience, available_from, processing_stopped, person_id, occupation_codes, skill_codes) = ROW(p.region, p.province, p.availability, p.mobility, p.desk_id, p.chain_mask, p.years_experience, p.available_from, p.processing_stopped, p.person_id, p.occupation_codes, p.skill_codes) FROM databank_profiles AS p WHERE s.profile_id = p.id AND (s.region, s.province, s.availability, s.mobility, s.desk_id, s.chain_mask, s.years_experience, s.available_from, s.processing_stopped, s.person_id, s.occupation_codes, s.skill_codes) IS DISTINCT FROM (p.region, p.province, p.availability, p.mobility, p.desk_id, p.chain_mask, p.years_experience, p.available_from, p.processing_stopped, p.person_id, p.occupation_codes, p.skill_codes)')
-OLD_SYNC_FUNCTION = """
-CREATE OR REPLACE FUNCTION databank_profile_search_sync() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO databank_profile_search (profile_id, version) SELECT profile_id, 1 FROM new_rows;
-    ELSE
-        UPDATE databank_profile_search AS s SET version = s.version + 1
-        FROM new_rows AS n JOIN old_rows AS o ON o.profile_id = n.profile_id
-        WHERE s.profile_id = n.profile_id
-          AND (n.search_text IS DISTINCT FROM o.search_text OR n.personal_text IS DISTINCT FROM o.personal_text);
-    END IF;
-    RETURN NULL;
-END
-$$"""
+BACKFILL = _copy("databank_profiles")
 
 
 def upgrade() -> None:
