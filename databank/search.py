@@ -162,9 +162,9 @@ def _join_sets(query: ProfileQuery) -> bool:
     return bool(query.regions or query.provinces)
 
 
-def _in_set(session: Session, ids: Any, rows: Any = None) -> ColumnElement[bool]:
-    """The profile's id (of `rows`, if not the profiles) is in this set."""
-    return textindex.among(textindex.dialect_of(session), Profile.id if rows is None else _id_of(rows), ids)
+def _in_set(session: Session, ids: Any, rows: Any = PROFILE_ROWS) -> ColumnElement[bool]:
+    """The profile's id (in `rows`: the profiles or their search rows) is in this set."""
+    return textindex.among(textindex.dialect_of(session), _id_of(rows), ids)
 
 
 def _id_of(rows: Any) -> Any:
@@ -234,7 +234,8 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     words = query_words(query.text)
     scope = _text_scope(session, actor, words) if words else None
     matched = _profile_text(session, actor, words, scope) if words else None
-    sets, filters = _profile_sets(session, actor, query, matched), _profile_filters(query) + [_listed(actor)]
+    own_filters = _profile_filters(query)
+    sets, filters = _profile_sets(session, actor, query, matched), own_filters + [_listed(actor)]
     joined = not sqlite and _join_sets(query)
     where = [Profile.id.in_(ids) if joined else _in_set(session, ids) for ids in sets] + filters
     counted = where
@@ -251,7 +252,7 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
     _without_jit(session)
     if facets:
-        if not sets and not _profile_filters(query):  # the whole databank, as far as listed to this actor
+        if not sets and not own_filters:  # the whole databank, as far as listed to this actor
             counts, keys = _databank_counts(session, actor)
             total = sum(counts["region"].values())
             page_ids = _page_ids(session, where, query.sort, per_page, offset)
