@@ -538,12 +538,6 @@ def _band_condition(code: str) -> ColumnElement[bool]:
     return false()
 
 
-def size_band() -> ColumnElement[str]:
-    whens = [((Resource.surface_m2 < high) if high is not None else (Resource.surface_m2 >= low), name)
-             for name, low, high in SIZE_BANDS]
-    return case((Resource.surface_m2.is_(None), "unknown"), *whens, else_="unknown")
-
-
 def search_resources(session: Session, actor: Actor | None, query: ResourceQuery, lang: str = DEFAULT_LANGUAGE,
                      facets: bool = True) -> SearchResult:
     """Resources for the operators (every desk's). The public catalogue goes through `databank.public`."""
@@ -564,7 +558,7 @@ def resource_search(session: Session, query: ResourceQuery, lang: str, facets: b
     offset = (page - 1) * per_page
     found: dict[str, list[FacetValue]] = {}
     if facets:
-        found, total = resource_facets(session, where, lang, with_desks)
+        found, total = resource_facets(session, where, lang, with_desks, _kept_counts_of(session, query, where))
     else:
         total = session.scalar(select(func.count()).select_from(Resource).where(*where)) or 0
     words = query_words(query.text)
@@ -583,7 +577,7 @@ def resource_search(session: Session, query: ResourceQuery, lang: str, facets: b
 
 
 def band_of(surface: float | None) -> str:
-    """The size band of a surface, as `size_band()` computes it in SQL."""
+    """The size band of a surface, as `textindex.size_band_sql` computes it in SQL."""
     if surface is None:
         return "unknown"
     for name, low, high in SIZE_BANDS:
@@ -592,16 +586,27 @@ def band_of(surface: float | None) -> str:
     return "unknown"
 
 
-def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: str,
-                    with_desks: bool = True) -> tuple[dict[str, list[FacetValue]], int]:
+def _kept_counts_of(session: Session, query: ResourceQuery, where: list[ColumnElement[bool]]) -> str | None:
+    """The prefix of the counts that triggers keep (`FacetCount`) of the resources `where` finds, if they
+    are kept: those of the whole databank, or of the whole public catalogue (its first page); None: the
+    matching resources are counted."""
+    if not where:
+        return "resource_"
+    beyond_catalogue = replace(query, statuses=(), published_only=False)
+    if query.published_only and query.statuses == ("available",) and not resource_conditions(session, beyond_catalogue):
+        return "catalogue_"
+    return None
+
+
+def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: str, with_desks: bool = True,
+                    kept: str | None = None) -> tuple[dict[str, list[FacetValue]], int]:
+    """The facets of the resources `where` finds, and their number; `kept`: the prefix of their counts
+    kept by triggers (`_kept_counts_of`), read instead of counting the resources."""
     columns = ("category", "status", "condition", "region", "province") + (("desk_id",) if with_desks else ())
     bands: dict[str, int] = {}
-    if not where:
-        # The whole databank: the counts that triggers keep (`FacetCount`), and the size bands from one
-        # grouped pass over the surfaces.
-        counts = _kept_resource_counts(session)
-        for surface, n in _counts_by_value(session, Resource, ("surface_m2",))["surface_m2"].items():
-            bands[band_of(surface)] = bands.get(band_of(surface), 0) + n
+    if kept:
+        counts = _kept_resource_counts(session, kept)
+        bands = counts.pop("size_band")
     else:
         # One pass over the matching rows: masks as one sum per bit, size bands as counts below each bound.
         below = [high for _, _, high in SIZE_BANDS if high is not None]
@@ -619,12 +624,13 @@ def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: st
     return _resource_facets(session, counts, bands, lang, with_desks), total
 
 
-def _kept_resource_counts(session: Session) -> dict[str, dict[Any, int]]:
-    """The counts per value of each resource column of the whole databank, as triggers keep them."""
-    prefix = "resource_"
-    counts: dict[str, dict[Any, int]] = {c: {} for c in textindex.RESOURCE_COUNTED}
+def _kept_resource_counts(session: Session, prefix: str) -> dict[str, dict[Any, int]]:
+    """The counts per value of each resource column (and per size band) of the resources counted under
+    `prefix`, as triggers keep them (`textindex.COUNT_SETS`)."""
+    counted = [*textindex.RESOURCE_COUNTED, "size_band"]
+    counts: dict[str, dict[Any, int]] = {c: {} for c in counted}
     for facet, value, n in session.connection().execute(select(FacetCount.facet, FacetCount.value, FacetCount.n).where(
-            FacetCount.facet.in_([prefix + c for c in textindex.RESOURCE_COUNTED]))):
+            FacetCount.facet.in_([prefix + c for c in counted]))):
         column = facet[len(prefix):]
         counts[column][int(value or 0) if column.endswith("_mask") else value] = n
     return counts

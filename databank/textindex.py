@@ -13,15 +13,17 @@ query word starts a word of the entry", so they return the same rows for the sam
   creates it, fills it from the table and adds the triggers, once per database, and again if a
   migration that rebuilt the table dropped the triggers. It is derived data and can be rebuilt any time.
 
-The facet counts of the whole databank (`models.FacetCount`) are derived data of the same kind, kept by
-triggers on the profiles, occupations, skills and resources: on PostgreSQL those of migrations 0027 and
-0028, on SQLite those that `ensure_indexes()` creates (and recounts) like the full-text tables'. So are
+The facet counts of the whole databank and of the public catalogue (`models.FacetCount`, `COUNT_SETS`) are
+derived data of the same kind, kept by triggers on the profiles, occupations, skills and resources: on
+PostgreSQL those of migrations 0027, 0028 and 0038, on SQLite those that `ensure_indexes()` creates (and
+recounts) like the full-text tables'. So are
 the numbers of the occupation and skill keys (`models.CompetenceCode`, the rows' `code`), given by
 migration 0030's triggers (on SQLite `ensure_indexes()` makes them again if a migration that copied the
 tables lost them).
 """
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -36,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from engine.db import WRITES, writing
 
 from . import models
+from .vocabulary import SIZE_BANDS
 
 
 @dataclass(frozen=True)
@@ -106,15 +109,35 @@ ESCO_LABELS = TextIndex("databank_esco_labels_fts", models.EscoLabel.__table__, 
                         ("search_text",), {"public": models.esco_label_document}, "detail=none, prefix='2 3'")
 INDEXES = (PROFILES, RESOURCES, ESCO_LABELS)
 
-# What the facet counts count, per table: facet -> column. (A resource's surface is not among them: its size
-# band is counted from the surfaces themselves, whose text forms the two databases would not agree on.)
+
+
+def size_band_sql(row: str) -> str:
+    """The size band of a resource's surface (`vocabulary.SIZE_BANDS`, as `search.band_of`), in SQL that
+    both databases read alike, for the row named `row` (a table, or a trigger's `new`/`old`). Its code is
+    counted, not the surface: the two databases would not write a surface's number as the same text."""
+    *bounded, (last, _low, _high) = SIZE_BANDS
+    whens = " ".join(f"WHEN {row}.surface_m2 < {high} THEN '{name}'" for name, _low, high in bounded)
+    return f"CASE WHEN {row}.surface_m2 IS NULL THEN 'unknown' {whens} ELSE '{last}' END"
+
+
+# What the facet counts count, per table: facet -> column (or an expression of the row, `{row}.` marking
+# its columns).
 RESOURCE_COUNTED = ("category", "status", "condition", "region", "province", "desk_id", "chain_mask", "offer_mask")
+SIZE_BAND = size_band_sql("{row}")
 COUNTED = {
     "databank_profiles": {c: c for c in ("region", "province", "availability", "mobility", "desk_id", "chain_mask")},
     "databank_profile_occupations": {"occupation": "key"},
     "databank_profile_skills": {"skill": "key"},
-    "databank_resources": {f"resource_{c}": c for c in RESOURCE_COUNTED},
+    "databank_resources": {**{f"resource_{c}": c for c in RESOURCE_COUNTED}, "resource_size_band": SIZE_BAND},
 }
+# The public catalogue's counts: those of the resources it shows (`public.catalogue`), as its first page
+# shows them to every visitor.
+CATALOGUE_COUNTED = {**{f"catalogue_{c}": c for c in RESOURCE_COUNTED},
+                     "catalogue_size_band": SIZE_BAND}
+CATALOGUE_ROWS = "{row}.published AND {row}.status = 'available'"
+# Every set of counts kept: (its name, the table, facet -> column or expression, the rows counted or None).
+COUNT_SETS = [(table, table, facets, None) for table, facets in COUNTED.items()] + [
+    ("catalogue", "databank_resources", CATALOGUE_COUNTED, CATALOGUE_ROWS)]
 COUNTS = models.FacetCount.__tablename__
 # The competence rows whose keys get a number of `CODES` as they come in, and the profiles' column that
 # lists the numbers of each profile's rows: kept by migration 0030's triggers.
@@ -197,7 +220,7 @@ def _ensure(connection: Connection) -> None:
         needed = {index.name} | {f"{index.name}_{suffix}" for suffix in ("ai", "ad", "au")}
         if not needed <= existing:
             _create(connection, index, replace=True)
-    if not {f"{COUNTS}_{table}_{s}" for table in COUNTED for s in ("ai", "ad", "au")} <= existing:
+    if not {f"{COUNTS}_{name}_{s}" for name, *_ in COUNT_SETS for s in ("ai", "ad", "au")} <= existing:
         _count_facets(connection)
     if not {f"{CODES}_{table}_{s}" for table in CODED for s in ("ai", "au", "ad")} <= existing:
         _code_competences(connection)
@@ -229,10 +252,32 @@ def _create(connection: Connection, index: TextIndex, replace: bool) -> None:
 
 def recount_statements() -> list[str]:
     """The statements that count the facets of the whole databank afresh (both databases)."""
-    return [f"DELETE FROM {COUNTS}"] + [
-        f"INSERT INTO {COUNTS} (facet, value, n) SELECT '{facet}', coalesce(CAST({column} AS TEXT), ''), count(*) "
-        f"FROM {table} GROUP BY coalesce(CAST({column} AS TEXT), '')"
-        for table, facets in COUNTED.items() for facet, column in facets.items()]
+    statements = [f"DELETE FROM {COUNTS}"]
+    for _name, table, facets, rows in COUNT_SETS:
+        where = f" WHERE {rows.format(row=table)}" if rows else ""
+        for facet, column in facets.items():
+            value = counted_value(column, table)
+            statements.append(f"INSERT INTO {COUNTS} (facet, value, n) SELECT '{facet}', {value}, count(*) "
+                              f"FROM {table}{where} GROUP BY {value}")
+    return statements
+
+
+def counted_value(column: str, row: str) -> str:
+    """The text a count is kept under: the value of `column` (a column, or an expression of `{row}.`'s
+    columns) in the row named `row`, '' for none."""
+    value = column.format(row=row) if "{row}" in column else f"{row}.{column}"
+    return f"coalesce(CAST({value} AS TEXT), '')"
+
+
+def _columns_read(*parts: str) -> list[str]:
+    """The columns that facets and a condition read (names, or `{row}.`-marked expressions; "" for none)."""
+    found: list[str] = []
+    for part in filter(None, parts):
+        names = re.findall(r"\{row\}\.(\w+)", part) if "{row}" in part else [part]
+        for name in names:
+            if name not in found:
+                found.append(name)
+    return found
 
 
 def code_statements(dialect: str) -> list[str]:
@@ -282,23 +327,28 @@ def _code_competences(connection: Connection) -> None:
 
 
 def _count_facets(connection: Connection) -> None:
-    """SQLite: the triggers that keep the facet counts, and the counts afresh."""
+    """SQLite: the triggers that keep the facet counts, and the counts afresh. A set of counts of some rows
+    only (the catalogue's) adds a row's values when it is one of them, and takes away an old row's when it
+    was: a change that brings a row in or out of the set is counted too."""
     statements = []
-    for table, facets in COUNTED.items():
+    for name, table, facets, counted_rows in COUNT_SETS:
         def rows(row: str, n: str = "") -> str:
-            return ", ".join(f"('{facet}', coalesce(CAST({row}.{column} AS TEXT), ''){n})"
-                             for facet, column in facets.items())
+            return ", ".join(f"('{facet}', {counted_value(column, row)}{n})" for facet, column in facets.items())
 
-        add = (f"INSERT INTO {COUNTS} (facet, value, n) VALUES {rows('new', ', 1')} "
-               f"ON CONFLICT (facet, value) DO UPDATE SET n = n + 1;")
-        remove = f"UPDATE {COUNTS} SET n = n - 1 WHERE (facet, value) IN (VALUES {rows('old')});"
-        name = f"{COUNTS}_{table}"
-        statements += [f"DROP TRIGGER IF EXISTS {name}_{s}" for s in ("ai", "ad", "au")]
+        def counted(row: str) -> str:
+            return f" AND {counted_rows.format(row=row)}" if counted_rows else ""
+
+        # (a WHERE after the SELECT: SQLite would read ON CONFLICT as a join's ON without one)
+        add = (f"INSERT INTO {COUNTS} (facet, value, n) SELECT column1, column2, 1 FROM (VALUES {rows('new')}) "
+               f"WHERE true{counted('new')} ON CONFLICT (facet, value) DO UPDATE SET n = n + 1;")
+        remove = f"UPDATE {COUNTS} SET n = n - 1 WHERE (facet, value) IN (VALUES {rows('old')}){counted('old')};"
+        trigger = f"{COUNTS}_{name}"
+        statements += [f"DROP TRIGGER IF EXISTS {trigger}_{s}" for s in ("ai", "ad", "au")]
         statements += [
-            f"CREATE TRIGGER {name}_ai AFTER INSERT ON {table} BEGIN {add} END",
-            f"CREATE TRIGGER {name}_ad AFTER DELETE ON {table} BEGIN {remove} END",
-            f"CREATE TRIGGER {name}_au AFTER UPDATE OF {', '.join(facets.values())} ON {table} "
-            f"BEGIN {remove} {add} END",
+            f"CREATE TRIGGER {trigger}_ai AFTER INSERT ON {table} BEGIN {add} END",
+            f"CREATE TRIGGER {trigger}_ad AFTER DELETE ON {table} BEGIN {remove} END",
+            f"CREATE TRIGGER {trigger}_au AFTER UPDATE OF {', '.join(_columns_read(*facets.values(), counted_rows or ''))} "
+            f"ON {table} BEGIN {remove} {add} END",
         ]
     for statement in statements + recount_statements():
         connection.exec_driver_sql(statement)

@@ -3,6 +3,7 @@ runs on both: every expected value below holds on each)."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -12,10 +13,11 @@ from sqlalchemy import delete, func, insert, select, update
 
 from databank import ProfileQuery, ResourceQuery, esco, search_profiles, search_resources
 from databank.models import (
-    CompetenceCode, Profile, ProfileOccupation, ProfileSearch, ProfileSkill, ProfileText, Resource, ResourceSearch,
+    CompetenceCode, FacetCount, Profile, ProfileOccupation, ProfileSearch, ProfileSkill, ProfileText, Resource, ResourceSearch,
     ResourceText,
 )
 from databank.operations import profile_access, profile_record
+from databank.public import catalogue
 from databank.search import band_of
 from databank.text import matches, normalized, words
 from databank.textindex import RESOURCES, dialect_of, ensure_indexes
@@ -413,6 +415,87 @@ def test_the_resource_counts_are_made_when_a_databank_with_resources_is_upgraded
         session.execute(update(Resource).where(Resource.id == 1).values(status="available"))
         session.execute(update(Resource).where(Resource.id == 40).values(status="taken"))
     _assert_kept_resource_counts_are_exact(sessions, 29)
+
+
+
+def _assert_kept_catalogue_counts_are_exact(sessions):  # noqa: ANN001, ANN202
+    """The catalogue's first page (its counts kept by triggers) counts what a filtered catalogue search over
+    the same resources counts, row by row, and what the published, available resources are."""
+    every_category = ResourceQuery(categories=("machine", "shed", "plant"))
+    with sessions() as session:
+        whole = catalogue(session, ResourceQuery(), "en")
+        counted = catalogue(session, every_category, "en")
+        shown = session.execute(select(Resource.category, Resource.surface_m2).where(
+            Resource.published.is_(True), Resource.status == "available")).all()
+        # the same resources asked for by an operator, who sees the desks too
+        in_catalogue = ResourceQuery(statuses=("available",), published_only=True)
+        listed = search_resources(session, ADMIN, in_catalogue, "en")
+        listed_counted = search_resources(session, ADMIN, replace(in_catalogue, categories=every_category.categories),
+                                          "en")
+    assert whole.total == counted.total == listed.total == len(shown)
+    assert whole.facets == counted.facets
+    assert listed.facets == listed_counted.facets and listed.facets["desk"]
+    assert {v.code: v.count for v in whole.facets["category"]} == Counter(category for category, _ in shown)
+    assert {v.code: v.count for v in whole.facets["size_band"]} == Counter(band_of(surface) for _, surface in shown)
+    return whole
+
+
+def _change_what_the_catalogue_shows(sessions):  # noqa: ANN001, ANN202
+    with sessions.begin() as session:
+        session.execute(update(Resource).where(Resource.id.in_([1, 3, 5])).values(published=False))
+        session.execute(update(Resource).where(Resource.id.in_([2, 4])).values(status="available"))
+        session.execute(update(Resource).where(Resource.id.in_([10, 12])).values(surface_m2=None))  # shown ones
+        session.execute(update(Resource).where(Resource.id.in_([14, 16])).values(surface_m2=25_000))
+        session.execute(delete(Resource).where(Resource.id == 17))
+
+
+def test_the_kept_counts_of_the_catalogue_follow_every_change_of_what_it_shows(sessions, desks):
+    """The catalogue's first page reads the counts that triggers keep of the published, available resources
+    (their size bands too): resources published and withdrawn, taken and freed, resized and deleted move in
+    and out of them."""
+    _resources(sessions, 30)
+    before = _assert_kept_catalogue_counts_are_exact(sessions)
+    _change_resources(sessions)
+    _change_what_the_catalogue_shows(sessions)
+    after = _assert_kept_catalogue_counts_are_exact(sessions)
+    assert after.total != before.total and after.facets["size_band"] != before.facets["size_band"]
+    with sessions() as session:  # it reads them: a count changed by hand shows on the first page alone
+        session.execute(update(FacetCount).where(FacetCount.facet == "catalogue_category",
+                                                 FacetCount.value == "shed").values(n=FacetCount.n + 100))
+        tampered = catalogue(session, ResourceQuery(), "en")
+        counted = catalogue(session, ResourceQuery(categories=("machine", "shed", "plant")), "en")
+        session.rollback()
+    shed = {v.code: v.count for v in tampered.facets["category"]}["shed"]
+    assert shed == {v.code: v.count for v in counted.facets["category"]}["shed"] + 100
+
+
+def test_the_catalogue_counts_are_made_when_a_databank_with_resources_is_upgraded(db_engine, db_url, sessions,
+                                                                                   desks):
+    """A databank with resources from before the kept catalogue counts (migration 0038) has them exact once
+    upgraded (on SQLite, by the first search, as its other counts), and keeps them after."""
+    from alembic import command
+
+    from databank import textindex
+    from engine.db import alembic_config, upgrade
+
+    _resources(sessions, 30)
+    db_engine.dispose()
+    command.downgrade(alembic_config(db_url), "0037")
+    if db_engine.dialect.name == "sqlite":  # as databank.textindex left a databank then: no catalogue counts
+        with db_engine.begin() as connection:
+            for event in ("ai", "ad", "au"):
+                connection.exec_driver_sql(f"DROP TRIGGER databank_facet_counts_catalogue_{event}")
+            connection.exec_driver_sql("DELETE FROM databank_facet_counts WHERE facet LIKE 'catalogue%'")
+        textindex._ready.clear()  # a process started after the upgrade
+    _change_what_the_catalogue_shows(sessions)  # changes while nothing counts them
+    db_engine.dispose()
+    upgrade(db_url)
+    db_engine.dispose()
+    _assert_kept_catalogue_counts_are_exact(sessions)
+    with sessions.begin() as session:
+        session.execute(update(Resource).where(Resource.id == 1).values(published=True))
+        session.execute(update(Resource).where(Resource.id == 21).values(status="taken", surface_m2=300))
+    _assert_kept_catalogue_counts_are_exact(sessions)
 
 
 def _skill_counts(sessions, actor, query):  # noqa: ANN001, ANN202
