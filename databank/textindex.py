@@ -16,10 +16,9 @@ query word starts a word of the entry", so they return the same rows for the sam
 The facet counts of the whole databank and of the public catalogue (`models.FacetCount`, `COUNT_SETS`) are
 derived data of the same kind, kept by triggers on the profiles, occupations, skills and resources: on
 PostgreSQL those of migrations 0027, 0028 and 0038, on SQLite those that `ensure_indexes()` creates (and
-recounts) like the full-text tables'. So are
-the numbers of the occupation and skill keys (`models.CompetenceCode`, the rows' `code`), given by
-migration 0030's triggers (on SQLite `ensure_indexes()` makes them again if a migration that copied the
-tables lost them).
+recounts) like the full-text tables'. So are the numbers of the occupation and skill keys
+(`models.CompetenceCode`, the rows' `code`), given by migration 0030's triggers (on SQLite `ensure_indexes()`
+makes them again if a migration that copied the tables lost them).
 """
 from __future__ import annotations
 
@@ -108,7 +107,6 @@ RESOURCES = TextIndex("databank_resources_fts", models.ResourceText.__table__, "
 ESCO_LABELS = TextIndex("databank_esco_labels_fts", models.EscoLabel.__table__, "id", models.EscoLabel.__table__.c.id,
                         ("search_text",), {"public": models.esco_label_document}, "detail=none, prefix='2 3'")
 INDEXES = (PROFILES, RESOURCES, ESCO_LABELS)
-
 
 
 def size_band_sql(row: str) -> str:
@@ -332,8 +330,8 @@ def _count_facets(connection: Connection) -> None:
     was: a change that brings a row in or out of the set is counted too."""
     statements = []
     for name, table, facets, counted_rows in COUNT_SETS:
-        def rows(row: str, n: str = "") -> str:
-            return ", ".join(f"('{facet}', {counted_value(column, row)}{n})" for facet, column in facets.items())
+        def rows(row: str) -> str:
+            return ", ".join(f"('{facet}', {counted_value(column, row)})" for facet, column in facets.items())
 
         def counted(row: str) -> str:
             return f" AND {counted_rows.format(row=row)}" if counted_rows else ""
