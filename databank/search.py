@@ -591,10 +591,10 @@ def _kept_counts_of(session: Session, query: ResourceQuery, where: list[ColumnEl
     are kept: those of the whole databank, or of the whole public catalogue (its first page); None: the
     matching resources are counted."""
     if not where:
-        return "resource_"
+        return textindex.ALL_RESOURCES
     beyond_catalogue = replace(query, statuses=(), published_only=False)
     if query.published_only and query.statuses == ("available",) and not resource_conditions(session, beyond_catalogue):
-        return "catalogue_"
+        return textindex.CATALOGUE
     return None
 
 
@@ -627,10 +627,10 @@ def resource_facets(session: Session, where: list[ColumnElement[bool]], lang: st
 def _kept_resource_counts(session: Session, prefix: str) -> dict[str, dict[Any, int]]:
     """The counts per value of each resource column (and per size band) of the resources counted under
     `prefix`, as triggers keep them (`textindex.COUNT_SETS`)."""
-    counted = [*textindex.RESOURCE_COUNTED, "size_band"]
-    counts: dict[str, dict[Any, int]] = {c: {} for c in counted}
+    facets = textindex.resource_counts(prefix)
+    counts: dict[str, dict[Any, int]] = {facet[len(prefix):]: {} for facet in facets}
     for facet, value, n in session.connection().execute(select(FacetCount.facet, FacetCount.value, FacetCount.n).where(
-            FacetCount.facet.in_([prefix + c for c in counted]))):
+            FacetCount.facet.in_(list(facets)))):
         column = facet[len(prefix):]
         counts[column][int(value or 0) if column.endswith("_mask") else value] = n
     return counts

@@ -121,21 +121,26 @@ def size_band_sql(row: str) -> str:
 # What the facet counts count, per table: facet -> column (or an expression of the row, `{row}.` marking
 # its columns).
 RESOURCE_COUNTED = ("category", "status", "condition", "region", "province", "desk_id", "chain_mask", "offer_mask")
-SIZE_BAND = size_band_sql("{row}")
+# The prefixes of the resources' counts: of every resource, and of those the public catalogue shows
+# (`public.catalogue`), which its first page reads.
+ALL_RESOURCES, CATALOGUE = "resource_", "catalogue_"
+
+
+def resource_counts(prefix: str) -> dict[str, str]:
+    """The resources' facets counted under `prefix`: facet -> column, and the size band."""
+    return {**{prefix + c: c for c in RESOURCE_COUNTED}, prefix + "size_band": size_band_sql("{row}")}
+
+
 COUNTED = {
     "databank_profiles": {c: c for c in ("region", "province", "availability", "mobility", "desk_id", "chain_mask")},
     "databank_profile_occupations": {"occupation": "key"},
     "databank_profile_skills": {"skill": "key"},
-    "databank_resources": {**{f"resource_{c}": c for c in RESOURCE_COUNTED}, "resource_size_band": SIZE_BAND},
+    "databank_resources": resource_counts(ALL_RESOURCES),
 }
-# The public catalogue's counts: those of the resources it shows (`public.catalogue`), as its first page
-# shows them to every visitor.
-CATALOGUE_COUNTED = {**{f"catalogue_{c}": c for c in RESOURCE_COUNTED},
-                     "catalogue_size_band": SIZE_BAND}
 CATALOGUE_ROWS = "{row}.published AND {row}.status = 'available'"
 # Every set of counts kept: (its name, the table, facet -> column or expression, the rows counted or None).
 COUNT_SETS = [(table, table, facets, None) for table, facets in COUNTED.items()] + [
-    ("catalogue", "databank_resources", CATALOGUE_COUNTED, CATALOGUE_ROWS)]
+    ("catalogue", "databank_resources", resource_counts(CATALOGUE), CATALOGUE_ROWS)]
 COUNTS = models.FacetCount.__tablename__
 # The competence rows whose keys get a number of `CODES` as they come in, and the profiles' column that
 # lists the numbers of each profile's rows: kept by migration 0030's triggers.
