@@ -64,6 +64,7 @@ def generate(url: str, cases: int, seed: int = 7) -> int:
             t = start + timedelta(minutes=rng.randint(0, 600 * 24 * 60))
             opened = t
             seq = 1
+            first_event = len(event_rows)
 
             def event(event_type: str, stage: str, data: dict) -> None:
                 # No hash chain (as in webui_pages): figures are folded, the log is not verified here.
@@ -87,8 +88,11 @@ def generate(url: str, cases: int, seed: int = 7) -> int:
                 event("closed", stages[reached - 1], {"outcome": outcome, "jobs_created": rng.randint(0, 4)})
             events += seq
             chains = rng.sample(CHAINS, rng.choice((0, 0, 1, 1, 2)))
+            desk = rng.choice(DESKS)[0]
+            for row in event_rows[first_event:]:  # an event carries its case's desk, as the engine writes it
+                row["desk_id"] = desk
             case_rows.append({
-                "id": case_id, "pathway_id": pathway, "revision_id": 1, "desk_id": rng.choice(DESKS)[0],
+                "id": case_id, "pathway_id": pathway, "revision_id": 1, "desk_id": desk,
                 "title": f"case {case_id}", "status": "closed" if closed else "active", "stage_id": stages[reached - 1],
                 "stage_visit": reached, "outcome": outcome, "version": seq, "supply_chains": chains, "opened_by": "op",
                 "opened_at": opened, "stage_entered_at": t, "due_at": None if closed else t + timedelta(days=30),
@@ -198,13 +202,14 @@ def append_events(url: str, count: int) -> float:
     engine = make_engine(url)
     moment = datetime(2026, 11, 2, tzinfo=timezone.utc)
     with engine.begin() as connection:
-        last = connection.execute(select(Case.id, Case.version, Case.stage_id).where(Case.status == "active")
+        last = connection.execute(select(Case.id, Case.version, Case.stage_id, Case.desk_id).where(Case.status == "active")
                                   .order_by(Case.id).limit(count)).all()
         connection.execute(insert(Event), [
             {"case_id": case_id, "seq": version + 1, "type": "reopened", "actor_id": "op", "actor_roles": [],
-             "at": moment, "stage_id": stage, "data": {"from": stage, "to": stage}, "prev_hash": "", "hash": ""}
-            for case_id, version, stage in last])
-        connection.execute(update(Case).where(Case.id.in_([case_id for case_id, _v, _s in last]))
+             "at": moment, "stage_id": stage, "data": {"from": stage, "to": stage}, "prev_hash": "", "hash": "",
+             "desk_id": desk}
+            for case_id, version, stage, desk in last])
+        connection.execute(update(Case).where(Case.id.in_([case_id for case_id, *_rest in last]))
                            .values(version=Case.version + 1))
     started = time.perf_counter()
     refresh(engine)

@@ -153,10 +153,11 @@ def preload(engine: Engine, revision_id: int, pathway_id: str, cases: int) -> No
                    literal("Case ") + cast(n, String), literal("active"), literal("s000"), literal(1, Integer),
                    literal(1, Integer), as_json("[]"), literal("op1"), at, at)))
         connection.execute(insert(events_table).from_select(
-            ["case_id", "seq", "type", "actor_id", "actor_roles", "at", "stage_id", "data", "prev_hash", "hash"],
+            ["case_id", "seq", "type", "actor_id", "actor_roles", "at", "stage_id", "data", "prev_hash", "hash",
+             "desk_id"],
             select(n, literal(1, Integer), literal("case_opened"), literal("op1"), as_json('["operator"]'), at,
                    literal("s000"), as_json(f'{{"members": ["w1"], "pathway": "{pathway_id}"}}'), literal(""),
-                   literal(""))))
+                   literal(""), literal("bench"))))
         if connection.dialect.name == "postgresql":  # ids were given: the next case takes the one after
             connection.exec_driver_sql("SELECT setval(pg_get_serial_sequence('cases', 'id'), max(id)) FROM cases")
 

@@ -184,7 +184,7 @@ def _add_case(made: Rows, ids: dict[str, int], rng: random.Random, revisions: di
         at += timedelta(hours=rng.randint(1, 48))
         made.events.append({"id": ids["event"], "case_id": case_id, "seq": seq, "type": event_type, "actor_id": actor,
                             "actor_roles": [actor.split(".")[0].replace("op", "operator")], "at": at,
-                            "stage_id": stage_id, "data": data})
+                            "stage_id": stage_id, "data": data, "desk_id": desk})
 
     event("case_opened", stages[0].id, {"pathway": pid, "pathway_title": dict(loaded.pathway.title),
                                         "revision_id": loaded.revision_id, "version": str(loaded.pathway.version),

@@ -321,6 +321,10 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")  # the hash of the case's previous event
     hash: Mapped[str] = mapped_column(String(64), default="")
+    # The case's desk (a case never changes desk), written with the event from its case's row (engine/events.py),
+    # outside what the hash covers: derived, so that the news of a desk are found by desk (webui's
+    # ix_events_desk_news) without reading every case of the desk.
+    desk_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class AppendOnlyGate(Base):

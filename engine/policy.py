@@ -491,6 +491,14 @@ def visible_cases_clause(actor: Actor) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+def visible_cases_desks(actor: Actor) -> frozenset[str] | None:
+    """The desks whose cases are exactly the cases `visible_cases_clause` lets the actor see (an operator's),
+    or None when they are not whole desks (an admin sees every case, a mentor the cases they mentor)."""
+    if actor.has("admin") or actor.has("mentor") or not (actor.has("operator") and actor.desks):
+        return None
+    return frozenset(actor.desks)
+
+
 def followed_cases_clause(actor: Actor) -> ColumnElement[bool]:
     """`may_follow_case` as a condition on `cases` (the portal's list)."""
     return worker_cases_clause(actor.id) if actor.has("worker") else false()

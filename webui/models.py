@@ -139,6 +139,10 @@ Index("ix_cases_desk_status_pathway_stage", Case.desk_id, Case.status, Case.path
 # is in it (most events are the staff's own steps), so a region's week of events is not read to find a desk's.
 Index("ix_events_news", Event.at, Event.case_id, postgresql_include=["id"],
       postgresql_where=news_event(), sqlite_where=news_event())
+# The same news by desk (an event carries its case's desk): an operator's count reads its desks' recent news,
+# and who acted, from the index alone.
+Index("ix_events_desk_news", Event.desk_id, Event.at, Event.actor_id,
+      postgresql_where=news_event(), sqlite_where=news_event())
 
 
 class PendingImportFile(Base):

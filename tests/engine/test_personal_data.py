@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from sqlalchemy import select
 
 from engine import Actor, Member
@@ -118,3 +120,53 @@ def test_sex_and_year_of_birth_are_exported_and_erased(service, sessions, files)
         rows = {m.person_id: (m.sex, m.birth_year) for m in session.scalars(
             select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.kind == "worker"))}
     assert rows == {pseudonym: (None, None), "w-luca": ("male", 1975)}  # the other member keeps theirs
+
+
+def test_every_event_carries_its_cases_desk_whoever_writes_it(service, sessions, db_engine, db_url):
+    """An event's desk is its case's, written with the event (opening, each step, a referral's new case, an
+    erasure), so that a desk's news are found by desk; a database from before (migration 0039) gets the desks
+    of the events it holds, through the append-only gate, which is closed again after."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from engine.db import alembic_config, upgrade
+
+    from .test_cases import finish_welcome
+
+    prepare(service)
+    marc = Member("w-marc", "Marc Martin")
+    elsewhere = service.open_case(Actor.of("op-nice", ["operator"], ["nice"]), pathway_id="mini", desk_id="nice",
+                                  members=[marc], mentors=[Member("men1", "Marco Neri")])
+    service.tick(elsewhere.case_id, Actor.of("w-marc", ["worker"]), elsewhere.version, "consent")
+    referred, v = open_group(service, members=[LUCA])
+    v = finish_welcome(service, referred, v, members=[LUCA])
+    v = service.submit_form(referred, OPERATOR, v, {"viable": False}).version
+    new_case = service.advance(referred, OPERATOR, v, "negative").new_case_id
+    with sessions.begin() as session:
+        erase_person(session.connection(), "w-anna", actor_id="adm")
+
+    def desks_of_events() -> list[tuple[str, str | None, str]]:
+        with sessions() as session:
+            return [tuple(row) for row in session.execute(
+                select(Event.type, Event.desk_id, Case.desk_id).join(Case, Case.id == Event.case_id).order_by(Event.id))]
+
+    written = desks_of_events()
+    assert {kind for kind, _e, _c in written} >= {
+        "case_opened", "item_ticked", "form_submitted", "advanced", "document_attached", "signed_off",
+        "put_on_hold", "person_erased", "closed"}, written
+    assert {(kind, event_desk) for kind, event_desk, case_desk in written if event_desk != case_desk} == set()
+    assert {case_desk for _k, _e, case_desk in written} == {"genova", "nice"}
+    with sessions() as session:  # the referral's new case: its opening event too
+        assert session.scalar(select(Event.desk_id).where(Event.case_id == new_case)) == "genova"
+
+    db_engine.dispose()
+    command.downgrade(alembic_config(db_url), "0038")
+    with sessions() as session:
+        assert "desk_id" not in session.execute(text("SELECT * FROM events")).keys()
+    upgrade(db_url)
+    db_engine.dispose()
+    assert desks_of_events() == written
+    with pytest.raises(DBAPIError, match="append-only"):
+        with sessions.begin() as session:
+            session.execute(text("UPDATE events SET desk_id = 'nice'"))

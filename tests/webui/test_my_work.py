@@ -196,6 +196,50 @@ def test_the_news_of_my_cases_is_read_from_the_index_of_news_alone(db_engine):  
     assert "ix_events_news" in plan, plan
 
 
+def test_an_operators_news_count_is_read_by_desk_from_the_index_alone(db_engine):  # noqa: ANN001
+    """An operator's count (the navigation's, on every page) reads the news of its desks, and who acted, from
+    the partial index of news by desk (`ix_events_desk_news`), not every case of the desks."""
+    from sqlalchemy import func
+
+    from engine import Actor
+    from webui.mywork.lists import _arrivals_query
+
+    operator = Actor.of("op", ["operator"], ["genova", "nice"])
+    since = utcnow() - timedelta(days=7)
+    query = select(func.count()).select_from(_arrivals_query(operator, since).subquery())
+    sql = str(query.compile(db_engine, compile_kwargs={"literal_binds": True}))
+    with db_engine.connect() as connection:
+        if db_engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+            assert "Index Only Scan using ix_events_desk_news" in plan, plan
+        else:
+            plan = "\n".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "INDEX ix_events_desk_news (desk_id=? AND at>?)" in plan, plan  # then the few rows found
+
+
+def test_whose_cases_are_whole_desks(service, sessions, as_role):  # noqa: ANN001
+    """The desks read for an operator's news are exactly the cases the access policy lets it see; anyone
+    whose cases are not whole desks (an administrator, a mentor, both roles) is answered the other way."""
+    from engine import Actor, policy
+
+    open_case(service, title="Genova")
+    open_case(service, desk="nice", title=SECRET, mentor="other_mentor")
+    actors = [Actor.of("op", ["operator"], ["genova"]), Actor.of("op2", ["operator"], ["genova", "nice"]),
+              Actor.of("adm", ["admin"]), Actor.of("men1", ["mentor"]), Actor.of("other_mentor", ["mentor"]),
+              Actor.of("both", ["operator", "mentor"], ["nice"]), Actor.of("w", ["worker"])]
+    with sessions() as session:
+        for actor in actors:
+            desks = policy.visible_cases_desks(actor)
+            if desks is None:
+                continue
+            visible = set(session.scalars(select(Case.id).where(policy.visible_cases_clause(actor))))
+            assert visible == set(session.scalars(select(Case.id).where(Case.desk_id.in_(desks)))), actor
+    assert [policy.visible_cases_desks(a) for a in actors] == [
+        frozenset({"genova"}), frozenset({"genova", "nice"}), None, None, None, None, None]
+
+
 def test_news_is_a_sign_off_a_decision_or_a_step_of_someone_outside_the_staff(service, sessions, people):  # noqa: ANN001
     """Whether an event is news is read from the event itself (its roles when it was written), so that the
     index of news holds exactly the rows the count looks for."""

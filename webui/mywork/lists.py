@@ -166,8 +166,13 @@ def _arrivals_query(actor: Actor, since: datetime):  # noqa: ANN202
     """Events on the actor's cases after `since` that are news (`news_event`: a sign-off, a decision recorded
     for someone, or a step of someone outside the staff — a worker, a party) by someone else.
 
-    Read from the partial index of such events by time: the recent news on the cases the actor sees is found
-    in the index alone, and only its rows are read and checked."""
+    Read from the partial indexes of such events: an operator's by desk and time (an event carries its case's
+    desk: the desks' recent news and who acted, from the index alone); anyone else's by time, the recent news
+    on the cases the actor sees found in the index alone, and only its rows read and checked."""
+    desks = policy.visible_cases_desks(actor)
+    if desks is not None:
+        return select(Event).where(Event.desk_id.in_(sorted(desks)), Event.at > since, news_event(),
+                                   Event.actor_id != actor.id)
     visible = policy.visible_cases_clause(actor)
     if isinstance(visible, True_):  # every case: the recent rows themselves
         return select(Event).where(selective(Event.at > since), news_event(), Event.actor_id != actor.id)
