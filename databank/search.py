@@ -19,16 +19,18 @@ unfiltered lists of profiles and of resources read the counts of the whole datab
 (`FacetCount`). On PostgreSQL the matches of a text are filtered and counted from the rows its index
 points to, the profiles' search rows (`ProfileSearch`, which carry copies of what a search filters and
 counts), in the order of their pages; other sets of matches are looked up as `ANY(ARRAY(...))`, or, within a
-territory, joined to the territory's slice of the covering facet index; JIT is off. The page's profiles are
+territory, joined to the territory's slice of the covering facet index; JIT is off, and the
+resources' facets are grouped by hashing (`_groups_hashed`). The page's profiles are
 read as plain rows.
 """
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import SimpleNamespace
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from sqlalchemy import (
     Select, String, and_, bindparam, case, cast, except_, false, func, literal_column, not_, or_, select, text, true,
@@ -657,6 +659,22 @@ def _resource_facets(session: Session, counts: dict[str, dict[Any, int]], bands:
 
 # --- shared ------------------------------------------------------------------------------------------
 
+@contextmanager
+def _groups_hashed(session: Session) -> Iterator[None]:
+    """PostgreSQL: the facet counts of the statements run in this block group the matching rows by hashing
+    them, never by sorting them. The resources matching a text are looked up as an array (`ANY(ARRAY(...))`)
+    whose length the planner cannot know (it takes it for ten rows), so it would sort them to group them:
+    for thousands of matches, sorting their text columns in the database's collation costs several times a
+    hash (5,971 resources matching 'capannone carroponte': 33 ms → 23 ms for the statement). The search's
+    other statements keep the planner's choice: an ordered page may rather read an index than sort."""
+    if textindex.dialect_of(session) != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL enable_sort = off"))
+    yield
+    session.execute(text("SET LOCAL enable_sort TO DEFAULT"))  # not reached if a statement failed: nothing to undo
+
+
 def _without_jit(session: Session) -> None:
     """PostgreSQL: no JIT compilation in this transaction. A search's statements add up to a cost above
     `jit_above_cost` and PostgreSQL would spend far longer (hundreds of ms) compiling them than running them."""
@@ -669,7 +687,8 @@ def _grouped(session: Session, model: Any, where: list[ColumnElement[bool]], col
              tallies: dict[str, ColumnElement[bool]] | None = None) -> dict[str, dict[Any, int]]:
     """Counts per value of each column over the rows matching `where` (see `_facet_parts`)."""
     parts, read = _facet_parts(model.__table__, where, columns, bit_sums, tallies)
-    return read(session.connection().execute(union_all(*parts)))[0]
+    with _groups_hashed(session):
+        return read(session.connection().execute(union_all(*parts)))[0]
 
 
 def _facet_parts(rows: Any, where: list[ColumnElement[bool]], columns: Sequence[str],

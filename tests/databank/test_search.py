@@ -951,3 +951,35 @@ def test_a_desks_profiles_are_listed_and_counted_from_the_desk_index_alone(sessi
             plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + str(listing.compile(compile_kwargs={"literal_binds": True}))))
             assert "COVERING INDEX ix_databank_profiles_desk" in plan, plan
+
+
+def test_the_facets_of_resources_found_by_a_text_are_grouped_by_hashing_and_nothing_else_is(db_engine, sessions,
+                                                                                           ids):
+    """PostgreSQL takes the resources matching a text (an array it cannot size) for ten rows, and would sort
+    thousands of them to count their facets: the facet statement alone runs with sorts off (hashing), the
+    page after it with the planner's own choice again. SQLite is told nothing."""
+    from sqlalchemy import event, text
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202
+        statements.append(" ".join(statement.split())[:60])
+
+    event.listen(db_engine, "before_cursor_execute", seen)
+    try:
+        with sessions() as session:
+            result = search_resources(session, NICE_OPERATOR, ResourceQuery(text="capannone"))
+            after = session.scalar(text("SHOW enable_sort")) if db_engine.dialect.name == "postgresql" else None
+    finally:
+        event.remove(db_engine, "before_cursor_execute", seen)
+    assert names(result, ids) == ["hangar", "shed"] and result.total == 2
+    hints = [i for i, s in enumerate(statements) if s.startswith("SET LOCAL enable_sort")]
+    facets = [i for i, s in enumerate(statements) if s.startswith("WITH facet_groups")]
+    page = [i for i, s in enumerate(statements) if s.startswith("SELECT databank_resources.id")]
+    assert len(facets) == 1 and page, statements
+    if db_engine.dialect.name == "sqlite":
+        assert hints == []
+        return
+    assert [statements[i] for i in hints] == ["SET LOCAL enable_sort = off", "SET LOCAL enable_sort TO DEFAULT"]
+    assert hints[0] < facets[0] < hints[1] < page[0]
+    assert after == "on"
