@@ -28,7 +28,6 @@ from .models import CASES, EVENTS
 # The event's desk is its case's, read by the insert itself: every writer of events gets it right.
 _INSERT = DriverStatement(insert(EVENTS).values(desk_id=select(CASES.c.desk_id).where(
     CASES.c.id == bindparam("desk_of_case")).scalar_subquery()), encoded=("actor_roles", "data"))
-_COLUMNS = ("case_id", "seq", "type", "actor_id", "actor_roles", "at", "stage_id", "data", "prev_hash", "hash")
 _SET_HASHES = update(EVENTS).where(EVENTS.c.id == bindparam("event_id")).values(
     prev_hash=bindparam("new_prev_hash"), hash=bindparam("new_hash"))
 
@@ -59,7 +58,7 @@ def append(connection: Connection, **values: Any) -> str:
     events are written (engine/cases/frame.py `append_event`, the erasure). In an operation's transaction
     on PostgreSQL the row goes with the COMMIT (engine/db.py `DriverTransaction`)."""
     row = event_row(**values)
-    _INSERT.write(connection, {**row, "desk_of_case": row["case_id"]}, columns=_COLUMNS)
+    _INSERT.write(connection, {**row, "desk_of_case": row["case_id"]}, columns=row)  # the row's columns
     return row["hash"]
 
 

@@ -479,14 +479,21 @@ def worker_cases_clause(person_id: str) -> ColumnElement[bool]:
         CaseMember.case_id == Case.id, CaseMember.kind == "worker", CaseMember.person_id == person_id))
 
 
+def _case_visibility(actor: Actor) -> tuple[bool, frozenset[str], bool]:
+    """`may_see_case` in parts: (sees every case, the desks whose cases it sees, sees the cases it mentors)."""
+    desks = frozenset(actor.desks) if actor.has("operator") else frozenset()
+    return actor.has("admin"), desks, actor.has("mentor")
+
+
 def visible_cases_clause(actor: Actor) -> ColumnElement[bool]:
     """`may_see_case` as a condition on `cases`, for lists and counts."""
-    if actor.has("admin"):
+    every, desks, mentored = _case_visibility(actor)
+    if every:
         return true()
     clauses = []
-    if actor.has("operator") and actor.desks:
-        clauses.append(Case.desk_id.in_(sorted(actor.desks)))
-    if actor.has("mentor"):
+    if desks:
+        clauses.append(Case.desk_id.in_(sorted(desks)))
+    if mentored:
         clauses.append(mentor_cases_clause(actor.id))
     return or_(*clauses) if clauses else false()
 
@@ -494,9 +501,8 @@ def visible_cases_clause(actor: Actor) -> ColumnElement[bool]:
 def visible_cases_desks(actor: Actor) -> frozenset[str] | None:
     """The desks whose cases are exactly the cases `visible_cases_clause` lets the actor see (an operator's),
     or None when they are not whole desks (an admin sees every case, a mentor the cases they mentor)."""
-    if actor.has("admin") or actor.has("mentor") or not (actor.has("operator") and actor.desks):
-        return None
-    return frozenset(actor.desks)
+    every, desks, mentored = _case_visibility(actor)
+    return desks if desks and not every and not mentored else None
 
 
 def followed_cases_clause(actor: Actor) -> ColumnElement[bool]:
