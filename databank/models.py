@@ -608,6 +608,11 @@ for _table, _name, _expression in (
 ):
     # A function of columns is not bound to their table by itself: name the table.
     Index(_name, _expression, postgresql_using="gin", _table=_table).ddl_if(dialect="postgresql")
+# The occupations and skills a search asks for, found by their codes in the search rows' lists (see
+# `databank.search._coded_competences`): one look in an index, not a look-up of every profile that has them.
+# (On SQLite the search rows, and so these indexes, stay empty.)
+for _column in ("occupation_codes", "skill_codes"):
+    Index(f"ix_databank_profile_search_{_column}", ProfileSearch.__table__.c[_column], postgresql_using="gin")
 for _table in (ProfileText.__table__, ResourceText.__table__, EscoLabel.__table__):
     event.listen(_table, "before_create", DDL(WORDS_FUNCTION).execute_if(dialect="postgresql"))
 event.listen(ProfileSearch.__table__, "before_create", DDL(SEARCH_WORDS_FUNCTIONS).execute_if(dialect="postgresql"))

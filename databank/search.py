@@ -16,9 +16,10 @@ mask bits in the same pass. Occupations and skills are counted over the whole re
 sample, from the lists of codes the profiles carry in those indexes: PostgreSQL counts them itself, SQLite
 (no hash aggregate: it would sort every code) sends them back joined as one text, counted here. The
 unfiltered lists of profiles and of resources read the counts of the whole databank that triggers keep
-(`FacetCount`). On PostgreSQL the matches of a text are filtered and counted from the rows its index
-points to, the profiles' search rows (`ProfileSearch`, which carry copies of what a search filters and
-counts), in the order of their pages; other sets of matches are looked up as `ANY(ARRAY(...))`, or, within a
+(`FacetCount`). On PostgreSQL the matches of a text, and of occupations and skills, are filtered and counted
+from the rows their indexes point to, the profiles' search rows (`ProfileSearch`, which carry copies of what a
+search filters and counts, and the lists of codes of their competences, indexed), in the order of their
+pages; other sets of matches are looked up as `ANY(ARRAY(...))` (several: intersected first), or, within a
 territory, joined to the territory's slice of the covering facet index; JIT is off, and the
 resources' facets are grouped by hashing (`_groups_hashed`). The page's profiles are
 read as plain rows.
@@ -33,9 +34,10 @@ from types import SimpleNamespace
 from typing import Any, Iterator, Sequence
 
 from sqlalchemy import (
-    Select, String, and_, bindparam, case, cast, except_, false, func, literal_column, not_, or_, select, text, true,
-    union, union_all,
+    Integer, Select, String, and_, bindparam, case, cast, except_, false, func, intersect, literal_column, not_, or_,
+    select, text, true, union, union_all,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -122,8 +124,7 @@ class SearchResult:
 
 def profile_conditions(session: Session, actor: Actor, query: ProfileQuery) -> list[ColumnElement[bool]]:
     """The WHERE of a profile search for this actor (also used by export and matching)."""
-    return [_in_set(session, ids) for ids in _profile_sets(session, actor, query)] + _profile_filters(query) + \
-        [_listed(actor)]
+    return _in_sets(session, _profile_sets(session, actor, query)) + _profile_filters(query) + [_listed(actor)]
 
 
 def _listed(actor: Actor, rows: Any = PROFILE_ROWS) -> ColumnElement[bool]:
@@ -155,6 +156,34 @@ def _competence_sets(query: ProfileQuery) -> list[Any]:
     return sets
 
 
+def _coded_competences(session: Session, query: ProfileQuery) -> list[ColumnElement[bool]]:
+    """PostgreSQL: the occupations (any) and skills (each) asked, as conditions on the lists of codes that
+    the profiles' search rows carry, which their GIN indexes answer: one look in an index instead of a
+    look-up of every profile with the skill (thousands for a common one). The codes are read first and
+    written in the conditions: the planner then knows how many rows each finds (from the lists' statistics)
+    and starts from the rarest, never from a skill's rows to test a text on each. When a minimum level is
+    asked with the skills, their rows are read too (the lists carry no levels), as one hashed set each."""
+    asked = [*query.occupations, *query.skills]
+    if not asked:
+        return []
+    codes = dict(session.connection().execute(
+        select(CompetenceCode.key, CompetenceCode.code).where(CompetenceCode.key.in_(asked))).all())
+    conditions: list[ColumnElement[bool]] = []
+    if query.occupations:
+        wanted = sorted({codes[key] for key in query.occupations if key in codes})
+        conditions.append(SEARCH_ROWS.c.occupation_codes.bool_op("&&")(postgresql.array(wanted, type_=Integer))
+                          if wanted else false())
+    if query.skills:
+        if not all(key in codes for key in query.skills):
+            return [false()]  # a skill no profile has: nothing is found
+        wanted = sorted({codes[key] for key in query.skills})
+        conditions.append(SEARCH_ROWS.c.skill_codes.bool_op("@>")(postgresql.array(wanted, type_=Integer)))
+    if query.skills and query.min_skill_level:
+        conditions += [SEARCH_ROWS.c.profile_id.in_(select(ProfileSkill.profile_id).where(
+            ProfileSkill.key == key, ProfileSkill.level >= query.min_skill_level)) for key in query.skills]
+    return conditions
+
+
 def _join_sets(query: ProfileQuery) -> bool:
     """PostgreSQL: whether the sets of matches are to be joined (`IN`: hashed, then the territory's slice of
     the profiles' covering facet index read) rather than each match looked up in the look-up index
@@ -162,6 +191,15 @@ def _join_sets(query: ProfileQuery) -> bool:
     territory bounds what is read, however many profiles a word matches. (How, never what: both give the
     same rows.)"""
     return bool(query.regions or query.provinces)
+
+
+def _in_sets(session: Session, sets: list[Any]) -> list[ColumnElement[bool]]:
+    """The profile is in each of these sets (subqueries of ids). On PostgreSQL several sets are intersected
+    first and their common ids looked up once: given `id = ANY(a) AND id = ANY(b)`, PostgreSQL 15 tries every
+    pair of their ids in the index (two skills of 8,000 profiles each: seconds)."""
+    if len(sets) > 1 and textindex.dialect_of(session) == "postgresql":
+        sets = [intersect(*[ids.element for ids in sets]).scalar_subquery()]
+    return [_in_set(session, ids) for ids in sets]
 
 
 def _in_set(session: Session, ids: Any, rows: Any = PROFILE_ROWS) -> ColumnElement[bool]:
@@ -239,7 +277,8 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     own_filters = _profile_filters(query)
     sets, filters = _profile_sets(session, actor, query, matched), own_filters + [_listed(actor)]
     joined = not sqlite and _join_sets(query)
-    where = [Profile.id.in_(ids) if joined else _in_set(session, ids) for ids in sets] + filters
+    where = [Profile.id.in_(ids) for ids in sets] if joined else _in_sets(session, sets)
+    where += filters
     counted = where
     if sets and (query.regions or query.provinces) and sqlite:
         # A text (or skill) and a territory: SQLite would look up every match of the text, wherever it is,
@@ -252,16 +291,17 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     offset = (page - 1) * per_page
     found: dict[str, list[FacetValue]] = {}
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
+    coded = [] if sqlite else _coded_competences(session, query)
     _without_jit(session)
     if facets:
         if not sets and not own_filters:  # the whole databank, as far as listed to this actor
             counts, keys = _databank_counts(session, actor)
             total = sum(counts["region"].values())
             page_ids = _page_ids(session, where, query.sort, per_page, offset)
-        elif not sqlite and words and scope != "mixed":
-            # PostgreSQL, a text: its matches filtered and counted from the search rows the index finds
-            on_rows = [textindex.PROFILES.search_rows_match(words, scope),
-                       *[_in_set(session, ids, SEARCH_ROWS) for ids in _competence_sets(query)],
+        elif not sqlite and (words and scope != "mixed" or not words and coded):
+            # PostgreSQL, a text or competences (by their codes): the matches filtered and counted from the
+            # search rows that their indexes find
+            on_rows = [*([textindex.PROFILES.search_rows_match(words, scope)] if words else []), *coded,
                        *_profile_filters(query, SEARCH_ROWS), _listed(actor, SEARCH_ROWS)]
             counts, total, keys, page_ids = _profile_summary(session, on_rows, query.sort, per_page, offset,
                                                              SEARCH_ROWS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from databank.models import (
 )
 from databank.operations import profile_access, profile_record
 from databank.public import catalogue
-from databank.search import band_of
+from databank.search import band_of, profile_conditions
 from databank.text import matches, normalized, words
 from databank.textindex import RESOURCES, dialect_of, ensure_indexes
 from databank.vocabulary import CHAIN_BITS, OFFER_BITS
@@ -572,6 +573,8 @@ def test_each_profile_lists_the_codes_of_its_occupations_and_skills_after_every_
 PLACES = [("IT-42", "IT-GE"), ("IT-42", "IT-SP"), ("IT-52", "IT-LI"), ("FR-PAC", "FR-06"), ("FR-PAC", "FR-83")]
 WORDS = ["saldatore", "saldatura", "guida", "tecnico", "eolico", "capannone", "carroponte"]
 FREE_SKILLS = ["text:saldatura a filo", "text:carrellista", "text:patente nautica", "text:vetroresina"]
+FREE_OCCUPATIONS = ["text:saldatore", "text:carpentiere", "text:guida turistica"]
+NOBODYS = "text:nessuno"  # a key no profile has
 SURFACES = [None, 120.0, 499.0, 500.0, 1999.5, 2000.0, 9999.0, 10000.0, 30000.0]
 
 
@@ -587,6 +590,8 @@ PROFILE_ROWS = st.lists(st.fixed_dictionaries({
     "chains": st.integers(0, 15), "years": st.one_of(st.none(), st.integers(0, 30)),
     "words": st.lists(st.sampled_from(WORDS), max_size=3), "skills": st.lists(st.sampled_from(FREE_SKILLS),
                                                                               max_size=3, unique=True),
+    "levels": st.lists(st.integers(1, 4), min_size=3, max_size=3),
+    "occupations": st.lists(st.sampled_from(FREE_OCCUPATIONS), max_size=2, unique=True),
     "personal": st.lists(st.sampled_from(["rossi", "bianchi", "saldi"]), max_size=2), "consent": st.booleans(),
 }), max_size=25)
 PAGES = {"per_page": st.sampled_from([3, 20]), "page": st.integers(1, 3)}
@@ -595,7 +600,8 @@ PROFILE_QUERIES = st.builds(ProfileQuery, sort=st.sampled_from(["recent", "exper
     regions=_some(["IT-42", "FR-PAC"]),
     provinces=_some(["IT-SP", "FR-06"]), supply_chains=_some(list(CHAIN_BITS)),
     availability=_some(["available", "unavailable"]), desks=_some(["nice"]),
-    min_years=st.one_of(st.none(), st.just(10)), skills=_some(FREE_SKILLS[:2]),
+    min_years=st.one_of(st.none(), st.just(10)), skills=_some(FREE_SKILLS[:2] + [NOBODYS]),
+    min_skill_level=st.sampled_from([None, None, 3]), occupations=_some(FREE_OCCUPATIONS[:2] + [NOBODYS]),
     sort=st.sampled_from(["recent", "experience"]), **PAGES)
 
 
@@ -606,7 +612,7 @@ def test_profile_facets_totals_and_pages_agree_with_a_count_of_the_rows(sessions
     desk, anyone if the worker consented."""
     with sessions.begin() as session:
         ensure_indexes(session)
-        for model in (ProfileSkill, ProfileText, Profile):
+        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
             session.execute(delete(model))
         if rows:
             session.execute(insert(Profile), [{
@@ -617,10 +623,14 @@ def test_profile_facets_totals_and_pages_agree_with_a_count_of_the_rows(sessions
             session.execute(insert(ProfileText), [{"profile_id": i, "search_text": " ".join(r["words"]),
                                                    "personal_text": " ".join(r["personal"])}
                                                   for i, r in enumerate(rows, 1)])
-        skills = [{"profile_id": i, "key": key, "esco_uri": None, "label": key[5:], "level": 2, "position": n}
-                  for i, r in enumerate(rows, 1) for n, key in enumerate(r["skills"])]
+        skills = [{"profile_id": i, "key": key, "esco_uri": None, "label": key[5:], "level": r["levels"][n],
+                   "position": n} for i, r in enumerate(rows, 1) for n, key in enumerate(r["skills"])]
         if skills:
             session.execute(insert(ProfileSkill), skills)
+        occupations = [{"profile_id": i, "key": key, "esco_uri": None, "label": key[5:], "level": 2, "position": n}
+                       for i, r in enumerate(rows, 1) for n, key in enumerate(r["occupations"])]
+        if occupations:
+            session.execute(insert(ProfileOccupation), occupations)
     with sessions() as session:
         result = search_profiles(session, actor, query, "en")
 
@@ -639,7 +649,9 @@ def test_profile_facets_totals_and_pages_agree_with_a_count_of_the_rows(sessions
             not query.availability or r["availability"] in query.availability,
             not query.desks or r["desk"] in query.desks,
             query.min_years is None or (r["years"] is not None and r["years"] >= query.min_years),
-            all(key in r["skills"] for key in query.skills),
+            all(key in r["skills"] and r["levels"][r["skills"].index(key)] >= (query.min_skill_level or 1)
+                for key in query.skills),
+            not query.occupations or any(key in r["occupations"] for key in query.occupations),
         ])
 
     hits = [(i, r) for i, r in enumerate(rows, 1) if kept(r)]
@@ -650,11 +662,11 @@ def test_profile_facets_totals_and_pages_agree_with_a_count_of_the_rows(sessions
         "desk": Counter(r["desk"] for _, r in hits),
         "supply_chain": Counter(c for _, r in hits for c, bit in CHAIN_BITS.items() if r["chains"] & bit),
         "skill": Counter(key for _, r in hits for key in r["skills"]),
+        "occupation": Counter(key for _, r in hits for key in r["occupations"]),
     }
     for name, counts in expected.items():
         wanted = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:12]
         assert [(v.code, v.count) for v in result.facets[name]] == wanted, name
-    assert result.facets["occupation"] == []
     if query.sort == "experience":
         hits.sort(key=lambda h: (-(h[1]["years"] if h[1]["years"] is not None else -1), -h[0]))
     else:
@@ -983,3 +995,81 @@ def test_the_facets_of_resources_found_by_a_text_are_grouped_by_hashing_and_noth
     assert [statements[i] for i in hints] == ["SET LOCAL enable_sort = off", "SET LOCAL enable_sort TO DEFAULT"]
     assert hints[0] < facets[0] < hints[1] < page[0]
     assert after == "on"
+
+
+def test_skills_and_occupations_are_found_from_the_index_of_their_codes(db_engine, sessions, desks):
+    """PostgreSQL finds the profiles with a skill or an occupation from the GIN index of the codes their
+    search rows list (never by looking up each profile that has it), and a text with a skill from both
+    indexes, never by computing the text's words of each profile with the skill; several sets of ids (two
+    skills at a minimum level) are intersected before their ids are looked up: PostgreSQL 15 would try
+    every pair of ids of `id = ANY(a) AND id = ANY(b)`."""
+    from sqlalchemy import event
+
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        for model in (ProfileOccupation, ProfileSkill, ProfileText, Profile):
+            session.execute(delete(model))
+        session.execute(insert(Profile), [{
+            "id": i, "desk_id": "genova", "display_name": f"P{i}", "region": "IT-42", "province": "IT-GE",
+            "availability": "available", "created_by": "t", "updated_by": "t"} for i in range(1, 1501)])
+        session.execute(insert(ProfileText), [{"profile_id": i, "search_text": "saldatore" if i % 2 else "guida",
+                                               "personal_text": ""} for i in range(1, 1501)])
+        session.execute(insert(ProfileSkill), [
+            {"profile_id": i, "key": f"text:skill {(i + n) % 40}", "esco_uri": None, "label": "s", "level": 1 + n,
+             "position": n} for i in range(1, 1501) for n in range(3)])
+        session.execute(insert(ProfileOccupation), [
+            {"profile_id": i, "key": f"text:occupation {i % 30}", "esco_uri": None, "label": "o", "level": 2,
+             "position": 0} for i in range(1, 1501)])
+    if db_engine.dialect.name == "postgresql":
+        with db_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn, _cursor, statement, parameters, *_args):  # noqa: ANN001, ANN202
+        if statement.lstrip().startswith("WITH matched"):
+            statements.append((statement, parameters))
+
+    def skills_of(i: int) -> dict[str, int]:
+        return {f"text:skill {(i + n) % 40}": 1 + n for n in range(3)}
+
+    queries = {
+        "one skill": (ProfileQuery(skills=("text:skill 7",)), lambda i: "text:skill 7" in skills_of(i)),
+        "a text and a skill": (ProfileQuery(text="saldatore", skills=("text:skill 7",)),
+                               lambda i: i % 2 == 1 and "text:skill 7" in skills_of(i)),
+        "an occupation": (ProfileQuery(occupations=("text:occupation 3", "text:occupation 4")),
+                          lambda i: i % 30 in (3, 4)),
+        "two skills at a level": (ProfileQuery(skills=("text:skill 7", "text:skill 8"), min_skill_level=2),
+                                  lambda i: skills_of(i).get("text:skill 7", 0) >= 2
+                                  and skills_of(i).get("text:skill 8", 0) >= 2),
+    }
+    event.listen(db_engine, "before_cursor_execute", seen)
+    try:
+        for name, (query, wanted) in queries.items():
+            with sessions() as session:
+                result = search_profiles(session, ADMIN, replace(query, per_page=200), "en")
+            expected = [i for i in range(1500, 0, -1) if wanted(i)]
+            assert result.total == len(expected) > 0, name
+            assert [item["id"] for item in result.items] == expected[:200], name
+    finally:
+        event.remove(db_engine, "before_cursor_execute", seen)
+    if db_engine.dialect.name != "postgresql":
+        return
+    assert len(statements) == len(queries)
+    with db_engine.connect() as connection:
+        connection.exec_driver_sql("SET jit = off")
+        plans = []
+        for statement, parameters in statements:
+            plans.append("\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters)))
+    one_skill, text_and_skill, occupation, two_skills = plans
+    assert "ix_databank_profile_search_skill_codes" in one_skill, one_skill
+    assert "ix_databank_profile_search_occupation_codes" in occupation, occupation
+    # the text's words are read from their index, not computed for each row the skill finds
+    assert "Index Cond: (databank_profile_all_words" in text_and_skill, text_and_skill
+    assert not [line for line in text_and_skill.splitlines()
+                if "Filter:" in line and "databank_profile_" in line], text_and_skill
+    with sessions() as session:  # the lookup path of export and matching: one set of ids looked up
+        conditions = profile_conditions(session, ADMIN, ProfileQuery(skills=("text:skill 7", "text:skill 8"),
+                                                                        min_skill_level=2))
+        where = " ".join(str(c.compile(dialect=db_engine.dialect)) for c in conditions)
+    assert where.count("= ANY (array(") == 1 and "INTERSECT" in where, where
+    assert "ix_databank_profile_search_skill_codes" in two_skills, two_skills
