@@ -268,6 +268,10 @@ class ResourceTranslation(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
+MASKS_INDEX_CARRIES = ["category", "status", "condition", "region", "province", "desk_id", "published",
+                       "available_from", "id"]
+
+
 class Resource(ChainsMixin, EditedMixin, Base):
     """A structural resource. The contact person is personal data: never in the public catalogue."""
 
@@ -278,8 +282,11 @@ class Resource(ChainsMixin, EditedMixin, Base):
         Index("ix_databank_resources_desk", "desk_id", "id"),
         Index("ix_databank_resources_facets", "category", "status", "condition", "region", "province", "desk_id",
               "chain_mask", "offer_mask", "surface_m2", "published"),
-        # The supply-chain, offer and size facets of the whole databank, counted in this order (no sorting).
-        Index("ix_databank_resources_masks", "chain_mask", "offer_mask", "surface_m2"),
+        # The supply-chain, offer and size facets of the whole databank, counted in this order (no sorting);
+        # on PostgreSQL it carries what a search filters and counts, for the resources of some supply chains
+        # or offers (their masks asked as lists: `search._any_bit`), read from it alone.
+        Index("ix_databank_resources_masks", "chain_mask", "offer_mask", "surface_m2",
+              postgresql_include=MASKS_INDEX_CARRIES),
         # The filtered and counted columns by id, for the matches of a text (see profiles).
         Index("ix_databank_resources_lookup", "id", "category", "status", "condition", "region", "province", "desk_id",
               "chain_mask", "offer_mask", "surface_m2", "published", "available_from"),

@@ -1073,3 +1073,58 @@ def test_skills_and_occupations_are_found_from_the_index_of_their_codes(db_engin
         where = " ".join(str(c.compile(dialect=db_engine.dialect)) for c in conditions)
     assert where.count("= ANY (array(") == 1 and "INTERSECT" in where, where
     assert "ix_databank_profile_search_skill_codes" in two_skills, two_skills
+
+
+def test_resources_of_some_supply_chains_or_offers_are_counted_from_the_index_of_the_masks(db_engine, sessions,
+                                                                                           desks):
+    """The supply chains and offers asked are the masks that have one of their bits; on PostgreSQL asked as
+    the list of those masks, which the covering index of the masks answers (a bit test would read every
+    resource): the same resources either way."""
+    from sqlalchemy import event
+
+    chains, offers = list(CHAIN_BITS.values()), list(OFFER_BITS.values())
+
+    def chain_of(i: int) -> int:  # the first chain's bit in one resource of five, with others or alone
+        return (i % (2 * max(chains))) | 1 if i % 5 == 0 else (i % (2 * max(chains))) & ~1
+
+    def offer_of(i: int) -> int:
+        return ((i // 5) % (2 * max(offers))) | 1 if i % 4 == 0 else ((i // 5) % (2 * max(offers))) & ~1
+
+    with sessions.begin() as session:
+        ensure_indexes(session)
+        session.execute(delete(ResourceText))
+        session.execute(delete(Resource))
+        session.execute(insert(Resource), [{
+            "id": i, "desk_id": "genova", "category": "shed", "title": f"R{i}", "status": "available",
+            "condition": "good", "country": "IT", "region": "IT-42", "province": "IT-GE",
+            "chain_mask": chain_of(i), "offer_mask": offer_of(i), "surface_m2": 100.0 + i,
+            "published": True, "created_by": "t", "updated_by": "t"} for i in range(1, 5001)])
+    if db_engine.dialect.name == "postgresql":
+        with db_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE databank_resources")
+    chain, offer = next(iter(CHAIN_BITS)), next(iter(OFFER_BITS))
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn, _cursor, statement, parameters, *_args):  # noqa: ANN001, ANN202
+        if statement.lstrip().startswith("WITH facet_groups"):
+            statements.append((statement, parameters))
+
+    event.listen(db_engine, "before_cursor_execute", seen)
+    try:
+        with sessions() as session:
+            result = catalogue(session, ResourceQuery(supply_chains=(chain,), offers=(offer,), per_page=12), "en")
+    finally:
+        event.remove(db_engine, "before_cursor_execute", seen)
+    expected = [i for i in range(5000, 0, -1) if chain_of(i) & CHAIN_BITS[chain] and offer_of(i) & OFFER_BITS[offer]]
+    assert result.total == len(expected) > 100
+    assert [item["id"] for item in result.items] == expected[:12]
+    if db_engine.dialect.name != "postgresql":
+        return
+    assert len(statements) == 1
+    with db_engine.connect() as connection:
+        connection.exec_driver_sql("SET jit = off")
+        connection.exec_driver_sql("SET enable_sort = off")  # as the search runs it (`_groups_hashed`)
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statements[0][0],
+                                                                        statements[0][1]))
+    # (at this size the planner may rather read the few rows than the index's copies of them)
+    assert "Index Cond: (chain_mask = ANY" in plan and " ix_databank_resources_masks" in plan, plan
