@@ -103,14 +103,24 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
         self.directory = directory
         self._english: dict[str, str] = {}
         self._translations: dict[str, gettext.NullTranslations] = {}
+        self._texts: dict[tuple[str, str], str | None] = {}  # (code, lang) -> text, as looked up once
 
     def define(self, code: str, english: str) -> None:
         if code in self._english:
             raise ValueError(f"the message code {code!r} is defined twice in the {self.domain} catalogue")
         self._english[code] = english
+        self._texts.clear()  # (a code asked for before it was defined)
 
     def text(self, code: str, lang: str) -> str | None:
-        """The text of `code` in `lang`, else in English; None for a code that is not defined."""
+        """The text of `code` in `lang`, else in English; None for a code that is not defined. Kept once
+        looked up (a page of search results names hundreds of labels: a dictionary, not gettext, each time)."""
+        try:
+            return self._texts[code, lang]
+        except KeyError:
+            found = self._texts[code, lang] = self._text(code, lang)
+            return found
+
+    def _text(self, code: str, lang: str) -> str | None:
         english = self._english.get(code)
         if english is None or lang == SOURCE_LANGUAGE:
             return english
