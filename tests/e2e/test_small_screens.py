@@ -4,7 +4,6 @@ visited once per language (by the first of these roles that reaches it), so that
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -27,7 +26,6 @@ def demo_server(app):  # noqa: ANN001, ANN201
 
 
 def test_no_page_scrolls_sideways_on_a_phone(chromium, demo_server, app):
-    started = time.monotonic()
     too_wide: dict[str, dict] = {}
     visited: dict[tuple[str, str], list[str]] = {}
     seen_routes: dict[str, set[str]] = {language: set() for language in site.LANGUAGES}
@@ -62,4 +60,3 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, demo_server, app):
     assert any(u.startswith("/designer") for u in visited[("designer", "it")])
     assert any(u.startswith("/admin") for u in visited[("admin", "fr")])
     assert any("/resources/" in u for u in visited[("public", "fr")])
-    assert time.monotonic() - started < 90  # CI stays fast (about a minute on a busy machine)
