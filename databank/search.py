@@ -297,17 +297,17 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
     offset = (page - 1) * per_page
     found: dict[str, list[FacetValue]] = {}
     competences: dict[str, list[tuple[str, int, str, str | None]]] = {}
-    coded = [] if sqlite else _coded_competences(session, query)
     _without_jit(session)
     if facets:
         if not sets and not own_filters:  # the whole databank, as far as listed to this actor
             counts, keys = _databank_counts(session, actor)
             total = sum(counts["region"].values())
             page_ids = _page_ids(session, where, query.sort, per_page, offset)
-        elif not sqlite and (words and scope != "mixed" or not words and coded):
+        elif not sqlite and (words and scope != "mixed" or not words and (query.occupations or query.skills)):
             # PostgreSQL, a text or competences (by their codes): the matches filtered and counted from the
             # search rows that their indexes find
-            on_rows = [*([textindex.PROFILES.search_rows_match(words, scope)] if words else []), *coded,
+            on_rows = [*([textindex.PROFILES.search_rows_match(words, scope)] if words else []),
+                       *_coded_competences(session, query),
                        *_profile_filters(query, SEARCH_ROWS), _listed(actor, SEARCH_ROWS)]
             counts, total, keys, page_ids = _profile_summary(session, on_rows, query.sort, per_page, offset,
                                                              SEARCH_ROWS)
