@@ -33,6 +33,13 @@ def database_kind() -> str:
     return "postgresql" if url.startswith("postgresql") else "sqlite"
 
 
+# A page's layout (widths, contrast, landmarks) is the same whatever database holds its data: the browser crawls
+# that check only that run in the SQLite suite, the one CI runs beside the PostgreSQL suite. What a page
+# shows and refuses is checked on both databases (the access matrices visit every route as every role).
+layout_only = pytest.mark.skipif(database_kind() != "sqlite",
+                                 reason="a layout check: the same on every database, run in the SQLite suite")
+
+
 def pytest_report_header(config) -> str:  # noqa: ANN001
     return f"database: {database_kind()}"
 

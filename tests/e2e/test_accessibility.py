@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import layout_only
 from tests.e2e.conftest import axe_violations
 from tests.webui.conftest import open_case
 from tests.webui.test_case_page import walk_to
@@ -15,6 +16,7 @@ def serious(violations: list[dict]) -> list[dict]:
     return [v for v in violations if v["impact"] in SERIOUS]
 
 
+@layout_only
 @pytest.mark.parametrize("locale", ["en-GB", "it-IT", "fr-FR"])
 def test_the_main_pages_have_no_serious_accessibility_violations(new_page, live_server, service, locale):
     case_id, _v = walk_to(service, "feasibility_study")

@@ -9,6 +9,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
+from tests.conftest import layout_only
 from tests.e2e import site
 from tests.webui.conftest import TEST_PASSWORD_METHOD
 from webui.demo import DEMO_PASSWORD
@@ -25,6 +26,7 @@ def demo_server(app):  # noqa: ANN001, ANN201
     thread.join(timeout=10)
 
 
+@layout_only
 def test_no_page_scrolls_sideways_on_a_phone(chromium, demo_server, app):
     too_wide: dict[str, dict] = {}
     visited: dict[tuple[str, str], list[str]] = {}
