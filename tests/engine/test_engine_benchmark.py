@@ -59,3 +59,21 @@ def test_the_engine_is_compared_pair_by_pair_and_the_verdict_is_the_median_pairs
     assert rows["engine / SpiffWorkflow, CPU time"] == ("3.0x (3.2, 3.0, 2.9)", False)
     assert comparison_rows("SQLite", 100, engine[:1], floors[:1], [None])[-1][1:] == (
         "not installed: pip install -e '.[bench]'", ">= 3x", False)
+
+
+def test_a_reference_pair_too_short_to_measure_is_run_again_with_more_cases(tmp_path, monkeypatch):  # noqa: ANN001
+    """The difference of a reference's two runs (N and 2N cases) is kept only once it holds enough work to
+    stand above the noise of starting a process; until then the pair runs again with twice the cases."""
+    script = tmp_path / "reference.py"
+    script.write_text(
+        "import json, sys, time\n"
+        "cases = int(sys.argv[1]); started = time.perf_counter()\n"
+        "end = time.process_time() + cases * 0.0001\n"  # 0.1 ms of CPU a case
+        "while time.process_time() < end: pass\n"
+        "print(json.dumps({'steps': 6 * cases, 'seconds': time.perf_counter() - started}))\n")
+    monkeypatch.setitem(engine_steps.SCRIPTS, (engine_steps.FLOOR, "SQLite"), script)
+    monkeypatch.setattr(engine_steps, "MIN_REFERENCE_SECONDS", 0.05)
+    rate = engine_steps.measure_reference(engine_steps.FLOOR, tmp_path, 50)
+    # 50, 100, 200 and 400 cases hold 5 to 40 ms of work in their difference; 800 cases hold 80 ms
+    assert rate is not None and rate.steps == 6 * 800
+    assert rate.seconds >= 0.05 and rate.cpu_seconds > 0.05
