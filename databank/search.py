@@ -311,6 +311,9 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
                        *_profile_filters(query, SEARCH_ROWS), _listed(actor, SEARCH_ROWS)]
             counts, total, keys, page_ids = _profile_summary(session, on_rows, query.sort, per_page, offset,
                                                              SEARCH_ROWS)
+        elif sqlite and _slice_in_facet_index(query):
+            counts, total, keys = _profile_counts_in_index(session, counted)
+            page_ids = _first_ids(session, query.sort, where, matched, per_page, offset) if total else []
         else:  # one statement: the matching profiles are found once for every count and the page
             counts, total, keys, page_ids = _profile_summary(session, counted, query.sort, per_page, offset)
         found = _profile_facets(session, counts, lang)
@@ -318,13 +321,42 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
             competences[name] = _competence_labels(session, model, keys[name])
         return _profile_page(session, actor, lang, total, page, per_page, page_ids, found, competences)
     total = session.scalar(select(func.count()).select_from(Profile).where(*where)) or 0
-    if query.sort != "experience":
-        # (plain Core results: ids need no ORM)
-        page_ids = list(session.connection().execute(_latest(where, matched if sqlite else None, where[1:])
-                                                     .limit(per_page).offset(offset)).scalars()) if total else []
-    else:
-        page_ids = _page_ids(session, where, query.sort, per_page, offset) if total else []
+    page_ids = _first_ids(session, query.sort, where, matched if sqlite else None, per_page, offset) if total else []
     return _profile_page(session, actor, lang, total, page, per_page, page_ids, found, competences)
+
+
+def _first_ids(session: Session, sort: str, where: list[ColumnElement[bool]], matched: Any, limit: int,
+               offset: int) -> list[int]:
+    """The ids of a page of results, in the order asked, without counting them (see `_latest`)."""
+    if sort != "experience":  # (plain Core results: ids need no ORM)
+        return list(session.connection().execute(_latest(where, matched, where[1:]).limit(limit).offset(offset))
+                    .scalars())
+    return _page_ids(session, where, sort, limit, offset)
+
+
+def _slice_in_facet_index(query: ProfileQuery) -> bool:
+    """SQLite: whether the profiles' facet index holds every column the search filters on and orders by, and
+    a territory or desks bound the slice of it that is read (listed in the order of the facets' groups)."""
+    return bool(query.regions or query.provinces or query.desks) and query.min_years is None \
+        and query.available_by is None and query.sort != "experience"
+
+
+def _profile_counts_in_index(session: Session, where: list[ColumnElement[bool]]
+                             ) -> tuple[dict[str, dict[Any, int]], int, dict[str, list[tuple[str, int]]]]:
+    """SQLite, when `_slice_in_facet_index`: the facet counts, the total and the most frequent occupations and
+    skills of the profiles matching `where`, in one pass over the facet index's slice, which lists them in
+    the order of the facets' groups: grouped as they come, with their lists of codes joined per group, where
+    `_profile_summary` copies the matches aside and sorts them to group them (whole searches, interleaved:
+    a desk's 11,000 profiles 0.56x the time, a word in a region 0.90x). The page is read apart (`_first_ids`)."""
+    columns = PROFILE_FACETS[:-1]
+    parts, read = _facet_parts(PROFILE_ROWS, where, columns, {"chain_mask": CHAIN_BITS},
+                               joined={name: PROFILE_ROWS.c[CODE_LISTS[name]] for name in COMPETENCES})
+    counts, others = read(session.connection().execute(union_all(*parts)))
+    keys = {}
+    for number, name in enumerate(COMPETENCES, len(columns) + 1):
+        found = others.get(number, [])
+        keys[name] = _top_codes(session, _count_codes(found[0][0] if found else None))
+    return counts, sum(counts["region"].values()), keys
 
 
 def _page_ids(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int) -> list[int]:
@@ -741,7 +773,8 @@ def _grouped(session: Session, model: Any, where: list[ColumnElement[bool]], col
 
 def _facet_parts(rows: Any, where: list[ColumnElement[bool]], columns: Sequence[str],
                  bit_sums: dict[str, dict[str, int]] | None = None,
-                 tallies: dict[str, ColumnElement[bool]] | None = None) -> tuple[list[Any], Any]:
+                 tallies: dict[str, ColumnElement[bool]] | None = None,
+                 joined: dict[str, Any] | None = None) -> tuple[list[Any], Any]:
     """The branches of a UNION ALL counting per value of each column over `rows` matching `where`: one
     GROUP BY of the columns together (one pass over the rows), whose groups the database then adds up per
     column, so only the counts come back (tens of rows, not thousands of groups); and the reader of its
@@ -749,14 +782,18 @@ def _facet_parts(rows: Any, where: list[ColumnElement[bool]], columns: Sequence[
 
     Each branch gives (facet number, value, count, extras...): 0 the totals, 1.. the columns.
     `bit_sums` mask column name -> its bits: counted per bit, as {bit: rows with that bit}.
-    `tallies` name -> a condition: counted as {True: rows where it holds}."""
+    `tallies` name -> a condition: counted as {True: rows where it holds}.
+    `joined` name -> a column of text: its values joined by commas (SQLite's `group_concat`), one branch each,
+    numbered after the columns', its text as the value."""
     cols = [rows.c[c] for c in columns]
     bit_sums, tallies = bit_sums or {}, tallies or {}
     bits = [(name, bit) for name, named_bits in bit_sums.items() for bit in named_bits.values()]
     # sum(mask & bit) / bit: the rows with that bit, with no CASE per row
     extras = [func.sum(rows.c[name].op("&")(bit)) for name, bit in bits]
     extras += [func.count(case((condition, 1))) for condition in tallies.values()]
-    groups = select(*cols, func.count().label("n"), *[e.label(f"e{i}") for i, e in enumerate(extras)]) \
+    joined = joined or {}
+    lists = [func.group_concat(column).label(f"j{i}") for i, column in enumerate(joined.values())]
+    groups = select(*cols, func.count().label("n"), *[e.label(f"e{i}") for i, e in enumerate(extras)], *lists) \
         .where(*where).group_by(*cols).cte("facet_groups")
     # the first branch's value column is typed (a string), so both databases agree on the union's types
     parts = [select(literal_column("0").label("facet"), cast(NULL, String).label("value"),
@@ -764,6 +801,9 @@ def _facet_parts(rows: Any, where: list[ColumnElement[bool]], columns: Sequence[
     for i, name in enumerate(columns, 1):
         parts.append(select(literal_column(str(i)), groups.c[name], func.sum(groups.c.n),
                             *[NULL] * len(extras)).group_by(groups.c[name]))
+    for i, _name in enumerate(joined):
+        parts.append(select(literal_column(str(len(columns) + 1 + i)), func.group_concat(groups.c[f"j{i}"]),
+                            literal_column("0"), *[NULL] * len(extras)))
 
     def read(result: Any) -> tuple[dict[str, dict[Any, int]], dict[int, list[tuple[Any, int]]]]:
         out: dict[str, dict[Any, int]] = {c: {} for c in [*columns, *bit_sums]}

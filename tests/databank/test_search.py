@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 
 from databank import ProfileQuery, ResourceQuery, esco, search_profiles, search_resources
 from databank.models import (
@@ -932,10 +932,11 @@ def test_the_resources_found_follow_every_change_of_their_texts(sessions, desks)
             assert dict(session.execute(select(ResourceSearch.resource_id, ResourceSearch.version)).all()) == {1: 2}
 
 
-def test_a_desks_profiles_are_listed_and_counted_from_the_desk_index_alone(sessions, desks):
+def test_a_desks_profiles_are_listed_and_counted_from_the_desk_index_alone(db_engine, sessions, desks):
     """A desk's profiles, as another desk sees them: those whose processing stopped are left out of the total,
     the facets and the page; on SQLite the profiles are found from the
-    index by desk alone (it carries what the listing condition reads), not from their rows."""
+    index by desk alone (it carries what the listing condition reads), not from their rows, and their facets
+    are grouped as the facet index lists them, not copied aside and sorted."""
     rows = [(i, "genova" if i % 3 else "nice", i % 4 == 0, f"w-{i}" if i % 5 == 0 else None) for i in range(1, 41)]
     with sessions.begin() as session:
         ensure_indexes(session)
@@ -946,11 +947,18 @@ def test_a_desks_profiles_are_listed_and_counted_from_the_desk_index_alone(sessi
         session.execute(insert(ProfileSkill), [
             {"profile_id": i, "key": f"text:skill {i % 3}", "esco_uri": None, "label": f"skill {i % 3}", "level": 2,
              "position": 0} for i, *_ in rows])
+    statements = []
+    seen = lambda _c, _cursor, statement, parameters, _context, _many: statements.append(  # noqa: E731
+        (statement, parameters))
     for actor in (NICE_OPERATOR, GENOVA_OPERATOR):
         listed = [i for i, desk, stopped, _ in rows
                   if desk == "genova" and (not stopped or "genova" in actor.desks)]
-        with sessions() as session:
-            result = search_profiles(session, actor, ProfileQuery(desks=("genova",), per_page=50), "en")
+        event.listen(db_engine, "before_cursor_execute", seen)
+        try:
+            with sessions() as session:
+                result = search_profiles(session, actor, ProfileQuery(desks=("genova",), per_page=50), "en")
+        finally:
+            event.remove(db_engine, "before_cursor_execute", seen)
         assert result.total == len(listed)
         assert [item["id"] for item in result.items] == sorted(listed, reverse=True)
         skills = Counter(f"text:skill {i % 3}" for i in listed)
@@ -963,6 +971,22 @@ def test_a_desks_profiles_are_listed_and_counted_from_the_desk_index_alone(sessi
             plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + str(listing.compile(compile_kwargs={"literal_binds": True}))))
             assert "COVERING INDEX ix_databank_profiles_desk" in plan, plan
+            counting = [(statement, parameters) for statement, parameters in statements if "facet_groups" in statement]
+            assert len(counting) == 2, statements  # one search per actor
+            statement, parameters = counting[0]
+
+            def plan_of_groups() -> list[str]:  # the steps up to the first branch of the union
+                steps = [str(row[-1]) for row in session.connection().exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, parameters)]
+                return steps[:next(i for i, step in enumerate(steps) if step.startswith("SCAN facet_groups"))]
+
+            # the groups are counted from the profiles' index, the matches never copied aside
+            assert not [step for step in plan_of_groups() if "MATERIALIZE matched" in step], plan_of_groups()
+            # with the statistics of ANALYZE (as in the benchmark), grouped as the facet index lists them: no sort
+            session.connection().exec_driver_sql("ANALYZE")
+            steps = plan_of_groups()
+            assert [step for step in steps if "COVERING INDEX ix_databank_profiles_facets" in step], steps
+            assert not [step for step in steps if "TEMP B-TREE" in step], steps
 
 
 def test_the_facets_of_resources_found_by_a_text_are_grouped_by_hashing_and_nothing_else_is(db_engine, sessions,
