@@ -453,7 +453,9 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
         .where(*where).cte("matched")
     if sqlite:
         matched = matched.prefix_with("MATERIALIZED")
-    parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
+        parts, read = _facet_texts(matched, columns, CHAIN_BITS)
+    else:
+        parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
     for number, name in enumerate(COMPETENCES, len(columns) + 1):
         codes = matched.c[CODE_LISTS[name]]
@@ -479,6 +481,41 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
         keys[name] = sorted(found, key=lambda kv: (-kv[1], kv[0]))
     page_ids = [int(value) for value, _ in sorted(others.get(on_page, []), key=lambda row: row[1])]
     return counts, sum(counts["region"].values()), keys, page_ids
+
+
+# SQLite's facet values joined into one text (`_facet_texts`): control characters, which no facet value (codes
+# of the gazetteer and the vocabulary, desks' identifiers) holds
+_VALUE_END, _ROW_END, _NO_VALUE = "\x1f", "\x1e", "\x02"
+
+
+def _facet_texts(rows: Any, columns: Sequence[str], bits: dict[str, int]) -> tuple[list[Any], Any]:
+    """SQLite: the counts of `_facet_parts` (per value of each column, per bit of the mask `chain_mask`) over
+    `rows`, from one branch that reads each row once: its values of the columns joined into one text, all
+    these texts joined, counted here by Python's hash table. SQLite groups by sorting: sorting 5,000 matches
+    on five columns costs about three times what sending and counting their texts does."""
+    joined = None
+    for column in columns:
+        value = func.ifnull(rows.c[column], literal_column("char(2)"), type_=String)
+        joined = value if joined is None else joined.concat(literal_column("char(31)")).concat(value)
+    masks = [func.sum(rows.c.chain_mask.op("&")(bit)) for bit in bits.values()]
+    parts = [select(literal_column("0"), func.group_concat(joined, literal_column("char(30)")), func.count(), *masks)]
+
+    def read(result: Any) -> tuple[dict[str, dict[Any, int]], dict[int, list[tuple[Any, int]]]]:
+        out: dict[str, dict[Any, int]] = {c: {} for c in [*columns, "chain_mask"]}
+        others: dict[int, list[tuple[Any, int]]] = {}
+        for facet, value, n, *summed in result:
+            if facet:
+                others.setdefault(facet, []).append((value, int(n)))
+                continue
+            for bit, total in zip(bits.values(), summed):
+                out["chain_mask"][bit] = int(total or 0) // bit
+            for row, count in Counter(value.split(_ROW_END) if value else ()).items():
+                for column, found in zip(columns, row.split(_VALUE_END)):
+                    found = None if found == _NO_VALUE else found
+                    out[column][found] = out[column].get(found, 0) + count
+        return out, others
+
+    return parts, read
 
 
 def _count_codes(lists: str | None) -> dict[int, int]:
