@@ -312,8 +312,10 @@ def search_profiles(session: Session, actor: Actor, query: ProfileQuery, lang: s
             counts, total, keys, page_ids = _profile_summary(session, on_rows, query.sort, per_page, offset,
                                                              SEARCH_ROWS)
         elif sqlite and _counted_in_one_pass(query, bool(words), bool(sets)):
-            counts, total, keys = _profile_counts_in_index(session, counted)
-            page_ids = _first_ids(session, query.sort, where, matched, per_page, offset) if total else []
+            counts, total, keys = _profile_counts_in_index(session, counted,
+                                                           sliced=bool(query.regions or query.provinces or query.desks))
+            ordered = matched if words else _with_skill(query) if sets else None  # the page read in its order
+            page_ids = _first_ids(session, query.sort, where, ordered, per_page, offset) if total else []
         else:  # one statement: the matching profiles are found once for every count and the page
             counts, total, keys, page_ids = _profile_summary(session, counted, query.sort, per_page, offset)
         found = _profile_facets(session, counts, lang)
@@ -341,27 +343,42 @@ def _counted_in_one_pass(query: ProfileQuery, words: bool, sets: bool) -> bool:
     (the facet index's slice of the territory is read in the groups' order, and the page in the words'
     index's order). Not for a page by experience; not for competences without a text (their page would
     look every match up again); not for years or dates with a text in a territory (the slice lacks them);
-    a text alone gains nothing (measured: 0.98x)."""
+    a text alone gains nothing (measured: 0.98x). One skill without a text (nor occupations, nor a level):
+    its page is read in the order of the skill's index (`_with_skill`); with a level, or several skills, each
+    page's profile would be tested row by row (measured slower)."""
     if query.sort == "experience":
         return False
     if not sets:
         return True
-    return words and bool(query.regions or query.provinces) and query.min_years is None \
-        and query.available_by is None
+    if (query.regions or query.provinces) and (query.min_years is not None or query.available_by is not None):
+        return False
+    if words:
+        return bool(query.regions or query.provinces)
+    return len(query.skills) == 1 and not query.min_skill_level and not query.occupations
 
 
-def _profile_counts_in_index(session: Session, where: list[ColumnElement[bool]]
+def _with_skill(query: ProfileQuery) -> Select[Any]:
+    """SQLite: the ids of the profiles with the search's skill, in the order of the skills' index (`key`,
+    `profile_id`), for `_latest` to read a page from: it stops at the page's end instead of looking every
+    match up and sorting them. (A profile lists a skill once: `operations.values` refuses a second.)"""
+    return select(ProfileSkill.profile_id.label("rowid")).where(ProfileSkill.key == query.skills[0])
+
+
+def _profile_counts_in_index(session: Session, where: list[ColumnElement[bool]], sliced: bool
                              ) -> tuple[dict[str, dict[Any, int]], int, dict[str, list[tuple[str, int]]]]:
     """SQLite, when `_counted_in_one_pass`: the facet counts, the total and the most frequent occupations and
     skills of the profiles matching `where`, in one pass over them, with their lists of codes joined per
-    group of facets; where a territory or desks are chosen, the facet index's slice lists them in the order
-    of the groups, which then need no sort. `_profile_summary` copies the matches aside and sorts them to
+    group of facets; where a territory or desks are chosen (`sliced`), the facet index's slice lists them in
+    the order of the groups, which then need no sort; elsewhere their values are sent as texts (`_facet_texts`). `_profile_summary` copies the matches aside and sorts them to
     group them (whole searches, interleaved: a desk's 11,000 profiles 0.56x the time, a word in a region
     0.90x). The page is read apart (`_first_ids`)."""
     columns = PROFILE_FACETS[:-1]
-    parts, read = _facet_parts(PROFILE_ROWS, where, columns, {"chain_mask": CHAIN_BITS},
-                               joined={name: PROFILE_ROWS.c[CODE_LISTS[name]] for name in COMPETENCES})
-    counts, others = read(session.connection().execute(union_all(*parts)))
+    joined = {name: PROFILE_ROWS.c[CODE_LISTS[name]] for name in COMPETENCES}
+    if sliced:
+        parts, read = _facet_parts(PROFILE_ROWS, where, columns, {"chain_mask": CHAIN_BITS}, joined=joined)
+    else:  # nothing lists them in the groups' order: their values sent as texts, as `_facet_texts` does
+        parts, read = _facet_texts(PROFILE_ROWS, columns, CHAIN_BITS, where, joined)
+    counts, others = read(session.connection().execute(union_all(*parts) if len(parts) > 1 else parts[0]))
     keys = {}
     for number, name in enumerate(COMPETENCES, len(columns) + 1):
         found = others.get(number, [])
@@ -488,17 +505,22 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
 _VALUE_END, _ROW_END, _NO_VALUE = "\x1f", "\x1e", "\x02"
 
 
-def _facet_texts(rows: Any, columns: Sequence[str], bits: dict[str, int]) -> tuple[list[Any], Any]:
+def _facet_texts(rows: Any, columns: Sequence[str], bits: dict[str, int], where: Sequence[ColumnElement[bool]] = (),
+                 joined: dict[str, Any] | None = None) -> tuple[list[Any], Any]:
     """SQLite: the counts of `_facet_parts` (per value of each column, per bit of the mask `chain_mask`) over
-    `rows`, from one branch that reads each row once: its values of the columns joined into one text, all
-    these texts joined, counted here by Python's hash table. SQLite groups by sorting: sorting 5,000 matches
-    on five columns costs about three times what sending and counting their texts does."""
-    joined = None
+    `rows` matching `where`, from one branch that reads each row once: its values of the columns joined into
+    one text, all these texts joined, counted here by Python's hash table. SQLite groups by sorting: sorting
+    5,000 matches on five columns costs about three times what sending and counting their texts does.
+    `joined` as `_facet_parts`' (its texts given as the other branches' would be, numbered after the columns),
+    read in the same pass."""
+    text = None
     for column in columns:
         value = func.ifnull(rows.c[column], literal_column("char(2)"), type_=String)
-        joined = value if joined is None else joined.concat(literal_column("char(31)")).concat(value)
+        text = value if text is None else text.concat(literal_column("char(31)")).concat(value)
     masks = [func.sum(rows.c.chain_mask.op("&")(bit)) for bit in bits.values()]
-    parts = [select(literal_column("0"), func.group_concat(joined, literal_column("char(30)")), func.count(), *masks)]
+    lists = [func.group_concat(column) for column in (joined or {}).values()]
+    parts = [select(literal_column("0"), func.group_concat(text, literal_column("char(30)")), func.count(), *masks,
+                    *lists).where(*where)]
 
     def read(result: Any) -> tuple[dict[str, dict[Any, int]], dict[int, list[tuple[Any, int]]]]:
         out: dict[str, dict[Any, int]] = {c: {} for c in [*columns, "chain_mask"]}
@@ -507,6 +529,9 @@ def _facet_texts(rows: Any, columns: Sequence[str], bits: dict[str, int]) -> tup
             if facet:
                 others.setdefault(facet, []).append((value, int(n)))
                 continue
+            summed, texts = summed[:len(bits)], summed[len(bits):]
+            for number, listed in enumerate(texts, len(columns) + 1):
+                others[number] = [(listed, 0)]
             for bit, total in zip(bits.values(), summed):
                 out["chain_mask"][bit] = int(total or 0) // bit
             for row, count in Counter(value.split(_ROW_END) if value else ()).items():
@@ -544,7 +569,8 @@ def _top_codes(session: Session, counts: dict[int, int]) -> list[tuple[str, int]
 
 def _latest(where: list[ColumnElement[bool]], matched: Any, besides_text: list[ColumnElement[bool]]) -> Any:
     """The ids of the results, the latest first. On SQLite, when the text's matches (`matched`) come from
-    the full-text index alone, from a join on it in its own descending order, with the other conditions
+    the full-text index alone (or the first skill's, `_with_skill`: any select of ids named `rowid`, the
+    first of the sets in `where`), from a join on it in its own descending order, with the other conditions
     (`besides_text`): it stops at the LIMIT instead of listing every match first."""
     if not isinstance(matched, Select):
         return select(Profile.id).where(*where).order_by(Profile.id.desc())
