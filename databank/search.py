@@ -369,9 +369,9 @@ def _profile_counts_in_index(session: Session, where: list[ColumnElement[bool]],
     """SQLite, when `_counted_in_one_pass`: the facet counts, the total and the most frequent occupations and
     skills of the profiles matching `where`, in one pass over them, with their lists of codes joined per
     group of facets; where a territory or desks are chosen (`sliced`), the facet index's slice lists them in
-    the order of the groups, which then need no sort; elsewhere their values are sent as texts (`_facet_texts`). `_profile_summary` copies the matches aside and sorts them to
-    group them (whole searches, interleaved: a desk's 11,000 profiles 0.56x the time, a word in a region
-    0.90x). The page is read apart (`_first_ids`)."""
+    the order of the groups, which then need no sort; elsewhere their values are sent as texts
+    (`_facet_texts`). `_profile_summary` copies the matches aside first (whole searches, interleaved: a
+    desk's 11,000 profiles 0.56x the time, a word in a region 0.90x). The page is read apart (`_first_ids`)."""
     columns = PROFILE_FACETS[:-1]
     joined = {name: PROFILE_ROWS.c[CODE_LISTS[name]] for name in COMPETENCES}
     if sliced:
@@ -379,11 +379,19 @@ def _profile_counts_in_index(session: Session, where: list[ColumnElement[bool]],
     else:  # nothing lists them in the groups' order: their values sent as texts, as `_facet_texts` does
         parts, read = _facet_texts(PROFILE_ROWS, columns, CHAIN_BITS, where, joined)
     counts, others = read(session.connection().execute(union_all(*parts) if len(parts) > 1 else parts[0]))
+    return counts, sum(counts["region"].values()), _top_of_joined_codes(session, others, len(columns))
+
+
+def _top_of_joined_codes(session: Session, others: dict[int, list[tuple[Any, int]]], after: int
+                         ) -> dict[str, list[tuple[str, int]]]:
+    """SQLite: the most frequent occupations and skills (key, count) from their lists of codes joined into
+    one text each, the branches numbered after the `after` facet columns' (`joined` of `_facet_parts`,
+    `_facet_texts`)."""
     keys = {}
-    for number, name in enumerate(COMPETENCES, len(columns) + 1):
+    for number, name in enumerate(COMPETENCES, after + 1):
         found = others.get(number, [])
         keys[name] = _top_codes(session, _count_codes(found[0][0] if found else None))
-    return counts, sum(counts["region"].values()), keys
+    return keys
 
 
 def _page_ids(session: Session, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int) -> list[int]:
@@ -459,7 +467,7 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     The occupations and skills are counted exactly, over the whole result, from the lists of codes the
     matching profiles carry (read with them from the covering index, never from their rows): PostgreSQL
     counts them itself (a hash aggregate); SQLite, which would sort every code to group them, sends them
-    back as one text, counted here (`_count_codes`)."""
+    back as one text, counted here (`_count_codes`), in the same pass as its facets (`_facet_texts`)."""
     columns = PROFILE_FACETS[:-1]
     sqlite = textindex.dialect_of(session) == "sqlite"
     lists = [rows.c[column] for column in CODE_LISTS.values()]
@@ -468,18 +476,15 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     years = [rows.c.years_experience] if sort == "experience" else []
     matched = select(_id_of(rows).label("id"), *years, *[rows.c[c] for c in PROFILE_FACETS], *lists) \
         .where(*where).cte("matched")
-    if sqlite:
+    if sqlite:  # the facets and the lists of codes read in one pass over the matches
         matched = matched.prefix_with("MATERIALIZED")
-        parts, read = _facet_texts(matched, columns, CHAIN_BITS)
+        parts, read = _facet_texts(matched, columns, CHAIN_BITS,
+                                   joined={name: matched.c[CODE_LISTS[name]] for name in COMPETENCES})
     else:
         parts, read = _facet_parts(matched, [], columns, {"chain_mask": CHAIN_BITS})
     pad = [NULL] * (len(parts[0].selected_columns) - 3)  # the facets' extra sums
-    for number, name in enumerate(COMPETENCES, len(columns) + 1):
-        codes = matched.c[CODE_LISTS[name]]
-        if sqlite:
-            parts.append(select(literal_column(str(number)), func.group_concat(codes), literal_column("0"), *pad))
-            continue
-        listed = select(func.unnest(codes).label("code")).subquery()
+    for number, name in enumerate(COMPETENCES if not sqlite else (), len(columns) + 1):
+        listed = select(func.unnest(matched.c[CODE_LISTS[name]]).label("code")).subquery()
         counted = select(listed.c.code, func.count().label("n")).group_by(listed.c.code)
         top = _top_keys(session, counted.subquery()).subquery()
         parts.append(select(literal_column(str(number)), top.c.key, top.c.n, *pad))
@@ -490,12 +495,11 @@ def _profile_summary(session: Session, where: list[ColumnElement[bool]], sort: s
     parts.append(select(literal_column(str(on_page)), cast(page.c.id, String),
                         func.row_number().over(order_by=_profile_order(sort, page)), *pad))
     counts, others = read(session.connection().execute(union_all(*parts)))
-    keys = {}
-    for number, name in enumerate(COMPETENCES, len(columns) + 1):
-        found = others.get(number, [])
-        if sqlite:
-            found = _top_codes(session, _count_codes(found[0][0] if found else None))
-        keys[name] = sorted(found, key=lambda kv: (-kv[1], kv[0]))
+    if sqlite:
+        keys = _top_of_joined_codes(session, others, len(columns))
+    else:
+        keys = {name: sorted(others.get(number, []), key=lambda kv: (-kv[1], kv[0]))
+                for number, name in enumerate(COMPETENCES, len(columns) + 1)}
     page_ids = [int(value) for value, _ in sorted(others.get(on_page, []), key=lambda row: row[1])]
     return counts, sum(counts["region"].values()), keys, page_ids
 
