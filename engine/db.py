@@ -209,6 +209,11 @@ def _begin_sqlite(driver: sqlite3.Connection, *, writes: bool) -> None:
         raise OperationalError(statement, None, exc) from exc
 
 
+class ClaimLost(Exception):
+    """A version claim sent later (`DriverTransaction.claim_later`) matched no row: the case is no longer
+    at the version and head event the operation was checked against. Nothing of the transaction is kept."""
+
+
 class DriverTransaction:
     """One writing transaction begun and ended on the database driver: the frame of the engine's case
     operations (engine/cases/frame.py), whose statements go straight to the driver (engine/driver.py).
@@ -229,6 +234,9 @@ class DriverTransaction:
     sent, as is any read not announced). Statements run in the order the operation gave them, in one
     transaction; the first that fails stops the others, and nothing is kept. Once `core` is made, every
     statement is sent at once, as SQLAlchemy's are.
+
+    An operation that already holds the rows it will read (read by this process at the version it claims,
+    see `claim_later`) sends its claim with its writes and the COMMIT: one round trip.
     """
 
     def __init__(self, engine: Engine):
@@ -240,8 +248,11 @@ class DriverTransaction:
         self._held: list[tuple[Any, Any, Exception | None]] = []  # writes not sent yet (plan, parameters, refused)
         self._ahead: list[tuple[Any, dict[str, Any]]] = []  # reads to send with the next statement
         self._read: list[tuple[Any, dict[str, Any], Rows]] = []  # reads sent ahead, their rows not yet kept
-        self._kept: dict[tuple[Any, frozenset], Rows] = {}  # rows read ahead, by statement and values
+        self._kept: dict[tuple[Any, frozenset], tuple[Rows, Any]] = {}  # rows read ahead (and their read)
         self._begun = False
+        self._claim: tuple[Any, Any, Exception | None] | None = None  # a claim held back, not yet sent
+        # The tables written in this transaction (None: unknown, SQLAlchemy ran statements of its own).
+        self.written: set[str] | None = set()
 
     def __enter__(self) -> "DriverTransaction":
         self.connection = _take_connection(self.engine)  # `connection` as on a Connection: the pool's proxy
@@ -263,6 +274,8 @@ class DriverTransaction:
         if self._core is None:
             if self._batches:
                 self._send([])  # BEGIN, and what was held back, before anything else runs
+            self._kept.clear()  # what SQLAlchemy runs may write anything
+            self.written = None
             self._core = Connection(self.engine, connection=self.connection)
             self._core.begin()  # joins the driver's transaction: no BEGIN of its own (see _on_begin)
         return self._core
@@ -275,8 +288,7 @@ class DriverTransaction:
     def run_plan(self, plan: Any, parameters: Any) -> Any:
         """Run one statement now (with what is held back before it, and the reads announced after it)."""
         if plan.writes:
-            self._kept.clear()
-            self._read.clear()
+            self._wrote(plan)
         if not self._batches or self._core is not None:
             return execute_plan(self.connection.dbapi_connection, self.dialect, plan, parameters)
         return self._send([(plan, parameters, None)])[0]
@@ -287,18 +299,51 @@ class DriverTransaction:
         if not self._kept:
             return None
         try:
-            return self._kept.get((statement, frozenset(values.items())))
+            found = self._kept.get((statement, frozenset(values.items())))
         except TypeError:  # a value that cannot be a key (a list, a JSON value): not read ahead
             return None
+        return None if found is None else found[0]
+
+    def kept_reads(self) -> dict[tuple[Any, frozenset], tuple[Rows, Any]]:
+        """The rows read ahead and still valid (nothing written since), by statement and values, with their
+        read (`ReadAhead`)."""
+        return dict(self._kept)
+
+    def claim_later(self, plan: Any, parameters: Any, kept: dict[tuple[Any, frozenset], tuple[Rows, Any]]) -> None:
+        """Hold back a version claim that fails when it matches no row (PostgreSQL): it is sent first, with
+        the transaction's next statement or its COMMIT. Until then the operation's reads are answered from
+        `kept` (as `kept_reads` gives them), rows read at the version claimed: the claim proves them current.
+        A claim that matched no row raises `ClaimLost` wherever it was sent."""
+        self._claim = (plan, parameters, ClaimLost())
+        self._held.insert(0, self._claim)
+        self._kept = dict(kept)
+
+    @property
+    def claim_pending(self) -> bool:
+        """Whether a claim held back (`claim_later`) has not been sent yet."""
+        return self._claim is not None and bool(self._held) and self._held[0] is self._claim
+
+    def send_claim(self) -> None:
+        """On the way out of an operation that failed: send a claim held back, alone (the writes held after
+        it are dropped: the transaction rolls back), to know whether it held; raises `ClaimLost` if not."""
+        if self.claim_pending:
+            self._held, self._ahead = [self._claim], []
+            self._send([])
 
     def hold_plan(self, plan: Any, parameters: Any, refused: Exception | None) -> None:
         """A write whose outcome the operation does not read: sent with the next statement (PostgreSQL)."""
-        self._kept.clear()
-        self._read.clear()
+        self._wrote(plan)
         if not self._batches or self._core is not None:
             run_write(self.connection.dbapi_connection, self.dialect, plan, parameters, refused)
             return
         self._held.append((plan, parameters, refused))
+
+    def _wrote(self, plan: Any) -> None:
+        """A write: the rows read ahead may have changed."""
+        self._kept.clear()
+        self._read.clear()
+        if self.written is not None:
+            self.written.add(plan.table)
 
     @property
     def reads_ahead(self) -> bool:
@@ -322,7 +367,7 @@ class DriverTransaction:
 
     def _keep(self, read: Any, values: dict[str, Any], rows: Rows) -> None:
         try:
-            self._kept[(read.statement, frozenset(values.items()))] = rows
+            self._kept[(read.statement, frozenset(values.items()))] = (rows, read)
         except TypeError:  # a value that cannot be a key: the operation's own read is sent
             pass
 
@@ -351,6 +396,10 @@ class DriverTransaction:
                     driver.rollback()
                     self._begun, self._held, self._ahead = False, held, ahead
                     return self._send(statements, commit=commit, again=True)
+            failed = getattr(failure, "opera_statement", None)
+            if self._claim is not None and failed is not None and 0 <= failed < len(sent) \
+                    and sent[failed] is self._claim:
+                raise self._claim[2] from None
             refused = _refusal(failure, sent)
             if refused is not None:
                 raise refused from None
@@ -512,14 +561,16 @@ def _exchange(driver: Any, begins: bool, runs: list[tuple[Any, Any]], commit: bo
     finally:
         if pgconn.status == libpq.connection_ok:
             pgconn.exit_pipeline_mode()
-    for results in answers:  # a command's error is its last result (the commands after it: aborted)
+    first = len(new) + begins
+    for index, results in enumerate(answers):  # a command's error is its last result (those after: aborted)
         if results[-1].status == libpq.failed:
             for ident, prepare in zip(new, answers):  # a statement not prepared is prepared next time
                 if prepare[-1].status != libpq.done:
                     prepared.pop(ident, None)
-            raise libpq.error_from_result(results[-1], encoding=encoding)
+            error = libpq.error_from_result(results[-1], encoding=encoding)
+            error.opera_statement = index - first  # which of `runs` failed (out of range: BEGIN, COMMIT...)
+            raise error
     rows: list[tuple[list[Any], int]] = []
-    first = len(new) + begins
     for results in answers[first:first + len(runs)]:
         result = results[-1]
         count = result.command_tuples

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.sql.visitors import replacement_traverse
 
 
@@ -215,6 +216,7 @@ class ReadAhead:
     def __init__(self, statement: DriverStatement, from_case: dict[str, tuple[str, ClauseElement]] | None = None):
         self.statement = statement
         self.columns = {name: column for name, (column, _sql) in (from_case or {}).items()}
+        self.tables = frozenset(table.name for table in find_tables(statement.statement))  # what it reads
         replacements = {name: sql for name, (_column, sql) in (from_case or {}).items()}
         if not replacements:
             self.sent = statement

@@ -202,6 +202,19 @@ def export_person(connection: Connection, person_id: str) -> PersonalData:
     return out
 
 
+def cases_acted_on(connection: Connection, person_id: str) -> set[int]:
+    """The cases whose rows name the person as the one who acted (opened the case, ticked, uploaded, signed,
+    submitted a form or answers), whether or not they are one of its people: the erasure rewrites those rows,
+    so each of these cases takes its next version, with an event, like every change of a case."""
+    acted = set(connection.execute(select(CASES.c.id).where(CASES.c.opened_by == person_id)).scalars())
+    for table, columns in ((DOCUMENTS, ("member_id", "uploaded_by", "removed_by")), (TICKS, ("member_id", "ticked_by")),
+                           (SIGNOFFS, ("actor_id",)), (FORMS, ("submitted_by",)),
+                           (RESPONSES, ("person_id", "updated_by", "submitted_by"))):
+        acted |= set(connection.execute(select(table.c.case_id).where(
+            or_(*(table.c[column] == person_id for column in columns))).distinct()).scalars())
+    return acted
+
+
 def names_of(connection: Connection, person_id: str, more: Iterable[str] = ()) -> NameScrubber:
     """What stands for the person in free text: their names on every case, and `more` (account name,
     e-mail, phone...)."""
@@ -222,6 +235,8 @@ def erase_person(connection: Connection, person_id: str, actor_id: str, now: dat
     case_ids = case_ids_of(connection, person_id)
     alone = alone_cases(connection, case_ids)
     names = names_of(connection, person_id, words)
+
+    acted = cases_acted_on(connection, person_id) - set(case_ids)
 
     # Documents: about or by the person, or named after them (and every document of a case they followed alone).
     doomed = [d for d in connection.execute(select(
@@ -280,6 +295,11 @@ def erase_person(connection: Connection, person_id: str, actor_id: str, now: dat
                 "rewritten": sorted(rewritten[case.id]), "replaced_hash": case.hash,
                 "removed_documents": sorted(d.id for d in doomed if d.case_id == case.id),
                 "forms_erased": case.id in alone})
+        for case_id, head in sorted(connection.execute(select(CASES.c.id, EVENTS.c.hash).join(
+                EVENTS, (EVENTS.c.case_id == CASES.c.id) & (EVENTS.c.seq == CASES.c.version)).where(
+                CASES.c.id.in_(acted)))):
+            _append_erasure_event(connection, case_id, actor_id, now, head, {
+                "rewritten": [], "replaced_hash": head, "removed_documents": [], "forms_erased": False})
 
     # The bytes go once this transaction committed, if no document uses them any more (the caller deletes
     # them: content-addressed files are shared, and a rolled-back erasure must find its files).

@@ -2,13 +2,14 @@
 changed case row and its one event, all in one transaction; and the checks several operations share."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..assessment_library import AssessmentLibrary
@@ -40,7 +41,7 @@ from .. import policy, requirements
 from ..pathway import Pathway, Stage
 from ..policy import MANAGER_ROLES
 from .values import OLDEST_BIRTH_YEAR, SEXES, YOUNGEST_AGE, Actor, Member, Receipt
-from ..db import DriverTransaction
+from ..db import ClaimLost, DriverTransaction
 
 
 # The caller's own write that belongs to an operation (e.g. the account of a worker who joins a case): run on
@@ -59,6 +60,16 @@ _CLAIM = DriverStatement(update(CASES).where(CASES.c.id == bindparam("case_id"),
                                              CASES.c.version == bindparam("expected"))
                          .values(version=bindparam("next"))
                          .returning(*CASES.c, _PREVIOUS_HASH.label("previous_event_hash")))
+# The claim of an operation that holds the rows it reads, as this process left them at the version it claims
+# (`CaseSnapshot`), sent with its writes and COMMIT in one round trip. It names the hash of the case's last event
+# too: every change appends one, so a case at that version with another history (a database restored from a
+# backup) does not match. A claim that matched no row fails (a division by zero), so that the writes sent
+# after it in the same round trip never run.
+_CLAIMED = (update(CASES).where(CASES.c.id == bindparam("case_id"), CASES.c.version == bindparam("expected"),
+                                _PREVIOUS_HASH == bindparam("head"))
+            .values(version=bindparam("next")).returning(CASES.c.id).cte("claimed"))
+_CLAIM_SEEN = DriverStatement(select((literal(1) // func.count()).label("claimed")).select_from(_CLAIMED))
+_CASE_ROW = DriverStatement(select(CASES).where(CASES.c.id == bindparam("case_id")))
 _INSERT_CASE = DriverStatement(insert(CASES).returning(CASES.c.id))
 _INSERT_MEMBER = DriverStatement(insert(MEMBERS))
 _UPDATE_CASE = DriverStatement(update(CASES).where(CASES.c.id == bindparam("case_id")))
@@ -67,14 +78,12 @@ _TICK = DriverStatement(select(TICKS.c.id).where(
     TICKS.c.item_id == bindparam("item_id"), TICKS.c.member_id == bindparam("member_id")))
 _INSERT_TICK = DriverStatement(insert(TICKS))
 _DELETE_TICK = DriverStatement(delete(TICKS).where(TICKS.c.id == bindparam("tick_id")))
-_FORM = DriverStatement(select(FORMS).where(FORMS.c.case_id == bindparam("case_id"),
-                                            FORMS.c.stage_id == bindparam("stage_id")))
 _INSERT_FORM = DriverStatement(insert(FORMS))
 _UPDATE_FORM = DriverStatement(update(FORMS).where(FORMS.c.id == bindparam("form_id")).values(
     data=bindparam("data"), submitted_by=bindparam("submitted_by"), submitted_at=bindparam("submitted_at")))
-_SIGNOFFS_OF_VISIT = DriverStatement(select(SIGNOFFS).where(
-    SIGNOFFS.c.case_id == bindparam("case_id"), SIGNOFFS.c.stage_id == bindparam("stage_id"),
-    SIGNOFFS.c.stage_visit == bindparam("stage_visit")))
+# The case's forms and a stage visit's sign-offs: read as judging the stage reads them, so that one read serves both.
+_FORMS_OF = requirements._FORMS_OF
+_SIGNOFFS_OF_VISIT = requirements._SIGNOFFS_OF
 _INSERT_SIGNOFF = DriverStatement(insert(SIGNOFFS))
 _RESPONSE = DriverStatement(select(RESPONSES).where(RESPONSES.c.case_id == bindparam("case_id"),
                                                     RESPONSES.c.person_id == bindparam("person_id"),
@@ -93,21 +102,57 @@ _CASE_NOW = {column: (column, select(CASES.c[column]).where(CASES.c.id == bindpa
              for column in ("stage_id", "stage_visit")}
 READ_MEMBERS = ReadAhead(_MEMBERS_OF)
 READ_PARTIES = ReadAhead(_PARTIES_OF)
-READ_FORM = ReadAhead(_FORM, {"stage_id": _CASE_NOW["stage_id"]})
+READ_FORM = ReadAhead(_FORMS_OF)
 READ_SIGNOFFS_OF_VISIT = ReadAhead(_SIGNOFFS_OF_VISIT, _CASE_NOW)
 # The rows `StageState.load` reads to judge the stage's exits (engine/requirements.py).
 READ_STAGE_STATE = (ReadAhead(requirements._TICKS_OF, {"stage_id": _CASE_NOW["stage_id"]}),
                     ReadAhead(requirements._DOCUMENTS_OF, {"stage_id": _CASE_NOW["stage_id"]}),
-                    ReadAhead(requirements._FORMS_OF),
-                    ReadAhead(requirements._SIGNOFFS_OF, _CASE_NOW))
+                    READ_FORM, READ_SIGNOFFS_OF_VISIT)
 # The roles whose right to act on a case depends on its members (policy.case_refusal).
 _MEMBER_ROLES = frozenset({"mentor", "worker"})
-# What an operation reads depends on the case's stage, known only once it is claimed: an operation can name
-# its reads from the stage the case was at after its last operation here (a guess: a read not sent ahead is
-# sent when the operation makes it, one sent for nothing costs little). Forgotten all at once past a bound.
-LAST_STAGES_KEPT = 10_000
+# The case row after an operation that changed it, read with its COMMIT (see `CaseSnapshot`).
+READ_CASE_ROW = ReadAhead(_CASE_ROW)
+# How many cases' snapshots a process keeps (the oldest goes first): a few kilobytes each.
+SNAPSHOTS_KEPT = 2_000
 # An operation's reads: given, or made from the stage the case is likely at (None: not known).
 Reads = Sequence[ReadAhead] | Callable[[Stage | None], Sequence[ReadAhead]]
+
+
+def next_reads(stage: Stage | None) -> tuple[ReadAhead, ...]:
+    """What the next operation on a case at `stage` may read: its members, what judging the stage's exits
+    reads, its forms and the sign-offs of its visit (`CaseSnapshot`)."""
+    reads = {read: None for read in (READ_MEMBERS, *stage_state_reads(stage), READ_FORM, READ_SIGNOFFS_OF_VISIT)}
+    return tuple(reads)
+
+
+def read_key(read: ReadAhead, case_id: int, case: dict[str, Any]) -> tuple[Any, frozenset]:
+    """Where a transaction keeps the rows of `read` of a case whose row holds `case` (`DriverTransaction`)."""
+    if not read.columns:
+        return read.statement, frozenset((("case_id", case_id),))
+    return read.statement, frozenset((("case_id", case_id),
+                                      *((name, case[column]) for name, column in read.columns.items())))
+
+
+def form_of(connection: Any, case_id: int, stage_id: str) -> Any:
+    """The form submitted at a stage of a case, if any (from the case's forms, which judging a stage reads)."""
+    return next((form for form in _FORMS_OF.all(connection, {"case_id": case_id}) if form.stage_id == stage_id), None)
+
+
+@dataclass
+class CaseSnapshot:
+    """A case as this process's last operation on it left it: its row at `version` (as the claim returns it,
+    `head` the hash of its last event) and the rows the next operation is likely to read (`kept`, as a
+    transaction keeps them), read in that operation's transaction after its writes, or before them from
+    tables it did not write. The next operation at that version is checked against them and sends its claim
+    (`_CLAIM_SEEN`) with its writes: the claim proves them current, since every change of a case takes its
+    next version and appends an event (One truth). An operation whose reads are not all here, or a case at
+    another version, goes the usual way: claim and reads first."""
+
+    version: int
+    head: str
+    values: dict[str, Any]
+    unread: dict[str, Callable[[Any], Any]]
+    kept: dict[tuple[Any, frozenset], tuple[Any, ReadAhead]]
 
 
 def member_reads(actor: Actor) -> tuple[ReadAhead, ...]:
@@ -209,9 +254,10 @@ class _Op:
 
 
 def append_event(connection: Connection, case_id: int, seq: int, event_type: str, actor: Actor, at: datetime,
-                 stage_id: str | None, data: dict[str, Any], prev_hash: str = "") -> None:
-    """Append one event to a case's log, chained to `prev_hash` (its previous event's; "" for the first)."""
-    events.append(connection, case_id=case_id, seq=seq, type=event_type, actor_id=actor.id,
+                 stage_id: str | None, data: dict[str, Any], prev_hash: str = "") -> str:
+    """Append one event to a case's log, chained to `prev_hash` (its previous event's; "" for the first);
+    returns its hash."""
+    return events.append(connection, case_id=case_id, seq=seq, type=event_type, actor_id=actor.id,
                   actor_roles=actor.roles, at=at, stage_id=stage_id, data=data, prev_hash=prev_hash)
 
 
@@ -247,7 +293,9 @@ class OperationFrame:
         self.files = files
         self.clock = clock
         self.assessments = assessments or AssessmentLibrary(session_factory)
-        self.last_stages: dict[int, tuple[int, str]] = {}  # case id -> (revision id, stage id): see `Reads`
+        self.snapshots: dict[int, CaseSnapshot] = {}  # by case id, PostgreSQL only (see `CaseSnapshot`)
+        self._snapshots_lock = threading.Lock()
+        self._next_reads_of: dict[tuple[int, str], tuple[ReadAhead, ...]] = {}
 
     # --- the frame of every operation ---------------------------------------------------------------
 
@@ -256,65 +304,150 @@ class OperationFrame:
                    allow_closed: bool = False, allow_on_hold: bool = False,
                    together: Together | None = None, reads: Reads = ()) -> Iterator[_Op]:
         """`reads`: what the operation will read once the case is claimed, sent with the claim."""
-        with DriverTransaction(self.engine) as connection:
-            # Claim the version first: this write takes the row lock (PostgreSQL) or the database write
-            # lock (SQLite) before anything is read, so two actors on the same version cannot both pass.
-            # The reads sent with it come after it: they run once the row is locked.
-            if reads and connection.reads_ahead:
-                if callable(reads):
-                    reads = reads(self._last_stage(case_id))
-                connection.read_ahead([(read, {"case_id": case_id}) for read in reads])
-            else:
-                reads = ()
-            claimed = _CLAIM.execute(connection, {"case_id": case_id, "expected": expected_version,
-                                                  "next": expected_version + 1}).first_unread()
-            if reads:
-                connection.keep_read(claimed[0] if claimed is not None else None)
-            if claimed is None:
-                raise self._conflict(connection, case_id, expected_version)
-            case = CaseState(claimed[0], connection, claimed[1])
-            if case.status == "closed" and not allow_closed:
-                raise InvalidOperation("case_closed", outcome=case.outcome or "")
-            if case.status == "on_hold" and not allow_on_hold:
-                raise InvalidOperation("case_on_hold")
-            op = _Op(connection, case, None, actor, self.clock())  # type: ignore[arg-type]
-            op.revision = self._revision(op, case.revision_id)
-            op.event_stage = case.stage_id
-            try:
-                yield op
-                if not op.event_type:
-                    raise RuntimeError("an operation must record its event")
-                if "session" in op.__dict__:
-                    op.session.flush()  # rows an operation wrote through the ORM (new cases) come first
-                if together is not None:
-                    op.event_data.update(together(connection.core) or {})
-                if case._changes:
-                    _UPDATE_CASE.write(connection, {**case._changes, "case_id": case_id}, columns=case._changes)
-                append_event(connection, case_id, expected_version + 1, op.event_type, actor, op.now,
-                             op.event_stage, op.event_data, case.previous_event_hash or "")
-                if connection.reads_ahead:
-                    if len(self.last_stages) >= LAST_STAGES_KEPT:
-                        self.last_stages.clear()
-                    self.last_stages[case_id] = (case.revision_id, case.stage_id)
-            finally:
-                if "session" in op.__dict__:
-                    op.session.close()
+        try:
+            with DriverTransaction(self.engine) as connection:
+                (values, unread), available = self._claim(connection, case_id, expected_version, reads)
+                case = CaseState(dict(values), connection, dict(unread))
+                try:
+                    if case.status == "closed" and not allow_closed:
+                        raise InvalidOperation("case_closed", outcome=case.outcome or "")
+                    if case.status == "on_hold" and not allow_on_hold:
+                        raise InvalidOperation("case_on_hold")
+                    op = _Op(connection, case, None, actor, self.clock())  # type: ignore[arg-type]
+                    op.revision = self._revision(op, case.revision_id)
+                    op.event_stage = case.stage_id
+                    try:
+                        yield op
+                        if not op.event_type:
+                            raise RuntimeError("an operation must record its event")
+                        if "session" in op.__dict__:
+                            op.session.flush()  # rows an operation wrote through the ORM (new cases) come first
+                        if together is not None:
+                            op.event_data.update(together(connection.core) or {})
+                        if case._changes:
+                            _UPDATE_CASE.write(connection, {**case._changes, "case_id": case_id},
+                                               columns=case._changes)
+                        head = append_event(connection, case_id, expected_version + 1, op.event_type, actor,
+                                            op.now, op.event_stage, op.event_data, case.previous_event_hash or "")
+                        carried = self._read_for_next(connection, case, available)
+                    finally:
+                        if "session" in op.__dict__:
+                            op.session.close()
+                except BaseException:
+                    connection.send_claim()  # a claim held back: a case changed since goes before any refusal
+                    raise
+        except ClaimLost:
+            self._forget(case_id)
+            raise self._conflict_now(case_id, expected_version) from None
+        if carried is not None:
+            self._remember(connection, case, values, unread, head, carried)
+        else:
+            self._forget(case_id)
+
+    def _claim(self, connection: DriverTransaction, case_id: int, expected_version: int,
+               reads: Reads) -> tuple[tuple[dict[str, Any], dict[str, Any]], dict]:
+        """Claim the version first: this write takes the row lock (PostgreSQL) or the database write lock
+        (SQLite) before anything is read, so two actors on the same version cannot both pass. The reads sent
+        with it come after it: they run once the row is locked. On PostgreSQL, with the case's snapshot at
+        that version holding every read announced, the claim is held back instead (`CaseSnapshot`). Returns
+        the claimed row (its values, and the readers still to apply) and the rows read ahead."""
+        snapshot = self.snapshots.get(case_id) if connection.reads_ahead else None
+        if snapshot is not None and snapshot.version == expected_version:
+            wanted = reads(self._stage_of(snapshot)) if callable(reads) else reads
+            if all(read_key(read, case_id, snapshot.values) in snapshot.kept for read in wanted):
+                plan, parameters = _CLAIM_SEEN.plan(connection, {
+                    "case_id": case_id, "expected": expected_version, "next": expected_version + 1,
+                    "head": snapshot.head})
+                connection.claim_later(plan, parameters, snapshot.kept)
+                return (({**snapshot.values, "version": expected_version + 1}, snapshot.unread),
+                        snapshot.kept)
+        if reads and connection.reads_ahead:
+            if callable(reads):
+                reads = reads(self._stage_of(snapshot))
+            connection.read_ahead([(read, {"case_id": case_id}) for read in reads])
+        else:
+            reads = ()
+        claimed = _CLAIM.execute(connection, {"case_id": case_id, "expected": expected_version,
+                                              "next": expected_version + 1}).first_unread()
+        if reads:
+            connection.keep_read(claimed[0] if claimed is not None else None)
+        if claimed is None:
+            raise self._conflict(connection, case_id, expected_version)
+        return claimed, connection.kept_reads()
+
+    def _read_for_next(self, connection: DriverTransaction, case: CaseState, available: dict) -> dict | None:
+        """PostgreSQL: send with the COMMIT, after the operation's writes, the reads the next operation may
+        make (`next_reads`) that the rows read before (`available`) no longer answer: those of a table the
+        operation wrote, or of the stage it left; and the case row if the operation changed it. Returns the
+        rows read before that still hold (None: no snapshot, the operation ran statements of its own)."""
+        written = connection.written
+        if not connection.reads_ahead or written is None:
+            return None
+        now = case.__dict__["_values"]
+        changed = case._changes.keys()
+        carried = {key: (rows, read) for key, (rows, read) in available.items()
+                   if not read.tables & written and not any(column in changed for column in read.columns.values())}
+        missing = [read for read in self._next_reads(case.revision_id, case.stage_id)
+                   if read_key(read, case.id, now) not in carried]
+        if changed:
+            missing.append(READ_CASE_ROW)
+        connection.read_ahead([(read, {"case_id": case.id}) for read in missing])
+        return carried
+
+    def _next_reads(self, revision_id: int, stage_id: str) -> tuple[ReadAhead, ...]:
+        """`next_reads` of a stage of a revision (a revision never changes), worked out once."""
+        found = self._next_reads_of.get((revision_id, stage_id))
+        if found is None:
+            if not self.library.is_cached(revision_id):
+                return next_reads(None)
+            found = next_reads(self.library.revision(revision_id).pathway.stage(stage_id))
+            self._next_reads_of[(revision_id, stage_id)] = found
+        return found
+
+    def _remember(self, connection: DriverTransaction, case: CaseState, values: dict[str, Any],
+                  unread: dict[str, Any], head: str, carried: dict) -> None:
+        """Keep the case's snapshot after its operation committed (`_read_for_next`)."""
+        now = case.__dict__["_values"]
+        connection.keep_read(now)  # the reads of the stage the case is at now
+        kept = {**carried, **connection.kept_reads()}
+        row = kept.pop(read_key(READ_CASE_ROW, case.id, now), None)
+        if row is not None:
+            values, unread = row[0].first_unread()
+        elif case._changes:  # the case row was not read back: no snapshot
+            self._forget(case.id)
+            return
+        snapshot = CaseSnapshot(values["version"] if row is not None else case.version, head,
+                                {**values, "previous_event_hash": head}, unread, kept)
+        with self._snapshots_lock:
+            self.snapshots.pop(case.id, None)
+            if len(self.snapshots) >= SNAPSHOTS_KEPT:
+                self.snapshots.pop(next(iter(self.snapshots)))
+            self.snapshots[case.id] = snapshot
+
+    def _forget(self, case_id: int) -> None:
+        with self._snapshots_lock:
+            self.snapshots.pop(case_id, None)
 
     @property
     def engine(self) -> Engine:
         return self.session_factory.kw["bind"]
 
-    def _last_stage(self, case_id: int) -> Stage | None:
-        """The stage the case was at after its last operation by this service, if its revision is loaded."""
-        last = self.last_stages.get(case_id)
-        if last is None or not self.library.is_cached(last[0]):
+    def _stage_of(self, snapshot: CaseSnapshot | None) -> Stage | None:
+        """The stage of a case's snapshot (the stage the case was at after its last operation here, a guess
+        when the case is at another version now), if its revision is loaded."""
+        if snapshot is None or not self.library.is_cached(snapshot.values["revision_id"]):
             return None
-        return self.library.revision(last[0]).pathway.stage(last[1])
+        return self.library.revision(snapshot.values["revision_id"]).pathway.stage(snapshot.values["stage_id"])
 
     def _revision(self, op: _Op, revision_id: int) -> LoadedRevision:
         if self.library.is_cached(revision_id):
             return self.library.revision(revision_id)
         return self.library.revision(revision_id, op.session)
+
+    def _conflict_now(self, case_id: int, expected_version: int) -> EngineError:
+        """The conflict of a claim held back that matched no row (its transaction is over)."""
+        with self.engine.connect() as connection:
+            return self._conflict(connection, case_id, expected_version)
 
     @staticmethod
     def _conflict(connection: Connection, case_id: int, expected_version: int) -> EngineError:
@@ -395,8 +528,7 @@ def signoffs_of_visit(op: _Op) -> list[Any]:
 def raise_signoff_refusal(op: _Op, rule: Any, person_id: str, given: list[Any] | None = None) -> None:
     """The first reason why this person may not give this sign-off now, whatever their role (the policy's
     `signoff_refusals`: already given, complete, four-eyes — a party linked to an account counting as it)."""
-    form = (_FORM.first(op.connection, {"case_id": op.case.id, "stage_id": op.stage.id})
-            if "form_submitter" in rule.distinct_from else None)
+    form = form_of(op.connection, op.case.id, op.stage.id) if "form_submitter" in rule.distinct_from else None
     refusals = policy.signoff_refusals(rule, person_id, signoffs_of_visit(op) if given is None else given,
                                        case_opener=op.case.opened_by,
                                        form_submitter=form.submitted_by if form is not None else None,

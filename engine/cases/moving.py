@@ -20,7 +20,7 @@ from ..models import (
 )
 from ..requirements import StageState
 from .frame import (
-    _FORM,
+    form_of,
     DOCUMENTS,
     EVENTS,
     FORMS,
@@ -266,7 +266,7 @@ class MovingOperations(OperationFrame):
         for table in (TICKS, DOCUMENTS):
             op.connection.execute(update(table).where(table.c.case_id == op.case.id, table.c.stage_id == from_stage)
                                   .values(stage_id=to_stage))
-        if _FORM.first(op.connection, {"case_id": op.case.id, "stage_id": to_stage}) is None:
+        if form_of(op.connection, op.case.id, to_stage) is None:
             op.connection.execute(update(FORMS).where(FORMS.c.case_id == op.case.id, FORMS.c.stage_id == from_stage)
                                   .values(stage_id=to_stage))
 

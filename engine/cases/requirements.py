@@ -25,7 +25,7 @@ from .frame import (
     Together,
     _DELETE_SIGNOFF,
     _DELETE_TICK,
-    _FORM,
+    form_of,
     _INSERT_FORM,
     _INSERT_TICK,
     _TICK,
@@ -144,7 +144,7 @@ class RequirementOperations(OperationFrame):
             errors = {} if form.accepts(clean) else form_errors(form.json_schema(), clean, form.validator)
             if errors:
                 raise FormInvalid(errors)
-            row = _FORM.first(op.connection, {"case_id": case_id, "stage_id": op.stage.id})
+            row = form_of(op.connection, case_id, op.stage.id)
             previous = dict(row.data) if row else None
             changed = sorted(k for k in set(clean) | set(previous or {}) if (previous or {}).get(k) != clean.get(k))
             lapsed = _lapse_signoffs(op) if changed else []  # (read before anything is written)

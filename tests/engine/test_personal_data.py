@@ -8,7 +8,7 @@ import pytest
 
 from sqlalchemy import select
 
-from engine import Actor, Member
+from engine import Actor, ConflictError, Member
 from engine.models import Base, Case, Event
 from engine.personal_data import erase_person, export_person
 from engine.queries import counts, timeline
@@ -170,3 +170,24 @@ def test_every_event_carries_its_cases_desk_whoever_writes_it(service, sessions,
     with pytest.raises(DBAPIError, match="append-only"):
         with sessions.begin() as session:
             session.execute(text("UPDATE events SET desk_id = 'nice'"))
+
+
+def test_erasing_someone_who_acted_on_a_case_they_are_not_part_of_changes_it_with_an_event(service, sessions):
+    """Their ticks, forms and the cases they opened name them: the erasure rewrites those rows, and so each
+    of those cases takes its next version with a `person_erased` event, like every change of a case (an
+    operation checked on the rows as they were, elsewhere, then meets a conflict instead of acting on them)."""
+    case_id, v = open_group(service)  # opened by the operator, who is not one of the case's people
+    v = service.submit_form(case_id, OPERATOR, v, {"sector": "nautical", "years": 3}).version
+    other, w = open_group(service, members=[ANNA])
+    with sessions.begin() as session:
+        erase_person(session.connection(), OPERATOR.id, actor_id="adm")
+    with sessions() as session:
+        for case, version in ((case_id, v), (other, w)):
+            assert session.get(Case, case).version == version + 1
+            last = session.scalars(select(Event).where(Event.case_id == case).order_by(Event.seq.desc())).first()
+            assert last.type == "person_erased" and last.seq == version + 1
+            assert OPERATOR.id not in json.dumps(last.data)
+            assert session.get(Case, case).opened_by != OPERATOR.id
+    with pytest.raises(ConflictError):
+        service.tick(case_id, Actor.of("w1", ["worker"]), v, "consent")
+    assert service.tick(case_id, Actor.of("w1", ["worker"]), v + 1, "consent").version == v + 2

@@ -1,13 +1,15 @@
 """An operation's transaction on PostgreSQL: its statements go in two round trips (the claim with the reads
-it announced; its writes with the COMMIT), each prepared once on a connection and then run by name. What it
-does is the same on both databases: the same refusals, nothing written by a refused operation, values stored
-exactly as given."""
+it announced; its writes with the COMMIT), or in one when this process holds the case as its last operation
+left it (engine/cases/frame.py `CaseSnapshot`), each prepared once on a connection and then run by name. What
+it does is the same on both databases: the same refusals, nothing written by a refused operation, values
+stored exactly as given."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from engine import Actor, InvalidOperation
+from engine import Actor, ConflictError, InvalidOperation, RequirementsNotMet
+from engine.cases import CaseService
 from engine.check import check
 from engine.db import DriverTransaction, _take_connection, connections_in_use
 from engine.driver import DriverStatement, ReadAhead
@@ -100,21 +102,128 @@ class _Trips:
 
 
 @postgresql_only
-def test_an_operation_is_two_round_trips(service, monkeypatch):
+def test_an_operation_is_two_round_trips_and_one_on_a_case_this_process_left_at_its_version(service, monkeypatch):
     case_id, v = open_group(service)
     trips = _Trips(monkeypatch)
+    counts = []
     for worker in WORKERS:
         receipt, count = trips.of(lambda: service.tick(case_id, Actor.of(worker.person_id, ["worker"]), v, "consent"))
         v = receipt.version
-        assert count == 2
+        counts.append(count)
+    assert counts == [2, 1, 1]  # the first: claim and reads, then writes and COMMIT; then writes, claim and all
     receipt, count = trips.of(lambda: service.submit_form(case_id, OPERATOR, v, {"sector": "nautical", "years": 1}))
-    assert count == 2
+    assert count == 1
     receipt, count = trips.of(lambda: service.advance(case_id, OPERATOR, receipt.version, "continue"))
-    assert count == 2  # the members' rows too, with the claim: this stage has an item each worker ticks
+    assert count == 1  # the members too were read by an earlier operation: this stage has an item each ticks
     receipt, count = trips.of(lambda: service.hold(case_id, OPERATOR, receipt.version, "waiting"))
-    assert count == 2
-    with pytest.raises(InvalidOperation):  # refused before anything is written: the claim, then ROLLBACK
+    assert count == 1
+    with pytest.raises(InvalidOperation):  # refused before anything is written: the claim alone, then ROLLBACK
         trips.of(lambda: service.hold(case_id, OPERATOR, receipt.version, "again"))
+    assert trips.count == 2
+    service.snapshots.clear()  # as in another process, or after this one restarted
+    receipt, count = trips.of(lambda: service.resume(case_id, OPERATOR, receipt.version, "back"))
+    assert count == 2
+
+
+def _second_process(service):  # noqa: ANN001, ANN202
+    """Another application server on the same database (its own snapshots of the cases)."""
+    return CaseService(service.session_factory, service.library, service.files, assessments=service.assessments)
+
+
+@postgresql_only
+def test_a_case_changed_elsewhere_since_this_process_left_it_is_a_conflict_and_nothing_is_written(service, sessions):
+    case_id, v = open_group(service)
+    v = service.tick(case_id, W1, v, "consent").version  # this process holds the case at v
+    other = _second_process(service)
+    w = other.tick(case_id, Actor.of("w2", ["worker"]), v, "consent").version
+    before = events_of(sessions, case_id)
+    # The same tick by the third worker at v: checked against the rows held here, sent with its claim, which
+    # matches no row. Nothing is written; the conflict names what changed.
+    with pytest.raises(ConflictError) as conflict:
+        service.tick(case_id, Actor.of("w3", ["worker"]), v, "consent")
+    assert conflict.value.params["actual"] == w and [c["type"] for c in conflict.value.changes] == ["item_ticked"]
+    assert events_of(sessions, case_id) == before
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ChecklistTick).where(
+            ChecklistTick.case_id == case_id)) == 2
+    # At the version it is at, the operation reads the case anew: the other worker's tick counts.
+    v = service.tick(case_id, Actor.of("w3", ["worker"]), w, "consent").version
+    v = service.submit_form(case_id, OPERATOR, v, {"sector": "nautical", "years": 2}).version
+    assert service.advance(case_id, OPERATOR, v, "continue").event_type == "advanced"
+
+
+@postgresql_only
+def test_a_refusal_judged_on_rows_held_here_gives_way_to_the_conflict_when_the_case_changed(service, sessions):
+    case_id, v = open_group(service)
+    v = service.tick(case_id, W1, v, "consent").version  # held here: two workers still to tick
+    other = _second_process(service)
+    w = v
+    for worker in ("w2", "w3"):
+        w = other.tick(case_id, Actor.of(worker, ["worker"]), w, "consent").version
+    w = other.submit_form(case_id, OPERATOR, w, {"sector": "nautical", "years": 2}).version
+    # Judged on the rows held here the stage is not complete, but the case is no longer at v: the actor
+    # learns that it changed (as the claim first would tell), not a refusal that no longer holds.
+    with pytest.raises(ConflictError):
+        service.advance(case_id, OPERATOR, v, "continue")
+    # Still at v (nothing changed since): the refusal stands.
+    x = service.hold(case_id, OPERATOR, w, "wait").version
+    with pytest.raises(InvalidOperation) as refused:
+        service.hold(case_id, OPERATOR, x, "again")
+    assert refused.value.code == "case_on_hold"
+    x = service.resume(case_id, OPERATOR, x, "back").version
+    assert service.advance(case_id, OPERATOR, x, "continue").event_type == "advanced"
+    assert events_of(sessions, case_id)[-1] == "advanced"
+
+
+@postgresql_only
+def test_a_case_at_the_same_version_with_another_history_is_not_judged_on_the_rows_held_here(
+        service, sessions, db_engine):
+    """A database restored from a backup may hold a case at the version this process knew, with another
+    last event: the claim names that event's hash, so the rows held here are not taken for the case's."""
+    from engine.personal_data import erasure_gate
+
+    case_id, v = open_group(service)
+    v = service.tick(case_id, W1, v, "consent").version
+    with db_engine.begin() as connection, erasure_gate(connection):  # another history at the same version
+        connection.execute(text("UPDATE events SET hash = 'another' WHERE case_id = :c AND seq = :v"),
+                           {"c": case_id, "v": v})
+    before = events_of(sessions, case_id)
+    with pytest.raises(ConflictError):
+        service.tick(case_id, Actor.of("w2", ["worker"]), v, "consent")
+    assert events_of(sessions, case_id) == before
+    assert service.tick(case_id, Actor.of("w2", ["worker"]), v, "consent").version == v + 1  # read anew
+
+
+def test_advancing_on_rows_held_here_judges_them_as_read_anew(service, sessions):
+    """The same outcomes whether the rows come from this process's last operation or from the database."""
+    outcomes = []
+    for fresh in (False, True):
+        case_id, v = open_group(service)
+        for worker in WORKERS[:2]:
+            v = service.tick(case_id, Actor.of(worker.person_id, ["worker"]), v, "consent").version
+            if fresh:
+                service.snapshots.clear()
+        v = service.submit_form(case_id, OPERATOR, v, {"sector": "nautical", "years": 2}).version
+        with pytest.raises(RequirementsNotMet):  # a worker's consent is missing
+            service.advance(case_id, OPERATOR, v, "continue")
+        if fresh:
+            service.snapshots.clear()
+        v = service.tick(case_id, Actor.of("w3", ["worker"]), v, "consent").version
+        if fresh:
+            service.snapshots.clear()
+        v = service.advance(case_id, OPERATOR, v, "continue").version
+        v = service.submit_form(case_id, OPERATOR, v, {"viable": True}).version
+        v = service.sign_off(case_id, MENTOR, v, "review").version
+        if fresh:
+            service.snapshots.clear()
+        with pytest.raises(InvalidOperation) as refused:  # given already
+            service.sign_off(case_id, MENTOR, v, "review")
+        outcomes.append(refused.value.code)
+        with pytest.raises(RequirementsNotMet):  # the plan is missing
+            service.advance(case_id, OPERATOR, v, "positive")
+        with sessions() as session:
+            outcomes.append((session.get(Case, case_id).stage_id, session.get(Case, case_id).version))
+    assert outcomes[:2] == outcomes[2:]
 
 
 def _pooled_driver(db_engine):  # noqa: ANN001, ANN202
@@ -155,6 +264,8 @@ def _reviewed(service):  # noqa: ANN001, ANN202
 def test_an_operation_reads_with_its_claim_what_the_stage_the_case_was_left_at_asks_for(service, monkeypatch):
     trips, sent = _Trips(monkeypatch), _Sent(monkeypatch)
     case_id, v = _reviewed(service)
+    snapshot = service.snapshots[case_id]
+    snapshot.version = 0  # the case's stage is known here, its rows are not
     (receipt, sql), count = trips.of(lambda: sent.of(lambda: service.sign_off(case_id, MENTOR, v, "review")))
     # The form is read with the claim (the review must differ from its submitter); the parties are not read
     # at all: a mentor's review is never a party's.
@@ -163,7 +274,7 @@ def test_an_operation_reads_with_its_claim_what_the_stage_the_case_was_left_at_a
     # The same, with the case's stage unknown here (another process moved it last): every row the
     # operation may need is read with the claim, the parties too; the outcome is the same.
     case_id, v = _reviewed(service)
-    service.last_stages.clear()
+    service.snapshots.clear()
     (receipt, sql), count = trips.of(lambda: sent.of(lambda: service.sign_off(case_id, MENTOR, v, "review")))
     assert receipt.event_type == "signed_off" and count == 2
     assert "FROM form_data" in sql and "FROM case_parties" in sql
@@ -176,13 +287,14 @@ def test_a_wrong_guess_of_the_stage_only_costs_round_trips(service, sessions, mo
     for worker in WORKERS:
         v = service.tick(case_id, Actor.of(worker.person_id, ["worker"]), v, "consent").version
     v = service.submit_form(case_id, OPERATOR, v, {"sector": "nautical", "years": 12}).version
-    revision_id, _stage = service.last_stages[case_id]
-    service.last_stages[case_id] = (revision_id, "deed")  # as if the case were at its last stage
+    snapshot = service.snapshots[case_id]
+    snapshot.version = 0  # as if the case were at another version, at its last stage
+    snapshot.values = {**snapshot.values, "stage_id": "deed"}
     receipt, count = trips.of(lambda: service.advance(case_id, OPERATOR, v, "continue"))
     assert receipt.event_type == "advanced" and count > 2  # the ticks, form and members read when asked
     with sessions() as session:
         assert session.get(Case, case_id).stage_id == "study"
-    assert service.last_stages[case_id] == (revision_id, "study")
+    assert service.snapshots[case_id].values["stage_id"] == "study"
 
 
 @postgresql_only
