@@ -194,6 +194,7 @@ class CaseState:
             reader = unread.pop(name)
             if value is not None:
                 value = state["_values"][name] = reader(value)
+        state[name] = value  # read: the next look-up finds it without coming here
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -202,6 +203,7 @@ class CaseState:
         self._unread.pop(name, None)
         self._values[name] = value
         self._changes[name] = value
+        self.__dict__[name] = value
 
     @property
     def members(self) -> list[Any]:
