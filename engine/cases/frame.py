@@ -81,6 +81,8 @@ _DELETE_TICK = DriverStatement(delete(TICKS).where(TICKS.c.id == bindparam("tick
 _INSERT_FORM = DriverStatement(insert(FORMS))
 _UPDATE_FORM = DriverStatement(update(FORMS).where(FORMS.c.id == bindparam("form_id")).values(
     data=bindparam("data"), submitted_by=bindparam("submitted_by"), submitted_at=bindparam("submitted_at")))
+_FORM = DriverStatement(select(FORMS).where(FORMS.c.case_id == bindparam("case_id"),
+                                            FORMS.c.stage_id == bindparam("stage_id")))
 # The case's forms and a stage visit's sign-offs: read as judging the stage reads them, so that one read serves both.
 _FORMS_OF = requirements._FORMS_OF
 _SIGNOFFS_OF_VISIT = requirements._SIGNOFFS_OF
@@ -134,8 +136,12 @@ def read_key(read: ReadAhead, case_id: int, case: dict[str, Any]) -> tuple[Any, 
 
 
 def form_of(connection: Any, case_id: int, stage_id: str) -> Any:
-    """The form submitted at a stage of a case, if any (from the case's forms, which judging a stage reads)."""
-    return next((form for form in _FORMS_OF.all(connection, {"case_id": case_id}) if form.stage_id == stage_id), None)
+    """The form submitted at a stage of a case, if any: from the case's forms when the operation's transaction
+    holds them (read ahead, as judging a stage reads them), else read alone."""
+    kept = connection.kept_rows(_FORMS_OF, {"case_id": case_id}) if hasattr(connection, "kept_rows") else None
+    if kept is None:
+        return _FORM.first(connection, {"case_id": case_id, "stage_id": stage_id})
+    return next((form for form in kept.all() if form.stage_id == stage_id), None)
 
 
 @dataclass
@@ -343,7 +349,7 @@ class OperationFrame:
             raise self._conflict_now(case_id, expected_version) from None
         if carried is not None:
             self._remember(connection, case, values, unread, head, carried)
-        else:
+        elif case_id in self.snapshots:
             self._forget(case_id)
 
     def _claim(self, connection: DriverTransaction, case_id: int, expected_version: int,
