@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .driver import Rows, execute_plan, run_write
+from .driver import Rows, execute_plan, kept_key, run_write
 
 # One migration history for every package's tables (engine, web UI, databank): migrations/ at the top.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -299,7 +299,7 @@ class DriverTransaction:
         if not self._kept:
             return None
         try:
-            found = self._kept.get((statement, frozenset(values.items())))
+            found = self._kept.get(kept_key(statement, values))
         except TypeError:  # a value that cannot be a key (a list, a JSON value): not read ahead
             return None
         return None if found is None else found[0]
@@ -363,11 +363,11 @@ class DriverTransaction:
         if case is None:
             return
         for ahead, values, rows in read:
-            self._keep(ahead, {**values, **{name: case[column] for name, column in ahead.columns.items()}}, rows)
+            self._keep(ahead, ahead.values(values, case), rows)
 
     def _keep(self, read: Any, values: dict[str, Any], rows: Rows) -> None:
         try:
-            self._kept[(read.statement, frozenset(values.items()))] = (rows, read)
+            self._kept[kept_key(read.statement, values)] = (rows, read)
         except TypeError:  # a value that cannot be a key: the operation's own read is sent
             pass
 

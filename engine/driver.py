@@ -207,6 +207,12 @@ def execute_plan(driver: Any, dialect: Any, plan: _Plan, parameters: Any) -> "_R
     return _Result(cursor, plan)
 
 
+def kept_key(statement: "DriverStatement", values: dict[str, Any]) -> tuple[Any, frozenset]:
+    """Where a transaction keeps the rows a statement read with these values (engine/db.py
+    `DriverTransaction`); TypeError for a value that cannot be a key (a list, a JSON value)."""
+    return statement, frozenset(values.items())
+
+
 class ReadAhead:
     """A read an operation is about to make, sent with its version claim in one round trip (PostgreSQL):
     `statement`, whose parameters named in `from_case` are the claimed case row's values, read there by the
@@ -228,6 +234,10 @@ class ReadAhead:
             return None
 
         self.sent = DriverStatement(replacement_traverse(statement.statement, {}, replace))
+
+    def values(self, given: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
+        """The parameters the read ran with: those given, and those of the case row `case`."""
+        return {**given, **{name: case[column] for name, column in self.columns.items()}} if self.columns else given
 
 
 class _Result:

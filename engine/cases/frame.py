@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, lite
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..assessment_library import AssessmentLibrary
-from ..driver import DriverStatement, ReadAhead
+from ..driver import DriverStatement, ReadAhead, kept_key
 from ..errors import (
     ConflictError,
     EngineError,
@@ -129,10 +129,7 @@ def next_reads(stage: Stage | None) -> tuple[ReadAhead, ...]:
 
 def read_key(read: ReadAhead, case_id: int, case: dict[str, Any]) -> tuple[Any, frozenset]:
     """Where a transaction keeps the rows of `read` of a case whose row holds `case` (`DriverTransaction`)."""
-    if not read.columns:
-        return read.statement, frozenset((("case_id", case_id),))
-    return read.statement, frozenset((("case_id", case_id),
-                                      *((name, case[column]) for name, column in read.columns.items())))
+    return kept_key(read.statement, read.values({"case_id": case_id}, case))
 
 
 def form_of(connection: Any, case_id: int, stage_id: str) -> Any:
@@ -424,8 +421,7 @@ class OperationFrame:
         elif case._changes:  # the case row was not read back: no snapshot
             self._forget(case.id)
             return
-        snapshot = CaseSnapshot(values["version"] if row is not None else case.version, head,
-                                {**values, "previous_event_hash": head}, unread, kept)
+        snapshot = CaseSnapshot(case.version, head, {**values, "previous_event_hash": head}, unread, kept)
         with self._snapshots_lock:
             self.snapshots.pop(case.id, None)
             if len(self.snapshots) >= SNAPSHOTS_KEPT:
